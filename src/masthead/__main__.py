@@ -1,0 +1,5 @@
+"""``python -m masthead`` is the ``masthead`` command."""
+
+from masthead.cli import main
+
+main()

@@ -1,0 +1,102 @@
+"""The pipeline: manifest → content → render → exporters → files. Read build() first.
+
+Each stage is one module and one call; records flow one way (see model.py and rendered.py).
+Nothing is written until every requested output exists in memory, and then each file is
+written beside its target and renamed over it, so a failed or interrupted build never leaves
+a half-written file under a final name, and a good earlier output stays as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from masthead import content, manifest, render, theme
+from masthead.errors import Diagnostic, Position, Report, UsageError
+
+FORMATS = ("epub", "pdf")
+
+
+@dataclass
+class Output:
+    format: str
+    path: Path
+    size: int
+
+
+@dataclass
+class Result:
+    slug: str
+    outputs: list[Output] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> Result:
+    """Build one issue; raise IssueError (nothing written) when it has errors."""
+    started = time.perf_counter()
+    report = Report()
+    spec = manifest.load(manifest_path)  # 1. issue.yaml → validated model
+    chosen = theme.load(spec.meta)
+    issue = content.read_issue(spec, report)  # 2. articles → clean XHTML + assets
+    report.raise_if_errors()
+    rendered = render.render(issue, chosen, report)  # 3. templates → complete documents
+    report.raise_if_errors()
+    files: dict[str, bytes] = {}
+    if "epub" in formats:  # 4. exporters: documents → bytes
+        from masthead.export import epub
+
+        files["epub"] = epub.export(rendered)
+    if "pdf" in formats:
+        from masthead.export import pdf
+
+        files["pdf"] = pdf.export(rendered, warn=lambda m: report.warning(Position(spec.meta.manifest_path), m))
+    report.raise_if_errors()
+    result = Result(spec.meta.slug, warnings=report.warnings)
+    targets = {fmt: out_dir / f"{spec.meta.slug}.{fmt}" for fmt in files}
+    write_all({targets[fmt]: data for fmt, data in files.items()})  # 5. all or nothing
+    result.outputs = [Output(fmt, targets[fmt], len(data)) for fmt, data in files.items()]
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def find_issues(arguments: tuple[str, ...], cwd: Path) -> list[Path]:
+    """The issue.yaml files named on the command line, or every issues/*/issue.yaml."""
+    if not arguments:
+        found = sorted((cwd / "issues").glob("*/issue.yaml"))
+        if not found:
+            raise UsageError("no issue given and no issues/*/issue.yaml here")
+        return found
+    paths = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            path = path / "issue.yaml"
+        if not path.is_file():
+            raise UsageError(f"{argument}: no such issue (give an issue folder or its issue.yaml)")
+        paths.append(path)
+    return paths
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary name beside it, then rename them all into place."""
+    temporary: dict[Path, Path] = {}
+    try:
+        for target, data in files.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+            temporary[target] = Path(name)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(name, 0o644)
+        for target, name in temporary.items():
+            os.replace(name, target)
+    finally:
+        for name in temporary.values():
+            if name.exists():
+                name.unlink()

@@ -1,0 +1,535 @@
+"""Articles (Markdown or HTML files) → clean XHTML fragments, metadata and the assets they use.
+
+For each manifest entry: read the file, take its metadata (front matter or ``<meta>``), parse
+the body into a tree, pass it through :mod:`masthead.sanitize`, shape it for e-readers
+(footnotes as noteref/footnote pairs, lone images as figures, headings below the headline),
+resolve every link and image against the issue's files, and serialize it. Links between
+articles become links between their documents (``other.xhtml#id``); a fragment that names no
+element is reported and dropped, so no output ever carries a dead link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from xml.sax.saxutils import escape
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from masthead import fetch, i18n, images, manifest
+from masthead.errors import Position, Report
+from masthead.model import Article, Asset, Issue, Manifest, Section
+from masthead.sanitize import OPS, XHTML, clean, local_name, safe_external_url
+
+MAX_ARTICLE_BYTES = 16 * 1024 * 1024
+KNOWN_PREFIXES = {  # epub:type vocabularies an article may use without declaring them
+    "z3998": "http://www.daisy.org/z3998/2012/vocab/structure/#",
+    "se": "https://standardebooks.org/vocab/1.0",
+}
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_CONTAINERS = {"pullquote": "pullquote", "verse": "verse", "aside": "sidebar", "sidebar": "sidebar"}
+
+
+@dataclass
+class _Draft:
+    """An article between parsing and serializing: links are checked across the issue first."""
+
+    entry_pos: Position
+    root: Path
+    source: Path
+    id: str
+    fields: dict
+    tree: object  # the clean <div> holding the body
+    text: str  # the source, to find where a reference stands
+    prefixes: set[str] = field(default_factory=set)  # epub:type prefixes the body uses
+    declared: dict[str, str] = field(default_factory=dict)  # and what they stand for
+    assets: dict[str, Asset] = field(default_factory=dict)
+    links: list = field(default_factory=list)  # (<a> element, target article id, fragment, position)
+
+
+def read_issue(m: Manifest, report: Report) -> Issue:
+    """Read every article of the manifest; problems go to ``report``."""
+    entries = [e for s in m.sections for e in s.entries]
+    ids = _article_ids([e.file for e in entries])
+    drafts: dict[Path, _Draft] = {}
+    for entry in entries:
+        draft = _read(entry, ids, m.meta, report)
+        if draft is not None:
+            drafts[entry.file] = draft
+    _check_links(drafts, report)
+    sections = []
+    for s in m.sections:
+        articles = tuple(_finish(drafts[e.file], m.meta, report) for e in s.entries if e.file in drafts)
+        sections.append(Section(s.title, articles))
+    return Issue(m.meta, tuple(sections))
+
+
+def _article_ids(files: list[Path]) -> dict[Path, str]:
+    ids: dict[Path, str] = {}
+    taken: set[str] = {"cover", "contents", "nav", "colophon"}  # names of the theme's documents
+    for path in files:
+        base = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode().lower()
+        base = re.sub(r"[^a-z0-9]+", "-", base).strip("-") or "article"
+        if not base[0].isalpha():
+            base = f"a-{base}"
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        ids[path] = slug
+    return ids
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
+    path = entry.file
+    try:
+        raw = path.read_bytes()
+        if len(raw) > MAX_ARTICLE_BYTES:
+            report.error(Position(path, 1, 1), f"larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB")
+            return None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        report.error(Position(path, line, 1), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+        return None
+    except OSError as exc:
+        report.error(entry.position, f"cannot read '{path.name}': {exc.strerror}")
+        return None
+    root = meta.root
+    if path.suffix.lower() in (".md", ".markdown"):
+        fields, lang, body, prefixes = _markdown(text, path, entry, meta, report)
+    else:
+        fields, lang, body, prefixes = _html(text, path, report, root)
+    if body is None:
+        return None
+    fields.update(entry.overrides)  # the manifest entry has the last word, key by key
+    draft = _Draft(entry.position, root, path, ids[path], fields, None, text)
+    draft.fields.setdefault("lang", lang or meta.language)
+
+    def rewrite(element: str, attr: str, url: str) -> str | None:
+        return _rewrite_url(draft, element, attr, url, ids, root, report)
+
+    title_heading = _title_heading(body)
+    if "title" not in fields and title_heading is not None:
+        fields["title"] = _text(title_heading)
+    if title_heading is not None and _text(title_heading) == fields.get("title"):
+        _remove(title_heading)  # the headline is the theme's to set
+    if not fields.get("title"):
+        report.error(entry.position, f"'{path.name}' has no title (give 'title' in the manifest, front matter, <title> or a first heading)")
+        return None
+    draft.tree = clean(body, rewrite, prefixes, draft.prefixes)
+    draft.declared = prefixes
+    _shape(draft, report)
+    image = draft.fields.get("image")
+    if image is not None:
+        name = _asset(draft, image.src, image.position, report)
+        draft.fields["image"] = replace(image, name=name) if name else None
+    return draft
+
+
+def _markdown(text: str, path: Path, entry, meta, report: Report):
+    fields: dict = {}
+    body_text, offset = text, 0
+    match = _FRONT_MATTER.match(text)
+    if match:
+        y = manifest.parse_yaml(match.group(1) or "", path, report, line_offset=1)
+        if y is not None and y.value is not None:
+            fields = manifest.article_fields(y, report, meta.root, path.parent)
+        offset = text[: match.end()].count("\n")
+        body_text = "\n" * offset + text[match.end():]  # keep line numbers for messages
+    lang = entry.overrides.get("lang") or fields.get("lang") or meta.language
+    html = _markdown_renderer(lang.split("-")[0].lower()).render(body_text)
+    body = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    return fields, lang, body, dict(KNOWN_PREFIXES)
+
+
+_renderers: dict[str, MarkdownIt] = {}
+
+
+def _markdown_renderer(language: str) -> MarkdownIt:
+    if language not in _renderers:
+        md = MarkdownIt("commonmark", {"typographer": True, "html": True})
+        md.enable(["replacements", "smartquotes", "table", "strikethrough"])
+        md.use(footnote_plugin).use(deflist_plugin)
+        md.use(anchors_plugin, min_level=1, max_level=6)  # headings get ids that links can name
+        for name in _CONTAINERS:
+            md.use(container_plugin, name=name)
+        md.options["quotes"] = list(i18n.quotes(language))
+        _renderers[language] = md
+    return _renderers[language]
+
+
+def _html(text: str, path: Path, report: Report, root: Path):
+    """(fields, lang, body, declared epub:type prefixes) of an HTML or XHTML article."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False)
+    try:
+        document = etree.fromstring(text.encode("utf-8"), parser)
+        if local_name(document) != "html":
+            raise etree.XMLSyntaxError("not an html document", None, 0, 0)
+    except etree.XMLSyntaxError:
+        # Not well-formed XML: read it as the web would, as HTML (fragments included).
+        try:
+            document = lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(no_network=True))
+        except (etree.ParserError, ValueError):
+            report.error(Position(path, 1, 1), "no HTML content")
+            return {}, None, None, {}
+    prefixes = dict(KNOWN_PREFIXES)
+    declared = document.get(f"{{{OPS}}}prefix") or document.get("epub:prefix") or ""
+    for name, uri in re.findall(r"([\w\-]+):\s+(\S+)", declared):
+        prefixes[name] = uri
+    lang = document.get("{http://www.w3.org/XML/1998/namespace}lang") or document.get("lang")
+    meta = {}
+    meta_pos = {}
+    for element in document.iter():
+        name = local_name(element)
+        line = getattr(element, "sourceline", None)
+        if name == "title" and (element.text or "").strip():
+            meta.setdefault("title", " ".join(element.text.split()))
+            meta_pos.setdefault("title", Position(path, line, 1))
+        elif name == "meta" and element.get("name") and element.get("content") is not None:
+            key = element.get("name").strip().lower()
+            key = {"author": "byline", "description": "summary", "keywords": "tags"}.get(key, key)
+            if key in manifest.ARTICLE_KEYS and key != "image":
+                meta[key] = element.get("content")
+                meta_pos[key] = Position(path, line, 1)
+    y = manifest.Y({k: manifest.Y(v, meta_pos[k], raw=v) for k, v in meta.items()}, Position(path, 1, 1), keys=meta_pos)
+    fields = manifest.article_fields(y, report, root, path.parent)
+    body = next((e for e in document.iter() if local_name(e) == "body"), None)
+    if body is None:
+        body = document
+    if lang and "lang" not in fields and i18n.is_valid_tag(lang):
+        fields["lang"] = lang
+    return fields, fields.get("lang"), body, prefixes
+
+
+def _title_heading(body):
+    for element in body.iter():
+        if local_name(element) in ("h1", "h2"):
+            return element
+        if local_name(element) in ("p", "table", "ul", "ol", "blockquote", "figure", "dl", "pre"):
+            return None  # text before any heading: the first heading is not the title
+    return None
+
+
+def _text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _remove(element) -> None:
+    parent = element.getparent()
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+# ---------------------------------------------------------------------------- links and assets
+
+
+def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Path, report: Report) -> str | None:
+    url = url.strip()
+    where = _locate(draft, url)
+    if element == "img":
+        if url.startswith("data:"):
+            try:
+                media_type, data = fetch.decode_data_uri(url)
+            except fetch.Refused as exc:
+                report.warning(where, f"image removed: {exc}")
+                return None
+            return _data_asset(draft, data, where, report)
+        try:
+            path = fetch.resolve(root, draft.source.parent, url)
+        except fetch.Refused as exc:
+            report.error(where, f"image '{_short(url)}': {exc}")
+            return None
+        return _asset(draft, path, where, report)
+    if attr == "cite":
+        return url if safe_external_url(url) else None
+    # <a href>
+    if url.startswith("#"):
+        return url if len(url) > 1 else None
+    if fetch.has_scheme(url) or url.startswith("//"):
+        if safe_external_url(url):
+            return url
+        report.warning(where, f"link to '{_short(url)}' removed: only http(s), mailto and tel links leave the issue")
+        return None
+    try:
+        path = fetch.resolve(root, draft.source.parent, url)
+    except fetch.Refused as exc:
+        report.warning(where, f"link removed: {exc}")
+        return None
+    _, fragment = fetch.split_ref(url)
+    if path not in ids:
+        report.warning(where, f"link to '{_short(url)}' removed: it is not an article of this issue")
+        return None
+    target = ids[path]
+    draft.links.append((target, fragment, where))
+    # A placeholder resolved in _check_links, when every article's ids are known.
+    return f"masthead-link:{len(draft.links) - 1}"
+
+
+def _asset(draft: _Draft, path: Path, where: Position, report: Report) -> str | None:
+    try:
+        info = images.probe(path.read_bytes())
+    except images.ImageError as exc:
+        report.error(where, f"'{path.name}': {exc}")
+        return None
+    # The same file gets the same name from every article; readable, and collision-free
+    # because a hash of the issue-relative path is added whenever the name had to change.
+    relative = path.relative_to(draft.root).as_posix()
+    stem = relative.removeprefix("images/").rsplit(".", 1)[0]
+    safe = re.sub(r"[^A-Za-z0-9_\-]+", "-", stem).strip("-") or "image"
+    if safe != stem or info.extension != path.suffix.lower():
+        safe = f"{safe}-{hashlib.sha1(relative.encode()).hexdigest()[:8]}"
+    name = f"images/{safe}{info.extension}"
+    draft.assets.setdefault(name, Asset(path, name, where))
+    return name
+
+
+def _data_asset(draft: _Draft, data: bytes, where: Position, report: Report) -> str | None:
+    try:
+        info = images.probe(data)
+    except images.ImageError as exc:
+        report.warning(where, f"data: image removed: {exc}")
+        return None
+    name = f"images/inline-{hashlib.sha1(data).hexdigest()[:12]}{info.extension}"
+    draft.assets.setdefault(name, Asset(draft.source, name, where, data=data))
+    return name
+
+
+def _locate(draft: _Draft, needle: str) -> Position:
+    """Where ``needle`` first stands in the article's source (parsers lose Markdown lines)."""
+    index = draft.text.find(needle) if needle else -1
+    if index < 0:
+        return Position(draft.source, 1, 1)
+    line = draft.text.count("\n", 0, index) + 1
+    col = index - (draft.text.rfind("\n", 0, index) + 1) + 1
+    return Position(draft.source, line, col)
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 60 else url[:57] + "…"
+
+
+# ---------------------------------------------------------------------------- shaping
+
+
+def _x(name: str) -> str:
+    return f"{{{XHTML}}}{name}"
+
+
+EPUB_TYPE = f"{{{OPS}}}type"
+
+
+def _shape(draft: _Draft, report: Report) -> None:
+    """Give the clean tree the structure e-readers and assistive technology expect."""
+    tree = draft.tree
+    _markdown_footnotes(tree)
+    for element in list(tree.iter(_x("div"))):
+        kind = _CONTAINERS.get(element.get("class", ""))
+        if kind == "pullquote":
+            element.tag = _x("aside")
+            element.set(EPUB_TYPE, "pullquote")
+            element.set("role", "doc-pullquote")
+        elif kind == "sidebar":
+            element.tag = _x("aside")
+            element.set(EPUB_TYPE, "sidebar")
+    for p in list(tree.iter(_x("p"))):  # a paragraph holding only an image is a figure
+        children = list(p)
+        if len(children) == 1 and children[0].tag == _x("img") and not (p.text or "").strip() and not (children[0].tail or "").strip():
+            img = children[0]
+            p.tag, p.text = _x("figure"), None
+            p.attrib.clear()
+            img.tail = None
+            caption = img.attrib.pop("title", None)
+            if caption:
+                etree.SubElement(p, _x("figcaption")).text = caption
+    for img in list(tree.iter(_x("img"))):
+        if not img.get("src"):
+            _remove(img)  # its source was refused (and reported)
+        elif img.get("alt") is None:
+            report.warning(_locate(draft, img.get("src")), "image without alt text; describe it, or write alt=\"\" if it is decorative")
+            img.set("alt", "")
+    # Notes written in HTML: give them the ARIA roles their epub:type implies.
+    roles = {"noteref": "doc-noteref", "footnote": "doc-footnote", "endnote": "doc-endnote",
+             "endnotes": "doc-endnotes", "pullquote": "doc-pullquote", "backlink": "doc-backlink"}
+    for element in tree.iter():
+        for token in (element.get(EPUB_TYPE) or "").split():
+            if token in roles and not element.get("role"):
+                element.set("role", roles[token])
+    _shift_headings(tree)
+    _unique_ids(tree)
+
+
+def _markdown_footnotes(tree) -> None:
+    """markdown-it's footnotes → <a epub:type="noteref"> and <aside epub:type="footnote">."""
+    section = next((s for s in tree.iter(_x("section")) if s.get("class") == "footnotes"), None)
+    if section is None:
+        return
+    for hr in list(tree.iter(_x("hr"))):
+        if hr.get("class") == "footnotes-sep":
+            _remove(hr)
+    numbers: dict[str, str] = {}
+    for n, li in enumerate(section.iter(_x("li")), start=1):
+        old = li.get("id", "")
+        numbers[old] = str(n)
+    for sup in list(tree.iter(_x("sup"))):
+        if sup.get("class") != "footnote-ref" or not len(sup):
+            continue
+        a = sup[0]
+        target = (a.get("href") or "").lstrip("#")
+        number = numbers.get(target, "")
+        ref_id = (a.get("id") or "").replace("fnref", "noteref-").replace(":", "-")
+        sup.tag = _x("a")
+        sup.attrib.clear()
+        sup.text, sup[:] = number, []
+        sup.set("href", f"#note-{number}")
+        sup.set("id", ref_id)
+        sup.set("class", "noteref")
+        sup.set(EPUB_TYPE, "noteref")
+        sup.set("role", "doc-noteref")
+    notes = etree.Element(_x("div"))
+    notes.set("class", "footnotes")
+    for old, number in numbers.items():
+        li = next(li for li in section.iter(_x("li")) if li.get("id", "") == old)
+        aside = etree.SubElement(notes, _x("aside"))
+        aside.set("id", f"note-{number}")
+        aside.set("class", "footnote")
+        aside.set(EPUB_TYPE, "footnote")
+        aside.set("role", "doc-footnote")
+        aside.text = li.text
+        for child in list(li):
+            aside.append(child)
+        for back in list(aside.iter(_x("a"))):
+            if back.get("class") == "footnote-backref":
+                _remove(back)
+        first = aside.find(_x("p"))
+        link = etree.Element(_x("a"))
+        link.set("href", f"#noteref-{number}")
+        link.set("role", "doc-backlink")
+        link.set("class", "backlink")
+        link.text = number
+        link.tail = " " + (first.text or "") if first is not None else None
+        if first is not None:
+            first.text = None
+            first.insert(0, link)
+        else:
+            aside.insert(0, link)
+    section.getparent().replace(section, notes)
+    for p in notes.iter(_x("p")):  # markdown-it leaves a space before the removed back arrow
+        if len(p) and p[-1].tail:
+            p[-1].tail = p[-1].tail.rstrip()
+        elif p.text and not len(p):
+            p.text = p.text.rstrip()
+
+
+def _shift_headings(tree) -> None:
+    """The headline is the page's h1: the article's own headings start at h2, in order."""
+    levels = [int(e.tag[-1]) for e in tree.iter() if isinstance(e.tag, str) and re.fullmatch(r"\{[^}]*\}h[1-6]", e.tag)]
+    if not levels:
+        return
+    shift = 2 - min(levels)
+    if shift == 0:
+        return
+    for element in tree.iter():
+        if isinstance(element.tag, str) and re.fullmatch(r"\{[^}]*\}h[1-6]", element.tag):
+            element.tag = _x(f"h{max(2, min(6, int(element.tag[-1]) + shift))}")
+
+
+def _unique_ids(tree) -> None:
+    seen: set[str] = set()
+    for element in tree.iter():
+        value = element.get("id") if isinstance(element.tag, str) else None
+        if value is None:
+            continue
+        if value in seen or value.startswith("mh-"):  # mh-… ids belong to the theme
+            del element.attrib["id"]
+        else:
+            seen.add(value)
+
+
+def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
+    """Resolve link placeholders now that every article's ids are known."""
+    ids_of = {d.id: {e.get("id") for e in d.tree.iter() if isinstance(e.tag, str) and e.get("id")} for d in drafts.values()}
+    for draft in drafts.values():
+        for a in draft.tree.iter(_x("a")):
+            href = a.get("href") or ""
+            if not href.startswith("masthead-link:"):
+                continue
+            target, fragment, where = draft.links[int(href.split(":", 1)[1])]
+            if target not in ids_of:
+                del a.attrib["href"]  # the target article failed to read, and said so
+                continue
+            if fragment and fragment not in ids_of[target]:
+                report.warning(where, f"'#{fragment}' names no element in the article it links to; linking to the article's start")
+                fragment = ""
+            if target == draft.id:
+                if fragment:
+                    a.set("href", f"#{fragment}")
+                else:
+                    del a.attrib["href"]
+            else:
+                a.set("href", f"{target}.xhtml" + (f"#{fragment}" if fragment else ""))
+
+
+# ---------------------------------------------------------------------------- finishing
+
+
+def _finish(draft: _Draft, meta, report: Report) -> Article:
+    f = draft.fields
+    lang = f.get("lang") or meta.language
+    body = "".join(
+        etree.tostring(child, encoding="unicode", method="xml") for child in draft.tree
+    )
+    body = (sanitize_text(draft.tree.text) or "") + body
+    # The serializer repeats the XHTML and epub namespace declarations on each top-level child;
+    # the document template declares them once.
+    body = body.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
+    text = " ".join(draft.tree.itertext())
+    words = count_words(text, lang)
+    image = f.get("image")
+    return Article(
+        id=draft.id, source=draft.source, title=f["title"], standfirst=f.get("standfirst"),
+        byline=tuple(f.get("byline") or ()), date=f.get("date"), kicker=f.get("kicker"),
+        lang=lang, direction=f.get("dir") or i18n.direction_of(lang), image=image,
+        reading_time=f.get("reading_time") or reading_minutes(words, lang), words=words,
+        summary=f.get("summary"), tags=tuple(f.get("tags") or ()), body=body,
+        assets=tuple(draft.assets.values()),
+        epub_prefixes=tuple(sorted((p, draft.declared[p]) for p in draft.prefixes)),
+    )
+
+
+def sanitize_text(value: str | None) -> str | None:
+    return None if value is None else escape(value)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_WORD = re.compile(r"\w+(?:[\'’\-]\w+)*", re.U)
+
+
+def count_words(text: str, lang: str) -> int:
+    """Words for scripts that separate them with spaces; characters for Chinese, Japanese, Korean."""
+    cjk = len(_CJK.findall(text))
+    rest = _CJK.sub(" ", text)
+    return cjk + len(_WORD.findall(rest))
+
+
+def reading_minutes(words: int, lang: str) -> int:
+    per_minute = i18n.reading_speed(lang)
+    return max(1, math.ceil(words / per_minute))

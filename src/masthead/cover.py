@@ -1,0 +1,100 @@
+"""A cover drawn from the issue when the manifest names no cover image.
+
+Pillow sets the masthead, the issue's title, date and number, and cover lines taken from the
+first articles (kicker and headline) in the theme's fonts, on a 1600 × 2560 canvas: the size
+e-reader stores ask for. Right-to-left issues are set right-aligned with the Naskh face.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from babel.dates import format_date
+from PIL import Image, ImageDraw, ImageFont, features
+
+from masthead import i18n
+from masthead.model import Issue
+from masthead.theme import Theme
+
+WIDTH, HEIGHT = 1600, 2560
+MARGIN = 120
+PAPER, INK, ACCENT, MUTED = (246, 241, 232), (24, 24, 28), (178, 34, 34), (92, 88, 84)
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+COVER_LINES = 4
+
+
+def draw(issue: Issue, theme: Theme) -> bytes:
+    meta = issue.meta
+    rtl = meta.direction == "rtl"
+    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    pen = ImageDraw.Draw(image)
+    gettext = i18n.translations(meta.language, theme.locale_dirs).gettext
+    locale = i18n.locale_of(meta.language)
+
+    # The masthead: a band of colour with the publication's name as large as fits.
+    pen.rectangle((0, 0, WIDTH, 560), fill=ACCENT)
+    size = 220
+    while size > 60 and _font(theme, meta.publication, size, bold=True).getlength(meta.publication) > WIDTH - 2 * MARGIN:
+        size -= 8
+    _text(pen, theme, meta.publication, size, True, (WIDTH // 2, 300), (255, 255, 255), anchor="mm")
+
+    dateline = format_date(meta.date, "long", locale=locale)
+    if meta.number is not None:
+        dateline = f"{dateline}  ·  {gettext('Issue %(number)s') % {'number': meta.number}}"
+    _text(pen, theme, dateline, 46, False, (WIDTH // 2, 640), MUTED, anchor="mm")
+    y = 760
+    if meta.title:
+        for line in _wrap(theme, meta.title, 96, True, WIDTH - 2 * MARGIN):
+            _text(pen, theme, line, 96, True, (WIDTH // 2, y), INK, anchor="ma")
+            y += 116
+    y += 60
+    pen.line((MARGIN, y, WIDTH - MARGIN, y), fill=INK, width=4)
+    y += 80
+    x, anchor = (WIDTH - MARGIN, "ra") if rtl else (MARGIN, "la")
+    for article in issue.articles[:COVER_LINES]:
+        if y > HEIGHT - 420:
+            break
+        if article.kicker:
+            _text(pen, theme, article.kicker.upper(), 40, True, (x, y), ACCENT, anchor=anchor)
+            y += 62
+        for line in _wrap(theme, article.title, 68, True, WIDTH - 2 * MARGIN)[:3]:
+            _text(pen, theme, line, 68, True, (x, y), INK, anchor=anchor)
+            y += 84
+        y += 56
+    if meta.publisher:
+        _text(pen, theme, meta.publisher, 38, False, (WIDTH // 2, HEIGHT - 140), MUTED, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _font(theme: Theme, text: str, size: int, bold: bool) -> ImageFont.FreeTypeFont:
+    if _ARABIC.search(text):
+        name = "fonts/NotoNaskhArabic-Bold.ttf" if bold else "fonts/NotoNaskhArabic-Regular.ttf"
+    else:
+        name = "fonts/NotoSerif-Bold.ttf" if bold else "fonts/NotoSerif-Regular.ttf"
+    path = theme.find(name)
+    if path is None:
+        return ImageFont.load_default(size)
+    layout = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(path), size, layout_engine=layout)
+
+
+def _text(pen, theme, text, size, bold, xy, fill, anchor) -> None:
+    font = _font(theme, text, size, bold)
+    direction = "rtl" if _ARABIC.search(text) and features.check("raqm") else None
+    pen.text(xy, text, font=font, fill=fill, anchor=anchor, direction=direction)
+
+
+def _wrap(theme: Theme, text: str, size: int, bold: bool, width: int) -> list[str]:
+    font = _font(theme, text, size, bold)
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and font.getlength(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + ([line] if line else [])

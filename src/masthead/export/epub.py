@@ -1,0 +1,120 @@
+"""RenderedIssue → EPUB 3.3 (with an EPUB 2 NCX), byte-identical for the same input.
+
+ebooklib writes the OCF container, the package document and the NCX; we hand it our
+documents as opaque bytes (plain ``EpubItem``s, whose content it does not touch: its
+``EpubHtml`` would re-parse and strip them), our own navigation document, and no page-list.
+Then the archive is rewritten: ``mimetype`` first and stored, fixed timestamps and
+permissions, stable order, so two builds of the same issue are the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+from masthead.rendered import RenderedIssue, TocEntry
+
+FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
+
+
+def export(issue: RenderedIssue) -> bytes:
+    from ebooklib import epub  # imported here: `masthead --help` must not pay for it
+
+    meta = issue.meta
+    book = epub.EpubBook()
+    book.set_identifier(meta.identifier)
+    book.set_title(meta.title)
+    book.set_language(meta.language)
+    if meta.direction == "rtl":
+        book.set_direction("rtl")  # page-progression-direction="rtl" on the spine
+    book.add_author(meta.publication, uid="creator")
+    for i, name in enumerate(meta.editors):
+        book.add_metadata("DC", "contributor", name, {"id": f"editor{i}"})
+        book.add_metadata(None, "meta", "edt", {"refines": f"#editor{i}", "property": "role", "scheme": "marc:relators"})
+    for i, name in enumerate(meta.creators):
+        book.add_metadata("DC", "contributor", name, {"id": f"author{i}"})
+        book.add_metadata(None, "meta", "aut", {"refines": f"#author{i}", "property": "role", "scheme": "marc:relators"})
+    book.add_metadata("DC", "date", meta.date.isoformat())
+    for key in ("publisher", "rights", "description"):
+        if getattr(meta, key):
+            book.add_metadata("DC", key, getattr(meta, key))
+    for subject in meta.subjects:
+        book.add_metadata("DC", "subject", subject)
+    if meta.issn:
+        book.add_metadata("DC", "source", f"urn:issn:{meta.issn}")
+    # The issue as part of its publication: readers group issues of one magazine.
+    book.add_metadata(None, "meta", meta.publication, {"property": "belongs-to-collection", "id": "collection"})
+    book.add_metadata(None, "meta", "series", {"refines": "#collection", "property": "collection-type"})
+    if meta.number is not None:
+        book.add_metadata(None, "meta", str(meta.number), {"refines": "#collection", "property": "group-position"})
+
+    spine = []
+    for doc in issue.documents:
+        if doc.kind == "print":
+            continue
+        item = epub.EpubItem(uid=_item_id(doc.name), file_name=doc.name, media_type="application/xhtml+xml", content=doc.content)
+        item.properties = list(doc.properties)
+        book.add_item(item)
+        if doc.kind != "nav":
+            spine.append(item)
+    for resource in issue.resources_for("epub"):
+        if resource.name == issue.cover_image:
+            cover = epub.EpubCover(uid="cover-image", file_name=resource.name)
+            cover.media_type, cover.content = resource.media_type, resource.data
+            book.add_item(cover)
+            book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers, Kindle
+        else:
+            book.add_item(epub.EpubItem(uid=_item_id(resource.name), file_name=resource.name,
+                                        media_type=resource.media_type, content=resource.data))
+    book.add_item(epub.EpubNcx())
+    book.toc = [_toc_entry(epub, entry) for entry in issue.toc]
+    book.spine = spine
+    first_article = next(d.name for d in issue.documents if d.kind == "article")
+    book.guide = [
+        {"type": "cover", "href": "cover.xhtml", "title": "Cover"},
+        {"type": "toc", "href": "contents.xhtml", "title": "Contents"},
+        {"type": "text", "href": first_article, "title": "Start"},
+    ]
+    raw = io.BytesIO()
+    epub.EpubWriter(raw, book, {
+        "epub3_pages": False,  # its page-list points at ids that do not exist (ebooklib #339)
+        "epub3_landmark": False,  # our nav.xhtml carries the landmarks
+        "mtime": meta.modified,
+        "spine_direction": True,
+    }).write()
+    return reproducible(raw.getvalue(), meta.modified)
+
+
+def _toc_entry(epub, entry: TocEntry):
+    if entry.children:
+        return (epub.Section(entry.title, entry.href), [_toc_entry(epub, c) for c in entry.children])
+    return epub.Link(entry.href, entry.title, _item_id(entry.href) + "-toc")
+
+
+def _item_id(name: str) -> str:
+    # Manifest ids are XML names: "images/a.jpg" → "images-a-jpg"; documents keep their stem.
+    stem = name.removesuffix(".xhtml")
+    out = "".join(c if c.isalnum() or c in "-_" else "-" for c in stem)
+    return out if out[:1].isalpha() else f"i-{out}"
+
+
+def reproducible(data: bytes, when: dt.datetime) -> bytes:
+    """The same archive with ``mimetype`` first and stored, fixed times, modes and order."""
+    stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]  # zip cannot say earlier than 1980
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    order = [n for n in FIRST if n in names] + sorted(n for n in names if n not in FIRST)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3  # Unix, whatever the build machine
+            info.external_attr = 0o100644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+                target.writestr(info, source.read(name))
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(info, source.read(name), compresslevel=9)
+    return out.getvalue()

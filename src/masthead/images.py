@@ -1,0 +1,91 @@
+"""Images: checked when an article names them, prepared once for the outputs.
+
+Pillow reads only the header to check an image (format, size, the pixel limit that stops
+decompression bombs), so a check is cheap; :func:`prepare` decodes, turns the picture upright
+from its EXIF orientation, drops metadata (camera, GPS) and scales it to fit a box.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import NamedTuple
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+PIXEL_LIMIT = 60_000_000  # 60 megapixels: larger than any camera file, far below a bomb
+Image.MAX_IMAGE_PIXELS = PIXEL_LIMIT
+CORE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif")}
+_METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop")
+CONVERTED = {"WEBP", "TIFF", "BMP"}  # not EPUB core media types: become PNG
+
+
+class ImageError(ValueError):
+    """An image masthead cannot use; the message is for the user."""
+
+
+class ImageInfo(NamedTuple):
+    format: str  # Pillow's name: "JPEG", "PNG", …
+    width: int
+    height: int
+
+    @property
+    def media_type(self) -> str:
+        return CORE_TYPES.get(self.format, CORE_TYPES["PNG"])[0]
+
+    @property
+    def extension(self) -> str:
+        return CORE_TYPES.get(self.format, CORE_TYPES["PNG"])[1]
+
+
+def probe(data: bytes) -> ImageInfo:
+    """Format and size of an image, without decoding its pixels."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                info = ImageInfo(image.format or "", image.width, image.height)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"image larger than {PIXEL_LIMIT // 1_000_000} megapixels; refusing to decode it") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"not an image masthead can read ({type(exc).__name__})") from None
+    if info.format not in CORE_TYPES and info.format not in CONVERTED:
+        raise ImageError(f"unsupported image format {info.format or 'unknown'} (use JPEG, PNG or GIF)")
+    if info.width * info.height > PIXEL_LIMIT:
+        raise ImageError(f"image of {info.width}×{info.height} pixels is larger than {PIXEL_LIMIT // 1_000_000} megapixels")
+    return info
+
+
+def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85) -> tuple[bytes, ImageInfo]:
+    """The image upright, without metadata, fitted into max_width × max_height.
+
+    Small, metadata-free JPEG/PNG/GIF files are passed through untouched (no generation loss).
+    """
+    info = probe(data)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            orientation = image.getexif().get(0x0112, 1)
+            # EXIF (camera, GPS), XMP and comments go; the ICC colour profile stays.
+            has_metadata = bool(image.getexif()) or any(k in image.info for k in _METADATA_KEYS)
+            fits = info.width <= max_width and info.height <= max_height
+            if info.format in CORE_TYPES and fits and orientation == 1 and not has_metadata:
+                return data, info
+            if info.format == "GIF" and fits:
+                return data, info  # keep animation; GIF carries no camera metadata
+            image.load()
+            icc = image.info.get("icc_profile")
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((max_width, max_height), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            if info.format == "JPEG":
+                image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+                image.save(out, "JPEG", quality=quality, optimize=True, icc_profile=icc)
+                fmt = "JPEG"
+            else:
+                if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                    image = image.convert("RGBA")
+                image.save(out, "PNG", optimize=True, icc_profile=icc)
+                fmt = "PNG"
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageError(f"cannot decode the image ({type(exc).__name__}: {exc})") from None
+    return out.getvalue(), ImageInfo(fmt, image.width, image.height)

@@ -1,0 +1,454 @@
+"""issue.yaml → :class:`~masthead.model.Manifest`, every error with its line and column.
+
+YAML is composed into nodes (which carry their marks) and constructed here node by node with
+PyYAML's *safe* constructor, so that a bad value ("2025-13-45") is reported where it stands,
+all problems are reported at once, and alias expansion is bounded ("billion laughs").
+The same machinery validates article keys from Markdown front matter and HTML ``<meta>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from masthead import fetch, i18n
+from masthead.errors import Diagnostic, IssueError, Position, Report
+from masthead.model import ArticleEntry, EpubOptions, IssueMeta, LeadImage, Manifest, PdfOptions, SectionEntry
+
+MAX_NODES = 50_000  # values after alias expansion; a real manifest has a few hundred
+MAX_BYTES = 4 * 1024 * 1024
+
+ISSUE_KEYS = (
+    "publication", "date", "language", "title", "number", "volume", "issn", "publisher", "rights",
+    "description", "editors", "subjects", "identifier", "cover", "theme", "sections", "articles",
+    "epub", "pdf",
+)
+ARTICLE_KEYS = (
+    "title", "standfirst", "deck", "byline", "authors", "date", "kicker", "lang", "dir", "image",
+    "reading_time", "summary", "tags",
+)
+IMAGE_KEYS = ("src", "alt", "caption", "credit")
+EPUB_KEYS = ("embed_fonts",)
+PDF_KEYS = ("page_size", "margins", "bleed", "crop_marks", "columns", "variant")
+PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b", "pdf/a-4u",
+                "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
+PAGE_SIZES = ("A3", "A4", "A5", "B4", "B5", "Letter", "Legal", "Ledger", "Tabloid")
+_LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))"
+
+
+@dataclass(frozen=True)
+class Y:
+    """A YAML value with its position: a scalar, a list of Y, or a dict of str → Y."""
+
+    value: Any
+    pos: Position
+    raw: str | None = None  # a scalar's source text: "no" stays "no" where a string is wanted
+    keys: dict[str, Position] | None = None  # for mappings: where each key stands
+
+
+# ---------------------------------------------------------------------------- YAML → Y
+
+
+def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y | None:
+    """Safe-load ``text`` into :class:`Y` values; problems go to ``report``, None on failure."""
+    def pos(mark) -> Position:
+        return Position(path, mark.line + 1 + line_offset, mark.column + 1)
+
+    if len(text.encode("utf-8", "replace")) > MAX_BYTES:
+        report.error(Position(path, 1, 1), f"larger than {MAX_BYTES // (1024 * 1024)} MB; is this really YAML?")
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        report.error(pos(mark) if mark else Position(path, 1, 1), f"invalid YAML: {exc.problem or exc.context}")
+        return None
+    except yaml.YAMLError as exc:
+        report.error(Position(path, 1, 1), f"invalid YAML: {exc}")
+        return None
+    if node is None:
+        return Y(None, Position(path, 1 + line_offset, 1))
+    constructor = yaml.SafeLoader("")
+    budget = [MAX_NODES]
+
+    def convert(node) -> Y | None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooLarge(pos(node.start_mark))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                value = constructor.construct_object(node, deep=True)
+            except (ValueError, TypeError, yaml.YAMLError) as exc:
+                report.error(pos(node.start_mark), f"invalid value '{node.value}': {_reason(exc)}")
+                return None
+            return Y(value, pos(node.start_mark), raw=node.value)
+        if isinstance(node, yaml.SequenceNode):
+            items = [convert(child) for child in node.value]
+            return Y([i for i in items if i is not None], pos(node.start_mark))
+        try:
+            constructor.flatten_mapping(node)  # "<<" merge keys
+        except yaml.YAMLError as exc:
+            report.error(pos(node.start_mark), f"invalid merge: {_reason(exc)}")
+            return None
+        mapping: dict[str, Y] = {}
+        keys: dict[str, Position] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                report.error(pos(key_node.start_mark), "a key must be a plain word")
+                continue
+            key = key_node.value
+            if key in mapping or key in keys:
+                report.error(pos(key_node.start_mark), f"duplicate key '{key}'")
+                continue
+            keys[key] = pos(key_node.start_mark)
+            value = convert(value_node)
+            if value is not None:
+                mapping[key] = value
+        return Y(mapping, pos(node.start_mark), keys=keys)
+
+    try:
+        return convert(node)
+    except _TooLarge as exc:
+        report.error(exc.args[0], f"more than {MAX_NODES} values after expanding aliases; refusing to go on")
+        return None
+    except RecursionError:
+        report.error(Position(path, 1, 1), "nested too deeply")
+        return None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _reason(exc: Exception) -> str:
+    return str(getattr(exc, "problem", None) or exc).strip().splitlines()[0]
+
+
+# ---------------------------------------------------------------------------- field checks
+
+
+class Fields:
+    """Reads typed values out of one YAML mapping, reporting problems at their positions."""
+
+    def __init__(self, y: Y, known: tuple[str, ...], report: Report, what: str):
+        self.y, self.report = y, report
+        self.map: dict[str, Y] = y.value if isinstance(y.value, dict) else {}
+        if not isinstance(y.value, dict):
+            report.error(y.pos, f"{what} must be a mapping of keys to values")
+        for key, key_pos in (y.keys or {}).items():
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f" — did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(known)})"
+                report.error(key_pos, f"unknown key '{key}' in {what}{hint}")
+
+    def has(self, key: str) -> bool:
+        return key in self.map
+
+    def pos(self, key: str) -> Position:
+        return self.map[key].pos if key in self.map else self.y.pos
+
+    def string(self, key: str, required: bool = False) -> str | None:
+        y = self.map.get(key)
+        if y is None:
+            if required:
+                self.report.error(self.y.pos, f"missing required key '{key}'")
+            return None
+        return as_string(y, key, self.report, required)
+
+    def strings(self, key: str, split_commas: bool = False) -> tuple[str, ...]:
+        y = self.map.get(key)
+        if y is None:
+            return ()
+        if isinstance(y.value, list):
+            out = [as_string(item, key, self.report) for item in y.value]
+            return tuple(s for s in out if s)
+        text = as_string(y, key, self.report)
+        if not text:
+            return ()
+        parts = text.split(",") if split_commas else [text]
+        return tuple(p.strip() for p in parts if p.strip())
+
+    def integer(self, key: str, minimum: int = 0, maximum: int = 1_000_000) -> int | None:
+        y = self.map.get(key)
+        if y is None:
+            return None
+        value = y.value
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            self.report.error(y.pos, f"'{key}' must be a whole number from {minimum} to {maximum}, not '{y.raw}'")
+            return None
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        y = self.map.get(key)
+        if y is None:
+            return default
+        if not isinstance(y.value, bool):
+            self.report.error(y.pos, f"'{key}' must be true or false, not '{y.raw}'")
+            return default
+        return y.value
+
+    def date(self, key: str, required: bool = False) -> dt.date | None:
+        y = self.map.get(key)
+        if y is None:
+            if required:
+                self.report.error(self.y.pos, f"missing required key '{key}'")
+            return None
+        value = y.value
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.report.error(y.pos, f"'{key}' must be a date written YYYY-MM-DD, not '{y.raw}'")
+        return None
+
+    def language(self, key: str, required: bool = False) -> str | None:
+        tag = self.string(key, required)
+        if tag is not None and not i18n.is_valid_tag(tag):
+            self.report.error(self.pos(key), f"'{tag}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)")
+            return None
+        return tag
+
+    def path(self, key: str, root: Path, base_dir: Path) -> Path | None:
+        ref = self.string(key)
+        return None if ref is None else confined(ref, self.pos(key), root, base_dir, self.report)
+
+
+def as_string(y: Y, key: str, report: Report, required: bool = False) -> str | None:
+    if isinstance(y.value, (dict, list)):
+        report.error(y.pos, f"'{key}' must be text, not a {'mapping' if isinstance(y.value, dict) else 'list'}")
+        return None
+    if y.value is None:
+        if required:
+            report.error(y.pos, f"'{key}' must not be empty")
+        return None
+    # Plain scalars YAML would read as numbers, dates or booleans keep their text here.
+    text = y.value if isinstance(y.value, str) else (y.raw or str(y.value))
+    text = text.strip()
+    if required and not text:
+        report.error(y.pos, f"'{key}' must not be empty")
+    return text or None
+
+
+def confined(ref: str, position: Position, root: Path, base_dir: Path, report: Report) -> Path | None:
+    try:
+        return fetch.resolve(root, base_dir, ref)
+    except fetch.Refused as exc:
+        report.error(position, str(exc))
+        return None
+
+
+def article_fields(y: Y, report: Report, root: Path, base_dir: Path, extra: tuple[str, ...] = ()) -> dict:
+    """The article keys of one mapping (front matter, ``<meta>`` or manifest entry), normalized.
+
+    Only keys present are returned, so that later sources override earlier ones key by key.
+    """
+    f = Fields(y, ARTICLE_KEYS + extra, report, "article")
+    out: dict[str, Any] = {}
+    for key in ("title", "kicker", "summary"):
+        if f.has(key):
+            out[key] = f.string(key)
+    for key in ("standfirst", "deck"):
+        if f.has(key):
+            out["standfirst"] = f.string(key)
+    for key in ("byline", "authors"):
+        if f.has(key):
+            out["byline"] = f.strings(key)
+    if f.has("tags"):
+        out["tags"] = f.strings("tags", split_commas=True)
+    if f.has("date"):
+        out["date"] = f.date("date")
+    if f.has("lang"):
+        out["lang"] = f.language("lang")
+    if f.has("dir"):
+        direction = f.string("dir")
+        if direction not in ("ltr", "rtl"):
+            report.error(f.pos("dir"), f"'dir' must be ltr or rtl, not '{direction}'")
+        else:
+            out["dir"] = direction
+    if f.has("reading_time"):
+        out["reading_time"] = f.integer("reading_time", 1, 10_000)
+    if f.has("image"):
+        out["image"] = _lead_image(f.map["image"], report, root, base_dir)
+    return out
+
+
+def _lead_image(y: Y, report: Report, root: Path, base_dir: Path) -> LeadImage | None:
+    if isinstance(y.value, str):  # "image: photo.jpg" is the short form
+        y = Y({"src": y}, y.pos, keys={"src": y.pos})
+    f = Fields(y, IMAGE_KEYS, report, "image")
+    src = f.path("src", root, base_dir) if f.has("src") else None
+    if not f.has("src"):
+        report.error(y.pos, "an image needs 'src'")
+    if src is None:
+        return None
+    return LeadImage(src, f.string("alt"), f.string("caption"), f.string("credit"), f.pos("src"))
+
+
+# ---------------------------------------------------------------------------- issue.yaml
+
+
+def load(manifest_path: Path) -> Manifest:
+    """Read and validate ``issue.yaml``; raise IssueError with every problem found."""
+    report = Report()
+    manifest_path = manifest_path.resolve()
+    root = manifest_path.parent
+    try:
+        text = manifest_path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IssueError([_diag(manifest_path, f"not UTF-8 text (byte {exc.start})")]) from None
+    except OSError as exc:
+        raise IssueError([_diag(manifest_path, f"cannot read: {exc.strerror}")]) from None
+    y = parse_yaml(text, manifest_path, report)
+    if y is None or y.value is None:
+        if y is not None:
+            report.error(Position(manifest_path, 1, 1), "the manifest is empty")
+        report.raise_if_errors()
+    f = Fields(y, ISSUE_KEYS, report, "issue.yaml")
+    if not isinstance(y.value, dict):
+        report.raise_if_errors()
+
+    language = f.language("language", required=True) or "en"
+    publication = f.string("publication", required=True) or ""
+    date = f.date("date", required=True) or dt.date(1970, 1, 1)
+    number = f.integer("number", 0, 1_000_000)
+    issn = f.string("issn")
+    if issn is not None and not valid_issn(issn):
+        report.error(f.pos("issn"), f"'{issn}' is not a valid ISSN (NNNN-NNNC with a correct check digit)")
+    cover = f.path("cover", root, root)
+    if cover is not None and cover.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+        report.error(f.pos("cover"), "the cover must be a JPEG or PNG image")
+    identifier = f.string("identifier") or _default_identifier(publication, date, number)
+
+    meta = IssueMeta(
+        root=root, manifest_path=manifest_path, slug=root.name, publication=publication, date=date,
+        language=language, direction=i18n.direction_of(language), title=f.string("title"),
+        number=number, volume=f.integer("volume", 0, 1_000_000), issn=issn,
+        publisher=f.string("publisher"), rights=f.string("rights"), description=f.string("description"),
+        editors=f.strings("editors"), subjects=f.strings("subjects"), identifier=identifier,
+        cover=cover, cover_position=f.pos("cover") if f.has("cover") else None,
+        theme=f.string("theme") or "default", theme_position=f.pos("theme") if f.has("theme") else None,
+        epub=_epub_options(f, report), pdf=_pdf_options(f, report),
+    )
+    sections = _sections(f, report, root)
+    seen: set[Path] = set()
+    for entry in (e for s in sections for e in s.entries):
+        if entry.file in seen:
+            report.error(entry.position, f"'{entry.file.name}' is listed twice")
+        seen.add(entry.file)
+    report.raise_if_errors()
+    return Manifest(meta, sections)
+
+
+def _diag(path: Path, message: str) -> Diagnostic:
+    return Diagnostic(Position(path, 1, 1), message)
+
+
+def valid_issn(issn: str) -> bool:
+    match = re.fullmatch(r"(\d{4})-?(\d{3})([\dXx])", issn.strip())
+    if not match:
+        return False
+    digits = match.group(1) + match.group(2)
+    total = sum(int(d) * w for d, w in zip(digits, range(8, 1, -1)))
+    check = (11 - total % 11) % 11
+    return match.group(3).upper() == ("X" if check == 10 else str(check))
+
+
+def _default_identifier(publication: str, date: dt.date, number: int | None) -> str:
+    # Stable: the same publication, date and number give the same identifier on every build.
+    name = f"masthead:{publication}|{date.isoformat()}|{'' if number is None else number}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def _epub_options(f: Fields, report: Report) -> EpubOptions:
+    if not f.has("epub"):
+        return EpubOptions()
+    o = Fields(f.map["epub"], EPUB_KEYS, report, "epub options")
+    return EpubOptions(embed_fonts=o.boolean("embed_fonts", True))
+
+
+def _pdf_options(f: Fields, report: Report) -> PdfOptions:
+    if not f.has("pdf"):
+        return PdfOptions()
+    o = Fields(f.map["pdf"], PDF_KEYS, report, "pdf options")
+    page_size = o.string("page_size") or "A4"
+    named = {s.lower(): s for s in PAGE_SIZES}
+    if page_size.lower() in named:
+        page_size = named[page_size.lower()]
+    elif not re.fullmatch(rf"{_LENGTH} {_LENGTH}", page_size):
+        report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{page_size}'")
+    margins = o.string("margins")
+    if margins is not None and not re.fullmatch(rf"{_LENGTH}( {_LENGTH}){{0,3}}", margins):
+        report.error(o.pos("margins"), f"margins must be one to four lengths like '18mm 15mm', not '{margins}'")
+    bleed = o.string("bleed")
+    if bleed is not None and not re.fullmatch(_LENGTH, bleed):
+        report.error(o.pos("bleed"), f"bleed must be a length like '3mm', not '{bleed}'")
+    variant = o.string("variant")
+    if variant is not None and variant.lower() not in PDF_VARIANTS:
+        report.error(o.pos("variant"), f"unknown PDF variant '{variant}' (one of {', '.join(PDF_VARIANTS)})")
+    return PdfOptions(
+        page_size=page_size, margins=margins, bleed=bleed, crop_marks=o.boolean("crop_marks", False),
+        columns=o.integer("columns", 1, 3) or 2, variant=variant.lower() if variant else None,
+    )
+
+
+def _sections(f: Fields, report: Report, root: Path) -> tuple[SectionEntry, ...]:
+    if f.has("sections") == f.has("articles"):
+        report.error(f.y.pos, "the manifest needs either 'sections' or 'articles' (one of the two)")
+        return ()
+    if f.has("articles"):
+        y = f.map["articles"]
+        return (SectionEntry(None, _entries(y, report, root), y.pos),)
+    y = f.map["sections"]
+    if not isinstance(y.value, list) or not y.value:
+        report.error(y.pos, "'sections' must be a list of {title, articles}")
+        return ()
+    sections = []
+    for item in y.value:
+        s = Fields(item, ("title", "articles"), report, "section")
+        if not s.has("articles"):
+            report.error(item.pos, "a section needs 'articles'")
+            continue
+        sections.append(SectionEntry(s.string("title"), _entries(s.map["articles"], report, root), item.pos))
+    return tuple(sections)
+
+
+def _entries(y: Y, report: Report, root: Path) -> tuple[ArticleEntry, ...]:
+    if not isinstance(y.value, list) or not y.value:
+        report.error(y.pos, "'articles' must be a list of article files")
+        return ()
+    entries = []
+    for item in y.value:
+        if isinstance(item.value, dict):
+            ref = Fields(item, ARTICLE_KEYS + ("file",), report, "article entry").string("file")
+            if ref is None:
+                report.error(item.pos, "an article entry needs 'file'")
+                continue
+            file_pos = item.value["file"].pos
+            overrides = article_fields(Y({k: v for k, v in item.value.items() if k != "file"}, item.pos,
+                                         keys={k: p for k, p in item.keys.items() if k != "file"}),
+                                       report, root, root)
+        else:
+            ref = as_string(item, "article", report, required=True)
+            file_pos, overrides = item.pos, {}
+        path = confined(ref, file_pos, root, root, report) if ref else None
+        if path is None:
+            continue
+        if path.suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".xhtml"):
+            report.error(file_pos, f"'{ref}' is neither Markdown (.md) nor HTML (.html, .xhtml)")
+            continue
+        entries.append(ArticleEntry(path, overrides, file_pos))
+    return tuple(entries)

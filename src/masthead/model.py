@@ -1,0 +1,152 @@
+"""The validated issue: small frozen records, built by the manifest and content stages.
+
+``manifest`` produces a :class:`Manifest` (issue metadata and the article entries as the user
+wrote them); ``content`` reads each entry and produces the :class:`Issue` with its
+:class:`Article` bodies. Later stages only read these records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from masthead.errors import Position
+
+
+@dataclass(frozen=True)
+class EpubOptions:
+    embed_fonts: bool = True
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    page_size: str = "A4"  # a CSS page size: "A4", "Letter", "210mm 297mm" …
+    margins: str | None = None  # CSS lengths, "20mm" or "20mm 15mm 25mm 18mm"
+    bleed: str | None = None  # a CSS length, "3mm"
+    crop_marks: bool = False
+    columns: int = 2
+    variant: str | None = None  # a WeasyPrint pdf_variant, "pdf/ua-1" …
+
+
+@dataclass(frozen=True)
+class IssueMeta:
+    """Everything issue.yaml says about the issue itself."""
+
+    root: Path  # the issue folder, resolved
+    manifest_path: Path
+    slug: str  # the folder's name: names the outputs
+    publication: str
+    date: dt.date
+    language: str  # BCP 47
+    direction: str  # "ltr" or "rtl", from the language
+    title: str | None = None
+    number: int | None = None
+    volume: int | None = None
+    issn: str | None = None
+    publisher: str | None = None
+    rights: str | None = None
+    description: str | None = None
+    editors: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    identifier: str = ""
+    cover: Path | None = None
+    cover_position: Position | None = None
+    theme: str = "default"
+    theme_position: Position | None = None
+    epub: EpubOptions = field(default_factory=EpubOptions)
+    pdf: PdfOptions = field(default_factory=PdfOptions)
+
+
+@dataclass(frozen=True)
+class LeadImage:
+    src: Path  # resolved, inside the issue folder
+    alt: str | None
+    caption: str | None
+    credit: str | None
+    position: Position
+    name: str = ""  # the image's name in the outputs, set by the content stage
+
+
+@dataclass(frozen=True)
+class ArticleEntry:
+    """One article as the manifest names it: its file, and the keys the entry overrides."""
+
+    file: Path  # resolved, inside the issue folder
+    overrides: dict  # validated article keys (see manifest.ARTICLE_KEYS)
+    position: Position
+
+
+@dataclass(frozen=True)
+class SectionEntry:
+    title: str | None
+    entries: tuple[ArticleEntry, ...]
+    position: Position
+
+
+@dataclass(frozen=True)
+class Manifest:
+    meta: IssueMeta
+    sections: tuple[SectionEntry, ...]
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file an article uses (an image), and the name it has in the outputs."""
+
+    source: Path  # the image file; for a data: URI, the article that carried it
+    name: str  # "images/harbour.jpg": the same relative name in the EPUB and the PDF
+    position: Position  # where it was first referred to
+    data: bytes | None = None  # the bytes of a data: URI image
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else self.source.read_bytes()
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str  # unique in the issue, from the file name; names the article's document
+    source: Path
+    title: str
+    standfirst: str | None
+    byline: tuple[str, ...]
+    date: dt.date | None
+    kicker: str | None
+    lang: str
+    direction: str
+    image: LeadImage | None
+    reading_time: int  # minutes
+    words: int  # words, or characters for scripts written without spaces
+    summary: str | None
+    tags: tuple[str, ...]
+    body: str  # a clean XHTML fragment (serialized children of <body>), links already final
+    assets: tuple[Asset, ...]
+    epub_prefixes: tuple[tuple[str, str], ...] = ()  # epub:type vocabularies the body uses
+
+    @property
+    def doc_name(self) -> str:
+        return f"{self.id}.xhtml"
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str | None
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    meta: IssueMeta
+    sections: tuple[Section, ...]
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return tuple(a for s in self.sections for a in s.articles)
+
+    @property
+    def assets(self) -> tuple[Asset, ...]:
+        seen: dict[str, Asset] = {}
+        for article in self.articles:
+            for asset in article.assets:
+                seen.setdefault(asset.name, asset)
+        return tuple(seen.values())

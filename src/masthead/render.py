@@ -1,0 +1,274 @@
+"""The only place Jinja runs: the issue → complete XHTML documents and their resources.
+
+For the EPUB: a cover page, a contents page, the navigation document and one document per
+article. For the PDF: one ``print`` document holding the whole issue, whose links and ids are
+rewritten to stay unique and internal. Fixed words go through the theme's message catalogues
+in each document's (or article's) own language. Article text is data, never template source:
+it reaches Jinja only as already-escaped values or as the sanitized body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import jinja2
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from lxml import etree
+from markupsafe import Markup
+
+from masthead import cover, fonts, i18n, images
+from masthead.errors import Position, Report
+from masthead.model import Article, Issue
+from masthead.rendered import Document, Metadata, RenderedIssue, Resource, TocEntry
+from masthead.sanitize import OPS, XHTML
+from masthead.theme import Theme
+
+MORE_FROM = 3  # articles listed under "More from …"
+EPUB_IMAGE_BOX = (1600, 1600)  # long side of inline images on e-readers
+EPUB_COVER_BOX = (1600, 2560)
+PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
+BOTH, EPUB, PDF = frozenset({"epub", "pdf"}), frozenset({"epub"}), frozenset({"pdf"})
+
+
+def render(issue: Issue, theme: Theme, report: Report) -> RenderedIssue:
+    meta = issue.meta
+    env = _environment(theme)
+    context = _Context(issue, theme, env)
+    resources: list[Resource] = []
+    resources += _stylesheets(theme)
+    resources += _images(issue, report)
+    cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report)
+    resources += cover_resources
+
+    documents: list[Document] = []
+    documents.append(context.document("cover.xhtml", "cover", "cover.xhtml.j2", meta.language,
+                                      cover_image=cover_image))
+    documents.append(context.document("contents.xhtml", "contents", "contents.xhtml.j2", meta.language))
+    for section in issue.sections:
+        for article in section.articles:
+            documents.append(context.article_document(section.title, article))
+    documents.append(context.document("nav.xhtml", "nav", "nav.xhtml.j2", meta.language, properties=("nav",)))
+    documents.append(context.print_document(cover_image, cover_is_generated))
+
+    epub_text = "".join(_text_of(d.content) for d in documents if d.kind != "print")
+    print_text = "".join(_text_of(d.content) for d in documents if d.kind == "print")
+    resources += fonts.resources(theme, epub_text if meta.epub.embed_fonts else None, print_text)
+    return RenderedIssue(
+        slug=meta.slug, meta=_metadata(issue), documents=tuple(documents),
+        resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
+        toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf,
+    )
+
+
+# ---------------------------------------------------------------------------- Jinja
+
+
+def _environment(theme: Theme) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in theme.folders]),
+        autoescape=True,  # every value is escaped unless it is Markup we made
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_null_translations(newstyle=True)
+    return env
+
+
+class _Context:
+    """Renders templates with the values every template may use (see docs/templates.md)."""
+
+    def __init__(self, issue: Issue, theme: Theme, env: jinja2.Environment):
+        self.issue, self.theme, self.env = issue, theme, env
+        self.articles = issue.articles
+        self.section_of = {a.id: s.title for s in issue.sections for a in s.articles}
+
+    def _render(self, template: str, lang: str, **values) -> str:
+        self.env.install_gettext_translations(i18n.translations(lang, self.theme.locale_dirs), newstyle=True)
+        locale = i18n.locale_of(lang)
+        helpers = {
+            "issue": self.issue, "meta": self.issue.meta, "lang": lang, "dir": i18n.direction_of(lang),
+            "format_date": lambda d, fmt="long": format_date(d, fmt, locale=locale) if d else "",
+            "format_number": lambda n: format_decimal(n, locale=locale),
+            "format_list": lambda items: format_list(list(items), locale=locale) if items else "",
+            "embed_fonts": self.issue.meta.epub.embed_fonts,
+            "issue_title": _issue_title(self.issue),
+        }
+        return self.env.get_template(template).render(**helpers, **values)
+
+    def document(self, name: str, kind: str, template: str, lang: str, properties=(), **values) -> Document:
+        html = self._render(template, lang, toc=_toc(self.issue), href=lambda a: a.doc_name, **values)
+        title = _issue_title(self.issue) if kind == "cover" else self._title_for(kind, lang)
+        return Document(name, kind, title, lang, i18n.direction_of(lang), _xml(html), tuple(properties))
+
+    def _title_for(self, kind: str, lang: str) -> str:
+        gettext = i18n.translations(lang, self.theme.locale_dirs).gettext
+        return gettext("Contents")
+
+    def _more(self, article: Article) -> list[Article]:
+        # The next articles in reading order, wrapping round: a reader at the last
+        # article is still offered somewhere to go.
+        others = [a for a in self.articles if a.id != article.id]
+        index = next(i for i, a in enumerate(self.articles) if a.id == article.id)
+        ordered = others[index:] + others[:index]
+        return ordered[:MORE_FROM]
+
+    def article_part(self, article: Article, body: str, href) -> Markup:
+        html = self._render("_article.xhtml.j2", article.lang, article=article, body=Markup(body),
+                            section_title=self.section_of.get(article.id), more=self._more(article),
+                            href=href)
+        return Markup(html)
+
+    def article_document(self, section_title, article: Article) -> Document:
+        part = self.article_part(article, article.body, href=lambda a: a.doc_name)
+        html = self._render("article.xhtml.j2", article.lang, article=article, part=part,
+                            prefixes=article.epub_prefixes)
+        return Document(article.doc_name, "article", article.title, article.lang, article.direction, _xml(html))
+
+    def print_document(self, cover_image: str | None, generated: bool) -> Document:
+        internal = lambda a: f"#{a.id}"  # noqa: E731 - links inside the one document
+        parts = {a.id: self.article_part(a, _for_print(a.body, a.id), href=internal) for a in self.articles}
+        meta = _metadata(self.issue)
+        html = self._render("print.xhtml.j2", meta.language, parts=parts, href=internal,
+                            cover_image=cover_image, generated_cover=generated,
+                            creators=meta.creators, keywords=meta.keywords, page_css=_page_css(self.issue),
+                            modified=meta.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        lang = meta.language
+        return Document("print.xhtml", "print", _issue_title(self.issue), lang, i18n.direction_of(lang), _xml(html))
+
+
+def _issue_title(issue: Issue) -> str:
+    meta = issue.meta
+    if meta.title:
+        return meta.title
+    return f"{meta.publication}, {format_date(meta.date, 'long', locale=i18n.locale_of(meta.language))}"
+
+
+def _xml(html: str) -> bytes:
+    """Check a rendered document is well-formed XML; a theme bug must not reach an output."""
+    data = html.encode("utf-8")
+    etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    return data
+
+
+def _text_of(content: bytes) -> str:
+    root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    return "".join(root.itertext())
+
+
+# ---------------------------------------------------------------------------- print document
+
+
+def _for_print(body: str, article_id: str) -> str:
+    """One article's body inside the whole-issue document: ids prefixed, links made internal."""
+    root = etree.fromstring(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"),
+                            etree.XMLParser(resolve_entities=False, no_network=True))
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.get("id"):
+            element.set("id", f"{article_id}--{element.get('id')}")
+        href = element.get("href")
+        if href and not href.startswith(("http:", "https:", "mailto:", "tel:")):
+            target, _, fragment = href.partition("#")
+            target_id = target.removesuffix(".xhtml") if target else article_id
+            element.set("href", f"#{target_id}--{fragment}" if fragment else f"#{target_id}")
+    out = (root.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in root)
+    return out.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
+
+
+def _page_css(issue: Issue) -> str:
+    pdf = issue.meta.pdf
+    rules = [f"size: {pdf.page_size};"]
+    if pdf.bleed:
+        rules.append(f"bleed: {pdf.bleed};")
+    if pdf.crop_marks:
+        rules.append("marks: crop cross;")
+    if pdf.margins:
+        rules.append(f"margin: {pdf.margins};")
+    return "@page { %s }\n.print-article .article-body { column-count: %d; column-gap: 6mm; }" % (" ".join(rules), pdf.columns)
+
+
+# ---------------------------------------------------------------------------- resources
+
+
+def _stylesheets(theme: Theme) -> list[Resource]:
+    out = []
+    for name, path in theme.files("css").items():
+        if name.endswith(".css") and name != "css/fonts.css":
+            targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
+            out.append(Resource(name, "text/css", path.read_bytes(), targets))
+    return out
+
+
+def _images(issue: Issue, report: Report) -> list[Resource]:
+    out = []
+    for asset in issue.assets:
+        try:
+            data = asset.read()
+            for box, targets in ((EPUB_IMAGE_BOX, EPUB), (PRINT_IMAGE_BOX, PDF)):
+                prepared, info = images.prepare(data, *box)
+                out.append(Resource(asset.name, info.media_type, prepared, targets))
+        except (OSError, images.ImageError) as exc:
+            report.error(asset.position, f"'{asset.source.name}': {exc}")
+    return out
+
+
+def _cover(issue: Issue, theme: Theme, report: Report) -> tuple[list[Resource], str, bool]:
+    """The cover picture: the manifest's, scaled, or one drawn from the theme's design."""
+    meta = issue.meta
+    if meta.cover is not None:
+        try:
+            data = meta.cover.read_bytes()
+            epub, info = images.prepare(data, *EPUB_COVER_BOX)
+            name = f"images/cover{info.extension}"
+            printed, pinfo = images.prepare(data, 2480, 3508)
+            return [Resource(name, info.media_type, epub, EPUB), Resource(name, pinfo.media_type, printed, PDF)], name, False
+        except (OSError, images.ImageError) as exc:
+            report.error(meta.cover_position or Position(meta.manifest_path), f"cover: {exc}")
+            return [], "", False
+    png = cover.draw(issue, theme)
+    return [Resource("images/cover.png", "image/png", png, EPUB)], "images/cover.png", True
+
+
+def _modified(issue: Issue) -> dt.datetime:
+    """The outputs' timestamp: SOURCE_DATE_EPOCH when set (reproducible builds), else the issue date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.combine(issue.meta.date, dt.time(0, 0))
+
+
+def _metadata(issue: Issue) -> Metadata:
+    meta = issue.meta
+    creators: list[str] = []
+    for article in issue.articles:
+        for name in article.byline:
+            if name not in creators:
+                creators.append(name)
+    keywords = list(meta.subjects)
+    for article in issue.articles:
+        keywords += [t for t in article.tags if t not in keywords]
+    return Metadata(
+        title=_issue_title(issue), publication=meta.publication, language=meta.language,
+        direction=meta.direction, identifier=meta.identifier, date=meta.date, modified=_modified(issue),
+        creators=tuple(creators), editors=meta.editors, publisher=meta.publisher, rights=meta.rights,
+        description=meta.description, subjects=meta.subjects, number=meta.number, volume=meta.volume,
+        issn=meta.issn, keywords=tuple(keywords),
+    )
+
+
+def _toc(issue: Issue) -> tuple[TocEntry, ...]:
+    entries: list[TocEntry] = []
+    for section in issue.sections:
+        children = tuple(TocEntry(a.title, a.doc_name) for a in section.articles)
+        if section.title and children:
+            entries.append(TocEntry(section.title, children[0].href, children))
+        else:
+            entries.extend(children)
+    return tuple(entries)

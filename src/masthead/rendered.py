@@ -1,0 +1,76 @@
+"""What exporters receive: complete documents and resources, nothing to interpret.
+
+The render stage produces one :class:`RenderedIssue`. Exporters write it out (EPUB, PDF …)
+without reading YAML, articles or templates: every decision about content and look is made
+before this point, so adding an output format never touches the pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from masthead.model import PdfOptions
+
+
+class Document(NamedTuple):
+    """A complete XHTML document (UTF-8 bytes with its XML declaration)."""
+
+    name: str  # file name, "contents.xhtml"; every document sits in one folder
+    kind: str  # "cover", "contents", "nav", "article" (EPUB) or "print" (the PDF's whole issue)
+    title: str
+    lang: str
+    direction: str
+    content: bytes
+    properties: tuple[str, ...] = ()  # EPUB manifest properties ("svg", "nav" …)
+
+
+class Resource(NamedTuple):
+    """A file a document uses: stylesheet, font, image."""
+
+    name: str  # "css/epub.css", "fonts/NotoSerif-Regular.ttf", "images/harbour.jpg"
+    media_type: str
+    data: bytes
+    targets: frozenset[str]  # the outputs that carry it: {"epub"}, {"pdf"}, or both
+
+
+class TocEntry(NamedTuple):
+    title: str
+    href: str  # "night-shift.xhtml", or "" for a section heading without its own page
+    children: tuple["TocEntry", ...] = ()
+
+
+class Metadata(NamedTuple):
+    title: str
+    publication: str
+    language: str
+    direction: str
+    identifier: str
+    date: dt.date
+    modified: dt.datetime  # UTC; from the issue date or SOURCE_DATE_EPOCH, never the clock
+    creators: tuple[str, ...]  # every byline of the issue, in order, once each
+    editors: tuple[str, ...]
+    publisher: str | None
+    rights: str | None
+    description: str | None
+    subjects: tuple[str, ...]
+    number: int | None
+    volume: int | None
+    issn: str | None
+    keywords: tuple[str, ...]
+
+
+class RenderedIssue(NamedTuple):
+    slug: str
+    meta: Metadata
+    documents: tuple[Document, ...]  # in reading order
+    resources: tuple[Resource, ...]
+    toc: tuple[TocEntry, ...]
+    cover_image: str | None  # the Resource name of the cover picture
+    pdf: PdfOptions  # what the PDF exporter needs beyond the documents: the variant
+
+    def documents_of(self, *kinds: str) -> tuple[Document, ...]:
+        return tuple(d for d in self.documents if d.kind in kinds)
+
+    def resources_for(self, target: str) -> tuple[Resource, ...]:
+        return tuple(r for r in self.resources if target in r.targets)

@@ -1,0 +1,156 @@
+"""What may pass from an article into an output: an allow-list, applied while copying the tree.
+
+Articles come from anywhere. :func:`clean` walks a parsed article (from the XML parser, with
+namespaces, or from the HTML parser, without) and builds a *new* XHTML tree holding only
+allowed elements and attributes: nothing unknown is carried over by accident. Scripts, styles,
+frames, forms, embedded objects, ``meta``/``base``/``link`` and event handlers disappear with
+their content; unknown wrappers (``font``, ``center``, custom tags) give way to their children.
+URLs go through a callback owned by the content stage, which knows the issue's files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from lxml import etree
+
+XHTML = "http://www.w3.org/1999/xhtml"
+OPS = "http://www.idpf.org/2007/ops"
+XML = "http://www.w3.org/XML/1998/namespace"
+
+ALLOWED = frozenset("""
+a abbr address article aside b bdi bdo blockquote br caption cite code col colgroup data dd del
+details dfn div dl dt em figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr i img ins kbd
+li mark ol p pre q rp rt ruby s samp section small span strong sub summary sup table tbody td tfoot
+th thead time tr u ul var wbr
+""".split())
+# Removed together with everything inside them.
+DROPPED = frozenset("""
+script style iframe frame frameset object embed applet form input button select textarea option
+optgroup datalist output noscript template link meta base title head audio video source track
+canvas svg math param portal dialog map area picture slot
+""".split())
+RENAMED = {"main": "div", "nav": "div", "center": "div", "strike": "s", "tt": "code", "big": "span", "font": "span"}
+GLOBAL_ATTRS = frozenset({"id", "class", "title", "lang", "dir", "role"})
+ELEMENT_ATTRS = {
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "headers"},
+    "th": {"colspan", "rowspan", "headers", "scope", "abbr"},
+    "col": {"span"}, "colgroup": {"span"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "time": {"datetime"}, "del": {"cite", "datetime"}, "ins": {"cite", "datetime"},
+    "data": {"value"}, "blockquote": {"cite"}, "q": {"cite"},
+    "details": {"open"},
+}
+URL_ATTRS = {("a", "href"), ("img", "src"), ("blockquote", "cite"), ("q", "cite"), ("del", "cite"), ("ins", "cite")}
+# Characters XML 1.0 cannot carry; Word and the web paste them in.
+_BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ID_BAD = re.compile(r"[^\w.\-]", re.U)
+
+UrlRewriter = Callable[[str, str, str], "str | None"]  # (element, attribute, url) → url or None
+
+
+def text(value: str | None) -> str | None:
+    return None if value is None else _BAD_XML_CHARS.sub("", value)
+
+
+def local_name(element) -> str | None:
+    if not isinstance(element.tag, str):
+        return None  # comments and processing instructions
+    return etree.QName(element).localname.lower()
+
+
+def clean(source, rewrite_url: UrlRewriter, prefixes: dict[str, str], used_prefixes: set[str]):
+    """A new ``<div>`` in the XHTML namespace holding the clean copy of ``source``'s children.
+
+    ``prefixes`` are the epub:type vocabularies declared by the source (name → URI);
+    tokens with an undeclared prefix are dropped, and the prefixes kept are added to
+    ``used_prefixes`` so the document that carries them can declare them.
+    """
+    out = etree.Element(f"{{{XHTML}}}div", nsmap={None: XHTML, "epub": OPS})
+    out.text = text(source.text)
+    for child in source:
+        _copy(child, out, rewrite_url, prefixes, used_prefixes)
+    return out
+
+
+def _copy(element, parent, rewrite_url, prefixes, used_prefixes) -> None:
+    name = local_name(element)
+    namespace = etree.QName(element).namespace if isinstance(element.tag, str) else None
+    foreign = namespace not in (None, XHTML)
+    if name is None or name in DROPPED or foreign:
+        # The element goes, its tail (text after it) stays.
+        _append_text(parent, element.tail)
+        return
+    name = RENAMED.get(name, name)
+    if name not in ALLOWED:
+        _append_text(parent, element.text)  # unwrap: keep the children
+        for child in element:
+            _copy(child, parent, rewrite_url, prefixes, used_prefixes)
+        _append_text(parent, element.tail)
+        return
+    copy = etree.SubElement(parent, f"{{{XHTML}}}{name}")
+    for key, value in element.attrib.items():
+        attr = _attribute(name, key, value, rewrite_url, prefixes, used_prefixes)
+        if attr is not None:
+            copy.set(*attr)
+    copy.text = text(element.text)
+    for child in element:
+        _copy(child, copy, rewrite_url, prefixes, used_prefixes)
+    copy.tail = text(element.tail)
+
+
+def _attribute(element: str, key: str, value: str, rewrite_url, prefixes, used_prefixes):
+    qname = etree.QName(key) if key.startswith("{") else None
+    namespace, attr = (qname.namespace, qname.localname) if qname else (None, key.lower())
+    value = text(value) or ""
+    if attr.startswith("on") or attr == "style":
+        return None
+    if namespace == OPS or attr == "epub:type":
+        if attr not in ("type", "epub:type"):
+            return None
+        tokens = [t for t in value.split() if _vocab_ok(t, prefixes, used_prefixes)]
+        return (f"{{{OPS}}}type", " ".join(tokens)) if tokens else None
+    if namespace == XML or attr == "xml:lang":
+        return ("lang", value) if attr in ("lang", "xml:lang") else None
+    if namespace is not None:
+        return None
+    if attr.startswith("aria-") and re.fullmatch(r"aria-[a-z]+", attr):
+        return attr, value
+    if attr not in GLOBAL_ATTRS and attr not in ELEMENT_ATTRS.get(element, ()):
+        return None
+    if attr == "id":
+        value = _ID_BAD.sub("-", value.strip())
+        return ("id", value) if value else None
+    if (element, attr) in URL_ATTRS:
+        url = rewrite_url(element, attr, value)
+        return None if url is None else (attr, url)
+    return attr, value
+
+
+def _vocab_ok(token: str, prefixes: dict[str, str], used_prefixes: set[str]) -> bool:
+    if ":" not in token:
+        return True
+    prefix = token.split(":", 1)[0]
+    if prefix in prefixes:
+        used_prefixes.add(prefix)
+        return True
+    return False
+
+
+def _append_text(parent, value: str | None) -> None:
+    value = text(value)
+    if not value:
+        return
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + value
+    else:
+        parent.text = (parent.text or "") + value
+
+
+def safe_external_url(url: str) -> bool:
+    """Links readers may follow out of the issue (never fetched by masthead)."""
+    return bool(re.match(r"^(https?:|mailto:|tel:)", url.strip(), re.I))
