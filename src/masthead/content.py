@@ -151,7 +151,11 @@ def _markdown(text: str, path: Path, entry, meta, report: Report):
         offset = text[: match.end()].count("\n")
         body_text = "\n" * offset + text[match.end():]  # keep line numbers for messages
     lang = entry.overrides.get("lang") or fields.get("lang") or meta.language
-    html = _markdown_renderer(lang.split("-")[0].lower()).render(body_text)
+    renderer = _markdown_renderer(lang.split("-")[0].lower())
+    for key in ("title", "standfirst", "kicker", "summary"):
+        if fields.get(key):  # the same quotes and dashes as the body
+            fields[key] = _typographic(renderer, fields[key])
+    html = renderer.render(body_text)
     body = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     return fields, lang, body, dict(KNOWN_PREFIXES)
 
@@ -170,6 +174,12 @@ def _markdown_renderer(language: str) -> MarkdownIt:
         md.options["quotes"] = list(i18n.quotes(language))
         _renderers[language] = md
     return _renderers[language]
+
+
+def _typographic(renderer: MarkdownIt, value: str) -> str:
+    """Plain text with the renderer's quotes, dashes and ellipses ("--" → "–")."""
+    html = renderer.renderInline(value)
+    return "".join(lxml.html.fragment_fromstring(html, create_parent="div").itertext()).strip() or value
 
 
 def _html(text: str, path: Path, report: Report, root: Path):

@@ -1,0 +1,48 @@
+# masthead: `make demo` and `make test` on a fresh machine; everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Tools the tests use to open the outputs (PDF and EPUB readers, calibre). Installed with
+# apt-get when missing and we are root (CI, a fresh container); otherwise those tests skip.
+SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre java:default-jre-headless
+
+.PHONY: install demo test system-deps bench fuzz messages clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: install
+	$(BIN)/masthead build -o dist
+
+system-deps:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "not installed (tests that need them will skip):$$missing"; fi; \
+	fi
+
+test: install system-deps
+	$(BIN)/python -m pytest -q
+
+bench: install system-deps
+	$(BIN)/python bench/run.py
+
+fuzz: install
+	$(BIN)/python -m pip install --quiet atheris
+	$(BIN)/python tests/fuzz_articles.py -max_total_time=60
+
+# Extract the templates' strings into templates/default/locale/masthead.pot
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o templates/default/locale/masthead.pot --no-location --omit-header templates/default
+
+clean:
+	rm -rf dist .pytest_cache
