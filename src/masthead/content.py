@@ -199,7 +199,7 @@ def _html(text: str, path: Path, report: Report, root: Path):
     prefixes = dict(KNOWN_PREFIXES)
     declared = document.get(f"{{{OPS}}}prefix") or document.get("epub:prefix") or ""
     for name, uri in re.findall(r"([\w\-]+):\s+(\S+)", declared):
-        prefixes[name] = uri
+        prefixes[name] = uri.rstrip(",")
     lang = document.get("{http://www.w3.org/XML/1998/namespace}lang") or document.get("lang")
     meta = {}
     meta_pos = {}

@@ -56,10 +56,12 @@ def probe(data: bytes) -> ImageInfo:
     return info
 
 
-def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85) -> tuple[bytes, ImageInfo]:
+def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
+            max_bytes: int | None = None) -> tuple[bytes, ImageInfo]:
     """The image upright, without metadata, fitted into max_width × max_height.
 
-    Small, metadata-free JPEG/PNG/GIF files are passed through untouched (no generation loss).
+    Small, metadata-free JPEG/PNG/GIF files are passed through untouched (no generation loss);
+    a JPEG over ``max_bytes`` is encoded again at decreasing quality until it fits.
     """
     info = probe(data)
     try:
@@ -67,7 +69,7 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85) -> 
             orientation = image.getexif().get(0x0112, 1)
             # EXIF (camera, GPS), XMP and comments go; the ICC colour profile stays.
             has_metadata = bool(image.getexif()) or any(k in image.info for k in _METADATA_KEYS)
-            fits = info.width <= max_width and info.height <= max_height
+            fits = info.width <= max_width and info.height <= max_height and (max_bytes is None or len(data) <= max_bytes)
             if info.format in CORE_TYPES and fits and orientation == 1 and not has_metadata:
                 return data, info
             if info.format == "GIF" and fits:
@@ -79,7 +81,11 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85) -> 
             out = io.BytesIO()
             if info.format == "JPEG":
                 image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
-                image.save(out, "JPEG", quality=quality, optimize=True, icc_profile=icc)
+                for step in range(quality, 34, -10):
+                    out = io.BytesIO()
+                    image.save(out, "JPEG", quality=step, optimize=True, icc_profile=icc)
+                    if max_bytes is None or out.tell() <= max_bytes:
+                        break
                 fmt = "JPEG"
             else:
                 if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):

@@ -29,6 +29,7 @@ from masthead.theme import Theme
 MORE_FROM = 3  # articles listed under "More from …"
 EPUB_IMAGE_BOX = (1600, 1600)  # long side of inline images on e-readers
 EPUB_COVER_BOX = (1600, 2560)
+EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera file is wasted
 PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
 BOTH, EPUB, PDF = frozenset({"epub", "pdf"}), frozenset({"epub"}), frozenset({"pdf"})
 
@@ -225,7 +226,7 @@ def _cover(issue: Issue, theme: Theme, report: Report) -> tuple[list[Resource], 
     if meta.cover is not None:
         try:
             data = meta.cover.read_bytes()
-            epub, info = images.prepare(data, *EPUB_COVER_BOX)
+            epub, info = images.prepare(data, *EPUB_COVER_BOX, max_bytes=EPUB_COVER_BYTES)
             name = f"images/cover{info.extension}"
             printed, pinfo = images.prepare(data, 2480, 3508)
             return [Resource(name, info.media_type, epub, EPUB), Resource(name, pinfo.media_type, printed, PDF)], name, False
