@@ -377,7 +377,7 @@ def _shape(draft: _Draft, report: Report) -> None:
             report.warning(_locate(draft, img.get("src")), "image without alt text; describe it, or write alt=\"\" if it is decorative")
             img.set("alt", "")
     # Notes written in HTML: give them the ARIA roles their epub:type implies.
-    roles = {"noteref": "doc-noteref", "footnote": "doc-footnote", "endnote": "doc-endnote",
+    roles = {"noteref": "doc-noteref", "footnote": "doc-footnote",
              "endnotes": "doc-endnotes", "pullquote": "doc-pullquote", "backlink": "doc-backlink"}
     for element in tree.iter():
         for token in (element.get(EPUB_TYPE) or "").split():

@@ -99,6 +99,8 @@ class _Context:
             "format_list": lambda items: format_list(list(items), locale=locale) if items else "",
             "embed_fonts": self.issue.meta.epub.embed_fonts,
             "issue_title": _issue_title(self.issue),
+            # lang, xml:lang and dir for text in another language than the page's
+            "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
         }
         return self.env.get_template(template).render(**helpers, **values)
 
@@ -141,6 +143,12 @@ class _Context:
                             modified=meta.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
         lang = meta.language
         return Document("print.xhtml", "print", _issue_title(self.issue), lang, i18n.direction_of(lang), _xml(html))
+
+
+def _lang_attrs(other: str, direction: str, current: str) -> Markup:
+    if not other or other == current:
+        return Markup("")
+    return Markup(' lang="%s" xml:lang="%s" dir="%s"') % (other, other, direction)
 
 
 def _issue_title(issue: Issue) -> str:
@@ -267,7 +275,7 @@ def _metadata(issue: Issue) -> Metadata:
 def _toc(issue: Issue) -> tuple[TocEntry, ...]:
     entries: list[TocEntry] = []
     for section in issue.sections:
-        children = tuple(TocEntry(a.title, a.doc_name) for a in section.articles)
+        children = tuple(TocEntry(a.title, a.doc_name, (), a.lang, a.direction) for a in section.articles)
         if section.title and children:
             entries.append(TocEntry(section.title, children[0].href, children))
         else:

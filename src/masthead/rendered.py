@@ -36,8 +36,10 @@ class Resource(NamedTuple):
 
 class TocEntry(NamedTuple):
     title: str
-    href: str  # "night-shift.xhtml", or "" for a section heading without its own page
+    href: str  # "night-shift.xhtml"; a section links to its first article
     children: tuple["TocEntry", ...] = ()
+    lang: str = ""  # the article's language ("" for a section: the issue's)
+    direction: str = ""
 
 
 class Metadata(NamedTuple):

@@ -107,6 +107,10 @@ def _attribute(element: str, key: str, value: str, rewrite_url, prefixes, used_p
     qname = etree.QName(key) if key.startswith("{") else None
     namespace, attr = (qname.namespace, qname.localname) if qname else (None, key.lower())
     value = text(value) or ""
+    if attr == "style" and element in ("td", "th"):
+        # Markdown tables align columns with style="text-align: right"; keep that as a class.
+        match = re.search(r"text-align:\s*(left|right|center)", value)
+        return ("class", f"align-{match.group(1)}") if match else None
     if attr.startswith("on") or attr == "style":
         return None
     if namespace == OPS or attr == "epub:type":

@@ -1,0 +1,115 @@
+"""The command: exit statuses, messages, what it writes, and that the README documents it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import click
+
+from conftest import ROOT, SAMPLE, masthead
+from masthead.cli import main
+
+
+def test_build_without_arguments_builds_every_issue(tmp_path):
+    shutil.copytree(SAMPLE, tmp_path / "issues" / "one")
+    shutil.copytree(SAMPLE, tmp_path / "issues" / "two")
+    result = masthead("build", "--format", "epub", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["one.epub", "two.epub"]
+
+
+def test_issue_yaml_path_is_accepted_and_output_named_by_folder(tmp_path, issue_dir):
+    result = masthead("build", str(issue_dir / "issue.yaml"), "-o", str(tmp_path / "out"), "--format", "epub")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "issue.epub").is_file()
+    assert not (tmp_path / "out" / "issue.pdf").exists()
+
+
+def test_usage_errors_exit_2(tmp_path, issue_dir):
+    assert masthead("build", str(issue_dir), "--format", "mobi").returncode == 2
+    missing = masthead("build", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "no such issue" in missing.stderr
+    assert masthead("frobnicate").returncode == 2
+
+
+def test_issue_errors_exit_1_with_positions_and_write_nothing(tmp_path, issue_dir):
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text().replace("language: en", "language: en\nsectoins: []"))
+    out = tmp_path / "out"
+    result = masthead("build", str(issue_dir), "-o", str(out))
+    assert result.returncode == 1
+    assert re.search(r"issue\.yaml:4:1: unknown key 'sectoins' in issue.yaml — did you mean 'sections'\?", result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_failed_build_keeps_the_good_earlier_output(tmp_path, issue_dir):
+    out = tmp_path / "out"
+    assert masthead("build", str(issue_dir), "-o", str(out), "--format", "epub").returncode == 0
+    before = (out / "issue.epub").read_bytes()
+    (issue_dir / "articles" / "two.md").write_text("---\ndate: 2025-13-45\n---\n\nText.\n")
+    result = masthead("build", str(issue_dir), "-o", str(out), "--format", "epub")
+    assert result.returncode == 1
+    assert "two.md:2:7: invalid value '2025-13-45'" in result.stderr
+    assert (out / "issue.epub").read_bytes() == before
+    assert [p.name for p in out.iterdir()] == ["issue.epub"]  # no temporary file left behind
+
+
+def test_one_bad_issue_does_not_stop_the_others(tmp_path, issue_dir):
+    good = tmp_path / "issues" / "good"
+    shutil.copytree(issue_dir, good)
+    bad = tmp_path / "issues" / "bad"
+    shutil.copytree(issue_dir, bad)
+    (bad / "issue.yaml").write_text("publication: [unclosed\n")
+    result = masthead("build", "--format", "epub", cwd=tmp_path)
+    assert result.returncode == 1
+    assert (tmp_path / "dist" / "good.epub").is_file() and not (tmp_path / "dist" / "bad.epub").exists()
+
+
+def test_version_and_help_start_quickly():
+    started = time.perf_counter()
+    result = masthead("--version")
+    assert result.returncode == 0 and "masthead, version" in result.stdout
+    # Not a timing assertion (those live in `make bench`): the heavy libraries stay unimported.
+    probe = masthead("--help")
+    assert "build" in probe.stdout
+    assert time.perf_counter() - started < 60
+
+
+def test_help_does_not_import_heavy_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys; from masthead.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit: pass\n"
+            "heavy = [m for m in ('weasyprint', 'ebooklib', 'lxml', 'markdown_it', 'PIL', 'fontTools') if m in sys.modules]\n"
+            "print('HEAVY:' + ','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "HEAVY:"
+
+
+def _commands_and_options(group: click.Group):
+    for name, command in group.commands.items():
+        yield name, command
+        for param in command.params:
+            if isinstance(param, click.Option):
+                yield name, max(param.opts, key=len)
+
+
+def test_readme_documents_every_command_option_and_manifest_key():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = []
+    for entry in _commands_and_options(main):
+        if isinstance(entry[1], str):
+            if f"`{entry[1]}`" not in readme and f"{entry[1]} " not in readme:
+                missing.append(f"option {entry[1]} of {entry[0]}")
+        elif f"masthead {entry[0]}" not in readme:
+            missing.append(f"command {entry[0]}")
+    from masthead import manifest
+
+    for key in manifest.ISSUE_KEYS + manifest.ARTICLE_KEYS + manifest.PDF_KEYS + manifest.EPUB_KEYS:
+        if f"`{key}`" not in readme:
+            missing.append(f"manifest key {key}")
+    assert missing == []
