@@ -7,16 +7,17 @@ which takes a 600 KB face to a few dozen KB, and leaves out a face no character 
 
 from __future__ import annotations
 
-import functools
 import io
 import string
 from pathlib import Path
 from typing import NamedTuple
 
+import fontTools
 import yaml
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from masthead import cache
 from masthead.rendered import Resource
 from masthead.theme import Theme
 
@@ -78,15 +79,21 @@ def font_face_css(faces_: list[Face]) -> str:
     return "/* Written by masthead from the theme's theme.yaml. */\n" + "".join(rules)
 
 
-@functools.lru_cache(maxsize=64)
 def subset_font(path: Path, chars: frozenset[str]) -> bytes | None:
     """The font cut to ``chars`` (plus the basics); None when it has none of their letters."""
-    font = TTFont(path, recalcTimestamp=False)  # keep head.modified: same input, same bytes
+    data = path.read_bytes()
+    text = "".join(sorted(chars))
+    key = cache.key(data, text, fontTools.version, "default-features,no-hinting")
+    return cache.cached("fonts", key, lambda: _subset(data, chars))
+
+
+def _subset(data: bytes, chars: frozenset[str]) -> bytes | None:
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)  # keep head.modified: same input, same bytes
     cmap = font.getBestCmap() or {}
     if not any(chr(c).isalpha() for c in {ord(ch) for ch in chars} & set(cmap)):
         return None  # a face for a script the issue does not use
-    options = subset.Options()
-    options.layout_features = ["*"]  # keep kerning, ligatures and Arabic joining forms
+    options = subset.Options()  # the default features keep kerning, ligatures, Arabic joining
+    options.hinting = False  # e-readers rasterize at high resolution; hints only add weight
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.recalc_timestamp = False

@@ -1,0 +1,59 @@
+"""A content-addressed cache for work whose result depends only on its inputs.
+
+Font subsets (the slowest step of an EPUB build) are stored under a key made of everything
+they depend on: the input bytes, the options, and the versions of masthead and of the library
+that computed them. A hit returns the same bytes a fresh computation would, so a cached build
+is byte-identical to a cold one. ``MASTHEAD_CACHE_DIR`` sets the folder (default
+``$XDG_CACHE_HOME/masthead``); ``MASTHEAD_CACHE_DIR=off`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from masthead import __version__
+
+
+def folder() -> Path | None:
+    setting = os.environ.get("MASTHEAD_CACHE_DIR", "").strip()
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "masthead"
+
+
+def key(*parts: bytes | str) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def cached(kind: str, cache_key: str, compute: Callable[[], bytes | None]) -> bytes | None:
+    """``compute()``'s result, from the cache when it has it. None results are not stored."""
+    base = folder()
+    path = base / kind / cache_key[:2] / cache_key if base else None
+    if path is not None:
+        try:
+            return path.read_bytes()
+        except OSError:
+            pass
+    value = compute()
+    if path is not None and value is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(value)
+            os.replace(name, path)
+        except OSError:
+            pass  # a read-only home or a full disk only costs speed
+    return value
