@@ -1,0 +1,93 @@
+"""Languages: every fixed word translated, dates localized, direction and reading speed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from masthead import content, i18n, manifest, render, theme
+from masthead.errors import Report
+
+LOCALE = Path(__file__).resolve().parents[1] / "templates" / "default" / "locale"
+LANGUAGES = ["en", "ar", "fr", "de", "es", "it", "pt", "ru", "uk", "ja", "zh", "he", "fa", "nl", "pl", "tr"]
+ENGLISH_CHROME = ["min read", "More from", "Contents", "By ", "Issue ", "Cover"]
+
+
+def template_messages() -> set[str]:
+    with (LOCALE / "masthead.pot").open("rb") as handle:
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalogue_translates_every_template_string(language):
+    with (LOCALE / language / "LC_MESSAGES" / "masthead.po").open("rb") as handle:
+        catalog = read_po(handle)
+    missing = []
+    for message_id in template_messages():
+        message = catalog.get(message_id)
+        strings = message.string if message else None
+        strings = strings if isinstance(strings, tuple) else (strings,)
+        if not message or not all(strings) or message.fuzzy:
+            missing.append(message_id)
+    assert missing == []
+    assert not list(catalog.check())
+
+
+def test_pot_is_up_to_date_with_the_templates():
+    # Every _("…") in the templates is in the .pot, so catalogues can be checked against it.
+    root = LOCALE.parent
+    used = set()
+    for path in root.glob("*.j2"):
+        used |= set(re.findall(r'(?:_|gettext)\(\s*"([^"]+)"', path.read_text()))
+        used |= set(re.findall(r"(?:_|gettext)\(\s*'([^']+)'", path.read_text()))
+    assert used and used <= template_messages()
+
+
+def _render_in(language: str, tmp_path: Path):
+    folder = tmp_path / language
+    shutil.copytree(Path(__file__).parent / "cases" / "rtl-mixed" / "in", folder)
+    yaml_path = folder / "issue.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("language: ar", f"language: {language}"), encoding="utf-8")
+    (folder / "articles" / "english.md").write_text(f"---\ntitle: Chrome\nlang: {language}\nbyline: [A, B]\ndate: 2024-10-01\n---\n\nText.\n", encoding="utf-8")
+    report = Report()
+    spec = manifest.load(yaml_path)
+    issue = content.read_issue(spec, report)
+    return render.render(issue, theme.load(spec.meta), report)
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_rendered_chrome_has_no_english(language, tmp_path):
+    rendered = _render_in(language, tmp_path)
+    for document in rendered.documents:
+        if document.name in ("english.xhtml", "contents.xhtml", "nav.xhtml", "cover.xhtml"):
+            text = document.content.decode()
+            text = re.sub(r"<(title|h1 class=\"headline\")>Chrome<", "", text)
+            visible = re.sub(r"<[^>]+>", " ", text.split("<body", 1)[1])
+            for phrase in ENGLISH_CHROME:
+                assert phrase not in visible.replace("Chrome", ""), (language, document.name, phrase)
+            assert "October" not in visible, (language, document.name)  # dates in the language too
+
+
+def test_right_to_left_follows_from_the_language():
+    assert [i18n.direction_of(t) for t in ("ar", "he", "fa", "ur", "en", "ja", "ar-EG", "az-Arab")] == \
+        ["rtl", "rtl", "rtl", "rtl", "ltr", "ltr", "rtl", "rtl"]
+
+
+def test_reading_time_counts_characters_for_japanese():
+    text = "吾輩は猫である。名前はまだ無い。" * 334  # about 5,000 characters
+    words = content.count_words(text, "ja")
+    assert 4500 <= words <= 5100  # characters, punctuation aside
+    assert content.reading_minutes(words, "ja") == 10
+    english = " ".join(["word"] * 2280)
+    assert content.reading_minutes(content.count_words(english, "en"), "en") == 10
+
+
+def test_quotes_follow_the_language():
+    assert i18n.quotes("fr")[:2] == ("«\u00a0", "\u00a0»")
+    assert i18n.quotes("de")[:2] == ("„", "“")
+    assert i18n.quotes("ja")[:2] == ("「", "」")
+    assert i18n.quotes("en-GB")[:2] == ("“", "”")
