@@ -1,0 +1,94 @@
+"""The manifest's pdf: options, checked in the PDF: page boxes, marks, columns, variants."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pypdf
+import pytest
+
+from conftest import build_folder, need
+
+MM = 72 / 25.4
+
+
+def build_with(issue_dir, tmp_path, pdf_yaml: str):
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text() + pdf_yaml)
+    return build_folder(issue_dir, tmp_path / "out", "pdf")["pdf"]
+
+
+def boxes(path) -> dict[str, tuple[float, ...]]:
+    need("pdfinfo")
+    out = subprocess.run(["pdfinfo", "-box", "-f", "2", "-l", "2", str(path)], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for name, values in re.findall(r"^Page\s+2\s+(\w+):\s+([-\d.\s]+)$", out, re.M):
+        found[name] = tuple(float(v) for v in values.split())
+    return found
+
+
+def test_letter_page_size(issue_dir, tmp_path):
+    pdf = build_with(issue_dir, tmp_path, "pdf:\n  page_size: Letter\n")
+    for page in pypdf.PdfReader(pdf).pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((612, 792), abs=0.1)
+
+
+def test_custom_page_size_and_one_column(issue_dir, tmp_path):
+    pdf = build_with(issue_dir, tmp_path, "pdf:\n  page_size: 170mm 240mm\n  columns: 1\n  margins: 15mm\n")
+    page = pypdf.PdfReader(pdf).pages[1]
+    assert float(page.mediabox.width) == pytest.approx(170 * MM, abs=0.2)
+    assert float(page.mediabox.height) == pytest.approx(240 * MM, abs=0.2)
+
+
+def corner_ink(pdf, tmp_path) -> int:
+    """Dark pixels in the top-left 3 mm outside the trim of page 2, where crop marks go."""
+    need("pdftoppm")
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "300", "-f", "2", "-l", "2", "-png", "-x", "0", "-y", "0", "-W", "35", "-H", "35",
+                    str(pdf), str(tmp_path / "corner")], check=True)
+    (png,) = tmp_path.glob("corner*.png")
+    with Image.open(png) as image:
+        gray = image.convert("L")
+        return sum(1 for x in range(gray.width) for y in range(gray.height) if gray.getpixel((x, y)) < 128)
+
+
+@pytest.mark.parametrize("marks", [True, False])
+def test_bleed_grows_the_media_box_three_millimetres_around_the_trim_box(issue_dir, tmp_path, marks):
+    pdf = build_with(issue_dir, tmp_path, f"pdf:\n  bleed: 3mm\n  crop_marks: {str(marks).lower()}\n")
+    found = boxes(pdf)
+    media, trim, bleed = found["MediaBox"], found["TrimBox"], found["BleedBox"]
+    assert trim[2] - trim[0] == pytest.approx(595.28, abs=0.2)  # the A4 page itself
+    for side in range(4):
+        assert abs(media[side] - trim[side]) == pytest.approx(3 * MM, abs=0.1)
+    assert bleed == media
+    assert (corner_ink(pdf, tmp_path) > 0) == marks
+
+
+@pytest.mark.parametrize("variant,marker", [
+    ("pdf/ua-1", b"pdfuaid"),
+    ("pdf/a-3b", b"pdfaid"),
+    ("pdf/x-4", b"GTS_PDFX"),
+])
+def test_variants(issue_dir, tmp_path, variant, marker):
+    pdf = build_with(issue_dir, tmp_path, f"pdf:\n  variant: {variant}\n")
+    reader = pypdf.PdfReader(pdf)
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert marker in xmp or marker in pdf.read_bytes()
+    assert reader.metadata.title  # still a readable PDF with its metadata
+
+
+def test_footnotes_sit_at_the_foot_of_their_page(sample_build):
+    need("pdftotext")
+    reader = pypdf.PdfReader(sample_build["pdf"])
+    found = 0
+    for number in range(1, len(reader.pages) + 1):
+        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(sample_build["pdf"]), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        notes = [i for i, line in enumerate(lines) if re.match(r"^1\. \S", line)]
+        if notes:
+            assert notes[0] > len(lines) * 0.6, f"a note high up on page {number}"
+            found += 1
+    assert found >= 3  # three articles have notes
