@@ -55,6 +55,8 @@ class _Draft:
     declared: dict[str, str] = field(default_factory=dict)  # and what they stand for
     assets: dict[str, Asset] = field(default_factory=dict)
     links: list = field(default_factory=list)  # (<a> element, target article id, fragment, position)
+    images: int = 0
+    images_without_alt: int = 0
 
 
 def read_issue(m: Manifest, report: Report) -> Issue:
@@ -137,6 +139,11 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
         draft.fields["image"] = replace(image, name=name) if name else None
+        if name:
+            draft.images += 1
+            if image.alt is None:
+                report.warning(image.position, "lead image without alt text; give 'alt' (empty if it is decorative)")
+                draft.images_without_alt += 1
     return draft
 
 
@@ -373,9 +380,12 @@ def _shape(draft: _Draft, report: Report) -> None:
     for img in list(tree.iter(_x("img"))):
         if not img.get("src"):
             _remove(img)  # its source was refused (and reported)
-        elif img.get("alt") is None:
+            continue
+        draft.images += 1
+        if img.get("alt") is None:
             report.warning(_locate(draft, img.get("src")), "image without alt text; describe it, or write alt=\"\" if it is decorative")
             img.set("alt", "")
+            draft.images_without_alt += 1
     # Notes written in HTML: give them the ARIA roles their epub:type implies.
     roles = {"noteref": "doc-noteref", "footnote": "doc-footnote",
              "endnotes": "doc-endnotes", "pullquote": "doc-pullquote", "backlink": "doc-backlink"}
@@ -522,6 +532,7 @@ def _finish(draft: _Draft, meta, report: Report) -> Article:
         summary=f.get("summary"), tags=tuple(f.get("tags") or ()), body=body,
         assets=tuple(draft.assets.values()),
         epub_prefixes=tuple(sorted((p, draft.declared[p]) for p in draft.prefixes)),
+        images=draft.images, images_without_alt=draft.images_without_alt,
     )
 
 

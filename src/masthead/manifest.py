@@ -35,7 +35,7 @@ ARTICLE_KEYS = (
     "reading_time", "summary", "tags",
 )
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
-EPUB_KEYS = ("embed_fonts",)
+EPUB_KEYS = ("embed_fonts", "page_list", "accessibility_summary", "certified_by", "certifier_credential", "certifier_report")
 PDF_KEYS = ("page_size", "margins", "bleed", "crop_marks", "columns", "variant")
 PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b", "pdf/a-4u",
                 "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
@@ -377,7 +377,15 @@ def _epub_options(f: Fields, report: Report) -> EpubOptions:
     if not f.has("epub"):
         return EpubOptions()
     o = Fields(f.map["epub"], EPUB_KEYS, report, "epub options")
-    return EpubOptions(embed_fonts=o.boolean("embed_fonts", True))
+    page_list = "auto"
+    if o.has("page_list"):
+        value = o.map["page_list"].value
+        page_list = "auto" if value == "auto" else str(o.boolean("page_list", True)).lower()
+    return EpubOptions(
+        embed_fonts=o.boolean("embed_fonts", True), page_list=page_list,
+        accessibility_summary=o.string("accessibility_summary"), certified_by=o.string("certified_by"),
+        certifier_credential=o.string("certifier_credential"), certifier_report=o.string("certifier_report"),
+    )
 
 
 def _pdf_options(f: Fields, report: Report) -> PdfOptions:

@@ -17,6 +17,11 @@ from masthead.errors import Position
 @dataclass(frozen=True)
 class EpubOptions:
     embed_fonts: bool = True
+    page_list: str = "auto"  # "auto": print page numbers when the PDF is built too; "true", "false"
+    accessibility_summary: str | None = None
+    certified_by: str | None = None  # who certified the accessibility, if anyone
+    certifier_credential: str | None = None
+    certifier_report: str | None = None  # a URL
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ class Article:
     body: str  # a clean XHTML fragment (serialized children of <body>), links already final
     assets: tuple[Asset, ...]
     epub_prefixes: tuple[tuple[str, str], ...] = ()  # epub:type vocabularies the body uses
+    images: int = 0  # images in the body and the lead image
+    images_without_alt: int = 0  # of those, images with no alt attribute at all
 
     @property
     def doc_name(self) -> str:

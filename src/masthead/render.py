@@ -22,7 +22,7 @@ from markupsafe import Markup
 from masthead import cover, fonts, i18n, images
 from masthead.errors import Position, Report
 from masthead.model import Article, Issue
-from masthead.rendered import Document, Metadata, RenderedIssue, Resource, TocEntry
+from masthead.rendered import Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
 from masthead.sanitize import OPS, XHTML
 from masthead.theme import Theme
 
@@ -60,7 +60,7 @@ def render(issue: Issue, theme: Theme, report: Report) -> RenderedIssue:
     return RenderedIssue(
         slug=meta.slug, meta=_metadata(issue), documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
-        toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf,
+        toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf, accessibility=_accessibility(issue),
     )
 
 
@@ -310,6 +310,34 @@ def _metadata(issue: Issue) -> Metadata:
         creators=tuple(creators), editors=meta.editors, publisher=meta.publisher, rights=meta.rights,
         description=meta.description, subjects=meta.subjects, number=meta.number, volume=meta.volume,
         issn=meta.issn, keywords=tuple(keywords),
+    )
+
+
+def _accessibility(issue: Issue, page_list: bool = False) -> Accessibility:
+    """The package's accessibility claims, made only as far as the issue bears them out."""
+    images = sum(a.images for a in issue.articles)
+    missing = sum(a.images_without_alt for a in issue.articles)
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability", "ARIA"]
+    if images and not missing:
+        features.append("alternativeText")
+    if page_list:
+        features += ["pageBreakMarkers", "pageNavigation"]
+    options = issue.meta.epub
+    summary = options.accessibility_summary or (
+        "Every page is marked up with its language, headings in order, landmarks and a table of contents "
+        "that follows the sections. "
+        + ("Every image has a text alternative. " if images and not missing else "")
+        + ("Some images have no text alternative. " if missing else "")
+        + ("Page-break markers and a page list give the printed edition's page numbers. " if page_list else "")
+        + "Text can be resized and restyled by the reader."
+    )
+    return Accessibility(
+        access_modes=("textual", "visual") if images else ("textual",),
+        # Text alone suffices when every image has a text alternative.
+        sufficient=((("textual",),) + ((("textual", "visual"),) if images else ())) if not missing else (("textual", "visual"),),
+        features=tuple(features), summary=summary, conforms=not missing,
+        certified_by=options.certified_by, certifier_credential=options.certifier_credential,
+        certifier_report=options.certifier_report,
     )
 
 

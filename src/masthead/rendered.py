@@ -62,6 +62,19 @@ class Metadata(NamedTuple):
     keywords: tuple[str, ...]
 
 
+class Accessibility(NamedTuple):
+    """What the package declares about the issue's accessibility (EPUB Accessibility 1.1)."""
+
+    access_modes: tuple[str, ...]  # "textual", and "visual" when there are images
+    sufficient: tuple[tuple[str, ...], ...]  # sets of access modes that suffice to read the issue
+    features: tuple[str, ...]  # schema.org accessibilityFeature values
+    summary: str
+    conforms: bool  # true when nothing found stands against WCAG 2.2 AA conformance
+    certified_by: str | None = None
+    certifier_credential: str | None = None
+    certifier_report: str | None = None
+
+
 class RenderedIssue(NamedTuple):
     slug: str
     meta: Metadata
@@ -70,6 +83,8 @@ class RenderedIssue(NamedTuple):
     toc: tuple[TocEntry, ...]
     cover_image: str | None  # the Resource name of the cover picture
     pdf: PdfOptions  # what the PDF exporter needs beyond the documents: the variant
+    accessibility: Accessibility | None = None
+    page_list: tuple[tuple[str, str], ...] = ()  # (folio, "doc.xhtml#page-N"): print pages in the EPUB
 
     def documents_of(self, *kinds: str) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind in kinds)

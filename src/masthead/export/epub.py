@@ -49,6 +49,8 @@ def export(issue: RenderedIssue) -> bytes:
     if meta.number is not None:
         book.add_metadata(None, "meta", str(meta.number), {"refines": "#collection", "property": "group-position"})
 
+    _accessibility(book, issue)
+
     spine = []
     for doc in issue.documents:
         if doc.kind == "print":
@@ -84,6 +86,34 @@ def export(issue: RenderedIssue) -> bytes:
         "spine_direction": True,
     }).write()
     return reproducible(raw.getvalue(), meta.modified)
+
+
+def _accessibility(book, issue: RenderedIssue) -> None:
+    a11y = issue.accessibility
+    if a11y is None:
+        return
+
+    def meta(prop: str, value: str) -> None:
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+    for mode in a11y.access_modes:
+        meta("schema:accessMode", mode)
+    for combination in a11y.sufficient:
+        meta("schema:accessModeSufficient", ",".join(combination))
+    for feature in a11y.features:
+        meta("schema:accessibilityFeature", feature)
+    meta("schema:accessibilityHazard", "none")
+    meta("schema:accessibilitySummary", a11y.summary)
+    if a11y.conforms:
+        meta("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA")
+    if a11y.certified_by:
+        book.add_metadata(None, "meta", a11y.certified_by, {"property": "a11y:certifiedBy", "id": "certifier"})
+        if a11y.certifier_credential:
+            book.add_metadata(None, "meta", a11y.certifier_credential, {"property": "a11y:certifierCredential", "refines": "#certifier"})
+        if a11y.certifier_report:
+            book.add_metadata(None, "link", "", {"rel": "a11y:certifierReport", "href": a11y.certifier_report, "refines": "#certifier"})
+    if issue.page_list:
+        meta("pageBreakSource", issue.meta.identifier)
 
 
 def _toc_entry(epub, entry: TocEntry):
