@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from masthead import content, manifest, render, theme
+from masthead import content, manifest, pagemarks, render, theme
 from masthead.errors import Diagnostic, Position, Report, UsageError
 
 FORMATS = ("epub", "pdf")
@@ -46,18 +46,25 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS
     rendered = render.render(issue, chosen, report)  # 3. templates → complete documents
     report.raise_if_errors()
     files: dict[str, bytes] = {}
-    if "epub" in formats:  # 4. exporters: documents → bytes
+    page_list = spec.meta.epub.page_list
+    wants_pages = "epub" in formats and (page_list == "true" or (page_list == "auto" and "pdf" in formats))
+    layout = None
+    if "pdf" in formats or wants_pages:  # 4. print layout, once, for the PDF and the page list
+        from masthead.export import pdf
+
+        layout = pdf.layout(rendered, warn=lambda m: report.warning(Position(spec.meta.manifest_path), m))
+        if wants_pages:
+            rendered = pagemarks.mark(rendered, pdf.page_starts(rendered, layout))
+    if "epub" in formats:  # 5. exporters: documents → bytes
         from masthead.export import epub
 
         files["epub"] = epub.export(rendered)
     if "pdf" in formats:
-        from masthead.export import pdf
-
-        files["pdf"] = pdf.export(rendered, warn=lambda m: report.warning(Position(spec.meta.manifest_path), m))
+        files["pdf"] = pdf.write(rendered, layout)
     report.raise_if_errors()
     result = Result(spec.meta.slug, warnings=report.warnings)
     targets = {fmt: out_dir / f"{spec.meta.slug}.{fmt}" for fmt in files}
-    write_all({targets[fmt]: data for fmt, data in files.items()})  # 5. all or nothing
+    write_all({targets[fmt]: data for fmt, data in files.items()})  # 6. all or nothing
     result.outputs = [Output(fmt, targets[fmt], len(data)) for fmt, data in files.items()]
     result.seconds = time.perf_counter() - started
     return result

@@ -61,6 +61,7 @@ def render(issue: Issue, theme: Theme, report: Report) -> RenderedIssue:
         slug=meta.slug, meta=_metadata(issue), documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
         toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf, accessibility=_accessibility(issue),
+        page_list_label=i18n.translations(meta.language, theme.locale_dirs).gettext("Pages"),
     )
 
 
@@ -313,22 +314,19 @@ def _metadata(issue: Issue) -> Metadata:
     )
 
 
-def _accessibility(issue: Issue, page_list: bool = False) -> Accessibility:
+def _accessibility(issue: Issue) -> Accessibility:
     """The package's accessibility claims, made only as far as the issue bears them out."""
     images = sum(a.images for a in issue.articles)
     missing = sum(a.images_without_alt for a in issue.articles)
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability", "ARIA"]
     if images and not missing:
         features.append("alternativeText")
-    if page_list:
-        features += ["pageBreakMarkers", "pageNavigation"]
     options = issue.meta.epub
     summary = options.accessibility_summary or (
         "Every page is marked up with its language, headings in order, landmarks and a table of contents "
         "that follows the sections. "
         + ("Every image has a text alternative. " if images and not missing else "")
         + ("Some images have no text alternative. " if missing else "")
-        + ("Page-break markers and a page list give the printed edition's page numbers. " if page_list else "")
         + "Text can be resized and restyled by the reader."
     )
     return Accessibility(

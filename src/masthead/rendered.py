@@ -85,6 +85,7 @@ class RenderedIssue(NamedTuple):
     pdf: PdfOptions  # what the PDF exporter needs beyond the documents: the variant
     accessibility: Accessibility | None = None
     page_list: tuple[tuple[str, str], ...] = ()  # (folio, "doc.xhtml#page-N"): print pages in the EPUB
+    page_list_label: str = "Pages"  # the page list's name in the issue's language
 
     def documents_of(self, *kinds: str) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind in kinds)

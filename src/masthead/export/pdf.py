@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from masthead.rendered import RenderedIssue
@@ -17,8 +18,21 @@ from masthead.rendered import RenderedIssue
 BASE_URL = "https://masthead.invalid/"  # .invalid can never resolve (RFC 2606)
 
 
+class PageStart(NamedTuple):
+    """Where a printed page begins: which document, and the first words on it."""
+
+    folio: int
+    document: str  # the EPUB document the page's first text comes from, "night-shift.xhtml"
+    text: str  # the first line's text on the page ("" when the page starts the document)
+
+
 def export(issue: RenderedIssue, warn=lambda message: None) -> bytes:
     """The PDF's bytes; ``warn(message)`` hears of every refused resource and layout problem."""
+    return write(issue, layout(issue, warn))
+
+
+def layout(issue: RenderedIssue, warn=lambda message: None):
+    """Lay out the print document (a WeasyPrint Document), reading only rendered resources."""
     import weasyprint  # imported here: ~0.4 s, paid only when a PDF is asked for
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -41,14 +55,55 @@ def export(issue: RenderedIssue, warn=lambda message: None) -> bytes:
     try:
         html = weasyprint.HTML(string=document.content.decode("utf-8"), base_url=BASE_URL,
                                url_fetcher=ConfinedFetcher(allowed_protocols=("https",), allow_redirects=False))
-        return html.write_pdf(
-            pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
-            pdf_variant=issue.pdf.variant,
-            pdf_tags=True,  # tagged: structure and language for assistive technology
-            custom_metadata=True,
-        )
+        return html.render(pdf_tags=True)
     finally:
         logger.removeHandler(handler)
+
+
+def write(issue: RenderedIssue, document) -> bytes:
+    return document.write_pdf(
+        pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
+        pdf_variant=issue.pdf.variant,
+        pdf_tags=True,  # tagged: structure and language for assistive technology
+        custom_metadata=True,
+    )
+
+
+def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
+    """For each page of a laid-out document, the EPUB document and text it starts with.
+
+    The print document's sections carry the ids of the EPUB documents they stand for
+    ("cover", "contents", an article's id). The page's first text is the first run of text in the main flow
+    (running heads, footnotes and generated content such as leaders are left aside).
+    """
+    from weasyprint.formatting_structure import boxes
+
+    names = {d.name.removesuffix(".xhtml"): d.name for d in issue.documents_of("cover", "contents", "article")}
+    starts = []
+    for index, page in enumerate(document.pages):
+        found: list = []
+
+        def walk(box, section):
+            if found or isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+                return
+            element = getattr(box, "element", None)
+            if element is not None and "::" not in box.element_tag and element.get("id") in names \
+                    and element.tag.endswith("section"):
+                section = element.get("id")
+                if "top" not in getattr(box, "remove_decoration_sides", ()):
+                    found.append((section, ""))  # the document starts on this page, not a continuation
+                    return
+            if isinstance(box, boxes.TextBox) and "::" not in box.element_tag and box.text.strip() and section:
+                found.append((section, box.text))
+                return
+            for child in getattr(box, "children", ()):
+                walk(child, section)
+
+        walk(page._page_box, None)
+        if found:
+            section, text = found[0]
+            starts.append(PageStart(index + 1, names[section], " ".join(text.split())))
+    return starts
 
 
 class _Collect(logging.Handler):
