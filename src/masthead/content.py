@@ -130,7 +130,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     if title_heading is not None and _text(title_heading) == fields.get("title"):
         _remove(title_heading)  # the headline is the theme's to set
     if not fields.get("title"):
-        report.error(entry.position, f"'{path.name}' has no title (give 'title' in the manifest, front matter, <title> or a first heading)")
+        if not any(d.position.path == path for d in report.errors):  # a broken front matter said enough
+            report.error(entry.position, f"'{path.name}' has no title (give 'title' in the manifest, front matter, <title> or a first heading)")
         return None
     draft.tree = clean(body, rewrite, prefixes, draft.prefixes)
     draft.declared = prefixes
@@ -270,6 +271,10 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
                 report.warning(where, f"image removed: {exc}")
                 return None
             return _data_asset(draft, data, where, report)
+        if fetch.has_scheme(url) or url.startswith("//"):
+            # A URL is never fetched: the image is left out and the build goes on.
+            report.warning(where, f"image '{_short(url)}' left out: images must be files inside the issue folder")
+            return None
         try:
             path = fetch.resolve(root, draft.source.parent, url)
         except fetch.Refused as exc:
@@ -280,7 +285,7 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
         return url if safe_external_url(url) else None
     # <a href>
     if url.startswith("#"):
-        return url if len(url) > 1 else None
+        return url if len(url) > 1 else None  # checked in _check_links with the others
     if fetch.has_scheme(url) or url.startswith("//"):
         if safe_external_url(url):
             return url
@@ -490,14 +495,20 @@ def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
     for draft in drafts.values():
         for a in draft.tree.iter(_x("a")):
             href = a.get("href") or ""
-            if not href.startswith("masthead-link:"):
+            if href.startswith("#"):
+                target, fragment, where = draft.id, href[1:], _locate(draft, href)
+            elif href.startswith("masthead-link:"):
+                target, fragment, where = draft.links[int(href.split(":", 1)[1])]
+            else:
                 continue
-            target, fragment, where = draft.links[int(href.split(":", 1)[1])]
             if target not in ids_of:
                 del a.attrib["href"]  # the target article failed to read, and said so
                 continue
             if fragment and fragment not in ids_of[target]:
-                report.warning(where, f"'#{fragment}' names no element in the article it links to; linking to the article's start")
+                if target == draft.id:
+                    report.warning(where, f"'#{fragment}' names no element in this article; link removed")
+                else:
+                    report.warning(where, f"'#{fragment}' names no element in the article it links to; linking to the article's start")
                 fragment = ""
             if target == draft.id:
                 if fragment:

@@ -40,6 +40,13 @@ PDF_KEYS = ("page_size", "margins", "bleed", "crop_marks", "columns", "variant")
 PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b", "pdf/a-4u",
                 "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
 PAGE_SIZES = ("A3", "A4", "A5", "B4", "B5", "Letter", "Legal", "Ledger", "Tabloid")
+# What people coming from other tools write, and what masthead calls it.
+_SYNONYMS = {
+    "headline": "title", "hed": "title", "subtitle": "standfirst", "dek": "standfirst", "lede": "standfirst",
+    "author": "byline", "excerpt": "summary", "keywords": "tags", "language": "lang", "lang": "language",
+    "direction": "dir", "article": "articles", "section": "sections", "name": "publication",
+    "magazine": "publication", "issue": "number", "editor": "editors", "subject": "subjects",
+}
 _LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))"
 
 
@@ -66,6 +73,9 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
         return None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        report.error(Position(path, 1 + line_offset, 1), "nested too deeply")
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         report.error(pos(mark) if mark else Position(path, 1, 1), f"invalid YAML: {exc.problem or exc.context}")
@@ -144,7 +154,7 @@ class Fields:
             report.error(y.pos, f"{what} must be a mapping of keys to values")
         for key, key_pos in (y.keys or {}).items():
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                close = [_SYNONYMS[key]] if _SYNONYMS.get(key) in known else difflib.get_close_matches(key, known, n=1, cutoff=0.75)
                 hint = f" — did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(known)})"
                 report.error(key_pos, f"unknown key '{key}' in {what}{hint}")
 
@@ -154,11 +164,15 @@ class Fields:
     def pos(self, key: str) -> Position:
         return self.map[key].pos if key in self.map else self.y.pos
 
+    def _missing(self, key: str, required: bool) -> None:
+        # A key whose value was already reported as invalid is not also "missing".
+        if required and key not in (self.y.keys or {}):
+            self.report.error(self.y.pos, f"missing required key '{key}'")
+
     def string(self, key: str, required: bool = False) -> str | None:
         y = self.map.get(key)
         if y is None:
-            if required:
-                self.report.error(self.y.pos, f"missing required key '{key}'")
+            self._missing(key, required)
             return None
         return as_string(y, key, self.report, required)
 
@@ -199,8 +213,7 @@ class Fields:
     def date(self, key: str, required: bool = False) -> dt.date | None:
         y = self.map.get(key)
         if y is None:
-            if required:
-                self.report.error(self.y.pos, f"missing required key '{key}'")
+            self._missing(key, required)
             return None
         value = y.value
         if isinstance(value, dt.datetime):
@@ -309,7 +322,10 @@ def load(manifest_path: Path) -> Manifest:
     try:
         text = manifest_path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise IssueError([_diag(manifest_path, f"not UTF-8 text (byte {exc.start})")]) from None
+        raw = manifest_path.read_bytes()
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise IssueError([Diagnostic(Position(manifest_path, line, col), "not UTF-8 text; save the file as UTF-8")]) from None
     except OSError as exc:
         raise IssueError([_diag(manifest_path, f"cannot read: {exc.strerror}")]) from None
     y = parse_yaml(text, manifest_path, report)
@@ -414,7 +430,11 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
 
 
 def _sections(f: Fields, report: Report, root: Path) -> tuple[SectionEntry, ...]:
-    if f.has("sections") == f.has("articles"):
+    if f.has("sections") and f.has("articles"):
+        later = max(("sections", "articles"), key=lambda k: (f.y.keys[k].line, f.y.keys[k].col))
+        report.error(f.y.keys[later], "give either 'sections' or 'articles', not both")
+        return ()
+    if not f.has("sections") and not f.has("articles"):
         report.error(f.y.pos, "the manifest needs either 'sections' or 'articles' (one of the two)")
         return ()
     if f.has("articles"):
@@ -441,14 +461,12 @@ def _entries(y: Y, report: Report, root: Path) -> tuple[ArticleEntry, ...]:
     entries = []
     for item in y.value:
         if isinstance(item.value, dict):
-            ref = Fields(item, ARTICLE_KEYS + ("file",), report, "article entry").string("file")
-            if ref is None:
+            overrides = article_fields(item, report, root, root, extra=("file",))
+            if "file" not in item.value:
                 report.error(item.pos, "an article entry needs 'file'")
                 continue
+            ref = as_string(item.value["file"], "file", report, required=True)
             file_pos = item.value["file"].pos
-            overrides = article_fields(Y({k: v for k, v in item.value.items() if k != "file"}, item.pos,
-                                         keys={k: p for k, p in item.keys.items() if k != "file"}),
-                                       report, root, root)
         else:
             ref = as_string(item, "article", report, required=True)
             file_pos, overrides = item.pos, {}

@@ -10,16 +10,18 @@ it reaches Jinja only as already-escaped values or as the sanitized body.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import os
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cover, fonts, i18n, images
+from masthead import cover, fetch, fonts, i18n, images
 from masthead.errors import Position, Report
 from masthead.model import Article, Issue
 from masthead.rendered import Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
@@ -39,7 +41,7 @@ def render(issue: Issue, theme: Theme, report: Report) -> RenderedIssue:
     env = _environment(theme)
     context = _Context(issue, theme, env)
     resources: list[Resource] = []
-    resources += _stylesheets(theme)
+    resources += _stylesheets(theme, report)
     resources += _images(issue, report)
     cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report)
     resources += cover_resources
@@ -68,8 +70,10 @@ def render(issue: Issue, theme: Theme, report: Report) -> RenderedIssue:
 # ---------------------------------------------------------------------------- Jinja
 
 
-def _environment(theme: Theme) -> jinja2.Environment:
-    env = jinja2.Environment(
+def _environment(theme: Theme) -> SandboxedEnvironment:
+    # Sandboxed: an issue's own templates/ folder is input like any other, and must not be
+    # able to reach Python's internals through a template.
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(f) for f in theme.folders]),
         autoescape=True,  # every value is escaped unless it is Markup we made
         undefined=jinja2.StrictUndefined,
@@ -248,13 +252,42 @@ def _page_css(issue: Issue) -> str:
 # ---------------------------------------------------------------------------- resources
 
 
-def _stylesheets(theme: Theme) -> list[Resource]:
+def _stylesheets(theme: Theme, report: Report) -> list[Resource]:
     out = []
     for name, path in theme.files("css").items():
         if name.endswith(".css") and name != "css/fonts.css":
             targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
-            out.append(Resource(name, "text/css", path.read_bytes(), targets))
+            css = _confined_css(path.read_text("utf-8", errors="replace"), path, report)
+            out.append(Resource(name, "text/css", css.encode("utf-8"), targets))
     return out
+
+
+_CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
+
+
+def _confined_css(css: str, path, report: Report) -> str:
+    """A stylesheet that can only name the issue's own files: no @import, no URL with a scheme.
+
+    E-readers would fetch such URLs (and EPUBCheck rejects them); the PDF's fetcher refuses
+    them anyway. Each removal is a warning at its line.
+    """
+    def line_of(index: int) -> Position:
+        return Position(path, css.count("\n", 0, index) + 1, index - css.rfind("\n", 0, index))
+
+    def url(match: re.Match) -> str:
+        target = match.group(2).strip()
+        if target.startswith("data:") or (not fetch.has_scheme(target) and not target.startswith(("/", "//", "\\"))
+                                          and ".." not in target.split("/")[1:]):
+            return match.group(0)
+        report.warning(line_of(match.start()), f"url({target[:60]}) removed: stylesheets may only use the theme's own files")
+        return "none"
+
+    def imported(match: re.Match) -> str:
+        report.warning(line_of(match.start()), "@import removed: link stylesheets from the templates instead")
+        return ""
+
+    return _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, css))
 
 
 def _images(issue: Issue, report: Report) -> list[Resource]:

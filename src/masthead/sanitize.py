@@ -31,6 +31,9 @@ script style iframe frame frameset object embed applet form input button select 
 optgroup datalist output noscript template link meta base title head audio video source track
 canvas svg math param portal dialog map area picture slot
 """.split())
+# Elements that never have content. libxml2's HTML parser does not know some of them
+# (embed, source, track, wbr …) and nests what follows inside them: that text is theirs no more.
+VOID = frozenset("area base br col embed hr img input keygen link meta param source track wbr".split())
 RENAMED = {"main": "div", "nav": "div", "center": "div", "strike": "s", "tt": "code", "big": "span", "font": "span"}
 GLOBAL_ATTRS = frozenset({"id", "class", "title", "lang", "dir", "role"})
 ELEMENT_ATTRS = {
@@ -81,6 +84,16 @@ def _copy(element, parent, rewrite_url, prefixes, used_prefixes) -> None:
     name = local_name(element)
     namespace = etree.QName(element).namespace if isinstance(element.tag, str) else None
     foreign = namespace not in (None, XHTML)
+    if name in VOID and (len(element) or (element.text or "").strip()):
+        # A void element with content was misparsed: its "content" follows it in the source.
+        bare = etree.Element(element.tag, dict(element.attrib))
+        bare.tail = None
+        _copy(bare, parent, rewrite_url, prefixes, used_prefixes)
+        _append_text(parent, element.text)
+        for child in element:
+            _copy(child, parent, rewrite_url, prefixes, used_prefixes)
+        _append_text(parent, element.tail)
+        return
     if name is None or name in DROPPED or foreign:
         # The element goes, its tail (text after it) stays.
         _append_text(parent, element.tail)
