@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Tools the tests use to open the outputs (PDF and EPUB readers, calibre). Installed with
 # apt-get when missing and we are root (CI, a fresh container); otherwise those tests skip.
-SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre java:default-jre-headless
+# Ace by DAISY (tests/test_accessibility.py) also needs node and npm, which the machine has.
+SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre java:default-jre-headless chromium:chromium
 
 .PHONY: install demo test system-deps bench fuzz messages clean
 
@@ -33,6 +34,7 @@ system-deps:
 test: install system-deps
 	$(BIN)/python -m pytest -q
 
+bench: SYSTEM_TOOLS += pandoc:pandoc
 bench: install system-deps
 	$(BIN)/python bench/run.py
 

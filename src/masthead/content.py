@@ -37,6 +37,15 @@ KNOWN_PREFIXES = {  # epub:type vocabularies an article may use without declarin
     "se": "https://standardebooks.org/vocab/1.0",
 }
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+# epub:type → DPUB-ARIA role, and the elements that may carry it (ARIA in HTML).
+_ROLES = {token: f"doc-{token}" for token in (
+    "abstract", "acknowledgments", "afterword", "appendix", "bibliography", "chapter", "colophon",
+    "conclusion", "credits", "dedication", "endnotes", "epigraph", "epilogue", "errata", "example",
+    "foreword", "glossary", "introduction", "notice", "part", "preface", "prologue", "pullquote",
+    "qna", "tip", "footnote", "noteref", "backlink", "subtitle", "pagebreak", "toc")}
+_ROLE_HOSTS = {"noteref": ("a",), "backlink": ("a",), "subtitle": ("h1", "h2", "h3", "h4", "h5", "h6", "p"),
+               "pagebreak": ("span", "div", "hr"), "footnote": ("aside", "section", "div", "p"),
+               "tip": ("aside", "section", "div"), "notice": ("section", "div"), "toc": ("nav", "section")}
 _CONTAINERS = {"pullquote": "pullquote", "verse": "verse", "aside": "sidebar", "sidebar": "sidebar"}
 
 
@@ -391,13 +400,17 @@ def _shape(draft: _Draft, report: Report) -> None:
             report.warning(_locate(draft, img.get("src")), "image without alt text; describe it, or write alt=\"\" if it is decorative")
             img.set("alt", "")
             draft.images_without_alt += 1
-    # Notes written in HTML: give them the ARIA roles their epub:type implies.
-    roles = {"noteref": "doc-noteref", "footnote": "doc-footnote",
-             "endnotes": "doc-endnotes", "pullquote": "doc-pullquote", "backlink": "doc-backlink"}
+    # Give elements the ARIA role their epub:type implies (DPUB-ARIA), where HTML allows
+    # that role on that element: assistive technology reads roles, not epub:type.
     for element in tree.iter():
+        if not isinstance(element.tag, str) or element.get("role"):
+            continue
+        name = etree.QName(element).localname
         for token in (element.get(EPUB_TYPE) or "").split():
-            if token in roles and not element.get("role"):
-                element.set("role", roles[token])
+            role = _ROLES.get(token)
+            if role and name in _ROLE_HOSTS.get(token, ("section", "div", "aside")):
+                element.set("role", role)
+                break
     _shift_headings(tree)
     _unique_ids(tree)
 

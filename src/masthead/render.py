@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from xml.sax.saxutils import escape
 import os
 
 import jinja2
@@ -193,7 +194,7 @@ def _for_print(body: str, article_id: str) -> str:
             target_id = target.removesuffix(".xhtml") if target else article_id
             element.set("href", f"#{target_id}--{fragment}" if fragment else f"#{target_id}")
     _notes_at_calls(root)
-    out = (root.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in root)
+    out = escape(root.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in root)
     return out.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
 
 

