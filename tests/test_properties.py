@@ -105,3 +105,10 @@ def test_body_that_starts_with_bare_text_and_an_ampersand():
     epub = outcome({}, "plain", "<script>x</script>\n\nfish & chips", {"title": "T"})
     assert epub is not None
     shutil.rmtree(epub.parent, ignore_errors=True)
+
+
+def test_control_characters_in_a_title_from_a_heading():
+    # Found by the fuzzer (make fuzz): a setext heading "`\x10" became a title XML cannot carry.
+    epub = outcome({}, "`\x10 title\n-\n\ntext", "<p>x</p>", {})
+    assert epub is not None
+    shutil.rmtree(epub.parent, ignore_errors=True)

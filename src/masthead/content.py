@@ -30,6 +30,7 @@ from masthead import fetch, i18n, images, manifest
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
 from masthead.sanitize import OPS, XHTML, clean, local_name, safe_external_url
+from masthead.sanitize import text as sanitize_xml_text
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
 KNOWN_PREFIXES = {  # epub:type vocabularies an article may use without declaring them
@@ -252,7 +253,7 @@ def _title_heading(body):
 
 
 def _text(element) -> str:
-    return " ".join("".join(element.itertext()).split())
+    return " ".join(sanitize_xml_text("".join(element.itertext())).split())
 
 
 def _remove(element) -> None:

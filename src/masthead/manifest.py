@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from masthead import fetch, i18n
+from masthead import fetch, i18n, sanitize
 from masthead.errors import Diagnostic, IssueError, Position, Report
 from masthead.model import ArticleEntry, EpubOptions, IssueMeta, LeadImage, Manifest, PdfOptions, SectionEntry
 
@@ -250,7 +250,7 @@ def as_string(y: Y, key: str, report: Report, required: bool = False) -> str | N
         return None
     # Plain scalars YAML would read as numbers, dates or booleans keep their text here.
     text = y.value if isinstance(y.value, str) else (y.raw or str(y.value))
-    text = text.strip()
+    text = sanitize.text(text).strip()  # no control characters XML cannot carry
     if required and not text:
         report.error(y.pos, f"'{key}' must not be empty")
     return text or None
