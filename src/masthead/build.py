@@ -17,7 +17,9 @@ from pathlib import Path
 from masthead import content, manifest, pagemarks, render, theme
 from masthead.errors import Diagnostic, Position, Report, UsageError
 
-FORMATS = ("epub", "pdf")
+FORMATS = ("epub", "pdf", "kepub")
+DEFAULT_FORMATS = ("epub", "pdf")
+EXTENSIONS = {"epub": ".epub", "pdf": ".pdf", "kepub": ".kepub.epub"}
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Result:
     seconds: float = 0.0
 
 
-def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> Result:
+def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> Result:
     """Build one issue; raise IssueError (nothing written) when it has errors."""
     started = time.perf_counter()
     report = Report()
@@ -47,7 +49,7 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS
     report.raise_if_errors()
     files: dict[str, bytes] = {}
     page_list = spec.meta.epub.page_list
-    wants_pages = "epub" in formats and (page_list == "true" or (page_list == "auto" and "pdf" in formats))
+    wants_pages = bool({"epub", "kepub"} & set(formats)) and (page_list == "true" or (page_list == "auto" and "pdf" in formats))
     layout = None
     if "pdf" in formats or wants_pages:  # 4. print layout, once, for the PDF and the page list
         from masthead.export import pdf
@@ -59,11 +61,15 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS
         from masthead.export import epub
 
         files["epub"] = epub.export(rendered)
+    if "kepub" in formats:  # Kobo's flavour: the same EPUB with sentence spans
+        from masthead.export import kepub
+
+        files["kepub"] = kepub.export(rendered)
     if "pdf" in formats:
         files["pdf"] = pdf.write(rendered, layout)
     report.raise_if_errors()
     result = Result(spec.meta.slug, warnings=report.warnings)
-    targets = {fmt: out_dir / f"{spec.meta.slug}.{fmt}" for fmt in files}
+    targets = {fmt: out_dir / f"{spec.meta.slug}{EXTENSIONS[fmt]}" for fmt in files}
     write_all({targets[fmt]: data for fmt, data in files.items()})  # 6. all or nothing
     result.outputs = [Output(fmt, targets[fmt], len(data)) for fmt, data in files.items()]
     result.seconds = time.perf_counter() - started

@@ -37,7 +37,7 @@ def main() -> None:
 @click.option("-o", "--output", "output", default="dist", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <slug>.epub and <slug>.pdf.")
 @click.option("-f", "--format", "formats", default="epub,pdf", show_default=True, callback=_formats,
-              help="Comma-separated outputs to build: epub, pdf.")
+              help="Comma-separated outputs to build: epub, pdf, kepub (Kobo).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, debug: bool) -> None:
