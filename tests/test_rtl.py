@@ -1,0 +1,70 @@
+"""A right-to-left issue: Arabic throughout, one English article inside, EPUB and PDF."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from conftest import NS, ROOT, Epub, build_folder, epubcheck, need
+
+ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"
+ENGLISH_CHROME = re.compile(r"min read|More from|Contents|\bBy\b|Issue \d|Volume|Cover|Landmarks|Pages|Edited by")
+
+
+@pytest.fixture(scope="module")
+def arabic(tmp_path_factory):
+    return build_folder(ARABIC, tmp_path_factory.mktemp("arabic-out"))
+
+
+def test_epubcheck(arabic):
+    assert epubcheck(arabic["epub"]) == []
+
+
+def test_spine_and_documents_read_right_to_left(arabic):
+    book = Epub(arabic["epub"])
+    assert book.opf.find("opf:spine", NS).get("page-progression-direction") == "rtl"
+    assert book.opf.get("dir") == "rtl" and book.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "ar"
+    for href in ("cover.xhtml", "contents.xhtml", "nav.xhtml", "al-mina.xhtml", "madina-la-tanam.xhtml", "kitab.xhtml"):
+        root = book.xml(href)
+        assert (root.get("lang"), root.get("dir")) == ("ar", "rtl"), href
+    english = book.xml("last-word.xhtml")
+    assert (english.get("lang"), english.get("dir")) == ("en-GB", "ltr")
+
+
+def test_arabic_chrome_has_no_english(arabic):
+    book = Epub(arabic["epub"])
+    for href in ("cover.xhtml", "contents.xhtml", "nav.xhtml", "al-mina.xhtml", "kitab.xhtml"):
+        root = book.xml(href)
+        # Text of the page, less what belongs to the English article (marked lang="en-GB").
+        for element in root.iter():
+            if element.get("lang") == "en-GB" and element is not root:
+                element.clear()
+        text = " ".join(root.find("x:body", NS).itertext())
+        assert not ENGLISH_CHROME.search(text), (href, ENGLISH_CHROME.search(text))
+    assert "دقائق للقراءة" in book.read("al-mina.xhtml").decode() or "دقيقة" in book.read("al-mina.xhtml").decode()
+
+
+def test_english_article_and_names_are_isolated_in_the_arabic_contents(arabic):
+    contents = Epub(arabic["epub"]).xml("contents.xhtml")
+    link = contents.find(".//x:a[@href='last-word.xhtml']", NS)
+    assert (link.get("lang"), link.get("dir")) == ("en-GB", "ltr")
+    names = contents.findall(".//x:bdi", NS)
+    assert any(b.text == "Harriet Okonjo-Vale" and b.get("dir") == "ltr" for b in names)
+
+
+def test_pdf_is_mirrored(arabic):
+    """Binding on the right: page 3 is a left-hand page, its folio at the outer (left) edge."""
+    need("pdftotext")
+    out = subprocess.run(["pdftotext", "-f", "3", "-l", "4", "-bbox", str(arabic["pdf"]), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    pages = out.split("<page ")[1:]
+    width = float(re.search(r'width="([\d.]+)"', pages[0]).group(1))
+
+    def folio_x(page: str, number: int) -> float:
+        return next(float(m.group(1)) for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>(\d+)</word>', page)
+                    if m.group(3) == str(number) and float(m.group(2)) < 60)
+
+    assert folio_x(pages[0], 3) < width / 2  # left-hand page: folio on the left
+    assert folio_x(pages[1], 4) > width / 2  # right-hand page: folio on the right
