@@ -26,10 +26,28 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
     return chosen
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+COMPLETION = """Shell completion (commands, options, paths): for bash, add to ~/.bashrc
+
+\b
+    eval "$(_MASTHEAD_COMPLETE=bash_source masthead)"
+
+\b
+For zsh, the same line with zsh_source in ~/.zshrc. For fish, this line in
+~/.config/fish/completions/masthead.fish:
+    _MASTHEAD_COMPLETE=fish_source masthead | source"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=COMPLETION)
 @click.version_option(__version__, prog_name="masthead")
 def main() -> None:
-    """Compile magazine issues (issue.yaml + Markdown/HTML articles) into EPUB 3 and PDF."""
+    """Compile magazine issues (issue.yaml + Markdown/HTML articles) into EPUB 3 and PDF.
+
+    \b
+    Start an issue:        masthead new issues/2025-12-05
+    Check it as you write: masthead check issues/2025-12-05
+    See what it holds:     masthead info issues/2025-12-05
+    Build it:              masthead build issues/2025-12-05
+    """
 
 
 @main.command()
@@ -75,3 +93,129 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
                 click.echo(f"{out.path}  {out.size / 1024:,.0f} KB")
             click.echo(f"built {result.slug} in {result.seconds:.1f} s")
     sys.exit(1 if failed else 0)
+
+
+def _fail(exc) -> None:
+    """Leave with a usage or program error, in one line."""
+    click.echo(f"masthead: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-l", "--language", default="en", show_default=True, metavar="TAG",
+              help="The issue's language, a BCP 47 tag (en-GB, ar, fr …).")
+@click.option("-p", "--publication", default="My Magazine", show_default=True, metavar="NAME",
+              help="The magazine's name.")
+def new(path: Path, language: str, publication: str) -> None:
+    """Start an issue: a commented issue.yaml, two sample articles and images at PATH.
+
+    PATH must be a new or empty folder. The issue builds as it is; its files explain
+    every key they use.
+    """
+    from masthead import scaffold
+    from masthead.errors import MastheadError
+
+    try:
+        written = scaffold.create(path, language=language, publication=publication)
+    except MastheadError as exc:
+        _fail(exc)
+    for file in written:
+        click.echo(f"created {file}")
+    click.echo(f"next: edit {path / 'issue.yaml'}, then: masthead build {path}")
+
+
+@main.command()
+@click.argument("issues", nargs=-1, metavar="[ISSUE]...", type=click.Path())
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON on stdout.")
+def check(issues: tuple[str, ...], strict: bool, as_json: bool) -> None:
+    """Check each ISSUE as build would, and write nothing; with none, every issues/*/issue.yaml.
+
+    Errors and warnings are printed as path:line:col: message, by file and line. Exit status:
+    0 when no issue has errors (nor warnings, with --strict), 1 otherwise, 2 for a usage error.
+    """
+    import json
+
+    from masthead import build as pipeline
+    from masthead import check as checker
+    from masthead.errors import MastheadError, Position
+
+    try:
+        manifests = pipeline.find_issues(issues, Path.cwd())
+    except MastheadError as exc:
+        _fail(exc)
+    results = [checker.check(path) for path in manifests]
+    if as_json:
+        click.echo(json.dumps({"issues": [r.to_json() for r in results]}, ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            for diagnostic in result.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            if result.internal:
+                click.echo(f"{result.manifest_path}: internal error: {result.internal} (please report it)", err=True)
+            summary = "ok" if not result.failed and not result.warnings else \
+                f"{_count(len(result.errors) + bool(result.internal), 'error')}, {_count(len(result.warnings), 'warning')}"
+            click.echo(f"{Position(result.manifest_path)}: {summary}")
+    sys.exit(1 if any(r.failed or (strict and r.warnings) for r in results) else 0)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@main.command()
+@click.argument("issue", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the issue as a JSON object.")
+def info(issue: str, as_json: bool) -> None:
+    """Show ISSUE as masthead reads it: its metadata, sections and articles.
+
+    Per article: its file, headline, byline, language, words and minutes of reading.
+    """
+    import json
+
+    from masthead import build as pipeline
+    from masthead import check as checker
+    from masthead import info as describer
+    from masthead.errors import MastheadError
+
+    try:
+        (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
+    except MastheadError as exc:
+        _fail(exc)
+    result = checker.check(manifest_path)
+    for diagnostic in result.diagnostics:
+        click.echo(str(diagnostic), err=True)
+    if result.internal:
+        click.echo(f"{manifest_path}: internal error: {result.internal} (please report it)", err=True)
+    if result.failed:
+        sys.exit(1)
+    data = describer.describe(result)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else describer.table(data))
+
+
+@main.group("theme")
+def theme_group() -> None:
+    """Work with themes: the templates, stylesheets, fonts and words an issue is dressed in."""
+
+
+@theme_group.command("export")
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+def theme_export(directory: Path) -> None:
+    """Copy the built-in default theme to DIR (a new or empty folder), to start a theme from.
+
+    Put DIR inside an issue folder and name it in issue.yaml with a leading ./ (a name
+    without one is a built-in theme's):
+
+    \b
+        theme: ./mytheme
+    """
+    from masthead import scaffold
+    from masthead.errors import MastheadError
+
+    try:
+        written = scaffold.export_theme(directory)
+    except MastheadError as exc:
+        _fail(exc)
+    click.echo(f"exported the default theme to {directory} ({_count(len(written), 'file')})")
+    click.echo(f"use it from the issue folder that holds it, in issue.yaml:  theme: ./{directory.resolve().name}")

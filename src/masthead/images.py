@@ -95,3 +95,15 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"cannot decode the image ({type(exc).__name__}: {exc})") from None
     return out.getvalue(), ImageInfo(fmt, image.width, image.height)
+
+
+def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 85,
+                   max_bytes: int | None = None) -> tuple[bytes, ImageInfo]:
+    """:func:`prepare`, remembered by content hash: a rebuild does not decode images again."""
+    import PIL
+
+    from masthead import cache
+
+    key = cache.key(data, f"{max_width}x{max_height}q{quality}b{max_bytes}", PIL.__version__)
+    prepared = cache.cached("images", key, lambda: prepare(data, max_width, max_height, quality, max_bytes)[0])
+    return prepared, probe(prepared)

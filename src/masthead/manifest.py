@@ -27,7 +27,7 @@ MAX_BYTES = 4 * 1024 * 1024
 
 ISSUE_KEYS = (
     "publication", "date", "language", "title", "number", "volume", "issn", "publisher", "rights",
-    "description", "editors", "subjects", "identifier", "cover", "theme", "sections", "articles",
+    "description", "editors", "subjects", "identifier", "cover", "cover_lines", "theme", "sections", "articles",
     "epub", "pdf",
 )
 ARTICLE_KEYS = (
@@ -35,8 +35,8 @@ ARTICLE_KEYS = (
     "reading_time", "summary", "tags",
 )
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
-EPUB_KEYS = ("embed_fonts", "page_list", "accessibility_summary", "certified_by", "certifier_credential", "certifier_report")
-PDF_KEYS = ("page_size", "margins", "bleed", "crop_marks", "columns", "variant")
+EPUB_KEYS = ("embed_fonts", "image_max_size", "image_quality", "page_list", "accessibility_summary", "certified_by", "certifier_credential", "certifier_report")
+PDF_KEYS = ("page_size", "margins", "bleed", "crop_marks", "columns", "variant", "image_quality")
 PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b", "pdf/a-4u",
                 "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
 PAGE_SIZES = ("A3", "A4", "A5", "B4", "B5", "Letter", "Legal", "Ledger", "Tabloid")
@@ -356,6 +356,7 @@ def load(manifest_path: Path) -> Manifest:
         publisher=f.string("publisher"), rights=f.string("rights"), description=f.string("description"),
         editors=f.strings("editors"), subjects=f.strings("subjects"), identifier=identifier,
         cover=cover, cover_position=f.pos("cover") if f.has("cover") else None,
+        cover_lines=f.strings("cover_lines"),
         theme=f.string("theme") or "default", theme_position=f.pos("theme") if f.has("theme") else None,
         epub=_epub_options(f, report), pdf=_pdf_options(f, report),
     )
@@ -399,6 +400,8 @@ def _epub_options(f: Fields, report: Report) -> EpubOptions:
         page_list = "auto" if value == "auto" else str(o.boolean("page_list", True)).lower()
     return EpubOptions(
         embed_fonts=o.boolean("embed_fonts", True), page_list=page_list,
+        image_max_size=o.integer("image_max_size", 100, 10_000) or 1600,
+        image_quality=o.integer("image_quality", 10, 100) or 80,
         accessibility_summary=o.string("accessibility_summary"), certified_by=o.string("certified_by"),
         certifier_credential=o.string("certifier_credential"), certifier_report=o.string("certifier_report"),
     )
@@ -426,6 +429,7 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
     return PdfOptions(
         page_size=page_size, margins=margins, bleed=bleed, crop_marks=o.boolean("crop_marks", False),
         columns=o.integer("columns", 1, 3) or 2, variant=variant.lower() if variant else None,
+        image_quality=o.integer("image_quality", 10, 100) or 90,
     )
 
 

@@ -17,6 +17,8 @@ from masthead.errors import Position
 @dataclass(frozen=True)
 class EpubOptions:
     embed_fonts: bool = True
+    image_max_size: int = 1600  # pixels on the long side of inline images
+    image_quality: int = 80  # JPEG quality when an image is encoded again
     page_list: str = "auto"  # "auto": print page numbers when the PDF is built too; "true", "false"
     accessibility_summary: str | None = None
     certified_by: str | None = None  # who certified the issue's accessibility, if anyone
@@ -32,6 +34,7 @@ class PdfOptions:
     crop_marks: bool = False
     columns: int = 2
     variant: str | None = None  # a WeasyPrint pdf_variant, "pdf/ua-1" …
+    image_quality: int = 90
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class IssueMeta:
     identifier: str = ""
     cover: Path | None = None
     cover_position: Position | None = None
+    cover_lines: tuple[str, ...] = ()  # for a generated cover; default: the first headlines
     theme: str = "default"
     theme_position: Position | None = None
     epub: EpubOptions = field(default_factory=EpubOptions)

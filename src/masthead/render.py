@@ -30,7 +30,6 @@ from masthead.sanitize import OPS, XHTML
 from masthead.theme import Theme
 
 MORE_FROM = 3  # articles listed under "More from …"
-EPUB_IMAGE_BOX = (1600, 1600)  # long side of inline images on e-readers
 EPUB_COVER_BOX = (1600, 2560)
 EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera file is wasted
 PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
@@ -292,12 +291,15 @@ def _confined_css(css: str, path, report: Report) -> str:
 
 
 def _images(issue: Issue, report: Report) -> list[Resource]:
+    """Each image twice: sized for e-readers, and for print (~300 dpi across an A4 page)."""
+    epub, pdf = issue.meta.epub, issue.meta.pdf
     out = []
     for asset in issue.assets:
         try:
             data = asset.read()
-            for box, targets in ((EPUB_IMAGE_BOX, EPUB), (PRINT_IMAGE_BOX, PDF)):
-                prepared, info = images.prepare(data, *box)
+            for size, quality, targets in ((epub.image_max_size, epub.image_quality, EPUB),
+                                           (PRINT_IMAGE_BOX[0], pdf.image_quality, PDF)):
+                prepared, info = images.prepare_cached(data, size, size, quality)
                 out.append(Resource(asset.name, info.media_type, prepared, targets))
         except (OSError, images.ImageError) as exc:
             report.error(asset.position, f"'{asset.source.name}': {exc}")
@@ -310,9 +312,9 @@ def _cover(issue: Issue, theme: Theme, report: Report) -> tuple[list[Resource], 
     if meta.cover is not None:
         try:
             data = meta.cover.read_bytes()
-            epub, info = images.prepare(data, *EPUB_COVER_BOX, max_bytes=EPUB_COVER_BYTES)
+            epub, info = images.prepare_cached(data, *EPUB_COVER_BOX, quality=85, max_bytes=EPUB_COVER_BYTES)
             name = f"images/cover{info.extension}"
-            printed, pinfo = images.prepare(data, 2480, 3508)
+            printed, pinfo = images.prepare_cached(data, 2480, 3508, quality=meta.pdf.image_quality)
             return [Resource(name, info.media_type, epub, EPUB), Resource(name, pinfo.media_type, printed, PDF)], name, False
         except (OSError, images.ImageError) as exc:
             report.error(meta.cover_position or Position(meta.manifest_path), f"cover: {exc}")

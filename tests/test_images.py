@@ -1,0 +1,78 @@
+"""Images: upright, stripped of camera metadata, sized per output; covers given or generated."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+
+from PIL import Image
+
+from conftest import SAMPLE, Epub, build_folder, need
+
+
+def camera_photo(path, size=(4000, 3000)) -> None:
+    """A JPEG as a phone writes it: sideways pixels, orientation 6 (rotate 90° CW), GPS."""
+    image = Image.new("RGB", size, (40, 90, 160))
+    image.paste((230, 200, 40), (0, 0, size[0] // 4, size[1]))  # a stripe on the left edge
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}  # GPS IFD
+    image.save(path, "JPEG", exif=exif.tobytes(), quality=90)
+
+
+def test_camera_photo_is_upright_small_and_without_metadata(issue_dir, tmp_path):
+    (issue_dir / "images").mkdir()
+    camera_photo(issue_dir / "images" / "photo.jpg")
+    article = issue_dir / "articles" / "two.md"
+    article.write_text(article.read_text() + '\n![A stripe](../images/photo.jpg "A caption")\n')
+    out = build_folder(issue_dir, tmp_path / "out", "epub,pdf")
+    with zipfile.ZipFile(out["epub"]) as z:
+        data = z.read("EPUB/images/photo.jpg")
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.size == (1200, 1600)  # turned upright (portrait), long side 1600
+        assert not image.getexif() and "exif" not in image.info
+        assert image.getpixel((600, 10))[2] < 100  # the stripe is now at the top: yellow
+    assert b"PhoneMaker" not in data
+    need("pdfimages")
+    listing = subprocess.run(["pdfimages", "-list", str(out["pdf"])], capture_output=True, text=True, check=True).stdout
+    sizes = [tuple(int(v) for v in line.split()[3:5]) for line in listing.splitlines()[2:]]
+    assert (2250, 3000) in sizes  # the print copy keeps ~300 dpi, also upright
+
+
+def test_sample_epub_is_smaller_than_its_source_images(sample_build):
+    sources = sum(p.stat().st_size for p in (SAMPLE / "images").iterdir())
+    assert sample_build["epub"].stat().st_size < sources
+
+
+def test_generated_cover_in_both_outputs(sample_build):
+    book = Epub(sample_build["epub"])
+    (cover,) = [i for i in book.manifest().values() if i.get("properties") == "cover-image"]
+    with Image.open(io.BytesIO(book.read(cover["href"]))) as image:
+        assert image.size == (1600, 2560)
+    need("pdftotext")
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(sample_build["pdf"]), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "The Lantern" in first and "Between last orders and first light" in first
+
+
+def test_cover_lines_from_the_manifest(issue_dir, tmp_path):
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text() + "cover_lines:\n  - Everything you wanted to know\n  - And more\n")
+    out = build_folder(issue_dir, tmp_path / "out", "pdf")
+    need("pdftotext")
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(out["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Everything you wanted to know" in first and "First story" not in first
+
+
+def test_image_options(issue_dir, tmp_path):
+    (issue_dir / "images").mkdir()
+    Image.new("RGB", (3000, 2000), (10, 120, 60)).save(issue_dir / "images" / "wide.jpg", quality=95)
+    article = issue_dir / "articles" / "two.md"
+    article.write_text(article.read_text() + "\n![Green](../images/wide.jpg)\n")
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text() + "epub:\n  image_max_size: 800\n  image_quality: 60\n")
+    out = build_folder(issue_dir, tmp_path / "out", "epub")
+    with zipfile.ZipFile(out["epub"]) as z, Image.open(io.BytesIO(z.read("EPUB/images/wide.jpg"))) as image:
+        assert image.size == (800, 533)
