@@ -35,6 +35,8 @@ class Result:
     outputs: list[Output] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
+    images_in: int = 0  # bytes of the issue's image files
+    images_out: int = 0  # bytes of the images the EPUB carries
 
 
 def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> Result:
@@ -69,6 +71,8 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
         files["pdf"] = pdf.write(rendered, layout)
     report.raise_if_errors()
     result = Result(spec.meta.slug, warnings=report.warnings)
+    result.images_in = sum(len(a.read()) for a in issue.assets) + (spec.meta.cover.stat().st_size if spec.meta.cover else 0)
+    result.images_out = sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/"))
     targets = {fmt: out_dir / f"{spec.meta.slug}{EXTENSIONS[fmt]}" for fmt in files}
     write_all({targets[fmt]: data for fmt, data in files.items()})  # 6. all or nothing
     result.outputs = [Output(fmt, targets[fmt], len(data)) for fmt, data in files.items()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -91,14 +92,17 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
                 click.echo(str(warning), err=True)
             for out in result.outputs:
                 click.echo(f"{out.path}  {out.size / 1024:,.0f} KB")
+            if result.images_in:
+                click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB")
             click.echo(f"built {result.slug} in {result.seconds:.1f} s")
     sys.exit(1 if failed else 0)
 
 
-def _fail(exc) -> None:
-    """Leave with a usage or program error, in one line."""
-    click.echo(f"masthead: {exc}", err=True)
-    sys.exit(exc.exit_code)
+def _fail(exc: Exception) -> NoReturn:
+    """Leave with a usage error (2) or a file that cannot be written (1), in one line."""
+    message = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
+    click.echo(f"masthead: {message}", err=True)
+    sys.exit(getattr(exc, "exit_code", 1))
 
 
 @main.command()
@@ -118,7 +122,7 @@ def new(path: Path, language: str, publication: str) -> None:
 
     try:
         written = scaffold.create(path, language=language, publication=publication)
-    except MastheadError as exc:
+    except (MastheadError, OSError) as exc:
         _fail(exc)
     for file in written:
         click.echo(f"created {file}")
@@ -215,7 +219,7 @@ def theme_export(directory: Path) -> None:
 
     try:
         written = scaffold.export_theme(directory)
-    except MastheadError as exc:
+    except (MastheadError, OSError) as exc:
         _fail(exc)
     click.echo(f"exported the default theme to {directory} ({_count(len(written), 'file')})")
     click.echo(f"use it from the issue folder that holds it, in issue.yaml:  theme: ./{directory.resolve().name}")

@@ -58,6 +58,9 @@ subjects:
 # cover (path to a JPEG or PNG): when absent, a cover is drawn from the masthead, the date and
 # the first headlines.
 # cover: images/cover.jpg
+# cover_lines (list of text): the lines of a drawn cover; default: the first kickers and headlines.
+# cover_lines:
+#   - A welcome from the editors
 # theme (name or folder): a built-in theme's name, or a folder (with theme.yaml) inside this
 # issue: run `masthead theme export mytheme` in this folder, then write `theme: ./mytheme`.
 theme: default
@@ -80,8 +83,14 @@ epub:
   # embed_fonts: true embeds the theme's fonts, cut to the characters the issue uses; false
   # leaves the reader's own fonts.
   embed_fonts: true
+  # image_max_size: pixels on the long side of images (default 1600); image_quality: JPEG
+  # quality when an image is encoded again (default 80).
+  # image_max_size: 1600
+  # image_quality: 80
   # page_list: auto (print page numbers in the EPUB when the PDF is built too), true or false.
   page_list: auto
+  # accessibility_summary, certified_by, certifier_credential, certifier_report (text): the
+  # EPUB's accessibility statement, and who certified it (certifier_report is a URL).
 # pdf (mapping): PDF options.
 pdf:
   # page_size: A4, A5, Letter, Tabloid … or "170mm 240mm".
@@ -96,6 +105,8 @@ pdf:
   columns: 2
   # variant: a PDF standard to follow: pdf/ua-1, pdf/a-3b, pdf/x-4 …
   # variant: pdf/ua-1
+  # image_quality: JPEG quality of images for print (default 90).
+  # image_quality: 90
 """
 
 WELCOME_MD = """\

@@ -111,7 +111,7 @@ class _Spans:
                     anchor = self._image(child)
                 else:
                     self.walk(child, block)
-            self._tail(anchor, block)  # comments, markers and opaque elements keep their tails' spans
+            self._tail(anchor, block)  # a child's tail is this element's text, whatever the child
 
     def _text(self, element, block) -> None:
         if _blank(element.text):
