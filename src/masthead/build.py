@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from masthead import content, manifest, pagemarks, render, theme
+from masthead import compat, content, manifest, pagemarks, render, theme
 from masthead.errors import Diagnostic, Position, Report, UsageError
 
 FORMATS = ("epub", "pdf", "kepub")
@@ -69,6 +69,10 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
         files["kepub"] = kepub.export(rendered)
     if "pdf" in formats:
         files["pdf"] = pdf.write(rendered, layout)
+    for fmt in ("epub", "kepub"):  # will it work on every device? (compat.py)
+        if fmt in files:
+            for finding in compat.check_epub(files[fmt], kepub=fmt == "kepub"):
+                report.warning(Position(spec.meta.manifest_path), f"{fmt}: {finding}")
     report.raise_if_errors()
     result = Result(spec.meta.slug, warnings=report.warnings)
     result.images_in = sum(len(a.read()) for a in issue.assets) + (spec.meta.cover.stat().st_size if spec.meta.cover else 0)

@@ -67,6 +67,7 @@ def check(manifest_path: Path, debug: bool = False) -> Checked:
             rendered = render.render(_without_fonts(issue), chosen, report)
             if not report.errors:
                 result.issue, result.rendered = issue, rendered
+                _compatibility(rendered, manifest_path, report)
     except IssueError as exc:
         report.diagnostics.extend(exc.diagnostics)
     except Exception as exc:  # noqa: BLE001 - a bug of ours, reported in one line as build does
@@ -75,6 +76,15 @@ def check(manifest_path: Path, debug: bool = False) -> Checked:
         result.internal = f"{type(exc).__name__}: {exc}"
     result.diagnostics = sort(report.diagnostics)
     return result
+
+
+def _compatibility(rendered: RenderedIssue, manifest_path: Path, report: Report) -> None:
+    """The device rules of compat.py, on the EPUB this issue would give (kept in memory)."""
+    from masthead import compat
+    from masthead.export import epub
+
+    for finding in compat.check_epub(epub.export(rendered)):
+        report.warning(Position(manifest_path), f"epub: {finding}")
 
 
 def sort(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -16,6 +16,9 @@ import zipfile
 from masthead.rendered import RenderedIssue, TocEntry
 
 FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
+APPLE_DISPLAY_OPTIONS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n'
+                         b'  <platform name="*">\n    <option name="specified-fonts">true</option>\n  </platform>\n'
+                         b'</display_options>\n')
 
 
 def export(issue: RenderedIssue) -> bytes:
@@ -69,6 +72,10 @@ def export(issue: RenderedIssue) -> bytes:
         else:
             book.add_item(epub.EpubItem(uid=_item_id(resource.name), file_name=resource.name,
                                         media_type=resource.media_type, content=resource.data))
+    if any(r.media_type.startswith("font/") for r in issue.resources_for("epub")):
+        # Apple Books shows embedded fonts only when this file says so.
+        book.add_item(epub.EpubItem(file_name="META-INF/com.apple.ibooks.display-options.xml", manifest=False,
+                                    content=APPLE_DISPLAY_OPTIONS))
     book.add_item(epub.EpubNcx())
     book.toc = [_toc_entry(epub, entry) for entry in issue.toc]
     book.spine = spine

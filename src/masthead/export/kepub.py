@@ -45,8 +45,8 @@ noscript title head rp picture
 """.split())
 NO_BREAK_SPACES = "\u00a0\u2007\u202f"
 _BREAK = rf"[^\S{NO_BREAK_SPACES}]"  # whitespace a line may break at
-# A sentence ends at . ! ? … (and Arabic ؟) followed by a closing quote or bracket and a
-# breaking space; in CJK at 。！？ and their closing brackets, with or without a space.
+# A sentence ends at . ! ? … (and Arabic ؟), then any closing quotes or brackets, then a
+# breaking space; in CJK at 。！？ and any closing brackets, with or without a space.
 _SENTENCE_END = re.compile(
     rf"""[.!?…‼⁇⁈⁉؟]+[\"'”’»›)\]]*{_BREAK}+"""
     rf"""|[。！？]+[」』）〕】〉》"'”’]*{_BREAK}*"""

@@ -1,0 +1,109 @@
+"""Device compatibility rules: what makes a valid EPUB look broken on one family of readers.
+
+EPUBCheck says whether an EPUB is valid; these rules say whether it will *work* on the devices
+people read on. Each rule has a name, the device family it protects and a check over the built
+archive. ``masthead build`` runs them on every EPUB it writes and ``masthead check`` on the EPUB
+it would write; a finding is a warning (``--strict`` in check makes it fail).
+
+Sources: Amazon's Kindle Publishing Guidelines (Send-to-Kindle's E999 rejections: CSS custom
+properties, malformed comments, undeclared language, fonts other than TTF/OTF, files over
+50 MB), Apple Books' asset guide (embedded fonts show only with the display-options file),
+Kobo's KEPUB conventions, and the EPUB 3 Structural Semantics for pop-up footnotes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import NamedTuple
+
+from lxml import etree
+
+SIZE_BUDGET = 50 * 1024 * 1024  # Send-to-Kindle's limit for e-mailed documents
+OPS = "http://www.idpf.org/2007/ops"
+
+
+class Finding(NamedTuple):
+    rule: str
+    device: str
+    file: str  # the entry in the archive
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}, {self.device}] {self.file}: {self.message}"
+
+
+RULES = {
+    "language-declared": "Kindle",
+    "no-css-custom-properties": "Kindle",
+    "no-double-hyphen-in-comments": "Kindle",
+    "fonts-ttf-or-otf": "Kindle",
+    "size-budget": "Kindle",
+    "apple-display-options": "Apple Books",
+    "footnotes-pop-up": "Kobo, Apple Books, KOReader, Kindle",
+    "cover-image": "all readers' libraries",
+    "kobo-spans": "Kobo",
+}
+
+
+def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> list[Finding]:
+    """Every rule's findings for one archive, in rule order."""
+    found: list[Finding] = []
+
+    def add(rule: str, file: str, message: str) -> None:
+        found.append(Finding(rule, RULES[rule], file, message))
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    container = etree.fromstring(archive.read("META-INF/container.xml"))
+    opf_name = container.find(".//{*}rootfile").get("full-path")
+    base = opf_name.rsplit("/", 1)[0] + "/" if "/" in opf_name else ""
+    opf = etree.fromstring(archive.read(opf_name))
+    items = {i.get("href"): i for i in opf.iter("{http://www.idpf.org/2007/opf}item")}
+
+    if not [e for e in opf.iter("{http://purl.org/dc/elements/1.1/}language") if (e.text or "").strip()]:
+        add("language-declared", opf_name, "no dc:language: Send-to-Kindle rejects the file")
+    for name in names:
+        text = archive.read(name).decode("utf-8", "replace") if name.endswith((".css", ".xhtml", ".opf", ".ncx", ".xml")) else ""
+        if name.endswith(".css") and re.search(r"(^|[;{\s])--[\w-]+\s*:|var\(\s*--", text):
+            add("no-css-custom-properties", name, "CSS custom properties (--name / var()): Kindle's converter fails on them")
+        for comment in re.findall(r"<!--(.*?)-->", text, re.S):
+            if "--" in comment:
+                add("no-double-hyphen-in-comments", name, "'--' inside a comment: not well-formed for Kindle's parser")
+                break
+    for href, item in items.items():
+        media = item.get("media-type", "")
+        if (media.startswith("font/") or media.startswith("application/font") or href.endswith((".woff", ".woff2"))) \
+                and not (media in ("font/ttf", "font/otf", "application/vnd.ms-opentype", "application/x-font-ttf")):
+            add("fonts-ttf-or-otf", base + href, f"font as {media}: Kindle takes TrueType and OpenType only")
+    total = sum(i.file_size for i in archive.infolist())
+    if total > budget:
+        heaviest = sorted(archive.infolist(), key=lambda i: -i.file_size)[:3]
+        add("size-budget", "(the archive)", f"{total / 1048576:.1f} MB unpacked, over {budget / 1048576:.0f} MB; heaviest: "
+            + ", ".join(f"{i.filename} ({i.file_size / 1048576:.1f} MB)" for i in heaviest))
+    fonts = [h for h, i in items.items() if i.get("media-type", "").startswith("font/")]
+    if fonts and "META-INF/com.apple.ibooks.display-options.xml" not in names:
+        add("apple-display-options", "META-INF/", "embedded fonts without com.apple.ibooks.display-options.xml: Apple Books ignores them")
+    if not any("cover-image" in (i.get("properties") or "") for i in items.values()):
+        add("cover-image", opf_name, "no manifest item has the cover-image property: libraries show a blank cover")
+    for href, item in items.items():
+        if item.get("media-type") != "application/xhtml+xml" or "nav" in (item.get("properties") or ""):
+            continue
+        try:
+            root = etree.fromstring(archive.read(base + href), etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError:
+            continue  # not well-formed: EPUBCheck's business, and the comment rule's
+        ids = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+        for ref in root.iter("{http://www.w3.org/1999/xhtml}a"):
+            if "noteref" not in (ref.get(f"{{{OPS}}}type") or "").split():
+                continue
+            target = ref.get("href") or ""
+            if target.startswith("#"):
+                note = ids.get(target[1:])
+                kinds = set((note.get(f"{{{OPS}}}type") or "").split()) if note is not None else set()
+                if not kinds & {"footnote", "endnote", "note", "rearnote"}:
+                    add("footnotes-pop-up", base + href, f"noteref to {target}, which is not an element marked as a footnote")
+        if kepub and 'class="koboSpan"' not in etree.tostring(root, encoding="unicode") and root.find(".//{*}p") is not None:
+            add("kobo-spans", base + href, "no koboSpan: Kobo opens it without its KEPUB renderer")
+    return found
