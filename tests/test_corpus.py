@@ -57,6 +57,7 @@ def test_mupdf_renders_the_epub(strand_build, tmp_path):
     assert result.returncode == 0, result.stderr
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 4 and all(p.stat().st_size > 1000 for p in pages)
+    assert pages[0].stat().st_size > 10_000  # page 1 is the cover picture, not a blank page
     text = subprocess.run(["mutool", "draw", "-F", "txt", "-o", "-", str(strand_build["epub"]), "3-4"],
                           capture_output=True, text=True, timeout=300).stdout
     assert "Contents" in text or "Scandal" in text
