@@ -46,7 +46,8 @@ def masthead(*args: str, cwd: Path | None = None, env: dict | None = None) -> su
 def build_folder(issue: Path, out: Path, formats: str = "epub,pdf") -> dict[str, Path]:
     result = masthead("build", str(issue), "-o", str(out), "--format", formats)
     assert result.returncode == 0, result.stderr
-    return {fmt: out / f"{issue.name}.{fmt}" for fmt in formats.split(",")}
+    extension = {"kepub": "kepub.epub"}
+    return {fmt: out / f"{issue.name}.{extension.get(fmt, fmt)}" for fmt in formats.split(",")}
 
 
 def epubcheck(path: Path) -> list[dict]:

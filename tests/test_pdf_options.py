@@ -92,3 +92,44 @@ def test_footnotes_sit_at_the_foot_of_their_page(sample_build):
             assert notes[0] > len(lines) * 0.6, f"a note high up on page {number}"
             found += 1
     assert found >= 3  # three articles have notes
+
+
+def struct_elements(reader) -> list[dict]:
+    found = []
+
+    def walk(kid, depth=0):
+        kid = kid.get_object() if hasattr(kid, "get_object") else kid
+        if isinstance(kid, list):
+            for item in kid:
+                walk(item, depth + 1)
+        elif isinstance(kid, dict) and "/S" in kid and depth < 200:
+            found.append(kid)
+            if "/K" in kid:
+                walk(kid["/K"], depth + 1)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"].get_object()["/K"])
+    return found
+
+
+def test_pdf_ua_1_structure(tmp_path):
+    """The sample as PDF/UA-1: marked, tagged, language and title shown, figures with alt text,
+    headings and tables as structure, links tagged."""
+    import shutil
+
+    from conftest import SAMPLE
+
+    issue = tmp_path / "ua"
+    shutil.copytree(SAMPLE, issue)
+    manifest = issue / "issue.yaml"
+    manifest.write_text(manifest.read_text().replace("pdf:\n  page_size: A4\n", "pdf:\n  page_size: A4\n  variant: pdf/ua-1\n"))
+    reader = pypdf.PdfReader(build_folder(issue, tmp_path / "out", "pdf")["pdf"])
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+    elements = struct_elements(reader)
+    kinds = {e["/S"] for e in elements}
+    assert {"/H1", "/H2", "/P", "/Table", "/TH", "/L", "/LI", "/Link", "/Figure", "/Caption"} <= kinds
+    figures = [e for e in elements if e["/S"] == "/Figure"]
+    assert len(figures) == 2 and all(len(e.get("/Alt", "")) > 20 for e in figures)
