@@ -113,3 +113,29 @@ def test_readme_documents_every_command_option_and_manifest_key():
         if f"`{key}`" not in readme:
             missing.append(f"manifest key {key}")
     assert missing == []
+
+
+def test_killing_a_build_half_way_keeps_the_earlier_outputs(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    issue = tmp_path / "lantern"
+    shutil.copytree(SAMPLE, issue)
+    out = tmp_path / "dist"
+    assert masthead("build", str(issue), "-o", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    article = issue / "articles" / "last-word.md"
+    article.write_text(article.read_text() + "\nA new closing line.\n")
+    for sig in (signal.SIGKILL, signal.SIGINT):
+        process = subprocess.Popen([sys.executable, "-m", "masthead", "build", str(issue), "-o", str(out)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(2.5)  # well inside the PDF layout, which takes several seconds
+        assert process.poll() is None, "the build ended before it could be interrupted"
+        os.kill(process.pid, sig)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode != 0
+        after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+        assert after == before, sig
+        assert b"Traceback" not in stderr

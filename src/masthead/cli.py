@@ -73,6 +73,10 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
     for manifest_path in manifests:
         try:
             result = pipeline.build(manifest_path, Path(output), formats)
+        except KeyboardInterrupt:
+            # Outputs are renamed into place only when complete: the earlier files stand.
+            click.echo(f"{manifest_path}: interrupted; no output of this issue was changed", err=True)
+            sys.exit(130)
         except IssueError as exc:
             for diagnostic in exc.diagnostics:
                 click.echo(str(diagnostic), err=True)
