@@ -10,7 +10,7 @@ from lxml import etree
 
 from conftest import NS, Epub, masthead, need
 
-MARKER = re.compile(r'<span id="page-(\d+)" epub:type="pagebreak" role="doc-pagebreak" aria-label="\1"/>')
+MARKER = re.compile(r'<span id="page-(\d+)" epub:type="pagebreak" role="doc-pagebreak" aria-label="\1"(?: class="pagebreak-start")?/>')
 
 
 def words(text: str) -> list[str]:

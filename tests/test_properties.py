@@ -112,3 +112,10 @@ def test_control_characters_in_a_title_from_a_heading():
     epub = outcome({}, "`\x10 title\n-\n\ntext", "<p>x</p>", {})
     assert epub is not None
     shutil.rmtree(epub.parent, ignore_errors=True)
+
+
+def test_tag_names_that_are_not_xml_names():
+    # Found by the property test: the HTML parser turns "<M" into an element named "m<".
+    epub = outcome({}, "x", "text¹<M", {"title": "T"})
+    assert epub is not None
+    shutil.rmtree(epub.parent, ignore_errors=True)

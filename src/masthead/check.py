@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from masthead import content, manifest, render, theme
-from masthead.errors import Diagnostic, IssueError, Position, Report
+from masthead.errors import Diagnosed, Diagnostic, IssueError, Position, Report
 from masthead.model import Issue
 from masthead.rendered import RenderedIssue
 
 
 @dataclass
-class Checked:
+class Checked(Diagnosed):
     """What checking one issue found, and the issue as read when it has no errors."""
 
     manifest_path: Path
@@ -30,14 +30,6 @@ class Checked:
     issue: Issue | None = None
     rendered: RenderedIssue | None = None
     internal: str | None = None  # an exception of masthead's own: a bug, not the input's fault
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
 
     @property
     def failed(self) -> bool:

@@ -75,7 +75,21 @@ class IssueError(MastheadError):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
-class Report:
+class Diagnosed:
+    """Anything that holds a list of diagnostics and is asked for its errors and warnings."""
+
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+class Report(Diagnosed):
     """Collects the diagnostics of one issue while the stages run."""
 
     def __init__(self) -> None:
@@ -86,14 +100,6 @@ class Report:
 
     def warning(self, position: Position, message: str) -> None:
         self.diagnostics.append(Diagnostic(position, message, "warning"))
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
 
     def raise_if_errors(self) -> None:
         """Stop the build when any error was reported; warnings travel on."""

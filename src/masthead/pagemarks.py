@@ -69,6 +69,7 @@ def _insert(content: bytes, starts: list) -> tuple[bytes, list[int]]:
     for start in starts:
         if not start.text:  # the document begins on this page
             marker = _marker(start.folio)
+            marker.set("class", "pagebreak-start")  # epub.css: a block of no height, not a line
             marker.tail, body.text = body.text, None
             body.insert(0, marker)
             placed.append(start.folio)

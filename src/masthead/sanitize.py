@@ -60,10 +60,20 @@ def text(value: str | None) -> str | None:
     return None if value is None else _BAD_XML_CHARS.sub("", value)
 
 
+def split_tag(tag) -> tuple[str | None, str | None]:
+    """(namespace, lower-case local name) of an element's tag; (None, None) for comments and
+    processing instructions. Read from the string: the HTML parser makes tags from any text
+    ("<M<" gives "m<"), which lxml's QName would refuse."""
+    if not isinstance(tag, str):
+        return None, None
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local.lower()
+    return None, tag.lower()
+
+
 def local_name(element) -> str | None:
-    if not isinstance(element.tag, str):
-        return None  # comments and processing instructions
-    return etree.QName(element).localname.lower()
+    return split_tag(element.tag)[1]
 
 
 def clean(source, rewrite_url: UrlRewriter, prefixes: dict[str, str], used_prefixes: set[str]):
@@ -81,8 +91,7 @@ def clean(source, rewrite_url: UrlRewriter, prefixes: dict[str, str], used_prefi
 
 
 def _copy(element, parent, rewrite_url, prefixes, used_prefixes) -> None:
-    name = local_name(element)
-    namespace = etree.QName(element).namespace if isinstance(element.tag, str) else None
+    namespace, name = split_tag(element.tag)
     foreign = namespace not in (None, XHTML)
     if name in VOID and (len(element) or (element.text or "").strip()):
         # A void element with content was misparsed: its "content" follows it in the source.
