@@ -93,3 +93,21 @@ def test_every_rule_is_tested():
     tested = {"language-declared", "no-css-custom-properties", "no-double-hyphen-in-comments", "fonts-ttf-or-otf",
               "size-budget", "apple-display-options", "footnotes-pop-up", "cover-image", "kobo-spans"}
     assert set(RULES) == tested
+
+
+def test_no_findings_on_the_arabic_issue(tmp_path):
+    from conftest import ROOT, build_folder
+
+    epub = build_folder(ROOT / "issues" / "al-fanar-2025-11-28", tmp_path / "out", "epub")["epub"]
+    assert check_epub(epub.read_bytes()) == []
+
+
+def test_epub_css_leaves_size_and_fonts_to_the_reader(good):
+    """Readers change font size and face: the EPUB's CSS uses relative units and no !important."""
+    archive = zipfile.ZipFile(io.BytesIO(good))
+    for name in archive.namelist():
+        if name.endswith(".css"):
+            css = re.sub(r"/\*.*?\*/", "", archive.read(name).decode(), flags=re.S)  # comments aside
+            assert "!important" not in css, name
+            sizes = re.findall(r"font(?:-size)?\s*:[^;}]*?(\d+(?:\.\d+)?(px|pt|cm|mm|in))", css)
+            assert sizes == [], (name, sizes)
