@@ -76,3 +76,34 @@ def test_image_options(issue_dir, tmp_path):
     out = build_folder(issue_dir, tmp_path / "out", "epub")
     with zipfile.ZipFile(out["epub"]) as z, Image.open(io.BytesIO(z.read("EPUB/images/wide.jpg"))) as image:
         assert image.size == (800, 533)
+
+
+HOSTILE_SVG = """<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="200" height="100" onload="alert(1)">
+<script>alert(2)</script>
+<style>@import url(http://127.0.0.1:9/x.css);</style>
+<rect id="r" x="10" y="10" width="80" height="60" fill="#b22222"/>
+<image xlink:href="file:///etc/hostname" width="10" height="10"/>
+<use href="#r" x="100"/>
+<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject>
+<a href="javascript:alert(3)"><text x="10" y="90">Chart</text></a>
+</svg>
+"""
+
+
+def test_svg_images_are_kept_without_what_could_run_or_reach_out(issue_dir, tmp_path):
+    from conftest import epubcheck
+
+    (issue_dir / "images").mkdir()
+    (issue_dir / "images" / "chart.svg").write_text(HOSTILE_SVG)
+    article = issue_dir / "articles" / "two.md"
+    article.write_text(article.read_text() + '\n![A red block](../images/chart.svg "A vector chart")\n')
+    out = build_folder(issue_dir, tmp_path / "out", "epub,pdf")
+    with zipfile.ZipFile(out["epub"]) as z:
+        svg = z.read("EPUB/images/chart.svg").decode()
+    assert "<rect" in svg and 'href="#r"' in svg and "Chart" in svg  # the drawing stays
+    for gone in ("script", "onload", "alert", "@import", "foreignObject", "file:", "javascript:"):
+        assert gone not in svg, gone
+    assert Epub(out["epub"]).manifest()["images-chart-svg"]["media-type"] == "image/svg+xml"
+    assert epubcheck(out["epub"]) == []
+    assert out["pdf"].stat().st_size > 1000

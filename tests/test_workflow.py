@@ -280,3 +280,17 @@ def test_bash_completion_script_and_completions():
     assert "_masthead_completion" in run(_MASTHEAD_COMPLETE="bash_source")
     assert run(_MASTHEAD_COMPLETE="bash_complete", COMP_WORDS="masthead ch", COMP_CWORD="1").split() == ["plain,check"]
     assert "plain,--strict" in run(_MASTHEAD_COMPLETE="bash_complete", COMP_WORDS="masthead check --", COMP_CWORD="2")
+
+
+def test_info_reports_image_weights_before_and_after(tmp_path):
+    import json
+
+    from conftest import SAMPLE
+
+    result = masthead("info", str(SAMPLE), "--json")
+    assert result.returncode == 0, result.stderr
+    images = json.loads(result.stdout)["images"]
+    sources = sum(p.stat().st_size for p in (SAMPLE / "images").iterdir())
+    assert images["files"] == 2 and images["bytes_in_issue"] == sources
+    assert 0 < images["bytes_in_epub"] < sources
+    assert "2 images:" in masthead("info", str(SAMPLE)).stdout

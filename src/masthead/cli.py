@@ -97,7 +97,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
             for out in result.outputs:
                 click.echo(f"{out.path}  {out.size / 1024:,.0f} KB")
             if result.images_in:
-                click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB")
+                click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
             click.echo(f"built {result.slug} in {result.seconds:.1f} s")
     sys.exit(1 if failed else 0)
 

@@ -15,7 +15,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 PIXEL_LIMIT = 60_000_000  # 60 megapixels: larger than any camera file, far below a bomb
 Image.MAX_IMAGE_PIXELS = PIXEL_LIMIT
-CORE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif")}
+CORE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif"),
+              "SVG": ("image/svg+xml", ".svg")}
+SVG = "http://www.w3.org/2000/svg"
+XLINK = "http://www.w3.org/1999/xlink"
 _METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop")
 CONVERTED = {"WEBP", "TIFF", "BMP"}  # not EPUB core media types: become PNG
 
@@ -40,6 +43,9 @@ class ImageInfo(NamedTuple):
 
 def probe(data: bytes) -> ImageInfo:
     """Format and size of an image, without decoding its pixels."""
+    if _looks_like_svg(data):
+        root = _parse_svg(data)
+        return ImageInfo("SVG", _svg_length(root.get("width")), _svg_length(root.get("height")))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -64,6 +70,8 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     a JPEG over ``max_bytes`` is encoded again at decreasing quality until it fits.
     """
     info = probe(data)
+    if info.format == "SVG":
+        return clean_svg(data), info  # vector: no size to fit, only content to make safe
     try:
         with Image.open(io.BytesIO(data)) as image:
             orientation = image.getexif().get(0x0112, 1)
@@ -107,3 +115,55 @@ def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 
     key = cache.key(data, f"{max_width}x{max_height}q{quality}b{max_bytes}", PIL.__version__)
     prepared = cache.cached("images", key, lambda: prepare(data, max_width, max_height, quality, max_bytes)[0])
     return prepared, probe(prepared)
+
+
+def _looks_like_svg(data: bytes) -> bool:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<svg") or (head.startswith((b"<?xml", b"<!--", b"<!DOCTYPE")) and b"<svg" in data[:4096])
+
+
+def _parse_svg(data: bytes):
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except etree.XMLSyntaxError as exc:
+        raise ImageError(f"not a well-formed SVG ({exc})") from None
+    if root.tag != f"{{{SVG}}}svg":
+        raise ImageError("not an SVG image (the root element must be <svg> in the SVG namespace)")
+    return root
+
+
+def _svg_length(value: str | None) -> int:
+    try:
+        return int(float((value or "0").strip().removesuffix("px")))
+    except ValueError:
+        return 0
+
+
+def clean_svg(data: bytes) -> bytes:
+    """The SVG without what could run or reach out: scripts, event handlers, foreign objects,
+    styles, and references to anything but its own elements."""
+    from lxml import etree
+
+    root = _parse_svg(data)
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            if element.getparent() is not None:
+                element.getparent().remove(element)  # comments, processing instructions
+            continue
+        local = etree.QName(element).localname
+        if etree.QName(element).namespace != SVG or local in ("script", "foreignObject", "style", "iframe"):
+            if element.getparent() is not None:
+                element.getparent().remove(element)
+            continue
+        for key in list(element.attrib):
+            name = etree.QName(key).localname if key.startswith("{") else key
+            value = element.get(key) or ""
+            if name.lower().startswith("on") or name == "style" and "url(" in value:
+                del element.attrib[key]
+            elif name == "href" and not value.startswith("#"):
+                del element.attrib[key]  # images and links outside the file are not followed
+            elif "url(" in value and not value.replace(" ", "").startswith("url(#"):
+                del element.attrib[key]
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -39,6 +39,11 @@ def describe(checked: Checked) -> dict:
         "sections": sections,
         "totals": {"articles": len(articles), "words": sum(a.words for a in articles),
                    "reading_time": sum(a.reading_time for a in articles)},
+        "images": {
+            "files": len(issue.assets) + (1 if meta.cover else 0),
+            "bytes_in_issue": sum(len(a.read()) for a in issue.assets) + (meta.cover.stat().st_size if meta.cover else 0),
+            "bytes_in_epub": sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/")),
+        },
     }
 
 
@@ -76,6 +81,10 @@ def table(data: dict) -> str:
     totals = data["totals"]
     lines += ["", f"{totals['articles']} articles, {totals['words']:,} words, "
                   f"{totals['reading_time']} min of reading"]
+    images = data["images"]
+    if images["files"]:
+        lines.append(f"{images['files']} images: {images['bytes_in_issue'] / 1024:,.0f} KB in the issue, "
+                     f"{images['bytes_in_epub'] / 1024:,.0f} KB in the EPUB (cover included)")
     return "\n".join(lines)
 
 
