@@ -26,7 +26,7 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from masthead import fetch, i18n, images, manifest
+from masthead import fetch, i18n, images, manifest, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
 from masthead.sanitize import OPS, XHTML, clean, local_name, safe_external_url
@@ -38,16 +38,6 @@ KNOWN_PREFIXES = {  # epub:type vocabularies an article may use without declarin
     "se": "https://standardebooks.org/vocab/1.0",
 }
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
-# epub:type → DPUB-ARIA role, and the elements that may carry it (ARIA in HTML).
-_ROLES = {token: f"doc-{token}" for token in (
-    "abstract", "acknowledgments", "afterword", "appendix", "bibliography", "chapter", "colophon",
-    "conclusion", "credits", "dedication", "endnotes", "epigraph", "epilogue", "errata", "example",
-    "foreword", "glossary", "introduction", "notice", "part", "preface", "prologue", "pullquote",
-    "qna", "tip", "footnote", "noteref", "backlink", "subtitle", "pagebreak", "toc")}
-_ROLE_HOSTS = {"noteref": ("a",), "backlink": ("a",), "subtitle": ("h1", "h2", "h3", "h4", "h5", "h6", "p"),
-               "pagebreak": ("span", "div", "hr"), "footnote": ("aside", "section", "div", "p"),
-               "tip": ("aside", "section", "div"), "notice": ("section", "div"), "toc": ("nav", "section")}
-_CONTAINERS = {"pullquote": "pullquote", "verse": "verse", "aside": "sidebar", "sidebar": "sidebar"}
 
 
 @dataclass
@@ -138,7 +128,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     if "title" not in fields and title_heading is not None:
         fields["title"] = _text(title_heading)
     if title_heading is not None and _text(title_heading) == fields.get("title"):
-        _remove(title_heading)  # the headline is the theme's to set
+        shape.remove(title_heading)  # the headline is the theme's to set
     if not fields.get("title"):
         if not any(d.position.path == path for d in report.errors):  # a broken front matter said enough
             report.error(entry.position, f"'{path.name}' has no title (give 'title' in the manifest, front matter, <title> or a first heading)")
@@ -187,7 +177,7 @@ def _markdown_renderer(language: str) -> MarkdownIt:
         md.enable(["replacements", "smartquotes", "table", "strikethrough"])
         md.use(footnote_plugin).use(deflist_plugin)
         md.use(anchors_plugin, min_level=1, max_level=6)  # headings get ids that links can name
-        for name in _CONTAINERS:
+        for name in shape.CONTAINERS:
             md.use(container_plugin, name=name)
         md.options["quotes"] = list(i18n.quotes(language))
         _renderers[language] = md
@@ -254,17 +244,6 @@ def _title_heading(body):
 
 def _text(element) -> str:
     return " ".join(sanitize_xml_text("".join(element.itertext())).split())
-
-
-def _remove(element) -> None:
-    parent = element.getparent()
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 # ---------------------------------------------------------------------------- links and assets
@@ -362,152 +341,26 @@ def _short(url: str) -> str:
 # ---------------------------------------------------------------------------- shaping
 
 
-def _x(name: str) -> str:
-    return f"{{{XHTML}}}{name}"
-
-
-EPUB_TYPE = f"{{{OPS}}}type"
-
-
 def _shape(draft: _Draft, report: Report) -> None:
-    """Give the clean tree the structure e-readers and assistive technology expect."""
-    tree = draft.tree
-    _markdown_footnotes(tree)
-    for element in list(tree.iter(_x("div"))):
-        kind = _CONTAINERS.get(element.get("class", ""))
-        if kind == "pullquote":
-            element.tag = _x("aside")
-            element.set(EPUB_TYPE, "pullquote")
-            element.set("role", "doc-pullquote")
-        elif kind == "sidebar":
-            element.tag = _x("aside")
-            element.set(EPUB_TYPE, "sidebar")
-    for p in list(tree.iter(_x("p"))):  # a paragraph holding only an image is a figure
-        children = list(p)
-        if len(children) == 1 and children[0].tag == _x("img") and not (p.text or "").strip() and not (children[0].tail or "").strip():
-            img = children[0]
-            p.tag, p.text = _x("figure"), None
-            p.attrib.clear()
-            img.tail = None
-            caption = img.attrib.pop("title", None)
-            if caption:
-                etree.SubElement(p, _x("figcaption")).text = caption
-    for img in list(tree.iter(_x("img"))):
+    """Give the clean tree the structure e-readers expect (shape.py); count images and alt text."""
+    shape.structure(draft.tree)
+    for img in list(draft.tree.iter(f"{{{XHTML}}}img")):
         if not img.get("src"):
-            _remove(img)  # its source was refused (and reported)
+            shape.remove(img)  # its source was refused (and reported)
             continue
         draft.images += 1
         if img.get("alt") is None:
             report.warning(_locate(draft, img.get("src")), "image without alt text; describe it, or write alt=\"\" if it is decorative")
             img.set("alt", "")
             draft.images_without_alt += 1
-    # Give elements the ARIA role their epub:type implies (DPUB-ARIA), where HTML allows
-    # that role on that element: assistive technology reads roles, not epub:type.
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.get("role"):
-            continue
-        name = etree.QName(element).localname
-        for token in (element.get(EPUB_TYPE) or "").split():
-            role = _ROLES.get(token)
-            if role and name in _ROLE_HOSTS.get(token, ("section", "div", "aside")):
-                element.set("role", role)
-                break
-    _shift_headings(tree)
-    _unique_ids(tree)
-
-
-def _markdown_footnotes(tree) -> None:
-    """markdown-it's footnotes → <a epub:type="noteref"> and <aside epub:type="footnote">."""
-    section = next((s for s in tree.iter(_x("section")) if s.get("class") == "footnotes"), None)
-    if section is None:
-        return
-    for hr in list(tree.iter(_x("hr"))):
-        if hr.get("class") == "footnotes-sep":
-            _remove(hr)
-    numbers: dict[str, str] = {}
-    for n, li in enumerate(section.iter(_x("li")), start=1):
-        old = li.get("id", "")
-        numbers[old] = str(n)
-    for sup in list(tree.iter(_x("sup"))):
-        if sup.get("class") != "footnote-ref" or not len(sup):
-            continue
-        a = sup[0]
-        target = (a.get("href") or "").lstrip("#")
-        number = numbers.get(target, "")
-        ref_id = (a.get("id") or "").replace("fnref", "noteref-").replace(":", "-")
-        sup.tag = _x("a")
-        sup.attrib.clear()
-        sup.text, sup[:] = number, []
-        sup.set("href", f"#note-{number}")
-        sup.set("id", ref_id)
-        sup.set("class", "noteref")
-        sup.set(EPUB_TYPE, "noteref")
-        sup.set("role", "doc-noteref")
-    notes = etree.Element(_x("div"))
-    notes.set("class", "footnotes")
-    for old, number in numbers.items():
-        li = next(li for li in section.iter(_x("li")) if li.get("id", "") == old)
-        aside = etree.SubElement(notes, _x("aside"))
-        aside.set("id", f"note-{number}")
-        aside.set("class", "footnote")
-        aside.set(EPUB_TYPE, "footnote")
-        aside.set("role", "doc-footnote")
-        aside.text = li.text
-        for child in list(li):
-            aside.append(child)
-        for back in list(aside.iter(_x("a"))):
-            if back.get("class") == "footnote-backref":
-                _remove(back)
-        first = aside.find(_x("p"))
-        link = etree.Element(_x("a"))
-        link.set("href", f"#noteref-{number}")
-        link.set("role", "doc-backlink")
-        link.set("class", "backlink")
-        link.text = number
-        link.tail = " " + (first.text or "") if first is not None else None
-        if first is not None:
-            first.text = None
-            first.insert(0, link)
-        else:
-            aside.insert(0, link)
-    section.getparent().replace(section, notes)
-    for p in notes.iter(_x("p")):  # markdown-it leaves a space before the removed back arrow
-        if len(p) and p[-1].tail:
-            p[-1].tail = p[-1].tail.rstrip()
-        elif p.text and not len(p):
-            p.text = p.text.rstrip()
-
-
-def _shift_headings(tree) -> None:
-    """The headline is the page's h1: the article's own headings start at h2, in order."""
-    levels = [int(e.tag[-1]) for e in tree.iter() if isinstance(e.tag, str) and re.fullmatch(r"\{[^}]*\}h[1-6]", e.tag)]
-    if not levels:
-        return
-    shift = 2 - min(levels)
-    if shift == 0:
-        return
-    for element in tree.iter():
-        if isinstance(element.tag, str) and re.fullmatch(r"\{[^}]*\}h[1-6]", element.tag):
-            element.tag = _x(f"h{max(2, min(6, int(element.tag[-1]) + shift))}")
-
-
-def _unique_ids(tree) -> None:
-    seen: set[str] = set()
-    for element in tree.iter():
-        value = element.get("id") if isinstance(element.tag, str) else None
-        if value is None:
-            continue
-        if value in seen or value.startswith("mh-"):  # mh-… ids belong to the theme
-            del element.attrib["id"]
-        else:
-            seen.add(value)
+    shape.finish(draft.tree)
 
 
 def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
     """Resolve link placeholders now that every article's ids are known."""
     ids_of = {d.id: {e.get("id") for e in d.tree.iter() if isinstance(e.tag, str) and e.get("id")} for d in drafts.values()}
     for draft in drafts.values():
-        for a in draft.tree.iter(_x("a")):
+        for a in draft.tree.iter(f"{{{XHTML}}}a"):
             href = a.get("href") or ""
             if href.startswith("#"):
                 target, fragment, where = draft.id, href[1:], _locate(draft, href)

@@ -1,0 +1,184 @@
+"""Shape a clean article tree the way e-readers and assistive technology expect it.
+
+The sanitizer decides what may pass; this decides what it becomes: markdown-it's footnotes
+turn into noteref/footnote pairs that readers pop up, ``::: pullquote`` and ``::: sidebar``
+containers into asides, a paragraph holding only an image into a figure with its caption,
+epub:type into the DPUB-ARIA role it implies, the article's headings to start below the
+headline, and ids unique. Every function here takes and changes an lxml tree in the XHTML
+namespace; none reads files or reports problems.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from masthead.sanitize import OPS, XHTML
+
+EPUB_TYPE = f"{{{OPS}}}type"
+CONTAINERS = {"pullquote": "pullquote", "verse": "verse", "aside": "sidebar", "sidebar": "sidebar"}
+# epub:type → DPUB-ARIA role, and the elements that may carry it (ARIA in HTML).
+_ROLES = {token: f"doc-{token}" for token in (
+    "abstract", "acknowledgments", "afterword", "appendix", "bibliography", "chapter", "colophon",
+    "conclusion", "credits", "dedication", "endnotes", "epigraph", "epilogue", "errata", "example",
+    "foreword", "glossary", "introduction", "notice", "part", "preface", "prologue", "pullquote",
+    "qna", "tip", "footnote", "noteref", "backlink", "subtitle", "pagebreak", "toc")}
+_ROLE_HOSTS = {"noteref": ("a",), "backlink": ("a",), "subtitle": ("h1", "h2", "h3", "h4", "h5", "h6", "p"),
+               "pagebreak": ("span", "div", "hr"), "footnote": ("aside", "section", "div", "p"),
+               "tip": ("aside", "section", "div"), "notice": ("section", "div"), "toc": ("nav", "section")}
+
+
+def _x(name: str) -> str:
+    return f"{{{XHTML}}}{name}"
+
+
+def remove(element) -> None:
+    """Take an element out of the tree, keeping the text that followed it."""
+    parent = element.getparent()
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def structure(tree) -> None:
+    """Everything below, in order, except what needs the article's images checked first."""
+    _markdown_footnotes(tree)
+    _containers(tree)
+    _figures(tree)
+
+
+def finish(tree) -> None:
+    _roles(tree)
+    _shift_headings(tree)
+    _unique_ids(tree)
+
+
+def _containers(tree) -> None:
+    for element in list(tree.iter(_x("div"))):
+        kind = CONTAINERS.get(element.get("class", ""))
+        if kind == "pullquote":
+            element.tag = _x("aside")
+            element.set(EPUB_TYPE, "pullquote")
+            element.set("role", "doc-pullquote")
+        elif kind == "sidebar":
+            element.tag = _x("aside")
+            element.set(EPUB_TYPE, "sidebar")
+
+
+def _figures(tree) -> None:
+    for p in list(tree.iter(_x("p"))):  # a paragraph holding only an image is a figure
+        children = list(p)
+        if len(children) == 1 and children[0].tag == _x("img") and not (p.text or "").strip() and not (children[0].tail or "").strip():
+            img = children[0]
+            p.tag, p.text = _x("figure"), None
+            p.attrib.clear()
+            img.tail = None
+            caption = img.attrib.pop("title", None)
+            if caption:
+                etree.SubElement(p, _x("figcaption")).text = caption
+
+
+def _roles(tree) -> None:
+    # Give elements the ARIA role their epub:type implies (DPUB-ARIA), where HTML allows
+    # that role on that element: assistive technology reads roles, not epub:type.
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.get("role"):
+            continue
+        name = etree.QName(element).localname
+        for token in (element.get(EPUB_TYPE) or "").split():
+            role = _ROLES.get(token)
+            if role and name in _ROLE_HOSTS.get(token, ("section", "div", "aside")):
+                element.set("role", role)
+                break
+
+
+def _markdown_footnotes(tree) -> None:
+    """markdown-it's footnotes → <a epub:type="noteref"> and <aside epub:type="footnote">."""
+    section = next((s for s in tree.iter(_x("section")) if s.get("class") == "footnotes"), None)
+    if section is None:
+        return
+    for hr in list(tree.iter(_x("hr"))):
+        if hr.get("class") == "footnotes-sep":
+            remove(hr)
+    numbers: dict[str, str] = {}
+    for n, li in enumerate(section.iter(_x("li")), start=1):
+        old = li.get("id", "")
+        numbers[old] = str(n)
+    for sup in list(tree.iter(_x("sup"))):
+        if sup.get("class") != "footnote-ref" or not len(sup):
+            continue
+        a = sup[0]
+        target = (a.get("href") or "").lstrip("#")
+        number = numbers.get(target, "")
+        ref_id = (a.get("id") or "").replace("fnref", "noteref-").replace(":", "-")
+        sup.tag = _x("a")
+        sup.attrib.clear()
+        sup.text, sup[:] = number, []
+        sup.set("href", f"#note-{number}")
+        sup.set("id", ref_id)
+        sup.set("class", "noteref")
+        sup.set(EPUB_TYPE, "noteref")
+        sup.set("role", "doc-noteref")
+    notes = etree.Element(_x("div"))
+    notes.set("class", "footnotes")
+    for old, number in numbers.items():
+        li = next(li for li in section.iter(_x("li")) if li.get("id", "") == old)
+        aside = etree.SubElement(notes, _x("aside"))
+        aside.set("id", f"note-{number}")
+        aside.set("class", "footnote")
+        aside.set(EPUB_TYPE, "footnote")
+        aside.set("role", "doc-footnote")
+        aside.text = li.text
+        for child in list(li):
+            aside.append(child)
+        for back in list(aside.iter(_x("a"))):
+            if back.get("class") == "footnote-backref":
+                remove(back)
+        first = aside.find(_x("p"))
+        link = etree.Element(_x("a"))
+        link.set("href", f"#noteref-{number}")
+        link.set("role", "doc-backlink")
+        link.set("class", "backlink")
+        link.text = number
+        link.tail = " " + (first.text or "") if first is not None else None
+        if first is not None:
+            first.text = None
+            first.insert(0, link)
+        else:
+            aside.insert(0, link)
+    section.getparent().replace(section, notes)
+    for p in notes.iter(_x("p")):  # markdown-it leaves a space before the removed back arrow
+        if len(p) and p[-1].tail:
+            p[-1].tail = p[-1].tail.rstrip()
+        elif p.text and not len(p):
+            p.text = p.text.rstrip()
+
+
+def _shift_headings(tree) -> None:
+    """The headline is the page's h1: the article's own headings start at h2, in order."""
+    levels = [int(e.tag[-1]) for e in tree.iter() if isinstance(e.tag, str) and re.fullmatch(r"\{[^}]*\}h[1-6]", e.tag)]
+    if not levels:
+        return
+    shift = 2 - min(levels)
+    if shift == 0:
+        return
+    for element in tree.iter():
+        if isinstance(element.tag, str) and re.fullmatch(r"\{[^}]*\}h[1-6]", element.tag):
+            element.tag = _x(f"h{max(2, min(6, int(element.tag[-1]) + shift))}")
+
+
+def _unique_ids(tree) -> None:
+    seen: set[str] = set()
+    for element in tree.iter():
+        value = element.get("id") if isinstance(element.tag, str) else None
+        if value is None:
+            continue
+        if value in seen or value.startswith("mh-"):  # mh-… ids belong to the theme
+            del element.attrib["id"]
+        else:
+            seen.add(value)
