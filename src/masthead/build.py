@@ -9,6 +9,7 @@ a half-written file under a final name, and a good earlier output stays as it wa
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from pathlib import Path
 from masthead import compat, content, manifest, pagemarks, render, theme
 from masthead.errors import Diagnostic, Position, Report, UsageError
 
-FORMATS = ("epub", "pdf", "kepub")
+FORMATS = ("epub", "pdf", "kepub", "html")
 DEFAULT_FORMATS = ("epub", "pdf")
-EXTENSIONS = {"epub": ".epub", "pdf": ".pdf", "kepub": ".kepub.epub"}
+EXTENSIONS = {"epub": ".epub", "pdf": ".pdf", "kepub": ".kepub.epub"}  # html: the folder DIR/<slug>/
 
 
 @dataclass
@@ -69,6 +70,11 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
         files["kepub"] = kepub.export(rendered)
     if "pdf" in formats:
         files["pdf"] = pdf.write(rendered, layout)
+    folder: dict[str, bytes] | None = None
+    if "html" in formats:  # the web edition: a folder of HTML pages
+        from masthead.export import html
+
+        folder = html.export(rendered)
     for fmt in ("epub", "kepub"):  # will it work on every device? (compat.py)
         if fmt in files:
             for finding in compat.check_epub(files[fmt], kepub=fmt == "kepub"):
@@ -80,6 +86,9 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     targets = {fmt: out_dir / f"{spec.meta.slug}{EXTENSIONS[fmt]}" for fmt in files}
     write_all({targets[fmt]: data for fmt, data in files.items()})  # 6. all or nothing
     result.outputs = [Output(fmt, targets[fmt], len(data)) for fmt, data in files.items()]
+    if folder is not None:
+        write_folder(out_dir / spec.meta.slug, folder)
+        result.outputs.append(Output("html", out_dir / spec.meta.slug, sum(map(len, folder.values()))))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -121,3 +130,40 @@ def write_all(files: dict[Path, bytes]) -> None:
         for name in temporary.values():
             if name.exists():
                 name.unlink()
+
+
+def write_folder(target: Path, files: dict[str, bytes]) -> None:
+    """Write a folder as a temporary sibling ``.<name>.tmp-XXXX``, then swap it in for the old one.
+
+    The old folder is renamed away before the new one is renamed in, and deleted after; if
+    anything fails first, the old folder is where it was and the temporary one is removed.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
+    old = temporary.with_name(temporary.name.replace(".tmp-", ".old-"))
+    try:
+        for name, data in files.items():
+            path = temporary / name
+            if not name or Path(name).is_absolute() or ".." in Path(name).parts:
+                raise ValueError(f"{name!r}: not a path inside the folder")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(path, 0o644)
+        os.chmod(temporary, 0o755)
+        if target.exists() or target.is_symlink():
+            os.rename(target, old)
+        try:
+            os.rename(temporary, target)
+        except BaseException:
+            if old.exists() and not target.exists():
+                os.rename(old, target)  # put the earlier folder back
+            raise
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)  # gone already when it was renamed in
+        if target.exists() and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        elif target.exists() and (old.exists() or old.is_symlink()):
+            old.unlink()

@@ -56,7 +56,7 @@ def main() -> None:
 @click.option("-o", "--output", "output", default="dist", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <slug>.epub and <slug>.pdf.")
 @click.option("-f", "--format", "formats", default="epub,pdf", show_default=True, callback=_formats,
-              help="Comma-separated outputs to build: epub, pdf, kepub (Kobo).")
+              help="Comma-separated outputs to build: epub, pdf, kepub (Kobo), html (the folder DIR/<slug>/).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, debug: bool) -> None:
@@ -95,7 +95,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
             for warning in result.warnings:
                 click.echo(str(warning), err=True)
             for out in result.outputs:
-                click.echo(f"{out.path}  {out.size / 1024:,.0f} KB")
+                click.echo(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB")
             if result.images_in:
                 click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
             click.echo(f"built {result.slug} in {result.seconds:.1f} s")
@@ -200,6 +200,60 @@ def info(issue: str, as_json: bool) -> None:
         sys.exit(1)
     data = describer.describe(result)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else describer.table(data))
+
+
+@main.command()
+@click.argument("issue", type=click.Path())
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port on 127.0.0.1; 0 picks a free one.")
+def preview(issue: str, port: int) -> None:
+    """Serve ISSUE's web edition on 127.0.0.1, re-rendered and reloaded as its files change.
+
+    Errors show in the browser as path:line:col: message. Ctrl-C stops.
+    """
+    from masthead import build as pipeline
+    from masthead import preview as previewer
+    from masthead.errors import MastheadError
+
+    try:
+        (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
+        previewer.serve(manifest_path, port)
+    except (MastheadError, OSError) as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("issue", type=click.Path())
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The PNG to write; default dist/<slug>-flatplan.png.")
+def flatplan(issue: str, output: Path | None) -> None:
+    """Draw ISSUE's print pages as thumbnails in spreads, with section and article names (PNG)."""
+    from masthead import build as pipeline
+    from masthead import check as checker
+    from masthead import flatplan as planner
+    from masthead import i18n, theme
+    from masthead.errors import MastheadError
+    from masthead.export import pdf
+
+    try:
+        (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
+    except MastheadError as exc:
+        _fail(exc)
+    result = checker.check(manifest_path)
+    for diagnostic in result.diagnostics:
+        click.echo(str(diagnostic), err=True)
+    if result.failed:
+        sys.exit(1)
+    rendered, meta = result.rendered, result.issue.meta
+    layout = pdf.layout(rendered)
+    starts = pdf.page_starts(rendered, layout)  # before write(): writing changes the layout's fonts
+    gettext = i18n.translations(meta.language, theme.load(meta).locale_dirs).gettext
+    labels = planner.labels(rendered, starts, cover=gettext("Cover"), contents=gettext("Contents"))
+    png = planner.draw(pdf.write(rendered, layout), labels, rtl=meta.direction == "rtl",
+                       title=f"{meta.publication} — {rendered.meta.title}")
+    target = output or Path("dist") / f"{meta.slug}-flatplan.png"
+    pipeline.write_all({target: png})
+    click.echo(f"{target}  {len(labels)} pages")
 
 
 @main.group("theme")

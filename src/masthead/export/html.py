@@ -1,0 +1,84 @@
+"""RenderedIssue → a web edition: a folder of HTML5 pages with their stylesheets, fonts and images.
+
+The pages are the EPUB's documents, serialized as HTML instead of XHTML: ``<!DOCTYPE html>``,
+``<meta charset>`` and a viewport, no XML namespaces, no ``epub:type`` (``role`` says the same
+to browsers), and links between documents renamed from ``x.xhtml`` to ``x.html`` (the contents
+page becomes ``index.html``). Resources are the EPUB's, under the same names, so every relative
+link keeps working; nothing points outside the folder.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from masthead.rendered import RenderedIssue
+
+XML = "{http://www.w3.org/XML/1998/namespace}"
+XLINK = "{http://www.w3.org/1999/xlink}"
+PAGE_KINDS = ("cover", "contents", "article")
+VIEWPORT = "width=device-width, initial-scale=1"
+
+
+def page_name(document_name: str) -> str:
+    """The web edition's name for an EPUB document: ``a.xhtml`` → ``a.html``, contents → index."""
+    stem = document_name.removesuffix(".xhtml")
+    return "index.html" if stem in ("contents", "nav") else f"{stem}.html"
+
+
+def export(issue: RenderedIssue) -> dict[str, bytes]:
+    """The files of the web edition, by their path inside the folder."""
+    files: dict[str, bytes] = {}
+    for doc in issue.documents_of(*PAGE_KINDS):
+        files[page_name(doc.name)] = to_html(doc.content, doc.lang, doc.direction)
+    for resource in issue.resources_for("epub"):
+        files.setdefault(resource.name, resource.data)
+    return dict(sorted(files.items()))
+
+
+def to_html(xhtml: bytes, lang: str = "", direction: str = "") -> bytes:
+    """One XHTML document as an HTML5 document (UTF-8)."""
+    from lxml import etree
+
+    root = etree.fromstring(xhtml, etree.XMLParser(resolve_entities=False, no_network=True))
+    for element in root.iter(etree.Element):
+        element.tag = etree.QName(element).localname
+        for name, value in list(element.attrib.items()):
+            if not name.startswith("{"):
+                continue
+            del element.attrib[name]
+            if name == XML + "lang" and "lang" not in element.attrib:
+                element.set("lang", value)
+            elif name == XLINK + "href" and "href" not in element.attrib:  # SVG 2 reads plain href
+                element.set("href", value)
+            # epub:type and any other namespaced attribute: not HTML, dropped
+        for attribute in ("href", "src"):
+            if element.get(attribute):
+                element.set(attribute, _link(element.get(attribute)))
+    etree.cleanup_namespaces(root)
+    if lang and not root.get("lang"):
+        root.set("lang", lang)
+    if direction and not root.get("dir"):
+        root.set("dir", direction)
+    head = root.find("head")
+    if head is None:
+        head = etree.Element("head")
+        root.insert(0, head)
+    for meta in head.findall("meta"):
+        if meta.get("charset") or meta.get("name") == "viewport":
+            head.remove(meta)
+    head.insert(0, etree.Element("meta", name="viewport", content=VIEWPORT))
+    head.insert(0, etree.Element("meta", charset="utf-8"))
+    for link in head.findall("link"):
+        link.attrib.pop("type", None)  # text/css is the default
+    body = etree.tostring(root, method="html", encoding="unicode")
+    return ("<!DOCTYPE html>\n" + body + "\n").encode("utf-8")
+
+
+def _link(url: str) -> str:
+    """``night-shift.xhtml#x`` → ``night-shift.html#x``; anything else as it is."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.endswith(".xhtml"):
+        return url
+    folder, _, name = parts.path.rpartition("/")
+    renamed = (folder + "/" if folder else "") + page_name(name)
+    return renamed + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")

@@ -1,0 +1,213 @@
+"""``masthead preview``: the web edition served from memory on 127.0.0.1, reloaded as files change.
+
+The issue is rendered as ``masthead check`` renders it (every stage up to the exporters, the
+EPUB's fonts off), then turned into the web edition's files (export/html.py) and kept in memory.
+A background thread watches the issue folder and the theme's folders (watchfiles, or polling
+modification times when it is missing), renders again on a change and bumps a version number.
+Every HTML page served gets a small script that asks ``/__masthead__/version`` every 700 ms
+and reloads the page when the number changes. That script exists here only, never in a
+build. While the issue has errors, every page is a list of them, which reloads the same way.
+"""
+
+from __future__ import annotations
+
+import html as escape
+import mimetypes
+import sys
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from masthead.errors import UsageError
+
+VERSION_PATH = "/__masthead__/version"
+RELOAD_SCRIPT = """<script>/* masthead preview: reload when the issue changes */
+(function () {
+  var shown = "%s";
+  setInterval(function () {
+    fetch("%s", {cache: "no-store"}).then(function (r) { return r.text(); })
+      .then(function (v) { if (v.trim() !== shown) location.reload(); }, function () {});
+  }, 700);
+})();
+</script>"""
+ERROR_PAGE = """<!DOCTYPE html>
+<html lang="en" dir="ltr">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>masthead: errors in %s</title>
+<style>body{font:15px/1.5 monospace;margin:2em;color:#222}h1{font-size:1.2em;color:#b00020}
+li{white-space:pre-wrap;margin:.3em 0}</style></head>
+<body><h1>%s has errors; fix them and this page reloads</h1>
+<ul>
+%s
+</ul>
+</body>
+</html>
+"""
+
+
+class Edition:
+    """The issue's current web edition, or its errors, and a version bumped at each render."""
+
+    def __init__(self, manifest_path: Path):
+        self.manifest_path = manifest_path
+        self.lock = threading.Lock()
+        self.version = 0
+        self.files: dict[str, bytes] = {}  # the last good render
+        self.errors: list[str] = []
+
+    def render(self) -> None:
+        from masthead import check
+        from masthead.export import html
+
+        started = time.perf_counter()
+        result = check.check(self.manifest_path)
+        errors = [str(d) for d in result.errors]
+        if result.internal:
+            errors.append(f"{self.manifest_path}: internal error: {result.internal} (please report it)")
+        try:
+            files = html.export(result.rendered) if not errors and result.rendered else None
+        except Exception as exc:  # noqa: BLE001 - a bug of ours: shown in the page, the preview goes on
+            files, errors = None, [f"{self.manifest_path}: internal error: {type(exc).__name__}: {exc} (please report it)"]
+        with self.lock:
+            self.version += 1
+            self.errors = errors
+            if files is not None:
+                self.files = files
+        for line in errors:
+            print(line, file=sys.stderr, flush=True)
+        if not errors:
+            print(f"rendered {self.manifest_path.parent.name} in {time.perf_counter() - started:.1f} s", flush=True)
+
+    def page(self, path: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a request path."""
+        name = unquote(urlsplit(path).path).lstrip("/") or "index.html"
+        with self.lock:
+            version, errors, data = self.version, self.errors, self.files.get(name)
+        if name == VERSION_PATH.lstrip("/"):
+            return HTTPStatus.OK, "text/plain; charset=utf-8", str(version).encode()
+        is_page = name.endswith(".html")
+        if errors and (is_page or data is None):
+            items = "\n".join(f"<li>{escape.escape(line)}</li>" for line in errors)
+            title = escape.escape(self.manifest_path.parent.name)
+            body = (ERROR_PAGE % (title, title, items)).encode("utf-8")
+            return HTTPStatus.INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", _with_script(body, version)
+        if data is None:
+            return HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", f"{name}: not in this issue\n".encode()
+        if is_page:
+            return HTTPStatus.OK, "text/html; charset=utf-8", _with_script(data, version)
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return HTTPStatus.OK, kind + ("; charset=utf-8" if kind.startswith("text/") else ""), data
+
+
+def _with_script(page: bytes, version: int) -> bytes:
+    script = (RELOAD_SCRIPT % (version, VERSION_PATH)).encode()
+    at = page.rfind(b"</body>")
+    return page + script if at < 0 else page[:at] + script + page[at:]
+
+
+def watched_folders(manifest_path: Path) -> tuple[Path, ...]:
+    """The issue folder and its theme's folders (only the issue folder while issue.yaml is broken)."""
+    from masthead import manifest, theme
+
+    folders = [manifest_path.parent.resolve()]
+    try:
+        folders += [f.resolve() for f in theme.load(manifest.load(manifest_path).meta).folders]
+    except Exception:  # noqa: BLE001 - the errors show in the page; the issue folder is still watched
+        pass
+    return tuple(f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i])
+
+
+def watch(edition: Edition, stop: threading.Event, ready: threading.Event) -> None:
+    """Render again whenever a watched file changes, until ``stop`` is set; ``ready`` once watching."""
+    polling = False
+    while not stop.is_set():
+        folders = watched_folders(edition.manifest_path)
+        try:
+            for changed in _changes(folders, stop, polling):
+                ready.set()
+                if changed:
+                    edition.render()
+                    if watched_folders(edition.manifest_path) != folders:
+                        break  # the theme changed: watch its folders instead
+        except Exception as exc:  # noqa: BLE001 - e.g. no inotify watches left: poll instead
+            print(f"masthead preview: cannot watch files ({type(exc).__name__}: {exc}); polling instead",
+                  file=sys.stderr, flush=True)
+            polling = True
+
+
+def _changes(folders: tuple[Path, ...], stop: threading.Event, polling: bool):
+    """Yield a falsy value as soon as the folders are watched (and when idle), a truthy one per change."""
+    try:
+        import watchfiles
+    except ImportError:
+        polling = True
+    if polling:
+        return _poll(folders, stop)
+    return watchfiles.watch(*folders, stop_event=stop, raise_interrupt=False, rust_timeout=300, yield_on_timeout=True)
+
+
+def _poll(folders: tuple[Path, ...], stop: threading.Event, every: float = 0.5):
+    """Compare the files' modification times and sizes every half second (without watchfiles)."""
+    def snapshot() -> dict[Path, tuple[int, int]]:
+        seen = {}
+        for folder in folders:
+            for path in folder.rglob("*"):
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                seen[path] = (info.st_mtime_ns, info.st_size)
+        return seen
+
+    before = snapshot()
+    yield False
+    while not stop.wait(every):
+        now = snapshot()
+        yield now != before
+        before = now
+
+
+def serve(manifest_path: Path, port: int = 8000) -> None:
+    """Serve the issue on 127.0.0.1:``port`` (0: any free port) until Ctrl-C."""
+    edition = Edition(manifest_path)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            status, kind, body = edition.page(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_HEAD = do_GET
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: no line per request
+            pass
+
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from exc
+    server.daemon_threads = True
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch, args=(edition, stop, ready), name="masthead-watch", daemon=True)
+    try:
+        watcher.start()
+        ready.wait(timeout=10)  # watching before the first render: no edit falls between the two
+        edition.render()
+        print(f"previewing {manifest_path.parent.name} at http://127.0.0.1:{server.server_address[1]}/ "
+              "(Ctrl-C stops)", flush=True)
+        server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    finally:
+        stop.set()
+        server.server_close()
+        if watcher.is_alive():
+            watcher.join(timeout=2)

@@ -1,0 +1,118 @@
+"""The web edition (--format html): a self-contained folder of HTML5 pages, written atomically."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+import pytest
+
+from conftest import SAMPLE, masthead
+
+URL_IN_CSS = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("web")
+    result = masthead("build", str(SAMPLE), "-o", str(out), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    folder = out / SAMPLE.name
+    assert f"{folder}/  " in result.stdout  # reported like the files, with its total size
+    assert sorted(p.name for p in out.iterdir()) == [SAMPLE.name]  # no temporary sibling left
+    return folder
+
+
+def pages(folder: Path) -> dict[str, lxml.html.HtmlElement]:
+    return {p.name: lxml.html.fromstring(p.read_bytes()) for p in sorted(folder.glob("*.html"))}
+
+
+def article_pages() -> list[str]:
+    from masthead import check
+
+    rendered = check.check(SAMPLE / "issue.yaml").rendered
+    return [d.name.removesuffix(".xhtml") + ".html" for d in rendered.documents_of("article")]
+
+
+def test_index_links_to_every_article(web):
+    assert (web / "index.html").is_file() and (web / "cover.html").is_file()
+    expected = article_pages()
+    assert len(expected) == 8
+    for name in expected:
+        assert (web / name).is_file(), name
+    linked = {urlsplit(a.get("href")).path for a in pages(web)["index.html"].iter("a") if a.get("href")}
+    assert set(expected) <= linked
+
+
+def test_pages_are_html5_with_language_and_direction(web):
+    for name, page in pages(web).items():
+        raw = (web / name).read_text(encoding="utf-8")
+        assert raw.startswith("<!DOCTYPE html>\n"), name
+        assert "<?xml" not in raw and "xmlns" not in raw and "epub:type" not in raw, name
+        assert ".xhtml" not in raw, name
+        assert page.get("lang") and page.get("dir") in ("ltr", "rtl"), name
+        assert page.find("head/meta[@charset='utf-8']") is not None, name
+        assert page.find("head/meta[@name='viewport']") is not None, name
+        assert "<script" not in raw, name  # the reload script is the preview's only
+    arabic = pages(web)["madina-la-tanam.html"]
+    assert arabic.get("dir") == "rtl" and arabic.get("lang") == "ar"
+    assert pages(web)["night-shift.html"].get("dir") == "ltr"
+    assert pages(web)["index.html"].find(".//*[@role='doc-toc']") is not None  # roles stay
+
+
+def test_every_local_reference_resolves_and_nothing_is_fetched(web):
+    files = {p.relative_to(web).as_posix() for p in web.rglob("*") if p.is_file()}
+    ids = {name: {e.get("id") for e in page.iter() if e.get("id")} for name, page in pages(web).items()}
+    checked = 0
+    for name, page in pages(web).items():
+        for element in page.iter():
+            for attribute in ("href", "src"):
+                url = element.get(attribute)
+                if not url:
+                    continue
+                parts = urlsplit(url)
+                if parts.scheme or parts.netloc:
+                    assert element.tag == "a", f"{name}: <{element.tag} {attribute}={url}> loads from outside"
+                    continue
+                target = unquote(parts.path) or name
+                assert target in files, f"{name}: {url} points at nothing"
+                if parts.fragment and target.endswith(".html"):
+                    assert parts.fragment in ids[target], f"{name}: {url}: no such id"
+                checked += 1
+    assert checked > 50
+    for css in web.glob("css/*.css"):
+        for url in URL_IN_CSS.findall(css.read_text(encoding="utf-8")):
+            assert not re.match(r"[a-z]+:", url) or url.startswith("data:"), f"{css.name}: {url}"
+            assert (css.parent / url).resolve().is_file(), f"{css.name}: {url} points at nothing"
+    assert any(p.startswith("fonts/") for p in files) and any(p.startswith("images/") for p in files)
+
+
+def test_a_failed_rebuild_keeps_the_earlier_folder(tmp_path, issue_dir):
+    out = tmp_path / "out"
+    assert masthead("build", str(issue_dir), "-o", str(out), "-f", "html").returncode == 0
+    folder = out / issue_dir.name
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert Path("one.html") in before and Path("index.html") in before
+    article = issue_dir / "articles" / "one.md"
+    article.write_text(article.read_text().replace("title: First story", "title: First story\ndate: 2025-13-45"))
+    result = masthead("build", str(issue_dir), "-o", str(out), "-f", "html")
+    assert result.returncode == 1 and "one.md" in result.stderr
+    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in out.iterdir()] == [issue_dir.name]
+
+
+def test_the_folder_is_swapped_whole_or_not_at_all(tmp_path):
+    from masthead.build import write_folder
+
+    target = tmp_path / "issue"
+    write_folder(target, {"index.html": b"one", "css/a.css": b"a", "old.html": b"stale"})
+    write_folder(target, {"index.html": b"two", "css/a.css": b"b"})
+    assert {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} == {"index.html", "css/a.css"}
+    assert (target / "index.html").read_bytes() == b"two"
+    with pytest.raises(ValueError):  # fails half-way through writing the new folder
+        write_folder(target, {"index.html": b"three", "../outside.html": b"x"})
+    assert (target / "index.html").read_bytes() == b"two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["issue"]
