@@ -294,3 +294,34 @@ def test_info_reports_image_weights_before_and_after(tmp_path):
     assert images["files"] == 2 and images["bytes_in_issue"] == sources
     assert 0 < images["bytes_in_epub"] < sources
     assert "2 images:" in masthead("info", str(SAMPLE)).stdout
+
+
+def test_build_verbose_lists_each_stage_and_the_summary_gives_pages(issue_dir, tmp_path):
+    result = masthead("build", str(issue_dir), "-o", str(tmp_path / "out"), "--verbose")
+    assert result.returncode == 0, result.stderr
+    stages = re.findall(r"^  (\w[\w ]*?)\s+\d+\.\d\d s$", result.stderr, re.M)
+    assert stages == ["manifest", "articles", "render", "print layout", "epub", "pdf", "write"]
+    assert re.search(r"issue\.pdf  \d+ KB, \d+ pages$", result.stdout, re.M)
+    assert "\x1b[" not in result.stdout + result.stderr  # no terminal codes when not on a terminal
+
+
+def test_build_shows_a_progress_bar_on_a_terminal(issue_dir, tmp_path):
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: masthead on a terminal
+        os.execv(sys.executable, [sys.executable, "-m", "masthead", "build", str(issue_dir),
+                                  "-o", str(tmp_path / "out"), "--format", "epub"])
+    output = b""
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        output += data
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"issue: articles" in output or b"issue: render" in output  # the bar's stage label
+    assert b"issue.epub" in output

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,16 +39,24 @@ class Result:
     seconds: float = 0.0
     images_in: int = 0  # bytes of the issue's image files
     images_out: int = 0  # bytes of the images the EPUB carries
+    pages: int = 0  # of the print edition, when it was laid out
 
 
-def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> Result:
-    """Build one issue; raise IssueError (nothing written) when it has errors."""
+def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
+          progress: Callable[[str], None] = lambda stage: None) -> Result:
+    """Build one issue; raise IssueError (nothing written) when it has errors.
+
+    ``progress(stage)`` hears each stage as it begins (the CLI's progress bar and --verbose).
+    """
     started = time.perf_counter()
     report = Report()
+    progress("manifest")
     spec = manifest.load(manifest_path)  # 1. issue.yaml → validated model
     chosen = theme.load(spec.meta)
+    progress("articles")
     issue = content.read_issue(spec, report)  # 2. articles → clean XHTML + assets
     report.raise_if_errors()
+    progress("render")
     rendered = render.render(issue, chosen, report)  # 3. templates → complete documents
     report.raise_if_errors()
     files: dict[str, bytes] = {}
@@ -57,30 +66,36 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     if "pdf" in formats or wants_pages:  # 4. print layout, once, for the PDF and the page list
         from masthead.export import pdf
 
+        progress("print layout")
         layout = pdf.layout(rendered, warn=lambda m: report.warning(Position(spec.meta.manifest_path), m))
         if wants_pages:
             rendered = pagemarks.mark(rendered, pdf.page_starts(rendered, layout))
     if "epub" in formats:  # 5. exporters: documents → bytes
         from masthead.export import epub
 
+        progress("epub")
         files["epub"] = epub.export(rendered)
     if "kepub" in formats:  # Kobo's flavour: the same EPUB with sentence spans
         from masthead.export import kepub
 
+        progress("kepub")
         files["kepub"] = kepub.export(rendered)
     if "pdf" in formats:
+        progress("pdf")
         files["pdf"] = pdf.write(rendered, layout)
     folder: dict[str, bytes] | None = None
     if "html" in formats:  # the web edition: a folder of HTML pages
         from masthead.export import html
 
+        progress("html")
         folder = html.export(rendered)
     for fmt in ("epub", "kepub"):  # will it work on every device? (compat.py)
         if fmt in files:
             for finding in compat.check_epub(files[fmt], kepub=fmt == "kepub"):
                 report.warning(Position(spec.meta.manifest_path), f"{fmt}: {finding}")
     report.raise_if_errors()
-    result = Result(spec.meta.slug, warnings=report.warnings)
+    progress("write")
+    result = Result(spec.meta.slug, warnings=report.warnings, pages=len(layout.pages) if layout else 0)
     result.images_in = sum(len(a.read()) for a in issue.assets) + (spec.meta.cover.stat().st_size if spec.meta.cover else 0)
     result.images_out = sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/"))
     targets = {fmt: out_dir / f"{spec.meta.slug}{EXTENSIONS[fmt]}" for fmt in files}

@@ -8,7 +8,9 @@ leave with the exit status their exception class carries: 1 for an issue's error
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -58,8 +60,9 @@ def main() -> None:
 @click.option("-f", "--format", "formats", default="epub,pdf", show_default=True, callback=_formats,
               help="Comma-separated outputs to build: epub, pdf, kepub (Kobo), html (the folder DIR/<slug>/).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Print each stage and its time.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
-def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, debug: bool) -> None:
+def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool, debug: bool) -> None:
     """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
     from masthead import build as pipeline
     from masthead.errors import IssueError, MastheadError
@@ -72,7 +75,8 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
     failed = False
     for manifest_path in manifests:
         try:
-            result = pipeline.build(manifest_path, Path(output), formats)
+            with _progress(manifest_path, quiet, verbose) as progress:
+                result = pipeline.build(manifest_path, Path(output), formats, progress=progress)
         except KeyboardInterrupt:
             # Outputs are renamed into place only when complete: the earlier files stand.
             click.echo(f"{manifest_path}: interrupted; no output of this issue was changed", err=True)
@@ -95,11 +99,45 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
             for warning in result.warnings:
                 click.echo(str(warning), err=True)
             for out in result.outputs:
-                click.echo(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB")
+                pages = f", {result.pages} pages" if out.format == "pdf" and result.pages else ""
+                click.echo(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB{pages}")
             if result.images_in:
                 click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
             click.echo(f"built {result.slug} in {result.seconds:.1f} s")
     sys.exit(1 if failed else 0)
+
+
+@contextlib.contextmanager
+def _progress(manifest_path: Path, quiet: bool, verbose: bool):
+    """A progress callback for build(): a bar on a terminal (rich), lines with --verbose,
+    nothing otherwise (plain output for logs and pipes)."""
+    if verbose:
+        started = [time.perf_counter(), ""]
+
+        def say(stage: str) -> None:
+            now = time.perf_counter()
+            if started[1]:
+                click.echo(f"  {started[1]:<13} {now - started[0]:6.2f} s", err=True)
+            started[:] = [now, stage]
+
+        click.echo(f"{manifest_path}:", err=True)
+        yield say
+        say("")
+        return
+    if quiet or not sys.stderr.isatty():
+        yield lambda stage: None
+        return
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    stages = ["manifest", "articles", "render", "print layout", "epub", "kepub", "pdf", "html", "write"]
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  transient=True, console=None) as bar:
+        task = bar.add_task(str(manifest_path.parent.name), total=len(stages))
+
+        def advance(stage: str) -> None:
+            bar.update(task, completed=stages.index(stage), description=f"{manifest_path.parent.name}: {stage}")
+
+        yield advance
 
 
 def _fail(exc: Exception) -> NoReturn:
