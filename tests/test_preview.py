@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import queue
 import re
 import shutil
@@ -159,3 +160,16 @@ def test_in_a_browser(preview, tmp_path):
     with Image.open(shot) as image:
         assert image.size == (1000, 1400)
         assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or [0, 0]) > 1
+
+
+def test_flatplan_page(preview):
+    server, _ = preview
+    status, page = server.get("__masthead__/flatplan")
+    assert status == 200 and "flatplan.png" in page and "/__masthead__/version" in page
+    with urllib.request.urlopen(server.url + "__masthead__/flatplan.png", timeout=120) as response:
+        data = response.read()
+        assert response.headers["Content-Type"] == "image/png"
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.width > 500 and image.height > 200

@@ -269,9 +269,8 @@ def flatplan(issue: str, output: Path | None) -> None:
     from masthead import build as pipeline
     from masthead import check as checker
     from masthead import flatplan as planner
-    from masthead import i18n, theme
+    from masthead import theme
     from masthead.errors import MastheadError
-    from masthead.export import pdf
 
     try:
         (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
@@ -282,16 +281,11 @@ def flatplan(issue: str, output: Path | None) -> None:
         click.echo(str(diagnostic), err=True)
     if result.failed:
         sys.exit(1)
-    rendered, meta = result.rendered, result.issue.meta
-    layout = pdf.layout(rendered)
-    starts = pdf.page_starts(rendered, layout)  # before write(): writing changes the layout's fonts
-    gettext = i18n.translations(meta.language, theme.load(meta).locale_dirs).gettext
-    labels = planner.labels(rendered, starts, cover=gettext("Cover"), contents=gettext("Contents"))
-    png = planner.draw(pdf.write(rendered, layout), labels, rtl=meta.direction == "rtl",
-                       title=f"{meta.publication} — {rendered.meta.title}")
+    meta = result.issue.meta
+    png, pages = planner.of_issue(result.rendered, meta, theme.load(meta).locale_dirs)
     target = output or Path("dist") / f"{meta.slug}-flatplan.png"
     pipeline.write_all({target: png})
-    click.echo(f"{target}  {len(labels)} pages")
+    click.echo(f"{target}  {pages} pages")
 
 
 @main.group("theme")

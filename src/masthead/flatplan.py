@@ -366,3 +366,17 @@ def _text(pen: ImageDraw.ImageDraw, fonts: _Fonts, text: str, size: int, left: i
         options = {"direction": "rtl" if rtl else "ltr"} if fonts.raqm else {}
         pen.text((x, baseline), chunk, font=fonts.get(face, size), fill=fill, anchor="ls", **options)
         x += length
+
+
+def of_issue(rendered, meta, locale_dirs) -> tuple[bytes, int]:
+    """(PNG, page count): lay out the print edition of a rendered issue and draw its flatplan."""
+    from masthead import i18n
+    from masthead.export import pdf
+
+    layout = pdf.layout(rendered)
+    starts = pdf.page_starts(rendered, layout)  # before write(): writing changes the layout's fonts
+    gettext = i18n.translations(meta.language, locale_dirs).gettext
+    names = labels(rendered, starts, cover=gettext("Cover"), contents=gettext("Contents"))
+    png = draw(pdf.write(rendered, layout), names, rtl=meta.direction == "rtl",
+               title=f"{meta.publication} — {rendered.meta.title}")
+    return png, len(names)

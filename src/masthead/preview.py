@@ -24,6 +24,12 @@ from urllib.parse import unquote, urlsplit
 from masthead.errors import UsageError
 
 VERSION_PATH = "/__masthead__/version"
+FLATPLAN_PATH = "/__masthead__/flatplan"  # the print pages as a flatplan, drawn on request
+FLATPLAN_PAGE = """<!DOCTYPE html>
+<html lang="en" dir="ltr"><head><meta charset="utf-8"><title>Flatplan: %s</title>
+<style>body{margin:1em;background:#eee}img{max-width:100%%}</style></head>
+<body><img src="flatplan.png?v=%s" alt="Every print page of %s in spreads, with section and headline names"></body></html>
+"""
 RELOAD_SCRIPT = """<script>/* masthead preview: reload when the issue changes */
 (function () {
   var shown = "%s";
@@ -57,6 +63,8 @@ class Edition:
         self.version = 0
         self.files: dict[str, bytes] = {}  # the last good render
         self.errors: list[str] = []
+        self.result = None  # the last good check.Checked, for the flatplan
+        self.flatplan: tuple[int, bytes] | None = None  # (version, PNG), drawn when asked for
 
     def render(self) -> None:
         from masthead import check
@@ -75,7 +83,7 @@ class Edition:
             self.version += 1
             self.errors = errors
             if files is not None:
-                self.files = files
+                self.files, self.result = files, result
         for line in errors:
             print(line, file=sys.stderr, flush=True)
         if not errors:
@@ -88,6 +96,11 @@ class Edition:
             version, errors, data = self.version, self.errors, self.files.get(name)
         if name == VERSION_PATH.lstrip("/"):
             return HTTPStatus.OK, "text/plain; charset=utf-8", str(version).encode()
+        if name == FLATPLAN_PATH.lstrip("/") and not errors:
+            title = escape.escape(self.manifest_path.parent.name)
+            return HTTPStatus.OK, "text/html; charset=utf-8", _with_script((FLATPLAN_PAGE % (title, version, title)).encode(), version)
+        if name == FLATPLAN_PATH.lstrip("/") + "/flatplan.png" or name == "__masthead__/flatplan.png":
+            return HTTPStatus.OK, "image/png", self._flatplan(version)
         is_page = name.endswith(".html")
         if errors and (is_page or data is None):
             items = "\n".join(f"<li>{escape.escape(line)}</li>" for line in errors)
@@ -100,6 +113,21 @@ class Edition:
             return HTTPStatus.OK, "text/html; charset=utf-8", _with_script(data, version)
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return HTTPStatus.OK, kind + ("; charset=utf-8" if kind.startswith("text/") else ""), data
+
+
+    def _flatplan(self, version: int) -> bytes:
+        """The flatplan of the current render: laid out once per version, when first asked for."""
+        from masthead import flatplan, theme
+
+        with self.lock:
+            cached, result = self.flatplan, self.result
+        if cached and cached[0] == version:
+            return cached[1]
+        meta = result.issue.meta
+        png, _ = flatplan.of_issue(result.rendered, meta, theme.load(meta).locale_dirs)
+        with self.lock:
+            self.flatplan = (version, png)
+        return png
 
 
 def _with_script(page: bytes, version: int) -> bytes:
