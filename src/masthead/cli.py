@@ -140,6 +140,26 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool):
         yield advance
 
 
+def _checked(issue: str):
+    """One issue read and rendered as check does; its messages printed; exit 1 on errors."""
+    from masthead import build as pipeline
+    from masthead import check as checker
+    from masthead.errors import MastheadError
+
+    try:
+        (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
+    except MastheadError as exc:
+        _fail(exc)
+    result = checker.check(manifest_path)
+    for diagnostic in result.diagnostics:
+        click.echo(str(diagnostic), err=True)
+    if result.internal:
+        click.echo(f"{manifest_path}: internal error: {result.internal} (please report it)", err=True)
+    if result.failed:
+        sys.exit(1)
+    return result
+
+
 def _fail(exc: Exception) -> NoReturn:
     """Leave with a usage error (2) or a file that cannot be written (1), in one line."""
     message = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
@@ -220,23 +240,9 @@ def info(issue: str, as_json: bool) -> None:
     """
     import json
 
-    from masthead import build as pipeline
-    from masthead import check as checker
     from masthead import info as describer
-    from masthead.errors import MastheadError
 
-    try:
-        (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
-    except MastheadError as exc:
-        _fail(exc)
-    result = checker.check(manifest_path)
-    for diagnostic in result.diagnostics:
-        click.echo(str(diagnostic), err=True)
-    if result.internal:
-        click.echo(f"{manifest_path}: internal error: {result.internal} (please report it)", err=True)
-    if result.failed:
-        sys.exit(1)
-    data = describer.describe(result)
+    data = describer.describe(_checked(issue))
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else describer.table(data))
 
 
@@ -267,20 +273,10 @@ def preview(issue: str, port: int) -> None:
 def flatplan(issue: str, output: Path | None) -> None:
     """Draw ISSUE's print pages as thumbnails in spreads, with section and article names (PNG)."""
     from masthead import build as pipeline
-    from masthead import check as checker
     from masthead import flatplan as planner
     from masthead import theme
-    from masthead.errors import MastheadError
 
-    try:
-        (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
-    except MastheadError as exc:
-        _fail(exc)
-    result = checker.check(manifest_path)
-    for diagnostic in result.diagnostics:
-        click.echo(str(diagnostic), err=True)
-    if result.failed:
-        sys.exit(1)
+    result = _checked(issue)
     meta = result.issue.meta
     png, pages = planner.of_issue(result.rendered, meta, theme.load(meta).locale_dirs)
     target = output or Path("dist") / f"{meta.slug}-flatplan.png"
