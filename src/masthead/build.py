@@ -96,7 +96,7 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     report.raise_if_errors()
     progress("write")
     result = Result(spec.meta.slug, warnings=report.warnings, pages=len(layout.pages) if layout else 0)
-    result.images_in = sum(len(a.read()) for a in issue.assets) + (spec.meta.cover.stat().st_size if spec.meta.cover else 0)
+    result.images_in = issue.image_bytes
     result.images_out = sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/"))
     targets = {fmt: out_dir / f"{spec.meta.slug}{EXTENSIONS[fmt]}" for fmt in files}
     write_all({targets[fmt]: data for fmt, data in files.items()})  # 6. all or nothing

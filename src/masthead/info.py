@@ -41,7 +41,7 @@ def describe(checked: Checked) -> dict:
                    "reading_time": sum(a.reading_time for a in articles)},
         "images": {
             "files": len(issue.assets) + (1 if meta.cover else 0),
-            "bytes_in_issue": sum(len(a.read()) for a in issue.assets) + (meta.cover.stat().st_size if meta.cover else 0),
+            "bytes_in_issue": issue.image_bytes,
             "bytes_in_epub": sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/")),
         },
     }

@@ -111,6 +111,10 @@ class Asset:
     def read(self) -> bytes:
         return self.data if self.data is not None else self.source.read_bytes()
 
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.source.stat().st_size
+
 
 @dataclass(frozen=True)
 class Article:
@@ -153,6 +157,11 @@ class Issue:
     @property
     def articles(self) -> tuple[Article, ...]:
         return tuple(a for s in self.sections for a in s.articles)
+
+    @property
+    def image_bytes(self) -> int:
+        """What the issue's image files weigh, its cover included."""
+        return sum(a.size for a in self.assets) + (self.meta.cover.stat().st_size if self.meta.cover else 0)
 
     @property
     def assets(self) -> tuple[Asset, ...]:

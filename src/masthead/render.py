@@ -54,13 +54,14 @@ def render(issue: Issue, theme: Theme, report: Report) -> RenderedIssue:
         for article in section.articles:
             documents.append(context.article_document(section.title, article))
     documents.append(context.document("nav.xhtml", "nav", "nav.xhtml.j2", meta.language, properties=("nav",)))
-    documents.append(context.print_document(cover_image, cover_is_generated))
+    metadata = _metadata(issue)
+    documents.append(context.print_document(cover_image, cover_is_generated, metadata))
 
     epub_text = "".join(_text_of(d.content) for d in documents if d.kind != "print")
     print_text = "".join(_text_of(d.content) for d in documents if d.kind == "print")
     resources += fonts.resources(theme, epub_text if meta.epub.embed_fonts else None, print_text)
     return RenderedIssue(
-        slug=meta.slug, meta=_metadata(issue), documents=tuple(documents),
+        slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
         toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf, accessibility=_accessibility(issue),
         page_list_label=i18n.translations(meta.language, theme.locale_dirs).gettext("Pages"),
@@ -138,10 +139,9 @@ class _Context:
                             prefixes=article.epub_prefixes)
         return Document(article.doc_name, "article", article.title, article.lang, article.direction, _xml(html))
 
-    def print_document(self, cover_image: str | None, generated: bool) -> Document:
+    def print_document(self, cover_image: str | None, generated: bool, meta: Metadata) -> Document:
         internal = lambda a: f"#{a.id}"  # noqa: E731 - links inside the one document
         parts = {a.id: self.article_part(a, _for_print(a.body, a.id), href=internal) for a in self.articles}
-        meta = _metadata(self.issue)
         html = self._render("print.xhtml.j2", meta.language, parts=parts, href=internal,
                             cover_image=cover_image, generated_cover=generated,
                             creators=meta.creators, keywords=meta.keywords, page_css=_page_css(self.issue),
