@@ -40,13 +40,17 @@ class Result:
     images_in: int = 0  # bytes of the issue's image files
     images_out: int = 0  # bytes of the images the EPUB carries
     pages: int = 0  # of the print edition, when it was laid out
+    articles: int = 0
+    articles_cached: int = 0  # read from the cache, not parsed again (incremental.py)
 
 
 def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
-          progress: Callable[[str], None] = lambda stage: None) -> Result:
+          progress: Callable[[str], None] = lambda stage: None, jobs: int | None = None) -> Result:
     """Build one issue; raise IssueError (nothing written) when it has errors.
 
     ``progress(stage)`` hears each stage as it begins (the CLI's progress bar and --verbose).
+    ``jobs`` caps the worker processes a big issue is read and laid out in (default: the
+    cores); the outputs do not depend on it.
     """
     started = time.perf_counter()
     report = Report()
@@ -54,14 +58,15 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     spec = manifest.load(manifest_path)  # 1. issue.yaml → validated model
     chosen = theme.load(spec.meta)
     progress("articles")
-    issue = content.read_issue(spec, report)  # 2. articles → clean XHTML + assets
+    stats: dict[str, int] = {}
+    issue = content.read_issue(spec, report, jobs, stats)  # 2. articles → clean XHTML + assets
     report.raise_if_errors()
-    progress("render")
-    rendered = render.render(issue, chosen, report)  # 3. templates → complete documents
-    report.raise_if_errors()
-    files: dict[str, bytes] = {}
     page_list = spec.meta.epub.page_list
     wants_pages = bool({"epub", "kepub"} & set(formats)) and (page_list == "true" or (page_list == "auto" and "pdf" in formats))
+    progress("render")
+    rendered = render.render(issue, chosen, report, "pdf" in formats or wants_pages, jobs)  # 3. templates → documents
+    report.raise_if_errors()
+    files: dict[str, bytes] = {}
     layout = None
     if "pdf" in formats or wants_pages:  # 4. print layout, once, for the PDF and the page list
         from masthead.export import pdf
@@ -95,7 +100,8 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
                 report.warning(Position(spec.meta.manifest_path), f"{fmt}: {finding}")
     report.raise_if_errors()
     progress("write")
-    result = Result(spec.meta.slug, warnings=report.warnings, pages=len(layout.pages) if layout else 0)
+    result = Result(spec.meta.slug, warnings=report.warnings, pages=len(layout.pages) if layout else 0,
+                    articles=stats.get("articles", 0), articles_cached=stats.get("articles_cached", 0))
     result.images_in = issue.image_bytes
     result.images_out = sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/"))
     targets = {fmt: out_dir / f"{spec.meta.slug}{EXTENSIONS[fmt]}" for fmt in files}

@@ -37,23 +37,37 @@ def key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def get(kind: str, cache_key: str) -> bytes | None:
+    base = folder()
+    if base is None:
+        return None
+    try:
+        return (base / kind / cache_key[:2] / cache_key).read_bytes()
+    except OSError:
+        return None
+
+
+def put(kind: str, cache_key: str, value: bytes) -> None:
+    base = folder()
+    if base is None:
+        return
+    path = base / kind / cache_key[:2] / cache_key
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(value)
+        os.replace(name, path)  # readers see the whole entry or none
+    except OSError:
+        pass  # a read-only home or a full disk only costs speed
+
+
 def cached(kind: str, cache_key: str, compute: Callable[[], bytes | None]) -> bytes | None:
     """``compute()``'s result, from the cache when it has it. None results are not stored."""
-    base = folder()
-    path = base / kind / cache_key[:2] / cache_key if base else None
-    if path is not None:
-        try:
-            return path.read_bytes()
-        except OSError:
-            pass
+    value = get(kind, cache_key)
+    if value is not None:
+        return value
     value = compute()
-    if path is not None and value is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(value)
-            os.replace(name, path)
-        except OSError:
-            pass  # a read-only home or a full disk only costs speed
+    if value is not None:
+        put(kind, cache_key, value)
     return value

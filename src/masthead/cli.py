@@ -61,8 +61,11 @@ def main() -> None:
               help="Comma-separated outputs to build: epub, pdf, kepub (Kobo), html (the folder DIR/<slug>/).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each stage and its time.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for a big issue (default: the number of cores). Outputs do not depend on it.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
-def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool, debug: bool) -> None:
+def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool,
+          jobs: int | None, debug: bool) -> None:
     """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
     from masthead import build as pipeline
     from masthead.errors import IssueError, MastheadError
@@ -76,7 +79,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
     for manifest_path in manifests:
         try:
             with _progress(manifest_path, quiet, verbose) as progress:
-                result = pipeline.build(manifest_path, Path(output), formats, progress=progress)
+                result = pipeline.build(manifest_path, Path(output), formats, progress=progress, jobs=jobs)
         except KeyboardInterrupt:
             # Outputs are renamed into place only when complete: the earlier files stand.
             click.echo(f"{manifest_path}: interrupted; no output of this issue was changed", err=True)
@@ -103,6 +106,8 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
                 click.echo(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB{pages}")
             if result.images_in:
                 click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
+            if verbose and result.articles_cached:
+                click.echo(f"articles: {result.articles_cached} of {result.articles} unchanged, taken from the cache", err=True)
             click.echo(f"built {result.slug} in {result.seconds:.1f} s")
     sys.exit(1 if failed else 0)
 

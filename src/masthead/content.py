@@ -14,22 +14,16 @@ import hashlib
 import math
 import re
 import unicodedata
-from xml.sax.saxutils import escape
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lxml.html
 from lxml import etree
-from markdown_it import MarkdownIt
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.container import container_plugin
-from mdit_py_plugins.deflist import deflist_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 
 from masthead import fetch, i18n, images, manifest, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
-from masthead.sanitize import OPS, XHTML, clean, local_name, safe_external_url
+from masthead.sanitize import OPS, XHTML, clean, escape_text, local_name, safe_external_url
 from masthead.sanitize import text as sanitize_xml_text
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
@@ -57,17 +51,28 @@ class _Draft:
     links: list = field(default_factory=list)  # (<a> element, target article id, fragment, position)
     images: int = 0
     images_without_alt: int = 0
+    words: int = 0
+    # What reading depended on besides the article's bytes (see incremental.py):
+    # ("file", resolved path, sha256) and ("resolve", root, base folder, reference, outcome).
+    deps: list = field(default_factory=list)
 
 
-def read_issue(m: Manifest, report: Report) -> Issue:
-    """Read every article of the manifest; problems go to ``report``."""
+def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict | None = None) -> Issue:
+    """Read every article of the manifest; problems go to ``report``.
+
+    Articles read before with the same inputs come from the cache, and a big issue is read in
+    ``jobs`` processes (incremental.py); either way the result and the diagnostics, in order,
+    are those of reading each article here. ``stats`` hears how many came from the cache.
+    """
+    from masthead import incremental
+
     entries = [e for s in m.sections for e in s.entries]
     ids = _article_ids([e.file for e in entries])
     drafts: dict[Path, _Draft] = {}
-    for entry in entries:
-        draft = _read(entry, ids, m.meta, report)
-        if draft is not None:
-            drafts[entry.file] = draft
+    for entry, read in zip(entries, incremental.read_all(entries, ids, m.meta, jobs, stats)):
+        report.diagnostics.extend(read.diagnostics)
+        if read.draft is not None:
+            drafts[entry.file] = thaw(read.draft)
     _check_links(drafts, report)
     sections = []
     for s in m.sections:
@@ -93,6 +98,23 @@ def _article_ids(files: list[Path]) -> dict[Path, str]:
 
 
 # ---------------------------------------------------------------------------- reading
+
+
+def read_one(entry, ids: dict[Path, str], meta) -> tuple[_Draft | None, tuple]:
+    """One article read on its own (here, in a worker process, or for the cache): the draft,
+    frozen (its tree as bytes, so it pickles), and the diagnostics reading it gave."""
+    report = Report()
+    draft = _read(entry, ids, meta, report)
+    return (freeze(draft) if draft is not None else None), tuple(report.diagnostics)
+
+
+def freeze(draft: _Draft) -> _Draft:
+    return replace(draft, tree=etree.tostring(draft.tree, encoding="utf-8"))
+
+
+def thaw(draft: _Draft) -> _Draft:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    return replace(draft, tree=etree.fromstring(draft.tree, parser))
 
 
 def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
@@ -136,6 +158,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     draft.tree = clean(body, rewrite, prefixes, draft.prefixes)
     draft.declared = prefixes
     _shape(draft, report)
+    # Counted now, so a cached draft carries it; resolving links later changes no text.
+    draft.words = count_words(" ".join(draft.tree.itertext()), draft.fields["lang"])
     image = draft.fields.get("image")
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
@@ -168,11 +192,18 @@ def _markdown(text: str, path: Path, entry, meta, report: Report):
     return fields, lang, body, dict(KNOWN_PREFIXES)
 
 
-_renderers: dict[str, MarkdownIt] = {}
+_renderers: dict = {}  # language → MarkdownIt
 
 
-def _markdown_renderer(language: str) -> MarkdownIt:
+def _markdown_renderer(language: str):
     if language not in _renderers:
+        # Imported on the first Markdown article (~45 ms): an HTML-only issue never pays.
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.anchors import anchors_plugin
+        from mdit_py_plugins.container import container_plugin
+        from mdit_py_plugins.deflist import deflist_plugin
+        from mdit_py_plugins.footnote import footnote_plugin
+
         md = MarkdownIt("commonmark", {"typographer": True, "html": True})
         md.enable(["replacements", "smartquotes", "table", "strikethrough"])
         md.use(footnote_plugin).use(deflist_plugin)
@@ -184,7 +215,7 @@ def _markdown_renderer(language: str) -> MarkdownIt:
     return _renderers[language]
 
 
-def _typographic(renderer: MarkdownIt, value: str) -> str:
+def _typographic(renderer, value: str) -> str:
     """Plain text with the renderer's quotes, dashes and ellipses ("--" → "–")."""
     html = renderer.renderInline(value)
     return "".join(lxml.html.fragment_fromstring(html, create_parent="div").itertext()).strip() or value
@@ -265,7 +296,7 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
             report.warning(where, f"image '{_short(url)}' left out: images must be files inside the issue folder")
             return None
         try:
-            path = fetch.resolve(root, draft.source.parent, url)
+            path = _resolve(draft, url)
         except fetch.Refused as exc:
             report.error(where, f"image '{_short(url)}': {exc}")
             return None
@@ -281,7 +312,7 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
         report.warning(where, f"link to '{_short(url)}' removed: only http(s), mailto and tel links leave the issue")
         return None
     try:
-        path = fetch.resolve(root, draft.source.parent, url)
+        path = _resolve(draft, url)
     except fetch.Refused as exc:
         report.warning(where, f"link removed: {exc}")
         return None
@@ -295,9 +326,22 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
     return f"masthead-link:{len(draft.links) - 1}"
 
 
+def _resolve(draft: _Draft, url: str) -> Path:
+    """fetch.resolve, with its outcome recorded: it depends on the files, not on the text."""
+    try:
+        path = fetch.resolve(draft.root, draft.source.parent, url)
+    except fetch.Refused as exc:
+        draft.deps.append(("resolve", str(draft.root), str(draft.source.parent), url, f"refused: {exc}"))
+        raise
+    draft.deps.append(("resolve", str(draft.root), str(draft.source.parent), url, str(path)))
+    return path
+
+
 def _asset(draft: _Draft, path: Path, where: Position, report: Report) -> str | None:
     try:
-        info = images.probe(path.read_bytes())
+        data = path.read_bytes()
+        draft.deps.append(("file", str(path), hashlib.sha256(data).hexdigest()))
+        info = images.probe(data)
     except images.ImageError as exc:
         report.error(where, f"'{path.name}': {exc}")
         return None
@@ -399,8 +443,7 @@ def _finish(draft: _Draft, meta, report: Report) -> Article:
     # The serializer repeats the XHTML and epub namespace declarations on each top-level child;
     # the document template declares them once.
     body = body.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
-    text = " ".join(draft.tree.itertext())
-    words = count_words(text, lang)
+    words = draft.words
     image = f.get("image")
     return Article(
         id=draft.id, source=draft.source, title=f["title"], standfirst=f.get("standfirst"),
@@ -415,7 +458,7 @@ def _finish(draft: _Draft, meta, report: Report) -> Article:
 
 
 def sanitize_text(value: str | None) -> str | None:
-    return None if value is None else escape(value)
+    return None if value is None else escape_text(value)
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")

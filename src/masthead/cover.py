@@ -11,7 +11,6 @@ import io
 import re
 
 from babel.dates import format_date
-from PIL import Image, ImageDraw, ImageFont, features
 
 from masthead import i18n
 from masthead.model import Issue
@@ -25,6 +24,8 @@ COVER_LINES = 4
 
 
 def draw(issue: Issue, theme: Theme) -> bytes:
+    from PIL import Image, ImageDraw  # Pillow is imported only when a cover is drawn
+
     meta = issue.meta
     rtl = meta.direction == "rtl"
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
@@ -78,6 +79,8 @@ def cover_lines(issue: Issue) -> list[tuple[str | None, str]]:
 
 
 def _font(theme: Theme, text: str, size: int, bold: bool) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont, features  # Pillow is imported only when a cover is drawn
+
     if _ARABIC.search(text):
         name = "fonts/NotoNaskhArabic-Bold.ttf" if bold else "fonts/NotoNaskhArabic-Regular.ttf"
     else:
@@ -90,6 +93,8 @@ def _font(theme: Theme, text: str, size: int, bold: bool) -> ImageFont.FreeTypeF
 
 
 def _text(pen, theme, text, size, bold, xy, fill, anchor) -> None:
+    from PIL import features  # Pillow is imported only when a cover is drawn
+
     font = _font(theme, text, size, bold)
     direction = "rtl" if _ARABIC.search(text) and features.check("raqm") else None
     pen.text(xy, text, font=font, fill=fill, anchor=anchor, direction=direction)

@@ -7,15 +7,15 @@ which takes a 600 KB face to a few dozen KB, and leaves out a face no character 
 
 from __future__ import annotations
 
+import array
 import io
+import os
 import string
 from pathlib import Path
 from typing import NamedTuple
 
-import fontTools
+import fontTools  # the package alone: its version keys the cache; subset is imported on a miss
 import yaml
-from fontTools import subset
-from fontTools.ttLib import TTFont
 
 from masthead import cache
 from masthead.rendered import Resource
@@ -42,11 +42,11 @@ def faces(theme: Theme) -> list[Face]:
     return out
 
 
-def resources(theme: Theme, epub_text: str | None, print_text: str) -> list[Resource]:
+def resources(theme: Theme, epub_text: str | None, jobs: int | None = None) -> list[Resource]:
     """Fonts and a css/fonts.css for each output; ``epub_text`` None leaves the EPUB without fonts."""
     out: list[Resource] = []
-    print_faces, epub_faces = [], []
-    epub_chars = frozenset(epub_text or "")
+    print_faces: list[Face] = []
+    wanted: list[tuple[Face, bytes]] = []
     for face in faces(theme):
         path = theme.find(face.file)
         if path is None:
@@ -54,15 +54,72 @@ def resources(theme: Theme, epub_text: str | None, print_text: str) -> list[Reso
         data = path.read_bytes()
         out.append(Resource(face.file, _media_type(face.file), data, _PDF))
         print_faces.append(face)
-        if epub_text is not None:
-            cut = subset_font(path, frozenset(epub_chars))
+        wanted.append((face, data))
+    out.append(Resource("css/fonts.css", "text/css", font_face_css(print_faces).encode(), _PDF))
+    if epub_text is not None:
+        cuts = subsets([data for _, data in wanted], _rounded(epub_text), jobs)
+        epub_faces = []
+        for (face, _), cut in zip(wanted, cuts):
             if cut is not None:
                 out.append(Resource(face.file, _media_type(face.file), cut, _EPUB))
                 epub_faces.append(face)
-    out.append(Resource("css/fonts.css", "text/css", font_face_css(print_faces).encode(), _PDF))
-    if epub_text is not None:
         out.append(Resource("css/fonts.css", "text/css", font_face_css(epub_faces).encode(), _EPUB))
     return out
+
+
+def subsets(fonts: list[bytes], chars: frozenset[str], jobs: int | None = None) -> list[bytes | None]:
+    """Each font cut to ``chars`` (None for a face with none of their letters).
+
+    From the cache when it can be; the others in parallel processes when there are several,
+    since each takes ~0.25 s of fontTools and they do not depend on one another.
+    """
+    keys, found = [], []
+    for data in fonts:
+        codes = {ord(c) for c in chars} & _cmap(data)
+        text = "".join(chr(c) for c in sorted(codes))
+        keys.append(cache.key(data, text, fontTools.version, "default-features,no-hinting"))
+        found.append(cache.get("fonts", keys[-1]))  # b"": no letter of the text in this face
+    missing = [i for i, value in enumerate(found) if value is None]
+    workers = min(jobs or os.cpu_count() or 1, len(missing))
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        context = get_context("forkserver")  # a clean interpreter: no copy of our threads
+        context.set_forkserver_preload(["masthead.fonts"])
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            fresh = list(pool.map(_subset, [fonts[i] for i in missing], [chars] * len(missing)))
+    else:
+        fresh = [_subset(fonts[i], chars) for i in missing]
+    for i, value in zip(missing, fresh):
+        found[i] = value or b""
+        cache.put("fonts", keys[i], found[i])
+    return [value or None for value in found]
+
+
+def _cmap(data: bytes) -> frozenset[int]:
+    """The code points a font has, remembered by the font's hash (reading a cmap needs fontTools)."""
+    key = cache.key(data, fontTools.version, "cmap")
+    stored = cache.get("cmaps", key)
+    if stored is None:
+        from fontTools.ttLib import TTFont
+
+        cmap = TTFont(io.BytesIO(data), lazy=True).getBestCmap() or {}
+        stored = array.array("I", sorted(cmap)).tobytes()
+        cache.put("cmaps", key, stored)
+    return frozenset(array.array("I", stored))
+
+
+def _rounded(text: str) -> frozenset[str]:
+    """The characters of ``text``, each with the 128 code points around it.
+
+    Subsetting costs ~0.25 s a face; rounded up this way, the next issue in the same scripts
+    (or an article edited to add an "é") asks for the same subset and finds it in the cache.
+    It costs a few KB a face: a block of Latin letters, not just the ones used.
+    """
+    blocks = {ord(c) >> 7 for c in set(text)}
+    return frozenset(chr(c) for block in blocks for c in range(block << 7, (block + 1) << 7)
+                     if not 0xD800 <= c <= 0xDFFF)
 
 
 def font_face_css(faces_: list[Face]) -> str:
@@ -79,15 +136,10 @@ def font_face_css(faces_: list[Face]) -> str:
     return "/* Written by masthead from the theme's theme.yaml. */\n" + "".join(rules)
 
 
-def subset_font(path: Path, chars: frozenset[str]) -> bytes | None:
-    """The font cut to ``chars`` (plus the basics); None when it has none of their letters."""
-    data = path.read_bytes()
-    text = "".join(sorted(chars))
-    key = cache.key(data, text, fontTools.version, "default-features,no-hinting")
-    return cache.cached("fonts", key, lambda: _subset(data, chars))
-
-
 def _subset(data: bytes, chars: frozenset[str]) -> bytes | None:
+    from fontTools import subset  # ~0.15 s to import: paid only when the cache has no subset
+    from fontTools.ttLib import TTFont
+
     font = TTFont(io.BytesIO(data), recalcTimestamp=False)  # keep head.modified: same input, same bytes
     cmap = font.getBestCmap() or {}
     if not any(chr(c).isalpha() for c in {ord(ch) for ch in chars} & set(cmap)):

@@ -12,8 +12,6 @@ import re
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*$")
@@ -38,6 +36,7 @@ def locale_of(tag: str) -> Locale:
     return Locale.parse("en")
 
 
+@functools.lru_cache(maxsize=None)
 def direction_of(tag: str) -> str:
     """"rtl" for right-to-left scripts, else "ltr"."""
     language = tag.split("-")[0].lower()
@@ -51,6 +50,9 @@ def direction_of(tag: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _catalogue(po_path: Path) -> Translations:
     # The theme ships .po files (reviewable text); compile them in memory once per run.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path.open("rb") as handle:
         catalog = read_po(handle)
     buffer = io.BytesIO()

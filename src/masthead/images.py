@@ -11,10 +11,8 @@ import io
 import warnings
 from typing import NamedTuple
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 PIXEL_LIMIT = 60_000_000  # 60 megapixels: larger than any camera file, far below a bomb
-Image.MAX_IMAGE_PIXELS = PIXEL_LIMIT
 CORE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif"),
               "SVG": ("image/svg+xml", ".svg")}
 SVG = "http://www.w3.org/2000/svg"
@@ -41,11 +39,22 @@ class ImageInfo(NamedTuple):
         return CORE_TYPES.get(self.format, CORE_TYPES["PNG"])[1]
 
 
+def _pillow():
+    """Pillow's Image module, set to refuse decompression bombs (imported on first use: ~20 ms)."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = PIXEL_LIMIT
+    return Image
+
+
 def probe(data: bytes) -> ImageInfo:
     """Format and size of an image, without decoding its pixels."""
     if _looks_like_svg(data):
         root = _parse_svg(data)
         return ImageInfo("SVG", _svg_length(root.get("width")), _svg_length(root.get("height")))
+    from PIL import UnidentifiedImageError
+
+    Image = _pillow()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -72,6 +81,9 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     info = probe(data)
     if info.format == "SVG":
         return clean_svg(data), info  # vector: no size to fit, only content to make safe
+    from PIL import ImageOps
+
+    Image = _pillow()
     try:
         with Image.open(io.BytesIO(data)) as image:
             orientation = image.getexif().get(0x0112, 1)
@@ -107,14 +119,24 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
 
 def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 85,
                    max_bytes: int | None = None) -> tuple[bytes, ImageInfo]:
-    """:func:`prepare`, remembered by content hash: a rebuild does not decode images again."""
-    import PIL
+    """:func:`prepare`, remembered by content hash: a rebuild does not decode images again.
+
+    The entry is "FORMAT WIDTH HEIGHT\n" and the image, so a hit needs no Pillow at all.
+    """
+    import PIL  # the package alone (its version keys the cache), not the ~20 ms PIL.Image
 
     from masthead import cache
 
-    key = cache.key(data, f"{max_width}x{max_height}q{quality}b{max_bytes}", PIL.__version__)
-    prepared = cache.cached("images", key, lambda: prepare(data, max_width, max_height, quality, max_bytes)[0])
-    return prepared, probe(prepared)
+    def compute() -> bytes:
+        prepared, _ = prepare(data, max_width, max_height, quality, max_bytes)
+        info = probe(prepared)
+        return f"{info.format} {info.width} {info.height}\n".encode() + prepared
+
+    key = cache.key(data, f"{max_width}x{max_height}q{quality}b{max_bytes}", PIL.__version__, "with-info")
+    entry = cache.cached("images", key, compute) or compute()
+    head, _, prepared = entry.partition(b"\n")
+    fmt, width, height = head.decode().split()
+    return prepared, ImageInfo(fmt, int(width), int(height))
 
 
 def _looks_like_svg(data: bytes) -> bool:

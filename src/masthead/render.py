@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from xml.sax.saxutils import escape
 import os
 
 import jinja2
@@ -22,11 +21,11 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cover, fetch, fonts, i18n, images
+from masthead import cache, cover, fetch, fonts, i18n, images
 from masthead.errors import Position, Report
 from masthead.model import Article, Issue
 from masthead.rendered import Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
-from masthead.sanitize import OPS, XHTML
+from masthead.sanitize import OPS, XHTML, escape_text
 from masthead.theme import Theme
 
 MORE_FROM = 3  # articles listed under "More from …"
@@ -36,14 +35,17 @@ PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
 BOTH, EPUB, PDF = frozenset({"epub", "pdf"}), frozenset({"epub"}), frozenset({"pdf"})
 
 
-def render(issue: Issue, theme: Theme, report: Report) -> RenderedIssue:
+def render(issue: Issue, theme: Theme, report: Report, printed: bool = True, jobs: int | None = None) -> RenderedIssue:
+    """Every document and resource of the issue; ``printed=False`` leaves out the print
+    document (and its resources' work) when no output needs the print edition; ``jobs``
+    caps the processes that subset fonts the cache does not have."""
     meta = issue.meta
     env = _environment(theme)
     context = _Context(issue, theme, env)
     resources: list[Resource] = []
     resources += _stylesheets(theme, report)
-    resources += _images(issue, report)
-    cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report)
+    resources += _images(issue, report, printed)
+    cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report, printed)
     resources += cover_resources
 
     documents: list[Document] = []
@@ -55,11 +57,11 @@ def render(issue: Issue, theme: Theme, report: Report) -> RenderedIssue:
             documents.append(context.article_document(section.title, article))
     documents.append(context.document("nav.xhtml", "nav", "nav.xhtml.j2", meta.language, properties=("nav",)))
     metadata = _metadata(issue)
-    documents.append(context.print_document(cover_image, cover_is_generated, metadata))
+    if printed:
+        documents.append(context.print_document(cover_image, cover_is_generated, metadata))
 
     epub_text = "".join(_text_of(d.content) for d in documents if d.kind != "print")
-    print_text = "".join(_text_of(d.content) for d in documents if d.kind == "print")
-    resources += fonts.resources(theme, epub_text if meta.epub.embed_fonts else None, print_text)
+    resources += fonts.resources(theme, epub_text if meta.epub.embed_fonts else None, jobs)
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
@@ -82,9 +84,28 @@ def _environment(theme: Theme) -> SandboxedEnvironment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.install_null_translations(newstyle=True)
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept between runs: compiling the theme costs more than rendering it.
+
+    Jinja keys each entry by the template's name and checksums its source, so an edited
+    template is compiled again; the folder is per masthead and Jinja version, because the
+    compiled code depends on the environment's options.
+    """
+    base = cache.folder()
+    if base is None:
+        return None
+    folder = base / "templates" / cache.key(jinja2.__version__, "sandboxed,autoescape,i18n,trim,lstrip")[:16]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # no cache: templates are compiled each time
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 class _Context:
@@ -193,7 +214,7 @@ def _for_print(body: str, article_id: str) -> str:
             target_id = target.removesuffix(".xhtml") if target else article_id
             element.set("href", f"#{target_id}--{fragment}" if fragment else f"#{target_id}")
     _notes_at_calls(root)
-    out = escape(root.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in root)
+    out = escape_text(root.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in root)
     return out.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
 
 
@@ -290,15 +311,17 @@ def _confined_css(css: str, path, report: Report) -> str:
     return _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, css))
 
 
-def _images(issue: Issue, report: Report) -> list[Resource]:
+def _images(issue: Issue, report: Report, printed: bool) -> list[Resource]:
     """Each image twice: sized for e-readers, and for print (~300 dpi across an A4 page)."""
     epub, pdf = issue.meta.epub, issue.meta.pdf
+    variants = [(epub.image_max_size, epub.image_quality, EPUB)]
+    if printed:
+        variants.append((PRINT_IMAGE_BOX[0], pdf.image_quality, PDF))
     out = []
     for asset in issue.assets:
         try:
             data = asset.read()
-            for size, quality, targets in ((epub.image_max_size, epub.image_quality, EPUB),
-                                           (PRINT_IMAGE_BOX[0], pdf.image_quality, PDF)):
+            for size, quality, targets in variants:
                 prepared, info = images.prepare_cached(data, size, size, quality)
                 out.append(Resource(asset.name, info.media_type, prepared, targets))
         except (OSError, images.ImageError) as exc:
@@ -306,7 +329,7 @@ def _images(issue: Issue, report: Report) -> list[Resource]:
     return out
 
 
-def _cover(issue: Issue, theme: Theme, report: Report) -> tuple[list[Resource], str, bool]:
+def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[list[Resource], str, bool]:
     """The cover picture: the manifest's, scaled, or one drawn from the theme's design."""
     meta = issue.meta
     if meta.cover is not None:
@@ -314,8 +337,11 @@ def _cover(issue: Issue, theme: Theme, report: Report) -> tuple[list[Resource], 
             data = meta.cover.read_bytes()
             epub, info = images.prepare_cached(data, *EPUB_COVER_BOX, quality=85, max_bytes=EPUB_COVER_BYTES)
             name = f"images/cover{info.extension}"
-            printed, pinfo = images.prepare_cached(data, 2480, 3508, quality=meta.pdf.image_quality)
-            return [Resource(name, info.media_type, epub, EPUB), Resource(name, pinfo.media_type, printed, PDF)], name, False
+            out = [Resource(name, info.media_type, epub, EPUB)]
+            if printed:
+                page, pinfo = images.prepare_cached(data, 2480, 3508, quality=meta.pdf.image_quality)
+                out.append(Resource(name, pinfo.media_type, page, PDF))
+            return out, name, False
         except (OSError, images.ImageError) as exc:
             report.error(meta.cover_position or Position(meta.manifest_path), f"cover: {exc}")
             return [], "", False

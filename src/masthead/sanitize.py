@@ -72,6 +72,11 @@ def split_tag(tag) -> tuple[str | None, str | None]:
     return None, tag.lower()
 
 
+def escape_text(value: str) -> str:
+    """Text as XML character data (what xml.sax.saxutils.escape does, without importing urllib)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def local_name(element) -> str | None:
     return split_tag(element.tag)[1]
 

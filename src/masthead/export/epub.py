@@ -16,6 +16,8 @@ import zipfile
 from masthead.rendered import RenderedIssue, TocEntry
 
 FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
+# Already compressed: deflating them again costs time and saves nothing.
+STORED = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".woff", ".woff2")
 APPLE_DISPLAY_OPTIONS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n'
                          b'  <platform name="*">\n    <option name="specified-fonts">true</option>\n  </platform>\n'
                          b'</display_options>\n')
@@ -91,6 +93,7 @@ def export(issue: RenderedIssue) -> bytes:
         "epub3_landmark": False,  # our nav.xhtml carries the landmarks
         "mtime": meta.modified,
         "spine_direction": True,
+        "compresslevel": 0,  # reproducible() compresses each entry once, below
     }).write()
     return reproducible(raw.getvalue(), meta.modified, {"EPUB/content.opf": lambda opf: _package_language(opf, meta)})
 
@@ -161,7 +164,7 @@ def reproducible(data: bytes, when: dt.datetime, edits: dict | None = None) -> b
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.create_system = 3  # Unix, whatever the build machine
             info.external_attr = 0o100644 << 16
-            if name == "mimetype":
+            if name == "mimetype" or name.lower().endswith(STORED):
                 info.compress_type = zipfile.ZIP_STORED
                 target.writestr(info, source.read(name))
             else:

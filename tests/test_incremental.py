@@ -1,0 +1,161 @@
+"""Incremental builds: what the cache gives back is what a cold build would make.
+
+Each test has its own cache folder (MASTHEAD_CACHE_DIR). A rebuild after an edit must equal,
+byte for byte, a cold build of the edited issue with an empty cache; it must say how many
+articles came from the cache; and a change in anything an article depends on besides its own
+text (an image it shows, a file its link names, a symlink) must be seen.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import CORPUS, masthead
+from masthead import build as pipeline
+from masthead import incremental
+
+
+def _env(cache: Path) -> dict:
+    return {**os.environ, "MASTHEAD_CACHE_DIR": str(cache)}
+
+
+def _build(issue: Path, out: Path, cache: Path, *extra: str):
+    return masthead("build", str(issue), "-o", str(out), "--format", "epub", "-v", *extra, env=_env(cache))
+
+
+def _png(color: str, size=(40, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def small_issue(tmp_path: Path) -> Path:
+    issue = tmp_path / "weekly"
+    (issue / "articles").mkdir(parents=True)
+    (issue / "images").mkdir()
+    (issue / "images" / "chart.png").write_bytes(_png("navy"))
+    (issue / "issue.yaml").write_text(
+        "publication: The Weekly\ndate: 2025-01-03\nlanguage: en\narticles:\n"
+        "  - articles/one.md\n  - articles/two.md\n  - articles/three.md\n", "utf-8")
+    (issue / "articles" / "one.md").write_text(
+        "---\ntitle: One\n---\nA chart with no alt text:\n\n<img src=\"../images/chart.png\">\n\n"
+        "See [the second](two.md#part-two).\n", "utf-8")
+    (issue / "articles" / "two.md").write_text("---\ntitle: Two\n---\nIntro.\n\n## Part two\n\nBody of two.\n", "utf-8")
+    (issue / "articles" / "three.md").write_text("---\ntitle: Three\n---\nThe third article.\n", "utf-8")
+    return issue
+
+
+def test_rebuild_after_editing_one_article_equals_a_cold_build(tmp_path: Path):
+    issue = tmp_path / "strand-1891"
+    shutil.copytree(CORPUS, issue)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    first = _build(issue, out, cache)
+    assert first.returncode == 0, first.stderr
+    assert "taken from the cache" not in first.stderr
+    before = (out / "strand-1891.epub").read_bytes()
+
+    edited = issue / "articles" / "a-case-of-identity.xhtml"
+    text = edited.read_text("utf-8")
+    marker = "</article>"
+    assert marker in text
+    edited.write_text(text.replace(marker, "<p>A paragraph the editor added.</p>" + marker, 1), "utf-8")
+    warm = _build(issue, out, cache)
+    assert warm.returncode == 0, warm.stderr
+    assert "articles: 11 of 12 unchanged, taken from the cache" in warm.stderr
+    after = (out / "strand-1891.epub").read_bytes()
+    assert after != before
+
+    cold = _build(issue, tmp_path / "cold", tmp_path / "empty-cache")
+    assert cold.returncode == 0, cold.stderr
+    assert (tmp_path / "cold" / "strand-1891.epub").read_bytes() == after
+    assert b"A paragraph the editor added." in _epub_text(after)
+
+
+def _epub_text(data: bytes) -> bytes:
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return b"".join(archive.read(n) for n in archive.namelist() if n.endswith(".xhtml"))
+
+
+def test_cached_build_gives_the_same_warnings(small_issue: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    cold = _build(small_issue, tmp_path / "a", cache)
+    warm = _build(small_issue, tmp_path / "b", cache)
+    assert cold.returncode == warm.returncode == 0, cold.stderr + warm.stderr
+    assert "3 of 3 unchanged" in warm.stderr
+    warnings = lambda r: [line for line in r.stderr.splitlines() if ": warning:" in line]  # noqa: E731
+    assert warnings(cold) and warnings(cold) == warnings(warm)
+    assert "alt text" in " ".join(warnings(warm))
+    assert (tmp_path / "a" / "weekly.epub").read_bytes() == (tmp_path / "b" / "weekly.epub").read_bytes()
+
+
+def test_a_changed_image_is_read_again(small_issue: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    assert _build(small_issue, tmp_path / "a", cache).returncode == 0
+    # Same name, other picture, and now a JPEG: the asset's name and media type change.
+    buffer = io.BytesIO()
+    Image.new("RGB", (50, 20), "red").save(buffer, "JPEG")
+    (small_issue / "images" / "chart.png").write_bytes(buffer.getvalue())
+    warm = _build(small_issue, tmp_path / "b", cache)
+    assert warm.returncode == 0, warm.stderr
+    assert "2 of 3 unchanged" in warm.stderr
+    cold = _build(small_issue, tmp_path / "c", tmp_path / "empty")
+    assert (tmp_path / "b" / "weekly.epub").read_bytes() == (tmp_path / "c" / "weekly.epub").read_bytes()
+
+
+def test_a_removed_image_or_a_symlink_out_is_an_error_again(small_issue: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    assert _build(small_issue, tmp_path / "a", cache).returncode == 0
+    image = small_issue / "images" / "chart.png"
+    image.unlink()
+    gone = _build(small_issue, tmp_path / "b", cache)
+    assert gone.returncode == 1 and "one.md" in gone.stderr and "does not exist" in gone.stderr
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(_png("navy"))  # the very bytes the cache saw, but outside the issue
+    image.symlink_to(outside)
+    escaped = _build(small_issue, tmp_path / "c", cache)
+    assert escaped.returncode == 1 and "outside the issue folder" in escaped.stderr
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
+
+
+def test_a_link_target_that_appears_is_seen(small_issue: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    (small_issue / "articles" / "three.md").write_text(
+        "---\ntitle: Three\n---\nSee [the notes](../notes/extra.md).\n", "utf-8")
+    first = _build(small_issue, tmp_path / "a", cache)
+    assert first.returncode == 0 and "link removed" in first.stderr
+    (small_issue / "notes").mkdir()
+    (small_issue / "notes" / "extra.md").write_text("# Extra\n", "utf-8")
+    second = _build(small_issue, tmp_path / "b", cache)
+    # Still not an article of the issue, but the reason changed: read again, not replayed.
+    assert "3 of 3 unchanged" not in second.stderr
+    assert "it is not an article of this issue" in second.stderr
+
+
+def test_parallel_reading_equals_serial_reading(small_issue: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
+    monkeypatch.setattr(incremental, "PARALLEL_BYTES", 0)  # read even this small issue in processes
+    import concurrent.futures
+
+    pools = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def spy(*args, **kwargs):
+        pools.append(args[0] if args else kwargs.get("max_workers"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", spy)
+    serial = pipeline.build(small_issue / "issue.yaml", tmp_path / "serial", ("epub",), jobs=1)
+    parallel = pipeline.build(small_issue / "issue.yaml", tmp_path / "parallel", ("epub",), jobs=2)
+    assert [str(w) for w in serial.warnings] == [str(w) for w in parallel.warnings]
+    assert serial.warnings
+    assert 2 in pools  # the articles were read by two worker processes
+    assert (tmp_path / "serial" / "weekly.epub").read_bytes() == (tmp_path / "parallel" / "weekly.epub").read_bytes()
