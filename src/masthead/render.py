@@ -345,7 +345,7 @@ def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[l
         except (OSError, images.ImageError) as exc:
             report.error(meta.cover_position or Position(meta.manifest_path), f"cover: {exc}")
             return [], "", False
-    png = cover.draw(issue, theme)
+    png = cover.draw_cached(issue, theme)
     return [Resource("images/cover.png", "image/png", png, EPUB)], "images/cover.png", True
 
 
