@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from masthead import compat, content, manifest, pagemarks, render, theme
+from masthead import compat, content, manifest, pagemarks, render, split, theme
 from masthead.errors import Diagnostic, Position, Report, UsageError
 
 FORMATS = ("epub", "pdf", "kepub", "html")
@@ -79,12 +79,12 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
         from masthead.export import epub
 
         progress("epub")
-        files["epub"] = epub.export(rendered)
+        files["epub"] = epub.export(split.split(rendered))  # no XHTML file over ~300 KB (split.py)
     if "kepub" in formats:  # Kobo's flavour: the same EPUB with sentence spans
         from masthead.export import kepub
 
         progress("kepub")
-        files["kepub"] = kepub.export(rendered)
+        files["kepub"] = kepub.export(rendered)  # split after Kobo's spans, which add ~60 %
     if "pdf" in formats:
         progress("pdf")
         files["pdf"] = pdf.write(rendered, layout)

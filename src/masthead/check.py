@@ -72,10 +72,10 @@ def check(manifest_path: Path, debug: bool = False) -> Checked:
 
 def _compatibility(rendered: RenderedIssue, manifest_path: Path, report: Report) -> None:
     """The device rules of compat.py, on the EPUB this issue would give (kept in memory)."""
-    from masthead import compat
+    from masthead import compat, split
     from masthead.export import epub
 
-    for finding in compat.check_epub(epub.export(rendered)):
+    for finding in compat.check_epub(epub.export(split.split(rendered))):
         report.warning(Position(manifest_path), f"epub: {finding}")
 
 
