@@ -143,16 +143,16 @@ def test_a_link_target_that_appears_is_seen(small_issue: Path, tmp_path: Path):
 def test_parallel_reading_equals_serial_reading(small_issue: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     monkeypatch.setattr(incremental, "PARALLEL_BYTES", 0)  # read even this small issue in processes
-    import concurrent.futures
+    from masthead import workers
 
     pools = []
-    real = concurrent.futures.ProcessPoolExecutor
+    real = workers.pool
 
-    def spy(*args, **kwargs):
-        pools.append(args[0] if args else kwargs.get("max_workers"))
-        return real(*args, **kwargs)
+    def spy(count, preload):
+        pools.append(count)
+        return real(count, preload)
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", spy)
+    monkeypatch.setattr(workers, "pool", spy)
     serial = pipeline.build(small_issue / "issue.yaml", tmp_path / "serial", ("epub",), jobs=1)
     parallel = pipeline.build(small_issue / "issue.yaml", tmp_path / "parallel", ("epub",), jobs=2)
     assert [str(w) for w in serial.warnings] == [str(w) for w in parallel.warnings]

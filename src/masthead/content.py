@@ -43,12 +43,15 @@ class _Draft:
     source: Path
     id: str
     fields: dict
-    tree: object  # the clean <div> holding the body
+    tree: object  # the clean <div> holding the body, until it is serialized into ``body``
     text: str  # the source, to find where a reference stands
+    token: str = ""  # names this article's link placeholders; a hash of its text, so no text can forge one
+    body: str = ""  # the serialized tree, links still placeholders (see _check_links)
+    ids: frozenset = frozenset()  # every id in the body, for links from other articles
     prefixes: set[str] = field(default_factory=set)  # epub:type prefixes the body uses
     declared: dict[str, str] = field(default_factory=dict)  # and what they stand for
     assets: dict[str, Asset] = field(default_factory=dict)
-    links: list = field(default_factory=list)  # (<a> element, target article id, fragment, position)
+    links: list = field(default_factory=list)  # (target article id, fragment, position) by placeholder number
     images: int = 0
     images_without_alt: int = 0
     words: int = 0
@@ -72,7 +75,7 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
     for entry, read in zip(entries, incremental.read_all(entries, ids, m.meta, jobs, stats)):
         report.diagnostics.extend(read.diagnostics)
         if read.draft is not None:
-            drafts[entry.file] = thaw(read.draft)
+            drafts[entry.file] = replace(read.draft, links=list(read.draft.links))  # the cache's copy stays as read
     _check_links(drafts, report)
     sections = []
     for s in m.sections:
@@ -102,19 +105,11 @@ def _article_ids(files: list[Path]) -> dict[Path, str]:
 
 def read_one(entry, ids: dict[Path, str], meta) -> tuple[_Draft | None, tuple]:
     """One article read on its own (here, in a worker process, or for the cache): the draft,
-    frozen (its tree as bytes, so it pickles), and the diagnostics reading it gave."""
+    serialized (no tree: it pickles, and nothing needs to parse it again), and the
+    diagnostics reading it gave."""
     report = Report()
     draft = _read(entry, ids, meta, report)
-    return (freeze(draft) if draft is not None else None), tuple(report.diagnostics)
-
-
-def freeze(draft: _Draft) -> _Draft:
-    return replace(draft, tree=etree.tostring(draft.tree, encoding="utf-8"))
-
-
-def thaw(draft: _Draft) -> _Draft:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    return replace(draft, tree=etree.fromstring(draft.tree, parser))
+    return draft, tuple(report.diagnostics)
 
 
 def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
@@ -140,7 +135,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     if body is None:
         return None
     fields.update(entry.overrides)  # the manifest entry has the last word, key by key
-    draft = _Draft(entry.position, root, path, ids[path], fields, None, text)
+    token = hashlib.sha256(raw).hexdigest()[:16]
+    draft = _Draft(entry.position, root, path, ids[path], fields, None, text, token)
     draft.fields.setdefault("lang", lang or meta.language)
 
     def rewrite(element: str, attr: str, url: str) -> str | None:
@@ -160,6 +156,13 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     _shape(draft, report)
     # Counted now, so a cached draft carries it; resolving links later changes no text.
     draft.words = count_words(" ".join(draft.tree.itertext()), draft.fields["lang"])
+    for a in draft.tree.iter(f"{{{XHTML}}}a"):  # links within the article resolve with the others
+        href = a.get("href") or ""
+        if href.startswith("#"):
+            a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href)))
+    draft.ids = frozenset(e.get("id") for e in draft.tree.iter() if isinstance(e.tag, str) and e.get("id"))
+    draft.body = _serialize(draft.tree)
+    draft.tree = None
     image = draft.fields.get("image")
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
@@ -321,9 +324,13 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
         report.warning(where, f"link to '{_short(url)}' removed: it is not an article of this issue")
         return None
     target = ids[path]
+    return _placeholder(draft, target, fragment, where)
+
+
+def _placeholder(draft: _Draft, target: str, fragment: str, where: Position) -> str:
+    """A link resolved in _check_links, when every article's ids are known."""
     draft.links.append((target, fragment, where))
-    # A placeholder resolved in _check_links, when every article's ids are known.
-    return f"masthead-link:{len(draft.links) - 1}"
+    return f"masthead-link-{draft.token}:{len(draft.links) - 1}"
 
 
 def _resolve(draft: _Draft, url: str) -> Path:
@@ -401,20 +408,17 @@ def _shape(draft: _Draft, report: Report) -> None:
 
 
 def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
-    """Resolve link placeholders now that every article's ids are known."""
-    ids_of = {d.id: {e.get("id") for e in d.tree.iter() if isinstance(e.tag, str) and e.get("id")} for d in drafts.values()}
+    """Resolve link placeholders now that every article's ids are known.
+
+    The bodies are already serialized: each ``href="masthead-link-TOKEN:N"`` is replaced in
+    the text, in document order, by the link it stands for, or removed.
+    """
+    ids_of = {d.id: d.ids for d in drafts.values()}
     for draft in drafts.values():
-        for a in draft.tree.iter(f"{{{XHTML}}}a"):
-            href = a.get("href") or ""
-            if href.startswith("#"):
-                target, fragment, where = draft.id, href[1:], _locate(draft, href)
-            elif href.startswith("masthead-link:"):
-                target, fragment, where = draft.links[int(href.split(":", 1)[1])]
-            else:
-                continue
+        def resolve(match: re.Match, draft: _Draft = draft) -> str:
+            target, fragment, where = draft.links[int(match.group(1))]
             if target not in ids_of:
-                del a.attrib["href"]  # the target article failed to read, and said so
-                continue
+                return ""  # the target article failed to read, and said so
             if fragment and fragment not in ids_of[target]:
                 if target == draft.id:
                     report.warning(where, f"'#{fragment}' names no element in this article; link removed")
@@ -422,12 +426,22 @@ def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
                     report.warning(where, f"'#{fragment}' names no element in the article it links to; linking to the article's start")
                 fragment = ""
             if target == draft.id:
-                if fragment:
-                    a.set("href", f"#{fragment}")
-                else:
-                    del a.attrib["href"]
-            else:
-                a.set("href", f"{target}.xhtml" + (f"#{fragment}" if fragment else ""))
+                return f' href="#{_attribute(fragment)}"' if fragment else ""
+            return f' href="{target}.xhtml' + (f"#{_attribute(fragment)}" if fragment else "") + '"'
+
+        draft.body = re.sub(rf' href="masthead-link-{draft.token}:(\d+)"', resolve, draft.body)
+
+
+def _attribute(value: str) -> str:
+    return escape_text(value).replace('"', "&quot;")
+
+
+def _serialize(tree) -> str:
+    body = "".join(etree.tostring(child, encoding="unicode", method="xml") for child in tree)
+    body = (sanitize_text(tree.text) or "") + body
+    # The serializer repeats the XHTML and epub namespace declarations on each top-level child;
+    # the document template declares them once.
+    return body.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
 
 
 # ---------------------------------------------------------------------------- finishing
@@ -436,13 +450,7 @@ def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
 def _finish(draft: _Draft, meta, report: Report) -> Article:
     f = draft.fields
     lang = f.get("lang") or meta.language
-    body = "".join(
-        etree.tostring(child, encoding="unicode", method="xml") for child in draft.tree
-    )
-    body = (sanitize_text(draft.tree.text) or "") + body
-    # The serializer repeats the XHTML and epub namespace declarations on each top-level child;
-    # the document template declares them once.
-    body = body.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
+    body = draft.body
     words = draft.words
     image = f.get("image")
     return Article(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import array
 import io
-import os
 import string
 from pathlib import Path
 from typing import NamedTuple
@@ -17,7 +16,7 @@ from typing import NamedTuple
 import fontTools  # the package alone: its version keys the cache; subset is imported on a miss
 import yaml
 
-from masthead import cache
+from masthead import cache, workers
 from masthead.rendered import Resource
 from masthead.theme import Theme
 
@@ -80,14 +79,9 @@ def subsets(fonts: list[bytes], chars: frozenset[str], jobs: int | None = None) 
         keys.append(cache.key(data, text, fontTools.version, "default-features,no-hinting"))
         found.append(cache.get("fonts", keys[-1]))  # b"": no letter of the text in this face
     missing = [i for i, value in enumerate(found) if value is None]
-    workers = min(jobs or os.cpu_count() or 1, len(missing))
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        context = get_context("forkserver")  # a clean interpreter: no copy of our threads
-        context.set_forkserver_preload(["masthead.fonts"])
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    workers_ = workers.count(jobs, len(missing))
+    if workers_ > 1:
+        with workers.pool(workers_, ["masthead.fonts"]) as pool:
             fresh = list(pool.map(_subset, [fonts[i] for i in missing], [chars] * len(missing)))
     else:
         fresh = [_subset(fonts[i], chars) for i in missing]

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from masthead import cache, fetch
+from masthead import cache, fetch, workers
 from masthead.errors import Diagnostic
 
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
@@ -54,16 +54,9 @@ def read_all(entries: list, ids: dict[Path, str], meta, jobs: int | None, stats:
         reads.append(_lookup(key))
     missing = [i for i, read in enumerate(reads) if read is None]
     size = sum(_size(entries[i].file) for i in missing)
-    workers = min(jobs or os.cpu_count() or 1, len(missing))
-    if workers > 1 and size > PARALLEL_BYTES:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        # forkserver: workers start from a clean interpreter, not from a copy of this one and
-        # whatever threads it runs (the progress bar's); they import only what reading needs.
-        context_ = get_context("forkserver")
-        context_.set_forkserver_preload(["masthead.content"])
-        with ProcessPoolExecutor(workers, mp_context=context_) as pool:
+    count = workers.count(jobs, len(missing))
+    if count > 1 and size > PARALLEL_BYTES:
+        with workers.pool(count, ["masthead.content"]) as pool:
             fresh = list(pool.map(functools.partial(content.read_one, ids=ids, meta=meta),
                                   [entries[i] for i in missing], chunksize=1))
     else:
