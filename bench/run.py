@@ -429,6 +429,16 @@ def big_epub(b: Bench) -> tuple[Run, int, Path]:
     b.add(Row("  … articles new, theme cached (a new issue)", themed,
               f"{words / themed.wall / 1000:.0f}k words/s" if themed.ok else "", target, verdict(good(themed)),
               self_reported(themed)))
+    pandoc = shutil.which("pandoc")
+    if pandoc:  # the same Markdown, for the ratio
+        articles = sorted(str(p.relative_to(issue)) for p in (issue / "articles").glob("*.md"))
+        run = measure([pandoc, "-o", str(b.out / "dist" / f"{issue.name}-pandoc.epub"), *articles,
+                       "--metadata", "title=Generated"], cwd=issue, timeout=b.timeout)
+        if not run.ok:
+            b.failures.append(("pandoc EPUB, generated 1×", run))
+        elif cold.ok and themed.ok:
+            b.add(Row("  pandoc EPUB, the same Markdown", run,
+                      f"pandoc/masthead {run.wall / cold.wall:.1f}× (theme cached {run.wall / themed.wall:.1f}×)"))
     return cold, words, b.out / "dist" / f"{issue.name}.epub"
 
 

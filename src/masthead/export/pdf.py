@@ -79,6 +79,10 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
     from weasyprint.formatting_structure import boxes
 
     names = {d.name.removesuffix(".xhtml"): d.name for d in issue.documents_of("cover", "contents", "article")}
+    first: dict[str, int] = {}  # id → the first page its element is on (a page lists each id on it)
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            first.setdefault(name, index)
     starts = []
     for index, page in enumerate(document.pages):
         found: list = []
@@ -90,8 +94,8 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
             if element is not None and "::" not in box.element_tag and element.get("id") in names \
                     and element.tag.endswith("section"):
                 section = element.get("id")
-                if "top" not in getattr(box, "remove_decoration_sides", ()):
-                    found.append((section, ""))  # the document starts on this page, not a continuation
+                if first.get(section) == index:  # not box.remove_decoration_sides: WeasyPrint clears it
+                    found.append((section, ""))  # when it lays the page out again (a target-counter changed)
                     return
             if isinstance(box, boxes.TextBox) and "::" not in box.element_tag and box.text.strip() and section:
                 found.append((section, box.text))
