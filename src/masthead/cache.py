@@ -37,6 +37,19 @@ def key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def package_stamp(name: str) -> str:
+    """A string that changes when package ``name`` is reinstalled or upgraded, found without
+    importing it (importing fontTools or markdown_it costs more than a cached build takes)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(name)
+        stat = os.stat(spec.origin) if spec and spec.origin else None
+    except (OSError, ImportError, ValueError):
+        stat = None
+    return f"{name}={stat.st_size}:{stat.st_mtime_ns}" if stat else f"{name}=?"
+
+
 def get(kind: str, cache_key: str) -> bytes | None:
     base = folder()
     if base is None:

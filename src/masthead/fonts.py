@@ -13,7 +13,6 @@ import string
 from pathlib import Path
 from typing import NamedTuple
 
-import fontTools  # the package alone: its version keys the cache; subset is imported on a miss
 import yaml
 
 from masthead import cache, workers
@@ -76,7 +75,7 @@ def subsets(fonts: list[bytes], chars: frozenset[str], jobs: int | None = None) 
     for data in fonts:
         codes = {ord(c) for c in chars} & _cmap(data)
         text = "".join(chr(c) for c in sorted(codes))
-        keys.append(cache.key(data, text, fontTools.version, "default-features,no-hinting"))
+        keys.append(cache.key(data, text, cache.package_stamp("fontTools"), "default-features,no-hinting"))
         found.append(cache.get("fonts", keys[-1]))  # b"": no letter of the text in this face
     missing = [i for i, value in enumerate(found) if value is None]
     workers_ = workers.count(jobs, len(missing))
@@ -93,7 +92,7 @@ def subsets(fonts: list[bytes], chars: frozenset[str], jobs: int | None = None) 
 
 def _cmap(data: bytes) -> frozenset[int]:
     """The code points a font has, remembered by the font's hash (reading a cmap needs fontTools)."""
-    key = cache.key(data, fontTools.version, "cmap")
+    key = cache.key(data, cache.package_stamp("fontTools"), "cmap")
     stored = cache.get("cmaps", key)
     if stored is None:
         from fontTools.ttLib import TTFont

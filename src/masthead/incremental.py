@@ -127,17 +127,10 @@ def _code_key() -> str:
     found without importing it: importlib.metadata or markdown_it would cost more than a
     cached build takes.
     """
-    from importlib.util import find_spec
-
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for name in _CODE:
         digest.update((here / f"{name}.py").read_bytes())
     for package in ("lxml", "markdown_it", "mdit_py_plugins", "yaml", "PIL", "babel"):
-        spec = find_spec(package)
-        try:
-            stat = os.stat(spec.origin) if spec and spec.origin else None
-        except OSError:
-            stat = None
-        digest.update(f"{package}={stat.st_size if stat else '?'}:{stat.st_mtime_ns if stat else '?'};".encode())
+        digest.update(cache.package_stamp(package).encode())
     return digest.hexdigest()
