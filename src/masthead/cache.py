@@ -9,10 +9,11 @@ is byte-identical to a cold one. ``MASTHEAD_CACHE_DIR`` sets the folder (default
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from masthead import __version__
@@ -35,6 +36,23 @@ def key(*parts: bytes | str) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()
+
+
+_writable = [True]
+
+
+@contextlib.contextmanager
+def read_only() -> Iterator[None]:
+    """Use what the cache holds but add nothing: ``masthead check`` writes no file anywhere."""
+    _writable.append(False)
+    try:
+        yield
+    finally:
+        _writable.pop()
+
+
+def writable() -> bool:
+    return _writable[-1]
 
 
 def package_stamp(name: str) -> str:
@@ -62,7 +80,7 @@ def get(kind: str, cache_key: str) -> bytes | None:
 
 def put(kind: str, cache_key: str, value: bytes) -> None:
     base = folder()
-    if base is None:
+    if base is None or not writable():
         return
     path = base / kind / cache_key[:2] / cache_key
     try:

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from masthead import content, manifest, render, theme
+from masthead import cache, content, manifest, render, theme
 from masthead.errors import Diagnosed, Diagnostic, IssueError, Position, Report
 from masthead.model import Issue
 from masthead.rendered import RenderedIssue
@@ -52,14 +52,8 @@ def check(manifest_path: Path, debug: bool = False) -> Checked:
     result = Checked(manifest_path)
     report = Report()
     try:
-        spec = manifest.load(manifest_path)  # the stages and stops of build.build()
-        chosen = theme.load(spec.meta)
-        issue = content.read_issue(spec, report)
-        if not report.errors:
-            rendered = render.render(_without_fonts(issue), chosen, report)
-            if not report.errors:
-                result.issue, result.rendered = issue, rendered
-                _compatibility(rendered, manifest_path, report)
+        with cache.read_only():  # checking writes nothing anywhere, not even the cache
+            _stages(manifest_path, report, result)
     except IssueError as exc:
         report.diagnostics.extend(exc.diagnostics)
     except Exception as exc:  # noqa: BLE001 - a bug of ours, reported in one line as build does
@@ -68,6 +62,17 @@ def check(manifest_path: Path, debug: bool = False) -> Checked:
         result.internal = f"{type(exc).__name__}: {exc}"
     result.diagnostics = sort(report.diagnostics)
     return result
+
+
+def _stages(manifest_path: Path, report: Report, result: Checked) -> None:
+    spec = manifest.load(manifest_path)  # the stages and stops of build.build()
+    chosen = theme.load(spec.meta)
+    issue = content.read_issue(spec, report)
+    if not report.errors:
+        rendered = render.render(_without_fonts(issue), chosen, report)
+        if not report.errors:
+            result.issue, result.rendered = issue, rendered
+            _compatibility(rendered, manifest_path, report)
 
 
 def _compatibility(rendered: RenderedIssue, manifest_path: Path, report: Report) -> None:

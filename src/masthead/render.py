@@ -98,7 +98,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     compiled code depends on the environment's options.
     """
     base = cache.folder()
-    if base is None:
+    if base is None or not cache.writable():
         return None
     folder = base / "templates" / cache.key(jinja2.__version__, "sandboxed,autoescape,i18n,trim,lstrip")[:16]
     try:
