@@ -39,6 +39,7 @@ BIG_EPUB_MB = 500.0
 PDF_OVERHEAD = 0.10
 HELP_SECONDS = 0.3
 INCREMENTAL_SHARE = 0.25  # a rebuild after one article changed, against a cold build
+BIG_PDF_MB = 600.0
 
 # Sizes
 BIG = (120, 12000)  # articles × words: the 1.5-million-word issue
@@ -340,7 +341,8 @@ def pandoc_epub(b: Bench, strand: Path, cold: Run, warm: Run, repeat: int) -> No
 
 
 def print_html(strand: Path, cache: Path, folder: Path) -> tuple[Path, dict]:
-    """masthead's print document and its PDF resources, written to `folder`: WeasyPrint's input."""
+    """masthead's print document and its PDF resources, written to `folder`: WeasyPrint's input
+    (the whole issue in one document, as masthead lays out an issue too small to chunk)."""
     os.environ["MASTHEAD_CACHE_DIR"] = str(cache)  # the in-process render uses the warm cache too
     from masthead import content, manifest, render, theme
     from masthead.errors import Report
@@ -404,6 +406,35 @@ def strand_pdf(b: Bench, strand: Path, cache: Path, repeat: int) -> None:
         row.result = verdict(overhead <= 1 + PDF_OVERHEAD)
         if m.cpu and w.cpu:
             row.ratio += f" (cpu {m.cpu / w.cpu:.2f})"
+
+
+def chunked_pdf(b: Bench, articles: int, words: int) -> None:
+    """A big issue's PDF: laid out in chunks with --jobs 2 and --jobs 1, against WeasyPrint's
+    single pass over the same whole-issue HTML."""
+    issue, count = generated(b, articles, words)
+    cache = b.fresh_cache(f"pdf-{articles}")
+    runs = {}
+    for jobs in (2, 1):
+        runs[jobs] = b.build(issue, "pdf", cache, f"PDF {articles}×{words}, --jobs {jobs}", "--jobs", str(jobs))
+    html, options = print_html(issue, cache, b.temp / f"weasyprint-{articles}")
+    single_pdf = b.out / "dist" / f"{issue.name}-weasyprint.pdf"
+    script = ("import sys, json, weasyprint\n"
+              "weasyprint.HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], **json.loads(sys.argv[3]))")
+    single = measure([sys.executable, "-c", script, str(html), str(single_pdf), json.dumps(options)], timeout=b.timeout)
+    if not single.ok:
+        b.failures.append((f"WeasyPrint alone, {articles}×{words}", single))
+    n = pages(b.out / "dist" / f"{issue.name}.pdf")
+    label = f"masthead PDF generated: {articles}×{words} words ({count / 1e6:.2f}M)"
+    for jobs, run in runs.items():
+        memory = run.tree_mb or run.rss_mb or 0
+        ratio = f"masthead/WeasyPrint {run.wall / single.wall:.2f}" if run.ok and single.ok else ""
+        good = run.ok and single.ok and run.wall < single.wall and memory < BIG_PDF_MB
+        b.add(Row(f"{label}, chunks, --jobs {jobs}", run, ratio,
+                  f"< WeasyPrint's time, < {BIG_PDF_MB:g} MB" if jobs == 2 else f"< {BIG_PDF_MB:g} MB",
+                  verdict(good if jobs == 2 else run.ok and memory < BIG_PDF_MB),
+                  "; ".join(filter(None, [f"{n} pages" if n else "", self_reported(run)]))))
+    b.add(Row("  WeasyPrint alone, same HTML, one pass", single, "", "", "",
+              f"{pages(single_pdf)} pages" if single.ok else ""))
 
 
 def generated(b: Bench, articles: int, words: int) -> tuple[Path, int]:
@@ -528,7 +559,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "out", help="generated issues and outputs")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each fast strand row (median)")
     parser.add_argument("--pdf-repeat", type=int, default=2, help="runs of each strand PDF row (median)")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds allowed to each command")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed to each command")
+    parser.add_argument("--full", action="store_true",
+                        help="the chunked-PDF rows at the full 1.5 million words (~35 min more) instead of a quarter")
     parser.add_argument("--masthead", default=None, help="the masthead executable")
     args = parser.parse_args(argv)
 
@@ -566,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         big, words, big_path = big_epub(b)
         growth(b, "epub", EPUB_GROWTH, BIG[1])
         growth(b, "pdf", PDF_GROWTH, PDF_WORDS)
+        chunked_pdf(b, *(BIG if args.full else (BIG[0] // 4, BIG[1])))
         startup(b)
         epubcheck(b, big_path)
 

@@ -67,14 +67,15 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     rendered = render.render(issue, chosen, report, "pdf" in formats or wants_pages, jobs)  # 3. templates → documents
     report.raise_if_errors()
     files: dict[str, bytes] = {}
-    layout = None
+    printed = None
     if "pdf" in formats or wants_pages:  # 4. print layout, once, for the PDF and the page list
-        from masthead.export import pdf
+        from masthead.export import pdfchunks
 
-        progress("print layout")
-        layout = pdf.layout(rendered, warn=lambda m: report.warning(Position(spec.meta.manifest_path), m))
+        progress("print layout")  # a big issue in chunks, in worker processes (pdfchunks.py)
+        printed = pdfchunks.run(rendered, jobs=jobs, want_pdf="pdf" in formats,
+                                warn=lambda m: report.warning(Position(spec.meta.manifest_path), m))
         if wants_pages:
-            rendered = pagemarks.mark(rendered, pdf.page_starts(rendered, layout))
+            rendered = pagemarks.mark(rendered, printed.starts)
     if "epub" in formats:  # 5. exporters: documents → bytes
         from masthead.export import epub
 
@@ -85,9 +86,9 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
 
         progress("kepub")
         files["kepub"] = kepub.export(rendered)  # split after Kobo's spans, which add ~60 %
-    if "pdf" in formats:
+    if printed is not None and printed.data is not None:
         progress("pdf")
-        files["pdf"] = pdf.write(rendered, layout)
+        files["pdf"] = printed.data
     folder: dict[str, bytes] | None = None
     if "html" in formats:  # the web edition: a folder of HTML pages
         from masthead.export import html
@@ -100,7 +101,7 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
                 report.warning(Position(spec.meta.manifest_path), f"{fmt}: {finding}")
     report.raise_if_errors()
     progress("write")
-    result = Result(spec.meta.slug, warnings=report.warnings, pages=len(layout.pages) if layout else 0,
+    result = Result(spec.meta.slug, warnings=report.warnings, pages=printed.pages if printed else 0,
                     articles=stats.get("articles", 0), articles_cached=stats.get("articles_cached", 0))
     result.images_in = issue.image_bytes
     result.images_out = sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/"))
