@@ -560,6 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each fast strand row (median)")
     parser.add_argument("--pdf-repeat", type=int, default=2, help="runs of each strand PDF row (median)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed to each command")
+    parser.add_argument("--no-pdf", action="store_true", help="only the EPUB rows and start-up (a few minutes)")
     parser.add_argument("--full", action="store_true",
                         help="the chunked-PDF rows at the full 1.5 million words (~35 min more) instead of a quarter")
     parser.add_argument("--masthead", default=None, help="the masthead executable")
@@ -595,11 +596,13 @@ def main(argv: list[str] | None = None) -> int:
         cold, warm, cache = strand_epub(b, strand, args.repeat)
         if cold.ok:
             pandoc_epub(b, strand, cold, warm, args.repeat)
-        strand_pdf(b, strand, cache, args.pdf_repeat)
+        if not args.no_pdf:
+            strand_pdf(b, strand, cache, args.pdf_repeat)
         big, words, big_path = big_epub(b)
         growth(b, "epub", EPUB_GROWTH, BIG[1])
-        growth(b, "pdf", PDF_GROWTH, PDF_WORDS)
-        chunked_pdf(b, *(BIG if args.full else (BIG[0] // 4, BIG[1])))
+        if not args.no_pdf:
+            growth(b, "pdf", PDF_GROWTH, PDF_WORDS)
+            chunked_pdf(b, *(BIG if args.full else (BIG[0] // 4, BIG[1])))
         startup(b)
         epubcheck(b, big_path)
 
