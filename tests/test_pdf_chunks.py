@@ -46,6 +46,7 @@ def lay_out(rendered, chunk_words: int, jobs: int = 2, want_pdf: bool = True):
     warnings: list[str] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdfchunks, "CHUNK_WORDS", chunk_words)
+        patch.setattr(pdfchunks, "ONE_PASS_WORDS", 0)
         printed = pdfchunks.run(rendered, jobs=jobs, want_pdf=want_pdf, warn=warnings.append)
     return printed, warnings
 
@@ -69,6 +70,7 @@ def built(issue, tmp_path_factory):
 def plan(issue):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdfchunks, "CHUNK_WORDS", CHUNK)
+        patch.setattr(pdfchunks, "ONE_PASS_WORDS", 0)
         return pdfchunks.plan(issue)
 
 
@@ -318,6 +320,7 @@ def test_chunks_guessed_on_the_wrong_side_are_laid_out_again(tmp_path):
         patch.setattr(pdfchunks, "GUESS_WORDS_PER_PAGE", 10**9)  # (guesses are made in this process)
         chunked, _ = lay_out(rendered, 1200)
         patch.setattr(pdfchunks, "CHUNK_WORDS", 1200)
+        patch.setattr(pdfchunks, "ONE_PASS_WORDS", 0)
         chunks = pdfchunks.plan(rendered)
         guesses = pdfchunks._guesses(chunks)
     reader = pypdf.PdfReader(io.BytesIO(one.data))
