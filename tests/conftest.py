@@ -50,6 +50,21 @@ def build_folder(issue: Path, out: Path, formats: str = "epub,pdf") -> dict[str,
     return {fmt: out / f"{issue.name}.{extension.get(fmt, fmt)}" for fmt in formats.split(",")}
 
 
+def outline(reader) -> list[tuple[int, str, int]]:
+    """A PDF's bookmarks as (level, title, page): level 1 at the top, as CSS bookmark-level counts."""
+    out = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return out
+
+
 def epubcheck(path: Path) -> list[dict]:
     """EPUBCheck 5's messages for ``path`` (fatal, error, warning and usage alike)."""
     need("java")

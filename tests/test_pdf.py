@@ -8,7 +8,7 @@ import subprocess
 import pypdf
 import pytest
 
-from conftest import need
+from conftest import need, outline
 
 A4 = (595.28, 841.89)
 
@@ -22,20 +22,6 @@ def page_text(path, number: int) -> str:
     need("pdftotext")
     return subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(path), "-"],
                           capture_output=True, text=True, check=True).stdout
-
-
-def outline(reader) -> list[tuple[int, str, int]]:
-    out = []
-
-    def walk(items, depth):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
-
-    walk(reader.outline, 0)
-    return out
 
 
 def test_metadata_comes_from_the_issue(pdf):
@@ -71,16 +57,16 @@ def test_tagged_pdf(sample_build):
 
 def test_outline_is_sections_then_articles(pdf):
     entries = outline(pdf)
-    top = [title for depth, title, _ in entries if depth == 0]
+    top = [title for depth, title, _ in entries if depth == 1]
     assert top == ["Contents", "Briefing", "Features", "Culture"]
     features = entries.index(next(e for e in entries if e[1] == "Features"))
     assert [e[1] for e in entries[features + 1:features + 3]] == ["Between last orders and first light", "What the body knows at 3 a.m."]
-    assert all(e[0] == 1 for e in entries[features + 1:features + 3])
+    assert all(e[0] == 2 for e in entries[features + 1:features + 3])
 
 
 def test_contents_page_numbers_point_at_article_starts(pdf, sample_build):
     contents = page_text(sample_build["pdf"], 2)
-    starts = {title: page for depth, title, page in outline(pdf) if depth == 1}
+    starts = {title: page for depth, title, page in outline(pdf) if depth == 2}
     checked = 0
     for title in ("The week in the dark", "Between last orders and first light", "In praise of the small hours"):
         match = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", contents, re.M)
@@ -93,7 +79,7 @@ def test_contents_page_numbers_point_at_article_starts(pdf, sample_build):
 
 
 def test_articles_start_on_new_pages_with_running_heads(pdf, sample_build):
-    starts = [page for depth, title, page in outline(pdf) if depth == 1]
+    starts = [page for depth, title, page in outline(pdf) if depth == 2]
     assert len(set(starts)) == 8
     later = page_text(sample_build["pdf"], starts[0] + 1)
     assert "The Lantern" in later and "BRIEFING" in later  # running heads: publication, section

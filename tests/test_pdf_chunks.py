@@ -23,7 +23,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-from conftest import ROOT, need
+from conftest import ROOT, need, outline
 from masthead import content, manifest, render, theme
 from masthead.errors import Report
 from masthead.export import pdfchunks
@@ -84,20 +84,6 @@ def notes_more(ours: str, theirs: str) -> bool:
     """``ours`` is ``theirs`` with footnotes more at its foot."""
     common = theirs.rstrip("\f\n")
     return ours.startswith(common) and re.match(r"\n+\d+\. \S", ours[len(common):]) is not None
-
-
-def outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
-    out = []
-
-    def walk(items, depth):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
-
-    walk(reader.outline, 1)
-    return out
 
 
 def links(reader: pypdf.PdfReader) -> list[tuple[int, str, tuple[int, ...]]]:
