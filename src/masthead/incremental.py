@@ -72,21 +72,20 @@ def read_all(entries: list, ids: dict[Path, str], meta, jobs: int | None, stats:
 
 
 def _lookup(key: str | None) -> Read | None:
-    base = cache.folder()
-    if key is None or base is None:
+    stored = cache.get("articles", key) if key is not None else None
+    if stored is None:
         return None
     try:
-        draft, diagnostics = pickle.loads((base / "articles" / key[:2] / key).read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
-        return None  # absent, or written by another version's classes: read again
+        draft, diagnostics = pickle.loads(stored)
+    except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        return None  # written by another version's classes: read again
     if not _still_valid(draft.deps):
         return None
     return Read(draft, diagnostics, cached=True)
 
 
 def _store(key: str, read: Read) -> None:
-    data = pickle.dumps((read.draft, read.diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
-    cache.cached("articles", key, lambda: data)
+    cache.put("articles", key, pickle.dumps((read.draft, read.diagnostics), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _still_valid(deps: Iterable[tuple]) -> bool:
