@@ -61,7 +61,7 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True, job
         documents.append(context.print_document(cover_image, cover_is_generated, metadata))
 
     epub_text = "".join(_text_of(d.content) for d in documents if d.kind != "print")
-    resources += fonts.resources(theme, epub_text if meta.epub.embed_fonts else None, jobs)
+    resources += fonts.resources(theme, epub_text if meta.epub.embed_fonts else None)
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),

@@ -1,0 +1,91 @@
+"""The EPUB's fonts: each theme face cut to the characters the issue shows, and nothing lost.
+
+The subsets are made by HarfBuzz (fonts.py); they are read back here with fontTools, a
+different implementation, and compared with the theme's whole faces: the characters, the
+outlines, the Arabic joining forms, the licence names.
+"""
+
+from __future__ import annotations
+
+import io
+
+from conftest import ROOT, Epub
+from fontTools.pens.recordingPen import DecomposingRecordingPen
+from fontTools.ttLib import TTFont
+from lxml import etree
+
+THEME_FONTS = ROOT / "templates" / "default" / "fonts"
+
+
+def _fonts(book: Epub) -> dict[str, TTFont]:
+    return {href.removeprefix("fonts/"): TTFont(io.BytesIO(book.read(href)))
+            for href in (i["href"] for i in book.manifest().values()) if href.startswith("fonts/")}
+
+
+def _shown_characters(book: Epub) -> set[str]:
+    """Every character of the reading documents' text and attributes (alt text, titles)."""
+    chars: set[str] = set()
+    for item in book.manifest().values():
+        if item["media-type"] == "application/xhtml+xml":
+            root = etree.fromstring(book.read(item["href"]))
+            for element in root.iter():
+                chars |= set(element.text or "") | set(element.tail or "")
+                for value in element.attrib.values():
+                    chars |= set(value)
+    return {c for c in chars if not c.isspace()}
+
+
+def _outline(font: TTFont, char: str) -> list:
+    glyphs = font.getGlyphSet()
+    pen = DecomposingRecordingPen(glyphs)  # components by outline: glyph names differ in a subset
+    glyphs[font.getBestCmap()[ord(char)]].draw(pen)
+    return pen.value
+
+
+def test_each_face_keeps_every_character_the_issue_shows(sample_build):
+    book = Epub(sample_build["epub"])
+    shown = _shown_characters(book)
+    cut = _fonts(book)
+    assert cut, "the EPUB embeds no fonts"
+    for name, subset in cut.items():
+        whole = TTFont(THEME_FONTS / name)
+        needed = {ord(c) for c in shown} & set(whole.getBestCmap())
+        missing = needed - set(subset.getBestCmap())
+        assert not missing, f"{name} lost {sorted(chr(c) for c in missing)[:20]}"
+        # Cut, not copied: a small share of the face's characters stays.
+        assert len(subset.getBestCmap()) < len(whole.getBestCmap()) / 2
+        assert len(book.read(f"fonts/{name}")) < (THEME_FONTS / name).stat().st_size / 3
+
+
+def test_outlines_are_the_theme_faces_own(sample_build):
+    book = Epub(sample_build["epub"])
+    for name, subset in _fonts(book).items():
+        whole = TTFont(THEME_FONTS / name)
+        sample = [c for c in "agQ&fi€é" if ord(c) in subset.getBestCmap()]
+        sample += [c for c in "مدينة" if ord(c) in subset.getBestCmap()]
+        assert sample, name
+        for char in sample:
+            assert _outline(subset, char) == _outline(whole, char), f"{name}: {char!r} drawn differently"
+
+
+def test_arabic_face_keeps_its_joining_forms_and_licence(sample_build):
+    cut = _fonts(Epub(sample_build["epub"]))
+    naskh = [name for name in cut if name.startswith("NotoNaskhArabic")]
+    assert naskh, "the sample's Arabic article needs the Naskh face"
+    for name in naskh:
+        features = {record.FeatureTag for record in cut[name]["GSUB"].table.FeatureList.FeatureRecord}
+        assert {"init", "medi", "fina"} <= features, f"{name} lost Arabic joining: {sorted(features)}"
+    for name, subset in cut.items():
+        names = {record.nameID for record in subset["name"].names}
+        assert {1, 2, 13, 14} <= names, f"{name} lost its family or licence names"
+        # Hints are for low-resolution screens; e-readers rasterize without them.
+        assert not {"fpgm", "prep", "cvt "} & set(subset.keys()), name
+
+
+def test_a_face_no_character_needs_is_left_out(strand_build):
+    """The Strand stories are English: no Arabic face in the EPUB nor in its @font-face rules."""
+    book = Epub(strand_build["epub"])
+    cut = _fonts(book)
+    assert "NotoSerif-Regular.ttf" in cut
+    assert not [name for name in cut if "Arabic" in name]
+    assert b"Naskh" not in book.read("css/fonts.css")
