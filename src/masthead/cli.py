@@ -140,7 +140,9 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool):
         task = bar.add_task(str(manifest_path.parent.name), total=len(stages))
 
         def advance(stage: str) -> None:
-            bar.update(task, completed=stages.index(stage), description=f"{manifest_path.parent.name}: {stage}")
+            # Drawn now, not at the bar's next tick: a fast build ends before the first tick.
+            bar.update(task, completed=stages.index(stage), description=f"{manifest_path.parent.name}: {stage}",
+                       refresh=True)
 
         yield advance
 
