@@ -64,7 +64,7 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     page_list = spec.meta.epub.page_list
     wants_pages = bool({"epub", "kepub"} & set(formats)) and (page_list == "true" or (page_list == "auto" and "pdf" in formats))
     progress("render")
-    rendered = render.render(issue, chosen, report, "pdf" in formats or wants_pages, jobs)  # 3. templates → documents
+    rendered = render.render(issue, chosen, report, "pdf" in formats or wants_pages)  # 3. templates → documents
     report.raise_if_errors()
     files: dict[str, bytes] = {}
     printed = None

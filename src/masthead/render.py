@@ -35,10 +35,9 @@ PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
 BOTH, EPUB, PDF = frozenset({"epub", "pdf"}), frozenset({"epub"}), frozenset({"pdf"})
 
 
-def render(issue: Issue, theme: Theme, report: Report, printed: bool = True, jobs: int | None = None) -> RenderedIssue:
+def render(issue: Issue, theme: Theme, report: Report, printed: bool = True) -> RenderedIssue:
     """Every document and resource of the issue; ``printed=False`` leaves out the print
-    document (and its resources' work) when no output needs the print edition; ``jobs``
-    caps the processes that subset fonts the cache does not have."""
+    document (and its resources' work) when no output needs the print edition."""
     meta = issue.meta
     env = _environment(theme)
     context = _Context(issue, theme, env)

@@ -172,5 +172,5 @@ def reproducible(data: bytes, when: dt.datetime, edits: dict | None = None) -> b
                 content = source.read(name)
                 if edits and name in edits:
                     content = edits[name](content)
-                target.writestr(info, content, compresslevel=9)
+                target.writestr(info, content, compresslevel=6)  # zlib's default: 9 is 40 % slower for 0.2 % less
     return out.getvalue()
