@@ -15,8 +15,7 @@ from __future__ import annotations
 import string
 from typing import NamedTuple
 
-import yaml
-
+from masthead import manifest
 from masthead.rendered import Resource
 from masthead.theme import Theme
 
@@ -34,7 +33,7 @@ class Face(NamedTuple):
 
 def faces(theme: Theme) -> list[Face]:
     theme_yaml = theme.find("theme.yaml")
-    data = yaml.safe_load(theme_yaml.read_text("utf-8")) if theme_yaml else {}
+    data = manifest.safe_load(theme_yaml.read_text("utf-8")) if theme_yaml else {}
     out = []
     for item in (data or {}).get("fonts") or []:
         out.append(Face(str(item["family"]), str(item["file"]), int(item.get("weight", 400)), str(item.get("style", "normal"))))

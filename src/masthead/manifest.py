@@ -63,6 +63,16 @@ class Y:
 # ---------------------------------------------------------------------------- YAML → Y
 
 
+# libyaml's parser when PyYAML was built with it: ~10× faster than the pure-Python one (a
+# tenth of a cached build), the same nodes and marks, and nesting capped at 1,000 levels.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str):
+    """Plain data from trusted YAML (a theme's): no positions, no custom tags."""
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+
+
 def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y | None:
     """Safe-load ``text`` into :class:`Y` values; problems go to ``report``, None on failure."""
     def pos(mark) -> Position:
@@ -72,7 +82,7 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
         report.error(Position(path, 1, 1), f"larger than {MAX_BYTES // (1024 * 1024)} MB; is this really YAML?")
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
     except RecursionError:
         report.error(Position(path, 1 + line_offset, 1), "nested too deeply")
         return None

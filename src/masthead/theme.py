@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from masthead import fetch
+from masthead import fetch, manifest
 from masthead.errors import IssueError, Diagnostic, Position
 from masthead.model import IssueMeta
 
@@ -101,7 +101,7 @@ def _builtin(name: str, position: Position) -> Path:
 
 def _read_theme_yaml(folder: Path, position: Position) -> dict:
     try:
-        data = yaml.safe_load((folder / "theme.yaml").read_text("utf-8")) or {}
+        data = manifest.safe_load((folder / "theme.yaml").read_text("utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise IssueError([Diagnostic(Position(folder / "theme.yaml", 1, 1), f"invalid theme.yaml: {exc}")]) from None
     return data if isinstance(data, dict) else {}
