@@ -41,6 +41,27 @@ def test_camera_photo_is_upright_small_and_without_metadata(issue_dir, tmp_path)
     assert (2250, 3000) in sizes  # the print copy keeps ~300 dpi, also upright
 
 
+def test_upright_photo_loses_its_metadata_too(tmp_path):
+    """Orientation 1 needs no turn; the GPS and camera tags must go all the same."""
+    from masthead import images
+
+    camera_photo(tmp_path / "photo.jpg")
+    with Image.open(tmp_path / "photo.jpg") as image:
+        exif = image.getexif()
+        exif[0x0112] = 1
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", exif=exif.tobytes(), quality=90)
+    for fmt in ("JPEG", "PNG"):
+        with Image.open(io.BytesIO(buffer.getvalue())) as image:
+            source = io.BytesIO()
+            image.save(source, fmt, exif=image.getexif().tobytes())
+        data, info = images.prepare(source.getvalue(), 1600, 1600)
+        assert (info.format, info.width, info.height) == (fmt, 1600, 1200)  # landscape, as it was
+        with Image.open(io.BytesIO(data)) as image:
+            assert not image.getexif() and "exif" not in image.info
+        assert b"PhoneMaker" not in data
+
+
 def test_sample_epub_is_smaller_than_its_source_images(sample_build):
     sources = sum(p.stat().st_size for p in (SAMPLE / "images").iterdir())
     assert sample_build["epub"].stat().st_size < sources

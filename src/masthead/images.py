@@ -96,7 +96,8 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
                 return data, info  # keep animation; GIF carries no camera metadata
             image.load()
             icc = image.info.get("icc_profile")
-            image = ImageOps.exif_transpose(image)
+            if orientation != 1:  # else exif_transpose would only copy the pixels
+                image = ImageOps.exif_transpose(image)
             image.thumbnail((max_width, max_height), Image.Resampling.LANCZOS)
             out = io.BytesIO()
             if info.format == "JPEG":
