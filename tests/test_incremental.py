@@ -159,3 +159,71 @@ def test_parallel_reading_equals_serial_reading(small_issue: Path, tmp_path: Pat
     assert serial.warnings
     assert 2 in pools  # the articles were read by two worker processes
     assert (tmp_path / "serial" / "weekly.epub").read_bytes() == (tmp_path / "parallel" / "weekly.epub").read_bytes()
+
+
+# ------------------------------------------------------------------ work started ahead
+
+
+def test_work_ahead_runs_in_another_process_and_is_awaited(tmp_path: Path):
+    from masthead import workers
+
+    marker = tmp_path / "pid"
+
+    def task():
+        import time
+
+        time.sleep(0.2)  # still running when ahead() returns: wait() must wait for it
+        marker.write_text(str(os.getpid()))
+
+    wait = workers.ahead(task, jobs=2)
+    wait()
+    assert int(marker.read_text()) != os.getpid()
+
+
+def test_work_ahead_starts_nothing_with_one_job_or_other_threads(tmp_path: Path):
+    import threading
+
+    from masthead import workers
+
+    marker = tmp_path / "ran"
+    workers.ahead(lambda: marker.write_text("1"), jobs=1)()
+    assert not marker.exists()  # --jobs 1: one process; the work is done where it is needed
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        workers.ahead(lambda: marker.write_text("1"), jobs=2)()
+    finally:
+        stop.set()
+        other.join()
+    assert not marker.exists()  # a copy of a process with threads could inherit a held lock
+
+
+def test_failure_ahead_is_met_again_where_the_work_is_needed(tmp_path: Path):
+    from masthead import workers
+
+    def task():
+        raise OSError("the cover went away")
+
+    workers.ahead(task, jobs=2)()  # the copy fails quietly; this process goes on
+
+
+def test_cover_prepared_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
+    """Strand's 1.2 MB cover is encoded again under 500 KB while the stories are read; the EPUB
+    equals one built with the cache off, where nothing is prepared ahead."""
+    issue = tmp_path / "strand-1891"
+    shutil.copytree(CORPUS, issue)
+    assert (issue / "images" / "cover.jpg").stat().st_size > 500_000
+    cache = tmp_path / "cache"
+    ahead = _build(issue, tmp_path / "ahead", cache)
+    assert ahead.returncode == 0, ahead.stderr
+    assert any((cache / "images").rglob("*")), "the cover was not cached"
+    plain = masthead("build", str(issue), "-o", str(tmp_path / "plain"), "--format", "epub",
+                     env={**os.environ, "MASTHEAD_CACHE_DIR": "off"})
+    assert plain.returncode == 0, plain.stderr
+    first = (tmp_path / "ahead" / "strand-1891.epub").read_bytes()
+    assert first == (tmp_path / "plain" / "strand-1891.epub").read_bytes()
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        assert len(z.read("EPUB/images/cover.jpg")) <= 500_000

@@ -59,7 +59,11 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     chosen = theme.load(spec.meta)
     progress("articles")
     stats: dict[str, int] = {}
-    issue = content.read_issue(spec, report, jobs, stats)  # 2. articles → clean XHTML + assets
+    cover_ready = render.cover_ahead(spec.meta, jobs)  # meanwhile, in another process
+    try:
+        issue = content.read_issue(spec, report, jobs, stats)  # 2. articles → clean XHTML + assets
+    finally:
+        cover_ready()
     report.raise_if_errors()
     page_list = spec.meta.epub.page_list
     wants_pages = bool({"epub", "kepub"} & set(formats)) and (page_list == "true" or (page_list == "auto" and "pdf" in formats))

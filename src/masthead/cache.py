@@ -1,8 +1,8 @@
 """A content-addressed cache for work whose result depends only on its inputs.
 
-Font subsets (the slowest step of an EPUB build) are stored under a key made of everything
-they depend on: the input bytes, the options, and the versions of masthead and of the library
-that computed them. A hit returns the same bytes a fresh computation would, so a cached build
+Articles as read, prepared images, the drawn cover and compiled templates are stored under a
+key made of everything they depend on: the input bytes, the options, and the versions of
+masthead and of the library that computed them. A hit returns the same bytes a fresh computation would, so a cached build
 is byte-identical to a cold one. ``MASTHEAD_CACHE_DIR`` sets the folder (default
 ``$XDG_CACHE_HOME/masthead``); ``MASTHEAD_CACHE_DIR=off`` turns the cache off.
 """
@@ -57,7 +57,7 @@ def writable() -> bool:
 
 def package_stamp(name: str) -> str:
     """A string that changes when package ``name`` is reinstalled or upgraded, found without
-    importing it (importing fontTools or markdown_it costs more than a cached build takes)."""
+    importing it (importing markdown_it or Pillow costs more than a cached build takes)."""
     from importlib.util import find_spec
 
     try:

@@ -10,8 +10,9 @@ it reaches Jinja only as already-escaped values or as the sanitized body.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import os
+import re
+from collections.abc import Callable
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -21,9 +22,9 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fetch, fonts, i18n, images
+from masthead import cache, cover, fetch, fonts, i18n, images, workers
 from masthead.errors import Position, Report
-from masthead.model import Article, Issue
+from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
 from masthead.sanitize import OPS, XHTML, escape_text
 from masthead.theme import Theme
@@ -328,13 +329,26 @@ def _images(issue: Issue, report: Report, printed: bool) -> list[Resource]:
     return out
 
 
+def cover_ahead(meta: IssueMeta, jobs: int | None = None) -> Callable[[], None]:
+    """Prepare the manifest's cover for the EPUB in another process, into the cache, while the
+    articles are read: a camera-sized cover is ~0.1 s of Pillow, a fifth of a cold build of a
+    dozen stories. Returns the function to call before :func:`render`, which then finds it."""
+    if meta.cover is None or cache.folder() is None or not cache.writable():
+        return lambda: None
+    return workers.ahead(lambda: _epub_cover(meta.cover.read_bytes()), jobs)
+
+
+def _epub_cover(data: bytes) -> tuple[bytes, images.ImageInfo]:
+    return images.prepare_cached(data, *EPUB_COVER_BOX, quality=85, max_bytes=EPUB_COVER_BYTES)
+
+
 def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[list[Resource], str, bool]:
     """The cover picture: the manifest's, scaled, or one drawn from the theme's design."""
     meta = issue.meta
     if meta.cover is not None:
         try:
             data = meta.cover.read_bytes()
-            epub, info = images.prepare_cached(data, *EPUB_COVER_BOX, quality=85, max_bytes=EPUB_COVER_BYTES)
+            epub, info = _epub_cover(data)
             name = f"images/cover{info.extension}"
             out = [Resource(name, info.media_type, epub, EPUB)]
             if printed:

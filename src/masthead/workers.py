@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 
 
 def count(jobs: int | None, tasks: int) -> int:
@@ -30,3 +31,22 @@ def pool(workers: int, preload: list[str]):
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(preload)
     return ProcessPoolExecutor(workers, mp_context=context)
+
+
+def ahead(task: Callable[[], object], jobs: int | None = None) -> Callable[[], None]:
+    """Start ``task`` in a copy of this process, for what it leaves in the cache, while this
+    one goes on; returns the function that waits for it.
+
+    Nothing starts where a copy is not safe (other threads run), not there (no ``fork``) or not
+    wanted (``jobs`` 1): the work is then done where it is needed, with the same result. The
+    copy reports nothing; whatever goes wrong in it is met again, and reported, in this process.
+    """
+    if count(jobs, 2) < 2 or threading.active_count() != 1 or not hasattr(os, "fork"):
+        return lambda: None
+    pid = os.fork()
+    if pid == 0:  # the copy: do the work, then leave without this process's exit handlers
+        try:
+            task()
+        finally:
+            os._exit(0)
+    return lambda: os.waitpid(pid, 0) and None
