@@ -227,3 +227,22 @@ def test_cover_prepared_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
 
     with zipfile.ZipFile(io.BytesIO(first)) as z:
         assert len(z.read("EPUB/images/cover.jpg")) <= 500_000
+
+
+def test_cover_is_prepared_ahead_only_when_the_cache_lacks_it(tmp_path: Path, monkeypatch):
+    from masthead import manifest, render, workers
+
+    issue = tmp_path / "strand-1891"
+    shutil.copytree(CORPUS, issue)
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    meta = manifest.load(issue / "issue.yaml").meta
+    started = []
+    monkeypatch.setattr(workers, "ahead", lambda task, jobs=None: started.append(task) or (lambda: None))
+    render.cover_ahead(meta, jobs=2)
+    assert len(started) == 1  # an empty cache: the cover is worth a second process
+    started[0]()  # the work itself, here: it fills the cache
+    render.cover_ahead(meta, jobs=2)
+    assert len(started) == 1  # now a copy of the process would only read the cache
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
+    render.cover_ahead(meta, jobs=2)
+    assert len(started) == 1  # no cache: nowhere to leave the work

@@ -78,6 +78,11 @@ def get(kind: str, cache_key: str) -> bytes | None:
         return None
 
 
+def has(kind: str, cache_key: str) -> bool:
+    base = folder()
+    return base is not None and (base / kind / cache_key[:2] / cache_key).is_file()
+
+
 def put(kind: str, cache_key: str, value: bytes) -> None:
     base = folder()
     if base is None or not writable():

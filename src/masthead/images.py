@@ -118,14 +118,28 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     return out.getvalue(), ImageInfo(fmt, image.width, image.height)
 
 
+def is_prepared(data: bytes, max_width: int, max_height: int, quality: int = 85,
+                max_bytes: int | None = None) -> bool:
+    """Does the cache hold :func:`prepare_cached`'s result for these arguments?"""
+    from masthead import cache
+
+    return cache.has("images", _key(data, max_width, max_height, quality, max_bytes))
+
+
+def _key(data: bytes, max_width: int, max_height: int, quality: int, max_bytes: int | None) -> str:
+    import PIL  # the package alone (its version keys the cache), not the ~20 ms PIL.Image
+
+    from masthead import cache
+
+    return cache.key(data, f"{max_width}x{max_height}q{quality}b{max_bytes}", PIL.__version__, "with-info")
+
+
 def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 85,
                    max_bytes: int | None = None) -> tuple[bytes, ImageInfo]:
     """:func:`prepare`, remembered by content hash: a rebuild does not decode images again.
 
     The entry is "FORMAT WIDTH HEIGHT\n" and the image, so a hit needs no Pillow at all.
     """
-    import PIL  # the package alone (its version keys the cache), not the ~20 ms PIL.Image
-
     from masthead import cache
 
     def compute() -> bytes:
@@ -133,7 +147,7 @@ def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 
         info = probe(prepared)
         return f"{info.format} {info.width} {info.height}\n".encode() + prepared
 
-    key = cache.key(data, f"{max_width}x{max_height}q{quality}b{max_bytes}", PIL.__version__, "with-info")
+    key = _key(data, max_width, max_height, quality, max_bytes)
     entry = cache.cached("images", key, compute) or compute()
     head, _, prepared = entry.partition(b"\n")
     fmt, width, height = head.decode().split()

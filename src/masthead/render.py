@@ -335,11 +335,20 @@ def cover_ahead(meta: IssueMeta, jobs: int | None = None) -> Callable[[], None]:
     dozen stories. Returns the function to call before :func:`render`, which then finds it."""
     if meta.cover is None or cache.folder() is None or not cache.writable():
         return lambda: None
-    return workers.ahead(lambda: _epub_cover(meta.cover.read_bytes()), jobs)
+    try:
+        data = meta.cover.read_bytes()
+    except OSError:
+        return lambda: None  # render says what is wrong with it
+    if images.is_prepared(data, *_EPUB_COVER):
+        return lambda: None  # a copy of the process would only read the cache
+    return workers.ahead(lambda: _epub_cover(data), jobs)
+
+
+_EPUB_COVER = (*EPUB_COVER_BOX, 85, EPUB_COVER_BYTES)  # box, JPEG quality, bytes at most
 
 
 def _epub_cover(data: bytes) -> tuple[bytes, images.ImageInfo]:
-    return images.prepare_cached(data, *EPUB_COVER_BOX, quality=85, max_bytes=EPUB_COVER_BYTES)
+    return images.prepare_cached(data, *_EPUB_COVER)
 
 
 def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[list[Resource], str, bool]:
