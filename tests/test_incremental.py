@@ -246,3 +246,38 @@ def test_cover_is_prepared_ahead_only_when_the_cache_lacks_it(tmp_path: Path, mo
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     render.cover_ahead(meta, jobs=2)
     assert len(started) == 1  # no cache: nowhere to leave the work
+
+
+def test_ctrl_c_stops_the_copy_quietly_and_the_build_once(tmp_path: Path):
+    """Ctrl-C reaches the whole process group: the copy must leave quietly, and only the
+    build itself may go on to say it was interrupted."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "finished"
+    script = (
+        "import time\n"
+        "from masthead import workers\n"
+        "def task():\n"
+        "    time.sleep(5)\n"
+        f"    open({str(marker)!r}, 'w').write('1')\n"
+        "wait = workers.ahead(task, jobs=2)\n"
+        "print('started', flush=True)\n"
+        "try:\n"
+        "    time.sleep(10)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+        "finally:\n"
+        "    wait()\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    assert process.stdout.readline() == "started\n"
+    time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal does
+    stdout, stderr = process.communicate(timeout=30)
+    assert stdout == "interrupted\n"  # once: the copy did not run on through the caller's code
+    assert "Traceback" not in stderr
+    assert not marker.exists()

@@ -43,10 +43,22 @@ def ahead(task: Callable[[], object], jobs: int | None = None) -> Callable[[], N
     """
     if count(jobs, 2) < 2 or threading.active_count() != 1 or not hasattr(os, "fork"):
         return lambda: None
-    pid = os.fork()
+    import signal
+
+    # Ctrl-C waits until the copy is inside its try: caught between fork() and there, it would
+    # send the copy on through the rest of the build.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        pid = os.fork()
+    except OSError:  # no room for another process: the work is done where it is needed
+        pid = None
     if pid == 0:  # the copy: do the work, then leave without this process's exit handlers
         try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             task()
         finally:
             os._exit(0)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    if pid is None:
+        return lambda: None
     return lambda: os.waitpid(pid, 0) and None
