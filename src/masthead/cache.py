@@ -69,26 +69,30 @@ def package_stamp(name: str) -> str:
     return f"{name}={stat.st_size}:{stat.st_mtime_ns}" if stat else f"{name}=?"
 
 
-def get(kind: str, cache_key: str) -> bytes | None:
+def _entry(kind: str, cache_key: str) -> Path | None:
     base = folder()
-    if base is None:
+    return None if base is None else base / kind / cache_key[:2] / cache_key
+
+
+def get(kind: str, cache_key: str) -> bytes | None:
+    path = _entry(kind, cache_key)
+    if path is None:
         return None
     try:
-        return (base / kind / cache_key[:2] / cache_key).read_bytes()
+        return path.read_bytes()
     except OSError:
         return None
 
 
 def has(kind: str, cache_key: str) -> bool:
-    base = folder()
-    return base is not None and (base / kind / cache_key[:2] / cache_key).is_file()
+    path = _entry(kind, cache_key)
+    return path is not None and path.is_file()
 
 
 def put(kind: str, cache_key: str, value: bytes) -> None:
-    base = folder()
-    if base is None or not writable():
+    path = _entry(kind, cache_key)
+    if path is None or not writable():
         return
-    path = base / kind / cache_key[:2] / cache_key
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -19,13 +19,18 @@ def count(jobs: int | None, tasks: int) -> int:
     return max(1, min(jobs or os.cpu_count() or 1, tasks))
 
 
+def _fork_is_safe() -> bool:
+    """Is there ``fork``, and no other thread whose held lock a copy could inherit?"""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def pool(workers: int, preload: list[str]):
     """A ProcessPoolExecutor (imported here: ~20 ms a cached build need not pay)."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_all_start_methods, get_context
 
     methods = get_all_start_methods()
-    if threading.active_count() == 1 and "fork" in methods:
+    if _fork_is_safe() and "fork" in methods:
         return ProcessPoolExecutor(workers, mp_context=get_context("fork"))
     context = get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
@@ -41,7 +46,7 @@ def ahead(task: Callable[[], object], jobs: int | None = None) -> Callable[[], N
     wanted (``jobs`` 1): the work is then done where it is needed, with the same result. The
     copy reports nothing; whatever goes wrong in it is met again, and reported, in this process.
     """
-    if count(jobs, 2) < 2 or threading.active_count() != 1 or not hasattr(os, "fork"):
+    if count(jobs, 2) < 2 or not _fork_is_safe():
         return lambda: None
     import signal
 
