@@ -5,6 +5,10 @@ process that runs other threads (the progress bar's) can inherit a lock one of t
 hang. So: ``fork`` when this is the only thread, else ``forkserver``, whose workers start
 from a clean interpreter that imports ``preload`` once. Either way the work and its results
 are the same, so the outputs do not depend on how workers start or how many there are.
+
+:func:`ahead` starts one copy for work a later stage will need (the cover, while the articles
+are read) and leaves its result in the cache; where no copy can start, the later stage simply
+does the work itself.
 """
 
 from __future__ import annotations
