@@ -68,3 +68,12 @@ def test_pdf_is_mirrored(arabic):
 
     assert folio_x(pages[0], 3) < width / 2  # left-hand page: folio on the left
     assert folio_x(pages[1], 4) > width / 2  # right-hand page: folio on the right
+
+
+def test_pdf_sets_arabic_only_in_the_theme_faces(arabic):
+    """Running heads and folios in Arabic need the Naskh face too: a machine's own fallback
+    (DejaVu Sans here) would set them in another design, and differ from one machine to the next."""
+    need("pdffonts")
+    listing = subprocess.run(["pdffonts", str(arabic["pdf"])], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0] for line in listing.splitlines()[2:]]
+    assert names and all("+Masthead-" in name for name in names), names
