@@ -77,3 +77,4 @@ def test_pdf_sets_arabic_only_in_the_theme_faces(arabic):
     listing = subprocess.run(["pdffonts", str(arabic["pdf"])], capture_output=True, text=True, check=True).stdout
     names = [line.split()[0] for line in listing.splitlines()[2:]]
     assert names and all("+Masthead-" in name for name in names), names
+    assert not [name for name in names if "Naskh" in name and "Oblique" in name]  # no slanted Arabic
