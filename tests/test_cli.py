@@ -84,7 +84,7 @@ def test_help_does_not_import_heavy_libraries():
 
     code = ("import sys; from masthead.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit: pass\n"
-            "heavy = [m for m in ('weasyprint', 'ebooklib', 'lxml', 'markdown_it', 'PIL', 'fontTools') if m in sys.modules]\n"
+            "heavy = [m for m in ('weasyprint', 'ebooklib', 'lxml', 'markdown_it', 'PIL', 'fontTools', 'uharfbuzz') if m in sys.modules]\n"
             "print('HEAVY:' + ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "HEAVY:"
