@@ -68,13 +68,17 @@ def test_outlines_are_the_theme_faces_own(sample_build):
             assert _outline(subset, char) == _outline(whole, char), f"{name}: {char!r} drawn differently"
 
 
-def test_arabic_face_keeps_its_joining_forms_and_licence(sample_build):
+def test_faces_keep_their_joining_kerning_ligatures_and_licence(sample_build):
     cut = _fonts(Epub(sample_build["epub"]))
     naskh = [name for name in cut if name.startswith("NotoNaskhArabic")]
     assert naskh, "the sample's Arabic article needs the Naskh face"
     for name in naskh:
         features = {record.FeatureTag for record in cut[name]["GSUB"].table.FeatureList.FeatureRecord}
         assert {"init", "medi", "fina"} <= features, f"{name} lost Arabic joining: {sorted(features)}"
+    for name in ("NotoSerif-Regular.ttf", "NotoSans-Bold.ttf"):  # Latin: kerning and ligatures
+        gsub = {record.FeatureTag for record in cut[name]["GSUB"].table.FeatureList.FeatureRecord}
+        gpos = {record.FeatureTag for record in cut[name]["GPOS"].table.FeatureList.FeatureRecord}
+        assert "liga" in gsub and "kern" in gpos, (name, sorted(gsub), sorted(gpos))
     for name, subset in cut.items():
         names = {record.nameID for record in subset["name"].names}
         assert {1, 2, 13, 14} <= names, f"{name} lost its family or licence names"
