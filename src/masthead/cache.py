@@ -6,6 +6,12 @@ masthead and of the library that computed them. A hit returns the same bytes a f
 computation would, so a cached build is byte-identical to a cold one. ``MASTHEAD_CACHE_DIR``
 sets the folder (default ``$XDG_CACHE_HOME/masthead``); ``MASTHEAD_CACHE_DIR=off`` turns the
 cache off.
+
+A process that builds again and again (``masthead build --watch``) also keeps what it read or
+computed in memory (:func:`remember`): entries it got from the folder, and the results of
+:func:`memo`, which cost too little to be worth a file but add up over a rebuild (checking a
+document again, deflating an archive entry). A one-shot build keeps nothing in memory: its
+memory use stays what the issue needs.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from masthead import __version__
 
@@ -74,17 +82,80 @@ def _entry(kind: str, cache_key: str) -> Path | None:
     return None if base is None else base / kind / cache_key[:2] / cache_key
 
 
+class _Memory:
+    """The least recently used entries, up to ``limit`` bytes (an object counts as its size hint)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict[tuple[str, str], tuple[Any, int]] = OrderedDict()
+
+    def get(self, kind: str, cache_key: str) -> Any:
+        found = self.entries.get((kind, cache_key))
+        if found is None:
+            return None
+        self.entries.move_to_end((kind, cache_key))
+        return found[0]
+
+    def put(self, kind: str, cache_key: str, value: Any, size: int) -> None:
+        if size > self.limit // 4:
+            return  # one huge entry would push out everything a rebuild needs
+        old = self.entries.pop((kind, cache_key), None)
+        self.size += size - (old[1] if old else 0)
+        self.entries[(kind, cache_key)] = (value, size)
+        while self.size > self.limit:
+            _, (_, dropped) = self.entries.popitem(last=False)
+            self.size -= dropped
+
+
+_memory: list[_Memory] = []
+
+
+@contextlib.contextmanager
+def remember(limit: int = 512 * 1024 * 1024) -> Iterator[None]:
+    """Keep entries and :func:`memo` results in memory too, while the block runs."""
+    _memory.append(_Memory(limit))
+    try:
+        yield
+    finally:
+        _memory.pop()
+
+
+def memo(kind: str, cache_key: str, compute: Callable[[], Any], size: Callable[[Any], int] = len) -> Any:
+    """``compute()``, or what it gave for the same key earlier in this process under :func:`remember`.
+
+    Only for pure functions of what the key names: the value is shared, so it must not be
+    changed by the caller either.
+    """
+    if not _memory:
+        return compute()
+    value = _memory[-1].get(kind, cache_key)
+    if value is None:
+        value = compute()
+        if value is not None:
+            _memory[-1].put(kind, cache_key, value, size(value))
+    return value
+
+
 def get(kind: str, cache_key: str) -> bytes | None:
+    if _memory:
+        value = _memory[-1].get(kind, cache_key)
+        if value is not None:
+            return value
     path = _entry(kind, cache_key)
     if path is None:
         return None
     try:
-        return path.read_bytes()
+        value = path.read_bytes()
     except OSError:
         return None
+    if _memory:
+        _memory[-1].put(kind, cache_key, value, len(value))
+    return value
 
 
 def has(kind: str, cache_key: str) -> bool:
+    if _memory and _memory[-1].get(kind, cache_key) is not None:
+        return True
     path = _entry(kind, cache_key)
     return path is not None and path.is_file()
 
@@ -93,6 +164,8 @@ def put(kind: str, cache_key: str, value: bytes) -> None:
     path = _entry(kind, cache_key)
     if path is None or not writable():
         return
+    if _memory:
+        _memory[-1].put(kind, cache_key, value, len(value))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import zipfile
 
+from masthead.export import archive
 from masthead.rendered import RenderedIssue, TocEntry
 
 FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
@@ -154,23 +155,13 @@ def _item_id(name: str) -> str:
 def reproducible(data: bytes, when: dt.datetime, edits: dict | None = None) -> bytes:
     """The same archive with ``mimetype`` first and stored, fixed times, modes and order;
     ``edits`` maps entry names to functions that rewrite their bytes on the way."""
-    stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]  # zip cannot say earlier than 1980
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     order = [n for n in FIRST if n in names] + sorted(n for n in names if n not in FIRST)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.create_system = 3  # Unix, whatever the build machine
-            info.external_attr = 0o100644 << 16
-            if name == "mimetype" or name.lower().endswith(STORED):
-                info.compress_type = zipfile.ZIP_STORED
-                target.writestr(info, source.read(name))
-            else:
-                info.compress_type = zipfile.ZIP_DEFLATED
-                content = source.read(name)
-                if edits and name in edits:
-                    content = edits[name](content)
-                target.writestr(info, content, compresslevel=6)  # zlib's default: 9 is 40 % slower for 0.2 % less
-    return out.getvalue()
+    entries = []
+    for name in order:
+        content = source.read(name)
+        if edits and name in edits:
+            content = edits[name](content)
+        entries.append(archive.Entry(name, content, deflate=not (name == "mimetype" or name.lower().endswith(STORED))))
+    return archive.write(entries, when)

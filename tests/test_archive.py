@@ -1,0 +1,94 @@
+"""export/archive.py: the ZIP writer lays entries out exactly as zipfile does, deflating each
+content once for all the builds that carry it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+
+import pytest
+
+from masthead import cache
+from masthead.export import archive
+
+WHEN = dt.datetime(2025, 11, 28, 7, 30, 15)
+
+
+def by_zipfile(entries: list[archive.Entry], when: dt.datetime) -> bytes:
+    """What the EPUB exporter wrote with zipfile before archive.py (and what it must still write)."""
+    stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for entry in entries:
+            info = zipfile.ZipInfo(entry.name, date_time=stamp)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED if entry.deflate else zipfile.ZIP_STORED
+            target.writestr(info, entry.data, compresslevel=6)
+    return out.getvalue()
+
+
+def sample_entries() -> list[archive.Entry]:
+    prose = "".join(f"<p>Paragraph {i}: the night bus leaves at {i % 24:02d}:{i % 60:02d}.</p>\n" for i in range(3000))
+    return [
+        archive.Entry("mimetype", b"application/epub+zip", deflate=False),
+        archive.Entry("META-INF/container.xml", b"<container/>", deflate=True),
+        archive.Entry("EPUB/empty.css", b"", deflate=True),
+        archive.Entry("EPUB/story.xhtml", prose.encode(), deflate=True),  # over CACHED_FROM: through the cache
+        archive.Entry("EPUB/images/café-ü.png", os.urandom(40_000), deflate=False),  # a UTF-8 name
+        archive.Entry("EPUB/مدينة.xhtml", "<p>مدينة لا تنام</p>".encode(), deflate=True),
+    ]
+
+
+@pytest.mark.parametrize("when", [WHEN, dt.datetime(1970, 1, 1), dt.datetime(2107, 12, 31, 23, 59, 59)])
+def test_the_archive_is_what_zipfile_writes_byte_for_byte(when, tmp_path, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    entries = sample_entries()
+    expected = by_zipfile(entries, when)
+    assert archive.write(entries, when) == expected
+    assert archive.write(entries, when) == expected  # again, the large entry from the cache
+    with zipfile.ZipFile(io.BytesIO(expected)) as check:
+        assert check.testzip() is None
+        assert [i.filename for i in check.infolist()] == [e.name for e in entries]
+        assert [check.read(e.name) for e in entries] == [e.data for e in entries]
+
+
+def test_a_large_entry_is_deflated_once_and_then_taken_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+    real = archive._deflate
+    monkeypatch.setattr(archive, "_deflate", lambda data: calls.append(len(data)) or real(data))
+    big = archive.Entry("EPUB/a.xhtml", b"<p>words words words</p>" * 2000, deflate=True)
+    small = archive.Entry("EPUB/b.css", b"p { margin: 0 }", deflate=True)
+    first = archive.write([big, small], WHEN)
+    assert calls == [len(big.data), len(small.data)]
+    calls.clear()
+    assert archive.write([big, small], WHEN) == first
+    assert calls == [len(small.data)]  # the small one is deflated each time: cheaper than a file
+    assert list((tmp_path / "cache" / "deflate").rglob("*")), "the large entry went to the cache"
+
+
+def test_new_content_under_the_same_name_is_deflated_anew(tmp_path, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    archive.write([archive.Entry("EPUB/a.xhtml", b"<p>one</p>" * 5000, deflate=True)], WHEN)
+    other = archive.Entry("EPUB/a.xhtml", b"<p>two</p>" * 5000, deflate=True)
+    assert archive.write([other], WHEN) == by_zipfile([other], WHEN)
+
+
+def test_without_a_cache_it_still_writes_the_same_archive(monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
+    entries = sample_entries()
+    assert archive.write(entries, WHEN) == by_zipfile(entries, WHEN)
+
+
+def test_in_memory_the_cache_folder_is_not_read_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    entries = sample_entries()
+    with cache.remember():
+        first = archive.write(entries, WHEN)
+        for path in (tmp_path / "cache").rglob("*"):
+            if path.is_file():
+                path.write_bytes(b"damaged")  # memory is what counts now
+        assert archive.write(entries, WHEN) == first
