@@ -13,12 +13,15 @@ Kobo's KEPUB conventions, and the EPUB 3 Structural Semantics for pop-up footnot
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
 from typing import NamedTuple
 
 from lxml import etree
+
+from masthead import cache
 
 SIZE_BUDGET = 50 * 1024 * 1024  # Send-to-Kindle's limit for e-mailed documents
 OPS = "http://www.idpf.org/2007/ops"
@@ -52,7 +55,7 @@ def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> l
     found: list[Finding] = []
 
     def add(rule: str, file: str, message: str) -> None:
-        found.append(Finding(rule, RULES[rule], file, message))
+        found.append(_finding(rule, file, message))
 
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = archive.namelist()
@@ -64,14 +67,9 @@ def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> l
 
     if not [e for e in opf.iter("{http://purl.org/dc/elements/1.1/}language") if (e.text or "").strip()]:
         add("language-declared", opf_name, "no dc:language: Send-to-Kindle rejects the file")
-    for name in names:
-        text = archive.read(name).decode("utf-8", "replace") if name.endswith((".css", ".xhtml", ".opf", ".ncx", ".xml")) else ""
-        if name.endswith(".css") and re.search(r"(^|[;{\s])--[\w-]+\s*:|var\(\s*--", text):
-            add("no-css-custom-properties", name, "CSS custom properties (--name / var()): Kindle's converter fails on them")
-        for comment in re.findall(r"<!--(.*?)-->", text, re.S):
-            if "--" in comment:
-                add("no-double-hyphen-in-comments", name, "'--' inside a comment: not well-formed for Kindle's parser")
-                break
+    contents = {name: archive.read(name) for name in names if name.endswith((".css", ".xhtml", ".opf", ".ncx", ".xml"))}
+    for name, text in contents.items():
+        found += _memo(_text_rules, name, text)
     for href, item in items.items():
         media = item.get("media-type", "")
         if (media.startswith("font/") or media.startswith("application/font") or href.endswith((".woff", ".woff2"))) \
@@ -88,22 +86,52 @@ def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> l
     if not any("cover-image" in (i.get("properties") or "") for i in items.values()):
         add("cover-image", opf_name, "no manifest item has the cover-image property: libraries show a blank cover")
     for href, item in items.items():
-        if item.get("media-type") != "application/xhtml+xml" or "nav" in (item.get("properties") or ""):
-            continue
-        try:
-            root = etree.fromstring(archive.read(base + href), etree.XMLParser(resolve_entities=False, no_network=True))
-        except etree.XMLSyntaxError:
-            continue  # not well-formed: EPUBCheck's business, and the comment rule's
-        ids = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
-        for ref in root.iter("{http://www.w3.org/1999/xhtml}a"):
-            if "noteref" not in (ref.get(f"{{{OPS}}}type") or "").split():
-                continue
-            target = ref.get("href") or ""
-            if target.startswith("#"):
-                note = ids.get(target[1:])
-                kinds = set((note.get(f"{{{OPS}}}type") or "").split()) if note is not None else set()
-                if not kinds & {"footnote", "endnote", "note", "rearnote"}:
-                    add("footnotes-pop-up", base + href, f"noteref to {target}, which is not an element marked as a footnote")
-        if kepub and 'class="koboSpan"' not in etree.tostring(root, encoding="unicode") and root.find(".//{*}p") is not None:
-            add("kobo-spans", base + href, "no koboSpan: Kobo opens it without its KEPUB renderer")
+        if item.get("media-type") == "application/xhtml+xml" and "nav" not in (item.get("properties") or ""):
+            found += _memo(_document_rules, base + href, contents.get(base + href, b""), kepub)
     return found
+
+
+def _memo(rules, name: str, data: bytes, *options) -> list[Finding]:
+    """``rules(name, data, *options)``: what it found in this entry before, when a process builds
+    again (build --watch), since an unchanged entry gives the same findings."""
+    key = repr((rules.__name__, name, options, hashlib.sha256(data).hexdigest()))
+    return cache.memo("compat", key, lambda: rules(name, data, *options), size=lambda found: 1 + len(found))
+
+
+def _text_rules(name: str, data: bytes) -> list[Finding]:
+    """The rules that read a text entry (stylesheet, document, package) as text."""
+    found = []
+    text = data.decode("utf-8", "replace")
+    if name.endswith(".css") and re.search(r"(^|[;{\s])--[\w-]+\s*:|var\(\s*--", text):
+        found.append(_finding("no-css-custom-properties", name, "CSS custom properties (--name / var()): Kindle's converter fails on them"))
+    for comment in re.findall(r"<!--(.*?)-->", text, re.S):
+        if "--" in comment:
+            found.append(_finding("no-double-hyphen-in-comments", name, "'--' inside a comment: not well-formed for Kindle's parser"))
+            break
+    return found
+
+
+def _document_rules(name: str, data: bytes, kepub: bool) -> list[Finding]:
+    """The rules that read one content document as XHTML: its footnotes, and Kobo's spans."""
+    found = []
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return found  # not well-formed (or missing): EPUBCheck's business, and the comment rule's
+    ids = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    for ref in root.iter("{http://www.w3.org/1999/xhtml}a"):
+        if "noteref" not in (ref.get(f"{{{OPS}}}type") or "").split():
+            continue
+        target = ref.get("href") or ""
+        if target.startswith("#"):
+            note = ids.get(target[1:])
+            kinds = set((note.get(f"{{{OPS}}}type") or "").split()) if note is not None else set()
+            if not kinds & {"footnote", "endnote", "note", "rearnote"}:
+                found.append(_finding("footnotes-pop-up", name, f"noteref to {target}, which is not an element marked as a footnote"))
+    if kepub and 'class="koboSpan"' not in etree.tostring(root, encoding="unicode") and root.find(".//{*}p") is not None:
+        found.append(_finding("kobo-spans", name, "no koboSpan: Kobo opens it without its KEPUB renderer"))
+    return found
+
+
+def _finding(rule: str, file: str, message: str) -> Finding:
+    return Finding(rule, RULES[rule], file, message)

@@ -10,6 +10,7 @@ it reaches Jinja only as already-escaped values or as the sanitized body.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from collections.abc import Callable
@@ -60,8 +61,8 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True) -> 
     if printed:
         documents.append(context.print_document(cover_image, cover_is_generated, metadata))
 
-    epub_text = "".join(_text_of(d.content) for d in documents if d.kind != "print")
-    resources += fonts.resources(theme, epub_text if meta.epub.embed_fonts else None)
+    chars = frozenset().union(*(_chars_of(d.content) for d in documents if d.kind != "print"))
+    resources += fonts.resources(theme, chars if meta.epub.embed_fonts else None)
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
@@ -74,10 +75,17 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True) -> 
 
 
 def _environment(theme: Theme) -> SandboxedEnvironment:
+    # One environment per theme in a process that builds again (build --watch): it keeps its
+    # compiled templates, and reloads one whose file changed (Jinja's auto_reload).
+    folders = [str(f) for f in theme.folders]
+    return cache.memo("jinja", repr(folders), lambda: _new_environment(folders), size=lambda env: 1)
+
+
+def _new_environment(folders: list[str]) -> SandboxedEnvironment:
     # Sandboxed: an issue's own templates/ folder is input like any other, and must not be
     # able to reach Python's internals through a template.
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(f) for f in theme.folders]),
+        loader=jinja2.FileSystemLoader(folders),
         autoescape=True,  # every value is escaped unless it is Markup we made
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -187,13 +195,17 @@ def _issue_title(issue: Issue) -> str:
 def _xml(html: str) -> bytes:
     """Check a rendered document is well-formed XML; a theme bug must not reach an output."""
     data = html.encode("utf-8")
-    etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    cache.memo("well-formed", hashlib.sha256(data).hexdigest(), lambda: _parse(data) is not None, size=lambda _: 1)
     return data
 
 
-def _text_of(content: bytes) -> str:
-    root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
-    return "".join(root.itertext())
+def _chars_of(content: bytes) -> frozenset[str]:
+    """The characters a document shows: what the EPUB's fonts must have."""
+    return cache.memo("chars", hashlib.sha256(content).hexdigest(), lambda: frozenset("".join(_parse(content).itertext())))
+
+
+def _parse(data: bytes):
+    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
 
 
 # ---------------------------------------------------------------------------- print document
