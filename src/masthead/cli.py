@@ -63,9 +63,11 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Print each stage and its time.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes for a big issue (default: the number of cores). Outputs do not depend on it.")
+@click.option("-w", "--watch", is_flag=True,
+              help="After building, build again whenever a file of the issue or its theme changes (Ctrl-C stops).")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool,
-          jobs: int | None, debug: bool) -> None:
+          jobs: int | None, watch: bool, debug: bool) -> None:
     """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
     from masthead import build as pipeline
     from masthead.errors import IssueError, MastheadError
@@ -75,47 +77,98 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
     except MastheadError as exc:
         click.echo(f"masthead: {exc}", err=True)
         sys.exit(exc.exit_code)
-    failed = False
-    for manifest_path in manifests:
+
+    def one(manifest_path: Path, again: bool = False) -> bool:
+        """Build one issue and print what came of it; True when it failed."""
         try:
-            with _progress(manifest_path, quiet, verbose) as progress:
+            with _progress(manifest_path, quiet, verbose, bar=not watch) as progress:
                 result = pipeline.build(manifest_path, Path(output), formats, progress=progress, jobs=jobs)
         except KeyboardInterrupt:
             # Outputs are renamed into place only when complete: the earlier files stand.
             click.echo(f"{manifest_path}: interrupted; no output of this issue was changed", err=True)
+            if watch:
+                raise  # _watching stops
             sys.exit(130)
         except IssueError as exc:
             for diagnostic in exc.diagnostics:
                 click.echo(str(diagnostic), err=True)
-            failed = True
-            continue
+            return True
         except MastheadError as exc:
             click.echo(f"masthead: {exc}", err=True)
+            if watch:
+                return True  # e.g. issue.yaml deleted: the next change may bring it back
             sys.exit(exc.exit_code)
         except Exception as exc:  # a bug of ours: say so plainly, in one line
             if debug:
                 raise
             click.echo(f"{manifest_path}: internal error: {type(exc).__name__}: {exc} (run with --debug and report it)", err=True)
-            failed = True
-            continue
+            return True
         if not quiet:
             for warning in result.warnings:
                 click.echo(str(warning), err=True)
             for out in result.outputs:
                 pages = f", {result.pages} pages" if out.format == "pdf" and result.pages else ""
                 click.echo(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB{pages}")
-            if result.images_in:
+            if result.images_in and not again:
                 click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
-            if verbose and result.articles_cached:
+            if verbose and result.articles_cached and not again:
                 click.echo(f"articles: {result.articles_cached} of {result.articles} unchanged, taken from the cache", err=True)
+        if again:  # even with --quiet: the line that says the files are new
+            click.echo(f"rebuilt {result.slug} in {result.seconds:.3f} s "
+                       f"({result.articles_cached} of {result.articles} articles unchanged)")
+        elif not quiet:
             click.echo(f"built {result.slug} in {result.seconds:.1f} s")
-    sys.exit(1 if failed else 0)
+        return False
+
+    if watch:
+        _watching(manifests, Path(output), one)
+    failed = [one(manifest_path) for manifest_path in manifests]
+    sys.exit(1 if any(failed) else 0)
+
+
+def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
+    """Build every issue, then each again when its files change, until Ctrl-C (exit 0)."""
+    import queue
+    import signal
+    import threading
+
+    from masthead import cache, watch
+
+    changed: queue.Queue[list[Path]] = queue.Queue()
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch.watch, args=(manifests, changed.put, stop, ready),
+                               kwargs={"ignore": [output]}, name="masthead-watch", daemon=True)
+    try:
+        with cache.remember():  # every rebuild takes what has not changed from memory
+            watcher.start()
+            ready.wait(timeout=10)  # watching before the first build: no edit falls between the two
+            for manifest_path in manifests:
+                one(manifest_path)
+            names = ", ".join(m.parent.name for m in manifests)
+            click.echo(f"watching {names} for changes (Ctrl-C stops)", err=True)
+            while True:
+                try:
+                    touched = changed.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                while not changed.empty():  # an editor's save is often several events
+                    touched += changed.get_nowait()
+                for manifest_path in dict.fromkeys(touched):
+                    one(manifest_path, again=True)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the goodbye
+    finally:
+        stop.set()
+        if watcher.is_alive():
+            watcher.join(timeout=2)
+    click.echo("stopped", err=True)
+    sys.exit(0)
 
 
 @contextlib.contextmanager
-def _progress(manifest_path: Path, quiet: bool, verbose: bool):
+def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True):
     """A progress callback for build(): a bar on a terminal (rich), lines with --verbose,
-    nothing otherwise (plain output for logs and pipes)."""
+    nothing otherwise (plain output for logs and pipes, and under --watch)."""
     if verbose:
         started = [time.perf_counter(), ""]
 
@@ -129,7 +182,7 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool):
         yield say
         say("")
         return
-    if quiet or not sys.stderr.isatty():
+    if quiet or not bar or not sys.stderr.isatty():
         yield lambda stage: None
         return
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

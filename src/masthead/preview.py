@@ -2,8 +2,8 @@
 
 The issue is rendered as ``masthead check`` renders it (every stage up to the exporters, the
 EPUB's fonts off), then turned into the web edition's files (export/html.py) and kept in memory.
-A background thread watches the issue folder and the theme's folders (watchfiles, or polling
-modification times when it is missing), renders again on a change and bumps a version number.
+A background thread watches the issue folder and the theme's folders (watch.py), renders
+again on a change and bumps a version number.
 Every HTML page served gets a small script that asks ``/__masthead__/version`` every 700 ms
 and reloads the page when the number changes. That script exists here only, never in a
 build. While the issue has errors, every page is a list of them, which reloads the same way.
@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from masthead import watch
 from masthead.errors import UsageError
 
 VERSION_PATH = "/__masthead__/version"
@@ -136,68 +137,6 @@ def _with_script(page: bytes, version: int) -> bytes:
     return page + script if at < 0 else page[:at] + script + page[at:]
 
 
-def watched_folders(manifest_path: Path) -> tuple[Path, ...]:
-    """The issue folder and its theme's folders (only the issue folder while issue.yaml is broken)."""
-    from masthead import manifest, theme
-
-    folders = [manifest_path.parent.resolve()]
-    try:
-        folders += [f.resolve() for f in theme.load(manifest.load(manifest_path).meta).folders]
-    except Exception:  # noqa: BLE001 - the errors show in the page; the issue folder is still watched
-        pass
-    return tuple(f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i])
-
-
-def watch(edition: Edition, stop: threading.Event, ready: threading.Event) -> None:
-    """Render again whenever a watched file changes, until ``stop`` is set; ``ready`` once watching."""
-    polling = False
-    while not stop.is_set():
-        folders = watched_folders(edition.manifest_path)
-        try:
-            for changed in _changes(folders, stop, polling):
-                ready.set()
-                if changed:
-                    edition.render()
-                    if watched_folders(edition.manifest_path) != folders:
-                        break  # the theme changed: watch its folders instead
-        except Exception as exc:  # noqa: BLE001 - e.g. no inotify watches left: poll instead
-            print(f"masthead preview: cannot watch files ({type(exc).__name__}: {exc}); polling instead",
-                  file=sys.stderr, flush=True)
-            polling = True
-
-
-def _changes(folders: tuple[Path, ...], stop: threading.Event, polling: bool):
-    """Yield a falsy value as soon as the folders are watched (and when idle), a truthy one per change."""
-    try:
-        import watchfiles
-    except ImportError:
-        polling = True
-    if polling:
-        return _poll(folders, stop)
-    return watchfiles.watch(*folders, stop_event=stop, raise_interrupt=False, rust_timeout=300, yield_on_timeout=True)
-
-
-def _poll(folders: tuple[Path, ...], stop: threading.Event, every: float = 0.5):
-    """Compare the files' modification times and sizes every half second (without watchfiles)."""
-    def snapshot() -> dict[Path, tuple[int, int]]:
-        seen = {}
-        for folder in folders:
-            for path in folder.rglob("*"):
-                try:
-                    info = path.stat()
-                except OSError:
-                    continue
-                seen[path] = (info.st_mtime_ns, info.st_size)
-        return seen
-
-    before = snapshot()
-    yield False
-    while not stop.wait(every):
-        now = snapshot()
-        yield now != before
-        before = now
-
-
 def serve(manifest_path: Path, port: int = 8000) -> None:
     """Serve the issue on 127.0.0.1:``port`` (0: any free port) until Ctrl-C."""
     edition = Edition(manifest_path)
@@ -224,7 +163,8 @@ def serve(manifest_path: Path, port: int = 8000) -> None:
         raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from exc
     server.daemon_threads = True
     stop, ready = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=watch, args=(edition, stop, ready), name="masthead-watch", daemon=True)
+    watcher = threading.Thread(target=watch.watch, args=([manifest_path], lambda _: edition.render(), stop, ready),
+                               name="masthead-watch", daemon=True)
     try:
         watcher.start()
         ready.wait(timeout=10)  # watching before the first render: no edit falls between the two

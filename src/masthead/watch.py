@@ -1,0 +1,110 @@
+"""Watching an issue's files: ``masthead build --watch`` and ``masthead preview`` rebuild on a change.
+
+The watched folders are the issue folder and its theme's folders, found again after each
+change (an edit to issue.yaml may name another theme). Changes come from watchfiles (the
+operating system's notifications), or from comparing modification times every half second
+when watchfiles is missing or the system has no watches left. Changes inside the output
+folder and masthead's own temporary files are not changes: a build that writes into the
+issue folder must not wake itself up.
+
+``build --watch`` keeps one process and its memory for every rebuild (cache.remember), so a
+rebuild after one article changed redoes that article and the few documents that show it,
+takes everything else from memory, and writes the same bytes a cold build writes.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+
+def folders_of(manifest_path: Path) -> tuple[Path, ...]:
+    """The issue folder and its theme's folders (only the issue folder while issue.yaml is broken)."""
+    from masthead import manifest, theme
+
+    folders = [manifest_path.parent.resolve()]
+    try:
+        folders += [f.resolve() for f in theme.load(manifest.load(manifest_path).meta).folders]
+    except Exception:  # noqa: BLE001 - the build says what is wrong; the issue folder is still watched
+        pass
+    return tuple(f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i])
+
+
+def watch(manifests: list[Path], on_change: Callable[[list[Path]], None], stop: threading.Event,
+          ready: threading.Event | None = None, ignore: Iterable[Path] = ()) -> None:
+    """Call ``on_change(issues)`` with the issues whose files changed, until ``stop`` is set.
+
+    ``ready`` is set once the folders are watched: a caller that builds after that misses no
+    edit made in between. Paths under ``ignore`` (the output folder) are not changes.
+    """
+    ignored = tuple(p.resolve() for p in ignore)
+    polling = False
+    while not stop.is_set():
+        folders = {m: folders_of(m) for m in manifests}
+        every = tuple(dict.fromkeys(f for fs in folders.values() for f in fs))
+        try:
+            for changed in _changes(every, stop, polling, ignored):
+                if ready is not None:
+                    ready.set()
+                touched = [m for m in manifests if any(_inside(p, folders[m]) for p in changed)]
+                if touched:
+                    on_change(touched)
+                    if any(folders_of(m) != folders[m] for m in touched):
+                        break  # the theme changed: watch its folders instead
+        except Exception as exc:  # noqa: BLE001 - e.g. no inotify watches left: poll instead
+            if polling:
+                raise
+            print(f"masthead: cannot watch files ({type(exc).__name__}: {exc}); polling instead",
+                  file=sys.stderr, flush=True)
+            polling = True
+
+
+def _inside(path: Path, folders: tuple[Path, ...]) -> bool:
+    return any(path == f or f in path.parents for f in folders)
+
+
+def _wanted(path: Path, ignored: tuple[Path, ...]) -> bool:
+    if path.name.endswith(".part") or ".tmp-" in path.name or ".old-" in path.name:
+        return False  # build.write_all's and write_folder's files on their way into place
+    return not any(path == i or i in path.parents for i in ignored)
+
+
+def _changes(folders: tuple[Path, ...], stop: threading.Event, polling: bool,
+             ignored: tuple[Path, ...]) -> Iterator[set[Path]]:
+    """Yield an empty set as soon as the folders are watched (and when idle), then the changed paths."""
+    try:
+        import watchfiles
+    except ImportError:
+        polling = True
+    if polling:
+        yield from _poll(folders, stop, ignored)
+        return
+    for batch in watchfiles.watch(*folders, stop_event=stop, raise_interrupt=False, rust_timeout=300,
+                                  yield_on_timeout=True, watch_filter=watchfiles.DefaultFilter()):
+        yield {p for p in (Path(path) for _, path in batch) if _wanted(p, ignored)}
+
+
+def _poll(folders: tuple[Path, ...], stop: threading.Event, ignored: tuple[Path, ...],
+          every: float = 0.5) -> Iterator[set[Path]]:
+    """Compare the files' modification times and sizes every half second (without watchfiles)."""
+    def snapshot() -> dict[Path, tuple[int, int]]:
+        seen = {}
+        for folder in folders:
+            for path in folder.rglob("*"):
+                if not _wanted(path, ignored):
+                    continue
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                seen[path] = (info.st_mtime_ns, info.st_size)
+        return seen
+
+    before = snapshot()
+    yield set()
+    while not stop.wait(every):
+        now = snapshot()
+        yield {p for p in before.keys() | now.keys() if before.get(p) != now.get(p)}
+        before = now

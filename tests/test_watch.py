@@ -1,0 +1,232 @@
+"""``masthead build --watch`` and the memory a rebuilding process keeps (cache.remember).
+
+A rebuild in a watching process must write what a cold build of the edited issue writes, byte
+for byte; bad input must be reported at its position and leave the last good output as it
+was; output written inside the issue folder must not wake the watcher; Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, masthead
+from masthead import build as pipeline
+from masthead import cache, watch
+
+
+class Watching:
+    """``masthead build ISSUE --watch`` in a subprocess, its output lines read as they come."""
+
+    def __init__(self, issue: Path, out: Path, cache_dir: Path, formats: str = "epub"):
+        env = {**os.environ, "MASTHEAD_CACHE_DIR": str(cache_dir)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "masthead", "build", str(issue), "-o", str(out), "-f", formats, "--watch"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.readers = [threading.Thread(target=self._read, args=(stream,), daemon=True)
+                        for stream in (self.process.stdout, self.process.stderr)]
+        for reader in self.readers:
+            reader.start()
+        self.expect(r"^watching ")
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self.lines.put(line.rstrip("\n"))
+
+    def expect(self, pattern: str, timeout: float = 60) -> list[str]:
+        """The lines up to and including the first that matches ``pattern``."""
+        seen, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None and self.lines.empty():
+                    break
+                continue
+            seen.append(line)
+            if re.search(pattern, line):
+                return seen
+        pytest.fail(f"no line like {pattern!r}; saw: {seen}")
+
+    def quiet_for(self, seconds: float) -> list[str]:
+        time.sleep(seconds)
+        out = []
+        while not self.lines.empty():
+            out.append(self.lines.get_nowait())
+        return out
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for reader in self.readers:
+            reader.join(timeout=10)
+        self.process.stdout.close()
+        self.process.stderr.close()
+        return self.process.returncode
+
+
+def _cold_epub(issue: Path, out: Path) -> bytes:
+    """The EPUB a one-shot build with no cache at all makes of the issue as it is now."""
+    result = masthead("build", str(issue), "-o", str(out), "-f", "epub",
+                      env={**os.environ, "MASTHEAD_CACHE_DIR": "off"})
+    assert result.returncode == 0, result.stderr
+    return (out / f"{issue.name}.epub").read_bytes()
+
+
+def test_a_rebuild_after_an_edit_equals_a_cold_build_and_bad_input_keeps_the_last_good_file(tmp_path):
+    issue, out = tmp_path / "lantern", tmp_path / "out"
+    shutil.copytree(SAMPLE, issue)
+    epub = out / "lantern.epub"
+    watching = Watching(issue, out, tmp_path / "cache")
+    try:
+        first = epub.read_bytes()
+        story = issue / "articles" / "night-shift.md"
+        text = story.read_text("utf-8")
+        story.write_text(text.replace("\n\n", "\n\nA sentence the editor added at the last minute.\n\n", 1), "utf-8")
+        lines = watching.expect(r"^rebuilt lantern in \d+\.\d+ s \(\d+ of \d+ articles unchanged\)")
+        assert re.search(r"\((\d+) of \1 articles", lines[-1]) is None, "the edited article was read again"
+        rebuilt = epub.read_bytes()
+        assert rebuilt != first and b"at the last minute" not in first
+        assert rebuilt == _cold_epub(issue, tmp_path / "cold-1")
+
+        # A broken date: the error at its position, the last good EPUB untouched.
+        story.write_text(text.replace("---\n", "---\ndate: 2025-13-45\n", 1), "utf-8")
+        lines = watching.expect(r"night-shift\.md:\d+:\d+: .*2025-13-45")
+        assert not any(line.startswith("rebuilt") for line in lines)
+        assert not any("Traceback" in line for line in lines)
+        assert epub.read_bytes() == rebuilt
+
+        # Fixed again: a new EPUB, as a cold build makes it.
+        story.write_text(text, "utf-8")
+        watching.expect(r"^rebuilt lantern ")
+        assert epub.read_bytes() == first == _cold_epub(issue, tmp_path / "cold-2")
+    finally:
+        code = watching.stop()
+    assert code == 0
+
+
+def test_an_edit_to_the_manifest_and_to_the_theme_is_seen(tmp_path):
+    issue, out = tmp_path / "lantern", tmp_path / "out"
+    shutil.copytree(SAMPLE, issue)
+    watching = Watching(issue, out, tmp_path / "cache")
+    try:
+        manifest = issue / "issue.yaml"
+        manifest.write_text(manifest.read_text("utf-8").replace("publication: The Lantern", "publication: The Lamp"), "utf-8")
+        watching.expect(r"^rebuilt lantern ")
+        assert (out / "lantern.epub").read_bytes() == _cold_epub(issue, tmp_path / "cold-1")
+
+        # An issue-local theme appears: its folder is watched from then on.
+        exported = masthead("theme", "export", str(issue / "mytheme"))
+        assert exported.returncode == 0, exported.stderr
+        watching.quiet_for(1.0)  # the export's own events
+        manifest.write_text(manifest.read_text("utf-8") + "theme: ./mytheme\n", "utf-8")
+        watching.expect(r"^rebuilt lantern ")
+        time.sleep(1.0)  # the watcher turns to the theme's folder
+        css = issue / "mytheme" / "css" / "common.css"
+        css.write_text(css.read_text("utf-8") + "\n.kicker { letter-spacing: 0.2em; }\n", "utf-8")
+        watching.expect(r"^rebuilt lantern ")
+        rebuilt = (out / "lantern.epub").read_bytes()
+        assert rebuilt == _cold_epub(issue, tmp_path / "cold-2")
+    finally:
+        assert watching.stop() == 0
+    import zipfile
+    import io
+    assert b"letter-spacing: 0.2em" in zipfile.ZipFile(io.BytesIO(rebuilt)).read("EPUB/css/common.css")
+
+
+def test_output_inside_the_issue_folder_does_not_wake_the_watcher(tmp_path):
+    issue = tmp_path / "lantern"
+    shutil.copytree(SAMPLE, issue)
+    watching = Watching(issue, issue / "dist", tmp_path / "cache")
+    try:
+        assert (issue / "dist" / "lantern.epub").is_file()
+        assert not [line for line in watching.quiet_for(2.5) if line.startswith("rebuilt")]
+        (issue / "articles" / "last-word.md").write_text(
+            (issue / "articles" / "last-word.md").read_text("utf-8") + "\nOne more line.\n", "utf-8")
+        watching.expect(r"^rebuilt lantern ")
+        assert not [line for line in watching.quiet_for(2.5) if line.startswith("rebuilt")], "it rebuilt itself"
+    finally:
+        assert watching.stop() == 0
+
+
+def test_ctrl_c_stops_it_quietly(tmp_path):
+    issue = tmp_path / "lantern"
+    shutil.copytree(SAMPLE, issue)
+    watching = Watching(issue, tmp_path / "out", tmp_path / "cache")
+    watching.process.send_signal(signal.SIGINT)
+    lines = watching.expect(r"^stopped$", timeout=20)
+    watching.process.send_signal(signal.SIGINT)  # pressed twice: still no traceback
+    assert watching.process.wait(timeout=20) == 0
+    assert watching.stop() == 0
+    assert not any("Traceback" in line for line in lines)
+
+
+@pytest.mark.parametrize("polling", [False, True], ids=["watchfiles", "polling"])
+def test_watch_names_the_issue_whose_files_changed_and_ignores_the_output(tmp_path, issue_dir, monkeypatch, polling):
+    if polling:
+        monkeypatch.setitem(sys.modules, "watchfiles", None)  # import fails: the fallback polls
+    other = tmp_path / "other"
+    shutil.copytree(issue_dir, other)
+    out = issue_dir / "dist"
+    out.mkdir()
+    changed: queue.Queue = queue.Queue()
+    stop, ready = threading.Event(), threading.Event()
+    manifests = [issue_dir / "issue.yaml", other / "issue.yaml"]
+    thread = threading.Thread(target=watch.watch, args=(manifests, changed.put, stop, ready), kwargs={"ignore": [out]},
+                              daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        (out / "issue.epub").write_bytes(b"output")  # inside the issue folder, but the output
+        (out / ".issue.epub.x1.part").write_bytes(b"on its way")
+        with pytest.raises(queue.Empty):
+            changed.get(timeout=1.5)
+        (other / "articles" / "two.md").write_text("---\ntitle: Changed\n---\nNew.\n", "utf-8")
+        assert changed.get(timeout=10) == [other / "issue.yaml"]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_rebuilds_that_keep_memory_write_what_cold_builds_write(tmp_path, issue_dir, monkeypatch):
+    """In one process under cache.remember, edit after edit: each EPUB and KEPUB equals a cold build's."""
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    one, two = issue_dir / "articles" / "one.md", issue_dir / "articles" / "two.md"
+    edits = [
+        lambda: None,
+        lambda: one.write_text(one.read_text("utf-8").replace("More text.", "More text, and more."), "utf-8"),
+        lambda: two.write_text(two.read_text("utf-8").replace("title: Second story", "title: Zweite Geschichte ßü"), "utf-8"),
+        lambda: one.write_text(one.read_text("utf-8") + "\n<!-- a -- comment -->\n", "utf-8"),
+        lambda: two.write_text("---\ntitle: Second story\n---\n\nIntro.\n\n## Details\n\nThe details.\n", "utf-8"),
+    ]
+    cached = []
+    with cache.remember():
+        for n, edit in enumerate(edits):
+            edit()
+            warm = pipeline.build(issue_dir / "issue.yaml", tmp_path / f"warm-{n}", ("epub", "kepub"))
+            with monkeypatch.context() as cold_env:
+                cold_env.setenv("MASTHEAD_CACHE_DIR", "off")
+                with cache.remember():  # a fresh, empty memory: nothing from the warm builds
+                    cold = pipeline.build(issue_dir / "issue.yaml", tmp_path / f"cold-{n}", ("epub", "kepub"))
+            for name in ("issue.epub", "issue.kepub.epub"):
+                assert (tmp_path / f"warm-{n}" / name).read_bytes() == (tmp_path / f"cold-{n}" / name).read_bytes(), (n, name)
+            assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings], n
+            cached.append(warm.articles_cached)
+    assert cached == [0, 1, 1, 1, 2]  # the other article from memory; the last edit restores a reading
