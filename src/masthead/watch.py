@@ -8,8 +8,8 @@ folder and masthead's own temporary files are not changes: a build that writes i
 issue folder must not wake itself up.
 
 ``build --watch`` keeps one process and its memory for every rebuild (cache.remember), so a
-rebuild after one article changed redoes that article and the few documents that show it,
-takes everything else from memory, and writes the same bytes a cold build writes.
+rebuild after one article changed reads that article again and runs the templates, takes
+everything else from memory, and writes the same bytes a cold build writes.
 """
 
 from __future__ import annotations
