@@ -1,9 +1,9 @@
 """A content-addressed cache for work whose result depends only on its inputs.
 
-Articles as read, prepared images, the drawn cover and compiled templates are stored under a
-key made of everything they depend on: the input bytes, the options, and the versions of
-masthead and of the library that computed them. A hit returns the same bytes a fresh
-computation would, so a cached build is byte-identical to a cold one. ``MASTHEAD_CACHE_DIR``
+Articles as read, prepared images, the drawn cover, compiled templates, font cuts and deflated
+EPUB entries are stored under a key made of everything they depend on: the input bytes, the
+options, and the versions of masthead and of the library that computed them. A hit returns
+the same bytes a fresh computation would, so a cached build is byte-identical to a cold one. ``MASTHEAD_CACHE_DIR``
 sets the folder (default ``$XDG_CACHE_HOME/masthead``); ``MASTHEAD_CACHE_DIR=off`` turns the
 cache off.
 
