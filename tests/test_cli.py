@@ -139,3 +139,19 @@ def test_killing_a_build_half_way_keeps_the_earlier_outputs(tmp_path):
         after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
         assert after == before, sig
         assert b"Traceback" not in stderr
+
+
+def test_the_web_edition_never_replaces_the_issue_folder(tmp_path):
+    """-o the issue's parent would put DIR/<slug>/ on the issue folder itself: refused, nothing lost."""
+    issue = tmp_path / "lantern"
+    shutil.copytree(SAMPLE, issue)
+    before = sorted(p.relative_to(issue) for p in issue.rglob("*"))
+    for out in (tmp_path, tmp_path / "lantern" / ".."):
+        result = masthead("build", str(issue), "-o", str(out), "--format", "epub,html")
+        assert result.returncode == 2, result.stderr
+        assert "replace the issue folder" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.relative_to(issue) for p in issue.rglob("*")) == before
+    assert not (tmp_path / "lantern.epub").exists()  # nothing written at all
+    inside = masthead("build", str(issue), "-o", str(issue / "web"), "--format", "html")
+    assert inside.returncode == 0, inside.stderr
+    assert (issue / "web" / "lantern" / "index.html").is_file() and (issue / "issue.yaml").is_file()

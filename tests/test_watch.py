@@ -150,12 +150,12 @@ def test_an_edit_to_the_manifest_and_to_the_theme_is_seen(tmp_path):
     assert b"letter-spacing: 0.2em" in zipfile.ZipFile(io.BytesIO(rebuilt)).read("EPUB/css/common.css")
 
 
-def test_output_inside_the_issue_folder_does_not_wake_the_watcher(tmp_path):
+def test_output_into_the_issue_folder_does_not_wake_the_watcher(tmp_path):
     issue = tmp_path / "lantern"
     shutil.copytree(SAMPLE, issue)
-    watching = Watching(issue, issue / "dist", tmp_path / "cache")
+    watching = Watching(issue, issue, tmp_path / "cache")  # -o the issue folder itself
     try:
-        assert (issue / "dist" / "lantern.epub").is_file()
+        assert (issue / "lantern.epub").is_file()
         assert not [line for line in watching.quiet_for(2.5) if line.startswith("rebuilt")]
         (issue / "articles" / "last-word.md").write_text(
             (issue / "articles" / "last-word.md").read_text("utf-8") + "\nOne more line.\n", "utf-8")
@@ -230,3 +230,27 @@ def test_rebuilds_that_keep_memory_write_what_cold_builds_write(tmp_path, issue_
             assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings], n
             cached.append(warm.articles_cached)
     assert cached == [0, 1, 1, 1, 2]  # the other article from memory; the last edit restores a reading
+
+
+def test_memory_keeps_the_most_recently_used_entries_within_its_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    computed = []
+
+    def compute(n, size=24):
+        computed.append(n)
+        return bytes(size)
+
+    with cache.remember(limit=100):
+        for n in (1, 2, 3, 4):  # 96 bytes
+            cache.memo("test", str(n), lambda: compute(n))
+        cache.memo("test", "1", lambda: compute(1))  # a hit: 1 is now the most recent
+        cache.memo("test", "5", lambda: compute(5))  # 120 bytes: the least recent (2) goes
+        cache.memo("test", "1", lambda: compute(1))
+        cache.memo("test", "2", lambda: compute(2))  # computed again; 3 goes
+        cache.memo("test", "4", lambda: compute(4))
+        for _ in range(2):  # over a quarter of the limit: never kept
+            cache.memo("test", "big", lambda: compute("big", 30))
+    assert computed == [1, 2, 3, 4, 5, 2, "big", "big"]
+    with cache.remember():
+        cache.memo("test", "1", lambda: compute("fresh"))  # a new memory starts empty
+    assert computed[-1] == "fresh"

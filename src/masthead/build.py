@@ -53,6 +53,8 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     cores); the outputs do not depend on it.
     """
     started = time.perf_counter()
+    if "html" in formats:
+        _refuse_folder_over_issue(manifest_path, out_dir)
     report = Report()
     progress("manifest")
     spec = manifest.load(manifest_path)  # 1. issue.yaml → validated model
@@ -117,6 +119,20 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
         result.outputs.append(Output("html", out_dir / spec.meta.slug, sum(map(len, folder.values()))))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def outputs_of(manifest_path: Path, out_dir: Path) -> list[Path]:
+    """Every path a build of the issue may write: its files and the web edition's folder."""
+    slug = manifest_path.parent.name
+    return [out_dir / f"{slug}{extension}" for extension in EXTENSIONS.values()] + [out_dir / slug]
+
+
+def _refuse_folder_over_issue(manifest_path: Path, out_dir: Path) -> None:
+    """The web edition replaces its folder whole: never let that folder be the issue's own (or hold it)."""
+    web, root = (out_dir / manifest_path.parent.name).resolve(), manifest_path.parent.resolve()
+    if web == root or web in root.parents:
+        raise UsageError(f"{out_dir}: the web edition would go to {web} and replace the issue folder itself; "
+                         "choose another output folder")
 
 
 def find_issues(arguments: tuple[str, ...], cwd: Path) -> list[Path]:

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -83,35 +84,41 @@ def _entry(kind: str, cache_key: str) -> Path | None:
 
 
 class _Memory:
-    """The least recently used entries, up to ``limit`` bytes (an object counts as its size hint)."""
+    """The most recently used entries, up to ``limit`` bytes (an object counts as its size hint).
+
+    Locked: preview renders in its watching thread while a request may draw the flatplan.
+    """
 
     def __init__(self, limit: int):
         self.limit, self.size = limit, 0
         self.entries: OrderedDict[tuple[str, str], tuple[Any, int]] = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, kind: str, cache_key: str) -> Any:
-        found = self.entries.get((kind, cache_key))
-        if found is None:
-            return None
-        self.entries.move_to_end((kind, cache_key))
-        return found[0]
+        with self.lock:
+            found = self.entries.get((kind, cache_key))
+            if found is None:
+                return None
+            self.entries.move_to_end((kind, cache_key))
+            return found[0]
 
     def put(self, kind: str, cache_key: str, value: Any, size: int) -> None:
         if size > self.limit // 4:
             return  # one huge entry would push out everything a rebuild needs
-        old = self.entries.pop((kind, cache_key), None)
-        self.size += size - (old[1] if old else 0)
-        self.entries[(kind, cache_key)] = (value, size)
-        while self.size > self.limit:
-            _, (_, dropped) = self.entries.popitem(last=False)
-            self.size -= dropped
+        with self.lock:
+            old = self.entries.pop((kind, cache_key), None)
+            self.size += size - (old[1] if old else 0)
+            self.entries[(kind, cache_key)] = (value, size)
+            while self.size > self.limit:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
 
 
 _memory: list[_Memory] = []
 
 
 @contextlib.contextmanager
-def remember(limit: int = 512 * 1024 * 1024) -> Iterator[None]:
+def remember(limit: int = 256 * 1024 * 1024) -> Iterator[None]:
     """Keep entries and :func:`memo` results in memory too, while the block runs."""
     _memory.append(_Memory(limit))
     try:
@@ -162,10 +169,12 @@ def has(kind: str, cache_key: str) -> bool:
 
 def put(kind: str, cache_key: str, value: bytes) -> None:
     path = _entry(kind, cache_key)
-    if path is None or not writable():
+    if path is None:
         return
-    if _memory:
+    if _memory:  # memory is no file: preview, which checks read-only, keeps its readings too
         _memory[-1].put(kind, cache_key, value, len(value))
+    if not writable():
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

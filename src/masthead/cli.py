@@ -132,12 +132,14 @@ def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
     import signal
     import threading
 
+    from masthead import build as pipeline
     from masthead import cache, watch
 
     changed: queue.Queue[list[Path]] = queue.Queue()
     stop, ready = threading.Event(), threading.Event()
+    outputs = [path for m in manifests for path in pipeline.outputs_of(m, output)]  # not changes: ours
     watcher = threading.Thread(target=watch.watch, args=(manifests, changed.put, stop, ready),
-                               kwargs={"ignore": [output]}, name="masthead-watch", daemon=True)
+                               kwargs={"ignore": outputs}, name="masthead-watch", daemon=True)
     try:
         with cache.remember():  # every rebuild takes what has not changed from memory
             watcher.start()

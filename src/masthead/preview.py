@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from masthead import watch
+from masthead import cache, watch
 from masthead.errors import UsageError
 
 VERSION_PATH = "/__masthead__/version"
@@ -166,12 +166,13 @@ def serve(manifest_path: Path, port: int = 8000) -> None:
     watcher = threading.Thread(target=watch.watch, args=([manifest_path], lambda _: edition.render(), stop, ready),
                                name="masthead-watch", daemon=True)
     try:
-        watcher.start()
-        ready.wait(timeout=10)  # watching before the first render: no edit falls between the two
-        edition.render()
-        print(f"previewing {manifest_path.parent.name} at http://127.0.0.1:{server.server_address[1]}/ "
-              "(Ctrl-C stops)", flush=True)
-        server.serve_forever(poll_interval=0.25)
+        with cache.remember():  # each render takes what did not change from memory
+            watcher.start()
+            ready.wait(timeout=10)  # watching before the first render: no edit falls between the two
+            edition.render()
+            print(f"previewing {manifest_path.parent.name} at http://127.0.0.1:{server.server_address[1]}/ "
+                  "(Ctrl-C stops)", flush=True)
+            server.serve_forever(poll_interval=0.25)
     except KeyboardInterrupt:
         print("stopped", flush=True)
     finally:

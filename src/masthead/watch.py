@@ -3,9 +3,9 @@
 The watched folders are the issue folder and its theme's folders, found again after each
 change (an edit to issue.yaml may name another theme). Changes come from watchfiles (the
 operating system's notifications), or from comparing modification times every half second
-when watchfiles is missing or the system has no watches left. Changes inside the output
-folder and masthead's own temporary files are not changes: a build that writes into the
-issue folder must not wake itself up.
+when watchfiles is missing or the system has no watches left. The build's own outputs and
+temporary files are not changes: a build that writes into the issue folder must not wake
+itself up.
 
 ``build --watch`` keeps one process and its memory for every rebuild (cache.remember), so a
 rebuild after one article changed reads that article again and runs the templates, takes
@@ -37,7 +37,7 @@ def watch(manifests: list[Path], on_change: Callable[[list[Path]], None], stop: 
     """Call ``on_change(issues)`` with the issues whose files changed, until ``stop`` is set.
 
     ``ready`` is set once the folders are watched: a caller that builds after that misses no
-    edit made in between. Paths under ``ignore`` (the output folder) are not changes.
+    edit made in between. Paths in or under ``ignore`` (the build's outputs) are not changes.
     """
     ignored = tuple(p.resolve() for p in ignore)
     polling = False
