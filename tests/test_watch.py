@@ -7,6 +7,7 @@ was; output written inside the issue folder must not wake the watcher; Ctrl-C st
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import re
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -145,8 +147,6 @@ def test_an_edit_to_the_manifest_and_to_the_theme_is_seen(tmp_path):
         assert rebuilt == _cold_epub(issue, tmp_path / "cold-2")
     finally:
         assert watching.stop() == 0
-    import zipfile
-    import io
     assert b"letter-spacing: 0.2em" in zipfile.ZipFile(io.BytesIO(rebuilt)).read("EPUB/css/common.css")
 
 
@@ -254,3 +254,21 @@ def test_memory_keeps_the_most_recently_used_entries_within_its_limit(tmp_path, 
     with cache.remember():
         cache.memo("test", "1", lambda: compute("fresh"))  # a new memory starts empty
     assert computed[-1] == "fresh"
+
+
+def test_an_edited_translation_is_read_again_by_a_rebuilding_process(tmp_path, issue_dir, monkeypatch):
+    from masthead import scaffold
+
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    scaffold.export_theme(issue_dir / "mytheme")
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text("utf-8") + "theme: ./mytheme\n", "utf-8")
+    po = issue_dir / "mytheme" / "locale" / "en" / "LC_MESSAGES" / "masthead.po"
+    with cache.remember():
+        pipeline.build(manifest, tmp_path / "first", ("epub",))
+        po.write_text(po.read_text("utf-8").replace('msgid "Contents"\nmsgstr "Contents"',
+                                                    'msgid "Contents"\nmsgstr "In this issue"'), "utf-8")
+        pipeline.build(manifest, tmp_path / "again", ("epub",))
+    contents = zipfile.ZipFile(tmp_path / "again" / "issue.epub").read("EPUB/contents.xhtml").decode()
+    assert "<title>In this issue</title>" in contents
+    assert "In this issue" not in zipfile.ZipFile(tmp_path / "first" / "issue.epub").read("EPUB/contents.xhtml").decode()

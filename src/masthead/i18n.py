@@ -47,18 +47,25 @@ def direction_of(tag: str) -> str:
     return "ltr"
 
 
-@functools.lru_cache(maxsize=None)
-def _catalogue(po_path: Path) -> Translations:
-    # The theme ships .po files (reviewable text); compile them in memory once per run.
+@functools.lru_cache(maxsize=64)
+def _catalogue(source: bytes) -> Translations:
+    # The theme ships .po files (reviewable text), compiled here, once per process and text
+    # (keyed by the bytes: a theme edited under build --watch is read anew). The compiled
+    # catalogue is cached too, since Babel's compiler pulls in the email package and costs
+    # more than a rebuild's whole rendering.
+    from masthead import cache
+
+    key = cache.key("catalogue", cache.package_stamp("babel"), source)
+    return Translations(io.BytesIO(cache.cached("catalogues", key, lambda: _compiled(source))), domain="masthead")
+
+
+def _compiled(source: bytes) -> bytes:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, domain="masthead")
+    write_mo(buffer, read_po(io.BytesIO(source)))
+    return buffer.getvalue()
 
 
 def translations(tag: str, locale_dirs: tuple[Path, ...]) -> NullTranslations:
@@ -69,7 +76,7 @@ def translations(tag: str, locale_dirs: tuple[Path, ...]) -> NullTranslations:
         for name in names:
             po_path = locale_dir / name / "LC_MESSAGES" / "masthead.po"
             if po_path.is_file():
-                return _catalogue(po_path)
+                return _catalogue(po_path.read_bytes())
     return NullTranslations()
 
 
