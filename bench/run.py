@@ -284,9 +284,8 @@ def strand_epub(b: Bench, strand: Path, repeat: int) -> tuple[Run, Run, Path]:
     for i in range(repeat):  # each cold run gets its own empty cache; warm runs reuse the last
         warm_cache = b.fresh_cache(f"strand-{i}")
         colds.append(b.build(strand, "epub", warm_cache, "masthead EPUB strand-1891, cold"))
-    for _ in range(repeat):  # a new issue of the same publication: templates, cover cached; articles not,
-        for kind in ("articles", "deflate", "fonts"):  # nor what depends on their text
-            shutil.rmtree(warm_cache / kind, ignore_errors=True)
+    for _ in range(repeat):  # a new issue of the same publication: templates, cover cached; articles not
+        forget_articles(warm_cache)
         themed.append(b.build(strand, "epub", warm_cache, "masthead EPUB strand-1891, theme cached"))
     for _ in range(repeat):
         warms.append(b.build(strand, "epub", warm_cache, "masthead EPUB strand-1891, warm"))
@@ -379,6 +378,13 @@ def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repe
               f"/cold {wall_median / cold.wall:.2f} (masthead's part {self_median / cold.wall:.2f})",
               f"< {INCREMENTAL_SHARE:.0%} of cold", verdict(wall_median < INCREMENTAL_SHARE * cold.wall),
               f"save → new file, median of {len(walls)}; masthead says rebuilt in {self_median:.3f} s; {cached}"))
+
+
+def forget_articles(cache: Path) -> None:
+    """The cache as a new issue of the same publication finds it: the theme's work is there (compiled
+    templates, catalogues, the prepared cover), nothing that depends on the articles' text is."""
+    for kind in ("articles", "deflate", "fonts"):
+        shutil.rmtree(cache / kind, ignore_errors=True)
 
 
 def _cached_note(run: Run) -> str:
@@ -524,7 +530,7 @@ def big_epub(b: Bench) -> tuple[Run, int, Path]:
     b.add(Row(f"masthead EPUB generated 1×: {BIG[0]}×{BIG[1]} words ({words / 1e6:.2f}M), cold: empty cache",
               cold, f"{words / cold.wall / 1000:.0f}k words/s" if cold.ok else "", target, verdict(good(cold)),
               self_reported(cold)))
-    shutil.rmtree(cache / "articles", ignore_errors=True)
+    forget_articles(cache)
     themed = b.build(issue, "epub", cache, f"EPUB {BIG[0]}×{BIG[1]}, theme cached")
     b.add(Row("  … articles new, theme cached (a new issue)", themed,
               f"{words / themed.wall / 1000:.0f}k words/s" if themed.ok else "", target, verdict(good(themed)),
@@ -551,7 +557,7 @@ def growth(b: Bench, fmt: str, sizes: tuple[int, ...], words: int, *extra: str) 
     base: tuple[Run, int] | None = None
     for articles in sizes:
         issue, count = generated(b, articles, words)
-        shutil.rmtree(cache / "articles", ignore_errors=True)
+        forget_articles(cache)
         run = b.build(issue, fmt, cache, f"{fmt.upper()} growth {articles}×{words}", *extra)
         note = self_reported(run)
         if fmt == "pdf" and run.ok:
