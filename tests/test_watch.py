@@ -256,7 +256,7 @@ def test_memory_keeps_the_most_recently_used_entries_within_its_limit(tmp_path, 
     assert computed[-1] == "fresh"
 
 
-def test_an_edited_translation_is_read_again_by_a_rebuilding_process(tmp_path, issue_dir, monkeypatch):
+def test_an_edited_translation_and_template_are_read_again_by_a_rebuilding_process(tmp_path, issue_dir, monkeypatch):
     from masthead import scaffold
 
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
@@ -269,6 +269,12 @@ def test_an_edited_translation_is_read_again_by_a_rebuilding_process(tmp_path, i
         po.write_text(po.read_text("utf-8").replace('msgid "Contents"\nmsgstr "Contents"',
                                                     'msgid "Contents"\nmsgstr "In this issue"'), "utf-8")
         pipeline.build(manifest, tmp_path / "again", ("epub",))
+        template = issue_dir / "mytheme" / "contents.xhtml.j2"  # and a template: compiled again
+        template.write_text(template.read_text("utf-8").replace('{{ _("Contents") }}{% endblock %}',
+                                                                '{{ _("Contents") }}, no. {{ meta.number }}{% endblock %}'), "utf-8")
+        pipeline.build(manifest, tmp_path / "third", ("epub",))
     contents = zipfile.ZipFile(tmp_path / "again" / "issue.epub").read("EPUB/contents.xhtml").decode()
     assert "<title>In this issue</title>" in contents
+    third = zipfile.ZipFile(tmp_path / "third" / "issue.epub").read("EPUB/contents.xhtml").decode()
+    assert "<title>In this issue, no. 5</title>" in third
     assert "In this issue" not in zipfile.ZipFile(tmp_path / "first" / "issue.epub").read("EPUB/contents.xhtml").decode()

@@ -54,11 +54,10 @@ def watch(manifests: list[Path], on_change: Callable[[list[Path]], None], stop: 
                     if any(folders_of(m) != folders[m] for m in touched):
                         break  # the theme changed: watch its folders instead
         except Exception as exc:  # noqa: BLE001 - e.g. no inotify watches left: poll instead
-            if polling:
-                raise
-            print(f"masthead: cannot watch files ({type(exc).__name__}: {exc}); polling instead",
-                  file=sys.stderr, flush=True)
+            print(f"masthead: cannot watch files ({type(exc).__name__}: {exc}); "
+                  f"{'trying again' if polling else 'polling instead'}", file=sys.stderr, flush=True)
             polling = True
+            stop.wait(1.0)  # not a busy loop while, say, the folder is being moved back
 
 
 def _inside(path: Path, folders: tuple[Path, ...]) -> bool:
