@@ -92,3 +92,13 @@ def test_in_memory_the_cache_folder_is_not_read_again(tmp_path, monkeypatch):
             if path.is_file():
                 path.write_bytes(b"damaged")  # memory is what counts now
         assert archive.write(entries, WHEN) == first
+
+
+def test_an_archive_that_needs_zip64_is_zipfiles_own(monkeypatch):
+    """Past 65,535 entries zipfile writes ZIP64 records; so must we (it was an internal error)."""
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
+    entries = [archive.Entry(f"EPUB/e{i}.css", b"p{}", deflate=i % 2 == 0) for i in range(0x10000)]
+    data = archive.write(entries, WHEN)
+    assert data == by_zipfile(entries, WHEN)
+    assert b"PK\x06\x06" in data[-200:]  # the ZIP64 end of central directory
+    assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 0x10000

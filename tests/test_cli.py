@@ -152,6 +152,13 @@ def test_the_web_edition_never_replaces_the_issue_folder(tmp_path):
         assert "replace the issue folder" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.relative_to(issue) for p in issue.rglob("*")) == before
     assert not (tmp_path / "lantern.epub").exists()  # nothing written at all
+    (tmp_path / "current").symlink_to(issue)  # named through a link: the slug is still "lantern"
+    linked = masthead("build", str(tmp_path / "current"), "-o", str(tmp_path), "--format", "html")
+    assert linked.returncode == 2 and "replace the issue folder" in linked.stderr, linked.stderr
+    assert sorted(p.relative_to(issue) for p in issue.rglob("*")) == before
     inside = masthead("build", str(issue), "-o", str(issue / "web"), "--format", "html")
     assert inside.returncode == 0, inside.stderr
     assert (issue / "web" / "lantern" / "index.html").is_file() and (issue / "issue.yaml").is_file()
+    here = masthead("build", ".", "-o", ".", "--format", "html", cwd=issue)  # DIR/<slug>/ inside the issue
+    assert here.returncode == 0, here.stderr
+    assert (issue / "lantern" / "index.html").is_file() and (issue / "issue.yaml").is_file()

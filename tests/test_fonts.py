@@ -93,3 +93,17 @@ def test_a_face_no_character_needs_is_left_out(strand_build):
     assert "NotoSerif-Regular.ttf" in cut
     assert not [name for name in cut if "Arabic" in name]
     assert b"Naskh" not in book.read("css/fonts.css")
+
+
+def test_a_cached_cut_is_the_cut_for_exactly_these_characters(tmp_path, monkeypatch):
+    """The cache key is what subset() reads: whether a face is needed depends on the issue's
+    characters alone, not on the punctuation and ASCII every cut carries anyway."""
+    from masthead import fonts
+
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    latin = (THEME_FONTS / "NotoSerif-Regular.ttf").read_bytes()
+    arabic, mixed = frozenset("مدينة لا تنام"), frozenset("مدينة لا تنام A")
+    for first, second in ((arabic, mixed), (mixed, arabic)):
+        assert fonts._cut(latin, first) == fonts.subset(latin, first)
+        assert fonts._cut(latin, second) == fonts.subset(latin, second)  # not the first one's entry
+    assert fonts.subset(latin, arabic) is None and fonts.subset(latin, mixed) is not None

@@ -195,6 +195,8 @@ def test_watch_names_the_issue_whose_files_changed_and_ignores_the_output(tmp_pa
         assert ready.wait(10)
         (out / "issue.epub").write_bytes(b"output")  # inside the issue folder, but the output
         (out / ".issue.epub.x1.part").write_bytes(b"on its way")
+        (issue_dir / ".site.tmp-x1").mkdir()  # a web edition on its way into place (write_folder)
+        (issue_dir / ".site.tmp-x1" / "index.html").write_bytes(b"<html/>")
         with pytest.raises(queue.Empty):
             changed.get(timeout=1.5)
         (other / "articles" / "two.md").write_text("---\ntitle: Changed\n---\nNew.\n", "utf-8")
@@ -278,3 +280,65 @@ def test_an_edited_translation_and_template_are_read_again_by_a_rebuilding_proce
     third = zipfile.ZipFile(tmp_path / "third" / "issue.epub").read("EPUB/contents.xhtml").decode()
     assert "<title>In this issue, no. 5</title>" in third
     assert "In this issue" not in zipfile.ZipFile(tmp_path / "first" / "issue.epub").read("EPUB/contents.xhtml").decode()
+
+
+
+def test_outputs_are_named_as_the_build_names_them_through_links_and_dot(tmp_path, issue_dir, monkeypatch):
+    (tmp_path / "current").symlink_to(issue_dir)
+    monkeypatch.chdir(issue_dir)
+    for named in (tmp_path / "current" / "issue.yaml", Path("issue.yaml")):
+        assert pipeline.outputs_of(named, Path("out"))[0] == Path("out") / "issue.epub"
+
+
+def test_watching_goes_on_when_the_issue_folder_is_moved_away_and_back(tmp_path, issue_dir):
+    changed: queue.Queue = queue.Queue()
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watch.watch, args=([issue_dir / "issue.yaml"], changed.put, stop, ready), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        issue_dir.rename(tmp_path / "elsewhere")
+        time.sleep(1.5)
+        (tmp_path / "elsewhere").rename(issue_dir)
+        time.sleep(2.5)  # found again and watched
+        while not changed.empty():
+            changed.get_nowait()
+        (issue_dir / "articles" / "two.md").write_text("---\ntitle: Back\n---\nAgain.\n", "utf-8")
+        assert changed.get(timeout=10) == [issue_dir / "issue.yaml"]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_memory_serves_a_rebuild_with_the_cache_folder_off(tmp_path, issue_dir, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
+    one = issue_dir / "articles" / "one.md"
+    with cache.remember():
+        pipeline.build(issue_dir / "issue.yaml", tmp_path / "first", ("epub",))
+        one.write_text(one.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+        again = pipeline.build(issue_dir / "issue.yaml", tmp_path / "again", ("epub",))
+    assert again.articles_cached == 1
+
+
+def test_a_template_added_in_front_of_the_theme_is_used_by_the_next_rebuild(tmp_path, issue_dir, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    (issue_dir / "templates").mkdir()
+    (issue_dir / "templates" / "notes.txt").write_text("the issue's own templates go here\n", "utf-8")
+    default = Path(pipeline.__file__).resolve().parents[2] / "templates" / "default" / "contents.xhtml.j2"
+    with cache.remember():
+        pipeline.build(issue_dir / "issue.yaml", tmp_path / "first", ("epub",))
+        (issue_dir / "templates" / "contents.xhtml.j2").write_text(
+            default.read_text("utf-8").replace('{{ _("Contents") }}{% endblock %}', 'Overridden{% endblock %}'), "utf-8")
+        pipeline.build(issue_dir / "issue.yaml", tmp_path / "again", ("epub",))
+    contents = zipfile.ZipFile(tmp_path / "again" / "issue.epub").read("EPUB/contents.xhtml").decode()
+    assert "<title>Overridden</title>" in contents
+
+
+def test_a_usage_error_ends_the_watch_at_once(tmp_path):
+    issue = tmp_path / "lantern"
+    shutil.copytree(SAMPLE, issue)
+    result = subprocess.run([sys.executable, "-m", "masthead", "build", str(issue), "-o", str(tmp_path), "-f", "html",
+                             "--watch"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "replace the issue folder" in result.stderr, result.stderr
+    assert "watching" not in result.stderr and "Traceback" not in result.stderr

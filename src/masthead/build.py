@@ -123,14 +123,16 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
 
 def outputs_of(manifest_path: Path, out_dir: Path) -> list[Path]:
     """Every path a build of the issue may write: its files and the web edition's folder."""
-    slug = manifest_path.parent.name
+    slug = manifest_path.resolve().parent.name  # as manifest.load names it: `.` or a link is its folder
     return [out_dir / f"{slug}{extension}" for extension in EXTENSIONS.values()] + [out_dir / slug]
 
 
 def _refuse_folder_over_issue(manifest_path: Path, out_dir: Path) -> None:
     """The web edition replaces its folder whole: never let that folder be the issue's own (or hold it)."""
-    web, root = (out_dir / manifest_path.parent.name).resolve(), manifest_path.parent.resolve()
-    if web == root or web in root.parents:
+    root = manifest_path.resolve().parent
+    web = (out_dir / root.name).resolve()
+    # samefile too: on a case-insensitive disk "Issues/x" and "issues/X" are one folder
+    if web == root or web in root.parents or (web.exists() and any(os.path.samefile(web, f) for f in (root, *root.parents))):
         raise UsageError(f"{out_dir}: the web edition would go to {web} and replace the issue folder itself; "
                          "choose another output folder")
 

@@ -5,7 +5,7 @@ EPUB entries are stored under a key made of everything they depend on: the input
 options, and the versions of masthead and of the library that computed them. A hit returns
 the same bytes a fresh computation would, so a cached build is byte-identical to a cold one. ``MASTHEAD_CACHE_DIR``
 sets the folder (default ``$XDG_CACHE_HOME/masthead``); ``MASTHEAD_CACHE_DIR=off`` turns the
-cache off.
+folder off (a rebuilding process still keeps its memory, below).
 
 A process that builds again and again (``masthead build --watch``) also keeps what it read or
 computed in memory (:func:`remember`): entries it got from the folder, and the results of
@@ -168,12 +168,10 @@ def has(kind: str, cache_key: str) -> bool:
 
 
 def put(kind: str, cache_key: str, value: bytes) -> None:
-    path = _entry(kind, cache_key)
-    if path is None:
-        return
-    if _memory:  # memory is no file: preview, which checks read-only, keeps its readings too
+    if _memory:  # memory is no file: kept with the folder off, and by preview, which checks read-only
         _memory[-1].put(kind, cache_key, value, len(value))
-    if not writable():
+    path = _entry(kind, cache_key)
+    if path is None or not writable():
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
           jobs: int | None, watch: bool, debug: bool) -> None:
     """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
     from masthead import build as pipeline
-    from masthead.errors import IssueError, MastheadError
+    from masthead.errors import IssueError, MastheadError, UsageError
 
     try:
         manifests = pipeline.find_issues(issues, Path.cwd())
@@ -93,6 +93,9 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
             for diagnostic in exc.diagnostics:
                 click.echo(str(diagnostic), err=True)
             return True
+        except UsageError as exc:  # what no edit of the issue can mend: stop, watching or not
+            click.echo(f"masthead: {exc}", err=True)
+            sys.exit(exc.exit_code)
         except MastheadError as exc:
             click.echo(f"masthead: {exc}", err=True)
             if watch:
@@ -146,7 +149,7 @@ def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
             ready.wait(timeout=10)  # watching before the first build: no edit falls between the two
             for manifest_path in manifests:
                 one(manifest_path)
-            names = ", ".join(m.parent.name for m in manifests)
+            names = ", ".join(m.resolve().parent.name for m in manifests)
             click.echo(f"watching {names} for changes (Ctrl-C stops)", err=True)
             while True:
                 try:

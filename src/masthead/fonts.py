@@ -67,8 +67,8 @@ def resources(theme: Theme, chars: frozenset[str] | None) -> list[Resource]:
 
 def _cut(data: bytes, chars: frozenset[str]) -> bytes | None:
     """:func:`subset`, from the cache when this face was cut to these characters before."""
-    key = cache.key("subset", cache.package_stamp("uharfbuzz"), hashlib.sha256(data).digest(),
-                    "".join(sorted(chars | _ALWAYS)))
+    # chars, not chars | _ALWAYS: whether a face is needed at all depends on chars alone
+    key = cache.key("subset", cache.package_stamp("uharfbuzz"), hashlib.sha256(data).digest(), "".join(sorted(chars)))
     return cache.cached("fonts", key, lambda: subset(data, chars) or b"") or None  # b"": face not needed
 
 

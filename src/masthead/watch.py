@@ -21,10 +21,14 @@ from pathlib import Path
 
 
 def folders_of(manifest_path: Path) -> tuple[Path, ...]:
-    """The issue folder and its theme's folders (only the issue folder while issue.yaml is broken)."""
+    """The issue folder and its theme's folders (only the issue folder while issue.yaml is broken;
+    none while the issue folder is gone)."""
     from masthead import manifest, theme
 
-    folders = [manifest_path.parent.resolve()]
+    try:
+        folders = [manifest_path.resolve().parent]
+    except OSError:  # resolving `.` in a folder that was deleted
+        return ()
     try:
         folders += [f.resolve() for f in theme.load(manifest.load(manifest_path).meta).folders]
     except Exception:  # noqa: BLE001 - the build says what is wrong; the issue folder is still watched
@@ -42,17 +46,24 @@ def watch(manifests: list[Path], on_change: Callable[[list[Path]], None], stop: 
     ignored = tuple(p.resolve() for p in ignore)
     polling = False
     while not stop.is_set():
-        folders = {m: folders_of(m) for m in manifests}
-        every = tuple(dict.fromkeys(f for fs in folders.values() for f in fs))
         try:
+            folders = {m: folders_of(m) for m in manifests}
+            every = tuple(dict.fromkeys(f for fs in folders.values() for f in fs))
+            if not every:  # the issue folder is gone (moved, deleted): look for it again
+                if ready is not None:
+                    ready.set()
+                stop.wait(1.0)
+                continue
             for changed in _changes(every, stop, polling, ignored):
                 if ready is not None:
                     ready.set()
                 touched = [m for m in manifests if any(_inside(p, folders[m]) for p in changed)]
                 if touched:
                     on_change(touched)
-                    if any(folders_of(m) != folders[m] for m in touched):
-                        break  # the theme changed: watch its folders instead
+                if touched and any(folders_of(m) != folders[m] for m in touched):
+                    break  # the theme changed: watch its folders instead
+                if not all(f.is_dir() for f in every):
+                    break  # a folder was moved away: a watch on it sees nothing more
         except Exception as exc:  # noqa: BLE001 - e.g. no inotify watches left: poll instead
             print(f"masthead: cannot watch files ({type(exc).__name__}: {exc}); "
                   f"{'trying again' if polling else 'polling instead'}", file=sys.stderr, flush=True)
@@ -65,8 +76,9 @@ def _inside(path: Path, folders: tuple[Path, ...]) -> bool:
 
 
 def _wanted(path: Path, ignored: tuple[Path, ...]) -> bool:
-    if path.name.endswith(".part") or ".tmp-" in path.name or ".old-" in path.name:
-        return False  # build.write_all's and write_folder's files on their way into place
+    for part in path.parts:  # build.write_all's and write_folder's files and folders on their way
+        if part.startswith(".") and (part.endswith(".part") or ".tmp-" in part or ".old-" in part):
+            return False
     return not any(path == i or i in path.parents for i in ignored)
 
 

@@ -5,15 +5,18 @@ rebuild after one article changed would deflate the whole issue again (most of t
 EPUB takes to write). Here the deflated bytes of an entry are looked up in the cache by the
 entry's own content, and only new content is deflated. The archive is laid out exactly as
 ``zipfile.ZipFile.writestr`` lays it out (tests/test_archive.py compares the two byte for
-byte): local headers without data descriptors, a central directory, no ZIP64 (an e-book
-past 4 GB is no e-book), names in UTF-8 flagged as such when they are not ASCII.
+byte): local headers without data descriptors, a central directory, names in UTF-8 flagged
+as such when they are not ASCII. An archive that needs ZIP64 (more than 65,535 entries or
+about 2 GB: no e-book, but not an error) is left to zipfile itself, deflated as it goes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import struct
+import zipfile
 import zlib
 from typing import NamedTuple
 
@@ -35,6 +38,10 @@ class Entry(NamedTuple):
 def write(entries: list[Entry], when: dt.datetime) -> bytes:
     """The archive of ``entries`` in their order, every one stamped ``when``."""
     stamp = max(when, dt.datetime(1980, 1, 1))  # a ZIP cannot say earlier than 1980
+    # zipfile turns to ZIP64 past 65,535 entries, or where an entry (×1.05) or an offset passes
+    # 2 GiB; deflate never grows data by more than a few bytes per 16 KB, so this bound is safe.
+    if len(entries) > 0xFFFF or sum(len(e.data) + len(e.name) + 100 for e in entries) * 1.05 > zipfile.ZIP64_LIMIT:
+        return _by_zipfile(entries, stamp)
     dos_time = stamp.hour << 11 | stamp.minute << 5 | stamp.second // 2
     dos_date = (stamp.year - 1980) << 9 | stamp.month << 5 | stamp.day
     chunks: list[bytes] = []
@@ -57,6 +64,17 @@ def write(entries: list[Entry], when: dt.datetime) -> bytes:
     central = b"".join(directory)
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), offset, 0)
     return b"".join(chunks) + central + end
+
+
+def _by_zipfile(entries: list[Entry], stamp: dt.datetime) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for entry in entries:
+            info = zipfile.ZipInfo(entry.name, date_time=stamp.timetuple()[:6])
+            info.create_system, info.external_attr = _UNIX, _MODE
+            info.compress_type = zipfile.ZIP_DEFLATED if entry.deflate else zipfile.ZIP_STORED
+            target.writestr(info, entry.data, compresslevel=LEVEL)
+    return out.getvalue()
 
 
 def deflated(data: bytes) -> bytes:
