@@ -7,6 +7,7 @@ was; output written inside the issue folder must not wake the watcher; Ctrl-C st
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import queue
@@ -81,6 +82,23 @@ class Watching:
         self.process.stdout.close()
         self.process.stderr.close()
         return self.process.returncode
+
+
+@contextlib.contextmanager
+def watching_in_a_thread(manifests: list[Path], ignore=()):
+    """watch.watch in a thread, as preview and build --watch run it: yields the queue of changes."""
+    changed: queue.Queue = queue.Queue()
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watch.watch, args=(manifests, changed.put, stop, ready),
+                              kwargs={"ignore": ignore}, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        yield changed
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
 
 
 def _cold_epub(issue: Path, out: Path) -> bytes:
@@ -185,14 +203,7 @@ def test_watch_names_the_issue_whose_files_changed_and_ignores_the_output(tmp_pa
     shutil.copytree(issue_dir, other)
     out = issue_dir / "dist"
     out.mkdir()
-    changed: queue.Queue = queue.Queue()
-    stop, ready = threading.Event(), threading.Event()
-    manifests = [issue_dir / "issue.yaml", other / "issue.yaml"]
-    thread = threading.Thread(target=watch.watch, args=(manifests, changed.put, stop, ready), kwargs={"ignore": [out]},
-                              daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(10)
+    with watching_in_a_thread([issue_dir / "issue.yaml", other / "issue.yaml"], ignore=[out]) as changed:
         (out / "issue.epub").write_bytes(b"output")  # inside the issue folder, but the output
         (out / ".issue.epub.x1.part").write_bytes(b"on its way")
         (issue_dir / ".site.tmp-x1").mkdir()  # a web edition on its way into place (write_folder)
@@ -201,10 +212,6 @@ def test_watch_names_the_issue_whose_files_changed_and_ignores_the_output(tmp_pa
             changed.get(timeout=1.5)
         (other / "articles" / "two.md").write_text("---\ntitle: Changed\n---\nNew.\n", "utf-8")
         assert changed.get(timeout=10) == [other / "issue.yaml"]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
 
 
 def test_rebuilds_that_keep_memory_write_what_cold_builds_write(tmp_path, issue_dir, monkeypatch):
@@ -291,12 +298,7 @@ def test_outputs_are_named_as_the_build_names_them_through_links_and_dot(tmp_pat
 
 
 def test_watching_goes_on_when_the_issue_folder_is_moved_away_and_back(tmp_path, issue_dir):
-    changed: queue.Queue = queue.Queue()
-    stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch.watch, args=([issue_dir / "issue.yaml"], changed.put, stop, ready), daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(10)
+    with watching_in_a_thread([issue_dir / "issue.yaml"]) as changed:
         issue_dir.rename(tmp_path / "elsewhere")
         time.sleep(1.5)
         (tmp_path / "elsewhere").rename(issue_dir)
@@ -305,10 +307,6 @@ def test_watching_goes_on_when_the_issue_folder_is_moved_away_and_back(tmp_path,
             changed.get_nowait()
         (issue_dir / "articles" / "two.md").write_text("---\ntitle: Back\n---\nAgain.\n", "utf-8")
         assert changed.get(timeout=10) == [issue_dir / "issue.yaml"]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
 
 
 def test_memory_serves_a_rebuild_with_the_cache_folder_off(tmp_path, issue_dir, monkeypatch):
