@@ -86,20 +86,12 @@ class Watching:
 
 @contextlib.contextmanager
 def watching_in_a_thread(manifests: list[Path], ignore=()):
-    """watch.watch in a thread, as preview and build --watch run it: yields the queue of changes."""
+    """watch.started, as preview and build --watch run it: yields the queue of changes."""
     changed: queue.Queue = queue.Queue()
-    stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch.watch, args=(manifests, changed.put, stop, ready),
-                              kwargs={"ignore": ignore}, daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(10)
+    with watch.started(manifests, changed.put, ignore=ignore) as watching:
+        assert watching
         yield changed
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
-
+    assert not any(t.name == "masthead-watch" and t.is_alive() for t in threading.enumerate())
 
 def _cold_epub(issue: Path, out: Path) -> bytes:
     """The EPUB a one-shot build with no cache at all makes of the issue as it is now."""
@@ -251,17 +243,17 @@ def test_memory_keeps_the_most_recently_used_entries_within_its_limit(tmp_path, 
 
     with cache.remember(limit=100):
         for n in (1, 2, 3, 4):  # 96 bytes
-            cache.memo("test", str(n), lambda: compute(n))
-        cache.memo("test", "1", lambda: compute(1))  # a hit: 1 is now the most recent
-        cache.memo("test", "5", lambda: compute(5))  # 120 bytes: the least recent (2) goes
-        cache.memo("test", "1", lambda: compute(1))
-        cache.memo("test", "2", lambda: compute(2))  # computed again; 3 goes
-        cache.memo("test", "4", lambda: compute(4))
+            cache.memo("test", (str(n),), lambda: compute(n))
+        cache.memo("test", ("1",), lambda: compute(1))  # a hit: 1 is now the most recent
+        cache.memo("test", ("5",), lambda: compute(5))  # 120 bytes: the least recent (2) goes
+        cache.memo("test", ("1",), lambda: compute(1))
+        cache.memo("test", ("2",), lambda: compute(2))  # computed again; 3 goes
+        cache.memo("test", ("4",), lambda: compute(4))
         for _ in range(2):  # over a quarter of the limit: never kept
-            cache.memo("test", "big", lambda: compute("big", 30))
+            cache.memo("test", ("big",), lambda: compute("big", 30))
     assert computed == [1, 2, 3, 4, 5, 2, "big", "big"]
     with cache.remember():
-        cache.memo("test", "1", lambda: compute("fresh"))  # a new memory starts empty
+        cache.memo("test", ("1",), lambda: compute("fresh"))  # a new memory starts empty
     assert computed[-1] == "fresh"
 
 

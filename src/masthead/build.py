@@ -131,8 +131,9 @@ def _refuse_folder_over_issue(manifest_path: Path, out_dir: Path) -> None:
     """The web edition replaces its folder whole: never let that folder be the issue's own (or hold it)."""
     root = manifest_path.resolve().parent
     web = (out_dir / root.name).resolve()
-    # samefile too: on a case-insensitive disk "Issues/x" and "issues/X" are one folder
-    if web == root or web in root.parents or (web.exists() and any(os.path.samefile(web, f) for f in (root, *root.parents))):
+    # The issue folder and its parents exist, so only an existing folder can be one of them;
+    # samefile, not ==: on a case-insensitive disk "Issues/x" and "issues/X" are one folder.
+    if web.exists() and any(os.path.samefile(web, f) for f in (root, *root.parents)):
         raise UsageError(f"{out_dir}: the web edition would go to {web} and replace the issue folder itself; "
                          "choose another output folder")
 

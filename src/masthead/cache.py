@@ -3,9 +3,10 @@
 Articles as read, prepared images, the drawn cover, compiled templates, font cuts and deflated
 EPUB entries are stored under a key made of everything they depend on: the input bytes, the
 options, and the versions of masthead and of the library that computed them. A hit returns
-the same bytes a fresh computation would, so a cached build is byte-identical to a cold one. ``MASTHEAD_CACHE_DIR``
-sets the folder (default ``$XDG_CACHE_HOME/masthead``); ``MASTHEAD_CACHE_DIR=off`` turns the
-folder off (a rebuilding process still keeps its memory, below).
+the same bytes a fresh computation would, so a cached build is byte-identical to a cold one.
+``MASTHEAD_CACHE_DIR`` sets the folder (default ``$XDG_CACHE_HOME/masthead``);
+``MASTHEAD_CACHE_DIR=off`` turns the folder off (a rebuilding process still keeps its memory,
+below).
 
 A process that builds again and again (``masthead build --watch``) also keeps what it read or
 computed in memory (:func:`remember`): entries it got from the folder, and the results of
@@ -127,14 +128,17 @@ def remember(limit: int = 256 * 1024 * 1024) -> Iterator[None]:
         _memory.pop()
 
 
-def memo(kind: str, cache_key: str, compute: Callable[[], Any], size: Callable[[Any], int] = len) -> Any:
-    """``compute()``, or what it gave for the same key earlier in this process under :func:`remember`.
+def memo(kind: str, parts: tuple[bytes | str, ...], compute: Callable[[], Any],
+         size: Callable[[Any], int] = len) -> Any:
+    """``compute()``, or what it gave for the same ``parts`` earlier in this process under
+    :func:`remember`. The parts are hashed only then: a one-shot build pays nothing.
 
-    Only for pure functions of what the key names: the value is shared, so it must not be
+    Only for pure functions of what the parts name: the value is shared, so it must not be
     changed by the caller either.
     """
     if not _memory:
         return compute()
+    cache_key = key(*parts)
     value = _memory[-1].get(kind, cache_key)
     if value is None:
         value = compute()

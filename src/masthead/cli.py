@@ -133,20 +133,15 @@ def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
     """Build every issue, then each again when its files change, until Ctrl-C (exit 0)."""
     import queue
     import signal
-    import threading
 
     from masthead import build as pipeline
     from masthead import cache, watch
 
     changed: queue.Queue[list[Path]] = queue.Queue()
-    stop, ready = threading.Event(), threading.Event()
     outputs = [path for m in manifests for path in pipeline.outputs_of(m, output)]  # not changes: ours
-    watcher = threading.Thread(target=watch.watch, args=(manifests, changed.put, stop, ready),
-                               kwargs={"ignore": outputs}, name="masthead-watch", daemon=True)
     try:
-        with cache.remember():  # every rebuild takes what has not changed from memory
-            watcher.start()
-            ready.wait(timeout=10)  # watching before the first build: no edit falls between the two
+        # every rebuild takes what has not changed from memory
+        with cache.remember(), watch.started(manifests, changed.put, ignore=outputs):
             for manifest_path in manifests:
                 one(manifest_path)
             names = ", ".join(m.resolve().parent.name for m in manifests)
@@ -162,10 +157,6 @@ def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
                     one(manifest_path, again=True)
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the goodbye
-    finally:
-        stop.set()
-        if watcher.is_alive():
-            watcher.join(timeout=2)
     click.echo("stopped", err=True)
     sys.exit(0)
 

@@ -13,7 +13,6 @@ Kobo's KEPUB conventions, and the EPUB 3 Structural Semantics for pop-up footnot
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import zipfile
@@ -94,8 +93,8 @@ def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> l
 def _memo(rules, name: str, data: bytes, *options) -> list[Finding]:
     """``rules(name, data, *options)``: what it found in this entry before, when a process builds
     again (build --watch), since an unchanged entry gives the same findings."""
-    key = repr((rules.__name__, name, options, hashlib.sha256(data).hexdigest()))
-    return cache.memo("compat", key, lambda: rules(name, data, *options), size=lambda found: 1 + len(found))
+    return cache.memo("compat", (rules.__name__, name, repr(options), data), lambda: rules(name, data, *options),
+                      size=lambda found: 1 + len(found))
 
 
 def _text_rules(name: str, data: bytes) -> list[Finding]:

@@ -162,13 +162,9 @@ def serve(manifest_path: Path, port: int = 8000) -> None:
     except OSError as exc:
         raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from exc
     server.daemon_threads = True
-    stop, ready = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=watch.watch, args=([manifest_path], lambda _: edition.render(), stop, ready),
-                               name="masthead-watch", daemon=True)
     try:
-        with cache.remember():  # each render takes what did not change from memory
-            watcher.start()
-            ready.wait(timeout=10)  # watching before the first render: no edit falls between the two
+        # each render takes what did not change from memory; watching before the first render
+        with cache.remember(), watch.started([manifest_path], lambda _: edition.render()):
             edition.render()
             print(f"previewing {manifest_path.parent.name} at http://127.0.0.1:{server.server_address[1]}/ "
                   "(Ctrl-C stops)", flush=True)
@@ -176,7 +172,4 @@ def serve(manifest_path: Path, port: int = 8000) -> None:
     except KeyboardInterrupt:
         print("stopped", flush=True)
     finally:
-        stop.set()
         server.server_close()
-        if watcher.is_alive():
-            watcher.join(timeout=2)

@@ -10,7 +10,6 @@ it reaches Jinja only as already-escaped values or as the sanitized body.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 from collections.abc import Callable
@@ -192,13 +191,13 @@ def _issue_title(issue: Issue) -> str:
 def _xml(html: str) -> bytes:
     """Check a rendered document is well-formed XML; a theme bug must not reach an output."""
     data = html.encode("utf-8")
-    cache.memo("well-formed", hashlib.sha256(data).hexdigest(), lambda: _parse(data) is not None, size=lambda _: 1)
+    cache.memo("well-formed", (data,), lambda: _parse(data) is not None, size=lambda _: 1)
     return data
 
 
 def _chars_of(content: bytes) -> frozenset[str]:
     """The characters a document shows: what the EPUB's fonts must have."""
-    return cache.memo("chars", hashlib.sha256(content).hexdigest(), lambda: frozenset("".join(_parse(content).itertext())))
+    return cache.memo("chars", (content,), lambda: frozenset("".join(_parse(content).itertext())))
 
 
 def _parse(data: bytes):

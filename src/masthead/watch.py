@@ -14,6 +14,7 @@ everything else from memory, and writes the same bytes a cold build writes.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -69,6 +70,21 @@ def watch(manifests: list[Path], on_change: Callable[[list[Path]], None], stop: 
                   f"{'trying again' if polling else 'polling instead'}", file=sys.stderr, flush=True)
             polling = True
             stop.wait(1.0)  # not a busy loop while, say, the folder is being moved back
+
+
+@contextlib.contextmanager
+def started(manifests: list[Path], on_change: Callable[[list[Path]], None], ignore: Iterable[Path] = ()) -> Iterator[bool]:
+    """:func:`watch` in a thread for the block: watching (or ten seconds gone, then False) when
+    the block starts, so a build made first misses no edit; stopped and joined when it ends."""
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch, args=(manifests, on_change, stop, ready), kwargs={"ignore": ignore},
+                               name="masthead-watch", daemon=True)
+    watcher.start()
+    try:
+        yield ready.wait(timeout=10)
+    finally:
+        stop.set()
+        watcher.join(timeout=2)
 
 
 def _inside(path: Path, folders: tuple[Path, ...]) -> bool:
