@@ -90,6 +90,37 @@ def test_help_does_not_import_heavy_libraries():
     assert out.splitlines()[-1] == "HEAVY:"
 
 
+def test_the_command_skips_pythons_teardown_but_not_what_exit_does(tmp_path, issue_dir):
+    """cli.run() leaves with os._exit: exit handlers still run, piped output is all there, the
+    exit status is kept; only the freeing of objects (a __del__ at teardown here) is skipped."""
+    import subprocess
+    import sys
+
+    code = ("import atexit, sys\n"
+            "from masthead import cli\n"
+            "class Freed:\n    def __del__(self): print('torn down', file=sys.stderr, flush=True)\n"
+            "kept = Freed()\n"
+            "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+            "sys.argv = ['masthead', *sys.argv[1:]]\n"
+            "cli.run()\n")
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+
+    built = command("build", str(issue_dir), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.rstrip().splitlines()[-1].startswith("built issue in ")
+    assert built.stderr.splitlines() == ["exit handler ran"]  # and not 'torn down'
+    info = command("info", str(issue_dir), "--json")  # a long stdout, through a pipe, complete
+    assert info.returncode == 0 and info.stdout == masthead("info", str(issue_dir), "--json").stdout
+    assert info.stdout.rstrip().endswith("}")
+    assert command("build", str(tmp_path / "nowhere")).returncode == 2
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text().replace("language: en", "language: en\nsectoins: []"))
+    broken = command("build", str(issue_dir), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert broken.returncode == 1 and "sectoins" in broken.stderr and broken.stderr.endswith("exit handler ran\n")
+
+
 def _commands_and_options(group: click.Group):
     for name, command in group.commands.items():
         yield name, command

@@ -19,6 +19,42 @@ import click
 from masthead import __version__
 
 
+def run() -> NoReturn:
+    """The ``masthead`` console script: :func:`main`, then leave without tearing Python down.
+
+    Python's own exit frees every module and object one by one: 50–90 ms after a build here,
+    a fifth of a rebuild, for memory the OS takes back at once anyway. So once the command is
+    done, what that exit would still do to any effect is done here, in its order: atexit
+    handlers (logging's flush, temporary folders' finalizers, multiprocessing's clean-up), then
+    stdout and stderr flushed; then the process leaves with ``os._exit``. When another thread
+    still runs (a normal exit waits for it), or a stream cannot be flushed (a closed pipe,
+    reported as Python reports it), it leaves the normal way.
+    """
+    import atexit
+    import os
+    import threading
+
+    try:
+        main()  # click's standalone mode: always ends in SystemExit
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)  # what sys.exit("message") does
+        code = 1
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
+
+
 def _formats(ctx, param, value: str) -> tuple[str, ...]:
     from masthead.build import FORMATS
 
