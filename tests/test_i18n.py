@@ -86,6 +86,13 @@ def test_reading_time_counts_characters_for_japanese():
     assert content.reading_minutes(content.count_words(english, "en"), "en") == 10
 
 
+def test_words_are_counted_alike_with_and_without_cjk():
+    # Don't · stop · a · well-known · rock · n · roll · 1891 · tune
+    assert content.count_words("Don\u2019t stop \u2014 a well-known rock-\u2019n\u2019-roll 1891 tune.", "en") == 9
+    assert content.count_words("Tokyo\u6771\u4eac, don't stop", "en") == 2 + 3  # two characters, three words
+    assert content.count_words("", "en") == 0
+
+
 def test_quotes_follow_the_language():
     assert i18n.quotes("fr")[:2] == ("«\u00a0", "\u00a0»")
     assert i18n.quotes("de")[:2] == ("„", "“")

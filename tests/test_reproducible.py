@@ -32,3 +32,17 @@ def _opf(path) -> bytes:
 
     with zipfile.ZipFile(path) as z:
         return z.read("EPUB/content.opf")
+
+
+def test_the_epub_never_asks_the_machines_mime_types(tmp_path):
+    """ebooklib guesses a media type it is not given from the system's mime.types, which differs
+    from machine to machine (and costs ~10 ms to read): every item is given its type."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mimetypes\nfrom pathlib import Path\nfrom masthead import build\n"
+            f"build.build(Path({str(SAMPLE / 'issue.yaml')!r}), Path({str(tmp_path)!r}), ('epub', 'kepub'))\n"
+            "print('READ MIME TYPES' if mimetypes.inited else 'NOT READ')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "NOT READ"

@@ -77,8 +77,10 @@ def export(issue: RenderedIssue) -> bytes:
                                         media_type=resource.media_type, content=resource.data))
     if any(r.media_type.startswith("font/") for r in issue.resources_for("epub")):
         # Apple Books shows embedded fonts only when this file says so.
+        # A media type given: without one ebooklib guesses it, and its first guess reads the
+        # system's mime.types (~10 ms). The file is not in the manifest: the type is not written.
         book.add_item(epub.EpubItem(file_name="META-INF/com.apple.ibooks.display-options.xml", manifest=False,
-                                    content=APPLE_DISPLAY_OPTIONS))
+                                    media_type="application/xml", content=APPLE_DISPLAY_OPTIONS))
     book.add_item(epub.EpubNcx())
     book.toc = [_toc_entry(epub, entry) for entry in issue.toc]
     book.spine = spine
