@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import time
 import zipfile
 
 import pytest
@@ -102,3 +103,26 @@ def test_an_archive_that_needs_zip64_is_zipfiles_own(monkeypatch):
     assert data == by_zipfile(entries, WHEN)
     assert b"PK\x06\x06" in data[-200:]  # the ZIP64 end of central directory
     assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 0x10000
+
+
+def test_a_large_archive_deflated_in_threads_is_still_zipfiles_byte_for_byte(tmp_path, monkeypatch):
+    """Over THREADS_FROM the entries are deflated in threads: in their order, each once."""
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(archive.workers, "count", lambda jobs, tasks: min(4, tasks))  # threads even on one core
+    stories = [archive.Entry(f"EPUB/s{i:02d}.xhtml", (f"<p>Story {i}. " + "the tide turns " * (400 * i)).encode(), True)
+               for i in range(40)]
+    entries = [*sample_entries(), *stories]
+    assert sum(len(e.data) for e in entries if e.deflate) > archive.THREADS_FROM
+    threads = set()
+    deflate = archive._deflate
+
+    def spy(data: bytes) -> bytes:
+        import threading
+
+        threads.add(threading.get_ident())
+        time.sleep(0.005)  # no thread is through the queue before the next has started
+        return deflate(data)
+
+    monkeypatch.setattr(archive, "_deflate", spy)
+    assert archive.write(entries, WHEN) == by_zipfile(entries, WHEN)
+    assert len(threads) > 1

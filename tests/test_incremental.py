@@ -248,6 +248,47 @@ def test_cover_is_prepared_ahead_only_when_the_cache_lacks_it(tmp_path: Path, mo
     assert len(started) == 1  # no cache: nowhere to leave the work
 
 
+def test_a_cover_drawn_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
+    """The sample issue names no cover: it is drawn in another process while the documents
+    render. The EPUB and the PDF equal those built with the cache off, drawn in line."""
+    from conftest import SAMPLE
+
+    issue = tmp_path / SAMPLE.name
+    shutil.copytree(SAMPLE, issue)
+    cache = tmp_path / "cache"
+    ahead = masthead("build", str(issue), "-o", str(tmp_path / "ahead"), env=_env(cache))
+    assert ahead.returncode == 0, ahead.stderr
+    assert len(list((cache / "covers").rglob("*"))) >= 1, "the drawn cover was not cached"
+    plain = masthead("build", str(issue), "-o", str(tmp_path / "plain"), env={**os.environ, "MASTHEAD_CACHE_DIR": "off"})
+    assert plain.returncode == 0, plain.stderr
+    for name in (f"{SAMPLE.name}.epub", f"{SAMPLE.name}.pdf"):
+        assert (tmp_path / "ahead" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes(), name
+
+
+def test_a_cover_is_drawn_ahead_only_when_the_issue_names_none_and_the_cache_lacks_it(tmp_path: Path, monkeypatch):
+    from conftest import SAMPLE
+    from masthead import content, manifest, render, theme, workers
+    from masthead.errors import Report
+
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    started = []
+    monkeypatch.setattr(workers, "ahead", lambda task, jobs=None: started.append(task) or (lambda: None))
+    spec = manifest.load(SAMPLE / "issue.yaml")
+    issue, chosen = content.read_issue(spec, Report()), theme.load(spec.meta)
+    render.cover_drawn_ahead(issue, chosen, jobs=2)
+    assert len(started) == 1  # no cover named, none cached: worth a second process
+    started[0]()  # the work itself, here: it fills the cache
+    render.cover_drawn_ahead(issue, chosen, jobs=2)
+    assert len(started) == 1  # a copy would only read the cache
+    strand = manifest.load(CORPUS / "issue.yaml") if CORPUS.is_dir() else None
+    if strand is not None:
+        render.cover_drawn_ahead(content.read_issue(strand, Report()), theme.load(strand.meta), jobs=2)
+        assert len(started) == 1  # the manifest's own cover: nothing to draw
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
+    render.cover_drawn_ahead(issue, chosen, jobs=2)
+    assert len(started) == 1  # no cache: nowhere to leave the work
+
+
 def test_ctrl_c_stops_the_copy_quietly_and_the_build_once(tmp_path: Path):
     """Ctrl-C reaches the whole process group: the copy must leave quietly, and only the
     build itself may go on to say it was interrupted."""

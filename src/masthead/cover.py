@@ -27,16 +27,27 @@ COVER_LINES = 4
 def draw_cached(issue: Issue, theme: Theme) -> bytes:
     """:func:`draw`, remembered under everything it draws with: its texts, the theme's
     fonts, this module's code and Pillow's version (drawing and quantizing take ~0.4 s)."""
+    from masthead import cache
+
+    return cache.cached("covers", cache_key(issue, theme), lambda: draw(issue, theme)) or draw(issue, theme)
+
+
+def is_cached(issue: Issue, theme: Theme) -> bool:
+    from masthead import cache
+
+    return cache.get("covers", cache_key(issue, theme)) is not None
+
+
+def cache_key(issue: Issue, theme: Theme) -> str:
     import PIL
 
     from masthead import cache
 
     meta = issue.meta
     fonts = [theme.find(name) for name in _FONTS]
-    key = cache.key(Path(__file__).read_bytes(), PIL.__version__, repr((
+    return cache.key(Path(__file__).read_bytes(), PIL.__version__, repr((
         meta.publication, meta.title, meta.publisher, meta.direction, _dateline(issue, theme), cover_lines(issue),
         [(str(f), f.stat().st_size, f.stat().st_mtime_ns) if f else None for f in fonts])))
-    return cache.cached("covers", key, lambda: draw(issue, theme)) or draw(issue, theme)
 
 
 def _dateline(issue: Issue, theme: Theme) -> str:

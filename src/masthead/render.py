@@ -36,17 +36,21 @@ PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
 BOTH, EPUB, PDF = frozenset({"epub", "pdf"}), frozenset({"epub"}), frozenset({"pdf"})
 
 
-def render(issue: Issue, theme: Theme, report: Report, printed: bool = True) -> RenderedIssue:
+def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
+           cover_ready: Callable[[], None] = lambda: None) -> RenderedIssue:
     """Every document and resource of the issue; ``printed=False`` leaves out the print
-    document (and its resources' work) when no output needs the print edition."""
+    document (and its resources' work) when no output needs the print edition.
+    ``cover_ready()`` waits for a cover being drawn meanwhile (:func:`cover_drawn_ahead`)."""
     meta = issue.meta
     env = _environment(theme)
     context = _Context(issue, theme, env)
     resources: list[Resource] = []
     resources += _stylesheets(theme, report)
     resources += _images(issue, report, printed)
-    cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report, printed)
-    resources += cover_resources
+    if meta.cover is None:  # drawn: its name is known now, its picture is taken last
+        cover_resources, cover_image, cover_is_generated = [], GENERATED_COVER, True
+    else:
+        cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report, printed)
 
     documents: list[Document] = []
     documents.append(context.document("cover.xhtml", "cover", "cover.xhtml.j2", meta.language,
@@ -60,6 +64,10 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True) -> 
     if printed:
         documents.append(context.print_document(cover_image, cover_is_generated, metadata))
 
+    if meta.cover is None:
+        cover_ready()
+        cover_resources = _cover(issue, theme, report, printed)[0]
+    resources += cover_resources
     chars = frozenset().union(*(_chars_of(d.content) for d in documents if d.kind != "print"))
     resources += fonts.resources(theme, chars if meta.epub.embed_fonts else None)
     return RenderedIssue(
@@ -376,7 +384,21 @@ def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[l
             report.error(meta.cover_position or Position(meta.manifest_path), f"cover: {exc}")
             return [], "", False
     png = cover.draw_cached(issue, theme)
-    return [Resource("images/cover.png", "image/png", png, EPUB)], "images/cover.png", True
+    return [Resource(GENERATED_COVER, "image/png", png, EPUB)], GENERATED_COVER, True
+
+
+GENERATED_COVER = "images/cover.png"
+
+
+def cover_drawn_ahead(issue: Issue, theme: Theme, jobs: int | None = None) -> Callable[[], None]:
+    """Draw the cover of an issue whose manifest names none in another process, into the
+    cache, while :func:`render` sets the documents (pass it what this returns): drawing takes
+    ~0.5 s, a third of rendering 120 stories. Nothing starts when the cache has it already."""
+    if issue.meta.cover is not None or cache.folder() is None or not cache.writable():
+        return lambda: None
+    if cover.is_cached(issue, theme):
+        return lambda: None
+    return workers.ahead(lambda: cover.draw_cached(issue, theme), jobs)
 
 
 def _modified(issue: Issue) -> dt.datetime:
