@@ -229,23 +229,33 @@ def test_cover_prepared_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
         assert len(z.read("EPUB/images/cover.jpg")) <= 500_000
 
 
-def test_cover_is_prepared_ahead_only_when_the_cache_lacks_it(tmp_path: Path, monkeypatch):
-    from masthead import manifest, render, workers
+def test_cover_and_theme_are_prepared_ahead_only_when_the_cache_lacks_them(tmp_path: Path, monkeypatch):
+    from masthead import manifest, render, theme, workers
 
     issue = tmp_path / "strand-1891"
     shutil.copytree(CORPUS, issue)
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
     meta = manifest.load(issue / "issue.yaml").meta
+    chosen = theme.load(meta)
     started = []
     monkeypatch.setattr(workers, "ahead", lambda task, jobs=None: started.append(task) or (lambda: None))
-    render.cover_ahead(meta, jobs=2)
-    assert len(started) == 1  # an empty cache: the cover is worth a second process
+    render.ahead(meta, chosen, jobs=2)
+    assert len(started) == 1  # an empty cache: the cover and the theme are worth a second process
     started[0]()  # the work itself, here: it fills the cache
-    render.cover_ahead(meta, jobs=2)
+    assert any((tmp_path / "cache" / "templates").rglob("*.cache")), "the templates were not compiled"
+    assert any((tmp_path / "cache" / "catalogues").rglob("*")), "the catalogue was not compiled"
+    render.ahead(meta, chosen, jobs=2)
     assert len(started) == 1  # now a copy of the process would only read the cache
+    shutil.rmtree(tmp_path / "cache" / "images")
+    render.ahead(meta, chosen, jobs=2)
+    assert len(started) == 2  # the cover again, the templates not:
+    compiled = []
+    monkeypatch.setattr(render, "_compile_theme", lambda *args: compiled.append(args))
+    started[1]()
+    assert compiled == [] and any((tmp_path / "cache" / "images").rglob("*"))
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
-    render.cover_ahead(meta, jobs=2)
-    assert len(started) == 1  # no cache: nowhere to leave the work
+    render.ahead(meta, chosen, jobs=2)
+    assert len(started) == 2  # no cache: nowhere to leave the work
 
 
 def test_a_cover_drawn_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
