@@ -32,7 +32,7 @@ system-deps:
 	fi
 
 test: install system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 bench: SYSTEM_TOOLS += pandoc:pandoc
 bench: install system-deps

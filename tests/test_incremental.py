@@ -230,11 +230,12 @@ def test_cover_prepared_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
 
 
 def test_cover_and_theme_are_prepared_ahead_only_when_the_cache_lacks_them(tmp_path: Path, monkeypatch):
-    from masthead import manifest, render, theme, workers
+    from masthead import i18n, manifest, render, theme, workers
 
     issue = tmp_path / "strand-1891"
     shutil.copytree(CORPUS, issue)
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    i18n._catalogue.cache_clear()  # as in a new process: an earlier test compiled it in this one
     meta = manifest.load(issue / "issue.yaml").meta
     chosen = theme.load(meta)
     started = []
