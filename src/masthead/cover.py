@@ -35,7 +35,7 @@ def draw_cached(issue: Issue, theme: Theme) -> bytes:
 def is_cached(issue: Issue, theme: Theme) -> bool:
     from masthead import cache
 
-    return cache.get("covers", cache_key(issue, theme)) is not None
+    return cache.has("covers", cache_key(issue, theme))  # without reading the picture
 
 
 def cache_key(issue: Issue, theme: Theme) -> str:
