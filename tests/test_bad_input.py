@@ -453,3 +453,72 @@ def test_missing_issue_folder_is_a_usage_error(tmp_path: Path):
     assert "no-such-issue" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not out.exists() or list(out.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- a theme's mistakes
+
+# An issue's templates/ folder is input like its articles: a mistake in it is the user's, and
+# is reported at the template's line, not as masthead's "internal error".
+DEFAULT_THEME = Path(__file__).resolve().parents[1] / "templates" / "default"
+TEMPLATE_CASES = [
+    # (id, template, text put before its last line, line of the message, col, message)
+    ("undefined", "contents.xhtml.j2", "<p>{{ no_such_value }}</p>", r"'no_such_value' is undefined", 7),
+    ("syntax", "contents.xhtml.j2", "{% if %}", r"template syntax: Expected an expression", 1),
+    ("sandbox", "contents.xhtml.j2", "{{ ''.__class__.__mro__ }}", r"__class__.*unsafe", 1),
+    ("missing-include", "contents.xhtml.j2", "{% include '_no_such.xhtml.j2' %}", r"no template '_no_such\.xhtml\.j2'", 13),
+    ("in-an-included-part", "_article.xhtml.j2", "{{ article.title + 1 }}", r"TypeError", 1),
+    ("not-well-formed", "contents.xhtml.j2", "<p>never closed", r"renders contents\.xhtml, which is not well-formed XHTML.*line \d+ of contents\.xhtml", 1),
+]
+
+
+def _break_template(issue: Path, template: str, text: str) -> int:
+    """The theme's template copied into the issue's templates/, with ``text`` put in; its line."""
+    lines = (DEFAULT_THEME / template).read_text("utf-8").split("\n")
+    at = max(n for n, line in enumerate(lines) if line.strip()) - (1 if template != "_article.xhtml.j2" else 0)
+    lines.insert(at, text)
+    (issue / "templates").mkdir(exist_ok=True)
+    (issue / "templates" / template).write_text("\n".join(lines), "utf-8")
+    return at + 1
+
+
+@pytest.mark.parametrize("case", TEMPLATE_CASES, ids=[c[0] for c in TEMPLATE_CASES])
+def test_a_templates_mistake_is_reported_at_its_line(case, issue_dir: Path, tmp_path: Path):
+    _, template, text, message, col = case
+    line = _break_template(issue_dir, template, text)
+    out = tmp_path / "out"
+    result = masthead("build", str(issue_dir), "-o", str(out), "--format", "epub")
+    found = assert_failed_cleanly(result, out)
+    assert_reported(found, result.stderr, issue_dir / "templates" / template, line, col, message)
+
+
+def test_a_broken_line_holding_a_value_names_the_template_and_the_output_line(issue_dir: Path, tmp_path: Path):
+    """Output lines with values in them are in no template as written: the message names the
+    template that renders the document and quotes the broken line of the output."""
+    _break_template(issue_dir, "contents.xhtml.j2", "<p>{{ meta.publication }}")
+    out = tmp_path / "out"
+    result = masthead("build", str(issue_dir), "-o", str(out), "--format", "epub")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    shown = Path("templates/contents.xhtml.j2")
+    lines = [line for line in result.stderr.splitlines() if "not well-formed" in line]
+    assert len(lines) == 1, result.stderr
+    path, _, message = lines[0].partition(": ")
+    assert Path(path).resolve() == (issue_dir / shown).resolve(), result.stderr
+    assert re.search(r"line \d+ of contents\.xhtml: '<p>Test Weekly'", message), message
+
+
+def test_the_drawing_of_a_cover_is_awaited_when_a_template_fails(issue_dir: Path):
+    """render() takes the function that waits for a cover drawn meanwhile: a failing template
+    must still call it, or the drawing process is left unreaped (a zombie under --watch)."""
+    from masthead import content, manifest, render, theme
+    from masthead.errors import IssueError, Report
+
+    _break_template(issue_dir, "contents.xhtml.j2", "{{ no_such_value }}")
+    spec = manifest.load(issue_dir / "issue.yaml")
+    chosen = theme.load(spec.meta)
+    issue = content.read_issue(spec, Report())
+    waited = []
+    with pytest.raises(IssueError, match="no_such_value"):
+        render.render(issue, chosen, Report(), False, lambda: waited.append(True))
+    assert waited == [True]

@@ -23,11 +23,10 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fetch, fonts, i18n, images, workers
-from masthead.errors import Position, Report
+from masthead import cache, cover, fetch, fonts, i18n, images, printdoc, workers
+from masthead.errors import Diagnostic, IssueError, Position, Report
 from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
-from masthead.sanitize import OPS, XHTML, escape_text
 from masthead.theme import Theme
 
 MORE_FROM = 3  # articles listed under "More from …"
@@ -54,23 +53,24 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
         cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report, printed)
 
     documents: list[Document] = []
-    documents.append(context.document("cover.xhtml", "cover", "cover.xhtml.j2", meta.language,
-                                      cover_image=cover_image))
-    documents.append(context.document("contents.xhtml", "contents", "contents.xhtml.j2", meta.language))
-    for section in issue.sections:
-        for article in section.articles:
-            documents.append(context.article_document(section.title, article))
-    documents.append(context.document("nav.xhtml", "nav", "nav.xhtml.j2", meta.language, properties=("nav",)))
-    metadata = _metadata(issue)
-    if printed:
-        documents.append(context.print_document(cover_image, cover_is_generated, metadata))
+    try:
+        documents.append(context.document("cover.xhtml", "cover", "cover.xhtml.j2", meta.language,
+                                          cover_image=cover_image))
+        documents.append(context.document("contents.xhtml", "contents", "contents.xhtml.j2", meta.language))
+        for section in issue.sections:
+            for article in section.articles:
+                documents.append(context.article_document(section.title, article))
+        documents.append(context.document("nav.xhtml", "nav", "nav.xhtml.j2", meta.language, properties=("nav",)))
+        metadata = _metadata(issue)
+        if printed:
+            documents.append(context.print_document(cover_image, cover_is_generated, metadata))
+    finally:
+        cover_ready()  # even when a template fails: no drawing process is left behind
 
     if meta.cover is None:
-        cover_ready()
         cover_resources = _cover(issue, theme, report, printed)[0]
     resources += cover_resources
-    chars = frozenset().union(*(_chars_of(d.content) for d in documents if d.kind != "print"))
-    resources += fonts.resources(theme, chars if meta.epub.embed_fonts else None)
+    resources += fonts.resources(theme, frozenset(context.chars) if meta.epub.embed_fonts else None)
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
@@ -134,6 +134,7 @@ class _Context:
         self.issue, self.theme, self.env = issue, theme, env
         self.articles = issue.articles
         self.section_of = {a.id: s.title for s in issue.sections for a in s.articles}
+        self.chars: set[str] = set()  # what the EPUB's documents show: what its fonts must have
 
     def _render(self, template: str, lang: str, **values) -> str:
         self.env.install_gettext_translations(i18n.translations(lang, self.theme.locale_dirs), newstyle=True)
@@ -148,12 +149,19 @@ class _Context:
             # lang, xml:lang and dir for text in another language than the page's
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
         }
-        return self.env.get_template(template).render(**helpers, **values)
+        try:
+            return self.env.get_template(template).render(**helpers, **values)
+        except Exception as exc:  # a theme's mistake (an issue's templates/ is input): say where
+            diagnostic = _template_error(exc, self.theme)
+            if diagnostic is None:
+                raise
+            raise IssueError([diagnostic]) from None
 
     def document(self, name: str, kind: str, template: str, lang: str, properties=(), **values) -> Document:
         html = self._render(template, lang, toc=_toc(self.issue), href=lambda a: a.doc_name, **values)
         title = _issue_title(self.issue) if kind == "cover" else self._title_for(kind, lang)
-        return Document(name, kind, title, lang, i18n.direction_of(lang), _xml(html), tuple(properties))
+        return Document(name, kind, title, lang, i18n.direction_of(lang), self._xml(name, template, html, kind),
+                        tuple(properties))
 
     def _title_for(self, kind: str, lang: str) -> str:
         gettext = i18n.translations(lang, self.theme.locale_dirs).gettext
@@ -177,17 +185,53 @@ class _Context:
         part = self.article_part(article, article.body, href=lambda a: a.doc_name)
         html = self._render("article.xhtml.j2", article.lang, article=article, part=part,
                             prefixes=article.epub_prefixes)
-        return Document(article.doc_name, "article", article.title, article.lang, article.direction, _xml(html))
+        data = self._xml(article.doc_name, "article.xhtml.j2", html, "article")
+        return Document(article.doc_name, "article", article.title, article.lang, article.direction, data)
 
     def print_document(self, cover_image: str | None, generated: bool, meta: Metadata) -> Document:
         internal = lambda a: f"#{a.id}"  # noqa: E731 - links inside the one document
-        parts = {a.id: self.article_part(a, _for_print(a.body, a.id), href=internal) for a in self.articles}
+        parts = {a.id: self.article_part(a, printdoc.body_for_print(a.body, a.id), href=internal) for a in self.articles}
         html = self._render("print.xhtml.j2", meta.language, parts=parts, href=internal,
                             cover_image=cover_image, generated_cover=generated,
-                            creators=meta.creators, keywords=meta.keywords, page_css=_page_css(self.issue),
+                            creators=meta.creators, keywords=meta.keywords, page_css=printdoc.page_css(self.issue),
                             modified=meta.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
         lang = meta.language
-        return Document("print.xhtml", "print", _issue_title(self.issue), lang, i18n.direction_of(lang), _xml(html))
+        data = self._xml("print.xhtml", "print.xhtml.j2", html, "print")
+        return Document("print.xhtml", "print", _issue_title(self.issue), lang, i18n.direction_of(lang), data)
+
+    def _xml(self, name: str, template: str, html: str, kind: str) -> bytes:
+        """The document's bytes, checked to be well-formed XML: a theme bug must not reach an
+        output. One parse also gives the characters an EPUB document shows, when its fonts
+        are embedded (and subset to those characters)."""
+        data = html.encode("utf-8")
+        try:
+            if kind != "print" and self.issue.meta.epub.embed_fonts:
+                self.chars.update(cache.memo("chars", (data,), lambda: frozenset("".join(_parse(data).itertext()))))
+            else:
+                cache.memo("well-formed", (data,), lambda: _parse(data) is not None, size=lambda _: 1)
+        except etree.XMLSyntaxError as exc:
+            source = Path(self.env.get_template(template).filename or template)
+            # A tag left open is met at the next closing tag: the line to show is the open one.
+            opened = re.search(r"mismatch: \S+ line (\d+) and", exc.msg or "")
+            number = int(opened[1]) if opened else exc.lineno
+            line = data.decode("utf-8").split("\n")[number - 1].strip() if number else ""
+            shown = f" (line {number} of {name}: {line[:80]!r})" if line else ""
+            raise IssueError([Diagnostic(self._written_at(line) or Position(source), f"{template} renders {name}, "
+                                         f"which is not well-formed XHTML: {exc.msg}{shown}")]) from None
+        return data
+
+    def _written_at(self, line: str) -> Position | None:
+        """The one template line that holds the broken output line as it stands, if any: Jinja
+        cannot map output to source, but a line with no values in it is its own source."""
+        found = []
+        for folder in self.theme.folders:
+            for path in sorted(folder.glob("*.j2")):
+                try:
+                    lines = path.read_text("utf-8").split("\n")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                found += [Position(path, n, text.index(line) + 1) for n, text in enumerate(lines, 1) if line in text]
+        return found[0] if line and len(found) == 1 else None
 
 
 def _lang_attrs(other: str, direction: str, current: str) -> Markup:
@@ -203,94 +247,46 @@ def _issue_title(issue: Issue) -> str:
     return f"{meta.publication}, {format_date(meta.date, 'long', locale=i18n.locale_of(meta.language))}"
 
 
-def _xml(html: str) -> bytes:
-    """Check a rendered document is well-formed XML; a theme bug must not reach an output."""
-    data = html.encode("utf-8")
-    cache.memo("well-formed", (data,), lambda: _parse(data) is not None, size=lambda _: 1)
-    return data
+def _template_error(exc: Exception, theme: Theme) -> Diagnostic | None:
+    """A template's error at the template's line, or None when no template line is to blame.
+
+    Jinja puts the templates' own lines into the traceback (its debug rewrite): the innermost
+    frame that runs a file of the theme's folders is the line that failed.
+    """
+    import traceback
+
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Diagnostic(_template_position(Path(exc.filename), exc.lineno, None), f"template syntax: {exc.message}")
+    folders = [str(f) for f in theme.folders]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if any(f.filename.startswith(folder + os.sep) for folder in folders)]
+    if not frames:
+        return None
+    name = None
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message, name = f"no template '{exc.name}' in the theme", exc.name
+    elif isinstance(exc, jinja2.UndefinedError):
+        message, name = str(exc), (re.findall(r"'([^']+)' is undefined", str(exc)) or [None])[-1]
+    elif isinstance(exc, jinja2.TemplateError):
+        message = str(exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return Diagnostic(_template_position(Path(frames[-1].filename), frames[-1].lineno, name), f"template: {message}")
 
 
-def _chars_of(content: bytes) -> frozenset[str]:
-    """The characters a document shows: what the EPUB's fonts must have."""
-    return cache.memo("chars", (content,), lambda: frozenset("".join(_parse(content).itertext())))
+def _template_position(path: Path, line: int | None, name: str | None) -> Position:
+    """Jinja knows the line, not the column: the name it complains of on that line, or where
+    the line's text begins."""
+    try:
+        text = path.read_text("utf-8").split("\n")[line - 1] if line else ""
+    except (OSError, UnicodeDecodeError, IndexError):
+        return Position(path, line)
+    found = text.find(name) if name else -1
+    return Position(path, line, (found if found >= 0 else len(text) - len(text.lstrip())) + 1)
 
 
 def _parse(data: bytes):
     return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
-
-
-# ---------------------------------------------------------------------------- print document
-
-
-def _for_print(body: str, article_id: str) -> str:
-    """One article's body inside the whole-issue document: ids prefixed, links made internal."""
-    root = etree.fromstring(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"),
-                            etree.XMLParser(resolve_entities=False, no_network=True))
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.get("id"):
-            element.set("id", f"{article_id}--{element.get('id')}")
-        href = element.get("href")
-        if href and not href.startswith(("http:", "https:", "mailto:", "tel:")):
-            target, _, fragment = href.partition("#")
-            target_id = target.removesuffix(".xhtml") if target else article_id
-            element.set("href", f"#{target_id}--{fragment}" if fragment else f"#{target_id}")
-    _notes_at_calls(root)
-    out = escape_text(root.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in root)
-    return out.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
-
-
-def _notes_at_calls(root) -> None:
-    """Move each footnote to its call, as a span that print.css floats to the page's foot.
-
-    WeasyPrint places ``float: footnote`` elements where they stand in the flow, so the note
-    must follow its reference; it draws the call itself, so the reference link is hidden.
-    """
-    epub_type = f"{{{OPS}}}type"
-    notes = {e.get("id"): e for e in root.iter(f"{{{XHTML}}}aside") if "footnote" in (e.get(epub_type) or "").split()}
-    for ref in list(root.iter(f"{{{XHTML}}}a")):
-        if "noteref" not in (ref.get(epub_type) or "").split():
-            continue
-        note = notes.pop((ref.get("href") or "").lstrip("#"), None)
-        if note is None:
-            continue
-        span = etree.Element(f"{{{XHTML}}}span", {"class": "print-footnote", "id": note.get("id")})
-        for n, block in enumerate(note):
-            for back in block.iter(f"{{{XHTML}}}a"):
-                if back.get("role") == "doc-backlink":  # the number: WeasyPrint draws the marker
-                    parent = back.getparent()
-                    if parent is not None:
-                        if back.tail:
-                            previous = back.getprevious()
-                            if previous is not None:
-                                previous.tail = (previous.tail or "") + back.tail.lstrip()
-                            else:
-                                parent.text = (parent.text or "") + back.tail.lstrip()
-                        parent.remove(back)
-                    break
-            inline = etree.SubElement(span, f"{{{XHTML}}}span")
-            inline.text = (" " if n else "") + (block.text or "")
-            inline.extend(list(block))
-        ref.set("class", (ref.get("class", "") + " moved-note").strip())
-        ref.addnext(span)
-        span.tail, ref.tail = ref.tail, None
-        note.getparent().remove(note)
-    for holder in list(root.iter(f"{{{XHTML}}}div")):
-        if holder.get("class") == "footnotes" and not len(holder):
-            holder.getparent().remove(holder)
-
-
-def _page_css(issue: Issue) -> str:
-    pdf = issue.meta.pdf
-    rules = [f"size: {pdf.page_size};"]
-    if pdf.bleed:
-        rules.append(f"bleed: {pdf.bleed};")
-    if pdf.crop_marks:
-        rules.append("marks: crop cross;")
-    if pdf.margins:
-        rules.append(f"margin: {pdf.margins};")
-    return "@page { %s }\n.print-article .article-body { column-count: %d; column-gap: 6mm; }" % (" ".join(rules), pdf.columns)
 
 
 # ---------------------------------------------------------------------------- resources

@@ -1,0 +1,85 @@
+"""The whole-issue print document's parts: what an article's body becomes inside it.
+
+The EPUB gives each article a file of its own; the PDF lays out one document holding them
+all, so ids must stay unique (each is prefixed with its article's), links between articles
+become links inside the document, and footnotes move to their calls for WeasyPrint's
+``float: footnote``. Plain lxml: the templates that wrap these parts run in render.py.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from masthead.model import Issue
+from masthead.sanitize import OPS, XHTML, escape_text
+
+
+def body_for_print(body: str, article_id: str) -> str:
+    """One article's body inside the whole-issue document: ids prefixed, links made internal."""
+    root = etree.fromstring(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"),
+                            etree.XMLParser(resolve_entities=False, no_network=True))
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.get("id"):
+            element.set("id", f"{article_id}--{element.get('id')}")
+        href = element.get("href")
+        if href and not href.startswith(("http:", "https:", "mailto:", "tel:")):
+            target, _, fragment = href.partition("#")
+            target_id = target.removesuffix(".xhtml") if target else article_id
+            element.set("href", f"#{target_id}--{fragment}" if fragment else f"#{target_id}")
+    notes_at_calls(root)
+    out = escape_text(root.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in root)
+    return out.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
+
+
+def notes_at_calls(root) -> None:
+    """Move each footnote to its call, as a span that print.css floats to the page's foot.
+
+    WeasyPrint places ``float: footnote`` elements where they stand in the flow, so the note
+    must follow its reference; it draws the call itself, so the reference link is hidden.
+    """
+    epub_type = f"{{{OPS}}}type"
+    notes = {e.get("id"): e for e in root.iter(f"{{{XHTML}}}aside") if "footnote" in (e.get(epub_type) or "").split()}
+    for ref in list(root.iter(f"{{{XHTML}}}a")):
+        if "noteref" not in (ref.get(epub_type) or "").split():
+            continue
+        note = notes.pop((ref.get("href") or "").lstrip("#"), None)
+        if note is None:
+            continue
+        span = etree.Element(f"{{{XHTML}}}span", {"class": "print-footnote", "id": note.get("id")})
+        for n, block in enumerate(note):
+            for back in block.iter(f"{{{XHTML}}}a"):
+                if back.get("role") == "doc-backlink":  # the number: WeasyPrint draws the marker
+                    parent = back.getparent()
+                    if parent is not None:
+                        if back.tail:
+                            previous = back.getprevious()
+                            if previous is not None:
+                                previous.tail = (previous.tail or "") + back.tail.lstrip()
+                            else:
+                                parent.text = (parent.text or "") + back.tail.lstrip()
+                        parent.remove(back)
+                    break
+            inline = etree.SubElement(span, f"{{{XHTML}}}span")
+            inline.text = (" " if n else "") + (block.text or "")
+            inline.extend(list(block))
+        ref.set("class", (ref.get("class", "") + " moved-note").strip())
+        ref.addnext(span)
+        span.tail, ref.tail = ref.tail, None
+        note.getparent().remove(note)
+    for holder in list(root.iter(f"{{{XHTML}}}div")):
+        if holder.get("class") == "footnotes" and not len(holder):
+            holder.getparent().remove(holder)
+
+
+def page_css(issue: Issue) -> str:
+    pdf = issue.meta.pdf
+    rules = [f"size: {pdf.page_size};"]
+    if pdf.bleed:
+        rules.append(f"bleed: {pdf.bleed};")
+    if pdf.crop_marks:
+        rules.append("marks: crop cross;")
+    if pdf.margins:
+        rules.append(f"margin: {pdf.margins};")
+    return "@page { %s }\n.print-article .article-body { column-count: %d; column-gap: 6mm; }" % (" ".join(rules), pdf.columns)
