@@ -8,6 +8,7 @@ outlines, the Arabic joining forms, the licence names.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from conftest import ROOT, Epub
 from fontTools.pens.recordingPen import DecomposingRecordingPen
@@ -107,3 +108,35 @@ def test_a_cached_cut_is_the_cut_for_exactly_these_characters(tmp_path, monkeypa
         assert fonts._cut(latin, first) == fonts.subset(latin, first)
         assert fonts._cut(latin, second) == fonts.subset(latin, second)  # not the first one's entry
     assert fonts.subset(latin, arabic) is None and fonts.subset(latin, mixed) is not None
+
+
+def test_a_file_that_is_no_font_is_left_out_with_a_warning_at_the_file(issue_dir, tmp_path):
+    """A web page saved under a font's name (a common download mistake) and a truncated face:
+    each is named in a warning and left out of both editions, whose stylesheets then do not
+    point at it (WeasyPrint would warn again, and a reader would fetch a broken file)."""
+    import re
+    import subprocess
+
+    from conftest import masthead, need
+
+    fonts = issue_dir / "templates" / "fonts"
+    fonts.mkdir(parents=True)
+    (fonts / "NotoSerif-Italic.ttf").write_text("<!DOCTYPE html><html><body>Download</body></html>")
+    (fonts / "NotoSans-Bold.ttf").write_bytes((THEME_FONTS / "NotoSans-Bold.ttf").read_bytes()[:3000])
+    out = tmp_path / "out"
+    result = masthead("build", str(issue_dir), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    warned = {Path(m[1]).resolve() for m in re.finditer(r"^(.+?): warning: not a font", result.stderr, re.M)}
+    assert warned == {(fonts / "NotoSerif-Italic.ttf").resolve(), (fonts / "NotoSans-Bold.ttf").resolve()}, result.stderr
+    assert "cannot be loaded" not in result.stderr, result.stderr  # WeasyPrint was not given them
+    book = Epub(out / "issue.epub")
+    hrefs = {i["href"] for i in book.manifest().values()}
+    assert "fonts/NotoSerif-Italic.ttf" not in hrefs and "fonts/NotoSans-Bold.ttf" not in hrefs
+    assert "fonts/NotoSerif-Regular.ttf" in hrefs  # the good faces stay
+    css = book.read("css/fonts.css").decode()
+    assert "NotoSerif-Italic" not in css and "NotoSans-Bold" not in css and "NotoSerif-Regular" in css
+    # The PDF names its fonts by family (Masthead-Serif…), so what shows it got none of the
+    # two is WeasyPrint's silence above; every font it has is embedded.
+    listed = subprocess.run([need("pdffonts"), str(out / "issue.pdf")], capture_output=True, text=True).stdout
+    rows = [line.split() for line in listed.splitlines()[2:] if line.strip()]
+    assert rows and all(row[-5] == "yes" for row in rows), listed

@@ -18,6 +18,7 @@ import string
 from typing import NamedTuple
 
 from masthead import cache, manifest
+from masthead.errors import Position, Report
 from masthead.rendered import Resource
 from masthead.theme import Theme
 
@@ -42,9 +43,10 @@ def faces(theme: Theme) -> list[Face]:
     return out
 
 
-def resources(theme: Theme, chars: frozenset[str] | None) -> list[Resource]:
+def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None = None) -> list[Resource]:
     """Fonts and a css/fonts.css for each output: the EPUB's cut to ``chars``, the characters
-    its documents show; ``chars`` None leaves the EPUB without fonts."""
+    its documents show; ``chars`` None leaves the EPUB without fonts. A file that is no font
+    is left out of both, with a warning to ``report``."""
     out: list[Resource] = []
     print_faces: list[Face] = []
     epub_faces: list[Face] = []
@@ -53,9 +55,16 @@ def resources(theme: Theme, chars: frozenset[str] | None) -> list[Resource]:
         if path is None:
             continue
         data = path.read_bytes()
+        digest = hashlib.sha256(data).digest()  # once: both cache keys name the face by it
+        if not _readable(data, digest):
+            if report is not None:
+                report.warning(Position(path), f"not a font HarfBuzz can read (a web page saved under a font's "
+                                               f"name, a truncated download?): the issue is set without "
+                                               f"{face.family} {face.weight} {face.style}")
+            continue
         out.append(Resource(face.file, _media_type(face.file), data, _PDF))
         print_faces.append(face)
-        cut = _cut(data, chars) if chars is not None else None
+        cut = _cut(data, chars, digest) if chars is not None else None
         if cut is not None:
             out.append(Resource(face.file, _media_type(face.file), cut, _EPUB))
             epub_faces.append(face)
@@ -65,11 +74,27 @@ def resources(theme: Theme, chars: frozenset[str] | None) -> list[Resource]:
     return out
 
 
-def _cut(data: bytes, chars: frozenset[str]) -> bytes | None:
+def _cut(data: bytes, chars: frozenset[str], digest: bytes | None = None) -> bytes | None:
     """:func:`subset`, from the cache when this face was cut to these characters before."""
     # chars, not chars | _ALWAYS: whether a face is needed at all depends on chars alone
-    key = cache.key("subset", cache.package_stamp("uharfbuzz"), hashlib.sha256(data).digest(), "".join(sorted(chars)))
+    digest = digest or hashlib.sha256(data).digest()
+    key = cache.key("subset", cache.package_stamp("uharfbuzz"), digest, "".join(sorted(chars)))
     return cache.cached("fonts", key, lambda: subset(data, chars) or b"") or None  # b"": face not needed
+
+
+def _readable(data: bytes, digest: bytes) -> bool:
+    """Is it a font with glyphs and a character map? Asked once per file's bytes (the cache)."""
+    if data[:4] not in (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf", b"wOFF", b"wOF2"):
+        return False  # not even a font's signature: no need to start HarfBuzz
+
+    def check() -> bytes:
+        import uharfbuzz as hb
+
+        face = hb.Face(data)
+        return b"1" if face.glyph_count > 1 and face.unicodes else b"0"
+
+    return cache.cached("fonts", cache.key("readable", cache.package_stamp("uharfbuzz"), digest),
+                        check) == b"1"
 
 
 def subset(data: bytes, chars: frozenset[str]) -> bytes | None:

@@ -70,7 +70,7 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     if meta.cover is None:
         cover_resources = _cover(issue, theme, report, printed)[0]
     resources += cover_resources
-    resources += fonts.resources(theme, frozenset(context.chars) if meta.epub.embed_fonts else None)
+    resources += fonts.resources(theme, frozenset(context.chars) if meta.epub.embed_fonts else None, report)
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
