@@ -161,6 +161,37 @@ def test_parallel_reading_equals_serial_reading(small_issue: Path, tmp_path: Pat
     assert (tmp_path / "serial" / "weekly.epub").read_bytes() == (tmp_path / "parallel" / "weekly.epub").read_bytes()
 
 
+def test_parallel_rendering_equals_serial_rendering(small_issue: Path, tmp_path: Path, monkeypatch):
+    """A big issue's article documents are set in copies of the process (render.py): the same
+    bytes, the same characters for the font cuts, as when this process sets them all."""
+    import os
+
+    from masthead import render
+
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
+    monkeypatch.setattr(incremental, "PARALLEL_BYTES", 0)  # this small issue counts as big
+    pids = tmp_path / "pids"
+    real = render._article_alone
+
+    def spy(context, pair):
+        with open(pids, "a") as stream:  # from a copy too: a file, not a list
+            stream.write(f"{os.getpid()}\n")
+        return real(context, pair)
+
+    monkeypatch.setattr(render, "_article_alone", spy)
+    for jobs in (1, 2):
+        pipeline.build(small_issue / "issue.yaml", tmp_path / f"jobs{jobs}", ("epub", "pdf"), jobs=jobs)
+        ran = pids.read_text().split()
+        pids.unlink()
+        assert len(ran) == 3  # each article once
+        if jobs == 1:
+            assert set(ran) == {str(os.getpid())}
+        else:
+            assert str(os.getpid()) not in ran  # set in copies of this process
+    for name in ("weekly.epub", "weekly.pdf"):
+        assert (tmp_path / "jobs1" / name).read_bytes() == (tmp_path / "jobs2" / name).read_bytes(), name
+
+
 # ------------------------------------------------------------------ work started ahead
 
 

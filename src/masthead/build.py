@@ -71,7 +71,7 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     wants_pages = bool({"epub", "kepub"} & set(formats)) and (page_list == "true" or (page_list == "auto" and "pdf" in formats))
     progress("render")
     cover_drawn = render.cover_drawn_ahead(issue, chosen, jobs)  # meanwhile, in another process
-    rendered = render.render(issue, chosen, report, "pdf" in formats or wants_pages, cover_drawn)  # 3. templates → documents
+    rendered = render.render(issue, chosen, report, "pdf" in formats or wants_pages, cover_drawn, jobs)  # 3. templates → documents
     report.raise_if_errors()
     files: dict[str, bytes] = {}
     printed = None

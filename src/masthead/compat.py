@@ -113,21 +113,22 @@ def _text_rules(name: str, data: bytes) -> list[Finding]:
 def _document_rules(name: str, data: bytes, kepub: bool) -> list[Finding]:
     """The rules that read one content document as XHTML: its footnotes, and Kobo's spans."""
     found = []
+    if not kepub and b"noteref" not in data:
+        return found  # no note to check and no spans to look for: no need to parse it
     try:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
         return found  # not well-formed (or missing): EPUBCheck's business, and the comment rule's
-    ids = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
-    for ref in root.iter("{http://www.w3.org/1999/xhtml}a"):
-        if "noteref" not in (ref.get(f"{{{OPS}}}type") or "").split():
-            continue
+    refs = [r for r in root.iter("{http://www.w3.org/1999/xhtml}a") if "noteref" in (r.get(f"{{{OPS}}}type") or "").split()]
+    ids = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")} if refs else {}
+    for ref in refs:
         target = ref.get("href") or ""
         if target.startswith("#"):
             note = ids.get(target[1:])
             kinds = set((note.get(f"{{{OPS}}}type") or "").split()) if note is not None else set()
             if not kinds & {"footnote", "endnote", "note", "rearnote"}:
                 found.append(_finding("footnotes-pop-up", name, f"noteref to {target}, which is not an element marked as a footnote"))
-    if kepub and 'class="koboSpan"' not in etree.tostring(root, encoding="unicode") and root.find(".//{*}p") is not None:
+    if kepub and not root.xpath('boolean(//*[@class="koboSpan"])') and root.find(".//{*}p") is not None:
         found.append(_finding("kobo-spans", name, "no koboSpan: Kobo opens it without its KEPUB renderer"))
     return found
 

@@ -74,6 +74,9 @@ class IssueError(MastheadError):
         self.diagnostics = tuple(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def __reduce__(self):  # from a worker process: with its diagnostics, not their text
+        return (type(self), (self.diagnostics,))
+
 
 class Diagnosed:
     """Anything that holds a list of diagnostics and is asked for its errors and warnings."""

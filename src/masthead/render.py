@@ -10,6 +10,7 @@ it reaches Jinja only as already-escaped values or as the sanitized body.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from collections.abc import Callable
@@ -23,11 +24,11 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fetch, fonts, i18n, images, printdoc, workers
+from masthead import cache, cover, fetch, fonts, i18n, images, incremental, printdoc, workers
 from masthead.errors import Diagnostic, IssueError, Position, Report
 from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
-from masthead.theme import Theme
+from masthead.theme import Theme, template_error, written_at
 
 MORE_FROM = 3  # articles listed under "More from …"
 EPUB_COVER_BOX = (1600, 2560)
@@ -37,10 +38,11 @@ BOTH, EPUB, PDF = frozenset({"epub", "pdf"}), frozenset({"epub"}), frozenset({"p
 
 
 def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
-           cover_ready: Callable[[], None] = lambda: None) -> RenderedIssue:
+           cover_ready: Callable[[], None] = lambda: None, jobs: int | None = None) -> RenderedIssue:
     """Every document and resource of the issue; ``printed=False`` leaves out the print
     document (and its resources' work) when no output needs the print edition.
-    ``cover_ready()`` waits for a cover being drawn meanwhile (:func:`cover_drawn_ahead`)."""
+    ``cover_ready()`` waits for a cover being drawn meanwhile (:func:`cover_drawn_ahead`).
+    A big issue's articles are set in ``jobs`` processes (the outputs do not depend on it)."""
     meta = issue.meta
     env = _environment(theme)
     context = _Context(issue, theme, env)
@@ -57,9 +59,7 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
         documents.append(context.document("cover.xhtml", "cover", "cover.xhtml.j2", meta.language,
                                           cover_image=cover_image))
         documents.append(context.document("contents.xhtml", "contents", "contents.xhtml.j2", meta.language))
-        for section in issue.sections:
-            for article in section.articles:
-                documents.append(context.article_document(section.title, article))
+        documents += _article_documents(context, jobs)
         documents.append(context.document("nav.xhtml", "nav", "nav.xhtml.j2", meta.language, properties=("nav",)))
         metadata = _metadata(issue)
         if printed:
@@ -152,7 +152,7 @@ class _Context:
         try:
             return self.env.get_template(template).render(**helpers, **values)
         except Exception as exc:  # a theme's mistake (an issue's templates/ is input): say where
-            diagnostic = _template_error(exc, self.theme)
+            diagnostic = template_error(exc, self.theme)
             if diagnostic is None:
                 raise
             raise IssueError([diagnostic]) from None
@@ -216,22 +216,30 @@ class _Context:
             number = int(opened[1]) if opened else exc.lineno
             line = data.decode("utf-8").split("\n")[number - 1].strip() if number else ""
             shown = f" (line {number} of {name}: {line[:80]!r})" if line else ""
-            raise IssueError([Diagnostic(self._written_at(line) or Position(source), f"{template} renders {name}, "
+            raise IssueError([Diagnostic(written_at(self.theme, line) or Position(source), f"{template} renders {name}, "
                                          f"which is not well-formed XHTML: {exc.msg}{shown}")]) from None
         return data
 
-    def _written_at(self, line: str) -> Position | None:
-        """The one template line that holds the broken output line as it stands, if any: Jinja
-        cannot map output to source, but a line with no values in it is its own source."""
-        found = []
-        for folder in self.theme.folders:
-            for path in sorted(folder.glob("*.j2")):
-                try:
-                    lines = path.read_text("utf-8").split("\n")
-                except (OSError, UnicodeDecodeError):
-                    continue
-                found += [Position(path, n, text.index(line) + 1) for n, text in enumerate(lines, 1) if line in text]
-        return found[0] if line and len(found) == 1 else None
+
+def _article_documents(context: _Context, jobs: int | None) -> list[Document]:
+    """Each article's document, in order; a big issue's in worker processes (copies of this
+    one: the issue is not pickled, only the documents come back)."""
+    pairs = [(s.title, a) for s in context.issue.sections for a in s.articles]
+    if sum(len(a.body) for _, a in pairs) < incremental.PARALLEL_BYTES:
+        jobs = 1  # below this, starting processes costs more than it saves (as for reading)
+    out = []
+    for document, chars in workers.fork_map(functools.partial(_article_alone, context), pairs, jobs):
+        out.append(document)
+        context.chars |= chars
+    return out
+
+
+def _article_alone(context: _Context, pair: tuple) -> tuple[Document, frozenset[str]]:
+    kept, context.chars = context.chars, set()
+    try:
+        return context.article_document(*pair), frozenset(context.chars)
+    finally:
+        context.chars = kept
 
 
 def _lang_attrs(other: str, direction: str, current: str) -> Markup:
@@ -245,44 +253,6 @@ def _issue_title(issue: Issue) -> str:
     if meta.title:
         return meta.title
     return f"{meta.publication}, {format_date(meta.date, 'long', locale=i18n.locale_of(meta.language))}"
-
-
-def _template_error(exc: Exception, theme: Theme) -> Diagnostic | None:
-    """A template's error at the template's line, or None when no template line is to blame.
-
-    Jinja puts the templates' own lines into the traceback (its debug rewrite): the innermost
-    frame that runs a file of the theme's folders is the line that failed.
-    """
-    import traceback
-
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        return Diagnostic(_template_position(Path(exc.filename), exc.lineno, None), f"template syntax: {exc.message}")
-    folders = [str(f) for f in theme.folders]
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if any(f.filename.startswith(folder + os.sep) for folder in folders)]
-    if not frames:
-        return None
-    name = None
-    if isinstance(exc, jinja2.TemplateNotFound):
-        message, name = f"no template '{exc.name}' in the theme", exc.name
-    elif isinstance(exc, jinja2.UndefinedError):
-        message, name = str(exc), (re.findall(r"'([^']+)' is undefined", str(exc)) or [None])[-1]
-    elif isinstance(exc, jinja2.TemplateError):
-        message = str(exc)
-    else:
-        message = f"{type(exc).__name__}: {exc}"
-    return Diagnostic(_template_position(Path(frames[-1].filename), frames[-1].lineno, name), f"template: {message}")
-
-
-def _template_position(path: Path, line: int | None, name: str | None) -> Position:
-    """Jinja knows the line, not the column: the name it complains of on that line, or where
-    the line's text begins."""
-    try:
-        text = path.read_text("utf-8").split("\n")[line - 1] if line else ""
-    except (OSError, UnicodeDecodeError, IndexError):
-        return Position(path, line)
-    found = text.find(name) if name else -1
-    return Position(path, line, (found if found >= 0 else len(text) - len(text.lstrip())) + 1)
 
 
 def _parse(data: bytes):

@@ -4,11 +4,16 @@ A theme is a folder with ``theme.yaml`` (``name``, ``extends``), Jinja templates
 (``*.xhtml.j2``), ``css/``, ``fonts/`` and ``locale/``. Any file may be overridden by a folder
 earlier in the chain, file by file, as in mkdocs' ``custom_dir``. Themes are trusted code
 (templates run), unlike issues; a theme named by path must still lie inside the issue folder.
+
+A template's mistake is still the user's: :func:`template_error` finds the template line a
+rendering error came from, so the build reports it there like any other bad input.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import os
+import re
 from pathlib import Path
 
 import yaml
@@ -105,3 +110,60 @@ def _read_theme_yaml(folder: Path, position: Position) -> dict:
     except (OSError, yaml.YAMLError) as exc:
         raise IssueError([Diagnostic(Position(folder / "theme.yaml", 1, 1), f"invalid theme.yaml: {exc}")]) from None
     return data if isinstance(data, dict) else {}
+
+
+# ---------------------------------------------------------------------------- a template's mistakes
+
+
+def template_error(exc: Exception, theme: Theme) -> Diagnostic | None:
+    """A template's error at the template's line, or None when no template line is to blame.
+
+    Jinja puts the templates' own lines into the traceback (its debug rewrite): the innermost
+    frame that runs a file of the theme's folders is the line that failed.
+    """
+    import traceback
+
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Diagnostic(_template_position(Path(exc.filename), exc.lineno, None), f"template syntax: {exc.message}")
+    folders = [str(f) for f in theme.folders]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if any(f.filename.startswith(folder + os.sep) for folder in folders)]
+    if not frames:
+        return None
+    name = None
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message, name = f"no template '{exc.name}' in the theme", exc.name
+    elif isinstance(exc, jinja2.UndefinedError):
+        message, name = str(exc), (re.findall(r"'([^']+)' is undefined", str(exc)) or [None])[-1]
+    elif isinstance(exc, jinja2.TemplateError):
+        message = str(exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return Diagnostic(_template_position(Path(frames[-1].filename), frames[-1].lineno, name), f"template: {message}")
+
+
+def _template_position(path: Path, line: int | None, name: str | None) -> Position:
+    """Jinja knows the line, not the column: the name it complains of on that line, or where
+    the line's text begins."""
+    try:
+        text = path.read_text("utf-8").split("\n")[line - 1] if line else ""
+    except (OSError, UnicodeDecodeError, IndexError):
+        return Position(path, line)
+    found = text.find(name) if name else -1
+    return Position(path, line, (found if found >= 0 else len(text) - len(text.lstrip())) + 1)
+
+
+def written_at(theme: Theme, line: str) -> Position | None:
+    """The one template line that holds the broken output line as it stands, if any: Jinja
+    cannot map output to source, but a line with no values in it is its own source."""
+    found = []
+    for folder in theme.folders:
+        for path in sorted(folder.glob("*.j2")):
+            try:
+                lines = path.read_text("utf-8").split("\n")
+            except (OSError, UnicodeDecodeError):
+                continue
+            found += [Position(path, n, text.index(line) + 1) for n, text in enumerate(lines, 1) if line in text]
+    return found[0] if line and len(found) == 1 else None
