@@ -15,32 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import string
-from typing import NamedTuple
 
-from masthead import cache, manifest
+from masthead import cache
 from masthead.errors import Position, Report
 from masthead.rendered import Resource
-from masthead.theme import Theme
+from masthead.theme import Face, Theme
 
 # Characters the stylesheets and readers may show beyond the documents' text.
 _ALWAYS = frozenset(string.printable) | frozenset("“”‘’–—…·•→←\u00a0\u202f\u2009\u200b\u2060")
 _EPUB, _PDF = frozenset({"epub"}), frozenset({"pdf"})
 
 
-class Face(NamedTuple):
-    family: str
-    file: str  # "fonts/NotoSerif-Regular.ttf", relative to the theme folder
-    weight: int
-    style: str
-
-
 def faces(theme: Theme) -> list[Face]:
-    theme_yaml = theme.find("theme.yaml")
-    data = manifest.safe_load(theme_yaml.read_text("utf-8")) if theme_yaml else {}
-    out = []
-    for item in (data or {}).get("fonts") or []:
-        out.append(Face(str(item["family"]), str(item["file"]), int(item.get("weight", 400)), str(item.get("style", "normal"))))
-    return out
+    return list(theme.faces)  # read and checked with the theme (theme.py)
 
 
 def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None = None) -> list[Resource]:

@@ -12,14 +12,13 @@ rendering error came from, so the build reports it there like any other bad inpu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 import os
 import re
 from pathlib import Path
 
-import yaml
-
 from masthead import fetch, manifest
-from masthead.errors import IssueError, Diagnostic, Position
+from masthead.errors import Diagnostic, IssueError, Position, Report
 from masthead.model import IssueMeta
 
 
@@ -36,10 +35,20 @@ def builtin_names() -> list[str]:
     return sorted(p.name for p in builtin_root().iterdir() if (p / "theme.yaml").is_file())
 
 
+class Face(NamedTuple):
+    """One font file of the theme, as ``theme.yaml`` lists it under ``fonts:``."""
+
+    family: str
+    file: str  # "fonts/NotoSerif-Regular.ttf", relative to the theme folder
+    weight: int
+    style: str
+
+
 @dataclass(frozen=True)
 class Theme:
     name: str
     folders: tuple[Path, ...]  # first match wins
+    faces: tuple[Face, ...] = ()  # the fonts of the first theme.yaml in the chain
 
     def find(self, relative: str) -> Path | None:
         for folder in self.folders:
@@ -65,8 +74,16 @@ class Theme:
 
 
 def load(meta: IssueMeta) -> Theme:
-    """The theme chain for an issue; an unknown theme is a positioned error."""
+    """The theme chain for an issue; a theme's mistakes are positioned errors."""
     position = meta.theme_position or Position(meta.manifest_path, 1, 1)
+    report = Report()
+    specs: dict[Path, _Spec] = {}
+
+    def spec_of(path: Path) -> _Spec:  # each theme.yaml read (and its problems told) once
+        if path not in specs:
+            specs[path] = _read_theme_yaml(path, report)
+        return specs[path]
+
     folders: list[Path] = []
     issue_templates = meta.root / "templates"
     if issue_templates.is_dir():
@@ -78,12 +95,97 @@ def load(meta: IssueMeta) -> Theme:
             raise IssueError([Diagnostic(position, f"theme '{folder.name}' extends itself")])
         seen.add(folder)
         folders.append(folder)
-        parent = _read_theme_yaml(folder, position).get("extends")
-        folder = _builtin(parent, position) if parent else None
+        folder = spec_of(folder / "theme.yaml").extends
     default = builtin_root() / "default"
     if default not in folders:
         folders.append(default)  # the last resort for any file a theme does not have
-    return Theme(meta.theme, tuple(folders))
+    for folder in folders:
+        if not folder.resolve().is_relative_to(builtin_root().resolve()):
+            _confined(folder, meta.root.resolve(), report)  # the issue's own: untrusted input
+    first = next(f / "theme.yaml" for f in folders if (f / "theme.yaml").is_file())
+    faces = spec_of(first).faces
+    report.raise_if_errors()
+    return Theme(meta.theme, tuple(folders), faces)
+
+
+class _Spec(NamedTuple):
+    extends: Path | None
+    faces: tuple[Face, ...]
+
+
+_FAMILY = re.compile(r"^[\w][\w .'-]*$")  # goes into CSS as a quoted string: nothing that ends it
+
+
+def _read_theme_yaml(path: Path, report: Report) -> _Spec:
+    """A theme.yaml read and checked, each problem reported at its line."""
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        report.error(Position(path, 1, 1), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+        return _Spec(None, ())
+    except OSError as exc:
+        report.error(Position(path, 1, 1), f"cannot read theme.yaml: {exc.strerror}")
+        return _Spec(None, ())
+    y = manifest.parse_yaml(text, path, report)
+    if y is None:
+        return _Spec(None, ())
+    if y.value is None:
+        return _Spec(None, ())
+    f = manifest.Fields(y, ("name", "description", "extends", "fonts"), report, "theme.yaml")
+    f.string("name"), f.string("description")
+    extends = None
+    name = f.string("extends")
+    if name is not None:
+        if name in builtin_names():
+            extends = builtin_root() / name
+        else:
+            report.error(f.pos("extends"), f"'extends' must name a built-in theme ({', '.join(builtin_names())}), not '{name}'")
+    faces = []
+    fonts = f.map.get("fonts")
+    if fonts is not None and fonts.value is not None and not isinstance(fonts.value, list):
+        report.error(fonts.pos, "'fonts' must be a list of fonts, each with family and file")
+    for item in fonts.value if fonts is not None and isinstance(fonts.value, list) else []:
+        face = manifest.Fields(item, ("family", "file", "weight", "style"), report, "a font")
+        if not isinstance(item.value, dict):
+            continue
+        family, file = face.string("family", required=True), face.string("file", required=True)
+        weight = face.integer("weight", 1, 1000)
+        style = face.string("style") or "normal"
+        if family is not None and not _FAMILY.match(family):
+            report.error(face.pos("family"), f"font family '{family[:40]}': letters, digits, spaces, . ' - only")
+            family = None
+        if style not in ("normal", "italic", "oblique"):
+            report.error(face.pos("style"), f"font style '{style[:40]}': normal, italic or oblique")
+            style = None
+        if file is not None and (fetch.has_scheme(file) or file.startswith("/") or "\\" in file
+                                 or ".." in file.split("/") or "\0" in file):
+            report.error(face.pos("file"), f"font file '{file[:60]}': a path inside the theme folder, "
+                                           "like fonts/Serif-Regular.ttf")
+            file = None
+        if family is not None and file is not None and style is not None:
+            faces.append(Face(family, file, 400 if weight is None else weight, style))
+    return _Spec(extends, tuple(faces))
+
+
+def _confined(folder: Path, root: Path, report: Report) -> None:
+    """An issue's templates/ (or a theme inside the issue) may not reach outside the issue by
+    a link, as its articles may not; and its templates must be UTF-8 text."""
+    if not folder.resolve().is_relative_to(root):
+        report.error(Position(folder), "a link that leads outside the issue folder: not read")
+        return
+    for base, folders, files in os.walk(folder):  # links to folders are not walked into
+        for name in folders + files:
+            path = Path(base) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                report.error(Position(path), "a link that leads outside the issue folder: not read")
+            elif name.endswith(".j2") and path.is_file():
+                raw = path.read_bytes()
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    line = raw[: exc.start].count(b"\n") + 1
+                    col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+                    report.error(Position(path, line, col), f"not UTF-8 text (byte {exc.start}); save the template as UTF-8")
 
 
 def _theme_folder(meta: IssueMeta, position: Position) -> Path:
@@ -99,17 +201,9 @@ def _theme_folder(meta: IssueMeta, position: Position) -> Path:
 
 def _builtin(name: str, position: Position) -> Path:
     folder = builtin_root() / name
-    if not (folder / "theme.yaml").is_file():
+    if name not in builtin_names():  # a plain name: not a path that climbs out of the themes
         raise IssueError([Diagnostic(position, f"unknown theme '{name}' (built-in themes: {', '.join(builtin_names())})")])
     return folder
-
-
-def _read_theme_yaml(folder: Path, position: Position) -> dict:
-    try:
-        data = manifest.safe_load((folder / "theme.yaml").read_text("utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise IssueError([Diagnostic(Position(folder / "theme.yaml", 1, 1), f"invalid theme.yaml: {exc}")]) from None
-    return data if isinstance(data, dict) else {}
 
 
 # ---------------------------------------------------------------------------- a template's mistakes
