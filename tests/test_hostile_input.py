@@ -9,7 +9,9 @@ file outside the issue (and /etc/hostname) must never reach an output.
 Three more small issues keep their outcome from hiding what the first one shows:
 ``traps`` (markup an HTML parser may nest wrongly, so text after it could vanish),
 ``remote_images`` (images named by ``http:`` and ``file:`` URLs: never fetched, and the build
-goes on without them) and ``issue_css`` (the issue's own CSS override naming remote files).
+goes on without them) and ``issue_css`` (the issue's own CSS override naming remote files);
+then one small issue per CSS escape (or ``image-set()``) that hides such a URL from a plain
+reading of the text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 import uuid
 import zipfile
@@ -28,7 +31,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import NS, Epub, epubcheck, masthead
+from conftest import NS, ROOT, Epub, epubcheck, masthead
 
 HOSTNAME_FILE = Path("/etc/hostname")
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -639,6 +642,89 @@ def test_issue_css_epub_passes_epubcheck(issue_css):
     assert [(m["ID"], m["message"]) for m in messages] == []
 
 
+# ---------------------------------------------------------------------------- CSS escapes
+# CSS decodes escapes (\i is i, \72 is r) and image-set() takes bare strings as URLs: what a
+# reader would fetch is judged as tinycss2 reads it, one issue per trick.
+
+DEFAULT_CSS = ROOT / "templates" / "default" / "css" / "common.css"
+HIDDEN_URLS = {
+    "escaped-scheme": r'h1 { background: url("f\ile:///etc/passwd"); }',
+    "escaped-url": r"h1 { background: u\72l(file:///etc/passwd); }",
+    "image-set": 'h1 { background-image: image-set("file:///etc/passwd" 1x); }',
+    "webkit-image-set": 'h1 { background-image: -webkit-image-set("file:///etc/passwd" 1x); }',
+    "escaped-import": r'@\69mport "x.css";',
+    # No escape at all, and still past the regular expressions:
+    "comment-in-url": 'h1 { background: url("file:///etc/passwd"/**/); }',
+    "tab-in-url": 'h1 { background: url("fi\tle:///etc/passwd"); }',
+    "control-before-url": 'h1 { background: url("\x01file:///etc/passwd"); }',
+    "percent-encoded-climb": "h1 { background: url(images/%2e%2e/%2e%2e/%2e%2e/etc/passwd); }",
+}
+
+
+def _css_issue(root: Path, appended: str) -> tuple[Path, int]:
+    """An issue whose templates/css/common.css is the default theme's with one line appended,
+    and that line's number."""
+    base = DEFAULT_CSS.read_text(encoding="utf-8")
+    base += "" if base.endswith("\n") else "\n"
+    _write_issue(root, "publication: Escaped Weekly\ndate: 2025-03-01\nlanguage: en\narticles:\n  - articles/one.md\n",
+                 {"articles/one.md": "---\ntitle: Escaped\n---\n\nEscaped text.\n",
+                  "templates/css/common.css": base + appended + "\n"})
+    return root, base.count("\n") + 1
+
+
+def _build_epub(issue: Path, out: Path) -> tuple[subprocess.CompletedProcess, bytes]:
+    result = masthead("build", str(issue), "-o", str(out), "-f", "epub")
+    assert result.returncode == 0, f"build failed (exit {result.returncode}):\n{result.stderr}"
+    assert "Traceback" not in result.stderr + result.stdout
+    members = _members(out / f"{issue.name}.epub")
+    return result, next(data for name, data in members.items() if name.endswith("css/common.css"))
+
+
+def _css_loads(css: str) -> list[str]:
+    """Every URL a reader would load from ``css``, as tinycss2 reads it (escapes decoded);
+    "@import" for an @import rule."""
+    tinycss2 = pytest.importorskip("tinycss2")
+    found = []
+
+    def walk(nodes) -> None:
+        for node in nodes:
+            keyword = node.lower_at_keyword if node.type == "at-rule" else node.lower_value if node.type == "at-keyword" else ""
+            if keyword == "import":
+                found.append("@import")
+            if node.type == "url":
+                found.append(node.value)
+            if node.type == "function":
+                strings = [a.value for a in node.arguments if a.type == "string"]
+                if node.lower_name in ("url", "src"):
+                    found.extend(strings[:1])
+                elif node.lower_name in ("image-set", "-webkit-image-set"):
+                    found.extend(strings)
+            for part in ("prelude", "content", "arguments"):
+                if isinstance(getattr(node, part, None), list):
+                    walk(getattr(node, part))
+
+    walk(tinycss2.parse_stylesheet(css, skip_comments=False, skip_whitespace=False))
+    return found
+
+
+@pytest.mark.parametrize("trick", sorted(HIDDEN_URLS))
+def test_css_escapes_hide_no_url_from_the_confinement(trick, tmp_path):
+    issue, line = _css_issue(tmp_path / "escaped", HIDDEN_URLS[trick])
+    result, css = _build_epub(issue, tmp_path / "out")
+    loads = _css_loads(css.decode("utf-8"))
+    assert "@import" not in loads
+    assert not [url for url in loads if re.match(r"^[\x00-\x20]*[a-z][a-z0-9+.\-]*:", url, re.I)], loads
+    assert re.search(rf"templates[/\\]css[/\\]common\.css:{line}:\d+: warning: .*removed", result.stderr), result.stderr
+
+
+def test_css_escapes_that_name_nothing_are_kept_byte_for_byte(tmp_path):
+    issue, _ = _css_issue(tmp_path / "harmless",
+                          r'blockquote::before { content: "\201C"; } figure { background: url(images/x.png); }')
+    result, css = _build_epub(issue, tmp_path / "out")
+    assert css == (issue / "templates" / "css" / "common.css").read_bytes()
+    assert "removed" not in result.stderr, result.stderr
+
+
 # ---------------------------------------------------------------------------- the network
 
 
@@ -646,3 +732,17 @@ def test_no_request_reached_the_server(server, hostile, traps, remote_images, is
     """Last: every build of this module is done, and nothing ever knocked."""
     assert all(b["result"].returncode is not None for b in (hostile, traps, remote_images, issue_css))
     assert server.requests == []
+
+
+def test_the_built_in_themes_stylesheets_need_no_second_reading():
+    """The tinycss2 pass is for stylesheets that may hide a URL; the built-in theme's hold
+    nothing of the kind, so a normal build neither imports nor runs it (~12 ms)."""
+    script = ("import sys, pathlib\n"
+              "from masthead import stylesheets\n"
+              "from masthead.errors import Report\n"
+              f"for f in sorted(pathlib.Path({str(ROOT / 'templates' / 'default' / 'css')!r}).glob('*.css')):\n"
+              "    assert stylesheets.confined_css(f.read_text('utf-8'), f, Report()) == f.read_text('utf-8'), f\n"
+              "print('tinycss2' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -24,7 +24,7 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fetch, fonts, i18n, images, incremental, printdoc, workers
+from masthead import cache, cover, fonts, i18n, images, incremental, printdoc, stylesheets, workers
 from masthead.errors import Diagnostic, IssueError, Position, Report
 from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
@@ -34,7 +34,7 @@ MORE_FROM = 3  # articles listed under "More from …"
 EPUB_COVER_BOX = (1600, 2560)
 EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera file is wasted
 PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
-BOTH, EPUB, PDF = frozenset({"epub", "pdf"}), frozenset({"epub"}), frozenset({"pdf"})
+EPUB, PDF = frozenset({"epub"}), frozenset({"pdf"})
 
 
 def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
@@ -47,7 +47,7 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     env = _environment(theme)
     context = _Context(issue, theme, env)
     resources: list[Resource] = []
-    resources += _stylesheets(theme, report)
+    resources += stylesheets.stylesheets(theme, report)
     resources += _images(issue, report, printed)
     if meta.cover is None:  # drawn: its name is known now, its picture is taken last
         cover_resources, cover_image, cover_is_generated = [], GENERATED_COVER, True
@@ -260,44 +260,6 @@ def _parse(data: bytes):
 
 
 # ---------------------------------------------------------------------------- resources
-
-
-def _stylesheets(theme: Theme, report: Report) -> list[Resource]:
-    out = []
-    for name, path in theme.files("css").items():
-        if name.endswith(".css") and name != "css/fonts.css":
-            targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
-            css = _confined_css(path.read_text("utf-8", errors="replace"), path, report)
-            out.append(Resource(name, "text/css", css.encode("utf-8"), targets))
-    return out
-
-
-_CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
-_CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
-
-
-def _confined_css(css: str, path, report: Report) -> str:
-    """A stylesheet that can only name the issue's own files: no @import, no URL with a scheme.
-
-    E-readers would fetch such URLs (and EPUBCheck rejects them); the PDF's fetcher refuses
-    them anyway. Each removal is a warning at its line.
-    """
-    def line_of(index: int) -> Position:
-        return Position(path, css.count("\n", 0, index) + 1, index - css.rfind("\n", 0, index))
-
-    def url(match: re.Match) -> str:
-        target = match.group(2).strip()
-        if target.startswith("data:") or (not fetch.has_scheme(target) and not target.startswith(("/", "//", "\\"))
-                                          and ".." not in target.split("/")[1:]):
-            return match.group(0)
-        report.warning(line_of(match.start()), f"url({target[:60]}) removed: stylesheets may only use the theme's own files")
-        return "none"
-
-    def imported(match: re.Match) -> str:
-        report.warning(line_of(match.start()), "@import removed: link stylesheets from the templates instead")
-        return ""
-
-    return _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, css))
 
 
 def _images(issue: Issue, report: Report, printed: bool) -> list[Resource]:

@@ -1,0 +1,154 @@
+"""A theme's stylesheets, confined to the issue's own files.
+
+A theme's CSS (the built-in theme's, or an issue's own ``templates/css/*.css``, which is
+untrusted input) goes into the EPUB as written, and e-readers fetch whatever it names: a
+``file:`` or ``http:`` URL, an absolute path, a path that climbs out of the book (EPUBCheck
+rejects those too; the PDF's fetcher refuses them anyway). So every @import goes and every
+such URL becomes ``none``, each with a warning at its line.
+
+Two passes. Regular expressions handle ordinary CSS and keep its bytes. They cannot see
+what CSS escapes hide (``url("f\\ile:…")``, ``u\\72l(…)``, ``@\\69mport``), a comment or a tab
+inside a url(), nor the URLs that ``image-set()`` and ``src()`` take as bare strings, so a
+stylesheet that still holds a url(), a backslash, ``image-set``, ``src(`` or ``@import`` is
+read again by tinycss2, which decodes it as a reader would; it is re-serialized only when
+that finds a URL to remove. The built-in theme's stylesheets hold none of these: a normal
+build never imports tinycss2.
+"""
+
+from __future__ import annotations
+
+import re
+
+from masthead import fetch
+from masthead.errors import Position, Report
+from masthead.rendered import Resource
+from masthead.theme import Theme
+
+REMOVED = "removed: stylesheets may only use the theme's own files"
+IMPORT_REMOVED = "@import removed: link stylesheets from the templates instead"
+
+
+def stylesheets(theme: Theme, report: Report) -> list[Resource]:
+    """The theme's stylesheets but its fonts' (``css/print.css`` for the PDF only,
+    ``css/epub.css`` for the EPUB only), confined by :func:`confined_css`."""
+    out = []
+    for name, path in theme.files("css").items():
+        if name.endswith(".css") and name != "css/fonts.css":
+            targets = frozenset({"pdf"} if name == "css/print.css" else {"epub"} if name == "css/epub.css"
+                                else {"epub", "pdf"})
+            css = confined_css(path.read_text("utf-8", errors="replace"), path, report)
+            out.append(Resource(name, "text/css", css.encode("utf-8"), targets))
+    return out
+
+
+_CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
+
+
+def _allowed(target: str) -> bool:
+    """A URL a stylesheet may keep: data, or relative, not rooted, no ``..`` past the first segment."""
+    return target.startswith("data:") or (not fetch.has_scheme(target) and not target.startswith(("/", "//", "\\"))
+                                          and ".." not in target.split("/")[1:])
+
+
+def confined_css(css: str, path, report: Report) -> str:
+    """A stylesheet that can only name the issue's own files: no @import, no URL with a scheme,
+    none rooted or climbing; each removal is a warning at its line (``path``'s)."""
+    def line_of(index: int) -> Position:
+        return Position(path, css.count("\n", 0, index) + 1, index - css.rfind("\n", 0, index))
+
+    def url(match: re.Match) -> str:
+        target = match.group(2).strip()
+        if _allowed(target):
+            return match.group(0)
+        report.warning(line_of(match.start()), f"url({target[:60]}) {REMOVED}")
+        return "none"
+
+    def imported(match: re.Match) -> str:
+        report.warning(line_of(match.start()), IMPORT_REMOVED)
+        return ""
+
+    confined = _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, css))
+    if _MAY_LOAD.search(confined):  # what is left may still load something: read it as a reader does
+        return _decoded_confined(confined, path, report)
+    return confined
+
+
+# Anything that may still name a URL after the regex pass: a url() it kept (a comment or a tab
+# inside it, %2e…), an escape, image-set(), src(), an @import it could not see.
+_MAY_LOAD = re.compile(r"\\|url\(|image-set|src\(|@import", re.I)
+
+
+# ---------------------------------------------------------------------------- escapes, image-set(), src()
+
+_IMAGE_SETS = ("image-set", "-webkit-image-set")
+_UNKNOWABLE = ("var", "env", "attr")  # their value, hence the URL, is only known when styling
+
+
+def _as_loaded(target: str) -> str:
+    """``target`` as a URL parser reads it: C0 controls and spaces around it, tabs and line
+    breaks within it dropped; ``\\`` a ``/``, ``%2e`` a ``.``."""
+    target = re.sub(r"[\t\n\r]", "", target.strip("".join(map(chr, range(0x21)))))
+    return re.sub(r"%2e", ".", target.replace("\\", "/"), flags=re.I)
+
+
+def _decoded_confined(css: str, path, report: Report) -> str:
+    """``css`` unchanged when tinycss2, escapes decoded, finds no URL to remove; otherwise
+    re-serialized with each such url()/src()/image-set() a ``none`` and each @import gone."""
+    import tinycss2
+    from tinycss2.ast import IdentToken
+
+    changed = False
+
+    def remove(node, message: str) -> None:
+        nonlocal changed
+        changed = True
+        report.warning(Position(path, node.source_line, node.source_column), message)
+
+    def bad_url(node) -> str | None:
+        """What ``node`` names that it may not (as shown in a warning), or None."""
+        if node.type == "url":
+            return None if _allowed(_as_loaded(node.value)) else node.value
+        if node.type != "function":
+            return None
+        arguments = [a for a in node.arguments if a.type not in ("whitespace", "comment")]
+        if node.lower_name in ("url", "src"):
+            if arguments and arguments[0].type == "string":
+                return None if _allowed(_as_loaded(arguments[0].value)) else arguments[0].value
+            return tinycss2.serialize(node.arguments).strip()  # var(--x): not known here
+        if node.lower_name in _IMAGE_SETS:
+            for argument in arguments:
+                if argument.type == "string" and not _allowed(_as_loaded(argument.value)):
+                    return argument.value
+                if argument.type == "function" and argument.lower_name in _UNKNOWABLE:
+                    return tinycss2.serialize([argument])
+        return None
+
+    def walk(nodes: list) -> None:
+        i = 0
+        while i < len(nodes):
+            node = nodes[i]
+            if node.type == "at-rule" and node.lower_at_keyword == "import":
+                remove(node, IMPORT_REMOVED)
+                del nodes[i]
+                continue
+            if node.type == "at-keyword" and node.lower_value == "import":  # in a block: up to its ";"
+                remove(node, IMPORT_REMOVED)
+                end = next((j for j in range(i, len(nodes)) if nodes[j].type == "literal" and nodes[j].value == ";"),
+                           len(nodes) - 1)
+                del nodes[i:end + 1]
+                continue
+            target = bad_url(node)
+            if target is not None:
+                name = "url" if node.type == "url" else node.lower_name
+                remove(node, f"{name}({target[:60]}) {REMOVED}")
+                nodes[i] = IdentToken(node.source_line, node.source_column, "none")
+            else:
+                for part in ("prelude", "content", "arguments"):
+                    if isinstance(getattr(node, part, None), list):
+                        walk(getattr(node, part))
+            i += 1
+
+    rules = tinycss2.parse_stylesheet(css, skip_comments=False, skip_whitespace=False)
+    walk(rules)
+    return tinycss2.serialize(rules) if changed else css
