@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from masthead import compat, content, manifest, pagemarks, render, split, theme
-from masthead.errors import Diagnostic, Position, Report, UsageError
+from masthead.errors import Diagnostic, MastheadError, Position, Report, UsageError
 
 FORMATS = ("epub", "pdf", "kepub", "html")
 DEFAULT_FORMATS = ("epub", "pdf")
@@ -158,20 +158,37 @@ def find_issues(arguments: tuple[str, ...], cwd: Path) -> list[Path]:
 
 
 def write_all(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary name beside it, then rename them all into place."""
+    """Write every file to a temporary name beside it, then rename them all into place.
+
+    What the disk refuses (a file where a folder must be, a folder where a file goes, no
+    permission, no space) is a MastheadError naming the path and the system's reason, with the
+    temporary files removed; a folder in a file's place is found before anything is renamed.
+    A file standing where an output folder must be made is a UsageError, as ``-o FILE`` is.
+    """
+    for target in files:  # before any work: renamed over a folder, nothing but the first file would go
+        if target.is_dir() and not target.is_symlink():
+            raise MastheadError(f"{target}: is a folder, not a file it can replace")
     temporary: dict[Path, Path] = {}
     try:
         for target, data in files.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-            temporary[target] = Path(name)
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(name, 0o644)
+            _make_folder(target.parent)
+            try:
+                handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+                temporary[target] = Path(name)
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(data)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                os.chmod(name, 0o644)
+            except OSError as exc:
+                raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
         for target, name in temporary.items():
-            os.replace(name, target)
+            try:
+                os.replace(name, target)
+            except IsADirectoryError:
+                raise MastheadError(f"{target}: is a folder, not a file it can replace") from None
+            except OSError as exc:
+                raise MastheadError(f"{target}: cannot replace it: {_reason(exc)}") from None
     finally:
         for name in temporary.values():
             if name.exists():
@@ -183,33 +200,63 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
 
     The old folder is renamed away before the new one is renamed in, and deleted after; if
     anything fails first, the old folder is where it was and the temporary one is removed.
+    What the disk refuses is a MastheadError naming the path (a UsageError for a file standing
+    where the parent folder must be made), as in :func:`write_all`.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
+    _make_folder(target.parent)
+    try:
+        temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
+    except OSError as exc:
+        raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
     old = temporary.with_name(temporary.name.replace(".tmp-", ".old-"))
     try:
-        for name, data in files.items():
-            path = temporary / name
-            if not name or Path(name).is_absolute() or ".." in Path(name).parts:
-                raise ValueError(f"{name!r}: not a path inside the folder")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(path, 0o644)
-        os.chmod(temporary, 0o755)
-        if target.exists() or target.is_symlink():
-            os.rename(target, old)
         try:
-            os.rename(temporary, target)
-        except BaseException:
-            if old.exists() and not target.exists():
-                os.rename(old, target)  # put the earlier folder back
-            raise
+            for name, data in files.items():
+                path = temporary / name
+                if not name or Path(name).is_absolute() or ".." in Path(name).parts:
+                    raise ValueError(f"{name!r}: not a path inside the folder")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(path, "wb") as stream:
+                    stream.write(data)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                os.chmod(path, 0o644)
+            os.chmod(temporary, 0o755)
+        except OSError as exc:
+            raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
+        try:
+            if target.exists() or target.is_symlink():
+                os.rename(target, old)
+            try:
+                os.rename(temporary, target)
+            except BaseException:
+                if old.exists() and not target.exists():
+                    os.rename(old, target)  # put the earlier folder back
+                raise
+        except OSError as exc:
+            raise MastheadError(f"{target}: cannot replace it: {_reason(exc)}") from None
     finally:
         shutil.rmtree(temporary, ignore_errors=True)  # gone already when it was renamed in
         if target.exists() and old.is_dir() and not old.is_symlink():
             shutil.rmtree(old, ignore_errors=True)
         elif target.exists() and (old.exists() or old.is_symlink()):
             old.unlink()
+
+
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p``, or a one-line error: a UsageError when a file stands in the way (as for
+    ``-o FILE``), else a MastheadError with the system's reason."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        for path in (folder, *folder.parents):  # the nearest that is there: a file in the way?
+            if path.exists() or path.is_symlink():
+                if not path.is_dir():
+                    raise UsageError(f"{folder}: is a file, not a folder" if path == folder else
+                                     f"{folder}: cannot make this folder: {path} is a file, not a folder") from None
+                break
+        raise MastheadError(f"{exc.filename or folder}: cannot make this folder: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)

@@ -367,12 +367,16 @@ def flatplan(issue: str, output: Path | None) -> None:
     from masthead import build as pipeline
     from masthead import flatplan as planner
     from masthead import theme
+    from masthead.errors import MastheadError
 
     result = _checked(issue)
     meta = result.issue.meta
     png, pages = planner.of_issue(result.rendered, meta, theme.load(meta).locale_dirs)
     target = output or Path("dist") / f"{meta.slug}-flatplan.png"
-    pipeline.write_all({target: png})
+    try:
+        pipeline.write_all({target: png})
+    except MastheadError as exc:  # a file where its folder must be, no permission …
+        _fail(exc)
     click.echo(f"{target}  {pages} pages")
 
 
