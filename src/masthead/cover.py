@@ -69,15 +69,18 @@ def draw(issue: Issue, theme: Theme) -> bytes:
 
     # The masthead: a band of colour with the publication's name as large as fits.
     pen.rectangle((0, 0, WIDTH, 560), fill=ACCENT)
+    width = WIDTH - 2 * MARGIN  # no line is wider: _wrap and _fit cut what would be (with "…")
     size = 220
-    while size > 60 and _font(theme, meta.publication, size, bold=True).getlength(meta.publication) > WIDTH - 2 * MARGIN:
+    while size > 60 and _font(theme, meta.publication, size, bold=True).getlength(meta.publication) > width:
         size -= 8
-    _text(pen, theme, meta.publication, size, True, (WIDTH // 2, 300), (255, 255, 255), anchor="mm")
+    _text(pen, theme, _fit(theme, meta.publication, size, True, width), size, True, (WIDTH // 2, 300),
+          (255, 255, 255), anchor="mm")
 
-    _text(pen, theme, _dateline(issue, theme), 46, False, (WIDTH // 2, 640), MUTED, anchor="mm")
+    _text(pen, theme, _fit(theme, _dateline(issue, theme), 46, False, width), 46, False, (WIDTH // 2, 640), MUTED,
+          anchor="mm")
     y = 760
     if meta.title:
-        for line in _wrap(theme, meta.title, 96, True, WIDTH - 2 * MARGIN):
+        for line in _wrap(theme, meta.title, 96, True, width):
             _text(pen, theme, line, 96, True, (WIDTH // 2, y), INK, anchor="ma")
             y += 116
     y += 60
@@ -88,14 +91,15 @@ def draw(issue: Issue, theme: Theme) -> bytes:
         if y > HEIGHT - 420:
             break
         if kicker:
-            _text(pen, theme, kicker.upper(), 40, True, (x, y), ACCENT, anchor=anchor)
+            _text(pen, theme, _fit(theme, kicker.upper(), 40, True, width), 40, True, (x, y), ACCENT, anchor=anchor)
             y += 62
-        for line in _wrap(theme, title, 68, True, WIDTH - 2 * MARGIN)[:3]:
+        for line in _wrap(theme, title, 68, True, width)[:3]:
             _text(pen, theme, line, 68, True, (x, y), INK, anchor=anchor)
             y += 84
         y += 56
     if meta.publisher:
-        _text(pen, theme, meta.publisher, 38, False, (WIDTH // 2, HEIGHT - 140), MUTED, anchor="mm")
+        _text(pen, theme, _fit(theme, meta.publisher, 38, False, width), 38, False, (WIDTH // 2, HEIGHT - 140), MUTED,
+              anchor="mm")
     out = io.BytesIO()
     # A flat design: 64 colours without dithering keep text edges clean at a third of the size.
     image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(out, "PNG", optimize=True)
@@ -132,6 +136,7 @@ def _text(pen, theme, text, size, bold, xy, fill, anchor) -> None:
 
 
 def _wrap(theme: Theme, text: str, size: int, bold: bool, width: int) -> list[str]:
+    """``text`` in lines of ``width`` at most, broken between words; a word longer than a line cut to fit."""
     font = _font(theme, text, size, bold)
     lines, line = [], ""
     for word in text.split():
@@ -141,4 +146,46 @@ def _wrap(theme: Theme, text: str, size: int, bold: bool, width: int) -> list[st
             line = word
         else:
             line = candidate
-    return lines + ([line] if line else [])
+    return [_fit(theme, line, size, bold, width) for line in lines + ([line] if line else [])]
+
+
+_MARKS = 8  # combining marks on one letter at most; more are dropped (Vietnamese has 2, Tibetan stacks ~5)
+
+
+def _fit(theme: Theme, text: str, size: int, bold: bool, width: int) -> str:
+    """``text`` as it is when it fits ``width``, else its longest beginning that fits with "…".
+
+    Pillow sets a line as one picture: a line far wider than the cover (one word of thousands
+    of letters), or taller (thousands of accents stacked on one letter), would be hundreds of
+    megapixels, which Pillow refuses as a decompression bomb.
+    """
+    import unicodedata
+
+    if any(unicodedata.category(c)[0] == "M" for c in text):  # no letter's accents piled a page high
+        kept, run = [], 0
+        for c in text:
+            run = run + 1 if unicodedata.category(c)[0] == "M" else 0
+            if run <= _MARKS:
+                kept.append(c)
+        text = "".join(kept)
+    font = _font(theme, text, size, bold)
+    if font.getlength(text) <= width:
+        return text
+    cut = text
+    while True:
+        low, high = 0, len(cut) - 1  # the longest beginning that fits, found by halves
+        while low < high:
+            middle = (low + high + 1) // 2
+            if font.getlength(cut[:middle].rstrip() + "…") <= width:
+                low = middle
+            else:
+                high = middle - 1
+        # not between a letter and its accents, nor inside a joined emoji
+        while low and (unicodedata.category(cut[low])[0] == "M" or cut[low] in "\u200d\ufe0e\ufe0f"
+                       or cut[low - 1] == "\u200d"):
+            low -= 1
+        fitted = cut[:low].rstrip() + "…"
+        fitting = _font(theme, fitted, size, bold)  # the face _text sets it in: Naskh only with Arabic in it
+        if not low or fitting.getlength(fitted) <= width:
+            return fitted
+        font, cut = fitting, cut[:low]  # the Arabic was cut off: again, measured in the other face

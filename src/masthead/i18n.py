@@ -52,11 +52,20 @@ def _catalogue(source: bytes) -> Translations:
     # The theme ships .po files (reviewable text), compiled here, once per process and text
     # (keyed by the bytes: a theme edited under build --watch is read anew). The compiled
     # catalogue is cached too, since Babel's compiler pulls in the email package and costs
-    # more than a rebuild's whole rendering.
+    # more than a rebuild's whole rendering. A catalogue that cannot be read raises
+    # _Unreadable, and neither cache keeps it (lru_cache keeps no exception, nor cache.cached).
     from masthead import cache
 
     key = cache.key("catalogue", cache.package_stamp("babel"), source)
-    return Translations(io.BytesIO(cache.cached("catalogues", key, lambda: _compiled(source))), domain="masthead")
+    return _loaded(cache.cached("catalogues", key, lambda: _compiled(source)), source)
+
+
+class _Unreadable(Exception):
+    """A message catalogue Babel or gettext refuses: why, and where (1-based line and column)."""
+
+    def __init__(self, reason: str, line: int = 1, col: int = 1):
+        super().__init__(reason)
+        self.reason, self.line, self.col = reason, line, col
 
 
 def _compiled(source: bytes) -> bytes:
@@ -64,19 +73,82 @@ def _compiled(source: bytes) -> bytes:
     from babel.messages.pofile import read_po
 
     buffer = io.BytesIO()
-    write_mo(buffer, read_po(io.BytesIO(source)))
+    try:
+        write_mo(buffer, read_po(io.BytesIO(source)))
+    except Exception as exc:  # noqa: BLE001 - the text's fault: an encoding, a header
+        raise _unreadable(exc, source) from None
+    _loaded(buffer.getvalue(), source)  # what gettext refuses (a Plural-Forms) is not cached either
     return buffer.getvalue()
 
 
+def _loaded(compiled: bytes, source: bytes) -> Translations:
+    try:
+        loaded = Translations(io.BytesIO(compiled), domain="masthead")
+        for n in (0, 1, 2, 3, 5, 11, 21, 101, 1000):  # the plural rule runs, as ngettext will run it
+            loaded.plural(n)
+    except Exception as exc:  # noqa: BLE001 - gettext's reading of the header the text gave
+        raise _unreadable(exc, source, plural=True) from None
+    return loaded
+
+
+def _unreadable(exc: Exception, source: bytes, plural: bool = False) -> _Unreadable:
+    """Why the catalogue ``source`` was refused, at the line it concerns when that is cheap to find
+    (``plural``: gettext refused it, whose only reading of the text is its Plural-Forms)."""
+    lines = source.split(b"\n")
+
+    def header(name: bytes, value: bytes = b"") -> tuple[int, int]:
+        for number, line in enumerate(lines, 1):
+            start = line.lower().find(name.lower() + b":")
+            if start >= 0:
+                at = line.lower().find(value.lower(), start) if value else -1
+                return number, len(line[:at if at >= 0 else start].decode("utf-8", "replace")) + 1
+        return 1, 1
+
+    if isinstance(exc, UnicodeDecodeError):  # Babel decodes line by line: find the line it had
+        for number, line in enumerate(lines, 1):
+            if exc.object and line.strip() == exc.object.strip():
+                offset = len(line) - len(line.lstrip()) + exc.start
+                col = len(line[:offset].decode(exc.encoding, "replace")) + 1
+                return _Unreadable(f"byte 0x{exc.object[exc.start]:02x} is not {exc.encoding} text", number, col)
+        return _Unreadable(f"not {exc.encoding} text: {exc.reason}")
+    if isinstance(exc, LookupError) and "encoding" in str(exc):
+        found = re.search(rb"charset=([^\s;\"\\]*)", source, re.IGNORECASE)
+        charset = found.group(1).decode("utf-8", "replace") if found else "?"
+        return _Unreadable(f"unknown charset '{charset}'", *header(b"Content-Type", b"charset="))
+    message = str(exc) or type(exc).__name__
+    if plural or "plural" in message or "int()" in message:  # gettext's parse of the rule, Babel's int(nplurals)
+        if "int()" in message:
+            message = f"nplurals is not a number ({message.rsplit(': ', 1)[-1]})"
+        return _Unreadable(f"Plural-Forms: {message}", *header(b"Plural-Forms"))
+    if "locale identifier" in message:
+        return _Unreadable(f"Language: {message}", *header(b"Language"))
+    if "time data" in message or "unconverted data" in message:
+        for name in (b"POT-Creation-Date", b"PO-Revision-Date"):
+            if name.lower() + b":" in source.lower():
+                return _Unreadable(f"a date in the header: {message}", *header(name))
+    return _Unreadable(message)
+
+
 def translations(tag: str, locale_dirs: tuple[Path, ...]) -> NullTranslations:
-    """The theme's translations for ``tag`` (en-GB, then en), first theme folder first."""
+    """The theme's translations for ``tag`` (en-GB, then en), first theme folder first.
+
+    A catalogue that cannot be read is an IssueError at the .po file (a theme is input too).
+    """
+    from masthead.errors import Diagnostic, IssueError, Position
+
     language = tag.split("-")[0].lower()
     names = [tag.replace("-", "_"), language]
     for locale_dir in locale_dirs:
         for name in names:
             po_path = locale_dir / name / "LC_MESSAGES" / "masthead.po"
             if po_path.is_file():
-                return _catalogue(po_path.read_bytes())
+                try:
+                    return _catalogue(po_path.read_bytes())
+                except _Unreadable as exc:
+                    where, message = Position(po_path, exc.line, exc.col), f"invalid message catalogue: {exc.reason}"
+                except OSError as exc:
+                    where, message = Position(po_path), f"cannot read the message catalogue: {exc.strerror or exc}"
+                raise IssueError([Diagnostic(where, message)])
     return NullTranslations()
 
 
