@@ -135,3 +135,41 @@ def test_a_link_inside_the_issue_is_followed(themed: Path, tmp_path: Path):
 
     with zipfile.ZipFile(out / f"{themed.name}.epub") as book:
         assert "rgb(1, 2, 3)" in book.read("EPUB/css/extra.css").decode()
+
+
+def test_a_link_out_behind_a_link_to_a_folder_of_the_issue_is_refused(themed: Path, tmp_path: Path):
+    """A link to a folder inside the issue is walked into: what lies behind it is checked too,
+    or a template could include, and a stylesheet folder carry, a file from outside."""
+    outside = _secret(tmp_path)
+    (themed / "notes").mkdir()
+    (themed / "notes" / "leak.css").symlink_to(outside / "secret.css")
+    (themed / "templates").mkdir()
+    (themed / "templates" / "css").symlink_to(themed / "notes")
+    out = tmp_path / "out"
+    result = _build(themed, out)
+    assert result.returncode == 1, result.stderr
+    assert "SECRET-OUTSIDE" not in result.stdout + result.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    assert "css/leak.css: a link that leads outside the issue folder" in result.stderr, result.stderr
+
+
+def test_a_loop_of_links_is_an_error_not_a_crash(themed: Path, tmp_path: Path):
+    (themed / "templates").mkdir()
+    (themed / "templates" / "loop").symlink_to("loop")
+    out = tmp_path / "out"
+    result = _build(themed, out)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    assert "templates/loop: a link that leads nowhere" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("file", ['fonts/a");}body{background:url("http://evil.example/t.png', "fonts/a b.ttf",
+                                  "fonts/./a.ttf", "fonts//a.ttf"])
+def test_a_font_path_is_a_plain_path(file, themed: Path, tmp_path: Path):
+    """The path goes into css/fonts.css's url("…") and the OPF's hrefs as written: nothing that
+    ends the string, no space, no empty or dot segment."""
+    theme_yaml = themed / "mytheme" / "theme.yaml"
+    theme_yaml.write_text("fonts:\n  - {family: A, file: '%s'}\n" % file.replace("'", "''"), "utf-8")
+    out = tmp_path / "out"
+    result = _build(themed, out)
+    assert_reported(assert_failed_cleanly(result, out), result.stderr, theme_yaml, 2, 23, r"font file")

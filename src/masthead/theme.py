@@ -2,8 +2,10 @@
 
 A theme is a folder with ``theme.yaml`` (``name``, ``extends``), Jinja templates
 (``*.xhtml.j2``), ``css/``, ``fonts/`` and ``locale/``. Any file may be overridden by a folder
-earlier in the chain, file by file, as in mkdocs' ``custom_dir``. Themes are trusted code
-(templates run), unlike issues; a theme named by path must still lie inside the issue folder.
+earlier in the chain, file by file, as in mkdocs' ``custom_dir``. The built-in themes are
+trusted; a theme inside the issue (its ``templates/``, or one named by path, which must lie
+inside the issue folder) is input like the articles: its templates run only in Jinja's
+sandbox, its theme.yaml is checked at its lines, and no link in it may lead out of the issue.
 
 A template's mistake is still the user's: :func:`template_error` finds the template line a
 rendering error came from, so the build reports it there like any other bad input.
@@ -100,8 +102,9 @@ def load(meta: IssueMeta) -> Theme:
     if default not in folders:
         folders.append(default)  # the last resort for any file a theme does not have
     for folder in folders:
-        if not folder.resolve().is_relative_to(builtin_root().resolve()):
+        if folder != default and not folder.is_relative_to(builtin_root()):
             _confined(folder, meta.root.resolve(), report)  # the issue's own: untrusted input
+    report.raise_if_errors()  # before reading a theme.yaml that may be a link out of the issue
     first = next(f / "theme.yaml" for f in folders if (f / "theme.yaml").is_file())
     faces = spec_of(first).faces
     report.raise_if_errors()
@@ -114,6 +117,7 @@ class _Spec(NamedTuple):
 
 
 _FAMILY = re.compile(r"^[\w][\w .'-]*$")  # goes into CSS as a quoted string: nothing that ends it
+_FONT_FILE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")  # into url("…") and the OPF's hrefs as it is
 
 
 def _read_theme_yaml(path: Path, report: Report) -> _Spec:
@@ -157,8 +161,7 @@ def _read_theme_yaml(path: Path, report: Report) -> _Spec:
         if style not in ("normal", "italic", "oblique"):
             report.error(face.pos("style"), f"font style '{style[:40]}': normal, italic or oblique")
             style = None
-        if file is not None and (fetch.has_scheme(file) or file.startswith("/") or "\\" in file
-                                 or ".." in file.split("/") or "\0" in file):
+        if file is not None and not _FONT_FILE.fullmatch(file) or file is not None and {".", ".."} & set(file.split("/")):
             report.error(face.pos("file"), f"font file '{file[:60]}': a path inside the theme folder, "
                                            "like fonts/Serif-Regular.ttf")
             file = None
@@ -169,19 +172,45 @@ def _read_theme_yaml(path: Path, report: Report) -> _Spec:
 
 def _confined(folder: Path, root: Path, report: Report) -> None:
     """An issue's templates/ (or a theme inside the issue) may not reach outside the issue by
-    a link, as its articles may not; and its templates must be UTF-8 text."""
-    if not folder.resolve().is_relative_to(root):
-        report.error(Position(folder), "a link that leads outside the issue folder: not read")
+    a link, as its articles may not; and its templates must be UTF-8 text.
+
+    Every entry is resolved, and links to folders inside the issue are walked into (once
+    each): what a template, a stylesheet or a font names through such a folder is checked too.
+    """
+    outside = "a link that leads outside the issue folder: not read"
+    try:
+        if not folder.resolve(strict=True).is_relative_to(root):
+            report.error(Position(folder), outside)
+            return
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python 3.11)
+        report.error(Position(folder), "a link that leads nowhere (a loop, or a missing target)")
         return
-    for base, folders, files in os.walk(folder):  # links to folders are not walked into
-        for name in folders + files:
+    seen: set[Path] = set()
+    for base, folders, files in os.walk(folder, followlinks=True):
+        here = Path(base).resolve()
+        if here in seen:  # a folder reached twice by links: walked once
+            folders[:] = []
+            continue
+        seen.add(here)
+        for name in list(folders) + files:
             path = Path(base) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                report.error(Position(path), "a link that leads outside the issue folder: not read")
-            elif name.endswith(".j2") and path.is_file():
-                raw = path.read_bytes()
+            try:
+                inside = path.resolve(strict=True).is_relative_to(root)
+            except (OSError, RuntimeError):
+                report.error(Position(path), "a link that leads nowhere (a loop, or a missing target)")
+                inside = None
+            if inside is False:
+                report.error(Position(path), outside)
+            if not inside:
+                if name in folders:
+                    folders.remove(name)  # never walked into
+                continue
+            if name.endswith(".j2") and name in files:
                 try:
+                    raw = path.read_bytes()
                     raw.decode("utf-8")
+                except OSError as exc:
+                    report.error(Position(path), f"cannot read the template: {exc.strerror}")
                 except UnicodeDecodeError as exc:
                     line = raw[: exc.start].count(b"\n") + 1
                     col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
