@@ -193,3 +193,23 @@ def test_the_web_edition_never_replaces_the_issue_folder(tmp_path):
     here = masthead("build", ".", "-o", ".", "--format", "html", cwd=issue)  # DIR/<slug>/ inside the issue
     assert here.returncode == 0, here.stderr
     assert (issue / "lantern" / "index.html").is_file() and (issue / "issue.yaml").is_file()
+
+
+def test_the_progress_bar_runs_no_thread_while_the_build_may_fork(tmp_path, monkeypatch):
+    """On a terminal the bar shows each stage; a refresh thread of its own would keep the build
+    from forking the copies that work meanwhile (workers.py: no fork beside another thread),
+    so it ticks by itself only from the print layout on, and is gone when the build is."""
+    import sys
+    import threading
+
+    from masthead import cli
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    before = threading.active_count()
+    with cli._progress(tmp_path / "issue" / "issue.yaml", quiet=False, verbose=False) as advance:
+        for stage in ("manifest", "articles", "render"):
+            advance(stage)
+            assert threading.active_count() == before, stage
+        advance("print layout")
+        assert threading.active_count() == before + 1
+    assert threading.active_count() == before

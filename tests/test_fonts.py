@@ -140,3 +140,24 @@ def test_a_file_that_is_no_font_is_left_out_with_a_warning_at_the_file(issue_dir
     listed = subprocess.run([need("pdffonts"), str(out / "issue.pdf")], capture_output=True, text=True).stdout
     rows = [line.split() for line in listed.splitlines()[2:] if line.strip()]
     assert rows and all(row[-5] == "yes" for row in rows), listed
+
+
+def test_a_drawn_cover_is_set_in_the_built_in_face_when_the_themes_is_no_font(issue_dir, tmp_path):
+    """The issue has no cover, so one is drawn in the theme's faces; a face that is no font
+    must not stop the build (Pillow refuses it): the warning, and the built-in face instead."""
+    from conftest import masthead
+
+    fonts = issue_dir / "templates" / "fonts"
+    fonts.mkdir(parents=True)
+    for name in ("NotoSerif-Bold.ttf", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"):
+        (fonts / name).write_text("<!DOCTYPE html><html><body>Download</body></html>")
+    out = tmp_path / "out"
+    result = masthead("build", str(issue_dir), "-o", str(out), "--format", "epub")
+    assert result.returncode == 0, result.stderr
+    assert "internal error" not in result.stderr and "not a font" in result.stderr, result.stderr
+    book = Epub(out / "issue.epub")
+    covers = [i["href"] for i in book.manifest().values() if "cover-image" in i.get("properties", "")]
+    from PIL import Image
+
+    with Image.open(io.BytesIO(book.read(covers[0]))) as picture:
+        assert picture.size[0] > 1000  # drawn, at the cover's size

@@ -746,3 +746,45 @@ def test_the_built_in_themes_stylesheets_need_no_second_reading():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_a_stylesheets_charset_cannot_make_a_reader_read_other_text(tmp_path):
+    """Checked as UTF-8, read by a reader as GBK, the same bytes could close a string early and
+    uncover a url(): a @charset other than UTF-8 goes, with a warning; UTF-8's stays."""
+    from masthead import stylesheets
+    from masthead.errors import Report
+
+    hostile = '@charset "gbk";\na{x:"中\\";background:u\\72l(http://evil.example/x.png)}"}\n'
+    report = Report()
+    kept = stylesheets.confined_css(hostile, tmp_path / "x.css", report)
+    assert "@charset" not in kept and kept.endswith(hostile.split("\n", 1)[1])
+    assert [str(w.position) for w in report.warnings] == [f"{tmp_path / 'x.css'}:1:1"]
+    assert "UTF-8" in report.warnings[0].message
+    plain = '@charset "UTF-8";\nh1 { color: red }\n'
+    assert stylesheets.confined_css(plain, tmp_path / "y.css", Report()) == plain
+
+
+def test_a_stray_brace_beside_a_removed_url_is_no_crash(tmp_path):
+    from masthead import stylesheets
+    from masthead.errors import Report
+
+    report = Report()
+    kept = stylesheets.confined_css("b { color: red }\na{background:u\\72l(http://x/y)}\n}\n", tmp_path / "x.css", report)
+    assert "http" not in kept and "color: red" in kept
+    assert len(report.warnings) == 1
+
+
+def test_warnings_name_the_files_own_lines_after_a_removal(tmp_path):
+    """A removed @import spanning two lines must not shift the positions of what follows."""
+    from masthead import stylesheets
+    from masthead.errors import Report
+
+    css = ("@import url(a.css)\n  screen;\n"
+           "body { background: url(http://x/y.png) }\n"
+           "p { color: red }\n"
+           "q { b: u\\72l(http://z/) }\n")
+    report = Report()
+    kept = stylesheets.confined_css(css, tmp_path / "x.css", report)
+    where = [(w.position.line, w.position.col) for w in report.warnings]
+    assert where == [(1, 1), (3, 20), (5, 8)], where
+    assert kept.count("\n") == css.count("\n")

@@ -219,17 +219,36 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True)
         return
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    import threading
+
     stages = ["manifest", "articles", "render", "print layout", "epub", "kepub", "pdf", "html", "write"]
+    # No refresh thread at first: while another thread runs, the build may not fork the copies
+    # that prepare the cover and set a big issue's pages meanwhile (workers.py). The bar is
+    # drawn at each stage instead; the clock ticks on its own only from the print layout,
+    # the one stage that can take minutes, and whose workers start another way.
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  transient=True, console=None) as bar:
+                  transient=True, console=None, auto_refresh=False) as bar:
         task = bar.add_task(str(manifest_path.parent.name), total=len(stages))
+        done = threading.Event()
+
+        def tick() -> None:
+            while not done.wait(0.1):
+                bar.refresh()
+
+        ticker = threading.Thread(target=tick, daemon=True)
 
         def advance(stage: str) -> None:
-            # Drawn now, not at the bar's next tick: a fast build ends before the first tick.
             bar.update(task, completed=stages.index(stage), description=f"{manifest_path.parent.name}: {stage}",
                        refresh=True)
+            if stage == "print layout" and not ticker.is_alive():
+                ticker.start()
 
-        yield advance
+        try:
+            yield advance
+        finally:
+            done.set()
+            if ticker.is_alive():
+                ticker.join()
 
 
 def _checked(issue: str):

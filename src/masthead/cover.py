@@ -15,7 +15,7 @@ from babel.dates import format_date
 
 from masthead import i18n
 from masthead.model import Issue
-from masthead.theme import Theme
+from masthead.theme import Theme, builtin_root
 
 WIDTH, HEIGHT = 1600, 2560
 MARGIN = 120
@@ -120,11 +120,16 @@ def cover_lines(issue: Issue) -> list[tuple[str | None, str]]:
 def _font(theme: Theme, text: str, size: int, bold: bool) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont, features  # Pillow is imported only when a cover is drawn
 
-    path = theme.find(_FONTS[2 * bool(_ARABIC.search(text)) + (not bold)])
-    if path is None:
-        return ImageFont.load_default(size)
+    name = _FONTS[2 * bool(_ARABIC.search(text)) + (not bold)]
     layout = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
-    return ImageFont.truetype(str(path), size, layout_engine=layout)
+    # The theme's face; where that is no font (fonts.py warns of it), the built-in theme's.
+    for path in (theme.find(name), builtin_root() / "default" / name):
+        if path is not None and path.is_file():
+            try:
+                return ImageFont.truetype(str(path), size, layout_engine=layout)
+            except OSError:
+                continue
+    return ImageFont.load_default(size)
 
 
 def _text(pen, theme, text, size, bold, xy, fill, anchor) -> None:

@@ -43,7 +43,7 @@ def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None 
             continue
         data = path.read_bytes()
         digest = hashlib.sha256(data).digest()  # once: both cache keys name the face by it
-        if not _readable(data, digest):
+        if not _readable(data, digest, deep=chars is not None):
             if report is not None:
                 report.warning(Position(path), f"not a font HarfBuzz can read (a web page saved under a font's "
                                                f"name, a truncated download?): the issue is set without "
@@ -69,10 +69,13 @@ def _cut(data: bytes, chars: frozenset[str], digest: bytes | None = None) -> byt
     return cache.cached("fonts", key, lambda: subset(data, chars) or b"") or None  # b"": face not needed
 
 
-def _readable(data: bytes, digest: bytes) -> bool:
-    """Is it a font with glyphs and a character map? Asked once per file's bytes (the cache)."""
+def _readable(data: bytes, digest: bytes, deep: bool = True) -> bool:
+    """Is it a font with glyphs and a character map? Asked once per file's bytes (the cache).
+    Not ``deep``: its signature only, where nothing else would start HarfBuzz (no EPUB fonts)."""
     if data[:4] not in (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf", b"wOFF", b"wOF2"):
         return False  # not even a font's signature: no need to start HarfBuzz
+    if not deep:
+        return True
 
     def check() -> bytes:
         import uharfbuzz as hb

@@ -223,10 +223,17 @@ class _Context:
 
 def _article_documents(context: _Context, jobs: int | None) -> list[Document]:
     """Each article's document, in order; a big issue's in worker processes (copies of this
-    one: the issue is not pickled, only the documents come back)."""
+    one: the issue is not pickled, only the documents come back), where a copy is safe: not
+    while another thread runs, such as a progress bar's refresh (workers.fork_map)."""
     pairs = [(s.title, a) for s in context.issue.sections for a in s.articles]
     if sum(len(a.body) for _, a in pairs) < incremental.PARALLEL_BYTES:
         jobs = 1  # below this, starting processes costs more than it saves (as for reading)
+    else:
+        for name in ("article.xhtml.j2", "_article.xhtml.j2"):  # loaded once, here, for every copy
+            try:
+                context.env.get_template(name)
+            except Exception:  # noqa: BLE001 - a theme's mistake: reported where it is rendered
+                pass
     out = []
     for document, chars in workers.fork_map(functools.partial(_article_alone, context), pairs, jobs):
         out.append(document)

@@ -41,8 +41,11 @@ def stylesheets(theme: Theme, report: Report) -> list[Resource]:
     return out
 
 
-_CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
-_CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
+# One pass over the text as written (so every position is the file's own): an @import, a
+# leading @charset, or a url().
+_CSS_RULES = re.compile(r"(?P<imp>@import\b[^;]*;?)|(?P<charset>\A\ufeff?@charset\s*(?P<cq>['\"])(?P<enc>[^'\"]*)(?P=cq)\s*;)"
+                        r"|url\(\s*(?P<q>['\"]?)(?P<target>.*?)(?P=q)\s*\)", re.I | re.S)
+_ODD = re.compile(r"['\"\\%]|/\*|[\x00-\x20]")  # in a kept url(): what a reader may read otherwise
 
 
 def _allowed(target: str) -> bool:
@@ -53,30 +56,43 @@ def _allowed(target: str) -> bool:
 
 def confined_css(css: str, path, report: Report) -> str:
     """A stylesheet that can only name the issue's own files: no @import, no URL with a scheme,
-    none rooted or climbing; each removal is a warning at its line (``path``'s)."""
+    none rooted or climbing; each removal is a warning at its line (``path``'s). A removal
+    keeps the line breaks it spanned, so later positions stay the file's."""
     def line_of(index: int) -> Position:
         return Position(path, css.count("\n", 0, index) + 1, index - css.rfind("\n", 0, index))
 
-    def url(match: re.Match) -> str:
-        target = match.group(2).strip()
+    odd = False
+
+    def rule(match: re.Match) -> str:
+        nonlocal odd
+        breaks = "\n" * match.group(0).count("\n")
+        if match.group("imp"):
+            report.warning(line_of(match.start()), IMPORT_REMOVED)
+            return breaks
+        if match.group("charset"):
+            if match.group("enc").strip().lower() in ("utf-8", "utf8"):
+                return match.group(0)
+            # The file is read, checked and written as UTF-8: a reader told another encoding
+            # would read other text than the one checked.
+            report.warning(line_of(match.start()), f"@charset \"{match.group('enc')[:20]}\" removed: "
+                                                   "stylesheets are read and written as UTF-8")
+            return breaks
+        target = match.group("target").strip()
         if _allowed(target):
+            odd = odd or bool(_ODD.search(target))
             return match.group(0)
         report.warning(line_of(match.start()), f"url({target[:60]}) {REMOVED}")
-        return "none"
+        return "none" + breaks
 
-    def imported(match: re.Match) -> str:
-        report.warning(line_of(match.start()), IMPORT_REMOVED)
-        return ""
-
-    confined = _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, css))
-    if _MAY_LOAD.search(confined):  # what is left may still load something: read it as a reader does
+    confined = _CSS_RULES.sub(rule, css)
+    if odd or _MAY_LOAD.search(confined):  # what is left may still load something: read it as a reader does
         return _decoded_confined(confined, path, report)
     return confined
 
 
-# Anything that may still name a URL after the regex pass: a url() it kept (a comment or a tab
-# inside it, %2e…), an escape, image-set(), src(), an @import it could not see.
-_MAY_LOAD = re.compile(r"\\|url\(|image-set|src\(|@import", re.I)
+# Beyond a kept url() holding something odd, what may still name a URL after the regular
+# expressions: an escape, image-set(), src(), an @import they could not see.
+_MAY_LOAD = re.compile(r"\\|image-set|src\(|@import", re.I)
 
 
 # ---------------------------------------------------------------------------- escapes, image-set(), src()
@@ -151,4 +167,16 @@ def _decoded_confined(css: str, path, report: Report) -> str:
 
     rules = tinycss2.parse_stylesheet(css, skip_comments=False, skip_whitespace=False)
     walk(rules)
-    return tinycss2.serialize(rules) if changed else css
+    if not changed:
+        return css
+    return tinycss2.serialize(_without_errors(rules))  # what it cannot parse, a reader drops too
+
+
+def _without_errors(nodes: list) -> list:
+    """The nodes without tinycss2's parse errors (a stray ``}``), which it cannot serialize."""
+    kept = [n for n in nodes if n.type != "error"]
+    for node in kept:
+        for part in ("prelude", "content", "arguments"):
+            if isinstance(getattr(node, part, None), list):
+                setattr(node, part, _without_errors(getattr(node, part)))
+    return kept

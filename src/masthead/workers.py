@@ -71,6 +71,8 @@ def fork_map(function: Callable, items: Sequence, jobs: int | None = None, parts
     try:
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             return [r for part in pool.map(_forked_part, range(0, len(items), step), [step] * len(items)) for r in part]
+    except (OSError, BrokenProcessPool):  # no room for more processes (or one was killed): here, then
+        return [function(item) for item in items]
     finally:
         gc.unfreeze()
         _FORKED = None
