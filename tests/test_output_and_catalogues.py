@@ -79,6 +79,8 @@ BROKEN = {
     "plural-code": (CATALOGUE.replace(b"plural=(n != 1)", b"plural=__import__(1)"), 7, "Plural-Forms: invalid token"),
     "plural-garbled": (CATALOGUE.replace(b"nplurals=2; plural=(n != 1);", b"nplurals=x; plural=(n>1;"), 7,
                        "Plural-Forms: nplurals is not a number"),
+    # Babel would print "WARNING: Problem on line 11" on stdout (into `info --json`) and go on.
+    "not-po-syntax": (CATALOGUE + b"this line is no PO syntax\n", 11, "invalid message catalogue"),
 }
 
 
@@ -94,6 +96,7 @@ def test_a_broken_message_catalogue_is_an_error_at_its_file(case, issue_dir, tmp
         assert_clean(result, status=(1,))
         assert re.fullmatch(rf".*masthead\.po:{line}:\d+: invalid message catalogue: .*\n", result.stderr), result.stderr
         assert reason in result.stderr, result.stderr
+        assert "WARNING" not in result.stdout, result.stdout
         assert not out.exists()
     catalogues = tmp_path / "cache" / "catalogues"
     assert not catalogues.exists() or not any(p.is_file() for p in catalogues.rglob("*"))

@@ -74,7 +74,8 @@ def _compiled(source: bytes) -> bytes:
 
     buffer = io.BytesIO()
     try:
-        write_mo(buffer, read_po(io.BytesIO(source)))
+        # abort_invalid: a line Babel cannot read is an error here, not a WARNING it prints on stdout
+        write_mo(buffer, read_po(io.BytesIO(source), abort_invalid=True))
     except Exception as exc:  # noqa: BLE001 - the text's fault: an encoding, a header
         raise _unreadable(exc, source) from None
     _loaded(buffer.getvalue(), source)  # what gettext refuses (a Plural-Forms) is not cached either
@@ -95,6 +96,8 @@ def _unreadable(exc: Exception, source: bytes, plural: bool = False) -> _Unreada
     """Why the catalogue ``source`` was refused, at the line it concerns when that is cheap to find
     (``plural``: gettext refused it, whose only reading of the text is its Plural-Forms)."""
     lines = source.split(b"\n")
+    if type(exc).__name__ == "PoFileError" and getattr(exc, "lineno", None):  # Babel's: the line it could not read
+        return _Unreadable(str(exc).split(" on ", 1)[0].strip() or "a line that is not PO syntax", exc.lineno + 1, 1)  # 0-based
 
     def header(name: bytes, value: bytes = b"") -> tuple[int, int]:
         for number, line in enumerate(lines, 1):
