@@ -150,3 +150,17 @@ def test_a_cover_text_too_long_for_a_line_is_cut_to_fit(case, issue_dir, tmp_pat
     assert "DecompressionBomb" not in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert cover_size(tmp_path / "out" / f"{issue_dir.name}.epub") == normal_cover_size
+
+
+def test_a_translation_with_a_placeholder_the_template_lacks_is_named_at_the_catalogue(issue_dir, tmp_path):
+    """The template is right and the translation names a value it does not give: the message
+    points at the translation's line, and says which template line asked for it."""
+    po = issue_dir / "templates" / "locale" / "en" / "LC_MESSAGES" / "masthead.po"
+    po.parent.mkdir(parents=True)
+    po.write_bytes(CATALOGUE.replace(b'msgstr "Contents"', b'msgstr "Contents of %(issue_name)s"'))
+    out = tmp_path / "out"
+    result = run("build", str(issue_dir), "-o", str(out), "-f", "epub", tmp_path=tmp_path)
+    assert_clean(result, status=(1,))
+    assert re.fullmatch(r".*masthead\.po:10:21: the translation uses %\(issue_name\)s, which the template .*"
+                        r"contents\.xhtml\.j2:\d+:\d+\)\n", result.stderr), result.stderr
+    assert not out.exists()

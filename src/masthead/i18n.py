@@ -139,20 +139,27 @@ def translations(tag: str, locale_dirs: tuple[Path, ...]) -> NullTranslations:
     """
     from masthead.errors import Diagnostic, IssueError, Position
 
+    po_path = catalogue_path(tag, locale_dirs)
+    if po_path is None:
+        return NullTranslations()
+    try:
+        return _catalogue(po_path.read_bytes())
+    except _Unreadable as exc:
+        where, message = Position(po_path, exc.line, exc.col), f"invalid message catalogue: {exc.reason}"
+    except OSError as exc:
+        where, message = Position(po_path), f"cannot read the message catalogue: {exc.strerror or exc}"
+    raise IssueError([Diagnostic(where, message)])
+
+
+def catalogue_path(tag: str, locale_dirs: tuple[Path, ...]) -> Path | None:
+    """The .po file :func:`translations` reads for ``tag``, if any."""
     language = tag.split("-")[0].lower()
-    names = [tag.replace("-", "_"), language]
     for locale_dir in locale_dirs:
-        for name in names:
+        for name in (tag.replace("-", "_"), language):
             po_path = locale_dir / name / "LC_MESSAGES" / "masthead.po"
             if po_path.is_file():
-                try:
-                    return _catalogue(po_path.read_bytes())
-                except _Unreadable as exc:
-                    where, message = Position(po_path, exc.line, exc.col), f"invalid message catalogue: {exc.reason}"
-                except OSError as exc:
-                    where, message = Position(po_path), f"cannot read the message catalogue: {exc.strerror or exc}"
-                raise IssueError([Diagnostic(where, message)])
-    return NullTranslations()
+                return po_path
+    return None
 
 
 # Quotation marks by language: primary open, primary close, secondary open, secondary close.

@@ -152,7 +152,7 @@ class _Context:
         try:
             return self.env.get_template(template).render(**helpers, **values)
         except Exception as exc:  # a theme's mistake (an issue's templates/ is input): say where
-            diagnostic = template_error(exc, self.theme)
+            diagnostic = template_error(exc, self.theme, lang)
             if diagnostic is None:
                 raise
             raise IssueError([diagnostic]) from None

@@ -238,7 +238,7 @@ def _builtin(name: str, position: Position) -> Path:
 # ---------------------------------------------------------------------------- a template's mistakes
 
 
-def template_error(exc: Exception, theme: Theme) -> Diagnostic | None:
+def template_error(exc: Exception, theme: Theme, lang: str | None = None) -> Diagnostic | None:
     """A template's error at the template's line, or None when no template line is to blame.
 
     Jinja puts the templates' own lines into the traceback (its debug rewrite): the innermost
@@ -262,9 +262,38 @@ def template_error(exc: Exception, theme: Theme) -> Diagnostic | None:
         message, name = str(exc), (re.findall(r"'([^']+)' is undefined", str(exc)) or [None])[-1]
     elif isinstance(exc, jinja2.TemplateError):
         message = str(exc)
+    elif _in_gettext(exc):  # the translation, not the template, names a value: point at it
+        where = _template_position(Path(frames[-1].filename), frames[-1].lineno, None)
+        found = _placeholder_in_catalogue(exc, theme, lang)
+        if found is not None:
+            return Diagnostic(found[0], f"the translation uses {found[1]}, which the template that asks for it "
+                                        f"does not give ({where})")
+        message = f"a translation of this line's text has a placeholder the template does not give ({type(exc).__name__}: {exc})"
     else:
         message = f"{type(exc).__name__}: {exc}"
     return Diagnostic(_template_position(Path(frames[-1].filename), frames[-1].lineno, name), f"template: {message}")
+
+
+def _in_gettext(exc: Exception) -> bool:
+    """Did it fail where Jinja fills a translated string's %(name)s placeholders?"""
+    import traceback
+
+    return any(f.name in ("gettext", "ngettext", "pgettext", "npgettext") and f.filename.endswith(os.path.join("jinja2", "ext.py"))
+               for f in traceback.extract_tb(exc.__traceback__))
+
+
+def _placeholder_in_catalogue(exc: Exception, theme: Theme, lang: str | None) -> tuple[Position, str] | None:
+    """The line of the catalogue whose translation names the value the template lacks."""
+    from masthead import i18n
+
+    po = i18n.catalogue_path(lang, theme.locale_dirs) if lang and isinstance(exc, KeyError) and exc.args else None
+    if po is None:
+        return None
+    placeholder = f"%({exc.args[0]})"
+    for number, text in enumerate(po.read_text("utf-8", "replace").split("\n"), 1):
+        if text.lstrip().startswith(("msgstr", '"')) and placeholder in text:
+            return Position(po, number, text.index(placeholder) + 1), placeholder + "s"
+    return None
 
 
 def _template_position(path: Path, line: int | None, name: str | None) -> Position:
