@@ -175,8 +175,12 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     return draft
 
 
+_PAGE_END_TAGS = re.compile(r"</\s*(?:body|html|head)\s*>", re.I)
+
+
 def _markdown(text: str, path: Path, entry, meta, report: Report):
     fields: dict = {}
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # CommonMark's line ends: a lone CR too
     body_text, offset = text, 0
     match = _FRONT_MATTER.match(text)
     if match:
@@ -191,6 +195,9 @@ def _markdown(text: str, path: Path, entry, meta, report: Report):
         if fields.get(key):  # the same quotes and dashes as the body
             fields[key] = _typographic(renderer, fields[key])
     html = renderer.render(body_text)
+    # An end tag of the page itself (</body>, </html>) in raw HTML would end libxml2's reading
+    # of the fragment there, and the rest of the article with it: those tags close nothing here.
+    html = _PAGE_END_TAGS.sub("", html)
     body = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     return fields, lang, body, dict(KNOWN_PREFIXES)
 
@@ -226,7 +233,9 @@ def _typographic(renderer, value: str) -> str:
 
 def _html(text: str, path: Path, report: Report, root: Path):
     """(fields, lang, body, declared epub:type prefixes) of an HTML or XHTML article."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False)
+    # encoding: the text was read as UTF-8 (or refused); a declaration of another must not re-read it
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False,
+                             encoding="utf-8")
     try:
         document = etree.fromstring(text.encode("utf-8"), parser)
         if local_name(document) != "html":
@@ -234,7 +243,8 @@ def _html(text: str, path: Path, report: Report, root: Path):
     except etree.XMLSyntaxError:
         # Not well-formed XML: read it as the web would, as HTML (fragments included).
         try:
-            document = lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(no_network=True))
+            document = lxml.html.document_fromstring(text.encode("utf-8"),  # as read: UTF-8, whatever it declares
+                                                     parser=lxml.html.HTMLParser(no_network=True, encoding="utf-8"))
         except (etree.ParserError, ValueError):
             report.error(Position(path, 1, 1), "no HTML content")
             return {}, None, None, {}

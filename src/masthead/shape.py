@@ -25,7 +25,7 @@ _ROLES = {token: f"doc-{token}" for token in (
     "foreword", "glossary", "introduction", "notice", "part", "preface", "prologue", "pullquote",
     "qna", "tip", "footnote", "noteref", "backlink", "subtitle", "pagebreak", "toc")}
 _ROLE_HOSTS = {"noteref": ("a",), "backlink": ("a",), "subtitle": ("h1", "h2", "h3", "h4", "h5", "h6", "p"),
-               "pagebreak": ("span", "div", "hr"), "footnote": ("aside", "section", "div", "p"),
+               "pagebreak": ("span", "div", "hr"), "footnote": ("aside", "div", "p"),  # not section: ARIA in HTML (and EPUBCheck) refuse it there
                "tip": ("aside", "section", "div"), "notice": ("section", "div"), "toc": ("nav", "section")}
 
 
@@ -126,8 +126,11 @@ def _markdown_footnotes(tree) -> None:
         sup.set("role", "doc-noteref")
     notes = etree.Element(_x("div"))
     notes.set("class", "footnotes")
+    items = {}
+    for li in section.iter(_x("li")):  # by id, once: a search per note was quadratic (10,000 notes: 34 s)
+        items.setdefault(li.get("id", ""), li)
     for old, number in numbers.items():
-        li = next(li for li in section.iter(_x("li")) if li.get("id", "") == old)
+        li = items[old]
         aside = etree.SubElement(notes, _x("aside"))
         aside.set("id", f"note-{number}")
         aside.set("class", "footnote")

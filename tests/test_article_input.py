@@ -1,0 +1,82 @@
+"""Article input a probe found mishandled: each case must keep its text and give an EPUB that
+EPUBCheck passes, and a PDF that builds. One small issue holds them all (EPUBCheck once).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import Epub, epubcheck, masthead, need
+
+ARTICLES = {
+    # An end tag of the page in raw HTML ended libxml2's reading of the article there.
+    "articles/stray-end-tags.md": "---\ntitle: Stray\n---\n\nWSTART\n\n</div></div></article></body></html>\n\nWAFTERCLOSE\n",
+    # Lone CR line ends: CommonMark's line ends too, front matter included.
+    "articles/lone-cr.md": b"---\rtitle: WCRTITLE\r---\r\rWCRBODY one.\r\rWCRBODY two.\r",
+    # UTF-8 bytes under a declaration of Latin-1 (or windows-1252): read as the UTF-8 they are.
+    "articles/declared-latin1.xhtml": ('<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+                                      '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Latin</title></head>'
+                                      "<body><p>WENC café</p></body></html>\n").encode("utf-8"),
+    "articles/declared-1252.html": ('<?xml version="1.0" encoding="windows-1252"?>\n<title>Win</title>'
+                                    "<p>WWIN naïve <b>bold</p>\n").encode("utf-8"),
+    # A footnote as a <section>: ARIA in HTML allows doc-footnote on aside, div or p only.
+    "articles/section-note.xhtml": ('<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">'
+                                    "<head><title>Notes</title></head><body><p>Text.</p>"
+                                    '<section epub:type="footnote" id="n1"><p>WSECTIONNOTE</p></section></body></html>\n'),
+    # A footnote holding a table: WeasyPrint 70 failed on it as a footnote in the line.
+    "articles/table-note.md": ("---\ntitle: Table note\n---\n\nx[^t] and y[^p].\n\n[^t]: WHFOOT\n\n"
+                               "    | a | b |\n    |---|---|\n    | WFTABLE | 2 |\n\n[^p]: WPLAINNOTE\n"),
+}
+WORDS = ("WSTART", "WAFTERCLOSE", "WCRTITLE", "WCRBODY", "WENC café", "WWIN naïve", "WSECTIONNOTE", "WFTABLE",
+         "WPLAINNOTE")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    root = tmp_path_factory.mktemp("articles") / "probe"
+    for name, content in ARTICLES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    (root / "issue.yaml").write_text("publication: Probe Weekly\ndate: 2025-03-01\nlanguage: en\narticles:\n"
+                                     + "".join(f"  - {name}\n" for name in ARTICLES), "utf-8")
+    out = root.parent / "out"
+    return out, masthead("build", str(root), "-o", str(out), "-f", "epub,pdf")
+
+
+def test_the_build_succeeds(built):
+    out, result = built
+    assert result.returncode == 0, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_every_word_reaches_the_epub(built):
+    out, _ = built
+    book = Epub(out / "probe.epub")
+    text = " ".join(" ".join(book.xml(i["href"]).itertext()) for i in book.manifest().values()
+                    if i["media-type"] == "application/xhtml+xml")
+    assert [w for w in WORDS if w not in text] == []
+    assert "WCRTITLE" in " ".join(book.xml("nav.xhtml").itertext())  # the front matter was read as such
+
+
+def test_every_word_reaches_the_pdf(built):
+    out, _ = built
+    text = subprocess.run([need("pdftotext"), str(out / "probe.pdf"), "-"], capture_output=True, text=True).stdout
+    assert [w for w in WORDS if w not in " ".join(text.split())] == []
+
+
+def test_no_footnote_role_on_a_section(built):
+    out, _ = built
+    book = Epub(out / "probe.epub")
+    for item in book.manifest().values():
+        if item["media-type"] == "application/xhtml+xml":
+            for section in book.xml(item["href"]).iter("{http://www.w3.org/1999/xhtml}section"):
+                assert section.get("role") != "doc-footnote", item["href"]
+
+
+def test_epubcheck_passes(built):
+    out, _ = built
+    assert [(m["ID"], m["message"]) for m in epubcheck(out / "probe.epub")] == []
