@@ -4,6 +4,7 @@ EPUBCheck passes, and a PDF that builds. One small issue holds them all (EPUBChe
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -29,9 +30,13 @@ ARTICLES = {
     # A footnote holding a table: WeasyPrint 70 failed on it as a footnote in the line.
     "articles/table-note.md": ("---\ntitle: Table note\n---\n\nx[^t] and y[^p].\n\n[^t]: WHFOOT\n\n"
                                "    | a | b |\n    |---|---|\n    | WFTABLE | 2 |\n\n[^p]: WPLAINNOTE\n"),
+    # A <picture>'s <img> is the picture; a <video> and inline SVG go, each with a warning.
+    "articles/media.html": ('<title>Media</title><p>WMEDIA</p><picture><source srcset="x.webp"/>'
+                            '<img src="../images/p.png" alt="WPICTUREALT"/></picture>\n'
+                            '<video src="v.mp4"><p>fallback</p></video>\n<svg><text>drawn</text></svg>\n'),
 }
 WORDS = ("WSTART", "WAFTERCLOSE", "WCRTITLE", "WCRBODY", "WENC café", "WWIN naïve", "WSECTIONNOTE", "WFTABLE",
-         "WPLAINNOTE")
+         "WPLAINNOTE", "WMEDIA")
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +46,10 @@ def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    from PIL import Image
+
+    (root / "images").mkdir()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(root / "images" / "p.png")
     (root / "issue.yaml").write_text("publication: Probe Weekly\ndate: 2025-03-01\nlanguage: en\narticles:\n"
                                      + "".join(f"  - {name}\n" for name in ARTICLES), "utf-8")
     out = root.parent / "out"
@@ -51,6 +60,17 @@ def test_the_build_succeeds(built):
     out, result = built
     assert result.returncode == 0, result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_pictures_image_stays_and_what_goes_is_said(built):
+    out, result = built
+    book = Epub(out / "probe.epub")
+    media = next(i["href"] for i in book.manifest().values() if i["href"].startswith("media"))
+    images = list(book.xml(media).iter("{http://www.w3.org/1999/xhtml}img"))
+    assert [i.get("alt") for i in images] == ["WPICTUREALT"]
+    warned = [line for line in result.stderr.splitlines() if "left out: e-readers cannot be relied on" in line]
+    assert [re.search(r"<(\w+)>", line)[1] for line in warned] == ["video", "svg"], result.stderr
+    assert all(re.match(r".*media\.html:\d+:1: warning:", line) for line in warned), warned
 
 
 def test_every_word_reaches_the_epub(built):

@@ -151,7 +151,11 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         if not any(d.position.path == path for d in report.errors):  # a broken front matter said enough
             report.error(entry.position, f"'{path.name}' has no title (give 'title' in the manifest, front matter, <title> or a first heading)")
         return None
-    draft.tree = clean(body, rewrite, prefixes, draft.prefixes)
+    dropped: list = []
+    draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
+    for name, line in dropped:  # the file's line for HTML (Markdown's raw HTML has none of its own)
+        report.warning(Position(path, line, 1) if line and path.suffix.lower() not in (".md", ".markdown") else Position(path),
+                       f"<{name}> left out: e-readers cannot be relied on to play or draw it (an image or a link in its place reaches every reader)")
     draft.declared = prefixes
     _shape(draft, report)
     # Counted now, so a cached draft carries it; resolving links later changes no text.

@@ -29,8 +29,10 @@ th thead time tr u ul var wbr
 DROPPED = frozenset("""
 script style iframe frame frameset object embed applet form input button select textarea option
 optgroup datalist output noscript template link meta base title head audio video source track
-canvas svg math param portal dialog map area picture slot
+canvas svg math param portal dialog map area slot
 """.split())
+# Of those, the ones that carry what a reader was meant to see: their removal is worth a warning.
+SHOWN = frozenset("audio video canvas svg math object embed iframe".split())
 # Elements that never have content. libxml2's HTML parser does not know some of them
 # (embed, source, track, wbr …) and nests what follows inside them: that text is theirs no more.
 VOID = frozenset("area base br col embed hr img input keygen link meta param source track wbr".split())
@@ -81,42 +83,47 @@ def local_name(element) -> str | None:
     return split_tag(element.tag)[1]
 
 
-def clean(source, rewrite_url: UrlRewriter, prefixes: dict[str, str], used_prefixes: set[str]):
+def clean(source, rewrite_url: UrlRewriter, prefixes: dict[str, str], used_prefixes: set[str],
+          dropped: list | None = None):
     """A new ``<div>`` in the XHTML namespace holding the clean copy of ``source``'s children.
 
     ``prefixes`` are the epub:type vocabularies declared by the source (name → URI);
     tokens with an undeclared prefix are dropped, and the prefixes kept are added to
-    ``used_prefixes`` so the document that carries them can declare them.
+    ``used_prefixes`` so the document that carries them can declare them. ``dropped`` hears
+    (name, source line) of each removed element of SHOWN (a video, inline SVG, MathML …).
+    (``picture`` is unwrapped: its ``img`` stays, its ``source`` alternatives go.)
     """
     out = etree.Element(f"{{{XHTML}}}div", nsmap={None: XHTML, "epub": OPS})
     out.text = text(source.text)
     for child in source:
-        _copy(child, out, rewrite_url, prefixes, used_prefixes)
+        _copy(child, out, rewrite_url, prefixes, used_prefixes, dropped)
     return out
 
 
-def _copy(element, parent, rewrite_url, prefixes, used_prefixes) -> None:
+def _copy(element, parent, rewrite_url, prefixes, used_prefixes, dropped=None) -> None:
     namespace, name = split_tag(element.tag)
     foreign = namespace not in (None, XHTML)
     if name in VOID and (len(element) or (element.text or "").strip()):
         # A void element with content was misparsed: its "content" follows it in the source.
         bare = etree.Element(element.tag, dict(element.attrib))
         bare.tail = None
-        _copy(bare, parent, rewrite_url, prefixes, used_prefixes)
+        _copy(bare, parent, rewrite_url, prefixes, used_prefixes, dropped)
         _append_text(parent, element.text)
         for child in element:
-            _copy(child, parent, rewrite_url, prefixes, used_prefixes)
+            _copy(child, parent, rewrite_url, prefixes, used_prefixes, dropped)
         _append_text(parent, element.tail)
         return
     if name is None or name in DROPPED or foreign:
         # The element goes, its tail (text after it) stays.
+        if dropped is not None and (name in SHOWN or foreign and name in ("svg", "math")):
+            dropped.append((name, getattr(element, "sourceline", None)))
         _append_text(parent, element.tail)
         return
     name = RENAMED.get(name, name)
     if name not in ALLOWED:
         _append_text(parent, element.text)  # unwrap: keep the children
         for child in element:
-            _copy(child, parent, rewrite_url, prefixes, used_prefixes)
+            _copy(child, parent, rewrite_url, prefixes, used_prefixes, dropped)
         _append_text(parent, element.tail)
         return
     copy = etree.SubElement(parent, f"{{{XHTML}}}{name}")
@@ -126,7 +133,7 @@ def _copy(element, parent, rewrite_url, prefixes, used_prefixes) -> None:
             copy.set(*attr)
     copy.text = text(element.text)
     for child in element:
-        _copy(child, copy, rewrite_url, prefixes, used_prefixes)
+        _copy(child, copy, rewrite_url, prefixes, used_prefixes, dropped)
     copy.tail = text(element.tail)
 
 
