@@ -34,6 +34,8 @@ ARTICLES = {
     "articles/media.html": ('<title>Media</title><p>WMEDIA</p><picture><source srcset="x.webp"/>'
                             '<img src="../images/p.png" alt="WPICTUREALT"/></picture>\n'
                             '<video src="v.mp4"><p>fallback</p></video>\n<svg><text>drawn</text></svg>\n'),
+    # No <title>: the first heading is the title; a <br> in it is a space, a script's text no word.
+    "articles/heading-title.html": "<h1>WLINEA<br/>WLINEB <script>WEVIL</script></h1><p>Text.</p>\n",
 }
 WORDS = ("WSTART", "WAFTERCLOSE", "WCRTITLE", "WCRBODY", "WENC café", "WWIN naïve", "WSECTIONNOTE", "WFTABLE",
          "WPLAINNOTE", "WMEDIA")
@@ -80,6 +82,12 @@ def test_every_word_reaches_the_epub(built):
                     if i["media-type"] == "application/xhtml+xml")
     assert [w for w in WORDS if w not in text] == []
     assert "WCRTITLE" in " ".join(book.xml("nav.xhtml").itertext())  # the front matter was read as such
+
+
+def test_a_title_from_a_heading_has_its_words_only(built):
+    out, _ = built
+    nav = " ".join(Epub(out / "probe.epub").xml("nav.xhtml").itertext())
+    assert "WLINEA WLINEB" in nav and "WEVIL" not in nav, nav
 
 
 def test_every_word_reaches_the_pdf(built):

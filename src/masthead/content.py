@@ -179,6 +179,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     return draft
 
 
+# In raw HTML, </body> or </html> would end libxml2's reading of the fragment, and the rest of
+# the article with it: those tags close nothing here.
 _PAGE_END_TAGS = re.compile(r"</\s*(?:body|html|head)\s*>", re.I)
 
 
@@ -198,10 +200,7 @@ def _markdown(text: str, path: Path, entry, meta, report: Report):
     for key in ("title", "standfirst", "kicker", "summary"):
         if fields.get(key):  # the same quotes and dashes as the body
             fields[key] = _typographic(renderer, fields[key])
-    html = renderer.render(body_text)
-    # An end tag of the page itself (</body>, </html>) in raw HTML would end libxml2's reading
-    # of the fragment there, and the rest of the article with it: those tags close nothing here.
-    html = _PAGE_END_TAGS.sub("", html)
+    html = _PAGE_END_TAGS.sub("", renderer.render(body_text))
     body = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     return fields, lang, body, dict(KNOWN_PREFIXES)
 
@@ -291,7 +290,12 @@ def _title_heading(body):
 
 
 def _text(element) -> str:
-    return " ".join(sanitize_xml_text("".join(element.itertext())).split())
+    """A heading's words: a line break is a space; a script's or style's text is no word of it."""
+    def words(e) -> str:
+        inner = "".join((" " if local_name(c) == "br" else "" if not isinstance(c.tag, str)
+                         or local_name(c) in ("script", "style", "template") else words(c)) + (c.tail or "") for c in e)
+        return (e.text or "") + inner
+    return " ".join(sanitize_xml_text(words(element)).split())
 
 
 # ---------------------------------------------------------------------------- links and assets
