@@ -364,3 +364,17 @@ def test_ctrl_c_stops_the_copy_quietly_and_the_build_once(tmp_path: Path):
     assert stdout == "interrupted\n"  # once: the copy did not run on through the caller's code
     assert "Traceback" not in stderr
     assert not marker.exists()
+
+
+def test_a_template_error_in_a_copy_is_reported_as_in_this_process(small_issue: Path, tmp_path: Path, monkeypatch):
+    """An IssueError raised while a copy sets an article comes back as itself, positioned."""
+    from masthead.errors import IssueError
+
+    monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
+    monkeypatch.setattr(incremental, "PARALLEL_BYTES", 0)
+    default = Path(__file__).resolve().parents[1] / "templates" / "default" / "_article.xhtml.j2"
+    (small_issue / "templates").mkdir()
+    (small_issue / "templates" / "_article.xhtml.j2").write_text("{{ no_such_value }}\n" + default.read_text("utf-8"))
+    with pytest.raises(IssueError) as caught:
+        pipeline.build(small_issue / "issue.yaml", tmp_path / "out", ("epub",), jobs=2)
+    assert [str(d) for d in caught.value.diagnostics][0].endswith("_article.xhtml.j2:1:4: template: 'no_such_value' is undefined")

@@ -58,6 +58,7 @@ def fork_map(function: Callable, items: Sequence, jobs: int | None = None, parts
     if workers < 2 or not _fork_is_safe() or "fork" not in get_all_start_methods():
         return [function(item) for item in items]
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
     import gc
