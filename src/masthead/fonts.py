@@ -18,16 +18,11 @@ import string
 
 from masthead import cache
 from masthead.errors import Position, Report
-from masthead.rendered import Resource
+from masthead.rendered import EPUB, PDF, Resource
 from masthead.theme import Face, Theme
 
 # Characters the stylesheets and readers may show beyond the documents' text.
 _ALWAYS = frozenset(string.printable) | frozenset("“”‘’–—…·•→←\u00a0\u202f\u2009\u200b\u2060")
-_EPUB, _PDF = frozenset({"epub"}), frozenset({"pdf"})
-
-
-def faces(theme: Theme) -> list[Face]:
-    return list(theme.faces)  # read and checked with the theme (theme.py)
 
 
 def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None = None) -> list[Resource]:
@@ -37,7 +32,7 @@ def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None 
     out: list[Resource] = []
     print_faces: list[Face] = []
     epub_faces: list[Face] = []
-    for face in faces(theme):
+    for face in theme.faces:  # read and checked with the theme (theme.py)
         path = theme.find(face.file)
         if path is None:
             continue
@@ -49,15 +44,15 @@ def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None 
                                                f"name, a truncated download?): the issue is set without "
                                                f"{face.family} {face.weight} {face.style}")
             continue
-        out.append(Resource(face.file, _media_type(face.file), data, _PDF))
+        out.append(Resource(face.file, _media_type(face.file), data, PDF))
         print_faces.append(face)
         cut = _cut(data, chars, digest) if chars is not None else None
         if cut is not None:
-            out.append(Resource(face.file, _media_type(face.file), cut, _EPUB))
+            out.append(Resource(face.file, _media_type(face.file), cut, EPUB))
             epub_faces.append(face)
-    out.append(Resource("css/fonts.css", "text/css", font_face_css(print_faces).encode(), _PDF))
+    out.append(Resource("css/fonts.css", "text/css", font_face_css(print_faces).encode(), PDF))
     if chars is not None:
-        out.append(Resource("css/fonts.css", "text/css", font_face_css(epub_faces).encode(), _EPUB))
+        out.append(Resource("css/fonts.css", "text/css", font_face_css(epub_faces).encode(), EPUB))
     return out
 
 

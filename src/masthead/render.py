@@ -27,14 +27,13 @@ from markupsafe import Markup
 from masthead import cache, cover, fonts, i18n, images, incremental, printdoc, stylesheets, workers
 from masthead.errors import Diagnostic, IssueError, Position, Report
 from masthead.model import Article, Issue, IssueMeta
-from masthead.rendered import Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
+from masthead.rendered import EPUB, PDF, Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
 from masthead.theme import Theme, template_error, written_at
 
 MORE_FROM = 3  # articles listed under "More from …"
 EPUB_COVER_BOX = (1600, 2560)
 EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera file is wasted
 PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
-EPUB, PDF = frozenset({"epub"}), frozenset({"pdf"})
 
 
 def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,

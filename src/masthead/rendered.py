@@ -25,6 +25,10 @@ class Document(NamedTuple):
     properties: tuple[str, ...] = ()  # EPUB manifest properties ("svg", "nav" …)
 
 
+# The outputs a resource goes to (Resource.targets).
+EPUB, PDF, BOTH = frozenset({"epub"}), frozenset({"pdf"}), frozenset({"epub", "pdf"})
+
+
 class Resource(NamedTuple):
     """A file a document uses: stylesheet, font, image."""
 

@@ -21,7 +21,7 @@ import re
 
 from masthead import fetch
 from masthead.errors import Position, Report
-from masthead.rendered import Resource
+from masthead.rendered import BOTH, EPUB, PDF, Resource
 from masthead.theme import Theme
 
 REMOVED = "removed: stylesheets may only use the theme's own files"
@@ -34,8 +34,7 @@ def stylesheets(theme: Theme, report: Report) -> list[Resource]:
     out = []
     for name, path in theme.files("css").items():
         if name.endswith(".css") and name != "css/fonts.css":
-            targets = frozenset({"pdf"} if name == "css/print.css" else {"epub"} if name == "css/epub.css"
-                                else {"epub", "pdf"})
+            targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
             css = confined_css(path.read_text("utf-8", errors="replace"), path, report)
             out.append(Resource(name, "text/css", css.encode("utf-8"), targets))
     return out

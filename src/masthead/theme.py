@@ -251,8 +251,8 @@ def template_error(exc: Exception, theme: Theme, lang: str | None = None) -> Dia
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         return Diagnostic(_template_position(Path(exc.filename), exc.lineno, None), f"template syntax: {exc.message}")
     folders = [str(f) for f in theme.folders]
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if any(f.filename.startswith(folder + os.sep) for folder in folders)]
+    every = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in every if any(f.filename.startswith(folder + os.sep) for folder in folders)]
     if not frames:
         return None
     name = None
@@ -262,7 +262,7 @@ def template_error(exc: Exception, theme: Theme, lang: str | None = None) -> Dia
         message, name = str(exc), (re.findall(r"'([^']+)' is undefined", str(exc)) or [None])[-1]
     elif isinstance(exc, jinja2.TemplateError):
         message = str(exc)
-    elif _in_gettext(exc):  # the translation, not the template, names a value: point at it
+    elif _in_gettext(every):  # the translation, not the template, names a value: point at it
         where = _template_position(Path(frames[-1].filename), frames[-1].lineno, None)
         found = _placeholder_in_catalogue(exc, theme, lang)
         if found is not None:
@@ -274,12 +274,10 @@ def template_error(exc: Exception, theme: Theme, lang: str | None = None) -> Dia
     return Diagnostic(_template_position(Path(frames[-1].filename), frames[-1].lineno, name), f"template: {message}")
 
 
-def _in_gettext(exc: Exception) -> bool:
+def _in_gettext(frames) -> bool:
     """Did it fail where Jinja fills a translated string's %(name)s placeholders?"""
-    import traceback
-
     return any(f.name in ("gettext", "ngettext", "pgettext", "npgettext") and f.filename.endswith(os.path.join("jinja2", "ext.py"))
-               for f in traceback.extract_tb(exc.__traceback__))
+               for f in frames)
 
 
 def _placeholder_in_catalogue(exc: Exception, theme: Theme, lang: str | None) -> tuple[Position, str] | None:

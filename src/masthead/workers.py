@@ -28,14 +28,21 @@ def _fork_is_safe() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
+def _can_fork() -> bool:
+    """May the work here start its workers by ``fork``?"""
+    from multiprocessing import get_all_start_methods
+
+    return _fork_is_safe() and "fork" in get_all_start_methods()
+
+
 def pool(workers: int, preload: list[str]):
     """A ProcessPoolExecutor (imported here: ~20 ms a cached build need not pay)."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_all_start_methods, get_context
 
-    methods = get_all_start_methods()
-    if _fork_is_safe() and "fork" in methods:
+    if _can_fork():
         return ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+    methods = get_all_start_methods()
     context = get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(preload)
@@ -52,16 +59,14 @@ def fork_map(function: Callable, items: Sequence, jobs: int | None = None, parts
     only the results are pickled, back, in order. Where a copy is not safe or not there, the
     work is done here, with the same result. An exception in a copy is raised here.
     """
-    from multiprocessing import get_all_start_methods
-
     workers = count(jobs, len(items))
-    if workers < 2 or not _fork_is_safe() or "fork" not in get_all_start_methods():
+    if workers < 2 or not _can_fork():
         return [function(item) for item in items]
+    import gc
+    import itertools
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
-
-    import gc
 
     global _FORKED
     _FORKED = (function, items)
@@ -71,7 +76,7 @@ def fork_map(function: Callable, items: Sequence, jobs: int | None = None, parts
     gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            return [r for part in pool.map(_forked_part, range(0, len(items), step), [step] * len(items)) for r in part]
+            return [r for part in pool.map(_forked_part, range(0, len(items), step), itertools.repeat(step)) for r in part]
     except (OSError, BrokenProcessPool):  # no room for more processes (or one was killed): here, then
         return [function(item) for item in items]
     finally:
