@@ -20,7 +20,7 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
-from masthead import fetch, i18n, images, manifest, shape
+from masthead import fetch, i18n, images, manifest, repair, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
 from masthead.sanitize import OPS, XHTML, clean, escape_text, local_name, safe_external_url
@@ -248,6 +248,7 @@ def _html(text: str, path: Path, report: Report, root: Path):
         try:
             document = lxml.html.document_fromstring(text.encode("utf-8"),  # as read: UTF-8, whatever it declares
                                                      parser=lxml.html.HTMLParser(no_network=True, encoding="utf-8"))
+            repair.move_head_strays(document)
         except (etree.ParserError, ValueError):
             report.error(Position(path, 1, 1), "no HTML content")
             return {}, None, None, {}

@@ -51,6 +51,28 @@ ELEMENT_ATTRS = {
     "details": {"open"},
 }
 URL_ATTRS = {("a", "href"), ("img", "src"), ("blockquote", "cite"), ("q", "cite"), ("del", "cite"), ("ins", "cite")}
+
+
+def _integer(low: int, high: int | None = None) -> Callable[[str], bool]:
+    return lambda v: bool(re.fullmatch(r"-?\d{1,9}", v)) and int(v) >= low and (high is None or int(v) <= high)
+
+
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*").fullmatch
+# What HTML allows each value to be; EPUBCheck refuses the book over anything else.
+VALUES: dict = {
+    "colspan": _integer(1, 1000), "rowspan": _integer(0, 65534), "span": _integer(1, 1000),
+    "start": _integer(-(10 ** 9)), ("li", "value"): _integer(-(10 ** 9)),
+    "width": _integer(0), "height": _integer(0),
+    ("ol", "type"): {"1", "a", "A", "i", "I"}.__contains__,
+    "dir": {"ltr", "rtl", "auto"}.__contains__,
+    "scope": {"row", "col", "rowgroup", "colgroup"}.__contains__,
+    "lang": lambda v: v == "" or bool(_LANGUAGE(v)), "hreflang": lambda v: bool(_LANGUAGE(v)),
+}
+BOOLEAN_ATTRS = frozenset({"reversed", "open"})
+# The ARIA attributes an article may carry: a name, a description, hidden. Widget states and
+# properties (aria-level, aria-checked …) need roles and scripts an e-book does not have.
+ARIA_ATTRS = {"aria-label": bool, "aria-labelledby": bool, "aria-describedby": bool,
+              "aria-hidden": {"true", "false"}.__contains__}
 # Characters XML 1.0 cannot carry; Word and the web paste them in.
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ID_BAD = re.compile(r"[^\w.\-]", re.U)
@@ -156,10 +178,17 @@ def _attribute(element: str, key: str, value: str, rewrite_url, prefixes, used_p
         return ("lang", value) if attr in ("lang", "xml:lang") else None
     if namespace is not None:
         return None
-    if attr.startswith("aria-") and re.fullmatch(r"aria-[a-z]+", attr):
-        return attr, value
+    if attr.startswith("aria-"):
+        check = ARIA_ATTRS.get(attr)
+        return (attr, value) if check is not None and check(value) else None
     if attr not in GLOBAL_ATTRS and attr not in ELEMENT_ATTRS.get(element, ()):
         return None
+    if attr in BOOLEAN_ATTRS:
+        return attr, attr  # present is true, whatever it says ("no" too, as browsers read it)
+    check = VALUES.get(attr) or VALUES.get((element, attr))
+    if check is not None:
+        value = value.strip()
+        return (attr, value) if check(value) else None  # a value the reader would ignore goes
     if attr == "id":
         value = _ID_BAD.sub("-", value.strip())
         return ("id", value) if value else None

@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from masthead import repair
 from masthead.sanitize import OPS, XHTML
 
 EPUB_TYPE = f"{{{OPS}}}type"
@@ -47,6 +48,7 @@ def remove(element) -> None:
 
 def structure(tree) -> None:
     """Everything below, in order, except what needs the article's images checked first."""
+    repair.repair(tree)  # first: what follows expects lists, tables and paragraphs where HTML puts them
     _markdown_footnotes(tree)
     _containers(tree)
     _figures(tree)
@@ -56,6 +58,7 @@ def finish(tree) -> None:
     _roles(tree)
     _shift_headings(tree)
     _unique_ids(tree)
+    repair.references(tree)  # last: after ids are made unique
 
 
 def _containers(tree) -> None:
@@ -87,14 +90,35 @@ def _roles(tree) -> None:
     # Give elements the ARIA role their epub:type implies (DPUB-ARIA), where HTML allows
     # that role on that element: assistive technology reads roles, not epub:type.
     for element in tree.iter():
-        if not isinstance(element.tag, str) or element.get("role"):
+        if not isinstance(element.tag, str):
             continue
         name = etree.QName(element).localname
+        role = element.get("role")
+        if role is not None:
+            if _role_ok(role.strip(), name):
+                continue
+            del element.attrib["role"]  # EPUBCheck refuses a role HTML does not allow there
         for token in (element.get(EPUB_TYPE) or "").split():
             role = _ROLES.get(token)
             if role and name in _ROLE_HOSTS.get(token, ("section", "div", "aside")):
                 element.set("role", role)
                 break
+
+
+# Roles an article's own markup may keep: document structure, none of the widgets (a button,
+# a tab) that need scripts, nor those that need more attributes (a heading needs its level).
+_DOC_ROLES = {f"doc-{t}" for t in ("biblioentry", "biblioref", "cover", "credit", "endnote", "glossref", "index", "pagelist")}
+_PLAIN_ROLES = {"note", "figure", "group", "presentation", "none", "region", "complementary", "doc-abstract"}
+_ROLE_ONLY_ON = {"doc-biblioref": ("a",), "doc-glossref": ("a",), "doc-cover": ("img",)}
+
+
+def _role_ok(role: str, name: str) -> bool:
+    token = role[4:] if role.startswith("doc-") else None
+    if token in _ROLES and _ROLES[token] == role:
+        return name in _ROLE_HOSTS.get(token, ("section", "div", "aside"))
+    if role in _DOC_ROLES:
+        return name in _ROLE_ONLY_ON.get(role, ("section", "div", "aside"))
+    return role in _PLAIN_ROLES and not (name == "img" and role in ("presentation", "none"))
 
 
 def _markdown_footnotes(tree) -> None:
