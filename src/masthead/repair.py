@@ -257,22 +257,31 @@ def _contain(kind: str, strays: list) -> list:
     return _table(container, strays)
 
 
-def _list(items: list) -> list:
-    """Only list items: other content joins the item before it, or starts one."""
+def _gather(items: list, kept: tuple, made: str, into_kept: bool) -> list:
+    """Only ``kept`` elements: other content joins the one before it (``into_kept``) or the one
+    made for the strays before it, or starts a new ``made`` element."""
     out: list = []
     last = None
     for item in items:
-        if _is(item, "li"):
+        if _is(item, *kept):
             out.append(item)
-            last = item
+            last = item if into_kept else None
         elif _blank(item):
             out.append(item)
         else:
             if last is None:
-                last = _element("li")
+                last = _element(made)
                 out.append(last)
             _join(last, item)
     return out
+
+
+def _list(items: list) -> list:
+    return _gather(items, ("li",), "li", True)  # more of the item before: its second paragraph
+
+
+def _cells(items: list) -> list:
+    return _gather(items, _CELLS, "td", False)  # a cell of its own, as a browser draws it
 
 
 def _definitions(items: list) -> list:
@@ -301,23 +310,6 @@ def _definitions(items: list) -> list:
             _join(last, item)
     if last is not None and _is(last, "dt"):
         out.append(_element("dd"))  # …and a term a definition after it
-    return out
-
-
-def _cells(items: list) -> list:
-    out: list = []
-    cell = None
-    for item in items:
-        if _is(item, *_CELLS):
-            out.append(item)
-            cell = None
-        elif _blank(item):
-            out.append(item)
-        else:
-            if cell is None:
-                cell = _element("td")
-                out.append(cell)
-            _join(cell, item)
     return out
 
 
