@@ -20,7 +20,7 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
-from masthead import fetch, i18n, images, manifest, repair, shape
+from masthead import fetch, i18n, images, manifest, markdown_input, repair, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
 from masthead.sanitize import OPS, XHTML, clean, escape_text, local_name, safe_external_url
@@ -196,42 +196,14 @@ def _markdown(text: str, path: Path, entry, meta, report: Report):
         offset = text[: match.end()].count("\n")
         body_text = "\n" * offset + text[match.end():]  # keep line numbers for messages
     lang = entry.overrides.get("lang") or fields.get("lang") or meta.language
-    renderer = _markdown_renderer(lang.split("-")[0].lower())
+    language = lang.split("-")[0].lower()
+    renderer = markdown_input.renderer(language)
     for key in ("title", "standfirst", "kicker", "summary"):
         if fields.get(key):  # the same quotes and dashes as the body
-            fields[key] = _typographic(renderer, fields[key])
-    html = _PAGE_END_TAGS.sub("", renderer.render(body_text))
+            fields[key] = markdown_input.typographic(renderer, fields[key])
+    html = _PAGE_END_TAGS.sub("", markdown_input.render(body_text, language, path, report))
     body = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     return fields, lang, body, dict(KNOWN_PREFIXES)
-
-
-_renderers: dict = {}  # language → MarkdownIt
-
-
-def _markdown_renderer(language: str):
-    if language not in _renderers:
-        # Imported on the first Markdown article (~45 ms): an HTML-only issue never pays.
-        from markdown_it import MarkdownIt
-        from mdit_py_plugins.anchors import anchors_plugin
-        from mdit_py_plugins.container import container_plugin
-        from mdit_py_plugins.deflist import deflist_plugin
-        from mdit_py_plugins.footnote import footnote_plugin
-
-        md = MarkdownIt("commonmark", {"typographer": True, "html": True})
-        md.enable(["replacements", "smartquotes", "table", "strikethrough"])
-        md.use(footnote_plugin).use(deflist_plugin)
-        md.use(anchors_plugin, min_level=1, max_level=6)  # headings get ids that links can name
-        for name in shape.CONTAINERS:
-            md.use(container_plugin, name=name)
-        md.options["quotes"] = list(i18n.quotes(language))
-        _renderers[language] = md
-    return _renderers[language]
-
-
-def _typographic(renderer, value: str) -> str:
-    """Plain text with the renderer's quotes, dashes and ellipses ("--" → "–")."""
-    html = renderer.renderInline(value)
-    return "".join(lxml.html.fragment_fromstring(html, create_parent="div").itertext()).strip() or value
 
 
 def _html(text: str, path: Path, report: Report, root: Path):

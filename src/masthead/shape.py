@@ -129,6 +129,13 @@ def _markdown_footnotes(tree) -> None:
     for hr in list(tree.iter(_x("hr"))):
         if hr.get("class") == "footnotes-sep":
             remove(hr)
+    # note-1, noteref-1: unless the article has such an id already (a heading "Note 1" does),
+    # which would keep its id and take the note's links.
+    taken = [e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id")]
+    prefix, k = "note", 1
+    while any(re.fullmatch(rf"{prefix}(?:ref)?-[\d-]+", i) for i in taken):
+        k += 1
+        prefix = f"note{k}"
     numbers: dict[str, str] = {}
     for n, li in enumerate(section.iter(_x("li")), start=1):
         old = li.get("id", "")
@@ -139,11 +146,11 @@ def _markdown_footnotes(tree) -> None:
         a = sup[0]
         target = (a.get("href") or "").lstrip("#")
         number = numbers.get(target, "")
-        ref_id = (a.get("id") or "").replace("fnref", "noteref-").replace(":", "-")
+        ref_id = (a.get("id") or "").replace("fnref", f"{prefix}ref-").replace(":", "-")
         sup.tag = _x("a")
         sup.attrib.clear()
         sup.text, sup[:] = number, []
-        sup.set("href", f"#note-{number}")
+        sup.set("href", f"#{prefix}-{number}")
         sup.set("id", ref_id)
         sup.set("class", "noteref")
         sup.set(EPUB_TYPE, "noteref")
@@ -156,7 +163,7 @@ def _markdown_footnotes(tree) -> None:
     for old, number in numbers.items():
         li = items[old]
         aside = etree.SubElement(notes, _x("aside"))
-        aside.set("id", f"note-{number}")
+        aside.set("id", f"{prefix}-{number}")
         aside.set("class", "footnote")
         aside.set(EPUB_TYPE, "footnote")
         aside.set("role", "doc-footnote")
@@ -168,7 +175,7 @@ def _markdown_footnotes(tree) -> None:
                 remove(back)
         first = aside.find(_x("p"))
         link = etree.Element(_x("a"))
-        link.set("href", f"#noteref-{number}")
+        link.set("href", f"#{prefix}ref-{number}")
         link.set("role", "doc-backlink")
         link.set("class", "backlink")
         link.text = number

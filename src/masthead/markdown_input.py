@@ -1,0 +1,117 @@
+"""Markdown articles into HTML with markdown-it, and a word about what it drops without one.
+
+markdown-it forgives, silently: a footnote reference with no definition stays as its text
+(``[^3]``), a definition nothing refers to is left out, a label defined twice keeps only the
+later text, and nesting deeper than its limit is cut with everything inside. Each of these is
+a warning at the article's line here, so the writer hears of it before a reader does.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from masthead import i18n, shape
+from masthead.errors import Position, Report
+
+# markdown-it's default is 20: 21 quotes deep, the innermost text was lost without a word. The
+# limit stays (deep enough for any article, shallow enough for lxml and e-readers); it is said.
+MAX_NESTING = 50
+_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+
+_renderers: dict = {}  # language → MarkdownIt
+
+
+def renderer(language: str):
+    if language not in _renderers:
+        # Imported on the first Markdown article (~45 ms): an HTML-only issue never pays.
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.anchors import anchors_plugin
+        from mdit_py_plugins.container import container_plugin
+        from mdit_py_plugins.deflist import deflist_plugin
+        from mdit_py_plugins.footnote import footnote_plugin
+
+        md = MarkdownIt("commonmark", {"typographer": True, "html": True, "maxNesting": MAX_NESTING})
+        md.enable(["replacements", "smartquotes", "table", "strikethrough"])
+        md.use(footnote_plugin).use(deflist_plugin)
+        # Before the plugin gathers the definitions (and forgets duplicates): note each one's line.
+        md.core.ruler.before("footnote_tail", "masthead_footnote_lines", _definition_lines)
+        md.use(anchors_plugin, min_level=1, max_level=6)  # headings get ids that links can name
+        for name in shape.CONTAINERS:
+            md.use(container_plugin, name=name)
+        md.options["quotes"] = list(i18n.quotes(language))
+        _renderers[language] = md
+    return _renderers[language]
+
+
+def render(text: str, language: str, path: Path, report: Report) -> str:
+    """The article's HTML; what markdown-it would drop silently is reported at its line."""
+    md = renderer(language)
+    env: dict = {}
+    tokens = md.parse(text, env)
+    lines = text.split("\n")
+    for line, message in _footnote_problems(tokens, env) + _nesting_problems(tokens):
+        report.warning(_at(path, lines, line, message), message)
+    return md.renderer.render(tokens, md.options, env)
+
+
+def typographic(md, value: str) -> str:
+    """Plain text with the renderer's quotes, dashes and ellipses ("--" → "–")."""
+    import lxml.html
+
+    html = md.renderInline(value)
+    return "".join(lxml.html.fragment_fromstring(html, create_parent="div").itertext()).strip() or value
+
+
+def _definition_lines(state) -> None:
+    found = state.env.setdefault("masthead_definitions", [])
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type == "footnote_reference_open":
+            line = next((t.map[0] for t in tokens[i:] if t.map), None)
+            found.append((token.meta["label"], line))
+
+
+def _footnote_problems(tokens, env: dict) -> list[tuple[int | None, str]]:
+    refs = env.get("footnotes", {}).get("refs", {})
+    problems: list[tuple[int | None, str]] = []
+    seen: dict[str, int | None] = {}
+    for label, line in env.get("masthead_definitions", []):
+        if label in seen:
+            problems.append((seen[label], f"footnote [^{label}] is defined again on line {_human(line)}, and that "
+                                          "definition replaces this one"))
+        elif refs.get(f":{label}", -1) < 0:
+            problems.append((line, f"footnote [^{label}] is never referred to in the text; it is left out"))
+        seen[label] = line
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            if child.type != "text":
+                continue
+            for match in _REFERENCE.finditer(child.content):
+                if f":{match.group(1)}" not in refs:
+                    problems.append((token.map[0] if token.map else None,
+                                     f"footnote [^{match.group(1)}] has no definition; it stays as text "
+                                     f"(define it on a line of its own: [^{match.group(1)}]: …)"))
+    return problems
+
+
+def _nesting_problems(tokens) -> list[tuple[int | None, str]]:
+    deepest = max(tokens, key=lambda t: t.level, default=None)
+    if deepest is None or deepest.level < MAX_NESTING - 1:
+        return []
+    line = next((t.map[0] for t in reversed(tokens[: tokens.index(deepest) + 1]) if t.map), None)
+    return [(line, f"quotes or lists nested more than {MAX_NESTING - 1} deep: what is deeper is left out")]
+
+
+def _human(line: int | None) -> str:
+    return "?" if line is None else str(line + 1)
+
+
+def _at(path: Path, lines: list[str], line: int | None, message: str) -> Position:
+    if line is None:
+        return Position(path)
+    match = re.search(r"\[\^[^\]\s]+\]", message)
+    col = lines[line].find(match.group(0)) + 1 if match and line < len(lines) else 0
+    return Position(path, line + 1, col if col > 0 else 1)

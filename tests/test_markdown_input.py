@@ -1,0 +1,64 @@
+"""markdown_input.py: what markdown-it drops without a word is said, at the article's line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from masthead import markdown_input
+from masthead.errors import Report
+
+PATH = Path("/issue/articles/notes.md")
+
+
+def _render(text: str) -> tuple[str, list[str]]:
+    report = Report()
+    html = markdown_input.render(text, "en", PATH, report)
+    return html, [f"{d.position.line}:{d.position.col}: {d.message}" for d in report.diagnostics]
+
+
+def test_footnote_problems_are_warned_at_their_lines():
+    html, warnings = _render("Text[^a] and[^b], and [^zz].\n\n[^a]: First.\n[^a]: Second.\n[^c]: Unused.\n[^b]: Bee.\n"
+                             "\n`[^code]` and [link](#x) are no notes.\n")
+    assert warnings == [
+        "3:1: footnote [^a] is defined again on line 4, and that definition replaces this one",
+        "5:1: footnote [^c] is never referred to in the text; it is left out",
+        "1:23: footnote [^zz] has no definition; it stays as text (define it on a line of its own: [^zz]: …)",
+    ]
+    assert "Second." in html and "First." not in html and "Unused." not in html  # what markdown-it does, now said
+
+
+def test_good_footnotes_give_no_warning():
+    html, warnings = _render("One[^1], two[^n], one again[^1].\n\n[^1]: The first.\n[^n]: The second,\n    in two lines.\n")
+    assert warnings == []
+    assert html.count('class="footnote-item"') == 2
+
+
+def test_nesting_past_the_limit_is_warned():
+    deep = "> " * (markdown_input.MAX_NESTING + 5) + "WDEEP\n\nafter\n"
+    html, warnings = _render("Intro.\n\n" + deep)
+    assert warnings == [f"3:1: quotes or lists nested more than {markdown_input.MAX_NESTING - 1} deep: what is deeper is left out"]
+    assert "WDEEP" not in html and "after" in html
+
+
+def test_nesting_markdown_it_used_to_cut_now_stays():
+    """markdown-it's default limit of 20 cut 21 quotes deep, with their text, and said nothing."""
+    html, warnings = _render("> " * 25 + "WKEPT\n")
+    assert warnings == [] and "WKEPT" in html
+
+
+def test_a_heading_named_like_a_note_keeps_the_notes_links(tmp_path):
+    """A heading "Note 1" gets the id note-1: the first note's links went to the heading."""
+    from conftest import Epub, masthead
+
+    (tmp_path / "a.md").write_text("---\ntitle: T\n---\n\n## Note 1\n\nText[^x].\n\n[^x]: WNOTETEXT\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - a.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0, result.stderr
+    doc = Epub(tmp_path / "out" / f"{tmp_path.name}.epub").xml("a.xhtml")
+    ns = "{http://www.w3.org/1999/xhtml}"
+    ref = next(a for a in doc.iter(f"{ns}a") if a.get("class") == "noteref")
+    target = next(e for e in doc.iter() if e.get("id") == ref.get("href")[1:])
+    assert "WNOTETEXT" in "".join(target.itertext()) and target.tag == f"{ns}aside"
+    back = next(a for a in target.iter(f"{ns}a") if a.get("role") == "doc-backlink")
+    assert next(e for e in doc.iter() if e.get("id") == back.get("href")[1:]) is ref
+    assert any(h.get("id") == "note-1" for h in doc.iter(f"{ns}h2", f"{ns}h3"))
