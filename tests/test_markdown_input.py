@@ -36,14 +36,24 @@ def test_good_footnotes_give_no_warning():
 def test_nesting_past_the_limit_is_warned():
     deep = "> " * (markdown_input.MAX_NESTING + 5) + "WDEEP\n\nafter\n"
     html, warnings = _render("Intro.\n\n" + deep)
-    assert warnings == [f"3:1: quotes or lists nested more than {markdown_input.MAX_NESTING - 1} deep: what is deeper is left out"]
+    assert warnings == [f"3:1: quotes or lists nested too deep (markdown-it stops at {markdown_input.MAX_NESTING} levels, "
+                        "a list counting two): what is deeper is left out"]
     assert "WDEEP" not in html and "after" in html
 
 
 def test_nesting_markdown_it_used_to_cut_now_stays():
-    """markdown-it's default limit of 20 cut 21 quotes deep, with their text, and said nothing."""
-    html, warnings = _render("> " * 25 + "WKEPT\n")
-    assert warnings == [] and "WKEPT" in html
+    """markdown-it's default limit of 20 cut 21 quotes deep, with their text, and said nothing;
+    just under the limit, nothing is lost and nothing is said."""
+    for depth in (25, markdown_input.MAX_NESTING - 1):
+        html, warnings = _render("> " * depth + "WKEPT\n")
+        assert warnings == [] and "WKEPT" in html, depth
+    html, warnings = _render("".join("  " * i + f"- item{i}\n" for i in range(markdown_input.MAX_NESTING // 2 - 1)))
+    assert warnings == [] and f"item{markdown_input.MAX_NESTING // 2 - 2}" in html
+
+
+def test_a_reference_the_writer_escaped_or_linked_is_no_note():
+    _, warnings = _render("An escaped \\[^1], a link [[^x]](https://example.com/), and [^y].\n")
+    assert [w.split(": ", 1)[1][:22] for w in warnings] == ["footnote [^y] has no d"]
 
 
 def test_a_heading_named_like_a_note_keeps_the_notes_links(tmp_path):

@@ -56,7 +56,7 @@ CASES = [
     ("<hgroup><h2>a</h2><p>b</p></hgroup>", None),
     # no link in a link, no header in a header, no heading in an address
     ('<p><a href="#a">a <a href="#b">b</a></a></p>', '<p><a href="#a">a b</a></p>'),
-    ("<header><header>a</header></header><address><h2>b</h2></address>", "<header><div>a</div></header><address><p>b</p></address>"),
+    ("<header><header>a</header></header>", "<header><div>a</div></header>"),
     ("<p><dfn>a <dfn>b</dfn></dfn></p>", "<p><dfn>a b</dfn></p>"),
     # what must be valid to stay
     ('<p><time datetime="nonsense">a</time> <time>b</time> <time>2024-01-02</time> <time datetime="PT2H">c</time></p>',
@@ -64,6 +64,18 @@ CASES = [
     ('<p><time datetime="2024-13-01">a</time></p>', "<p><span>a</span></p>"),
     ("<p><bdo>a</bdo> <data>b</data></p>", "<p><span>a</span> <span>b</span></p>"),
     ('<p><bdo dir="rtl">a</bdo> <data value="1">b</data></p>', None),
+    # found by a fuzzer and EPUBCheck in review
+    ("<bdo>a<p>b</p>c</bdo>", "<span>a</span><p><span>b</span></p><span>c</span>"),  # the copies are spans too
+    ("<rt><h2>a</h2></rt>", "<h2><span>a</span></h2>"),
+    ("<dl><div><div><dt>a</dt><dd>b</dd></div></div></dl>", "<dl><dt/><dd><div><dl><dt>a</dt><dd>b</dd></dl></div></dd></dl>"),
+    ("<figure><p>a</p><figcaption>b</figcaption>c</figure>", "<figure><p>a</p><p>c</p><figcaption>b</figcaption></figure>"),
+    ("<p><time><em>2020-01-02</em></time></p>", '<p><time datetime="2020-01-02"><em>2020-01-02</em></time></p>'),
+    ("<p><ruby>a</ruby> <ruby>b<rt>c</rt>d</ruby></p>", "<p><span>a</span> <ruby>b<rt>c</rt></ruby>d</p>"),
+    ("<details><summary><p>a <em>b</em></p></summary>c</details>", "<details><summary>a b</summary>c</details>"),
+    ('<div><a href="#x"><details><summary>a</summary>b</details></a></div>', '<div><a href="#x"><div><div>a</div>b</div></a></div>'),
+    ('<table><colgroup span="2"><col/></colgroup><tr><td>a</td></tr></table>', "<table><colgroup><col/></colgroup><tr><td>a</td></tr></table>"),
+    ('<ul><li value="3">a</li></ul><ol><li value="3">b</li></ol>', '<ul><li>a</li></ul><ol><li value="3">b</li></ol>'),
+    ("<address><h2>a</h2></address>", None),
 ]
 
 
@@ -138,20 +150,25 @@ def test_attribute_values_html_refuses_go():
         '<div><ol start="x" type="q" reversed="no"><li value="3">a</li></ol><ol start="-2" type="i"><li value="v">b</li></ol>'
         '<p dir="sideways" lang="not a lang!" aria-hidden="yes" aria-level="2" aria-label="L">c</p><p dir="rtl" lang="ar-EG">d</p>'
         '<table><tr><td colspan="0" rowspan="x">e</td><td colspan=" 2 " rowspan="0">f</td><th scope="diagonal">g</th>'
-        '<th scope="col">h</th></tr></table><details open="maybe"><summary>s</summary>i</details></div>')
+        '<th scope="col">h</th></tr></table><details open="maybe"><summary>s</summary>i</details>'
+        '<p xml:lang="e n">j</p><del datetime="yesterday">k</del><ins datetime="2024-01-02T10:00Z">l</ins></div>')
     tree = sanitize.clean(source, lambda element, attr, url: url, {}, set())
     assert _inner(tree) == (
         '<ol reversed="reversed"><li value="3">a</li></ol><ol start="-2" type="i"><li>b</li></ol>'
         '<p aria-label="L">c</p><p dir="rtl" lang="ar-EG">d</p>'
         '<table><tr><td>e</td><td colspan="2" rowspan="0">f</td><th>g</th><th scope="col">h</th></tr></table>'
-        '<details open="open"><summary>s</summary>i</details>')
+        '<details open="open"><summary>s</summary>i</details><p>j</p><del>k</del><ins datetime="2024-01-02T10:00Z">l</ins>')
 
 
 def test_roles_html_does_not_allow_there_go():
     from masthead import shape
 
     tree = _tree('<div role="note">a</div><p role="doc-chapter">b</p><div role="button">c</div><p role="heading">d</p>'
-                 '<section role="doc-chapter">e</section><a href="#x" role="doc-biblioref">f</a><span role="doc-noteref">g</span>')
+                 '<section role="doc-chapter">e</section><a href="#x" role="doc-biblioref">f</a><span role="doc-noteref">g</span>'
+                 '<ul role="figure"><li role="note">h</li></ul><h2 role="note">i</h2><a href="#x" role="presentation">j</a>'
+                 '<ul role="group"><li>k</li></ul><section role="region">l</section>')
     shape.finish(tree)
     assert [(e.tag.split("}")[1], e.get("role")) for e in tree] == [
-        ("div", "note"), ("p", None), ("div", None), ("p", None), ("section", "doc-chapter"), ("a", "doc-biblioref"), ("span", None)]
+        ("div", "note"), ("p", None), ("div", None), ("p", None), ("section", "doc-chapter"), ("a", "doc-biblioref"),
+        ("span", None), ("ul", None), ("h2", None), ("a", None), ("ul", "group"), ("section", "region")]
+    assert tree[7][0].get("role") is None  # the <li role="note">

@@ -37,12 +37,11 @@ PARENTS = {
 }
 RENAMED_AWAY = {"caption": ("table", "div"), "figcaption": ("figure", "div"), "summary": ("details", "div"),
                 "rt": ("ruby", "span"), "rp": ("ruby", "span")}
-_ALWAYS = frozenset({"time", "bdo", "data", "table", "dl", "figure", "details", "hgroup", "colgroup"})
+_ALWAYS = frozenset({"time", "bdo", "data", "table", "dl", "figure", "details", "hgroup", "colgroup", "ruby", "summary", "li"})
 _NO_TEXT = {"ul": {"li"}, "ol": {"li"}, "tr": {"td", "th"}, "thead": {"tr"}, "tbody": {"tr"}, "tfoot": {"tr"},
             "colgroup": {"col"}}
 _NESTED = {"a": ("a",), "dfn": ("dfn",), "header": ("header", "footer", "address"),
-           "footer": ("header", "footer", "address"), "address": ("address",),
-           **{h: ("address",) for h in HEADINGS}}
+           "footer": ("header", "footer", "address"), "address": ("address",), "details": ("a",)}
 _TABLE_ORDER = re.compile(r"(caption )?(colgroup )*(thead )?((tbody )*|(tr )*)(tfoot )?")
 
 
@@ -86,15 +85,28 @@ def broken(tree) -> bool:
 def _odd(element, name: str) -> bool:
     """Is this element, one of those with rules of their own, off them?"""
     if name == "time":
-        return not valid_datetime(element.get("datetime", "".join(element.itertext()).strip()))
+        return not valid_datetime(element.get("datetime", "".join(element.itertext()).strip())) or \
+            (element.get("datetime") is None and len(element) > 0)  # without datetime: text only
+    if name == "li":
+        return element.get("value") is not None and (element.getparent() is None or element.getparent().tag != NS + "ol")
+    if name == "summary":
+        return any(c.tag[len(NS):] in BLOCK and c.tag[len(NS):] not in HEADINGS for c in element)
+    if name == "ruby":
+        kinds = [c.tag[len(NS):] for c in element]
+        if "rt" not in kinds:
+            return True
+        last = max(n for n, k in enumerate(kinds) if k in ("rt", "rp"))
+        first = min(n for n, k in enumerate(kinds) if k in ("rt", "rp"))
+        based = bool((element.text or "").strip()) or first > 0 or any((c.tail or "").strip() for c in element[:first])
+        return not based or bool((element[last].tail or "").strip()) or last < len(kinds) - 1
     if name == "data":
         return element.get("value") is None
     if name == "bdo":
         return element.get("dir") not in ("ltr", "rtl")
     children = [c for c in element if isinstance(c.tag, str)]
     names = [c.tag[len(NS):] for c in children]
-    if (element.text or "").strip() and name != "details" and name != "figure" or \
-            name not in ("details", "figure") and any((c.tail or "").strip() for c in children):
+    texts = bool((element.text or "").strip()) or any((c.tail or "").strip() for c in children)
+    if texts and (name not in ("details", "figure") or (name == "figure" and "figcaption" in names)):
         return True
     if name == "table":
         return not _TABLE_ORDER.fullmatch("".join(f"{n} " for n in names)) or \
@@ -108,7 +120,7 @@ def _odd(element, name: str) -> bool:
         return not names or names[0] != "summary" or names.count("summary") > 1 or bool((element.text or "").strip())
     if name == "hgroup":
         return not heading_group(list(children))
-    return any(n != "col" for n in names)  # colgroup
+    return any(n != "col" for n in names) or (bool(names) and element.get("span") is not None)  # colgroup
 
 
 def grouped(div) -> bool:

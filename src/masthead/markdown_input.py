@@ -50,7 +50,7 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
     env: dict = {}
     tokens = md.parse(text, env)
     lines = text.split("\n")
-    for line, message in _footnote_problems(tokens, env) + _nesting_problems(tokens):
+    for line, message in _footnote_problems(tokens, env, lines) + _nesting_problems(tokens):
         report.warning(_at(path, lines, line, message), message)
     return md.renderer.render(tokens, md.options, env)
 
@@ -72,7 +72,7 @@ def _definition_lines(state) -> None:
             found.append((token.meta["label"], line))
 
 
-def _footnote_problems(tokens, env: dict) -> list[tuple[int | None, str]]:
+def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | None, str]]:
     refs = env.get("footnotes", {}).get("refs", {})
     problems: list[tuple[int | None, str]] = []
     seen: dict[str, int | None] = {}
@@ -86,11 +86,14 @@ def _footnote_problems(tokens, env: dict) -> list[tuple[int | None, str]]:
     for token in tokens:
         if token.type != "inline" or not token.children:
             continue
+        in_link = 0  # [^x] as a link's text is the writer's text
         for child in token.children:
-            if child.type != "text":
+            in_link += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+            if child.type != "text" or in_link:
                 continue
             for match in _REFERENCE.finditer(child.content):
-                if f":{match.group(1)}" not in refs:
+                escaped = "\\" + match.group(0) in "\n".join(lines[token.map[0]:token.map[1]]) if token.map else False
+                if f":{match.group(1)}" not in refs and not escaped:
                     problems.append((token.map[0] if token.map else None,
                                      f"footnote [^{match.group(1)}] has no definition; it stays as text "
                                      f"(define it on a line of its own: [^{match.group(1)}]: …)"))
@@ -98,11 +101,14 @@ def _footnote_problems(tokens, env: dict) -> list[tuple[int | None, str]]:
 
 
 def _nesting_problems(tokens) -> list[tuple[int | None, str]]:
-    deepest = max(tokens, key=lambda t: t.level, default=None)
-    if deepest is None or deepest.level < MAX_NESTING - 1:
-        return []
-    line = next((t.map[0] for t in reversed(tokens[: tokens.index(deepest) + 1]) if t.map), None)
-    return [(line, f"quotes or lists nested more than {MAX_NESTING - 1} deep: what is deeper is left out")]
+    # markdown-it skips what is inside a container opened at the last level: its open and close
+    # tokens stand side by side (each list counts two levels, the list and its item).
+    for i, token in enumerate(tokens[:-1]):
+        if token.nesting == 1 and token.level == MAX_NESTING - 1 and tokens[i + 1].nesting == -1 and token.map \
+                and token.map[1] > token.map[0]:
+            return [(token.map[0], f"quotes or lists nested too deep (markdown-it stops at {MAX_NESTING} levels, a list "
+                                   "counting two): what is deeper is left out")]
+    return []
 
 
 def _human(line: int | None) -> str:

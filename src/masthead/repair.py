@@ -153,17 +153,17 @@ def _is_block(item) -> bool:
     return name in BLOCK or (name in TRANSPARENT and any(_is_block(child) for child in item))
 
 
-def _children(element, inside: frozenset, name: str) -> list:
+def _children(element, inside: frozenset, name: str, placed_as: str | None = None) -> list:
     """The element's content, each child mended, strays given a container or a new name.
 
-    ``name`` is the element's, or "dl" for a ``<div>`` grouping a term with its definitions."""
+    ``placed_as`` is "dl" for a ``<div>`` grouping a term with its definitions."""
     items: list = []
     for item in _take(element):
         if isinstance(item, str):
             items.append(item)
         else:
             items.extend(_mend(item, inside | {_name(item)}, inside, name))
-    return _place(items, name)
+    return _place(items, placed_as or name)
 
 
 def _mend(element, inside: frozenset, above: frozenset, parent: str) -> list:
@@ -173,9 +173,12 @@ def _mend(element, inside: frozenset, above: frozenset, parent: str) -> list:
         return _children(element, inside, parent)
     if (name in ("header", "footer") and above & {"header", "footer", "address"}) or (name == "address" and "address" in above):
         element.tag, name = NS + "div", "div"
-    elif name in HEADINGS and "address" in above:
-        element.tag, name = NS + "p", "p"
-    items = _children(element, inside, "dl" if name == "div" and parent == "dl" else name)
+    if name == "details" and "a" in above:  # nothing interactive inside a link
+        element.tag, name = NS + "div", "div"
+    if name == "li" and parent != "ol":
+        element.attrib.pop("value", None)  # a number only an <ol> counts
+    items = _children(element, inside, name, "dl" if name == "div" and parent == "dl" else None)
+    trailing: list = []
     if name in ("ul", "ol"):
         items = _list(items)
     elif name == "dl":
@@ -185,7 +188,14 @@ def _mend(element, inside: frozenset, above: frozenset, parent: str) -> list:
     elif name == "tr":
         items = _cells(items)
     elif name == "figure":
-        _figure(items)
+        items = _figure(items)
+    elif name == "ruby":
+        items, after = _ruby(items)
+        if after is None:  # no annotation: a plain span
+            element.tag, name = NS + "span", "span"
+        trailing = after or []  # what follows the last annotation stands after the ruby
+    elif name == "summary" and any(_is_block(i) and not _is(i, *HEADINGS) for i in items):
+        items = ["".join(text for i in items for text in ([i] if isinstance(i, str) else i.itertext()))]
     elif name == "details":
         items = _details(items)
         if not items or not _is(items[0], "summary"):  # no summary to open it by: show it all
@@ -196,16 +206,20 @@ def _mend(element, inside: frozenset, above: frozenset, parent: str) -> list:
         return _table(element, items)
     _fill(element, items)
     _attributes(element, name)
+    name = _name(element)  # a <time>, <data> or <bdo> may have become a <span>
     if name in PHRASING_ONLY and any(_is_block(item) for item in items):
-        return _split(element, name)
-    return [element]
+        return _split(element, name) + trailing
+    return [element, *trailing]
 
 
 def _attributes(element, name: str) -> None:
     if name == "time" and not valid_datetime(element.get("datetime", "")):
-        element.attrib.pop("datetime", None)  # without it, the text must be the date
-        if not valid_datetime("".join(element.itertext()).strip()):
+        element.attrib.pop("datetime", None)  # without it, the content must be the date, as text
+        date = "".join(element.itertext()).strip()
+        if not valid_datetime(date):
             element.tag = NS + "span"
+        elif len(element):
+            element.set("datetime", date)
     elif (name == "data" and element.get("value") is None) or (name == "bdo" and element.get("dir") not in ("ltr", "rtl")):
         element.tag = NS + "span"
         element.attrib.pop("value", None)
@@ -354,6 +368,8 @@ def _table(table, items: list) -> list:
                 content = _take(item)
                 fostered.extend(c for c in content if not _is(c, "col") and not _blank(c))
                 _fill(group, [c for c in content if _is(c, "col")])
+                if len(group):
+                    group.attrib.pop("span", None)  # the columns count themselves
             colgroups.append(group)
         elif name == "thead" and thead is None:
             thead = item
@@ -389,14 +405,38 @@ def _table(table, items: list) -> list:
     return fostered + [table]
 
 
-def _figure(items: list) -> None:
-    """One figcaption, first or last; any other becomes a <div>."""
+def _figure(items: list) -> list:
+    """One figcaption, first or last; any other becomes a <div>. Beside a caption, text needs a <p>."""
     elements = [i for i in items if not isinstance(i, str)]
     keep = elements[0] if elements and _is(elements[0], "figcaption") else \
         elements[-1] if elements and _is(elements[-1], "figcaption") else None
     for element in elements:
         if _is(element, "figcaption") and element is not keep:
             element.tag = NS + "div"
+    if keep is None:
+        return items
+    out: list = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            p = _element("p")
+            p.text = item
+            item = p
+        if item is not keep:
+            out.append(item)
+    return [keep, *out] if keep is elements[0] else [*out, keep]  # the caption still first, or last
+
+
+def _ruby(items: list) -> tuple[list, list | None]:
+    """(content, what follows the last annotation); None when there is no <rt> at all."""
+    last = max((n for n, i in enumerate(items) if _is(i, "rt", "rp")), default=None)
+    first = next((n for n, i in enumerate(items) if _is(i, "rt", "rp")), None)
+    if last is None or not any(_is(i, "rt") for i in items) or all(_blank(i) for i in items[:first]):
+        for item in items:  # no base text, or nothing to annotate it with: plain text
+            if _is(item, "rt", "rp"):
+                item.tag = NS + "span"
+        return items, None
+    after = items[last + 1:]
+    return items[: last + 1], after if any(not _blank(i) for i in after) else []
 
 
 def _details(items: list) -> list:
@@ -423,8 +463,14 @@ def _split(element, name: str) -> list:
         if any(not _blank(i) for i in run):
             copy = element if first else _element(name, element)
             first = False
+            after: list = []
+            if name == "ruby":  # each part keeps its annotations; a part without any is a span
+                run, rest = _ruby(run)
+                after = rest or []
+                if rest is None:
+                    copy.tag = NS + "span"
             _fill(copy, run)
-            out.append(copy)
+            out.extend([copy, *after])
         else:
             out.extend(run)
         run = []
@@ -433,7 +479,7 @@ def _split(element, name: str) -> list:
         if _is_block(item):
             flush()
             if name not in SPLIT and _is(item, *SPLIT) and len(item) + bool(item.text):
-                inner = _element(name, element)  # <em><p>x</p></em> → <p><em>x</em></p>
+                inner = _element("span" if name in ("rt", "rp", "ruby") else name, element)  # <em><p>x</p></em> → <p><em>x</em></p>
                 _fill(inner, _take(item))
                 item.append(inner)
             out.append(item)

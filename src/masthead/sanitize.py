@@ -57,6 +57,7 @@ def _integer(low: int, high: int | None = None) -> Callable[[str], bool]:
     return lambda v: bool(re.fullmatch(r"-?\d{1,9}", v)) and int(v) >= low and (high is None or int(v) <= high)
 
 
+_DATE_TIME = re.compile(r"\d{4,}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(?:Z|[+-]\d\d:?\d\d)?)?").fullmatch
 _LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*").fullmatch
 # What HTML allows each value to be; EPUBCheck refuses the book over anything else.
 VALUES: dict = {
@@ -67,6 +68,8 @@ VALUES: dict = {
     "dir": {"ltr", "rtl", "auto"}.__contains__,
     "scope": {"row", "col", "rowgroup", "colgroup"}.__contains__,
     "lang": lambda v: v == "" or bool(_LANGUAGE(v)), "hreflang": lambda v: bool(_LANGUAGE(v)),
+    # <del>/<ins>: a date, or a date and time (<time> takes more, and is checked in contentmodel.py)
+    ("del", "datetime"): _DATE_TIME, ("ins", "datetime"): _DATE_TIME,
 }
 BOOLEAN_ATTRS = frozenset({"reversed", "open"})
 # The ARIA attributes an article may carry: a name, a description, hidden. Widget states and
@@ -175,7 +178,7 @@ def _attribute(element: str, key: str, value: str, rewrite_url, prefixes, used_p
         tokens = [t for t in value.split() if _vocab_ok(t, prefixes, used_prefixes)]
         return (f"{{{OPS}}}type", " ".join(tokens)) if tokens else None
     if namespace == XML or attr == "xml:lang":
-        return ("lang", value) if attr in ("lang", "xml:lang") else None
+        return ("lang", value.strip()) if attr in ("lang", "xml:lang") and VALUES["lang"](value.strip()) else None
     if namespace is not None:
         return None
     if attr.startswith("aria-"):

@@ -108,7 +108,11 @@ def _roles(tree) -> None:
 # Roles an article's own markup may keep: document structure, none of the widgets (a button,
 # a tab) that need scripts, nor those that need more attributes (a heading needs its level).
 _DOC_ROLES = {f"doc-{t}" for t in ("biblioentry", "biblioref", "cover", "credit", "endnote", "glossref", "index", "pagelist")}
-_PLAIN_ROLES = {"note", "figure", "group", "presentation", "none", "region", "complementary", "doc-abstract"}
+_PLAIN_ROLES = {  # role → the elements EPUBCheck (ARIA in HTML) takes it on
+    "note": ("div", "p", "aside", "blockquote", "section"), "group": ("div", "figure", "ul", "ol", "section", "td"),
+    "region": ("section", "div"), "complementary": ("section", "div", "aside"),
+    "presentation": ("div", "span", "p", "ul", "ol", "table"), "none": ("div", "span", "p", "ul", "ol", "table"),
+}
 _ROLE_ONLY_ON = {"doc-biblioref": ("a",), "doc-glossref": ("a",), "doc-cover": ("img",)}
 
 
@@ -118,7 +122,7 @@ def _role_ok(role: str, name: str) -> bool:
         return name in _ROLE_HOSTS.get(token, ("section", "div", "aside"))
     if role in _DOC_ROLES:
         return name in _ROLE_ONLY_ON.get(role, ("section", "div", "aside"))
-    return role in _PLAIN_ROLES and not (name == "img" and role in ("presentation", "none"))
+    return name in _PLAIN_ROLES.get(role, ())
 
 
 def _markdown_footnotes(tree) -> None:
