@@ -55,6 +55,7 @@ class _Draft:
     images: int = 0
     images_without_alt: int = 0
     words: int = 0
+    found: dict = field(default_factory=dict)  # (purpose, text) → where _locate last found it; images' places
     # What reading depended on besides the article's bytes (see incremental.py):
     # ("file", resolved path, sha256) and ("resolve", root, base folder, reference, outcome).
     deps: list = field(default_factory=list)
@@ -163,7 +164,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     for a in draft.tree.iter(f"{{{XHTML}}}a"):  # links within the article resolve with the others
         href = a.get("href") or ""
         if href.startswith("#"):
-            a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href)))
+            a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href, "fragment")))
     draft.ids = frozenset(e.get("id") for e in draft.tree.iter() if isinstance(e.tag, str) and e.get("id"))
     draft.body = _serialize(draft.tree)
     draft.tree = None
@@ -276,8 +277,9 @@ def _text(element) -> str:
 
 def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Path, report: Report) -> str | None:
     url = url.strip()
-    where = _locate(draft, url)
+    where = _locate(draft, url, "url")
     if element == "img":
+        draft.found.setdefault(("img", ""), []).append(where)  # for _shape's warnings, in order
         if url.startswith("data:"):
             try:
                 media_type, data = fetch.decode_data_uri(url)
@@ -366,11 +368,15 @@ def _data_asset(draft: _Draft, data: bytes, where: Position, report: Report) -> 
     return name
 
 
-def _locate(draft: _Draft, needle: str) -> Position:
-    """Where ``needle`` first stands in the article's source (parsers lose Markdown lines)."""
-    index = draft.text.find(needle) if needle else -1
+def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
+    """Where ``needle`` stands in the article's source (parsers lose Markdown lines): asked
+    again for the same purpose, the next place it stands, as the tree is walked in order."""
+    index = draft.text.find(needle, draft.found.get((purpose, needle), -1) + 1) if needle else -1
+    if index < 0 and needle:
+        index = draft.text.find(needle)  # asked more often than it is written
     if index < 0:
         return Position(draft.source, 1, 1)
+    draft.found[(purpose, needle)] = index
     line = draft.text.count("\n", 0, index) + 1
     col = index - (draft.text.rfind("\n", 0, index) + 1) + 1
     return Position(draft.source, line, col)
@@ -386,13 +392,14 @@ def _short(url: str) -> str:
 def _shape(draft: _Draft, report: Report) -> None:
     """Give the clean tree the structure e-readers expect (shape.py); count images and alt text."""
     shape.structure(draft.tree)
-    for img in list(draft.tree.iter(f"{{{XHTML}}}img")):
+    where = draft.found.get(("img", ""), [])  # each image's place in the source, in order
+    for n, img in enumerate(list(draft.tree.iter(f"{{{XHTML}}}img"))):
         if not img.get("src"):
             shape.remove(img)  # its source was refused (and reported)
             continue
         draft.images += 1
         if img.get("alt") is None:
-            report.warning(_locate(draft, img.get("src")), "image without alt text; describe it, or write alt=\"\" if it is decorative")
+            report.warning(where[n] if n < len(where) else Position(draft.source, 1, 1), "image without alt text; describe it, or write alt=\"\" if it is decorative")
             img.set("alt", "")
             draft.images_without_alt += 1
     shape.finish(draft.tree)
