@@ -41,6 +41,32 @@ def test_a_folder_where_the_epub_goes_is_named_and_nothing_is_written(issue_dir,
     assert not any((out / "issue.epub").iterdir())
 
 
+def test_a_rename_that_fails_puts_the_outputs_already_renamed_back(tmp_path, monkeypatch):
+    """The EPUB renamed into place, then the PDF's rename refused: the old EPUB comes back."""
+    from masthead import build
+    from masthead.errors import MastheadError
+
+    epub, pdf = tmp_path / "issue.epub", tmp_path / "issue.pdf"
+    epub.write_bytes(b"old epub")
+    pdf.write_bytes(b"old pdf")
+    real = os.replace
+
+    def refuse_the_pdf(source, target):
+        if Path(target) == pdf:
+            raise PermissionError(13, "Permission denied")
+        return real(source, target)
+
+    monkeypatch.setattr(build.os, "replace", refuse_the_pdf)
+    with pytest.raises(MastheadError, match=r"issue\.pdf: cannot replace it"):
+        build.write_all({epub: b"new epub", pdf: b"new pdf"})
+    assert epub.read_bytes() == b"old epub" and pdf.read_bytes() == b"old pdf"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["issue.epub", "issue.pdf"]  # no temporary left
+    monkeypatch.setattr(build.os, "replace", real)
+    build.write_all({epub: b"new epub", pdf: b"new pdf"})
+    assert epub.read_bytes() == b"new epub" and pdf.read_bytes() == b"new pdf"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["issue.epub", "issue.pdf"]
+
+
 def test_an_output_folder_under_a_file_is_a_usage_error(issue_dir, tmp_path):
     blocker = tmp_path / "ofile"
     blocker.write_text("hi\n")

@@ -162,13 +162,16 @@ def write_all(files: dict[Path, bytes]) -> None:
 
     What the disk refuses (a file where a folder must be, a folder where a file goes, no
     permission, no space) is a MastheadError naming the path and the system's reason, with the
-    temporary files removed; a folder in a file's place is found before anything is renamed.
+    temporary files removed; a folder in a file's place is found before anything is renamed, and
+    when one rename fails, the outputs already renamed in are put back as they were.
     A file standing where an output folder must be made is a UsageError, as ``-o FILE`` is.
     """
     for target in files:  # before any work: renamed over a folder, nothing but the first file would go
         if target.is_dir() and not target.is_symlink():
             raise MastheadError(f"{target}: is a folder, not a file it can replace")
     temporary: dict[Path, Path] = {}
+    kept: dict[Path, Path] = {}
+    replaced: list[Path] = []
     try:
         for target, data in files.items():
             _make_folder(target.parent)
@@ -182,15 +185,26 @@ def write_all(files: dict[Path, bytes]) -> None:
                 os.chmod(name, 0o644)
             except OSError as exc:
                 raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
+        for target, name in temporary.items():  # each earlier output kept by a hard link, to put back
+            if target.is_file() and not target.is_symlink():
+                kept[target] = name.with_suffix(".old")
+                try:
+                    os.link(target, kept[target])
+                except OSError:
+                    del kept[target]  # no links on this disk: the old all-or-nothing but for a failed rename
         for target, name in temporary.items():
             try:
                 os.replace(name, target)
-            except IsADirectoryError:
-                raise MastheadError(f"{target}: is a folder, not a file it can replace") from None
+                replaced.append(target)
             except OSError as exc:
+                for done in replaced:  # one output could not be renamed in: the others go back too
+                    if done in kept:
+                        os.replace(kept[done], done)
+                if isinstance(exc, IsADirectoryError):
+                    raise MastheadError(f"{target}: is a folder, not a file it can replace") from None
                 raise MastheadError(f"{target}: cannot replace it: {_reason(exc)}") from None
     finally:
-        for name in temporary.values():
+        for name in [*temporary.values(), *kept.values()]:
             if name.exists():
                 name.unlink()
 
