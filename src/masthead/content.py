@@ -350,7 +350,7 @@ def _asset(draft: _Draft, path: Path, where: Position, report: Report) -> str | 
     relative = path.relative_to(draft.root).as_posix()
     stem = relative.removeprefix("images/").rsplit(".", 1)[0]
     safe = re.sub(r"[^A-Za-z0-9_\-]+", "-", stem).strip("-") or "image"
-    if safe != stem or info.extension != path.suffix.lower():
+    if safe != stem or info.extension != path.suffix.lower() or safe.lower() == "cover":  # images/cover.* is the cover's
         safe = f"{safe}-{hashlib.sha1(relative.encode()).hexdigest()[:8]}"
     name = f"images/{safe}{info.extension}"
     draft.assets.setdefault(name, Asset(path, name, where))

@@ -90,9 +90,10 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
             # EXIF (camera, GPS), XMP and comments go; the ICC colour profile stays.
             has_metadata = bool(image.getexif()) or any(k in image.info for k in _METADATA_KEYS)
             fits = info.width <= max_width and info.height <= max_height and (max_bytes is None or len(data) <= max_bytes)
-            if info.format in CORE_TYPES and fits and orientation == 1 and not has_metadata:
+            plain = info.format != "JPEG" or image.mode in ("RGB", "L")  # a CMYK JPEG: wrong colours on e-readers
+            if info.format in CORE_TYPES and fits and orientation == 1 and not has_metadata and plain and _whole(data, image):
                 return data, info
-            if info.format == "GIF" and fits:
+            if info.format == "GIF" and fits and _whole(data, image):
                 return data, info  # keep animation; GIF carries no camera metadata
             image.load()
             icc = image.info.get("icc_profile")
@@ -104,7 +105,7 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
                 image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
                 for step in range(quality, 34, -10):
                     out = io.BytesIO()
-                    image.save(out, "JPEG", quality=step, optimize=True, icc_profile=icc)
+                    image.save(out, "JPEG", quality=step, optimize=True, icc_profile=icc, comment=b"")  # Pillow keeps a COM otherwise
                     if max_bytes is None or out.tell() <= max_bytes:
                         break
                 fmt = "JPEG"
@@ -116,6 +117,20 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"cannot decode the image ({type(exc).__name__}: {exc})") from None
     return out.getvalue(), ImageInfo(fmt, image.width, image.height)
+
+
+_ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82", "GIF": b";"}
+
+
+def _whole(data: bytes, image) -> bool:
+    """Is the file all there? A download cut short keeps its header (and passed as it was, to
+    show half a picture, or none, on a reader). Its end marker says so at once; without one,
+    the whole picture is decoded to know (an OSError if it is truncated)."""
+    end = _ENDS.get(image.format)
+    if end is None or data.rstrip(b"\0\r\n ").endswith(end):
+        return True
+    image.load()
+    return True
 
 
 def is_prepared(data: bytes, max_width: int, max_height: int, quality: int = 85,
