@@ -219,3 +219,26 @@ def test_an_image_named_cover_is_not_the_cover(tmp_path):
     picture = Image.open(__import__("io").BytesIO(book.read(img.get("src"))))
     assert picture.size == (300, 200) and picture.convert("RGB").getpixel((5, 5)) == (200, 0, 0)
     assert [(m["ID"], m["message"]) for m in epubcheck(path)] == []
+
+
+def test_fragments_in_any_script_and_positions_below_front_matter(tmp_path):
+    """markdown-it percent-encodes #café, so no link to a heading in another script resolved;
+    a search for an image's src found it in the front matter first; alt: "" was called missing."""
+    from PIL import Image
+
+    Image.new("RGB", (20, 20)).save(tmp_path / "x.png")
+    (tmp_path / "b.md").write_text(
+        '---\ntitle: B\nimage: {src: x.png, alt: ""}\n---\n\nFirst ![ok alt](x.png) here.\n\n![](x.png)\n\n<img src="x.png">\n\n'
+        "Links [a](#café), [b](#caf%C3%A9), [c](#مرحبا-بالعالم) and [d](#nowhere).\n\n## Café\n\n## مرحبا بالعالم\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - b.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0, result.stderr
+    warnings = [line.split("b.md:", 1)[1] for line in result.stderr.splitlines() if "warning:" in line]
+    assert warnings == ["10:11: warning: image without alt text; describe it, or write alt=\"\" if it is decorative",
+                        "12:64: warning: '#nowhere' names no element in this article; link removed"], result.stderr
+    path = tmp_path / "out" / f"{tmp_path.name}.epub"
+    doc = Epub(path).xml("b.xhtml")
+    ids = {e.get("id") for e in doc.iter() if e.get("id")}
+    hrefs = [a.get("href") for a in doc.iter("{http://www.w3.org/1999/xhtml}a") if (a.get("href") or "").startswith("#")]
+    assert hrefs == ["#café", "#café", "#مرحبا-بالعالم"] and {"café", "مرحبا-بالعالم"} <= ids
+    assert [(m["ID"], m["message"]) for m in epubcheck(path)] == []

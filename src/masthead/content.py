@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote
 
 import lxml.html
 from lxml import etree
@@ -56,6 +57,7 @@ class _Draft:
     images_without_alt: int = 0
     words: int = 0
     found: dict = field(default_factory=dict)  # (purpose, text) → where _locate last found it; images' places
+    body_start: int = 0  # where the body begins in ``text``, after a Markdown article's front matter
     # What reading depended on besides the article's bytes (see incremental.py):
     # ("file", resolved path, sha256) and ("resolve", root, base folder, reference, outcome).
     deps: list = field(default_factory=list)
@@ -138,6 +140,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     fields.update(entry.overrides)  # the manifest entry has the last word, key by key
     token = hashlib.sha256(raw).hexdigest()[:16]
     draft = _Draft(entry.position, root, path, ids[path], fields, None, text, token)
+    front = _FRONT_MATTER.match(text) if path.suffix.lower() in (".md", ".markdown") else None
+    draft.body_start = front.end() if front else 0  # a reference is searched for in the body
     draft.fields.setdefault("lang", lang or meta.language)
 
     def rewrite(element: str, attr: str, url: str) -> str | None:
@@ -322,7 +326,7 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
 
 def _placeholder(draft: _Draft, target: str, fragment: str, where: Position) -> str:
     """A link resolved in _check_links, when every article's ids are known."""
-    draft.links.append((target, fragment, where))
+    draft.links.append((target, unquote(fragment), where))  # #caf%C3%A9 names id="café"
     return f"masthead-link-{draft.token}:{len(draft.links) - 1}"
 
 
@@ -370,10 +374,14 @@ def _data_asset(draft: _Draft, data: bytes, where: Position, report: Report) -> 
 
 def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
     """Where ``needle`` stands in the article's source (parsers lose Markdown lines): asked
-    again for the same purpose, the next place it stands, as the tree is walked in order."""
-    index = draft.text.find(needle, draft.found.get((purpose, needle), -1) + 1) if needle else -1
+    again for the same purpose, the next place it stands, as the tree is walked in order.
+    A needle markdown-it percent-encoded (``#caf%C3%A9``) is looked for as written, too."""
+    if needle and "%" in needle and unquote(needle) != needle and unquote(needle) in draft.text:
+        needle = unquote(needle)
+    start = draft.body_start
+    index = draft.text.find(needle, max(start, draft.found.get((purpose, needle), -1) + 1)) if needle else -1
     if index < 0 and needle:
-        index = draft.text.find(needle)  # asked more often than it is written
+        index = draft.text.find(needle, start)  # asked more often than it is written
     if index < 0:
         return Position(draft.source, 1, 1)
     draft.found[(purpose, needle)] = index

@@ -318,7 +318,10 @@ def _lead_image(y: Y, report: Report, root: Path, base_dir: Path) -> LeadImage |
         report.error(y.pos, "an image needs 'src'")
     if src is None:
         return None
-    return LeadImage(src, f.string("alt"), f.string("caption"), f.string("credit"), f.pos("src"))
+    alt = f.string("alt")
+    if alt is None and f.has("alt"):
+        alt = ""  # alt: "" (or alt: with nothing) says the picture is decorative
+    return LeadImage(src, alt, f.string("caption"), f.string("credit"), f.pos("src"))
 
 
 # ---------------------------------------------------------------------------- issue.yaml
