@@ -242,3 +242,15 @@ def test_fragments_in_any_script_and_positions_below_front_matter(tmp_path):
     hrefs = [a.get("href") for a in doc.iter("{http://www.w3.org/1999/xhtml}a") if (a.get("href") or "").startswith("#")]
     assert hrefs == ["#café", "#café", "#مرحبا-بالعالم"] and {"café", "مرحبا-بالعالم"} <= ids
     assert [(m["ID"], m["message"]) for m in epubcheck(path)] == []
+
+
+def test_a_form_or_noscript_keeps_its_text_and_an_open_comment_is_warned(tmp_path):
+    (tmp_path / "d.md").write_text('---\ntitle: D\n---\n\n<form action="x">\n\nInside a form WFORM1\n\n'
+                                   '<label>Label WFORM2 <input value="v"></label>\n\n</form>\n\n<noscript>WNOSCRIPT</noscript>\n', "utf-8")
+    (tmp_path / "c.html").write_text("<title>C</title>\n<p>one</p>\n<p>two <!-- an editor's note\n<p>three</p>\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - d.md\n  - c.html\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(Epub(tmp_path / "out" / f"{tmp_path.name}.epub").xml("d.xhtml").itertext())
+    assert all(w in text for w in ("WFORM1", "WFORM2", "WNOSCRIPT")), text
+    assert re.search(r"c\.html:3:8: warning: an HTML comment opened here is never closed", result.stderr), result.stderr

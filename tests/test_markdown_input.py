@@ -72,3 +72,22 @@ def test_a_heading_named_like_a_note_keeps_the_notes_links(tmp_path):
     back = next(a for a in target.iter(f"{ns}a") if a.get("role") == "doc-backlink")
     assert next(e for e in doc.iter() if e.get("id") == back.get("href")[1:]) is ref
     assert any(h.get("id") == "note-1" for h in doc.iter(f"{ns}h2", f"{ns}h3"))
+
+
+def test_a_comment_or_script_never_closed_is_warned():
+    """An HTML block opened and never closed runs to the end: all after it was lost in silence."""
+    _, warnings = _render("Before.\n\n<!-- an editor's note\n\nAfter.\n")
+    assert warnings == ["3:1: an HTML comment opened here is never closed with -->: everything after it is inside it, and left out"]
+    _, warnings = _render("Before.\n\n<script>\nvar x = 1;\n\nAfter.\n")
+    assert warnings == ["3:1: <script> opened here is never closed: everything after it is taken for its code, and left out"]
+    _, warnings = _render("A <!-- closed --> comment.\n\n```\n<!-- in code, never closed\n```\n\n<style>p {}</style>\n")
+    assert warnings == []
+
+
+def test_never_closed():
+    from masthead.sanitize import never_closed
+
+    assert never_closed("a <!-- b --> c <SCRIPT src=x></script> d") is None
+    assert never_closed("a <!-- b --> c <!-- d") == (15, "<!--")
+    assert never_closed("<style>p{}</style><Script>x") == (18, "<script>")
+    assert never_closed("<script>var s = '<!--';</script> after") is None

@@ -24,7 +24,7 @@ from lxml import etree
 from masthead import fetch, i18n, images, manifest, markdown_input, repair, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
-from masthead.sanitize import OPS, XHTML, clean, escape_text, local_name, safe_external_url
+from masthead.sanitize import OPS, XHTML, clean, escape_text, local_name, never_closed, safe_external_url, swallowed_message
 from masthead.sanitize import text as sanitize_xml_text
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
@@ -226,6 +226,11 @@ def _html(text: str, path: Path, report: Report, root: Path):
             document = lxml.html.document_fromstring(text.encode("utf-8"),  # as read: UTF-8, whatever it declares
                                                      parser=lxml.html.HTMLParser(no_network=True, encoding="utf-8"))
             repair.move_head_strays(document)
+            swallowed = never_closed(text)
+            if swallowed is not None:
+                offset, what = swallowed
+                line_start = text.rfind("\n", 0, offset) + 1
+                report.warning(Position(path, text.count("\n", 0, offset) + 1, offset - line_start + 1), swallowed_message(what))
         except (etree.ParserError, ValueError):
             report.error(Position(path, 1, 1), "no HTML content")
             return {}, None, None, {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from masthead import i18n, shape
+from masthead import i18n, sanitize, shape
 from masthead.errors import Position, Report
 
 # markdown-it's default is 20: 21 quotes deep, the innermost text was lost without a word. The
@@ -50,7 +50,7 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
     env: dict = {}
     tokens = md.parse(text, env)
     lines = text.split("\n")
-    for line, message in _footnote_problems(tokens, env, lines) + _nesting_problems(tokens):
+    for line, message in _footnote_problems(tokens, env, lines) + _nesting_problems(tokens) + _swallowing(tokens, len(lines)):
         report.warning(_at(path, lines, line, message), message)
     return md.renderer.render(tokens, md.options, env)
 
@@ -108,6 +108,17 @@ def _nesting_problems(tokens) -> list[tuple[int | None, str]]:
                 and token.map[1] > token.map[0]:
             return [(token.map[0], f"quotes or lists nested too deep (markdown-it stops at {MAX_NESTING} levels, a list "
                                    "counting two): what is deeper is left out")]
+    return []
+
+
+def _swallowing(tokens, count: int) -> list[tuple[int | None, str]]:
+    # A raw <!--, <script> or <style> never closed runs to the end of the text (CommonMark's
+    # HTML blocks 1 and 2), and the sanitizer drops it with all that followed.
+    for token in tokens:
+        if token.type == "html_block" and token.map and token.map[1] >= count - 1:
+            found = sanitize.never_closed(token.content)
+            if found is not None:
+                return [(token.map[0] + token.content.count("\n", 0, found[0]), sanitize.swallowed_message(found[1]))]
     return []
 
 

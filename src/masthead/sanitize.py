@@ -27,10 +27,12 @@ th thead time tr u ul var wbr
 """.split())
 # Removed together with everything inside them.
 DROPPED = frozenset("""
-script style iframe frame frameset object embed applet form input button select textarea option
-optgroup datalist output noscript template link meta base title head audio video source track
+script style iframe frame frameset object embed applet input button select textarea option
+optgroup datalist output template link meta base title head audio video source track
 canvas svg math param portal dialog map area slot
 """.split())
+# (A <form> or <noscript> gives way to its content, as unknown wrappers do: a form's paragraphs
+# and labels are text a reader sees, and an e-book runs no script, so <noscript> is what shows.)
 # Of those, the ones that carry what a reader was meant to see: their removal is worth a warning.
 SHOWN = frozenset("audio video canvas svg math object embed iframe".split())
 # Elements that never have content. libxml2's HTML parser does not know some of them
@@ -219,6 +221,33 @@ def _append_text(parent, value: str | None) -> None:
         parent[-1].tail = (parent[-1].tail or "") + value
     else:
         parent.text = (parent.text or "") + value
+
+
+_SWALLOWING = re.compile(r"<!--|-->|<(script|style)\b|</(script|style)\s*>", re.I)
+
+
+def never_closed(text: str) -> tuple[int, str] | None:
+    """(offset, "<!--" or "<script>"/"<style>") of a comment, script or style opened and never
+    closed: an HTML parser takes the rest of the text into it, and the article loses it all."""
+    waiting, start = None, 0
+    for match in _SWALLOWING.finditer(text):
+        token = match.group(0).lower()
+        if waiting is None:
+            if token == "<!--":
+                waiting, start = "-->", match.start()
+            elif match.group(1):
+                waiting, start = f"</{match.group(1).lower()}", match.start()
+        elif token.startswith(waiting):
+            waiting = None
+    if waiting is None:
+        return None
+    return start, "<!--" if waiting == "-->" else f"<{waiting[2:]}>"
+
+
+def swallowed_message(what: str) -> str:
+    if what == "<!--":
+        return "an HTML comment opened here is never closed with -->: everything after it is inside it, and left out"
+    return f"{what} opened here is never closed: everything after it is taken for its code, and left out"
 
 
 def safe_external_url(url: str) -> bool:
