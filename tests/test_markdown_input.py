@@ -19,10 +19,10 @@ def _render(text: str) -> tuple[str, list[str]]:
 def test_footnote_problems_are_warned_at_their_lines():
     html, warnings = _render("Text[^a] and[^b], and [^zz].\n\n[^a]: First.\n[^a]: Second.\n[^c]: Unused.\n[^b]: Bee.\n"
                              "\n`[^code]` and [link](#x) are no notes.\n")
-    assert warnings == [
+    assert warnings == [  # in the order of the lines
+        "1:23: footnote [^zz] has no definition; it stays as text (define it on a line of its own: [^zz]: …)",
         "3:1: footnote [^a] is defined again on line 4, and that definition replaces this one",
         "5:1: footnote [^c] is never referred to in the text; it is left out",
-        "1:23: footnote [^zz] has no definition; it stays as text (define it on a line of its own: [^zz]: …)",
     ]
     assert "Second." in html and "First." not in html and "Unused." not in html  # what markdown-it does, now said
 
@@ -91,3 +91,22 @@ def test_never_closed():
     assert never_closed("a <!-- b --> c <!-- d") == (15, "<!--")
     assert never_closed("<style>p{}</style><Script>x") == (18, "<script>")
     assert never_closed("<script>var s = '<!--';</script> after") is None
+
+
+def test_box_mistakes_are_warned():
+    text = ("::: sidebar Extra words\nText\n:::\n\n::: sidebar\nOuter\n::: pullquote\nQuote\n:::\nAfter\n:::\n\n"
+            "::: unknownkind\nx\n:::\n\n:::: sidebar\nOuter\n::: pullquote\nQuote\n:::\nAfter\n::::\n\n::: verse\nunclosed\n")
+    html, warnings = _render(text)
+    assert [w.split(": ", 1) for w in warnings] == [
+        ["1:1", "'Extra words' after '::: sidebar' is left out: put it on the next line"],
+        ["11:1", "a ':::' that closes no box, left as text: a box inside another closes it unless the outer one has "
+                 "more colons (':::: sidebar' around '::: pullquote')"],
+        ["13:1", "'::: unknownkind' is no box masthead knows (pullquote, verse, aside, sidebar); it stays as text"],
+        ["25:1", "'::: verse' is never closed with ':::': the rest of the article is in the box"],
+    ]
+    assert html.count('<div class="sidebar">') == 3  # the well-nested one (lines 17-23) is said nothing of
+
+
+def test_table_cells_past_the_head_are_warned():
+    _, warnings = _render("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n| x |\n| `a|b` | c\\|d |\n")
+    assert warnings == ["3:1: this row has 3 cells and the table's head 2: the cells past column 2 are left out"]

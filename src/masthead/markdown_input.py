@@ -50,7 +50,9 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
     env: dict = {}
     tokens = md.parse(text, env)
     lines = text.split("\n")
-    for line, message in _footnote_problems(tokens, env, lines) + _nesting_problems(tokens) + _swallowing(tokens, len(lines)):
+    problems = _footnote_problems(tokens, env, lines) + _nesting_problems(tokens) + _swallowing(tokens, len(lines)) \
+        + _box_problems(tokens, lines) + _table_problems(tokens, lines)
+    for line, message in sorted(problems, key=lambda p: (p[0] is None, p[0] or 0)):
         report.warning(_at(path, lines, line, message), message)
     return md.renderer.render(tokens, md.options, env)
 
@@ -120,6 +122,69 @@ def _swallowing(tokens, count: int) -> list[tuple[int | None, str]]:
             if found is not None:
                 return [(token.map[0] + token.content.count("\n", 0, found[0]), sanitize.swallowed_message(found[1]))]
     return []
+
+
+_FENCE = re.compile(r"\s*:{3,}\s*$")
+_BOX_LINE = re.compile(r":{3,}\s*(\S*)")
+
+
+def _box_problems(tokens, lines: list[str]) -> list[tuple[int | None, str]]:
+    """::: boxes: words after the name, a box never closed, and a ::: that opens or closes none."""
+    problems: list[tuple[int | None, str]] = []
+    for i, token in enumerate(tokens):
+        if token.type.startswith("container_") and token.type.endswith("_open") and token.map:
+            name, _, rest = token.info.strip().partition(" ")
+            if rest.strip():
+                problems.append((token.map[0], f"'{rest.strip()[:40]}' after '::: {name}' is left out: put it on the next line"))
+            end = token.map[1]
+            if end >= len(lines) or not _FENCE.match(lines[end]):
+                problems.append((token.map[0], f"'::: {name}' is never closed with ':::': the rest of the article is in the box"))
+        elif token.type == "inline" and token.map and tokens[i - 1].type == "paragraph_open":
+            unknown = False
+            for n, text in enumerate(token.content.split("\n")):
+                match = _BOX_LINE.match(text)
+                if match is not None and match.group(1):
+                    unknown = True
+                    problems.append((token.map[0] + n, f"'::: {match.group(1)}' is no box masthead knows "
+                                                       f"({', '.join(shape.CONTAINERS)}); it stays as text"))
+                elif match is not None and not unknown:
+                    problems.append((token.map[0] + n, "a ':::' that closes no box, left as text: a box inside another "
+                                                       "closes it unless the outer one has more colons (':::: sidebar' "
+                                                       "around '::: pullquote')"))
+    return problems
+
+
+def _cells(line: str) -> int:
+    """How many cells a table row holds: pipes outside code spans and escapes, as GFM counts."""
+    row = line.strip()
+    row = row[1:] if row.startswith("|") else row
+    count, ticks, escaped = 1, 0, False
+    for n, char in enumerate(row):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "`":
+            ticks ^= 1
+        elif char == "|" and not ticks and n < len(row) - 1:
+            count += 1
+    return count
+
+
+def _table_problems(tokens, lines: list[str]) -> list[tuple[int | None, str]]:
+    problems: list[tuple[int | None, str]] = []
+    header = 0
+    for token in tokens:
+        if token.type == "thead_open":
+            header = 0
+        elif token.type == "th_open":
+            header += 1
+        elif token.type == "tr_open" and token.map and header and token.map[0] < len(lines):
+            cells = _cells(lines[token.map[0]])
+            if cells > header:
+                problems.append((token.map[0], f"this row has {cells} cells and the table's head {header}: "
+                                               f"the cells past column {header} are left out"))
+    return problems
 
 
 def _human(line: int | None) -> str:
