@@ -110,3 +110,16 @@ def test_box_mistakes_are_warned():
 def test_table_cells_past_the_head_are_warned():
     _, warnings = _render("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n| x |\n| `a|b` | c\\|d |\n")
     assert warnings == ["3:1: this row has 3 cells and the table's head 2: the cells past column 2 are left out"]
+
+
+def test_windows_1252_numeric_references_are_their_characters():
+    html, warnings = _render("Word &#150; dash &#146;quote &#147;dq&#148; &#128; euro &#x97; &#129; `&#150;`\n")
+    assert "Word – dash ’quote “dq” € euro — \ufffd <code>&amp;#150;</code>" in html and warnings == []
+
+
+def test_the_typographer_leaves_code_commands_and_urls_alone():
+    html, _ = _render('Say "hi" -- <code>"raw" --x</code>, <kbd>--help</kbd>, https://example.com/a--b and '
+                      '<https://example.com/"q"--x>; "done".\n')
+    assert "Say “hi” –" in html and "“done”" in html  # the prose still is typographic
+    assert "<code>&quot;raw&quot; --x</code>" in html and "<kbd>--help</kbd>" in html
+    assert "https://example.com/a--b and" in html and ">https://example.com/&quot;q&quot;--x</a>" in html

@@ -34,6 +34,8 @@ def renderer(language: str):
         md = MarkdownIt("commonmark", {"typographer": True, "html": True, "maxNesting": MAX_NESTING})
         md.enable(["replacements", "smartquotes", "table", "strikethrough"])
         md.use(footnote_plugin).use(deflist_plugin)
+        md.inline.ruler.before("entity", "masthead_windows_1252", _windows_1252)
+        md.core.ruler.before("replacements", "masthead_literal_text", _literal_text)
         # Before the plugin gathers the definitions (and forgets duplicates): note each one's line.
         md.core.ruler.before("footnote_tail", "masthead_footnote_lines", _definition_lines)
         md.use(anchors_plugin, min_level=1, max_level=6)  # headings get ids that links can name
@@ -42,6 +44,68 @@ def renderer(language: str):
         md.options["quotes"] = list(i18n.quotes(language))
         _renderers[language] = md
     return _renderers[language]
+
+
+_LEGACY = re.compile(r"&#(?:[xX]([89][0-9a-fA-F])|(12[89]|1[3-5][0-9]));")
+
+
+def _windows_1252(state, silent: bool) -> bool:
+    """&#150; is an en dash in every browser (HTML reads 128–159 as Windows-1252, as old Word
+    exports meant); CommonMark makes it U+FFFD, so text pasted from them lost its dashes."""
+    match = _LEGACY.match(state.src, state.pos) if state.src[state.pos] == "&" else None
+    if match is None:
+        return False
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    try:
+        char = bytes([code]).decode("cp1252")
+    except UnicodeDecodeError:
+        return False  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: no character there either
+    if not silent:
+        token = state.push("text_special", "", 0)
+        token.content, token.markup, token.info = char, match.group(0), "entity"
+    state.pos += len(match.group(0))
+    return True
+
+
+_LITERAL_TAG = re.compile(r"<(/?)(code|kbd|samp|var|tt|pre)\b[^>]*>", re.I)
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>]+|www\.[^\s<>]+", re.I)
+
+
+def _literal_text(state) -> None:
+    """Keep the typographer's quotes and dashes out of raw <code>/<kbd>/<samp> and of URLs:
+    `--help` typed in <kbd> is a command, not an en dash. Text marked "text_special" is left
+    alone by replacements and smartquotes, and made text again by text_join."""
+    from markdown_it.token import Token
+
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, inside, link = [], 0, False
+        for child in block.children:
+            if child.type == "html_inline":
+                match = _LITERAL_TAG.match(child.content)
+                if match:
+                    inside = max(0, inside + (-1 if match.group(1) else 1))
+            elif child.type in ("link_open", "link_close"):
+                link = child.type == "link_open" and child.markup in ("autolink", "linkify")
+            elif child.type == "text" and (inside or link):
+                child.type = "text_special"
+            elif child.type == "text" and _URL.search(child.content):
+                last = 0
+                for match in _URL.finditer(child.content):  # the words around a URL stay typographic
+                    for piece, kind in ((child.content[last:match.start()], "text"), (match.group(0), "text_special")):
+                        if piece:
+                            token = Token(kind, "", 0)
+                            token.content = piece
+                            children.append(token)
+                    last = match.end()
+                if child.content[last:]:
+                    token = Token("text", "", 0)
+                    token.content = child.content[last:]
+                    children.append(token)
+                continue
+            children.append(child)
+        block.children = children
 
 
 def render(text: str, language: str, path: Path, report: Report) -> str:
