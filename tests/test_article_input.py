@@ -254,3 +254,15 @@ def test_a_form_or_noscript_keeps_its_text_and_an_open_comment_is_warned(tmp_pat
     text = " ".join(Epub(tmp_path / "out" / f"{tmp_path.name}.epub").xml("d.xhtml").itertext())
     assert all(w in text for w in ("WFORM1", "WFORM2", "WNOSCRIPT")), text
     assert re.search(r"c\.html:3:8: warning: an HTML comment opened here is never closed", result.stderr), result.stderr
+
+
+def test_a_page_that_stays_too_big_is_warned(tmp_path):
+    """split.py cuts between blocks; a table has none to cut at, and the page stayed 500 KB in silence."""
+    rows = "".join(f"| row {r} cell | some text here | {r} |\n" for r in range(8000))
+    (tmp_path / "t.md").write_text("---\ntitle: T\n---\n\nIntro.\n\n| a | b | c |\n|---|---|---|\n" + rows, "utf-8")
+    (tmp_path / "s.md").write_text("---\ntitle: S\n---\n\n" + "A paragraph of words that repeat.\n\n" * 12000, "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - t.md\n  - s.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "even after splitting" in line]
+    assert len(warned) == 1 and re.search(r"t\.md: warning: a page of \d+ KB even after splitting", warned[0]), result.stderr

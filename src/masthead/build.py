@@ -87,7 +87,7 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
         from masthead.export import epub
 
         progress("epub")
-        files["epub"] = epub.export(split.split(rendered))  # no XHTML file over ~300 KB (split.py)
+        files["epub"] = epub.export(_split(rendered, issue, report))  # no XHTML file over ~300 KB (split.py)
     if "kepub" in formats:  # Kobo's flavour: the same EPUB with sentence spans
         from masthead.export import kepub
 
@@ -120,6 +120,20 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
         result.outputs.append(Output("html", out_dir / spec.meta.slug, sum(map(len, folder.values()))))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _split(rendered, issue, report: Report):
+    """split.split, and a warning for each article still over the limit: a table, or a passage
+    with no heading or paragraph to cut at."""
+    origins: dict[str, str] = {}
+    cut = split.split(rendered, origins=origins)
+    for article in issue.articles:
+        sizes = [len(d.content) for d in cut.documents if origins.get(d.name, d.name) == article.doc_name]
+        if any(size > split.LIMIT for size in sizes):
+            report.warning(Position(article.source), f"a page of {max(sizes) // 1024} KB even after splitting (a table, "
+                           f"or a passage with no heading or paragraph to cut at): some e-readers open a page over "
+                           f"{split.LIMIT // 1000} KB slowly, or not at all")
+    return cut
 
 
 def outputs_of(manifest_path: Path, out_dir: Path) -> list[Path]:

@@ -41,9 +41,9 @@ _HEADING = re.compile(r"h([1-6])")
 Parts = list[tuple[str, etree._ElementTree]]  # (file name, document) in reading order
 
 
-def split(issue: RenderedIssue, limit: int = LIMIT) -> RenderedIssue:
+def split(issue: RenderedIssue, limit: int = LIMIT, origins: dict[str, str] | None = None) -> RenderedIssue:
     """The issue with each EPUB article over ``limit`` bytes cut into parts; the same object
-    when no article is that big."""
+    when no article is that big. ``origins`` hears each part's name → its article's document."""
     big = {d.name for d in issue.documents if d.kind == "article" and len(d.content) > limit}
     if not big:
         return issue
@@ -55,6 +55,8 @@ def split(issue: RenderedIssue, limit: int = LIMIT) -> RenderedIssue:
             if len(parts) > 1:  # else nothing to cut at: the document stays as it was
                 cut[document.name] = parts
                 taken |= {name for name, _ in parts}
+                if origins is not None:
+                    origins.update((name, document.name) for name, _ in parts)
     if not cut:
         return issue
     where = {name: _ids(parts) for name, parts in cut.items()}  # document → {id: the part holding it}
