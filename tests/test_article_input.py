@@ -266,3 +266,15 @@ def test_a_page_that_stays_too_big_is_warned(tmp_path):
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "even after splitting" in line]
     assert len(warned) == 1 and re.search(r"t\.md: warning: a page of \d+ KB even after splitting", warned[0]), result.stderr
+
+
+def test_utf16_with_a_bom_is_read_and_an_empty_image_is_named(tmp_path):
+    (tmp_path / "a.md").write_bytes("---\ntitle: Unicode\n---\n\nWUTF16 café\n".encode("utf-16"))
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - a.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0, result.stderr
+    assert "WUTF16 café" in " ".join(Epub(tmp_path / "out" / f"{tmp_path.name}.epub").xml("a.xhtml").itertext())
+    (tmp_path / "e.png").write_bytes(b"")
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\n\n![x](e.png)\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 1 and re.search(r"a\.md:5:\d+: 'e\.png': the file is empty", result.stderr), result.stderr

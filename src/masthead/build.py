@@ -201,7 +201,7 @@ def write_all(files: dict[Path, bytes]) -> None:
                 raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
         for target, name in temporary.items():  # each earlier output kept by a hard link, to put back
             if target.is_file() and not target.is_symlink():
-                kept[target] = name.with_suffix(".old")
+                kept[target] = name.with_name(name.name.removesuffix(".part") + ".old.part")  # .part: no change to watch
                 try:
                     os.link(target, kept[target])
                 except OSError:

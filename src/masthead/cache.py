@@ -40,8 +40,25 @@ def folder() -> Path | None:
     return Path(base) / "masthead"
 
 
+_code: list[bytes] = []
+
+
+def code_version() -> bytes:
+    """masthead's version and its code: each module's name, size and time. A checkout keeps
+    one version number across many changes, and a result cached by older code must not be
+    served to newer (it was: an image passed whole by the code before a fix). ~45 stats, once."""
+    if not _code:
+        digest = hashlib.sha256(__version__.encode())
+        package = Path(__file__).parent
+        for path in sorted(package.rglob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+        _code.append(digest.digest())
+    return _code[0]
+
+
 def key(*parts: bytes | str) -> str:
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(code_version())
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "big"))

@@ -122,7 +122,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         if len(raw) > MAX_ARTICLE_BYTES:
             report.error(Position(path, 1, 1), f"larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB")
             return None
-        text = raw.decode("utf-8-sig")
+        # UTF-8 (its BOM dropped), or UTF-16 when a BOM says so: Windows editors' "Unicode".
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         report.error(Position(path, line, 1), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")

@@ -49,6 +49,8 @@ def _pillow():
 
 def probe(data: bytes) -> ImageInfo:
     """Format and size of an image, without decoding its pixels."""
+    if not data.strip():
+        raise ImageError("the file is empty")
     if _looks_like_svg(data):
         root = _parse_svg(data)
         return ImageInfo("SVG", _svg_length(root.get("width")), _svg_length(root.get("height")))
