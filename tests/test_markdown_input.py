@@ -123,3 +123,8 @@ def test_the_typographer_leaves_code_commands_and_urls_alone():
     assert "Say “hi” –" in html and "“done”" in html  # the prose still is typographic
     assert "<code>&quot;raw&quot; --x</code>" in html and "<kbd>--help</kbd>" in html
     assert "https://example.com/a--b and" in html and ">https://example.com/&quot;q&quot;--x</a>" in html
+
+
+def test_word_prefixed_tags_give_way_to_their_text():
+    html, _ = _render("Pasted from Word<o:p></o:p> and <st1:place w:st=\"on\">London</st1:place>. `<o:p>` in code.\n")
+    assert "Pasted from Word and London." in html and "<code>&lt;o:p&gt;</code>" in html and "o:p&gt;</p>" not in html

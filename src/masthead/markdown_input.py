@@ -35,6 +35,7 @@ def renderer(language: str):
         md.enable(["replacements", "smartquotes", "table", "strikethrough"])
         md.use(footnote_plugin).use(deflist_plugin)
         md.inline.ruler.before("entity", "masthead_windows_1252", _windows_1252)
+        md.inline.ruler.before("html_inline", "masthead_prefixed_tags", _prefixed_tag)
         md.core.ruler.before("replacements", "masthead_literal_text", _literal_text)
         # Before the plugin gathers the definitions (and forgets duplicates): note each one's line.
         md.core.ruler.before("footnote_tail", "masthead_footnote_lines", _definition_lines)
@@ -44,6 +45,19 @@ def renderer(language: str):
         md.options["quotes"] = list(i18n.quotes(language))
         _renderers[language] = md
     return _renderers[language]
+
+
+_PREFIXED_TAG = re.compile(r"</?[A-Za-z][\w-]*:[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>")
+
+
+def _prefixed_tag(state, silent: bool) -> bool:
+    """<o:p> and the like, from Word: no tag CommonMark knows (a name with a colon), so it
+    showed as text. A browser sees an unknown element and shows its content: so here."""
+    match = _PREFIXED_TAG.match(state.src, state.pos) if state.src[state.pos] == "<" else None
+    if match is None:
+        return False
+    state.pos += len(match.group(0))
+    return True
 
 
 _LEGACY = re.compile(r"&#(?:[xX]([89][0-9a-fA-F])|(12[89]|1[3-5][0-9]));")
