@@ -144,6 +144,11 @@ def test_a_small_cmyk_jpeg_is_made_rgb_and_a_comment_goes():
     assert Image.open(io.BytesIO(out)).mode == "RGB"
     out, _ = images.prepare(_jpeg("RGB", comment=b"WSECRETCOMMENT"), 1600, 2400)
     assert b"WSECRETCOMMENT" not in out and "comment" not in Image.open(io.BytesIO(out)).info
+    from PIL import ImageCms
+
+    cmyk_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()  # any profile not RGB
+    out, _ = images.prepare(_jpeg("CMYK", icc_profile=cmyk_profile), 1600, 2400)
+    assert Image.open(io.BytesIO(out)).info.get("icc_profile") is None  # it described the CMYK, not the RGB
     plain = _jpeg("RGB")
     assert images.prepare(plain, 1600, 2400)[0] is plain  # a plain small JPEG still passes untouched
 

@@ -82,6 +82,8 @@ def test_a_comment_or_script_never_closed_is_warned():
     assert warnings == ["3:1: <script> opened here is never closed: everything after it is taken for its code, and left out"]
     _, warnings = _render("A <!-- closed --> comment.\n\n```\n<!-- in code, never closed\n```\n\n<style>p {}</style>\n")
     assert warnings == []
+    _, warnings = _render("para\n\n> <!-- note\n\nrest of the article\n")  # in a quote, it takes the rest too
+    assert warnings == ["3:1: an HTML comment opened here is never closed with -->: everything after it is inside it, and left out"]
 
 
 def test_never_closed():
@@ -108,13 +110,14 @@ def test_box_mistakes_are_warned():
 
 
 def test_table_cells_past_the_head_are_warned():
-    _, warnings = _render("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n| x |\n| `a|b` | c\\|d |\n")
-    assert warnings == ["3:1: this row has 3 cells and the table's head 2: the cells past column 2 are left out"]
+    _, warnings = _render("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n| x |\n| `a|b` | c\\|d |\n\n> | q | r |\n> |---|---|\n> | 1 | 2 |\n")
+    assert warnings == ["3:1: this row has 3 cells and the table's head 2: the cells past column 2 are left out",
+                        "5:1: this row has 3 cells and the table's head 2: the cells past column 2 are left out"]  # GFM: in code too
 
 
 def test_windows_1252_numeric_references_are_their_characters():
-    html, warnings = _render("Word &#150; dash &#146;quote &#147;dq&#148; &#128; euro &#x97; &#129; `&#150;`\n")
-    assert "Word – dash ’quote “dq” € euro — \ufffd <code>&amp;#150;</code>" in html and warnings == []
+    html, warnings = _render("Word &#150; dash &#146;quote &#147;dq&#148; &#128; euro &#x97; &#129; `&#150;` &#0150; &#x096;\n")
+    assert "Word – dash ’quote “dq” € euro — \ufffd <code>&amp;#150;</code> – –" in html and warnings == []
 
 
 def test_the_typographer_leaves_code_commands_and_urls_alone():
@@ -123,8 +126,15 @@ def test_the_typographer_leaves_code_commands_and_urls_alone():
     assert "Say “hi” –" in html and "“done”" in html  # the prose still is typographic
     assert "<code>&quot;raw&quot; --x</code>" in html and "<kbd>--help</kbd>" in html
     assert "https://example.com/a--b and" in html and ">https://example.com/&quot;q&quot;--x</a>" in html
+    html, _ = _render('He said "visit www.example.com." Then "see http://x.com/a" ok, and *"a http://x.com* b".\n')
+    assert "“visit www.example.com.”" in html and "“see http://x.com/a”" in html  # the quotes are the sentence's
+    assert '<em>&quot;a http://x.com</em> b&quot;' in html  # not paired across the emphasis
+    html, _ = _render("> ::: pullquote\n> text\n> :::\n")
+    assert _render("> ::: pullquote\n> text\n> :::\n")[1] == [] and "pullquote" in html
 
 
 def test_word_prefixed_tags_give_way_to_their_text():
-    html, _ = _render("Pasted from Word<o:p></o:p> and <st1:place w:st=\"on\">London</st1:place>. `<o:p>` in code.\n")
-    assert "Pasted from Word and London." in html and "<code>&lt;o:p&gt;</code>" in html and "o:p&gt;</p>" not in html
+    html, _ = _render("Pasted from Word<o:p></o:p> and <st1:place w:st=\"on\">London</st1:place>, <st1:place>Paris</st1:place>, "
+                      "<v:shape style=\"a>b\">x</v:shape>. `<o:p>` in code; <T:Comparable> in prose.\n")
+    assert "Pasted from Word and London, Paris, x." in html and "<code>&lt;o:p&gt;</code>" in html
+    assert "&lt;T:Comparable&gt;" in html and "<a" not in html

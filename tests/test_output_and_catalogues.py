@@ -46,7 +46,7 @@ def test_a_rename_that_fails_puts_the_outputs_already_renamed_back(tmp_path, mon
     from masthead import build
     from masthead.errors import MastheadError
 
-    epub, pdf = tmp_path / "issue.epub", tmp_path / "issue.pdf"
+    epub, kepub, pdf = tmp_path / "issue.epub", tmp_path / "issue.kepub.epub", tmp_path / "issue.pdf"
     epub.write_bytes(b"old epub")
     pdf.write_bytes(b"old pdf")
     real = os.replace
@@ -58,9 +58,9 @@ def test_a_rename_that_fails_puts_the_outputs_already_renamed_back(tmp_path, mon
 
     monkeypatch.setattr(build.os, "replace", refuse_the_pdf)
     with pytest.raises(MastheadError, match=r"issue\.pdf: cannot replace it"):
-        build.write_all({epub: b"new epub", pdf: b"new pdf"})
+        build.write_all({epub: b"new epub", kepub: b"new kepub", pdf: b"new pdf"})
     assert epub.read_bytes() == b"old epub" and pdf.read_bytes() == b"old pdf"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["issue.epub", "issue.pdf"]  # no temporary left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["issue.epub", "issue.pdf"]  # no temporary, no new KEPUB
     monkeypatch.setattr(build.os, "replace", real)
     build.write_all({epub: b"new epub", pdf: b"new pdf"})
     assert epub.read_bytes() == b"new epub" and pdf.read_bytes() == b"new pdf"

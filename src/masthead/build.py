@@ -8,6 +8,7 @@ a half-written file under a final name, and a good earlier output stays as it wa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -130,7 +131,7 @@ def _split(rendered, issue, report: Report):
     for article in issue.articles:
         sizes = [len(d.content) for d in cut.documents if origins.get(d.name, d.name) == article.doc_name]
         if any(size > split.LIMIT for size in sizes):
-            report.warning(Position(article.source), f"a page of {max(sizes) // 1024} KB even after splitting (a table, "
+            report.warning(Position(article.source), f"a page of {max(sizes) // 1000} KB even after splitting (a table, "
                            f"or a passage with no heading or paragraph to cut at): some e-readers open a page over "
                            f"{split.LIMIT // 1000} KB slowly, or not at all")
     return cut
@@ -212,8 +213,11 @@ def write_all(files: dict[Path, bytes]) -> None:
                 replaced.append(target)
             except OSError as exc:
                 for done in replaced:  # one output could not be renamed in: the others go back too
-                    if done in kept:
-                        os.replace(kept[done], done)
+                    with contextlib.suppress(OSError):  # the error to tell is the first
+                        if done in kept:
+                            os.replace(kept[done], done)
+                        else:
+                            done.unlink()  # it was not there before
                 if isinstance(exc, IsADirectoryError):
                     raise MastheadError(f"{target}: is a folder, not a file it can replace") from None
                 raise MastheadError(f"{target}: cannot replace it: {_reason(exc)}") from None

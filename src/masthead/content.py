@@ -32,7 +32,6 @@ KNOWN_PREFIXES = {  # epub:type vocabularies an article may use without declarin
     "z3998": "http://www.daisy.org/z3998/2012/vocab/structure/#",
     "se": "https://standardebooks.org/vocab/1.0",
 }
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 
 
 @dataclass
@@ -133,7 +132,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         return None
     root = meta.root
     if path.suffix.lower() in (".md", ".markdown"):
-        fields, lang, body, prefixes = _markdown(text, path, entry, meta, report)
+        fields, lang, body = markdown_input.read(text, path, entry, meta, report)
+        prefixes = dict(KNOWN_PREFIXES)
     else:
         fields, lang, body, prefixes = _html(text, path, report, root)
     if body is None:
@@ -141,7 +141,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     fields.update(entry.overrides)  # the manifest entry has the last word, key by key
     token = hashlib.sha256(raw).hexdigest()[:16]
     draft = _Draft(entry.position, root, path, ids[path], fields, None, text, token)
-    front = _FRONT_MATTER.match(text) if path.suffix.lower() in (".md", ".markdown") else None
+    front = markdown_input.FRONT_MATTER.match(text) if path.suffix.lower() in (".md", ".markdown") else None
     draft.body_start = front.end() if front else 0  # a reference is searched for in the body
     draft.fields.setdefault("lang", lang or meta.language)
 
@@ -183,33 +183,6 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
                 report.warning(image.position, "lead image without alt text; give 'alt' (empty if it is decorative)")
                 draft.images_without_alt += 1
     return draft
-
-
-# In raw HTML, </body> or </html> would end libxml2's reading of the fragment, and the rest of
-# the article with it: those tags close nothing here.
-_PAGE_END_TAGS = re.compile(r"</\s*(?:body|html|head)\s*>", re.I)
-
-
-def _markdown(text: str, path: Path, entry, meta, report: Report):
-    fields: dict = {}
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # CommonMark's line ends: a lone CR too
-    body_text, offset = text, 0
-    match = _FRONT_MATTER.match(text)
-    if match:
-        y = manifest.parse_yaml(match.group(1) or "", path, report, line_offset=1)
-        if y is not None and y.value is not None:
-            fields = manifest.article_fields(y, report, meta.root, path.parent)
-        offset = text[: match.end()].count("\n")
-        body_text = "\n" * offset + text[match.end():]  # keep line numbers for messages
-    lang = entry.overrides.get("lang") or fields.get("lang") or meta.language
-    language = lang.split("-")[0].lower()
-    renderer = markdown_input.renderer(language)
-    for key in ("title", "standfirst", "kicker", "summary"):
-        if fields.get(key):  # the same quotes and dashes as the body
-            fields[key] = markdown_input.typographic(renderer, fields[key])
-    html = _PAGE_END_TAGS.sub("", markdown_input.render(body_text, language, path, report))
-    body = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
-    return fields, lang, body, dict(KNOWN_PREFIXES)
 
 
 def _html(text: str, path: Path, report: Report, root: Path):
@@ -289,24 +262,10 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
     url = url.strip()
     where = _locate(draft, url, "url")
     if element == "img":
-        draft.found.setdefault(("img", ""), []).append(where)  # for _shape's warnings, in order
-        if url.startswith("data:"):
-            try:
-                media_type, data = fetch.decode_data_uri(url)
-            except fetch.Refused as exc:
-                report.warning(where, f"image removed: {exc}")
-                return None
-            return _data_asset(draft, data, where, report)
-        if fetch.has_scheme(url) or url.startswith("//"):
-            # A URL is never fetched: the image is left out and the build goes on.
-            report.warning(where, f"image '{_short(url)}' left out: images must be files inside the issue folder")
-            return None
-        try:
-            path = _resolve(draft, url)
-        except fetch.Refused as exc:
-            report.error(where, f"image '{_short(url)}': {exc}")
-            return None
-        return _asset(draft, path, where, report)
+        src = _image_src(draft, url, where, report)
+        if src is not None:  # _shape's warnings for this src, in order
+            draft.found.setdefault(("img", src), []).append(where)
+        return src
     if attr == "cite":
         return url if safe_external_url(url) else None
     # <a href>
@@ -328,6 +287,27 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
         return None
     target = ids[path]
     return _placeholder(draft, target, fragment, where)
+
+
+def _image_src(draft: _Draft, url: str, where: Position, report: Report) -> str | None:
+    """An image's src in the outputs, its file taken as an asset; None (and said) when refused."""
+    if url.startswith("data:"):
+        try:
+            media_type, data = fetch.decode_data_uri(url)
+        except fetch.Refused as exc:
+            report.warning(where, f"image removed: {exc}")
+            return None
+        return _data_asset(draft, data, where, report)
+    if fetch.has_scheme(url) or url.startswith("//"):
+        # A URL is never fetched: the image is left out and the build goes on.
+        report.warning(where, f"image '{_short(url)}' left out: images must be files inside the issue folder")
+        return None
+    try:
+        path = _resolve(draft, url)
+    except fetch.Refused as exc:
+        report.error(where, f"image '{_short(url)}': {exc}")
+        return None
+    return _asset(draft, path, where, report)
 
 
 def _placeholder(draft: _Draft, target: str, fragment: str, where: Position) -> str:
@@ -406,14 +386,15 @@ def _short(url: str) -> str:
 def _shape(draft: _Draft, report: Report) -> None:
     """Give the clean tree the structure e-readers expect (shape.py); count images and alt text."""
     shape.structure(draft.tree)
-    where = draft.found.get(("img", ""), [])  # each image's place in the source, in order
-    for n, img in enumerate(list(draft.tree.iter(f"{{{XHTML}}}img"))):
+    for img in list(draft.tree.iter(f"{{{XHTML}}}img")):
         if not img.get("src"):
             shape.remove(img)  # its source was refused (and reported)
             continue
         draft.images += 1
+        places = draft.found.get(("img", img.get("src")), [])  # this src's places in the source, in order
+        place = places.pop(0) if places else Position(draft.source, 1, 1)
         if img.get("alt") is None:
-            report.warning(where[n] if n < len(where) else Position(draft.source, 1, 1), "image without alt text; describe it, or write alt=\"\" if it is decorative")
+            report.warning(place, "image without alt text; describe it, or write alt=\"\" if it is decorative")
             img.set("alt", "")
             draft.images_without_alt += 1
     shape.finish(draft.tree)

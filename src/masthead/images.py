@@ -104,7 +104,8 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
             image.thumbnail((max_width, max_height), Image.Resampling.LANCZOS)
             out = io.BytesIO()
             if info.format == "JPEG":
-                image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+                if image.mode not in ("RGB", "L"):
+                    image, icc = image.convert("RGB"), None  # a CMYK profile does not describe RGB
                 for step in range(quality, 34, -10):
                     out = io.BytesIO()
                     image.save(out, "JPEG", quality=step, optimize=True, icc_profile=icc, comment=b"")  # Pillow keeps a COM otherwise

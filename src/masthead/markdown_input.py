@@ -1,4 +1,5 @@
-"""Markdown articles into HTML with markdown-it, and a word about what it drops without one.
+"""Markdown articles (front matter, then CommonMark) into HTML with markdown-it, and a word
+about what it drops without one.
 
 markdown-it forgives, silently: a footnote reference with no definition stays as its text
 (``[^3]``), a definition nothing refers to is left out, a label defined twice keeps only the
@@ -11,15 +12,46 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from masthead import i18n, sanitize, shape
+import lxml.html
+
+from masthead import i18n, manifest, sanitize, shape
 from masthead.errors import Position, Report
 
 # markdown-it's default is 20: 21 quotes deep, the innermost text was lost without a word. The
 # limit stays (deep enough for any article, shallow enough for lxml and e-readers); it is said.
 MAX_NESTING = 50
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 
 _renderers: dict = {}  # language → MarkdownIt
+
+
+# In raw HTML, </body> or </html> would end libxml2's reading of the fragment, and the rest of
+# the article with it: those tags close nothing here.
+_PAGE_END_TAGS = re.compile(r"</\s*(?:body|html|head)\s*>", re.I)
+
+
+def read(text: str, path: Path, entry, meta, report: Report):
+    """(fields from the front matter, language, body as an lxml tree) of a Markdown article."""
+    fields: dict = {}
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # CommonMark's line ends: a lone CR too
+    body_text, offset = text, 0
+    match = FRONT_MATTER.match(text)
+    if match:
+        y = manifest.parse_yaml(match.group(1) or "", path, report, line_offset=1)
+        if y is not None and y.value is not None:
+            fields = manifest.article_fields(y, report, meta.root, path.parent)
+        offset = text[: match.end()].count("\n")
+        body_text = "\n" * offset + text[match.end():]  # keep line numbers for messages
+    lang = entry.overrides.get("lang") or fields.get("lang") or meta.language
+    language = lang.split("-")[0].lower()
+    md = renderer(language)
+    for key in ("title", "standfirst", "kicker", "summary"):
+        if fields.get(key):  # the same quotes and dashes as the body
+            fields[key] = typographic(md, fields[key])
+    html = _PAGE_END_TAGS.sub("", render(body_text, language, path, report))
+    body = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    return fields, lang, body
 
 
 def renderer(language: str):
@@ -35,7 +67,7 @@ def renderer(language: str):
         md.enable(["replacements", "smartquotes", "table", "strikethrough"])
         md.use(footnote_plugin).use(deflist_plugin)
         md.inline.ruler.before("entity", "masthead_windows_1252", _windows_1252)
-        md.inline.ruler.before("html_inline", "masthead_prefixed_tags", _prefixed_tag)
+        md.inline.ruler.before("autolink", "masthead_prefixed_tags", _prefixed_tag)
         md.core.ruler.before("replacements", "masthead_literal_text", _literal_text)
         # Before the plugin gathers the definitions (and forgets duplicates): note each one's line.
         md.core.ruler.before("footnote_tail", "masthead_footnote_lines", _definition_lines)
@@ -47,7 +79,8 @@ def renderer(language: str):
     return _renderers[language]
 
 
-_PREFIXED_TAG = re.compile(r"</?[A-Za-z][\w-]*:[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>")
+# Office's prefixes (Word's o: w: v: m:, smart tags st1:); <T:Comparable> in prose stays text
+_PREFIXED_TAG = re.compile(r"""</?(?:o|w|v|m|x|st\d+):[A-Za-z][\w.-]*(?:\s+[^\s=<>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*\s*/?>""")
 
 
 def _prefixed_tag(state, silent: bool) -> bool:
@@ -60,7 +93,7 @@ def _prefixed_tag(state, silent: bool) -> bool:
     return True
 
 
-_LEGACY = re.compile(r"&#(?:[xX]([89][0-9a-fA-F])|(12[89]|1[3-5][0-9]));")
+_LEGACY = re.compile(r"&#(?:[xX]0*([89][0-9a-fA-F])|0*(12[89]|1[3-5][0-9]));")
 
 
 def _windows_1252(state, silent: bool) -> bool:
@@ -82,15 +115,22 @@ def _windows_1252(state, silent: bool) -> bool:
 
 
 _LITERAL_TAG = re.compile(r"<(/?)(code|kbd|samp|var|tt|pre)\b[^>]*>", re.I)
-_URL = re.compile(r"(?:https?|ftp)://[^\s<>]+|www\.[^\s<>]+", re.I)
+# A URL, without the quote or the full stop after it (those are the sentence's, and smartquotes')
+_URL = re.compile(r"(?:(?:https?|ftp)://|www\.)[^\s<>\"'“”‘’]*[^\s<>\"'“”‘’.,;:!?)\]]", re.I)
+
+
+def _piece(child, kind: str, content: str):
+    from markdown_it.token import Token
+
+    token = Token(kind, "", 0, level=child.level, meta=dict(child.meta))  # smartquotes pairs by level
+    token.content = content
+    return token
 
 
 def _literal_text(state) -> None:
     """Keep the typographer's quotes and dashes out of raw <code>/<kbd>/<samp> and of URLs:
     `--help` typed in <kbd> is a command, not an en dash. Text marked "text_special" is left
     alone by replacements and smartquotes, and made text again by text_join."""
-    from markdown_it.token import Token
-
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -109,14 +149,10 @@ def _literal_text(state) -> None:
                 for match in _URL.finditer(child.content):  # the words around a URL stay typographic
                     for piece, kind in ((child.content[last:match.start()], "text"), (match.group(0), "text_special")):
                         if piece:
-                            token = Token(kind, "", 0)
-                            token.content = piece
-                            children.append(token)
+                            children.append(_piece(child, kind, piece))
                     last = match.end()
                 if child.content[last:]:
-                    token = Token("text", "", 0)
-                    token.content = child.content[last:]
-                    children.append(token)
+                    children.append(_piece(child, "text", child.content[last:]))
                 continue
             children.append(child)
         block.children = children
@@ -137,8 +173,6 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
 
 def typographic(md, value: str) -> str:
     """Plain text with the renderer's quotes, dashes and ellipses ("--" → "–")."""
-    import lxml.html
-
     html = md.renderInline(value)
     return "".join(lxml.html.fragment_fromstring(html, create_parent="div").itertext()).strip() or value
 
@@ -194,8 +228,8 @@ def _nesting_problems(tokens) -> list[tuple[int | None, str]]:
 def _swallowing(tokens, count: int) -> list[tuple[int | None, str]]:
     # A raw <!--, <script> or <style> never closed runs to the end of the text (CommonMark's
     # HTML blocks 1 and 2), and the sanitizer drops it with all that followed.
-    for token in tokens:
-        if token.type == "html_block" and token.map and token.map[1] >= count - 1:
+    for token in tokens:  # in a quote or a list too: the parser of the HTML takes the rest all the same
+        if token.type == "html_block" and token.map:
             found = sanitize.never_closed(token.content)
             if found is not None:
                 return [(token.map[0] + token.content.count("\n", 0, found[0]), sanitize.swallowed_message(found[1]))]
@@ -203,6 +237,7 @@ def _swallowing(tokens, count: int) -> list[tuple[int | None, str]]:
 
 
 _FENCE = re.compile(r"\s*:{3,}\s*$")
+_QUOTED = re.compile(r"^(?:\s*>)+")  # a blockquote's markers before a line's own text
 _BOX_LINE = re.compile(r":{3,}\s*(\S*)")
 
 
@@ -215,7 +250,7 @@ def _box_problems(tokens, lines: list[str]) -> list[tuple[int | None, str]]:
             if rest.strip():
                 problems.append((token.map[0], f"'{rest.strip()[:40]}' after '::: {name}' is left out: put it on the next line"))
             end = token.map[1]
-            if end >= len(lines) or not _FENCE.match(lines[end]):
+            if end >= len(lines) or not _FENCE.match(_QUOTED.sub("", lines[end])):
                 problems.append((token.map[0], f"'::: {name}' is never closed with ':::': the rest of the article is in the box"))
         elif token.type == "inline" and token.map and tokens[i - 1].type == "paragraph_open":
             unknown = False
@@ -233,18 +268,16 @@ def _box_problems(tokens, lines: list[str]) -> list[tuple[int | None, str]]:
 
 
 def _cells(line: str) -> int:
-    """How many cells a table row holds: pipes outside code spans and escapes, as GFM counts."""
-    row = line.strip()
+    """How many cells a table row holds: its unescaped pipes, as GFM counts (a code span's too)."""
+    row = _QUOTED.sub("", line).strip()
     row = row[1:] if row.startswith("|") else row
-    count, ticks, escaped = 1, 0, False
+    count, escaped = 1, False
     for n, char in enumerate(row):
         if escaped:
             escaped = False
         elif char == "\\":
             escaped = True
-        elif char == "`":
-            ticks ^= 1
-        elif char == "|" and not ticks and n < len(row) - 1:
+        elif char == "|" and n < len(row) - 1:
             count += 1
     return count
 
