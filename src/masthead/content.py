@@ -24,7 +24,7 @@ from lxml import etree
 from masthead import fetch, i18n, images, manifest, markdown_input, repair, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
-from masthead.sanitize import OPS, XHTML, clean, escape_text, local_name, never_closed, safe_external_url, swallowed_message
+from masthead.sanitize import MAX_DEPTH, OPS, XHTML, TooDeep, clean, escape_text, local_name, never_closed, safe_external_url, swallowed_message
 from masthead.sanitize import text as sanitize_xml_text
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
@@ -158,7 +158,12 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
             report.error(entry.position, f"'{path.name}' has no title (give 'title' in the manifest, front matter, <title> or a first heading)")
         return None
     dropped: list = []
-    draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
+    try:
+        draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
+    except TooDeep as exc:
+        report.error(Position(path, exc.args[0] if path.suffix.lower() not in (".md", ".markdown") else None),
+                     f"elements nested more than {MAX_DEPTH} deep: no e-reader or print layout opens that; flatten the markup")
+        return None
     for name, line in dropped:  # the file's line for HTML (Markdown's raw HTML has none of its own)
         report.warning(Position(path, line, 1) if line and path.suffix.lower() not in (".md", ".markdown") else Position(path),
                        f"<{name}> left out: e-readers cannot be relied on to play or draw it (an image or a link in its place reaches every reader)")

@@ -127,17 +127,28 @@ def clean(source, rewrite_url: UrlRewriter, prefixes: dict[str, str], used_prefi
     return out
 
 
-def _copy(element, parent, rewrite_url, prefixes, used_prefixes, dropped=None) -> None:
+class TooDeep(Exception):
+    """Elements nested deeper than MAX_DEPTH (the source line of the first one too deep)."""
+
+
+# No article nests a hundred elements deep; past that, WeasyPrint's layout runs out of Python's
+# stack (a RecursionError near 250) and libxml2 refuses the page at 256.
+MAX_DEPTH = 100
+
+
+def _copy(element, parent, rewrite_url, prefixes, used_prefixes, dropped=None, depth=1) -> None:
+    if depth > MAX_DEPTH:
+        raise TooDeep(getattr(element, "sourceline", None))
     namespace, name = split_tag(element.tag)
     foreign = namespace not in (None, XHTML)
     if name in VOID and (len(element) or (element.text or "").strip()):
         # A void element with content was misparsed: its "content" follows it in the source.
         bare = etree.Element(element.tag, dict(element.attrib))
         bare.tail = None
-        _copy(bare, parent, rewrite_url, prefixes, used_prefixes, dropped)
+        _copy(bare, parent, rewrite_url, prefixes, used_prefixes, dropped, depth + 1)
         _append_text(parent, element.text)
         for child in element:
-            _copy(child, parent, rewrite_url, prefixes, used_prefixes, dropped)
+            _copy(child, parent, rewrite_url, prefixes, used_prefixes, dropped, depth + 1)
         _append_text(parent, element.tail)
         return
     if name is None or name in DROPPED or foreign:
@@ -150,7 +161,7 @@ def _copy(element, parent, rewrite_url, prefixes, used_prefixes, dropped=None) -
     if name not in ALLOWED:
         _append_text(parent, element.text)  # unwrap: keep the children
         for child in element:
-            _copy(child, parent, rewrite_url, prefixes, used_prefixes, dropped)
+            _copy(child, parent, rewrite_url, prefixes, used_prefixes, dropped, depth + 1)
         _append_text(parent, element.tail)
         return
     copy = etree.SubElement(parent, f"{{{XHTML}}}{name}")
@@ -160,7 +171,7 @@ def _copy(element, parent, rewrite_url, prefixes, used_prefixes, dropped=None) -
             copy.set(*attr)
     copy.text = text(element.text)
     for child in element:
-        _copy(child, copy, rewrite_url, prefixes, used_prefixes, dropped)
+        _copy(child, copy, rewrite_url, prefixes, used_prefixes, dropped, depth + 1)
     copy.tail = text(element.tail)
 
 
