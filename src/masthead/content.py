@@ -369,11 +369,14 @@ def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
     A needle markdown-it percent-encoded (``#caf%C3%A9``) is looked for as written, too."""
     if needle and "%" in needle and unquote(needle) != needle and unquote(needle) in draft.text:
         needle = unquote(needle)
-    start = draft.body_start
-    index = draft.text.find(needle, max(start, draft.found.get((purpose, needle), -1) + 1)) if needle else -1
-    if index < 0 and needle:
+    start, last = draft.body_start, draft.found.get((purpose, needle), -1)
+    if last is None or not needle:  # not in the source (a generated #note-3): one search said so
+        return Position(draft.source, 1, 1)
+    index = draft.text.find(needle, max(start, last + 1))
+    if index < 0 and last >= 0:
         index = draft.text.find(needle, start)  # asked more often than it is written
     if index < 0:
+        draft.found[(purpose, needle)] = None
         return Position(draft.source, 1, 1)
     draft.found[(purpose, needle)] = index
     line = draft.text.count("\n", 0, index) + 1

@@ -144,7 +144,8 @@ def _literal_text(state) -> None:
                 link = child.type == "link_open" and child.markup in ("autolink", "linkify")
             elif child.type == "text" and (inside or link):
                 child.type = "text_special"
-            elif child.type == "text" and _URL.search(child.content):
+            elif child.type == "text" and ("://" in child.content or "www." in child.content.lower()) \
+                    and _URL.search(child.content):  # the substring tests first: ten times cheaper than the search
                 last = 0
                 for match in _URL.finditer(child.content):  # the words around a URL stay typographic
                     for piece, kind in ((child.content[last:match.start()], "text"), (match.group(0), "text_special")):
@@ -179,11 +180,14 @@ def typographic(md, value: str) -> str:
 
 def _definition_lines(state) -> None:
     found = state.env.setdefault("masthead_definitions", [])
-    tokens = state.tokens
-    for i, token in enumerate(tokens):
+    waiting: list[str] = []  # labels whose line is the next token's that has one
+    for token in state.tokens:  # one pass: a search ahead for each note was quadratic
         if token.type == "footnote_reference_open":
-            line = next((t.map[0] for t in tokens[i:] if t.map), None)
-            found.append((token.meta["label"], line))
+            waiting.append(token.meta["label"])
+        if waiting and token.map:
+            found.extend((label, token.map[0]) for label in waiting)
+            waiting = []
+    found.extend((label, None) for label in waiting)
 
 
 def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | None, str]]:
