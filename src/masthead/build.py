@@ -128,10 +128,13 @@ def _split(rendered, issue, report: Report):
     with no heading or paragraph to cut at."""
     origins: dict[str, str] = {}
     cut = split.split(rendered, origins=origins)
+    largest: dict[str, int] = {}  # an article's document → its largest part
+    for d in cut.documents:
+        name = origins.get(d.name, d.name)
+        largest[name] = max(largest.get(name, 0), len(d.content))
     for article in issue.articles:
-        sizes = [len(d.content) for d in cut.documents if origins.get(d.name, d.name) == article.doc_name]
-        if any(size > split.LIMIT for size in sizes):
-            report.warning(Position(article.source), f"a page of {max(sizes) // 1000} KB even after splitting (a table, "
+        if largest.get(article.doc_name, 0) > split.LIMIT:
+            report.warning(Position(article.source), f"a page of {largest[article.doc_name] // 1000} KB even after splitting (a table, "
                            f"or a passage with no heading or paragraph to cut at): some e-readers open a page over "
                            f"{split.LIMIT // 1000} KB slowly, or not at all")
     return cut

@@ -55,7 +55,8 @@ class _Draft:
     images: int = 0
     images_without_alt: int = 0
     words: int = 0
-    found: dict = field(default_factory=dict)  # (purpose, text) → where _locate last found it; images' places
+    found: dict = field(default_factory=dict)  # (purpose, text) → where _locate last found it
+    image_places: dict = field(default_factory=dict)  # an <img>'s src in the outputs → its places in the source
     body_start: int = 0  # where the body begins in ``text``, after a Markdown article's front matter
     # What reading depended on besides the article's bytes (see incremental.py):
     # ("file", resolved path, sha256) and ("resolve", root, base folder, reference, outcome).
@@ -269,7 +270,7 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
     if element == "img":
         src = _image_src(draft, url, where, report)
         if src is not None:  # _shape's warnings for this src, in order
-            draft.found.setdefault(("img", src), []).append(where)
+            draft.image_places.setdefault(src, []).append(where)
         return src
     if attr == "cite":
         return url if safe_external_url(url) else None
@@ -399,7 +400,7 @@ def _shape(draft: _Draft, report: Report) -> None:
             shape.remove(img)  # its source was refused (and reported)
             continue
         draft.images += 1
-        places = draft.found.get(("img", img.get("src")), [])  # this src's places in the source, in order
+        places = draft.image_places.get(img.get("src"), [])  # this src's places in the source, in order
         place = places.pop(0) if places else Position(draft.source, 1, 1)
         if img.get("alt") is None:
             report.warning(place, "image without alt text; describe it, or write alt=\"\" if it is decorative")

@@ -93,10 +93,10 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
             has_metadata = bool(image.getexif()) or any(k in image.info for k in _METADATA_KEYS)
             fits = info.width <= max_width and info.height <= max_height and (max_bytes is None or len(data) <= max_bytes)
             plain = info.format != "JPEG" or image.mode in ("RGB", "L")  # a CMYK JPEG: wrong colours on e-readers
-            if info.format in CORE_TYPES and fits and orientation == 1 and not has_metadata and plain and _whole(data, image):
+            if (info.format in CORE_TYPES and fits and orientation == 1 and not has_metadata and plain) \
+                    or (info.format == "GIF" and fits):  # a GIF keeps its animation; it carries no camera metadata
+                _check_whole(data, image)
                 return data, info
-            if info.format == "GIF" and fits and _whole(data, image):
-                return data, info  # keep animation; GIF carries no camera metadata
             image.load()
             icc = image.info.get("icc_profile")
             if orientation != 1:  # else exif_transpose would only copy the pixels
@@ -125,15 +125,13 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
 _ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82", "GIF": b";"}
 
 
-def _whole(data: bytes, image) -> bool:
-    """Is the file all there? A download cut short keeps its header (and passed as it was, to
-    show half a picture, or none, on a reader). Its end marker says so at once; without one,
-    the whole picture is decoded to know (an OSError if it is truncated)."""
+def _check_whole(data: bytes, image) -> None:
+    """An OSError if the file is not all there. A download cut short keeps its header (and
+    passed as it was, to show half a picture, or none, on a reader). Its end marker says it
+    is whole at once; without one, the picture is decoded to know."""
     end = _ENDS.get(image.format)
-    if end is None or data.rstrip(b"\0\r\n ").endswith(end):
-        return True
-    image.load()
-    return True
+    if end is not None and not data.rstrip(b"\0\r\n ").endswith(end):
+        image.load()
 
 
 def is_prepared(data: bytes, max_width: int, max_height: int, quality: int = 85,

@@ -184,7 +184,7 @@ class _Context:
         part = self.article_part(article, article.body, href=lambda a: a.doc_name)
         html = self._render("article.xhtml.j2", article.lang, article=article, part=part,
                             prefixes=article.epub_prefixes)
-        data = self._xml(article.doc_name, "article.xhtml.j2", html, "article", article)
+        data = self._xml(article.doc_name, "article.xhtml.j2", html, "article")
         return Document(article.doc_name, "article", article.title, article.lang, article.direction, data)
 
     def print_document(self, cover_image: str | None, generated: bool, meta: Metadata) -> Document:
@@ -198,7 +198,7 @@ class _Context:
         data = self._xml("print.xhtml", "print.xhtml.j2", html, "print")
         return Document("print.xhtml", "print", _issue_title(self.issue), lang, i18n.direction_of(lang), data)
 
-    def _xml(self, name: str, template: str, html: str, kind: str, article: Article | None = None) -> bytes:
+    def _xml(self, name: str, template: str, html: str, kind: str) -> bytes:
         """The document's bytes, checked to be well-formed XML: a theme bug must not reach an
         output. One parse also gives the characters an EPUB document shows, when its fonts
         are embedded (and subset to those characters)."""
@@ -209,11 +209,6 @@ class _Context:
             else:
                 cache.memo("well-formed", (data,), lambda: _parse(data) is not None, size=lambda _: 1)
         except etree.XMLSyntaxError as exc:
-            if "Excessive depth" in (exc.msg or ""):  # the article's markup, not the theme's
-                deep = [article] if article is not None else [a for a in self.articles if _too_deep(a.body)]
-                if deep:
-                    raise IssueError([Diagnostic(Position(a.source), "elements nested about 250 deep: no XML reader "
-                                                 "opens a page that deep; flatten the markup") for a in deep]) from None
             source = Path(self.env.get_template(template).filename or template)
             # A tag left open is met at the next closing tag: the line to show is the open one.
             opened = re.search(r"mismatch: \S+ line (\d+) and", exc.msg or "")
@@ -223,14 +218,6 @@ class _Context:
             raise IssueError([Diagnostic(written_at(self.theme, line) or Position(source), f"{template} renders {name}, "
                                          f"which is not well-formed XHTML: {exc.msg}{shown}")]) from None
         return data
-
-
-def _too_deep(body: str) -> bool:
-    try:
-        _parse(f'<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">{body}</div>'.encode("utf-8"))
-    except etree.XMLSyntaxError as exc:
-        return "Excessive depth" in (exc.msg or "")
-    return False
 
 
 def _article_documents(context: _Context, jobs: int | None) -> list[Document]:
