@@ -138,3 +138,26 @@ def test_word_prefixed_tags_give_way_to_their_text():
                       "<v:shape style=\"a>b\">x</v:shape>. `<o:p>` in code; <T:Comparable> in prose.\n")
     assert "Pasted from Word and London, Paris, x." in html and "<code>&lt;o:p&gt;</code>" in html
     assert "&lt;T:Comparable&gt;" in html and "<a" not in html
+
+
+def test_the_guarded_replacements_give_markdown_its_own_text():
+    """markdown_input runs markdown-it's typographic replacements only where their characters
+    stand; on any text the result must be the library's own rule's, character for character."""
+    import random
+
+    from markdown_it.rules_core.replacements import replace as library_rule
+
+    ours = markdown_input.renderer("en")
+    stock = markdown_input.renderer("en").__class__("commonmark", {"typographer": True, "html": True})
+    stock.enable(["replacements", "smartquotes", "table", "strikethrough"])
+    stock.core.ruler.at("replacements", library_rule)
+    mine = ours.__class__("commonmark", {"typographer": True, "html": True})
+    mine.enable(["replacements", "smartquotes", "table", "strikethrough"])
+    mine.core.ruler.at("replacements", markdown_input._replacements)
+    assert any(r.fn is markdown_input._replacements for r in ours.core.ruler.__rules__)  # the build uses ours
+    rng = random.Random(1891)
+    alphabet = list("ab ?!.,+-…()crtmCRTM\n") + ["--", "---", "...", "(c)", "(tm)", "?!", "<https://x.org/a--b>", "`x--y`"]
+    cases = ["wait... what?!!!! -- no --- yes,, 1+-2 (C) (tm)", "a--b -- c---d ----", "?.... !..... ,,,, ...", ""]
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
+    for text in cases:
+        assert mine.render(text) == stock.render(text), repr(text)
