@@ -272,22 +272,24 @@ def test_cover_and_theme_are_prepared_ahead_only_when_the_cache_lacks_them(tmp_p
     started = []
     monkeypatch.setattr(workers, "ahead", lambda task, jobs=None: started.append(task) or (lambda: None))
     render.ahead(meta, chosen, jobs=2)
-    assert len(started) == 1  # an empty cache: the cover and the theme are worth a second process
-    started[0]()  # the work itself, here: it fills the cache
+    assert len(started) == 2  # an empty cache: the cover and the theme, each worth a process of its own
+    for task in started:
+        task()  # the work itself, here: it fills the cache
     assert any((tmp_path / "cache" / "templates").rglob("*.cache")), "the templates were not compiled"
     assert any((tmp_path / "cache" / "catalogues").rglob("*")), "the catalogue was not compiled"
+    assert any((tmp_path / "cache" / "images").rglob("*")), "the cover was not prepared"
     render.ahead(meta, chosen, jobs=2)
-    assert len(started) == 1  # now a copy of the process would only read the cache
+    assert len(started) == 2  # now a copy of the process would only read the cache
     shutil.rmtree(tmp_path / "cache" / "images")
     render.ahead(meta, chosen, jobs=2)
-    assert len(started) == 2  # the cover again, the templates not:
+    assert len(started) == 3  # the cover again, the templates not:
     compiled = []
     monkeypatch.setattr(render, "_compile_theme", lambda *args: compiled.append(args))
-    started[1]()
+    started[2]()
     assert compiled == [] and any((tmp_path / "cache" / "images").rglob("*"))
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     render.ahead(meta, chosen, jobs=2)
-    assert len(started) == 2  # no cache: nowhere to leave the work
+    assert len(started) == 3  # no cache: nowhere to leave the work
 
 
 def test_a_cover_drawn_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):

@@ -62,7 +62,7 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     chosen = theme.load(spec.meta)
     progress("articles")
     stats: dict[str, int] = {}
-    cover_ready = render.ahead(spec.meta, chosen, jobs)  # the cover, a new theme: meanwhile, in another process
+    cover_ready = render.ahead(spec.meta, chosen, jobs)  # the cover, a new theme: meanwhile, in other processes
     try:
         issue = content.read_issue(spec, report, jobs, stats)  # 2. articles → clean XHTML + assets
     finally:
