@@ -26,7 +26,7 @@ COVER_LINES = 4
 
 def draw_cached(issue: Issue, theme: Theme) -> bytes:
     """:func:`draw`, remembered under everything it draws with: its texts, the theme's
-    fonts, this module's code and Pillow's version (drawing and quantizing take ~0.4 s)."""
+    fonts, this module's code and Pillow's version (drawing takes ~0.2 s)."""
     from masthead import cache
 
     return cache.cached("covers", cache_key(issue, theme), lambda: draw(issue, theme)) or draw(issue, theme)
@@ -101,9 +101,26 @@ def draw(issue: Issue, theme: Theme) -> bytes:
         _text(pen, theme, _fit(theme, meta.publisher, 38, False, width), 38, False, (WIDTH // 2, HEIGHT - 140), MUTED,
               anchor="mm")
     out = io.BytesIO()
-    # A flat design: 64 colours without dithering keep text edges clean at a third of the size.
-    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(out, "PNG", optimize=True)
+    _flat(image, Image).save(out, "PNG", compress_level=6)  # level 9 takes 4× as long for 12 % less
     return out.getvalue()
+
+
+def _flat(image, Image):
+    """The cover in 64 colours, without dithering: text edges stay clean, at a third of the size.
+
+    The octree takes a fifth of median cut's time (0.08 s against 0.34 s for 1600 × 2560); its
+    palette averages the pixels each colour stands for, so the flat colours came out a level
+    off (paper 245,240,231): each is set back exactly, in the entry that stands for it.
+    """
+    flat = image.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    palette = flat.getpalette()
+    for colour in (PAPER, INK, ACCENT, MUTED, (255, 255, 255)):
+        distance, index = min((sum((palette[3 * i + k] - colour[k]) ** 2 for k in range(3)), i)
+                              for i in range(len(palette) // 3))
+        if distance <= 12:  # that colour's entry (a colour the cover lacks has none this near)
+            palette[3 * index:3 * index + 3] = colour
+    flat.putpalette(palette)
+    return flat
 
 
 _FONTS = ("fonts/NotoSerif-Bold.ttf", "fonts/NotoSerif-Regular.ttf",
