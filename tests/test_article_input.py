@@ -281,3 +281,18 @@ def test_utf16_with_a_bom_is_read_and_an_empty_image_is_named(tmp_path):
     (tmp_path / "a.md").write_text("---\ntitle: A\n---\n\n![x](e.png)\n", "utf-8")
     result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
     assert result.returncode == 1 and re.search(r"a\.md:5:\d+: 'e\.png': the file is empty", result.stderr), result.stderr
+
+
+def test_a_broken_numbered_fragment_beside_footnotes_is_warned_at_its_place(tmp_path):
+    """The footnotes' links (#note-1, #noteref-1 …, made from [^1]) are not in the source, and
+    are no longer searched for one by one; a link the writer typed with such a name still is."""
+    (tmp_path / "n.md").write_text("---\ntitle: N\n---\n\nA note[^1] and another[^2].\n\nSee [it](#note-9) and [that](#note-1).\n\n"
+                                   "[^1]: One.\n[^2]: Two.\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - n.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0, result.stderr
+    warnings = [line.split("n.md:", 1)[1] for line in result.stderr.splitlines() if "warning:" in line]
+    assert warnings == ["7:10: warning: '#note-9' names no element in this article; link removed"], result.stderr
+    doc = Epub(tmp_path / "out" / f"{tmp_path.name}.epub").xml("n.xhtml")
+    hrefs = [a.get("href") for a in doc.iter("{http://www.w3.org/1999/xhtml}a")]
+    assert hrefs.count("#note-1") == 2 and "#note-9" not in hrefs  # the note's own link, and the writer's

@@ -371,7 +371,8 @@ def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
     if needle and "%" in needle and unquote(needle) != needle and unquote(needle) in draft.text:
         needle = unquote(needle)
     start, last = draft.body_start, draft.found.get((purpose, needle), -1)
-    if last is None or not needle:  # not in the source (a generated #note-3): one search said so
+    if last is None or not needle or _absent(draft, needle):  # not in the source (a generated #note-3)
+        draft.found[(purpose, needle)] = None
         return Position(draft.source, 1, 1)
     index = draft.text.find(needle, max(start, last + 1))
     if index < 0 and last >= 0:
@@ -383,6 +384,18 @@ def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
     line = draft.text.count("\n", 0, index) + 1
     col = index - (draft.text.rfind("\n", 0, index) + 1) + 1
     return Position(draft.source, line, col)
+
+
+def _absent(draft: _Draft, needle: str) -> bool:
+    """Is ``needle`` certainly not in the body? Names a converter made come numbered (#fn1,
+    #fnref1 … for a Markdown footnote, never in its source); when their stem (#fn) is not there,
+    one search says so for all of them, not a search of the whole text for each."""
+    stem = needle.rstrip("0123456789")
+    if len(stem) == len(needle) or len(stem) < 2:
+        return False
+    if ("stem", stem) not in draft.found:
+        draft.found[("stem", stem)] = draft.text.find(stem, draft.body_start) < 0
+    return draft.found[("stem", stem)]
 
 
 def _short(url: str) -> str:
