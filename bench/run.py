@@ -34,6 +34,7 @@ TIME = "/usr/bin/time"
 # Targets
 EPUB_STRAND_SECONDS = 0.5
 PANDOC_FACTOR = 3.0
+ISSUE_PANDOC_STRAND = 1.5  # s: issue #6's pandoc 2.17 on strand-1891, on the machine the targets were set on
 BIG_EPUB_SECONDS = 5.0
 BIG_EPUB_MB = 500.0
 PDF_OVERHEAD = 0.10
@@ -196,6 +197,7 @@ class Bench:
     rows: list[Row] = field(default_factory=list)
     failures: list[tuple[str, Run]] = field(default_factory=list)
     after: list[str] = field(default_factory=list)  # lines printed under the table
+    pandoc_strand: float | None = None  # pandoc's wall time on strand-1891 in this run
 
     def env(self, cache: Path | None) -> dict:
         env = dict(os.environ)
@@ -409,10 +411,29 @@ def pandoc_epub(b: Bench, strand: Path, cold: Run, warm: Run, repeat: int) -> No
         b.failures.append((what, run))
         b.add(Row(what, run, notes=version))
         return
+    b.pandoc_strand = run.wall
     ratio_cold, ratio_warm = run.wall / cold.wall, run.wall / warm.wall
     b.add(Row(what, run, f"pandoc/masthead {ratio_cold:.1f}× (theme cached {ratio_warm:.1f}×)",
               f"masthead ≥ {PANDOC_FACTOR:g}× faster (cold)", verdict(ratio_cold >= PANDOC_FACTOR),
               f"{version}; median of {repeat}" if repeat > 1 else version))
+
+
+def machine_speed(b: Bench) -> list[str]:
+    """How fast this machine is today against the one the targets were set on, measured by the
+    same pandoc on the same twelve files (issue #6: 1.5 s), and the timed rows scaled by it. The
+    verdicts stay on this machine's own times; the scaled figures are for comparing days."""
+    if not b.pandoc_strand:
+        return []
+    factor = b.pandoc_strand / ISSUE_PANDOC_STRAND
+    scaled = []
+    for row in b.rows:
+        limit = re.match(r"< ([\d.]+) s", row.target)
+        if limit and row.run is not None and row.run.ok and not row.what.startswith("masthead --help"):
+            scaled.append(f"{row.what.strip(' …')}: {row.run.wall / factor:.2f} s ({row.target})")
+    return [f"Machine speed: pandoc took {b.pandoc_strand:.2f} s on strand-1891 here, {ISSUE_PANDOC_STRAND:g} s where issue #6 "
+            f"set the targets (the same pandoc 2.17 and files): this machine runs {factor:.1f}× slower today. "
+            "Scaled by that (for comparing days; the verdicts above are on this machine's times):",
+            *(f"  {line}" for line in scaled)]
 
 
 def print_html(strand: Path, cache: Path, folder: Path) -> tuple[Path, dict]:
@@ -690,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print_table(b.rows)
     print()
-    for line in b.after:
+    for line in b.after + machine_speed(b):
         print(line)
     for label, run in b.failures:
         print(f"\n{label}: {'timed out' if run.timed_out else f'exit {run.rc}'}; its output ends:")
