@@ -37,8 +37,37 @@ def test_camera_photo_is_upright_small_and_without_metadata(issue_dir, tmp_path)
     assert b"PhoneMaker" not in data
     need("pdfimages")
     listing = subprocess.run(["pdfimages", "-list", str(out["pdf"])], capture_output=True, text=True, check=True).stdout
-    sizes = [tuple(int(v) for v in line.split()[3:5]) for line in listing.splitlines()[2:]]
-    assert (2250, 3000) in sizes  # the print copy keeps ~300 dpi, also upright
+    rows = [line.split() for line in listing.splitlines()[2:]]
+    (photo,) = [r for r in rows if (int(r[3]), int(r[4])) == (1240, 1653)]  # upright, and across a column of A4
+    assert int(photo[12]) >= 300  # pixels per inch where it prints: still a printer's 300
+
+
+def test_print_images_are_sized_for_where_they_print(issue_dir, tmp_path):
+    """300 dpi across the space an image fills on paper: a lead image the page's width, a figure
+    a column's, so that a camera's 4,000 pixels do not fill the PDF at 900 ppi."""
+    (issue_dir / "images").mkdir()
+    for name, colour in (("lead.jpg", (200, 40, 40)), ("figure.jpg", (40, 40, 200))):
+        Image.new("RGB", (4000, 2000), colour).save(issue_dir / "images" / name, quality=90)
+    article = issue_dir / "articles" / "two.md"
+    text = article.read_text()
+    assert text.startswith("---\n")
+    article.write_text("---\nimage: {src: ../images/lead.jpg, alt: A red field}\n" + text[4:]
+                       + "\n![A blue field](../images/figure.jpg)\n")
+    manifest = issue_dir / "issue.yaml"
+    original = manifest.read_text()
+    need("pdfimages")
+
+    def print_sizes(out) -> dict[tuple[int, int], int]:
+        listing = subprocess.run(["pdfimages", "-list", str(out["pdf"])], capture_output=True, text=True, check=True).stdout
+        return {(int(r[3]), int(r[4])): int(r[12]) for r in (line.split() for line in listing.splitlines()[2:])}
+
+    two = print_sizes(build_folder(issue_dir, tmp_path / "two", "pdf"))  # A4, two columns: the default
+    assert two.keys() >= {(2480, 1240), (1240, 620)}, two  # the lead across 210 mm, the figure across 105
+    assert all(two[size] >= 300 for size in ((2480, 1240), (1240, 620)))
+    manifest.write_text(original + "pdf:\n  page_size: A5\n  columns: 1\n")
+    one = print_sizes(build_folder(issue_dir, tmp_path / "one", "pdf"))
+    assert one.keys() >= {(1748, 874)}, one  # both across an A5 page: 148 mm at 300 dpi
+    assert (2480, 1240) not in one and (1240, 620) not in one
 
 
 def test_upright_photo_loses_its_metadata_too(tmp_path):

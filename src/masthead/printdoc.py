@@ -8,6 +8,8 @@ become links inside the document, and footnotes move to their calls for WeasyPri
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from masthead.model import Issue
@@ -90,3 +92,25 @@ def page_css(issue: Issue) -> str:
     if pdf.margins:
         rules.append(f"margin: {pdf.margins};")
     return "@page { %s }\n.print-article .article-body { column-count: %d; column-gap: 6mm; }" % (" ".join(rules), pdf.columns)
+
+
+PRINT_DPI = 300  # what a printer needs; more is only a larger file and a slower layout
+# The manifest's named page sizes (manifest.PAGE_SIZES), width × height in millimetres
+_NAMED_MM = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B4": (250, 353), "B5": (176, 250),
+             "Letter": (215.9, 279.4), "Legal": (215.9, 355.6), "Ledger": (431.8, 279.4), "Tabloid": (279.4, 431.8)}
+_MM_PER = {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96}
+
+
+def image_boxes(issue: Issue) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The pixels an image needs in print at PRINT_DPI: (across the page, in one column of the
+    article body), each (width, height). A lead image spans the page; a figure in the body sits
+    in a column, where 3,000 pixels made 900 ppi in two columns of A4: five times the file."""
+    pdf = issue.meta.pdf
+    width, height = _NAMED_MM.get(pdf.page_size) or tuple(_mm(length) for length in pdf.page_size.split())
+    page = (round(width / 25.4 * PRINT_DPI), round(height / 25.4 * PRINT_DPI))
+    return page, (-(-page[0] // max(1, pdf.columns)), page[1])
+
+
+def _mm(length: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)([a-z]*)", length).groups()  # checked by the manifest: 0 or 12.5mm
+    return float(number) * _MM_PER.get(unit, 1)

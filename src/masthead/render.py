@@ -33,7 +33,6 @@ from masthead.theme import Theme, template_error, written_at
 MORE_FROM = 3  # articles listed under "More from …"
 EPUB_COVER_BOX = (1600, 2560)
 EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera file is wasted
-PRINT_IMAGE_BOX = (3000, 3000)  # ~300 dpi across a full A4 page
 
 
 def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
@@ -269,17 +268,20 @@ def _parse(data: bytes):
 
 
 def _images(issue: Issue, report: Report, printed: bool) -> list[Resource]:
-    """Each image twice: sized for e-readers, and for print (~300 dpi across an A4 page)."""
+    """Each image twice: sized for e-readers, and for print (300 dpi where it prints: a lead
+    image across the page, a figure across a column; printdoc.image_boxes)."""
     epub, pdf = issue.meta.epub, issue.meta.pdf
-    variants = [(epub.image_max_size, epub.image_quality, EPUB)]
-    if printed:
-        variants.append((PRINT_IMAGE_BOX[0], pdf.image_quality, PDF))
+    page, column = printdoc.image_boxes(issue) if printed else ((0, 0), (0, 0))
+    leads = {a.image.name for a in issue.articles if a.image is not None}
     out = []
     for asset in issue.assets:
+        variants = [((epub.image_max_size, epub.image_max_size), epub.image_quality, EPUB)]
+        if printed:
+            variants.append((page if asset.name in leads else column, pdf.image_quality, PDF))
         try:
             data = asset.read()
-            for size, quality, targets in variants:
-                prepared, info = images.prepare_cached(data, size, size, quality)
+            for (width, height), quality, targets in variants:
+                prepared, info = images.prepare_cached(data, width, height, quality)
                 out.append(Resource(asset.name, info.media_type, prepared, targets))
         except (OSError, images.ImageError) as exc:
             report.error(asset.position, f"'{asset.source.name}': {exc}")
@@ -340,7 +342,8 @@ def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[l
             name = f"images/cover{info.extension}"
             out = [Resource(name, info.media_type, epub, EPUB)]
             if printed:
-                page, pinfo = images.prepare_cached(data, 2480, 3508, quality=meta.pdf.image_quality)
+                width, height = printdoc.image_boxes(issue)[0]  # the whole page at 300 dpi
+                page, pinfo = images.prepare_cached(data, width, height, quality=meta.pdf.image_quality)
                 out.append(Resource(name, pinfo.media_type, page, PDF))
             return out, name, False
         except (OSError, images.ImageError) as exc:
