@@ -198,3 +198,28 @@ def test_a_truncated_image_is_an_error_at_its_reference(tmp_path):
     assert result.returncode == 1, result.stderr
     assert "truncated" in result.stderr and "a.md:" in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_gif_cut_short_is_an_error_even_when_it_ends_in_its_end_byte():
+    """A GIF ends in ";", a byte its compressed pictures hold too: a download cut there looked whole."""
+    import random
+
+    from masthead import images
+
+    rng = random.Random(1891)
+    frames = []
+    for _ in range(3):
+        frame = Image.new("P", (120, 90))
+        frame.putdata([rng.randrange(256) for _ in range(120 * 90)])
+        frames.append(frame)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    whole = buffer.getvalue()
+    assert images.prepare(whole, 1600, 1600)[0] == whole  # an animation that fits passes untouched
+    for cut in (len(whole) // 3, len(whole) * 9 // 10):  # in the first frame, in the last
+        try:
+            images.prepare(whole[:cut] + b";", 1600, 1600)
+        except images.ImageError as exc:
+            assert "truncated" in str(exc)
+        else:
+            raise AssertionError(f"a GIF cut at {cut} of {len(whole)} bytes passed")

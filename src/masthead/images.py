@@ -122,13 +122,28 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     return out.getvalue(), ImageInfo(fmt, image.width, image.height)
 
 
-_ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82", "GIF": b";"}
+_ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82"}
 
 
 def _check_whole(data: bytes, image) -> None:
     """An OSError if the file is not all there. A download cut short keeps its header (and
-    passed as it was, to show half a picture, or none, on a reader). Its end marker says it
-    is whole at once; without one, the picture is decoded to know."""
+    passed as it was, to show half a picture, or none, on a reader). A JPEG's or PNG's end
+    marker says it is whole at once; without one, the picture is decoded to know. A GIF's
+    end (";") is also a byte its pictures hold, so a cut one can end in it: every frame of a
+    GIF is decoded (once: prepare_cached remembers the outcome), up to PIXEL_LIMIT pixels in
+    all: a longer animation's later frames are not checked, rather than decoded for minutes."""
+    if image.format == "GIF":
+        frame, budget = 0, PIXEL_LIMIT
+        while budget > 0:
+            image.load()
+            budget -= image.width * image.height
+            frame += 1
+            try:
+                image.seek(frame)
+            except EOFError:  # that was the last frame
+                break
+        image.seek(0)
+        return
     end = _ENDS.get(image.format)
     if end is not None and not data.rstrip(b"\0\r\n ").endswith(end):
         image.load()
