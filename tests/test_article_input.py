@@ -296,3 +296,37 @@ def test_a_broken_numbered_fragment_beside_footnotes_is_warned_at_its_place(tmp_
     doc = Epub(tmp_path / "out" / f"{tmp_path.name}.epub").xml("n.xhtml")
     hrefs = [a.get("href") for a in doc.iter("{http://www.w3.org/1999/xhtml}a")]
     assert hrefs.count("#note-1") == 2 and "#note-9" not in hrefs  # the note's own link, and the writer's
+
+
+def test_a_lead_images_caption_and_credit_are_inline_markdown(tmp_path):
+    """"Photograph: *Ann Lee* for [The Lantern](https://…)" was printed with its asterisks and
+    brackets. Now it is set as Markdown, phrasing content only, links only out to the web."""
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "x.png")
+    (tmp_path / "c.md").write_text(
+        "---\ntitle: C\nimage:\n  src: x.png\n  alt: A dark field\n"
+        "  caption: 'The *harbour* at 3 a.m. -- \"quiet\" <div>WDIV</div> ![no](x.png) <script>alert(1)</script>'\n"
+        "  credit: 'Photograph: **Ann Lee** for [The Lantern](https://lantern.example/) and [here](c.md), "
+        "[js](javascript:alert(1))'\n---\n\nText.\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - c.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub,pdf")
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "out" / f"{tmp_path.name}.epub"
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    doc = Epub(path).xml("c.xhtml")
+    caption = doc.find(".//x:figure[@class='lead-image']//x:span[@class='caption']", ns)
+    credit = doc.find(".//x:figure[@class='lead-image']//x:span[@class='credit']", ns)
+    assert caption.find("x:em", ns).text == "harbour"
+    assert "".join(caption.itertext()).split() == "The harbour at 3 a.m. – “quiet” WDIV".split()
+    assert [e.tag.split("}")[1] for e in caption.iter()] == ["span", "em"]  # no div, img or script
+    assert credit.find("x:strong", ns).text == "Ann Lee"
+    assert [(a.get("href"), a.text) for a in credit.iter("{http://www.w3.org/1999/xhtml}a")] == [
+        ("https://lantern.example/", "The Lantern")]  # the issue's file and javascript: are text
+    assert "".join(credit.itertext()).endswith("and here, [js](javascript:alert(1))")  # markdown-it leaves it as text
+    assert "&lt;" not in Epub(path).read("c.xhtml").decode() and "*" not in "".join(caption.itertext())
+    assert [(m["ID"], m["message"]) for m in epubcheck(path)] == []
+    need("pdftotext")
+    text = subprocess.run(["pdftotext", str(tmp_path / "out" / f"{tmp_path.name}.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Photograph: Ann Lee for The Lantern" in " ".join(text.split()) and "**" not in text

@@ -24,7 +24,7 @@ from lxml import etree
 from masthead import fetch, i18n, images, manifest, markdown_input, repair, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
-from masthead.sanitize import MAX_DEPTH, OPS, XHTML, TooDeep, clean, escape_text, local_name, never_closed, safe_external_url, swallowed_message
+from masthead.sanitize import MAX_DEPTH, OPS, XHTML, TooDeep, clean, escape_text, local_name, never_closed, safe_external_url, serialize, swallowed_message
 from masthead.sanitize import text as sanitize_xml_text
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
@@ -177,12 +177,14 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         if href.startswith("#"):
             a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href, "fragment")))
     draft.ids = frozenset(e.get("id") for e in draft.tree.iter() if isinstance(e.tag, str) and e.get("id"))
-    draft.body = _serialize(draft.tree)
+    draft.body = serialize(draft.tree)
     draft.tree = None
     image = draft.fields.get("image")
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
-        draft.fields["image"] = replace(image, name=name) if name else None
+        lang = draft.fields["lang"]  # caption and credit are inline Markdown, as XHTML from here on
+        draft.fields["image"] = replace(image, name=name, caption=image.caption and markdown_input.inline(image.caption, lang),
+                                        credit=image.credit and markdown_input.inline(image.credit, lang)) if name else None
         if name:
             draft.images += 1
             if image.alt is None:
@@ -451,14 +453,6 @@ def _attribute(value: str) -> str:
     return escape_text(value).replace('"', "&quot;")
 
 
-def _serialize(tree) -> str:
-    body = "".join(etree.tostring(child, encoding="unicode", method="xml") for child in tree)
-    body = (sanitize_text(tree.text) or "") + body
-    # The serializer repeats the XHTML and epub namespace declarations on each top-level child;
-    # the document template declares them once.
-    return body.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
-
-
 # ---------------------------------------------------------------------------- finishing
 
 
@@ -478,10 +472,6 @@ def _finish(draft: _Draft, meta, report: Report) -> Article:
         epub_prefixes=tuple(sorted((p, draft.declared[p]) for p in draft.prefixes)),
         images=draft.images, images_without_alt=draft.images_without_alt,
     )
-
-
-def sanitize_text(value: str | None) -> str | None:
-    return None if value is None else escape_text(value)
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import lxml.html
+from lxml import etree
 
 from masthead import i18n, manifest, sanitize, shape
 from masthead.errors import Position, Report
@@ -216,6 +217,27 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
     for line, message in sorted(problems, key=lambda p: (p[0] is None, p[0] or 0)):
         report.warning(_at(path, lines, line, message), message)
     return md.renderer.render(tokens, md.options, env)
+
+
+# What a caption or a credit may hold: phrasing content, for the <span>s of a <figcaption>
+_CAPTION = frozenset("a abbr b bdi br cite code dfn em i kbd mark q s samp small span strong sub sup u var".split())
+
+
+def inline(value: str, language: str) -> str:
+    """A lead image's caption or credit, written as inline Markdown ("Photograph: *Ann Lee*
+    for [The Lantern](https://…)"), as clean XHTML phrasing content. Whatever is not phrasing
+    (an image, a <div> in raw HTML) gives way to its text, and so does a link that does not go
+    out to the web (a caption's link names no article of the issue)."""
+    html = renderer(language.split("-")[0].lower()).renderInline(value)
+    source = lxml.html.fragment_fromstring(html or "", create_parent="div")
+    web = lambda element, attr, url: url if element == "a" and sanitize.safe_external_url(url) else None  # noqa: E731
+    tree = sanitize.clean(source, web, {}, set())
+    for element in tree.iter(f"{{{sanitize.XHTML}}}a"):
+        if element.get("href") is None or any(sanitize.local_name(up) == "a" for up in element.iterancestors()):
+            element.tag = f"{{{sanitize.XHTML}}}span"  # a link to nowhere, or inside another: its text
+    other = {e.tag for e in tree.iter() if e is not tree and sanitize.local_name(e) not in _CAPTION}
+    etree.strip_tags(tree, *other)
+    return sanitize.serialize(tree).strip()
 
 
 def typographic(md, value: str) -> str:

@@ -71,8 +71,8 @@ class IssueMeta:
 class LeadImage:
     src: Path  # resolved, inside the issue folder
     alt: str | None
-    caption: str | None
-    credit: str | None
+    caption: str | None  # inline Markdown as written; clean XHTML after the content stage
+    credit: str | None  # the same
     position: Position
     name: str = ""  # the image's name in the outputs, set by the content stage
 

@@ -106,6 +106,15 @@ def escape_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def serialize(tree) -> str:
+    """The content of a clean tree (text and children) as XHTML text, for a document to hold."""
+    body = "".join(etree.tostring(child, encoding="unicode", method="xml") for child in tree)
+    body = escape_text(tree.text or "") + body
+    # The serializer repeats the XHTML and epub namespace declarations on each top-level child;
+    # the document template declares them once.
+    return body.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
+
+
 def local_name(element) -> str | None:
     return split_tag(element.tag)[1]
 
