@@ -9,6 +9,7 @@ a warning at the article's line here, so the writer hears of it before a reader 
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -131,30 +132,30 @@ def _replacements(state) -> None:
         if r.SCOPED_ABBR_RE.search(token.content):
             r.replace_scoped(token.children)
         if r.RARE_RE.search(token.content):
-            _replace_rare(token.children, r)
+            _replace_rare(token.children, r.RARE_RE, _rare_steps())
 
 
-def _replace_rare(children, r) -> None:
+@functools.lru_cache(maxsize=1)
+def _rare_steps() -> tuple:
+    """The library's replace_rare, in its order: (what must stand in the text, pattern, replacement)."""
+    from markdown_it.rules_core import replacements as r
+
+    return ((("+-",), r.PLUS_MINUS_RE, "±"), (("..",), r.ELLIPSIS_RE, "…"),
+            (("…",), r.ELLIPSIS_QUESTION_EXCLAMATION_RE, "\\1.."),
+            (("??", "!!", "?!", "!?"), r.QUESTION_EXCLAMATION_RE, "\\1\\1\\1"),  # four of ? and ! in a row hold one of these
+            ((",,",), r.COMMA_RE, ","), (("---",), r.EM_DASH_RE, "\\1\u2014"),
+            (("--",), r.EN_DASH_RE, "\\1\u2013"), (("--",), r.EN_DASH_INDENT_RE, "\\1\u2013"))
+
+
+def _replace_rare(children, rare, steps) -> None:
     inside_autolink = 0
     for token in children:
-        if token.type == "text" and not inside_autolink and r.RARE_RE.search(token.content):
-            s = token.content
-            if "+-" in s:
-                s = r.PLUS_MINUS_RE.sub("±", s)
-            if ".." in s:
-                s = r.ELLIPSIS_RE.sub("…", s)
-            if "…" in s:
-                s = r.ELLIPSIS_QUESTION_EXCLAMATION_RE.sub("\\1..", s)
-            if "??" in s or "!!" in s or "?!" in s or "!?" in s:  # four of ? and ! in a row hold one of these
-                s = r.QUESTION_EXCLAMATION_RE.sub("\\1\\1\\1", s)
-            if ",," in s:
-                s = r.COMMA_RE.sub(",", s)
-            if "---" in s:
-                s = r.EM_DASH_RE.sub("\\1\u2014", s)
-            if "--" in s:
-                s = r.EN_DASH_RE.sub("\\1\u2013", s)
-                s = r.EN_DASH_INDENT_RE.sub("\\1\u2013", s)
-            token.content = s
+        if token.type == "text" and not inside_autolink and rare.search(token.content):
+            text = token.content
+            for needles, pattern, replacement in steps:
+                if any(needle in text for needle in needles):
+                    text = pattern.sub(replacement, text)
+            token.content = text
         if token.type == "link_open" and token.info == "auto":
             inside_autolink -= 1
         if token.type == "link_close" and token.info == "auto":
