@@ -11,7 +11,6 @@ checked, and the few warnings WeasyPrint gives while laying out pages only ``bui
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,8 +90,7 @@ def sort(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 def _without_fonts(issue: Issue) -> Issue:
     meta = issue.meta
-    epub = dataclasses.replace(meta.epub, embed_fonts=False)
-    return dataclasses.replace(issue, meta=dataclasses.replace(meta, epub=epub))
+    return issue._replace(meta=meta._replace(epub=meta.epub._replace(embed_fonts=False)))
 
 
 def _diagnostic_json(d: Diagnostic) -> dict:

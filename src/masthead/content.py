@@ -183,8 +183,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
         lang = draft.fields["lang"]  # caption and credit are inline Markdown, as XHTML from here on
-        draft.fields["image"] = replace(image, name=name, caption=image.caption and markdown_input.inline(image.caption, lang),
-                                        credit=image.credit and markdown_input.inline(image.credit, lang)) if name else None
+        draft.fields["image"] = image._replace(name=name, caption=image.caption and markdown_input.inline(image.caption, lang),
+                                               credit=image.credit and markdown_input.inline(image.credit, lang)) if name else None
         if name:
             draft.images += 1
             if image.alt is None:

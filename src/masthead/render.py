@@ -9,7 +9,6 @@ it reaches Jinja only as already-escaped values or as the sanitized body.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import os
@@ -254,8 +253,8 @@ def _marked_up(article: Article) -> Article:
     image = article.image
     if image is None or not (image.caption or image.credit):
         return article
-    return dataclasses.replace(article, image=dataclasses.replace(
-        image, caption=image.caption and Markup(image.caption), credit=image.credit and Markup(image.credit)))
+    return article._replace(image=image._replace(caption=image.caption and Markup(image.caption),
+                                                 credit=image.credit and Markup(image.credit)))
 
 
 def _lang_attrs(other: str, direction: str, current: str) -> Markup:
