@@ -151,13 +151,15 @@ def test_attribute_values_html_refuses_go():
         '<p dir="sideways" lang="not a lang!" aria-hidden="yes" aria-level="2" aria-label="L">c</p><p dir="rtl" lang="ar-EG">d</p>'
         '<table><tr><td colspan="0" rowspan="x">e</td><td colspan=" 2 " rowspan="0">f</td><th scope="diagonal">g</th>'
         '<th scope="col">h</th></tr></table><details open="maybe"><summary>s</summary>i</details>'
-        '<p xml:lang="e n">j</p><del datetime="yesterday">k</del><ins datetime="2024-01-02T10:00Z">l</ins></div>')
+        '<p xml:lang="e n">j</p><del datetime="yesterday">k</del><ins datetime="2024-01-02T10:00Z">l</ins>'
+        '<del datetime="2024-13-01">m</del><ins datetime="2024-02-03T25:00">n</ins><del datetime="2024-02-03 10:30:05+01:00">o</del></div>')
     tree = sanitize.clean(source, lambda element, attr, url: url, {}, set())
     assert _inner(tree) == (
         '<ol reversed="reversed"><li value="3">a</li></ol><ol start="-2" type="i"><li>b</li></ol>'
         '<p aria-label="L">c</p><p dir="rtl" lang="ar-EG">d</p>'
         '<table><tr><td>e</td><td colspan="2" rowspan="0">f</td><th>g</th><th scope="col">h</th></tr></table>'
-        '<details open="open"><summary>s</summary>i</details><p>j</p><del>k</del><ins datetime="2024-01-02T10:00Z">l</ins>')
+        '<details open="open"><summary>s</summary>i</details><p>j</p><del>k</del><ins datetime="2024-01-02T10:00Z">l</ins>'
+        '<del>m</del><ins>n</ins><del datetime="2024-02-03 10:30:05+01:00">o</del>')  # month 13, hour 25: no dates
 
 
 def test_roles_html_does_not_allow_there_go():

@@ -150,11 +150,22 @@ _DATETIME = re.compile("|".join([
 ]))
 
 
+_DATE_TIME = re.compile(rf"(?:{_DATE})(?:[T ]{_TIME}{_ZONE}?)?")
+
+
 def valid_datetime(value: str) -> bool:
     """A date, time, zone, week or duration HTML's ``<time>`` accepts (its ranges checked)."""
     match = _DATETIME.fullmatch(value)
-    if match is None:
-        return False
+    return match is not None and _in_range(match)
+
+
+def valid_date_time(value: str) -> bool:
+    """A date, or a date and a time: what ``<del>`` and ``<ins>`` take (its ranges checked)."""
+    match = _DATE_TIME.fullmatch(value)
+    return match is not None and _in_range(match)
+
+
+def _in_range(match: re.Match) -> bool:
     groups = {k: int(v) for k, v in match.groupdict().items() if v is not None}
     month = groups.get("m", groups.get("m2", groups.get("m3", 1)))
     day = groups.get("d", groups.get("d3", 1))
