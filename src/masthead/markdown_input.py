@@ -215,8 +215,8 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
     lines = text.split("\n")
     problems = _footnote_problems(tokens, env, lines) + _nesting_problems(tokens) + _swallowing(tokens, len(lines)) \
         + _box_problems(tokens, lines) + _table_problems(tokens, lines)
-    for line, message in sorted(problems, key=lambda p: (p[0] is None, p[0] or 0)):
-        report.warning(_at(path, lines, line, message), message)
+    for line, message, *where in sorted(problems, key=lambda p: (p[0] is None, p[0] or 0)):
+        report.warning(_at(path, lines, line, where[0] if where else None), message)
     return md.renderer.render(tokens, md.options, env)
 
 
@@ -259,16 +259,17 @@ def _definition_lines(state) -> None:
     found.extend((label, None) for label in waiting)
 
 
-def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | None, str]]:
+def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | None, str, str]]:
+    """(line, message, the text that stands at the column: [^label]) of each footnote problem."""
     refs = env.get("footnotes", {}).get("refs", {})
-    problems: list[tuple[int | None, str]] = []
+    problems: list[tuple[int | None, str, str]] = []
     seen: dict[str, int | None] = {}
     for label, line in env.get("masthead_definitions", []):
         if label in seen:
             problems.append((seen[label], f"footnote [^{label}] is defined again on line {_human(line)}, and that "
-                                          "definition replaces this one"))
+                                          "definition replaces this one", f"[^{label}]"))
         elif refs.get(f":{label}", -1) < 0:
-            problems.append((line, f"footnote [^{label}] is never referred to in the text; it is left out"))
+            problems.append((line, f"footnote [^{label}] is never referred to in the text; it is left out", f"[^{label}]"))
         seen[label] = line
     for token in tokens:
         if token.type != "inline" or not token.children:
@@ -283,7 +284,7 @@ def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | 
                 if f":{match.group(1)}" not in refs and not escaped:
                     problems.append((token.map[0] if token.map else None,
                                      f"footnote [^{match.group(1)}] has no definition; it stays as text "
-                                     f"(define it on a line of its own: [^{match.group(1)}]: …)"))
+                                     f"(define it on a line of its own: [^{match.group(1)}]: …)", match.group(0)))
     return problems
 
 
@@ -375,9 +376,9 @@ def _human(line: int | None) -> str:
     return "?" if line is None else str(line + 1)
 
 
-def _at(path: Path, lines: list[str], line: int | None, message: str) -> Position:
+def _at(path: Path, lines: list[str], line: int | None, needle: str | None) -> Position:
+    """The 0-based ``line`` as a position, at the column where ``needle`` stands in it, if given."""
     if line is None:
         return Position(path)
-    match = re.search(r"\[\^[^\]\s]+\]", message)
-    col = lines[line].find(match.group(0)) + 1 if match and line < len(lines) else 0
+    col = lines[line].find(needle) + 1 if needle and line < len(lines) else 0
     return Position(path, line + 1, col if col > 0 else 1)
