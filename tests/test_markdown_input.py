@@ -109,6 +109,13 @@ def test_box_mistakes_are_warned():
     assert html.count('<div class="sidebar">') == 3  # the well-nested one (lines 17-23) is said nothing of
 
 
+def test_an_unknown_box_closed_after_a_blank_line_is_one_warning():
+    """Its ':::' is the unknown box's own end, not a second mistake; a ':::' after that still is."""
+    html, warnings = _render("::: sidenote\n\nText in it.\n\n:::\n\nAfter.\n\n:::\n")
+    assert [w.split(": ", 1)[0] + " " + w.split(": ", 1)[1][:24] for w in warnings] == [
+        "1:1 '::: sidenote' is no box", "9:1 a ':::' that closes no b"]
+
+
 def test_table_cells_past_the_head_are_warned():
     _, warnings = _render("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n| x |\n| `a|b` | c\\|d |\n\n> | q | r |\n> |---|---|\n> | 1 | 2 |\n")
     assert warnings == ["3:1: this row has 3 cells and the table's head 2: the cells past column 2 are left out",

@@ -318,6 +318,7 @@ _BOX_LINE = re.compile(r":{3,}\s*(\S*)")
 def _box_problems(tokens, lines: list[str]) -> list[tuple[int | None, str]]:
     """::: boxes: words after the name, a box never closed, and a ::: that opens or closes none."""
     problems: list[tuple[int | None, str]] = []
+    unknown = 0  # boxes of unknown names still open: the next ':::' closes one, with no word of its own
     for i, token in enumerate(tokens):
         if token.type.startswith("container_") and token.type.endswith("_open") and token.map:
             name, _, rest = token.info.strip().partition(" ")
@@ -327,14 +328,15 @@ def _box_problems(tokens, lines: list[str]) -> list[tuple[int | None, str]]:
             if end >= len(lines) or not _FENCE.match(_QUOTED.sub("", lines[end])):
                 problems.append((token.map[0], f"'::: {name}' is never closed with ':::': the rest of the article is in the box"))
         elif token.type == "inline" and token.map and tokens[i - 1].type == "paragraph_open":
-            unknown = False
             for n, text in enumerate(token.content.split("\n")):
                 match = _BOX_LINE.match(text)
                 if match is not None and match.group(1):
-                    unknown = True
+                    unknown += 1
                     problems.append((token.map[0] + n, f"'::: {match.group(1)}' is no box masthead knows "
                                                        f"({', '.join(shape.CONTAINERS)}); it stays as text"))
-                elif match is not None and not unknown:
+                elif match is not None and unknown:
+                    unknown -= 1  # the unknown box's own end: one mistake, one warning
+                elif match is not None:
                     problems.append((token.map[0] + n, "a ':::' that closes no box, left as text: a box inside another "
                                                        "closes it unless the outer one has more colons (':::: sidebar' "
                                                        "around '::: pullquote')"))
