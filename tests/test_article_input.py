@@ -306,9 +306,10 @@ def test_a_lead_images_caption_and_credit_are_inline_markdown(tmp_path):
     Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "x.png")
     (tmp_path / "c.md").write_text(
         "---\ntitle: C\nimage:\n  src: x.png\n  alt: A dark field\n"
-        "  caption: 'The *harbour* at 3 a.m. -- \"quiet\" <div>WDIV</div> ![no](x.png) <script>alert(1)</script>'\n"
+        "  caption: 'The *harbour* at 3 a.m. -- \"quiet\" <div>WDIV</div> ![no](x.png) <script>alert(1)</script>"
+        "<span id=\"intro\" epub:type=\"pagebreak\">.</span> <ruby>漢<rt>kan</rt></ruby> ^[aside]'\n"
         "  credit: 'Photograph: **Ann Lee** for [The Lantern](https://lantern.example/) and [here](c.md), "
-        "[js](javascript:alert(1))'\n---\n\nText.\n", "utf-8")
+        "[js](javascript:alert(1))'\n---\n\n## Intro\n\nText.\n", "utf-8")
     (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - c.md\n", "utf-8")
     result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub,pdf")
     assert result.returncode == 0, result.stderr
@@ -318,8 +319,9 @@ def test_a_lead_images_caption_and_credit_are_inline_markdown(tmp_path):
     caption = doc.find(".//x:figure[@class='lead-image']//x:span[@class='caption']", ns)
     credit = doc.find(".//x:figure[@class='lead-image']//x:span[@class='credit']", ns)
     assert caption.find("x:em", ns).text == "harbour"
-    assert "".join(caption.itertext()).split() == "The harbour at 3 a.m. – “quiet” WDIV".split()
-    assert [e.tag.split("}")[1] for e in caption.iter()] == ["span", "em"]  # no div, img or script
+    assert "".join(caption.itertext()).split() == "The harbour at 3 a.m. – “quiet” WDIV . 漢kan ^[aside]".split()
+    assert [e.tag.split("}")[1] for e in caption.iter()] == ["span", "em", "span", "ruby", "rt"]  # no div, img, script
+    assert [e.get("id") for e in doc.iter() if e.get("id") == "intro"] == ["intro"]  # the heading's: none in the caption
     assert credit.find("x:strong", ns).text == "Ann Lee"
     assert [(a.get("href"), a.text) for a in credit.iter("{http://www.w3.org/1999/xhtml}a")] == [
         ("https://lantern.example/", "The Lantern")]  # the issue's file and javascript: are text

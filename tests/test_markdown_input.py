@@ -168,3 +168,16 @@ def test_the_guarded_replacements_give_markdown_its_own_text():
     cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
     for text in cases:
         assert mine.render(text) == stock.render(text), repr(text)
+
+
+def test_a_caption_is_phrasing_content_safe_in_an_attribute_too():
+    """inline() is for a line of text: no footnote, no ids; its quotes are escaped, so a caption a
+    theme puts in an attribute (title="{{ article.image.caption }}") cannot break out of it."""
+    from lxml import etree
+
+    out = markdown_input.inline('`a" onload="x` and <span id="n">it\'s</span> a note^[aside] <rt>r</rt>', "en")
+    assert out == "<code>a&quot; onload=&quot;x</code> and <span>it’s</span> a note^[aside] <span>r</span>"
+    plain = markdown_input.inline('a &quot;b&quot; onload=&quot;x', "en")  # quotes as entities: the typographer's not
+    assert plain == "a &quot;b&quot; onload=&quot;x"
+    element = etree.fromstring(f'<p title="{plain}"/>')
+    assert list(element.attrib) == ["title"] and element.get("title") == 'a "b" onload="x'

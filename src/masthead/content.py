@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 import lxml.html
 from lxml import etree
+from markupsafe import Markup
 
 from masthead import fetch, i18n, images, manifest, markdown_input, repair, shape
 from masthead.errors import Position, Report
@@ -182,15 +183,20 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     image = draft.fields.get("image")
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
-        lang = draft.fields["lang"]  # caption and credit are inline Markdown, as XHTML from here on
-        draft.fields["image"] = image._replace(name=name, caption=image.caption and markdown_input.inline(image.caption, lang),
-                                               credit=image.credit and markdown_input.inline(image.credit, lang)) if name else None
+        draft.fields["image"] = image._replace(name=name, caption=_marked_up(image.caption, draft.fields["lang"]),
+                                               credit=_marked_up(image.credit, draft.fields["lang"])) if name else None
         if name:
             draft.images += 1
             if image.alt is None:
                 report.warning(image.position, "lead image without alt text; give 'alt' (empty if it is decorative)")
                 draft.images_without_alt += 1
     return draft
+
+
+def _marked_up(value: str | None, lang: str) -> Markup | None:
+    """A caption or credit (inline Markdown) as clean XHTML, Markup: every template sets it as
+    it is, in an element or an attribute (markdown_input.inline escapes its quotes too)."""
+    return Markup(markdown_input.inline(value, lang)) if value else None
 
 
 def _html(text: str, path: Path, report: Report, root: Path):

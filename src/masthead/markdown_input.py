@@ -16,7 +16,7 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
-from masthead import i18n, manifest, sanitize, shape
+from masthead import i18n, manifest, repair, sanitize, shape
 from masthead.errors import Position, Report
 
 # markdown-it's default is 20: 21 quotes deep, the innermost text was lost without a word. The
@@ -25,7 +25,7 @@ MAX_NESTING = 50
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 
-_renderers: dict = {}  # language → MarkdownIt
+_renderers: dict = {}  # (language, for a caption) → MarkdownIt
 
 
 # In raw HTML, </body> or </html> would end libxml2's reading of the fragment, and the rest of
@@ -56,8 +56,10 @@ def read(text: str, path: Path, entry, meta, report: Report):
     return fields, lang, body
 
 
-def renderer(language: str):
-    if language not in _renderers:
+def renderer(language: str, caption: bool = False):
+    """The MarkdownIt for articles in ``language``; ``caption``: for a line of inline text, without
+    footnotes, definition lists, heading anchors or boxes (a note in a caption has nowhere to go)."""
+    if (language, caption) not in _renderers:
         # Imported on the first Markdown article (~45 ms): an HTML-only issue never pays.
         from markdown_it import MarkdownIt
         from mdit_py_plugins.anchors import anchors_plugin
@@ -67,19 +69,21 @@ def renderer(language: str):
 
         md = MarkdownIt("commonmark", {"typographer": True, "html": True, "maxNesting": MAX_NESTING})
         md.enable(["replacements", "smartquotes", "table", "strikethrough"])
-        md.use(footnote_plugin).use(deflist_plugin)
+        if not caption:
+            md.use(footnote_plugin).use(deflist_plugin)
         md.inline.ruler.before("entity", "masthead_windows_1252", _windows_1252)
         md.inline.ruler.before("autolink", "masthead_prefixed_tags", _prefixed_tag)
         md.core.ruler.at("replacements", _replacements)  # the same replacements, run where they can match
         md.core.ruler.before("replacements", "masthead_literal_text", _literal_text)
-        # Before the plugin gathers the definitions (and forgets duplicates): note each one's line.
-        md.core.ruler.before("footnote_tail", "masthead_footnote_lines", _definition_lines)
-        md.use(anchors_plugin, min_level=1, max_level=6)  # headings get ids that links can name
-        for name in shape.CONTAINERS:
-            md.use(container_plugin, name=name)
+        if not caption:
+            # Before the plugin gathers the definitions (and forgets duplicates): note each one's line.
+            md.core.ruler.before("footnote_tail", "masthead_footnote_lines", _definition_lines)
+            md.use(anchors_plugin, min_level=1, max_level=6)  # headings get ids that links can name
+            for name in shape.CONTAINERS:
+                md.use(container_plugin, name=name)
         md.options["quotes"] = list(i18n.quotes(language))
-        _renderers[language] = md
-    return _renderers[language]
+        _renderers[(language, caption)] = md
+    return _renderers[(language, caption)]
 
 
 # Office's prefixes (Word's o: w: v: m:, smart tags st1:); <T:Comparable> in prose stays text
@@ -221,15 +225,19 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
 
 
 # What a caption or a credit may hold: phrasing content, for the <span>s of a <figcaption>
-_CAPTION = frozenset("a abbr b bdi br cite code dfn em i kbd mark q s samp small span strong sub sup u var".split())
+_CAPTION = frozenset("""a abbr b bdi bdo br cite code dfn em i kbd mark q rp rt ruby s samp small span strong sub sup
+u var""".split())
+_TEXT = re.compile(r">[^<]*<")  # the text between two tags of serialized XHTML (attributes escape their > and <)
 
 
 def inline(value: str, language: str) -> str:
     """A lead image's caption or credit, written as inline Markdown ("Photograph: *Ann Lee*
     for [The Lantern](https://…)"), as clean XHTML phrasing content. Whatever is not phrasing
     (an image, a <div> in raw HTML) gives way to its text, and so does a link that does not go
-    out to the web (a caption's link names no article of the issue)."""
-    html = renderer(language.split("-")[0].lower()).renderInline(value)
+    out to the web (a caption's link names no article of the issue). No id, epub:type or role:
+    the body's ids are the page's, and a caption holds no structure. Quotes in the text are
+    escaped too, so that the result is safe wherever a theme puts it, an attribute included."""
+    html = renderer(language.split("-")[0].lower(), caption=True).renderInline(value)
     source = lxml.html.fragment_fromstring(html or "", create_parent="div")
     web = lambda element, attr, url: url if element == "a" and sanitize.safe_external_url(url) else None  # noqa: E731
     tree = sanitize.clean(source, web, {}, set())
@@ -238,7 +246,12 @@ def inline(value: str, language: str) -> str:
             element.tag = f"{{{sanitize.XHTML}}}span"  # a link to nowhere, or inside another: its text
     other = {e.tag for e in tree.iter() if e is not tree and sanitize.local_name(e) not in _CAPTION}
     etree.strip_tags(tree, *other)
-    return sanitize.serialize(tree).strip()
+    for element in tree.iter():
+        for name in ("id", f"{{{sanitize.OPS}}}type", "role"):
+            element.attrib.pop(name, None)
+    repair.repair(tree)  # an <rt> outside <ruby>, a <bdo> without dir …, as in a body
+    text = _TEXT.sub(lambda m: m.group(0).replace('"', "&quot;").replace("'", "&#39;"), f">{sanitize.serialize(tree)}<")
+    return text[1:-1].strip()
 
 
 def typographic(md, value: str) -> str:

@@ -69,7 +69,7 @@ class IssueMeta(NamedTuple):
 class LeadImage(NamedTuple):
     src: Path  # resolved, inside the issue folder
     alt: str | None
-    caption: str | None  # inline Markdown as written; clean XHTML after the content stage
+    caption: str | None  # inline Markdown as written; clean XHTML (Markup) after the content stage
     credit: str | None  # the same
     position: Position
     name: str = ""  # the image's name in the outputs, set by the content stage

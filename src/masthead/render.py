@@ -174,7 +174,7 @@ class _Context:
         return ordered[:MORE_FROM]
 
     def article_part(self, article: Article, body: str, href) -> Markup:
-        html = self._render("_article.xhtml.j2", article.lang, article=_marked_up(article), body=Markup(body),
+        html = self._render("_article.xhtml.j2", article.lang, article=article, body=Markup(body),
                             section_title=self.section_of.get(article.id), more=self._more(article),
                             href=href)
         return Markup(html)
@@ -245,16 +245,6 @@ def _article_alone(context: _Context, pair: tuple) -> tuple[Document, frozenset[
         return context.article_document(*pair), frozenset(context.chars)
     finally:
         context.chars = kept
-
-
-def _marked_up(article: Article) -> Article:
-    """The article, its lead image's caption and credit (clean XHTML, content.py) as Markup:
-    a template's ``{{ article.image.caption }}`` sets them as they are, like the body."""
-    image = article.image
-    if image is None or not (image.caption or image.credit):
-        return article
-    return article._replace(image=image._replace(caption=image.caption and Markup(image.caption),
-                                                 credit=image.credit and Markup(image.credit)))
 
 
 def _lang_attrs(other: str, direction: str, current: str) -> Markup:
