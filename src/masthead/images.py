@@ -8,6 +8,7 @@ from its EXIF orientation, drops metadata (camera, GPS) and scales it to fit a b
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from typing import NamedTuple
 
@@ -134,14 +135,17 @@ def _check_whole(data: bytes, image) -> None:
     all: a longer animation's later frames are not checked, rather than decoded for minutes."""
     if image.format == "GIF":
         frame, budget = 0, PIXEL_LIMIT
-        while budget > 0:
-            image.load()
-            budget -= image.width * image.height
-            frame += 1
-            try:
-                image.seek(frame)
-            except EOFError:  # that was the last frame
-                break
+        try:
+            while budget > 0:
+                image.load()
+                budget -= image.width * image.height
+                frame += 1
+                try:
+                    image.seek(frame)
+                except EOFError:  # that was the last frame
+                    break
+        except (struct.error, IndexError) as exc:  # Pillow's reading of a frame header cut short
+            raise OSError("image file is truncated") from exc
         image.seek(0)
         return
     end = _ENDS.get(image.format)
