@@ -34,6 +34,25 @@ def test_letter_page_size(issue_dir, tmp_path):
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((612, 792), abs=0.1)
 
 
+@pytest.mark.parametrize("name", ["Tabloid", "Ledger"])
+def test_tabloid_and_ledger_are_eleven_by_seventeen_inches(issue_dir, tmp_path, name):
+    """CSS has no Tabloid: WeasyPrint ignored the name and set A4. Ledger is 11 × 17 in, upright."""
+    pdf = build_with(issue_dir, tmp_path, f"pdf:\n  page_size: {name}\n")
+    for page in pypdf.PdfReader(pdf).pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((792, 1224), abs=0.1)
+
+
+def test_a_page_size_of_zero_is_an_error_at_its_line(issue_dir, tmp_path):
+    from conftest import masthead
+
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text() + "pdf:\n  page_size: 0 297mm\n")
+    result = masthead("build", str(issue_dir), "-o", str(tmp_path / "out"), "-f", "pdf")
+    assert result.returncode == 1 and "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+    line = len(manifest.read_text().splitlines())
+    assert f"issue.yaml:{line}:" in result.stderr and "makes one of them 0" in result.stderr, result.stderr
+
+
 def test_custom_page_size_and_one_column(issue_dir, tmp_path):
     pdf = build_with(issue_dir, tmp_path, "pdf:\n  page_size: 170mm 240mm\n  columns: 1\n  margins: 15mm\n")
     page = pypdf.PdfReader(pdf).pages[1]

@@ -430,6 +430,8 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
         page_size = named[page_size.lower()]
     elif not re.fullmatch(rf"{_LENGTH} {_LENGTH}", page_size):
         report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{page_size}'")
+    elif any(re.fullmatch(r"0+(?:\.0*)?[a-z]*", length) for length in page_size.split()):
+        report.error(o.pos("page_size"), f"a page has a width and a height: '{page_size}' makes one of them 0")
     margins = o.string("margins")
     if margins is not None and not re.fullmatch(rf"{_LENGTH}( {_LENGTH}){{0,3}}", margins):
         report.error(o.pos("margins"), f"margins must be one to four lengths like '18mm 15mm', not '{margins}'")

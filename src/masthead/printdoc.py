@@ -84,7 +84,7 @@ def notes_at_calls(root) -> None:
 
 def page_css(issue: Issue) -> str:
     pdf = issue.meta.pdf
-    rules = [f"size: {pdf.page_size};"]
+    rules = [f"size: {_CSS_SIZE.get(pdf.page_size, pdf.page_size)};"]
     if pdf.bleed:
         rules.append(f"bleed: {pdf.bleed};")
     if pdf.crop_marks:
@@ -95,9 +95,11 @@ def page_css(issue: Issue) -> str:
 
 
 PRINT_DPI = 300  # what a printer needs; more is only a larger file and a slower layout
-# The manifest's named page sizes (manifest.PAGE_SIZES), width × height in millimetres
+# The manifest's named page sizes (manifest.PAGE_SIZES), width × height in millimetres, as
+# WeasyPrint sets them (CSS Paged Media: Ledger is 11 × 17 in, upright)
 _NAMED_MM = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B4": (250, 353), "B5": (176, 250),
-             "Letter": (215.9, 279.4), "Legal": (215.9, 355.6), "Ledger": (431.8, 279.4), "Tabloid": (279.4, 431.8)}
+             "Letter": (215.9, 279.4), "Legal": (215.9, 355.6), "Ledger": (279.4, 431.8), "Tabloid": (279.4, 431.8)}
+_CSS_SIZE = {"Tabloid": "11in 17in"}  # a name CSS does not have: WeasyPrint ignored it and set A4
 _MM_PER = {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96}
 
 
