@@ -431,7 +431,8 @@ def machine_speed(b: Bench) -> list[str]:
         if limit and row.run is not None and row.run.ok and not row.what.startswith("masthead --help"):
             scaled.append(f"{row.what.strip(' …')}: {row.run.wall / factor:.2f} s ({row.target})")
     return [f"Machine speed: pandoc took {b.pandoc_strand:.2f} s on strand-1891 here, {ISSUE_PANDOC_STRAND:g} s where issue #6 "
-            f"set the targets (the same pandoc 2.17 and files): this machine runs {factor:.1f}× slower today. "
+            f"set the targets (the same pandoc 2.17 and files): this machine runs "
+            + (f"{factor:.1f}× slower today. " if factor >= 1 else f"{1 / factor:.1f}× faster today. ") +
             "Scaled by that (for comparing days; the verdicts above are on this machine's times):",
             *(f"  {line}" for line in scaled)]
 

@@ -35,3 +35,5 @@ def test_timed_rows_are_scaled_by_pandocs_speed_here(tmp_path):
     assert "runs 2.0× slower today" in lines[0]
     assert lines[1:] == ["  masthead EPUB strand-1891, cold: 0.40 s (< 0.5 s)",
                          "  masthead EPUB generated 1×: 3.00 s (< 5 s, < 500 MB)"]
+    b.pandoc_strand = 1.2  # a faster machine than the issue's
+    assert "runs 1.2× faster today" in run.machine_speed(b)[0]

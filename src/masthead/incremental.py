@@ -28,7 +28,8 @@ from masthead.errors import Diagnostic
 
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
 # The modules whose code decides what reading an article gives.
-_CODE = ("content", "sanitize", "shape", "manifest", "fetch", "images", "i18n", "model", "errors")
+_CODE = ("content", "sanitize", "shape", "manifest", "fetch", "images", "i18n", "model", "errors", "markdown_input",
+         "contentmodel", "repair")
 
 
 class Read(NamedTuple):
