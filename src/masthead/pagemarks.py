@@ -11,7 +11,6 @@ documents; it runs no templates and reads no input files.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 
 from lxml import etree
