@@ -332,3 +332,40 @@ def test_a_lead_images_caption_and_credit_are_inline_markdown(tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "out" / f"{tmp_path.name}.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "Photograph: Ann Lee for The Lantern" in " ".join(text.split()) and "**" not in text
+
+
+def test_a_caption_link_that_becomes_text_keeps_no_link_attributes(tmp_path):
+    """A link inside a link, or to nowhere, gives way to a <span>: without its href and
+    hreflang, which a <span> may not hold (EPUBCheck's RSC-005)."""
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "x.png")
+    (tmp_path / "c.md").write_text(
+        "---\ntitle: C\nimage:\n  src: x.png\n  alt: A dark field\n"
+        "  caption: '<a href=\"https://a.example/\">out <em><a href=\"https://b.example/\">in</a></em></a>'\n"
+        "  credit: '<a href=\"javascript:alert(1)\" hreflang=\"fr\">Ann</a>'\n---\n\nText.\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - c.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "out" / f"{tmp_path.name}.epub"
+    figure = Epub(path).xml("c.xhtml").find(".//{http://www.w3.org/1999/xhtml}figure[@class='lead-image']")
+    spans = [e for e in figure.iter("{http://www.w3.org/1999/xhtml}span") if e.text in ("in", "Ann")]
+    assert [(e.text, dict(e.attrib)) for e in spans] == [("in", {}), ("Ann", {})]
+    assert [a.get("href") for a in figure.iter("{http://www.w3.org/1999/xhtml}a")] == ["https://a.example/"]
+    assert [(m["ID"], m["message"]) for m in epubcheck(path)] == []
+
+
+def test_a_caption_nested_too_deep_is_an_error_at_the_image(tmp_path):
+    """The body's limit of 100 nested elements holds in a caption too: an error at the image,
+    not an internal error."""
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "x.png")
+    deep = "<span>" * 120 + "deep" + "</span>" * 120
+    (tmp_path / "c.md").write_text(f"---\ntitle: C\nimage:\n  src: x.png\n  alt: A field\n  caption: '{deep}'\n---\n\nText.\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - c.md\n", "utf-8")
+    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 1, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert re.search(r"c\.md:\d+:\d+: the lead image's caption or credit nests elements more than 100 deep", result.stderr), result.stderr
+    assert not (tmp_path / "out").exists()

@@ -183,8 +183,13 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     image = draft.fields.get("image")
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
-        draft.fields["image"] = image._replace(name=name, caption=_marked_up(image.caption, draft.fields["lang"]),
-                                               credit=_marked_up(image.credit, draft.fields["lang"])) if name else None
+        try:
+            caption, credit = (_marked_up(value, draft.fields["lang"]) for value in (image.caption, image.credit))
+        except TooDeep:  # raw HTML in a caption is copied by the body's rules, its depth limit too
+            report.error(image.position, f"the lead image's caption or credit nests elements more than {MAX_DEPTH} deep; "
+                         "flatten the markup")
+            return None
+        draft.fields["image"] = image._replace(name=name, caption=caption, credit=credit) if name else None
         if name:
             draft.images += 1
             if image.alt is None:

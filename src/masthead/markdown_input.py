@@ -244,6 +244,8 @@ def inline(value: str, language: str) -> str:
     for element in tree.iter(f"{{{sanitize.XHTML}}}a"):
         if element.get("href") is None or any(sanitize.local_name(up) == "a" for up in element.iterancestors()):
             element.tag = f"{{{sanitize.XHTML}}}span"  # a link to nowhere, or inside another: its text
+            for name in sanitize.ELEMENT_ATTRS["a"]:  # href, hreflang: a <span> may hold neither
+                element.attrib.pop(name, None)
     other = {e.tag for e in tree.iter() if e is not tree and sanitize.local_name(e) not in _CAPTION}
     etree.strip_tags(tree, *other)
     for element in tree.iter():
