@@ -311,8 +311,31 @@ def strand_epub(b: Bench, strand: Path, repeat: int) -> tuple[Run, Run, Path]:
     b.add(Row("  … one article edited (incremental)", edit, f"/cold {edit.wall / cold.wall:.2f}",
               f"< {INCREMENTAL_SHARE:.0%} of cold", verdict(edit.wall < INCREMENTAL_SHARE * cold.wall),
               "; ".join(filter(None, [n, self_reported(edit), _cached_note(edit)]))))
+    import_floor(b, cold, max(repeat, 5))
     watched(b, strand, edited, original, cold, repeat)
     return cold, theme, warm_cache
+
+
+# What a rebuild cannot do without: the manifest (PyYAML), the edited article (lxml, and
+# markdown-it for Markdown), its page (Jinja2, Babel's dates and catalogues), the EPUB
+# (ebooklib), the command line (click). Imported, nothing run.
+REBUILD_LIBRARIES = "click, yaml, lxml.etree, lxml.html, markdown_it, jinja2, babel.dates, babel.support, ebooklib.epub"
+
+
+def import_floor(b: Bench, cold: Run, n: int) -> None:
+    """The least a one-shot rebuild costs in a new process: Python's start and the imports of the
+    libraries it needs, beside masthead's own modules as a build imports them; against cold."""
+    python = Path(b.masthead).parent / "python"
+    python = str(python) if python.exists() else sys.executable
+    libraries = median_run([measure([python, "-c", f"import {REBUILD_LIBRARIES}"], timeout=60) for _ in range(n)])
+    own = median_run([measure([python, "-c", "import masthead.cli, masthead.build, masthead.export.epub"], timeout=60)
+                      for _ in range(n)])
+    if not (libraries.ok and own.ok):
+        b.failures.append(("import floor", libraries if not libraries.ok else own))
+    b.add(Row("  … floor of a new process: Python + the libraries a rebuild imports", libraries,
+              f"/cold {libraries.wall / cold.wall:.2f}", "", "",
+              f"median of {n}; {REBUILD_LIBRARIES.replace('.epub', '').replace(', lxml.html', '').replace(', babel.support', '')}"
+              f"; with masthead's modules {own.wall:.2f} s (/cold {own.wall / cold.wall:.2f})"))
 
 
 def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repeat: int) -> None:
@@ -320,7 +343,7 @@ def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repe
 
     One watching process (its own empty cache) builds the issue, then one story is edited
     ``max(repeat, 5)`` times. Per edit: the wall time from the write to the "rebuilt" line (what
-    the editor waits for: the notification, watchfiles' wait of ~50 ms for a save to settle,
+    the editor waits for: the notification, masthead's wait of 20 ms for a save to settle,
     the rebuild), and masthead's own "rebuilt … in X s" (from the change noticed to the file
     renamed into place). Medians; the peak RSS is the watching process's (VmHWM).
     """

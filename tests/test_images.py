@@ -226,3 +226,24 @@ def test_a_gif_cut_short_is_an_error_even_when_it_ends_in_its_end_byte():
                 for frame in range(cut_short.n_frames):
                     cut_short.seek(frame)
                     cut_short.load()  # raises if prepare let a broken one through
+
+
+def test_a_gif_of_many_tiny_frames_is_checked_within_the_pixel_budget(monkeypatch):
+    """Each frame checked costs 64 × 64 pixels at least: a file of a million 1 × 1 frames cannot
+    keep the build decoding, frame by frame, for minutes."""
+    from PIL import GifImagePlugin
+
+    from masthead import images
+
+    frames = [Image.new("RGB", (1, 1), ((255, 0, 0), (0, 0, 255))[i % 2]) for i in range(400)]  # no frame merges with the last
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=20)
+    seeks = []
+    real_seek = GifImagePlugin.GifImageFile.seek
+    monkeypatch.setattr(GifImagePlugin.GifImageFile, "seek", lambda self, frame: (seeks.append(frame), real_seek(self, frame))[1])
+    monkeypatch.setattr(images, "PIXEL_LIMIT", 64 * 64 * 10)
+    with Image.open(io.BytesIO(buffer.getvalue())) as image:
+        assert image.n_frames == 400
+        seeks.clear()
+        images._check_whole(buffer.getvalue(), image)
+    assert 0 < max(seeks) <= 10, seeks

@@ -53,6 +53,21 @@ def test_a_page_size_of_zero_is_an_error_at_its_line(issue_dir, tmp_path):
     assert f"issue.yaml:{line}:" in result.stderr and "makes one of them 0" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("size", ["0.001mm 0.001mm", "49mm 297mm", "2in 1in"])
+def test_a_page_too_small_to_set_is_an_error_at_its_line(issue_dir, tmp_path, size):
+    """A page of 0.001 mm passed the zero check and made print images of 0 pixels: a side
+    under 50 mm leaves no room for margins and a column, and is refused where it is written."""
+    from conftest import masthead
+
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text() + f"pdf:\n  page_size: {size}\n")
+    result = masthead("check", str(issue_dir))
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
+    line = len(manifest.read_text().splitlines())
+    assert re.search(rf"issue.yaml:{line}:14: '{size}' is [\d.]+ × [\d.]+ mm: a page needs at least 50 mm",
+                     result.stdout + result.stderr), result.stdout + result.stderr
+
+
 def test_custom_page_size_and_one_column(issue_dir, tmp_path):
     pdf = build_with(issue_dir, tmp_path, "pdf:\n  page_size: 170mm 240mm\n  columns: 1\n  margins: 15mm\n")
     page = pypdf.PdfReader(pdf).pages[1]

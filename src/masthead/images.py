@@ -132,13 +132,14 @@ def _check_whole(data: bytes, image) -> None:
     marker says it is whole at once; without one, the picture is decoded to know. A GIF's
     end (";") is also a byte its pictures hold, so a cut one can end in it: every frame of a
     GIF is decoded (once: prepare_cached remembers the outcome), up to PIXEL_LIMIT pixels in
-    all: a longer animation's later frames are not checked, rather than decoded for minutes."""
+    all (a frame counting as 64 × 64 at least): a longer animation's later frames are not
+    checked, rather than decoded for minutes."""
     if image.format == "GIF":
         frame, budget = 0, PIXEL_LIMIT
         try:
             while budget > 0:
                 image.load()
-                budget -= image.width * image.height
+                budget -= max(image.width * image.height, 64 * 64)  # a frame of 1 × 1 pixels still costs a decode
                 frame += 1
                 try:
                     image.seek(frame)

@@ -20,7 +20,7 @@ import yaml
 
 from masthead import fetch, i18n, sanitize
 from masthead.errors import Diagnostic, IssueError, Position, Report
-from masthead.model import ArticleEntry, EpubOptions, IssueMeta, LeadImage, Manifest, PdfOptions, SectionEntry
+from masthead.model import ArticleEntry, EpubOptions, IssueMeta, LeadImage, Manifest, PdfOptions, SectionEntry, page_mm
 
 MAX_NODES = 50_000  # values after alias expansion; a real manifest has a few hundred
 MAX_BYTES = 4 * 1024 * 1024
@@ -40,6 +40,7 @@ PDF_KEYS = ("page_size", "margins", "bleed", "crop_marks", "columns", "variant",
 PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b", "pdf/a-4u",
                 "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
 PAGE_SIZES = ("A3", "A4", "A5", "B4", "B5", "Letter", "Legal", "Ledger", "Tabloid")
+MIN_PAGE_MM = 50  # A7 is 74 × 105 mm; under 50 the margins leave no column
 # What people coming from other tools write, and what masthead calls it.
 _SYNONYMS = {
     "headline": "title", "hed": "title", "subtitle": "standfirst", "dek": "standfirst", "lede": "standfirst",
@@ -432,6 +433,9 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
         report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{page_size}'")
     elif any(re.fullmatch(r"0+(?:\.0*)?[a-z]*", length) for length in page_size.split()):
         report.error(o.pos("page_size"), f"a page has a width and a height: '{page_size}' makes one of them 0")
+    elif min(page_mm(page_size)) < MIN_PAGE_MM:  # a print image of 0 pixels, a column of no width
+        report.error(o.pos("page_size"), f"'{page_size}' is {' × '.join(f'{side:.3g}' for side in page_mm(page_size))} mm: "
+                     f"a page needs at least {MIN_PAGE_MM} mm each way for its margins and a column of text")
     margins = o.string("margins")
     if margins is not None and not re.fullmatch(rf"{_LENGTH}( {_LENGTH}){{0,3}}", margins):
         report.error(o.pos("margins"), f"margins must be one to four lengths like '18mm 15mm', not '{margins}'")

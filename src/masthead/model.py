@@ -10,6 +10,7 @@ for the methods they write and compile; a NamedTuple takes a seventh of that.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,6 +36,26 @@ class PdfOptions(NamedTuple):
     columns: int = 2
     variant: str | None = None  # a WeasyPrint pdf_variant, "pdf/ua-1" …
     image_quality: int = 90
+
+    @property
+    def page_mm(self) -> tuple[float, float]:
+        return page_mm(self.page_size)
+
+
+# The manifest's named page sizes (manifest.PAGE_SIZES), width × height in millimetres, as
+# WeasyPrint sets them (CSS Paged Media: Ledger is 11 × 17 in, upright)
+NAMED_PAGE_MM = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B4": (250, 353), "B5": (176, 250),
+                 "Letter": (215.9, 279.4), "Legal": (215.9, 355.6), "Ledger": (279.4, 431.8), "Tabloid": (279.4, 431.8)}
+_MM_PER = {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96}
+
+
+def page_mm(page_size: str) -> tuple[float, float]:
+    """A page size the manifest accepted (a name, or two lengths like '170mm 9.5in'), in mm."""
+    if page_size in NAMED_PAGE_MM:
+        return NAMED_PAGE_MM[page_size]
+    width, height = (float(number) * _MM_PER.get(unit, 1)
+                     for number, unit in (re.fullmatch(r"([\d.]+)([a-z]*)", length).groups() for length in page_size.split()))
+    return width, height
 
 
 class IssueMeta(NamedTuple):

@@ -8,8 +8,6 @@ become links inside the document, and footnotes move to their calls for WeasyPri
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from masthead.model import Issue
@@ -95,12 +93,7 @@ def page_css(issue: Issue) -> str:
 
 
 PRINT_DPI = 300  # what a printer needs; more is only a larger file and a slower layout
-# The manifest's named page sizes (manifest.PAGE_SIZES), width × height in millimetres, as
-# WeasyPrint sets them (CSS Paged Media: Ledger is 11 × 17 in, upright)
-_NAMED_MM = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B4": (250, 353), "B5": (176, 250),
-             "Letter": (215.9, 279.4), "Legal": (215.9, 355.6), "Ledger": (279.4, 431.8), "Tabloid": (279.4, 431.8)}
 _CSS_SIZE = {"Tabloid": "11in 17in"}  # a name CSS does not have: WeasyPrint ignored it and set A4
-_MM_PER = {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96}
 
 
 def image_boxes(issue: Issue) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -108,11 +101,7 @@ def image_boxes(issue: Issue) -> tuple[tuple[int, int], tuple[int, int]]:
     article body), each (width, height). A lead image spans the page; a figure in the body sits
     in a column, where 3,000 pixels made 900 ppi in two columns of A4: five times the file."""
     pdf = issue.meta.pdf
-    width, height = _NAMED_MM.get(pdf.page_size) or tuple(_mm(length) for length in pdf.page_size.split())
+    width, height = pdf.page_mm
     page = (round(width / 25.4 * PRINT_DPI), round(height / 25.4 * PRINT_DPI))
     return page, (-(-page[0] // max(1, pdf.columns)), page[1])
 
-
-def _mm(length: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)([a-z]*)", length).groups()  # checked by the manifest: 0 or 12.5mm
-    return float(number) * _MM_PER.get(unit, 1)

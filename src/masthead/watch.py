@@ -21,6 +21,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 
+SETTLE_MS = 20  # after a change, wait this long for more of the same save before building
+
+
 def folders_of(manifest_path: Path) -> tuple[Path, ...]:
     """The issue folder and its theme's folders (only the issue folder while issue.yaml is broken;
     none while the issue folder is gone)."""
@@ -108,7 +111,11 @@ def _changes(folders: tuple[Path, ...], stop: threading.Event, polling: bool,
     if polling:
         yield from _poll(folders, stop, ignored)
         return
-    for batch in watchfiles.watch(*folders, stop_event=stop, raise_interrupt=False, rust_timeout=300,
+    # step: how long a change waits for the rest of its save. An editor's save (write, or write
+    # and rename) lands within a few milliseconds; watchfiles' 50 ms default was a third of what
+    # an editor waited for the EPUB after a save. A slower write (an image copied in) that is
+    # caught halfway is built again when it ends: the last build is of the whole file.
+    for batch in watchfiles.watch(*folders, stop_event=stop, raise_interrupt=False, rust_timeout=300, step=SETTLE_MS,
                                   yield_on_timeout=True, watch_filter=watchfiles.DefaultFilter()):
         yield {p for p in (Path(path) for _, path in batch) if _wanted(p, ignored)}
 
