@@ -27,33 +27,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from masthead import __version__
+from masthead import __version__, locations
 
 
 def folder() -> Path | None:
-    setting = os.environ.get("MASTHEAD_CACHE_DIR", "").strip()
-    if setting.lower() == "off":
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "masthead"
+    name = locations.cache_folder()
+    return None if name is None else Path(name)
 
 
 _code: list[bytes] = []
 
 
 def code_version() -> bytes:
-    """masthead's version and its code: each module's name, size and time. A checkout keeps
-    one version number across many changes, and a result cached by older code must not be
-    served to newer (it was: an image passed whole by the code before a fix). ~45 stats, once."""
+    """masthead's version and its code (locations.code_listing): a result cached by older code
+    must not be served to newer (it was: an image passed whole by the code before a fix)."""
     if not _code:
-        digest = hashlib.sha256(__version__.encode())
-        package = Path(__file__).parent
-        for path in sorted(package.rglob("*.py")):
-            stat = path.stat()
-            digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-        _code.append(digest.digest())
+        _code.append(hashlib.sha256(f"{__version__}\n{locations.code_listing()}".encode()).digest())
     return _code[0]
 
 
