@@ -312,8 +312,45 @@ def strand_epub(b: Bench, strand: Path, repeat: int) -> tuple[Run, Run, Path]:
               f"< {INCREMENTAL_SHARE:.0%} of cold", verdict(edit.wall < INCREMENTAL_SHARE * cold.wall),
               "; ".join(filter(None, [n, self_reported(edit), _cached_note(edit)]))))
     import_floor(b, cold, max(repeat, 5))
+    with_daemon(b, strand, edited, original, cold, max(repeat, 5))
     watched(b, strand, edited, original, cold, repeat)
     return cold, theme, warm_cache
+
+
+def with_daemon(b: Bench, strand: Path, edited: Path, original: str, cold: Run, n: int) -> None:
+    """One-shot builds served by ``masthead daemon`` (its own empty cache): one build to warm it,
+    then ``n`` times one story edited and ``masthead build`` run, each a new process as a user's."""
+    import signal
+
+    what = "  … one article edited, one-shot, masthead daemon running"
+    cache = b.fresh_cache("strand-daemon")
+    env = {k: v for k, v in b.env(cache).items() if k != "MASTHEAD_NO_DAEMON"}
+    server = subprocess.Popen([b.masthead, "daemon"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    runs: list[Run] = []
+    try:
+        if "serving" in (server.stderr.readline() or ""):
+            runs.append(measure([b.masthead, "build", str(strand), "-o", str(b.out / "dist"), "--format", "epub"], env=env))
+            for i in range(n):
+                edited.write_text(original.replace("</article>", f"<p>Served correction {i}.</p></article>", 1), "utf-8")
+                runs.append(measure([b.masthead, "build", str(strand), "-o", str(b.out / "dist"), "--format", "epub"], env=env))
+    finally:
+        edited.write_text(original, "utf-8")
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log = server.stderr.read()
+        server.stderr.close()
+    served = log.count(": exit 0 in ")
+    if len(runs) < n + 1 or served < n + 1:
+        b.failures.append((what, runs[-1] if runs else Run(rc=server.returncode, stderr=log)))
+        b.add(Row(what, None, "", "", "FAILED", f"{served} of {n + 1} builds served", wall_text="—"))
+        return
+    edit = median_run(runs[1:])
+    b.add(Row(what, edit, f"/cold {edit.wall / cold.wall:.2f}", f"< {INCREMENTAL_SHARE:.0%} of cold",
+              verdict(edit.wall < INCREMENTAL_SHARE * cold.wall),
+              f"median of {n}, each a new client process; warm-up build {runs[0].wall:.2f} s; {self_reported(edit)}"))
 
 
 # What a rebuild cannot do without: the manifest (PyYAML), the edited article (lxml, and

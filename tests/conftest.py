@@ -8,6 +8,7 @@ test` installs them first, so on CI nothing is skipped.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,10 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+
+# Every build a test runs runs in its own process: a developer's `masthead daemon` must not
+# serve them (tests/test_daemon.py starts its own, on its own cache folder, without this).
+os.environ["MASTHEAD_NO_DAEMON"] = "1"
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
