@@ -335,11 +335,7 @@ def with_daemon(b: Bench, strand: Path, edited: Path, original: str, cold: Run, 
                 runs.append(measure([b.masthead, "build", str(strand), "-o", str(b.out / "dist"), "--format", "epub"], env=env))
     finally:
         edited.write_text(original, "utf-8")
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop(server, signal.SIGTERM)
         log = server.stderr.read()
         server.stderr.close()
     served = log.count(": exit 0 in ")
@@ -425,11 +421,7 @@ def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repe
                 peak = int(re.search(r"VmHWM:\s+(\d+)", status.read_text()).group(1)) / 1024
     finally:
         edited.write_text(original, "utf-8")
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process, signal.SIGINT)
     if not selves:
         b.failures.append((what, Run(rc=process.returncode)))
         b.add(Row(what, None, "", "", "FAILED", "no rebuild was reported", wall_text="—"))
@@ -440,6 +432,15 @@ def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repe
               f"/cold {wall_median / cold.wall:.2f} (masthead's part {self_median / cold.wall:.2f})",
               f"< {INCREMENTAL_SHARE:.0%} of cold", verdict(wall_median < INCREMENTAL_SHARE * cold.wall),
               f"save → new file, median of {len(walls)}; masthead says rebuilt in {self_median:.3f} s; {cached}"))
+
+
+def _stop(process: subprocess.Popen, how: int) -> None:
+    """Ask a resident process (the daemon, a watcher) to stop; end it if it does not."""
+    process.send_signal(how)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def forget_articles(cache: Path) -> None:

@@ -298,20 +298,26 @@ def test_a_broken_numbered_fragment_beside_footnotes_is_warned_at_its_place(tmp_
     assert hrefs.count("#note-1") == 2 and "#note-9" not in hrefs  # the note's own link, and the writer's
 
 
+def _lead_image_issue(folder: Path, image_keys: str, formats: str = "epub") -> subprocess.CompletedProcess:
+    """An issue of one article c.md whose lead image x.png has ``image_keys`` (YAML lines under
+    ``image:``), built into folder/out."""
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(folder / "x.png")
+    (folder / "c.md").write_text(f"---\ntitle: C\nimage:\n  src: x.png\n  alt: A dark field\n{image_keys}---\n\n## Intro\n\nText.\n",
+                                 "utf-8")
+    (folder / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - c.md\n", "utf-8")
+    return masthead("build", str(folder), "-o", str(folder / "out"), "-f", formats)
+
+
 def test_a_lead_images_caption_and_credit_are_inline_markdown(tmp_path):
     """"Photograph: *Ann Lee* for [The Lantern](https://…)" was printed with its asterisks and
     brackets. Now it is set as Markdown, phrasing content only, links only out to the web."""
-    from PIL import Image
-
-    Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "x.png")
-    (tmp_path / "c.md").write_text(
-        "---\ntitle: C\nimage:\n  src: x.png\n  alt: A dark field\n"
-        "  caption: 'The *harbour* at 3 a.m. -- \"quiet\" <div>WDIV</div> ![no](x.png) <script>alert(1)</script>"
+    result = _lead_image_issue(
+        tmp_path, "  caption: 'The *harbour* at 3 a.m. -- \"quiet\" <div>WDIV</div> ![no](x.png) <script>alert(1)</script>"
         "<span id=\"intro\" epub:type=\"pagebreak\">.</span> <ruby>漢<rt>kan</rt></ruby> ^[aside]'\n"
         "  credit: 'Photograph: **Ann Lee** for [The Lantern](https://lantern.example/) and [here](c.md), "
-        "[js](javascript:alert(1))'\n---\n\n## Intro\n\nText.\n", "utf-8")
-    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - c.md\n", "utf-8")
-    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub,pdf")
+        "[js](javascript:alert(1))'\n", "epub,pdf")
     assert result.returncode == 0, result.stderr
     path = tmp_path / "out" / f"{tmp_path.name}.epub"
     ns = {"x": "http://www.w3.org/1999/xhtml"}
@@ -337,15 +343,9 @@ def test_a_lead_images_caption_and_credit_are_inline_markdown(tmp_path):
 def test_a_caption_link_that_becomes_text_keeps_no_link_attributes(tmp_path):
     """A link inside a link, or to nowhere, gives way to a <span>: without its href and
     hreflang, which a <span> may not hold (EPUBCheck's RSC-005)."""
-    from PIL import Image
-
-    Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "x.png")
-    (tmp_path / "c.md").write_text(
-        "---\ntitle: C\nimage:\n  src: x.png\n  alt: A dark field\n"
-        "  caption: '<a href=\"https://a.example/\">out <em><a href=\"https://b.example/\">in</a></em></a>'\n"
-        "  credit: '<a href=\"javascript:alert(1)\" hreflang=\"fr\">Ann</a>'\n---\n\nText.\n", "utf-8")
-    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - c.md\n", "utf-8")
-    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    result = _lead_image_issue(
+        tmp_path, "  caption: '<a href=\"https://a.example/\">out <em><a href=\"https://b.example/\">in</a></em></a>'\n"
+        "  credit: '<a href=\"javascript:alert(1)\" hreflang=\"fr\">Ann</a>'\n")
     assert result.returncode == 0, result.stderr
     path = tmp_path / "out" / f"{tmp_path.name}.epub"
     figure = Epub(path).xml("c.xhtml").find(".//{http://www.w3.org/1999/xhtml}figure[@class='lead-image']")
@@ -358,13 +358,7 @@ def test_a_caption_link_that_becomes_text_keeps_no_link_attributes(tmp_path):
 def test_a_caption_nested_too_deep_is_an_error_at_the_image(tmp_path):
     """The body's limit of 100 nested elements holds in a caption too: an error at the image,
     not an internal error."""
-    from PIL import Image
-
-    Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "x.png")
-    deep = "<span>" * 120 + "deep" + "</span>" * 120
-    (tmp_path / "c.md").write_text(f"---\ntitle: C\nimage:\n  src: x.png\n  alt: A field\n  caption: '{deep}'\n---\n\nText.\n", "utf-8")
-    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - c.md\n", "utf-8")
-    result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
+    result = _lead_image_issue(tmp_path, "  caption: '" + "<span>" * 120 + "deep" + "</span>" * 120 + "'\n")
     assert result.returncode == 1, result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert re.search(r"c\.md:\d+:\d+: the lead image's caption or credit nests elements more than 100 deep", result.stderr), result.stderr
