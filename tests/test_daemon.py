@@ -127,6 +127,57 @@ def test_a_daemon_of_other_code_stops_and_the_build_runs_here(served, tmp_path, 
     assert not (tmp_path / "out").exists()  # the daemon built nothing; the client builds it itself
 
 
+def test_garbled_or_silent_clients_do_not_stop_the_daemon(served, tmp_path):
+    path = str(served.cache / resident.SOCKET_NAME)
+    for data in (b"\x00\x00\x00\x03abc", b"\x00\x00\x00\x05" + __import__("marshal").dumps([1, 2])[:5], b"junk"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as peer:
+            peer.connect(path)
+            peer.sendall(data)
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.connect(path)  # connected, says nothing: dropped after REQUEST_SECONDS; builds meanwhile run here
+    try:
+        waiting = served.build(str(SAMPLE), "-o", str(tmp_path / "a"), "-f", "epub", "-q")
+        assert waiting.returncode == 0 and (tmp_path / "a" / "lantern-2025-11-28.epub").exists(), waiting.stderr
+    finally:
+        silent.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the daemon serves again
+        result = served.build(str(SAMPLE), "-o", str(tmp_path / "b"), "-f", "epub", "-q")
+        assert result.returncode == 0, result.stderr
+        if any("exit 0" in line for line in _drain(served)):
+            break
+    else:
+        pytest.fail("the daemon serves no build after garbled and silent clients")
+    assert served.process.poll() is None
+
+
+def _drain(d: Daemon) -> list[str]:
+    lines = []
+    while not d.lines.empty():
+        lines.append(d.lines.get_nowait())
+    return lines
+
+
+def test_stopping_the_daemon_lets_the_build_under_way_finish(served, tmp_path):
+    client = subprocess.Popen([sys.executable, "-m", "masthead", "build", str(SAMPLE), "-o", str(tmp_path / "out"),
+                               "-f", "pdf"], env=served.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # the PDF is under way in the daemon
+    served.process.send_signal(signal.SIGTERM)
+    out, err = client.communicate(timeout=300)
+    assert client.returncode == 0 and (tmp_path / "out" / "lantern-2025-11-28.pdf").exists(), (out, err)
+    assert served.process.wait(timeout=60) == 0 and not (served.cache / resident.SOCKET_NAME).exists()
+
+
+def test_a_served_build_writes_with_the_clients_umask(served, tmp_path):
+    alone = subprocess.run(["sh", "-c", f"umask 077 && exec {sys.executable} -m masthead build {SAMPLE} -o {tmp_path / 'a' / 'x'} -f epub -q"],
+                           env={**os.environ, "MASTHEAD_CACHE_DIR": "off"}, capture_output=True, text=True, timeout=300)
+    served_run = subprocess.run(["sh", "-c", f"umask 077 && exec {sys.executable} -m masthead build {SAMPLE} -o {tmp_path / 'd' / 'x'} -f epub -q"],
+                                env=served.env, capture_output=True, text=True, timeout=300)
+    assert alone.returncode == 0 and served_run.returncode == 0 and "exit 0" in served.next_line()
+    mode = lambda path: path.stat().st_mode & 0o777  # noqa: E731
+    assert mode(tmp_path / "d" / "x") == mode(tmp_path / "a" / "x") == 0o700
+
+
 def test_without_a_daemon_a_build_runs_in_its_own_process(tmp_path):
     cache = Path(tempfile.mkdtemp(prefix="mh-", dir="/tmp"))
     try:
