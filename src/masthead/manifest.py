@@ -433,8 +433,8 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
         report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{page_size}'")
     elif any(re.fullmatch(r"0+(?:\.0*)?[a-z]*", length) for length in page_size.split()):
         report.error(o.pos("page_size"), f"a page has a width and a height: '{page_size}' makes one of them 0")
-    elif min(page_mm(page_size)) < MIN_PAGE_MM:  # a print image of 0 pixels, a column of no width
-        report.error(o.pos("page_size"), f"'{page_size}' is {' × '.join(f'{side:.3g}' for side in page_mm(page_size))} mm: "
+    elif min(sides := page_mm(page_size)) < MIN_PAGE_MM:  # a print image of 0 pixels, a column of no width
+        report.error(o.pos("page_size"), f"'{page_size}' is {' × '.join(f'{side:.3g}' for side in sides)} mm: "
                      f"a page needs at least {MIN_PAGE_MM} mm each way for its margins and a column of text")
     margins = o.string("margins")
     if margins is not None and not re.fullmatch(rf"{_LENGTH}( {_LENGTH}){{0,3}}", margins):
