@@ -71,6 +71,12 @@ class Theme:
         return dict(sorted(found.items()))
 
     @property
+    def built_in(self) -> bool:
+        """Is every folder of the chain one of masthead's own themes (trusted, as code is)?"""
+        root = builtin_root()
+        return all(folder.is_relative_to(root) for folder in self.folders)
+
+    @property
     def locale_dirs(self) -> tuple[Path, ...]:
         return tuple(f / "locale" for f in self.folders if (f / "locale").is_dir())
 
