@@ -210,7 +210,7 @@ def write_all(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]] | 
         _swap(files, folders)
 
 
-def unmarked_folder(target: Path) -> bool:
+def _unmarked(target: Path) -> bool:
     """Is there something at ``target`` that a web edition would replace and masthead did not write?"""
     if not (target.exists() or target.is_symlink()):
         return False
@@ -224,7 +224,7 @@ def _refuse_unwritable(files: dict[Path, bytes], folders: dict[Path, dict[str, b
         if target.is_dir() and not target.is_symlink():
             raise MastheadError(f"{target}: is a folder, not a file it can replace")
     for target in folders:
-        if not replace_unmarked and unmarked_folder(target):
+        if not replace_unmarked and _unmarked(target):
             raise MastheadError(f"{target}: not a web edition masthead wrote (no {WEB_MARK} in it), so it is not "
                                 "replaced; move it away, or build with --force to replace it")
 
@@ -263,8 +263,8 @@ def _swap(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]]) -> No
                     step()
                 except OSError:  # the error to tell is the first
                     undone = False
-        if not undone:
-            old.clear()  # an earlier output that could not go back stays where it is: never deleted
+            if not undone:
+                old.clear()  # an earlier output that could not go back stays where it is: never deleted
         raise
     finally:
         for path in [*new, *old]:
