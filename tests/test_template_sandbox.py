@@ -165,20 +165,20 @@ class _FutureField:
         return "value"
 
 
-def test_a_value_of_an_unknown_type_is_refused_even_if_passed_by_mistake():
-    future = _FutureField()
-    for source in ("{{ x.run() }}", "{{ x.value }}", "{{ x['value'] }}", "{{ (x|attr('run'))() }}"):
+def test_a_value_of_an_unknown_type_is_refused_even_if_passed_by_mistake(tmp_path: Path):
+    """Layer 1 refuses to pass it; layer 2 refuses to touch it if it slips in inside a tuple."""
+    future, path = _FutureField(), tmp_path / "secret.txt"
+    path.write_text(SECRET, "utf-8")
+    with pytest.raises(TypeError, match="only plain data"):
+        _render("{{ x }}", x=future)
+    with pytest.raises(TypeError, match="cannot hold"):
+        sandbox.Record({"x": future})
+    for source in ("{{ t[0].run() }}", "{{ t[0].value }}", "{{ t[0]['value'] }}", "{{ (t[0]|attr('run'))() }}",
+                   "{% for v in t %}{{ v.run() }}{% endfor %}", "{{ t|map(attribute='value')|first }}",
+                   "{{ t[1].read_text() }}", "{{ (t|last).parent }}", "{{ t[1]|attr('read_text') }}"):
         with pytest.raises((SecurityError, jinja2.UndefinedError)):
-            _render(source, x=future)
+            _render(source, t=(future, path))
     assert not future.touched
-
-
-def test_a_path_is_refused_even_if_passed_by_mistake(tmp_path: Path):
-    secret = tmp_path / "secret.txt"
-    secret.write_text(SECRET, "utf-8")
-    for source in ("{{ p.read_text() }}", "{{ p.parent }}", "{{ p|attr('read_text') }}", "{{ [p][0].read_text() }}"):
-        with pytest.raises((SecurityError, jinja2.UndefinedError)):
-            _render(source, p=secret)
 
 
 def test_plain_values_hold_no_path_position_bytes_or_method(tmp_path: Path):
@@ -272,3 +272,72 @@ def test_a_copy_of_the_built_in_theme_gives_the_same_book(issue_dir: Path, tmp_p
     assert "warning" not in copied.stderr
     name = f"{issue_dir.name}.epub"
     assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+# ---------------------------------------------------------------------------- fuzzing the sandbox
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = ["meta", "issue", "article", "box[0]", "box[1]", "(box|first)", "(box|last)", "self", "loop", "cycler", "joiner", "namespace", "range", "dict",
+          "_", "gettext", "href", "format_date", "lipsum", "caller", "super", "varargs", "kwargs"]
+_ATTRS = ["root", "source", "title", "articles", "read_text", "write_text", "joinpath", "parent", "open", "run",
+          "value", "__class__", "__init__", "__globals__", "__mro__", "__subclasses__", "__dict__", "mro",
+          "_TemplateReference__context", "environment", "func", "gi_frame", "f_globals", "items", "keys", "get",
+          "format", "format_map", "today", "fromtimestamp", "isoformat", "upper", "join", "__self__", "0", "1"]
+_FILTERS = ["attr('{a}')", "map(attribute='{a}')", "selectattr('{a}')", "sort(attribute='{a}')", "groupby('{a}')",
+            "first", "list", "tojson", "xmlattr", "string", "join", "sum(attribute='{a}')", "dictsort", "items"]
+
+
+@st.composite
+def _expression(draw) -> str:
+    out = draw(st.sampled_from(_NAMES))
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(st.integers(0, 3))
+        attr = draw(st.sampled_from(_ATTRS))
+        if kind == 0:
+            out += f".{attr}"
+        elif kind == 1:
+            out += f"['{attr}']"
+        elif kind == 2:
+            out += f".{attr}()"
+        else:
+            out += "|" + draw(st.sampled_from(_FILTERS)).replace("{a}", attr)
+    return out
+
+
+class _Canary:
+    touched = False
+
+    def __getattr__(self, name):
+        type(self).touched = True
+        raise AttributeError(name)
+
+    def read_text(self):
+        type(self).touched = True
+        return SECRET
+
+    def __str__(self):
+        return "canary"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions=st.lists(_expression(), min_size=1, max_size=4))
+def test_random_expressions_reach_neither_a_path_nor_an_unknown_object(expressions, tmp_path_factory):
+    secret = tmp_path_factory.mktemp("fuzz") / "secret.txt"
+    secret.write_text(SECRET, "utf-8")
+    values = {"meta": sandbox.plain(IssueMeta(root=secret.parent, manifest_path=secret, slug="s", publication="P",
+                                              date=dt.date(2025, 1, 1), language="en", direction="ltr"),
+                                    secret.parent),
+              "issue": sandbox.Record({"articles": (sandbox.Record({"title": "T", "source": "a.md"}),)}),
+              "box": (secret, _Canary()),  # as if a field had slipped in unconverted
+              "href": lambda a: "a.xhtml"}
+    _Canary.touched = False
+    source = "".join("{{ " + e + " }}" for e in expressions)
+    try:
+        out = _render(source, **values)
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError):
+        out = ""
+    assert SECRET not in out
+    assert not _Canary.touched, source
+    assert secret.read_text("utf-8") == SECRET

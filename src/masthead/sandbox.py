@@ -66,6 +66,9 @@ class Record(Mapping):
     __slots__ = ("_fields",)
 
     def __init__(self, fields: dict[str, Any]):
+        for name, value in fields.items():
+            if not is_plain(value):  # masthead's mistake: a field that plain() did not convert
+                raise TypeError(f"a template's record cannot hold {name!r} ({type(value).__name__})")
         object.__setattr__(self, "_fields", fields)
 
     def __getitem__(self, key: str) -> Any:
@@ -174,14 +177,17 @@ class Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "%", "+", "**"})
 
     def __init__(self, **options: Any):
-        super().__init__(**options)
+        super().__init__(finalize=_written, **options)
         for name in ("lipsum", "cycler", "joiner"):  # lipsum makes text at will; the rest are re-added below
             self.globals.pop(name, None)
         self.globals.update(range=self.range, cycler=Cycler, joiner=Joiner, namespace=Namespace, dict=self.dict)
         self.helpers: tuple[Callable, ...] = ()
         self.spent = 0
+        # Jinja's own |attr reads the attribute before it asks whether it may: ours asks first
+        self.filters["attr"] = jinja2.pass_environment(lambda env, obj, name: env.getattr(obj, name))
         self.filters = {name: self._guarded_filter(name, f) for name, f in self.filters.items()
                         if name not in REMOVED_FILTERS}
+        self.tests = {name: self._guarded_filter(name, f) for name, f in self.tests.items()}
 
     # -- the budget
 
@@ -224,11 +230,15 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         self.tick()
+        if not isinstance(obj, HOLDERS):  # not even looked at: a property of it could run code
+            return self.unsafe_undefined(obj, attribute)
         value = super().getattr(obj, attribute)
         return value if self._allowed(value) else self.unsafe_undefined(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         self.tick()
+        if not isinstance(obj, HOLDERS):
+            return self.unsafe_undefined(obj, str(argument))
         value = super().getitem(obj, argument)
         return value if self._allowed(value) else self.unsafe_undefined(obj, str(argument))
 
@@ -292,18 +302,35 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return checked
 
     def _guarded_filter(self, name: str, function: Callable) -> Callable:
-        """A built-in filter with its arguments' sizes checked first and its result after."""
-        if name not in GUARDED_FILTERS:
-            return function
+        """A built-in filter that takes only plain values, with its arguments' sizes checked
+        first where it could make a large value, and its result's after."""
+        sized = name in GUARDED_FILTERS
 
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            result = function(*_checked_filter_args(name, args, kwargs), **kwargs)
-            _check_size(result)
+            _only_plain(name, args, kwargs)
+            result = function(*(_checked_filter_args(name, args, kwargs) if sized else args), **kwargs)
+            if sized:
+                _check_size(result)
             return result
 
         if hasattr(function, "jinja_pass_arg"):  # pass_context, pass_environment, pass_eval_context
             guarded.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
         return guarded
+
+
+def _only_plain(name: str, args: tuple, kwargs: dict) -> None:
+    for value in (*args, *kwargs.values()):
+        if not (is_plain(value) or isinstance(value, (Iterator, jinja2.Environment, Context, nodes.EvalContext))
+                or callable(value) and isinstance(value, (types.FunctionType, types.BuiltinFunctionType))):
+            raise SecurityError(f"the filter '{name}' cannot take a {type(value).__name__}")
+
+
+def _written(value: Any) -> Any:
+    """What a ``{{ … }}`` writes must be plain: an object of another type (one that slipped into
+    a tuple) is not asked to show itself (``__str__``, ``__html__``)."""
+    if is_plain(value) or isinstance(value, (Iterator, types.GeneratorType)):
+        return value
+    raise SecurityError(f"a template cannot write a {type(value).__name__}")
 
 
 def is_plain(value: Any) -> bool:
@@ -473,7 +500,12 @@ def _checked_filter_args(name: str, args: tuple, kwargs: dict) -> tuple:
 
 
 def render(env: Sandbox, template: jinja2.Template, helpers: Iterable[Callable], values: dict) -> str:
-    """A template rendered within the budget and the output limit."""
+    """A template rendered within the budget and the output limit. Every value must be plain
+    data or one of the ``helpers``: anything else is masthead's mistake, refused here."""
+    helpers = tuple(helpers)
+    for name, value in values.items():
+        if not (is_plain(value) or any(value is h for h in helpers)):
+            raise TypeError(f"masthead passed {name!r} ({type(value).__name__}) to a template: only plain data may go")
     env.start(helpers)
     out: list[str] = []
     size = 0
