@@ -41,6 +41,16 @@ PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf
                 "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
 PAGE_SIZES = ("A3", "A4", "A5", "B4", "B5", "Letter", "Legal", "Ledger", "Tabloid")
 MIN_PAGE_MM = 50  # A7 is 74 × 105 mm; under 50 the margins leave no column
+MIN_TEXT_MM = 20  # what the margins must leave of a page, each way, for a column of text
+# Dates the outputs can carry: four-digit years (EPUB's and PDF's date formats) and a ZIP's
+# timestamps, which end in 2107. The Strand of 1891 is in range; year 1 is not.
+FIRST_DATE, LAST_DATE = dt.date(1000, 1, 1), dt.date(2099, 12, 31)
+# Text a line holds (a name, a title, a byline): longer is a mistake, and the cover could not
+# draw it. Paragraph-like values (a description, a caption …) may run longer.
+MAX_LINE = 500
+MAX_TEXT = 20_000
+LONG_KEYS = frozenset({"description", "summary", "standfirst", "deck", "accessibility_summary", "rights",
+                       "caption", "credit", "alt"})
 # What people coming from other tools write, and what masthead calls it.
 _SYNONYMS = {
     "headline": "title", "hed": "title", "subtitle": "standfirst", "dek": "standfirst", "lede": "standfirst",
@@ -48,7 +58,7 @@ _SYNONYMS = {
     "direction": "dir", "article": "articles", "section": "sections", "name": "publication",
     "magazine": "publication", "issue": "number", "editor": "editors", "subject": "subjects",
 }
-_LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))"
+_LENGTH = r"(?:0|[0-9]+(?:\.[0-9]+)?(?:mm|cm|in|pt|pc|px))"
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
             try:
                 value = constructor.construct_object(node, deep=True)
             except (ValueError, TypeError, yaml.YAMLError) as exc:
-                report.error(pos(node.start_mark), f"invalid value '{node.value}': {_reason(exc)}")
+                report.error(pos(node.start_mark), f"invalid value '{shown(node.value)}': {_reason(exc)}")
                 return None
             return Y(value, pos(node.start_mark), raw=node.value)
         if isinstance(node, yaml.SequenceNode):
@@ -205,10 +215,10 @@ class Fields:
         if y is None:
             return None
         value = y.value
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):  # ASCII digits only ("²" is a digit to isdigit)
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            self.report.error(y.pos, f"'{key}' must be a whole number from {minimum} to {maximum}, not '{y.raw}'")
+            self.report.error(y.pos, f"'{key}' must be a whole number from {minimum} to {maximum}, not '{shown(y.raw)}'")
             return None
         return value
 
@@ -217,7 +227,7 @@ class Fields:
         if y is None:
             return default
         if not isinstance(y.value, bool):
-            self.report.error(y.pos, f"'{key}' must be true or false, not '{y.raw}'")
+            self.report.error(y.pos, f"'{key}' must be true or false, not '{shown(y.raw)}'")
             return default
         return y.value
 
@@ -228,16 +238,20 @@ class Fields:
             return None
         value = y.value
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
+            value = value.date()
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
             try:
-                return dt.date.fromisoformat(value.strip())
+                value = dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.report.error(y.pos, f"'{key}' must be a date written YYYY-MM-DD, not '{y.raw}'")
-        return None
+        if not isinstance(value, dt.date):
+            self.report.error(y.pos, f"'{key}' must be a date written YYYY-MM-DD, not '{shown(y.raw)}'")
+            return None
+        if not FIRST_DATE <= value <= LAST_DATE:
+            self.report.error(y.pos, f"'{key}' must be a date from {FIRST_DATE.year} to {LAST_DATE.year} "
+                              f"(what e-books, PDFs and ZIP archives can carry), not '{value.isoformat()}'")
+            return None
+        return value
 
     def language(self, key: str, required: bool = False) -> str | None:
         tag = self.string(key, required)
@@ -264,7 +278,17 @@ def as_string(y: Y, key: str, report: Report, required: bool = False) -> str | N
     text = sanitize.text(text).strip()  # no control characters XML cannot carry
     if required and not text:
         report.error(y.pos, f"'{key}' must not be empty")
+    limit = MAX_TEXT if key in LONG_KEYS else MAX_LINE
+    if len(text) > limit:
+        report.error(y.pos, f"'{key}' is {len(text):,} characters long; at most {limit:,} are taken")
+        return None
     return text or None
+
+
+def shown(raw: str | None, limit: int = 60) -> str:
+    """A value as a one-line message quotes it: control characters escaped, cut at ``limit``."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in (raw or "")[: limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def confined(ref: str, position: Position, root: Path, base_dir: Path, report: Report) -> Path | None:
@@ -389,7 +413,7 @@ def _diag(path: Path, message: str) -> Diagnostic:
 
 
 def valid_issn(issn: str) -> bool:
-    match = re.fullmatch(r"(\d{4})-?(\d{3})([\dXx])", issn.strip())
+    match = re.fullmatch(r"([0-9]{4})-?([0-9]{3})([0-9Xx])", issn.strip())
     if not match:
         return False
     digits = match.group(1) + match.group(2)

@@ -54,7 +54,7 @@ def page_mm(page_size: str) -> tuple[float, float]:
     if page_size in NAMED_PAGE_MM:
         return NAMED_PAGE_MM[page_size]
     width, height = (float(number) * _MM_PER.get(unit, 1)
-                     for number, unit in (re.fullmatch(r"([\d.]+)([a-z]*)", length).groups() for length in page_size.split()))
+                     for number, unit in (re.fullmatch(r"([0-9.]+)([a-z]*)", length).groups() for length in page_size.split()))
     return width, height
 
 
