@@ -237,7 +237,7 @@ def _html(text: str, path: Path, report: Report, root: Path):
             return {}, None, None, {}
     prefixes = dict(KNOWN_PREFIXES)
     declared = document.get(f"{{{OPS}}}prefix") or document.get("epub:prefix") or ""
-    for name, uri in re.findall(r"([\w\-]+):\s+(\S+)", declared):
+    for name, uri in re.findall(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.-]*):\s+(\S+)", declared):  # a prefix is an NCName
         prefixes[name] = uri.rstrip(",")
     lang = document.get("{http://www.w3.org/XML/1998/namespace}lang") or document.get("lang")
     meta = {}
@@ -293,8 +293,8 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
         if src is not None:  # _shape's warnings for this src, in order
             draft.image_places.setdefault(src, []).append(where)
         return src
-    if attr == "cite":
-        return url if safe_external_url(url) else None
+    if attr == "cite":  # a source no reader shows: an https URL (EPUBCheck warns of others, RSC-031), or none
+        return url if url[:6].lower() == "https:" and safe_external_url(url) else None
     # <a href>
     if url.startswith("#"):
         return url if len(url) > 1 else None  # checked in _check_links with the others

@@ -20,7 +20,7 @@ import yaml
 
 from masthead import fetch, i18n, sanitize
 from masthead.errors import Diagnostic, IssueError, Position, Report
-from masthead.model import ArticleEntry, EpubOptions, IssueMeta, LeadImage, Manifest, PdfOptions, SectionEntry, page_mm
+from masthead.model import ArticleEntry, EpubOptions, IssueMeta, LeadImage, Manifest, PdfOptions, SectionEntry, length_mm, page_mm
 
 MAX_NODES = 50_000  # values after alias expansion; a real manifest has a few hundred
 MAX_BYTES = 4 * 1024 * 1024
@@ -441,8 +441,17 @@ def _epub_options(f: Fields, report: Report) -> EpubOptions:
         image_max_size=o.integer("image_max_size", 100, 10_000) or 1600,
         image_quality=o.integer("image_quality", 10, 100) or 80,
         accessibility_summary=o.string("accessibility_summary"), certified_by=o.string("certified_by"),
-        certifier_credential=o.string("certifier_credential"), certifier_report=o.string("certifier_report"),
+        certifier_credential=o.string("certifier_credential"), certifier_report=_web_address(o, "certifier_report", report),
     )
+
+
+def _web_address(o: Fields, key: str, report: Report) -> str | None:
+    """An http(s) URL, well formed (EPUBCheck refuses the book over anything else)."""
+    url = o.string(key)
+    if url is not None and not (re.match(r"https?://", url, re.I) and sanitize.safe_external_url(url)):
+        report.error(o.pos(key), f"'{key}' must be a web address (https://…), not '{shown(url)}'")
+        return None
+    return url
 
 
 def _pdf_options(f: Fields, report: Report) -> PdfOptions:
@@ -462,7 +471,9 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
                      f"a page needs at least {MIN_PAGE_MM} mm each way for its margins and a column of text")
     margins = o.string("margins")
     if margins is not None and not re.fullmatch(rf"{_LENGTH}( {_LENGTH}){{0,3}}", margins):
-        report.error(o.pos("margins"), f"margins must be one to four lengths like '18mm 15mm', not '{margins}'")
+        report.error(o.pos("margins"), f"margins must be one to four lengths like '18mm 15mm', not '{shown(margins)}'")
+    elif margins is not None and not any(d.position == o.pos("page_size") for d in report.errors):
+        _check_margins(margins, page_size, o.pos("margins"), report)
     bleed = o.string("bleed")
     if bleed is not None and not re.fullmatch(_LENGTH, bleed):
         report.error(o.pos("bleed"), f"bleed must be a length like '3mm', not '{bleed}'")
@@ -474,6 +485,18 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
         columns=o.integer("columns", 1, 3) or 2, variant=variant.lower() if variant else None,
         image_quality=o.integer("image_quality", 10, 100) or 90,
     )
+
+
+def _check_margins(margins: str, page_size: str, position: Position, report: Report) -> None:
+    """The margins must leave MIN_TEXT_MM of the page each way (CSS's one to four sides)."""
+    sides = [length_mm(length) for length in margins.split()]
+    top, right, bottom, left = (sides * 4)[:4] if len(sides) == 1 else (
+        sides * 2 if len(sides) == 2 else sides + [sides[1]] if len(sides) == 3 else sides)
+    width, height = page_mm(page_size)
+    across, down = width - left - right, height - top - bottom
+    if min(across, down) < MIN_TEXT_MM:
+        report.error(position, f"margins '{margins}' leave {across:.3g} × {down:.3g} mm of the {width:.3g} × {height:.3g} mm "
+                     f"page; a page needs at least {MIN_TEXT_MM} mm each way for its text")
 
 
 def _sections(f: Fields, report: Report, root: Path) -> tuple[SectionEntry, ...]:

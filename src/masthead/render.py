@@ -24,8 +24,8 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fonts, i18n, images, incremental, printdoc, stylesheets, workers
-from masthead.errors import Diagnostic, IssueError, Position, Report
+from masthead import cache, cover, fonts, i18n, images, incremental, manifest, printdoc, stylesheets, workers
+from masthead.errors import Diagnostic, IssueError, Position, Report, UsageError
 from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import EPUB, PDF, Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
 from masthead.theme import Theme, template_error, written_at
@@ -370,9 +370,16 @@ def cover_drawn_ahead(issue: Issue, theme: Theme, jobs: int | None = None) -> Ca
 def _modified(issue: Issue) -> dt.datetime:
     """The outputs' timestamp: SOURCE_DATE_EPOCH when set (reproducible builds), else the issue date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if epoch:
+        # reproducible-builds.org: a malformed value is an error. Up to 2099, as issue dates.
+        if not re.fullmatch(r"[0-9]{1,10}", epoch) or int(epoch) > LAST_EPOCH:
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {LAST_EPOCH} "
+                             f"(1970 to 2099), not '{manifest.shown(epoch)}'")
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
     return dt.datetime.combine(issue.meta.date, dt.time(0, 0))
+
+
+LAST_EPOCH = int(dt.datetime(2099, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp())
 
 
 def _metadata(issue: Issue) -> Metadata:

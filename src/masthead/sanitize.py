@@ -249,7 +249,12 @@ def _attribute(element: str, key: str, value: str, rewrite_url, prefixes, used_p
     return attr, value
 
 
+_TERM = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_.-]*:)?[A-Za-z0-9_.-]+")  # an NMTOKEN, its prefix an NCName
+
+
 def _vocab_ok(token: str, prefixes: dict[str, str], used_prefixes: set[str]) -> bool:
+    if not _TERM.fullmatch(token):
+        return False
     if ":" not in token:
         return True
     prefix = token.split(":", 1)[0]
