@@ -143,8 +143,10 @@ def _font(theme: Theme, text: str, size: int, bold: bool) -> ImageFont.FreeTypeF
     for path in (theme.find(name), builtin_root() / "default" / name):
         if path is not None and path.is_file():
             try:
-                return ImageFont.truetype(str(path), size, layout_engine=layout)
-            except OSError:
+                font = ImageFont.truetype(str(path), size, layout_engine=layout)
+                font.getmask("".join(sorted(set(text))) or " ")  # a damaged face fails here (its hinting, its tables)
+                return font
+            except (OSError, ValueError):
                 continue
     return ImageFont.load_default(size)
 
