@@ -115,12 +115,24 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # no cache: templates are compiled each time
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _BytecodeCache(str(folder))
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's, but a full or read-only disk only costs speed, as for the rest of the cache."""
+
+    def dump_bytecode(self, bucket) -> None:
+        if cache.full():
+            return
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as exc:  # Jinja removed its temporary file
+            cache.failed(exc)
 
 
 def _bytecode_folder() -> Path | None:
     base = cache.folder()
-    if base is None or not cache.writable():
+    if base is None or not cache.writable() or cache.full():
         return None
     return base / "templates" / cache.key(jinja2.__version__, "sandboxed,autoescape,i18n,trim,lstrip")[:16]
 
