@@ -293,7 +293,7 @@ def shown(raw: str | None, limit: int = 60) -> str:
 
 def confined(ref: str, position: Position, root: Path, base_dir: Path, report: Report) -> Path | None:
     try:
-        return fetch.resolve(root, base_dir, ref)
+        return fetch.resolve(root, base_dir, ref, url=False)  # a file path: "%41.md" is not "A.md"
     except fetch.Refused as exc:
         report.error(position, str(exc))
         return None
