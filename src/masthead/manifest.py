@@ -99,7 +99,7 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        report.error(pos(mark) if mark else Position(path, 1, 1), f"invalid YAML: {exc.problem or exc.context}")
+        report.error(pos(mark) if mark else Position(path, 1, 1), f"invalid YAML: {shown(exc.problem or exc.context, 200)}")
         return None
     except yaml.YAMLError as exc:
         report.error(Position(path, 1, 1), f"invalid YAML: {exc}")
@@ -136,7 +136,7 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
                 continue
             key = key_node.value
             if key in mapping or key in keys:
-                report.error(pos(key_node.start_mark), f"duplicate key '{key}'")
+                report.error(pos(key_node.start_mark), f"duplicate key '{shown(key)}'")
                 continue
             keys[key] = pos(key_node.start_mark)
             value = convert(value_node)
@@ -177,7 +177,7 @@ class Fields:
             if key not in known:
                 close = [_SYNONYMS[key]] if _SYNONYMS.get(key) in known else difflib.get_close_matches(key, known, n=1, cutoff=0.75)
                 hint = f" — did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(known)})"
-                report.error(key_pos, f"unknown key '{key}' in {what}{hint}")
+                report.error(key_pos, f"unknown key '{shown(key)}' in {what}{hint}")
 
     def has(self, key: str) -> bool:
         return key in self.map
@@ -256,7 +256,7 @@ class Fields:
     def language(self, key: str, required: bool = False) -> str | None:
         tag = self.string(key, required)
         if tag is not None and not i18n.is_valid_tag(tag):
-            self.report.error(self.pos(key), f"'{tag}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)")
+            self.report.error(self.pos(key), f"'{shown(tag)}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)")
             return None
         return tag
 
@@ -295,7 +295,7 @@ def confined(ref: str, position: Position, root: Path, base_dir: Path, report: R
     try:
         return fetch.resolve(root, base_dir, ref, url=False)  # a file path: "%41.md" is not "A.md"
     except fetch.Refused as exc:
-        report.error(position, str(exc))
+        report.error(position, shown(str(exc), 300))  # the path as written: on one line
         return None
 
 
@@ -324,7 +324,7 @@ def article_fields(y: Y, report: Report, root: Path, base_dir: Path, extra: tupl
     if f.has("dir"):
         direction = f.string("dir")
         if direction not in ("ltr", "rtl"):
-            report.error(f.pos("dir"), f"'dir' must be ltr or rtl, not '{direction}'")
+            report.error(f.pos("dir"), f"'dir' must be ltr or rtl, not '{shown(direction)}'")
         else:
             out["dir"] = direction
     if f.has("reading_time"):
@@ -381,7 +381,7 @@ def load(manifest_path: Path) -> Manifest:
     number = f.integer("number", 0, 1_000_000)
     issn = f.string("issn")
     if issn is not None and not valid_issn(issn):
-        report.error(f.pos("issn"), f"'{issn}' is not a valid ISSN (NNNN-NNNC with a correct check digit)")
+        report.error(f.pos("issn"), f"'{shown(issn)}' is not a valid ISSN (NNNN-NNNC with a correct check digit)")
     cover = f.path("cover", root, root)
     if cover is not None and cover.suffix.lower() not in (".jpg", ".jpeg", ".png"):
         report.error(f.pos("cover"), "the cover must be a JPEG or PNG image")
@@ -463,9 +463,9 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
     if page_size.lower() in named:
         page_size = named[page_size.lower()]
     elif not re.fullmatch(rf"{_LENGTH} {_LENGTH}", page_size):
-        report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{page_size}'")
+        report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{shown(page_size)}'")
     elif any(re.fullmatch(r"0+(?:\.0*)?[a-z]*", length) for length in page_size.split()):
-        report.error(o.pos("page_size"), f"a page has a width and a height: '{page_size}' makes one of them 0")
+        report.error(o.pos("page_size"), f"a page has a width and a height: '{shown(page_size)}' makes one of them 0")
     elif min(sides := page_mm(page_size)) < MIN_PAGE_MM:  # a print image of 0 pixels, a column of no width
         report.error(o.pos("page_size"), f"'{page_size}' is {' × '.join(f'{side:.3g}' for side in sides)} mm: "
                      f"a page needs at least {MIN_PAGE_MM} mm each way for its margins and a column of text")
@@ -476,10 +476,10 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
         _check_margins(margins, page_size, o.pos("margins"), report)
     bleed = o.string("bleed")
     if bleed is not None and not re.fullmatch(_LENGTH, bleed):
-        report.error(o.pos("bleed"), f"bleed must be a length like '3mm', not '{bleed}'")
+        report.error(o.pos("bleed"), f"bleed must be a length like '3mm', not '{shown(bleed)}'")
     variant = o.string("variant")
     if variant is not None and variant.lower() not in PDF_VARIANTS:
-        report.error(o.pos("variant"), f"unknown PDF variant '{variant}' (one of {', '.join(PDF_VARIANTS)})")
+        report.error(o.pos("variant"), f"unknown PDF variant '{shown(variant)}' (one of {', '.join(PDF_VARIANTS)})")
     return PdfOptions(
         page_size=page_size, margins=margins, bleed=bleed, crop_marks=o.boolean("crop_marks", False),
         columns=o.integer("columns", 1, 3) or 2, variant=variant.lower() if variant else None,
@@ -544,7 +544,7 @@ def _entries(y: Y, report: Report, root: Path) -> tuple[ArticleEntry, ...]:
         if path is None:
             continue
         if path.suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".xhtml"):
-            report.error(file_pos, f"'{ref}' is neither Markdown (.md) nor HTML (.html, .xhtml)")
+            report.error(file_pos, f"'{shown(ref)}' is neither Markdown (.md) nor HTML (.html, .xhtml)")
             continue
         entries.append(ArticleEntry(path, overrides, file_pos))
     return tuple(entries)
