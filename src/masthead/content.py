@@ -163,8 +163,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     try:
         draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
     except TooDeep as exc:
-        markdown = path.suffix.lower() in (".md", ".markdown")
-        report.error(_too_deep_at(text, path) if markdown or not exc.args[0] else Position(path, exc.args[0], 1),
+        report.error(_too_deep_at(text, path) or Position(path, exc.args[0] or 1, 1),
                      f"elements nested more than {MAX_DEPTH} deep: no e-reader or print layout opens that; flatten the markup")
         return None
     for name, line in dropped:  # the file's line for HTML (Markdown's raw HTML has none of its own: searched for)
@@ -411,15 +410,16 @@ def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
     return Position(draft.source, line, col)
 
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:\s[^<>]{0,4000})?>")  # bounded: linear on any text
 
 
-def _too_deep_at(text: str, path: Path) -> Position:
+def _too_deep_at(text: str, path: Path) -> Position | None:
     """Where the source's tags first open more than MAX_DEPTH elements (the parsers of Markdown
-    lose its raw HTML's lines): a count of open tags less closed ones, void elements aside."""
+    lose its raw HTML's lines, libxml2 keeps no column): a count of open tags less closed ones,
+    void elements aside; None when that count never gets there (Markdown's own nesting)."""
     depth = 0
     for match in _TAG.finditer(text):
-        closing, name, empty = match.group(1), match.group(2).lower(), match.group(3)
+        closing, name, empty = match.group(1), match.group(2).lower(), match.group(0).endswith("/>")
         if closing:
             depth = max(0, depth - 1)
         elif not empty and name not in sanitize.VOID:
@@ -427,7 +427,7 @@ def _too_deep_at(text: str, path: Path) -> Position:
             if depth > MAX_DEPTH:
                 index = match.start()
                 return Position(path, text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1)
-    return Position(path, 1, 1)
+    return None
 
 
 def _absent(draft: _Draft, needle: str) -> bool:
