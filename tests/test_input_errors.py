@@ -171,6 +171,11 @@ def mended(tmp_path_factory) -> dict:
     (root / "articles" / "pic.png").write_bytes(small_png())
     (root / "articles" / "doctype.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
     (root / "articles" / "odd#name?.md").write_text("---\ntitle: Odd name\n---\n\nA file named with # and ?.\n", "utf-8")
+    # Two faces of one file: it goes into the EPUB once (a ZIP with one name twice fails EPUBCheck).
+    (root / "templates" / "theme.yaml").write_text(
+        "extends: default\nfonts:\n"
+        "  - {family: Masthead Serif, file: fonts/NotoSerif-Regular.ttf, weight: 400, style: normal}\n"
+        "  - {family: Masthead Serif, file: fonts/NotoSerif-Regular.ttf, weight: 700, style: normal}\n", encoding="utf-8")
     (root / "templates" / "css" / "extra.css").write_text(
         "h1 { background: url(missing.png) }\nh2 { background: u\\72l(gone.png) }\n"
         'h3 { background: url("../fonts/NotoSerif-Regular.ttf") }\n', encoding="utf-8")
