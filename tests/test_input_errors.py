@@ -300,3 +300,12 @@ def test_a_full_disk_under_the_cache_builds_as_with_no_cache(issue_dir: Path, tm
     tries = int(re.search(r"tries=(\d+)", result.stderr)[1])
     assert 1 <= tries <= 2, result.stderr  # the first ENOSPC ends the writing (one more in a process forked before it)
     assert not [p for p in cache.rglob("*") if p.is_file()]
+
+
+def test_a_headline_of_a_million_letters_is_cut_on_the_cover(issue_dir: Path, tmp_path: Path):
+    """A title from a heading is not the manifest's (capped at 500): the cover cuts it with "…".
+    A million letters measured as fitting (FreeType's width overflowed) were one huge picture."""
+    (issue_dir / "articles" / "one.md").write_text("# " + "W" * 1_000_000 + "\n\nText.\n", encoding="utf-8")
+    result = _build(issue_dir, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
