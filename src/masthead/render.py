@@ -23,8 +23,8 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fonts, i18n, images, incremental, printdoc, sandbox, stylesheets, workers
-from masthead.errors import Diagnostic, IssueError, Position, Report
+from masthead import cache, cover, fonts, i18n, images, incremental, manifest, printdoc, sandbox, stylesheets, workers
+from masthead.errors import Diagnostic, IssueError, Position, Report, UsageError
 from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import EPUB, PDF, Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
 from masthead import theme as theme_module
@@ -117,12 +117,24 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # no cache: templates are compiled each time
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _BytecodeCache(str(folder))
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's, but a full or read-only disk only costs speed, as for the rest of the cache."""
+
+    def dump_bytecode(self, bucket) -> None:
+        if cache.full():
+            return
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as exc:  # Jinja removed its temporary file
+            cache.failed(exc)
 
 
 def _bytecode_folder() -> Path | None:
     base = cache.folder()
-    if base is None or not cache.writable():
+    if base is None or not cache.writable() or cache.full():
         return None
     return base / "templates" / cache.key(jinja2.__version__, sandbox.VERSION, "autoescape,i18n,trim,lstrip")[:16]
 
@@ -428,9 +440,16 @@ def cover_drawn_ahead(issue: Issue, theme: Theme, jobs: int | None = None) -> Ca
 def _modified(issue: Issue) -> dt.datetime:
     """The outputs' timestamp: SOURCE_DATE_EPOCH when set (reproducible builds), else the issue date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if epoch:
+        # reproducible-builds.org: a malformed value is an error. Up to 2099, as issue dates.
+        if not re.fullmatch(r"[0-9]{1,10}", epoch) or int(epoch) > LAST_EPOCH:
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {LAST_EPOCH} "
+                             f"(1970 to 2099), not '{manifest.shown(epoch)}'")
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
     return dt.datetime.combine(issue.meta.date, dt.time(0, 0))
+
+
+LAST_EPOCH = int(dt.datetime(2099, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp())
 
 
 def _metadata(issue: Issue) -> Metadata:

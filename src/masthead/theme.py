@@ -227,7 +227,7 @@ def _theme_folder(meta: IssueMeta, position: Position) -> Path:
     name = meta.theme
     if "/" in name or name.startswith("."):
         try:
-            theme_yaml = fetch.resolve(meta.root, meta.root, f"{name.rstrip('/')}/theme.yaml")
+            theme_yaml = fetch.resolve(meta.root, meta.root, f"{name.rstrip('/')}/theme.yaml", url=False)
         except fetch.Refused as exc:
             raise IssueError([Diagnostic(position, f"theme folder: {exc}")]) from None
         return theme_yaml.parent
