@@ -118,6 +118,28 @@ LIMITS = [
     ("replace-blowup", "{{ ('a' * 100000).replace('a', 'a' * 1000) }}", r"more than a template may make"),
     ("endless-recursion", "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", r"recursion|steps"),
     ("big-output", "{% for i in range(200000) %}{{ meta.publication * 2000 }}{% endfor %}", r"MB|steps"),
+    # What an outside attack on the first version found (tests/test_template_sandbox.py's history)
+    ("deeply-nested-tuple", "{% set ns = namespace(x=1) %}{% for i in range(300000) %}{% set ns.x = (ns.x,) %}"
+                            "{% endfor %}{{ {ns.x: 1}|length }}", r"nested more than"),
+    ("recursive-loop-levels", "{% set r = range(100000) %}{% for x in [r] * 1000 recursive %}{% if x is not number %}"
+                              "{{ loop(x) }}{% endif %}{% endfor %}", r"steps"),
+    ("format-list-of-a-string", "{{ format_list('x' * 1000000) }}", r"format_list"),
+    ("format-date-pattern", "{{ format_date(meta.date, 'yM' * 16000) }}", r"pattern"),
+    ("strftime-width", "{{ meta.date.strftime('%_9999Y' * 4000) }}", r"pattern"),
+    ("urlize-a-huge-text", "{{ ('a ' * 16000000)|urlize|length }}", r"urlize"),
+    ("gettext-width", "{{ _('%(a)1500000000s', a=1)|length }}", r"width"),
+    ("plural-count", "{{ ngettext('%(num)s a', '%(num)s b', 10 ** 30) }}", r"count"),
+    ("percent-nested-key", "{{ ('%(a(b))1500000000s' % {'a(b)': 1})|length }}", r"width"),
+    ("tilde-doubling", "{% set ns = namespace(s='x' * 3000000) %}{% for i in range(5) %}{% set ns.s = ns.s ~ ns.s %}"
+                       "{% endfor %}{{ ns.s|length }}", r"more than a template may make"),
+    ("block-set-doubling", "{% set ns = namespace(s='x' * 3000000) %}{% for i in range(5) %}{% set ns.s %}{{ ns.s }}"
+                           "{{ ns.s }}{% endset %}{% endfor %}", r"more than a template may make"),
+    ("output-of-wide-characters", "{% for i in range(950000) %}<b>" + "\U0001F600" * 260 + "</b>{% endfor %}",
+     r"MB|steps"),
+    ("writing-a-cycler", "{{ cycler(1) }}", r"cannot write"),
+    ("writing-a-function", "{{ format_date }}", r"cannot write"),
+    ("writing-a-generator", "{{ issue.articles|map(attribute='title') }}", r"cannot write"),
+    ("deeply-nested-source", "{{ " + "(" * 300 + "1" + ")" * 300 + " }}", r"nested too deeply|recursion"),
 ]
 
 
@@ -341,3 +363,88 @@ def test_random_expressions_reach_neither_a_path_nor_an_unknown_object(expressio
     assert SECRET not in out
     assert not _Canary.touched, source
     assert secret.read_text("utf-8") == SECRET
+
+
+def test_a_template_that_runs_too_long_stops_even_when_each_step_is_cheap_to_count(monkeypatch):
+    """The seconds are a backstop for a step that counting cannot price (a test on a long
+    value, a thousand times): MAX_SECONDS, made short here, stops it with a message."""
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.2)
+    with pytest.raises(sandbox.TemplateLimit, match="ran for more than"):
+        _render("{% for i in range(400000) %}{% if 'xy' in big %}{% endif %}{% endfor %}", big="x" * 4_000_000)
+
+
+def test_text_without_a_template_is_not_limited_by_the_backstop():
+    assert _render("{% for i in range(3) %}{{ i }}{% endfor %}") == "012"
+
+
+def test_a_lone_surrogate_is_written_as_a_replacement_character():
+    assert _render("{{ s }}|{{ 'x'.center(3, s) }}", s="\ud800") == "\ufffd|\ufffdx\ufffd"
+
+
+# ---------------------------------------------------------------------------- what an outside attack found
+
+DTD_BASE = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html [<!ENTITY s "<script>fetch('http://127.0.0.1:9/e1')</script>">]>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" lang="{{ lang }}" xml:lang="{{ lang }}">
+<head><meta charset="utf-8"/><title>{% block title %}{{ issue_title }}{% endblock %}</title></head>
+<body>{% block body %}{% endblock %}<p>&s;</p></body></html>
+"""
+HTML_TRICKS = """<p>start</p>
+<style>&lt;/style&gt;&lt;img src=x onerror=fetch('http://127.0.0.1:9/w1')&gt;</style>
+<?x a><img src="x" onerror="fetch('http://127.0.0.1:9/w2')"/>?>
+<p>A<!--><img src="x" onerror="fetch('http://127.0.0.1:9/w3')"/>--></p>
+<p style="background-image:-webkit-image-set('http://127.0.0.1:9/w6')">x</p>
+<p Style="background:url(http://127.0.0.1:9/w4)">y</p>
+<img src="images/cover.png" alt="" SRCSET="http://127.0.0.1:9/w5 1x"/>
+<table BACKGROUND="http://127.0.0.1:9/w7"><tr><td>t</td></tr></table>
+<a href="#" PING="http://127.0.0.1:9/p">ping</a>
+<a href="java&#9;script:alert(1)">tab</a>
+<p style="--image:1">number</p>
+<p style="--image:{{ '(' * 100000 }}">deep</p>
+<p><a href="nosuch.xhtml">broken</a><a href="#nowhere">no id</a></p><p id="d">one</p><p id="d">two</p>
+<p>end</p>"""
+
+
+def _all_text(out: Path) -> str:
+    parts = []
+    for path in sorted(out.rglob("*")):
+        if path.suffix == ".epub":
+            with zipfile.ZipFile(path) as z:
+                parts += [z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith((".xhtml", ".html"))]
+        elif path.suffix in (".html", ".xhtml"):
+            parts.append(path.read_text("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def test_an_internal_dtd_cannot_hide_a_script_from_the_allow_list(issue_dir: Path, tmp_path: Path):
+    (issue_dir / "templates").mkdir()
+    (issue_dir / "templates" / "base.xhtml.j2").write_text(DTD_BASE, "utf-8")
+    out = tmp_path / "out"
+    result = masthead("build", str(issue_dir), "-o", str(out), "--format", "epub,kepub,html")
+    assert result.returncode == 0, result.stderr
+    assert "internal DTD" in result.stderr
+    text = _all_text(out)
+    assert "<script" not in text and "fetch(" not in text and "ENTITY" not in text
+    assert [m for m in epubcheck(out / f"{issue_dir.name}.epub") if m["severity"] in ("ERROR", "FATAL", "WARNING")] == []
+
+
+def test_what_xml_and_html_read_differently_is_removed_and_the_book_stays_valid(issue_dir: Path, tmp_path: Path):
+    issue = _issue(issue_dir, "")
+    (issue / "templates" / "cover.xhtml.j2").write_text(
+        '{% extends "base.xhtml.j2" %}\n{% block body %}\n' + HTML_TRICKS + "\n{% endblock %}\n", "utf-8")
+    out = tmp_path / "out"
+    result = masthead("build", str(issue), "-o", str(out), "--format", "epub,html")
+    assert result.returncode == 0, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    text = _all_text(out)
+    for bad in ("onerror", "127.0.0.1", "srcset", "background=", "ping=", "script:", "<?x a", "nosuch.xhtml", "#nowhere"):
+        assert bad.lower() not in text.lower(), bad
+    assert "start" in text and "end" in text and "broken" in text and "number" in text
+    assert [m for m in epubcheck(out / f"{issue.name}.epub") if m["severity"] in ("ERROR", "FATAL", "WARNING")] == []
+
+
+def test_a_theme_cannot_make_two_builds_differ(issue_dir: Path, tmp_path: Path):
+    issue = _issue(issue_dir, "{{ range }}{{ self.body }}")
+    result = masthead("check", str(issue))
+    found = assert_failed_cleanly(result, tmp_path / "no-output")
+    assert_reported(found, result.stderr, issue / "templates" / "cover.xhtml.j2", 3, None, r"cannot write")

@@ -151,16 +151,22 @@ class _Context:
         self.section_of = {a.id: s.title for s in issue.sections for a in s.articles}
         self.chars: set[str] = set()  # what the EPUB's documents show: what its fonts must have
 
+    def theme_file(self, template: str) -> Path:
+        """The file a template is read from (the first folder of the chain that has it)."""
+        found = self.theme.find(template)
+        return found if found is not None else Path(template)
+
     def plain(self, value):
         return sandbox.plain(value, self.issue.meta.root, self._plain_memo)
 
     def _render(self, template: str, lang: str, **values) -> str:
-        self.env.install_gettext_translations(i18n.translations(lang, self.theme.locale_dirs), newstyle=True)
+        self.env.install_gettext_translations(sandbox.CheckedTranslations(i18n.translations(lang, self.theme.locale_dirs)),
+                                              newstyle=True)
         locale = i18n.locale_of(lang)
         helpers = {
-            "format_date": lambda d, fmt="long": format_date(d, fmt, locale=locale) if d else "",
+            "format_date": lambda d, fmt="long": format_date(d, sandbox.pattern(fmt), locale=locale) if d else "",
             "format_number": lambda n: format_decimal(n, locale=locale),
-            "format_list": lambda items: format_list([str(i) for i in items], locale=locale) if items else "",
+            "format_list": lambda items: format_list(sandbox.short_list(items), locale=locale) if items else "",
             # lang, xml:lang and dir for text in another language than the page's
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
         }
@@ -176,10 +182,10 @@ class _Context:
             return sandbox.render(self.env, loaded, helpers.values(), {**given, **helpers})
         except Exception as exc:  # a theme's mistake (an issue's templates/ is input): say where
             diagnostic = template_error(exc, self.theme, lang)
-            if diagnostic is None and isinstance(exc, sandbox.TemplateLimit):
+            if diagnostic is None and isinstance(exc, (sandbox.TemplateLimit, RecursionError)):
                 # what it wrote grew too long: no one line of it is to blame, the template is
-                diagnostic = Diagnostic(Position(Path(self.env.get_template(template).filename or template), 1, 1),
-                                        f"template: {exc}")
+                what = exc if isinstance(exc, sandbox.TemplateLimit) else "nested too deeply to be read"
+                diagnostic = Diagnostic(Position(self.theme_file(template), 1, 1), f"template: {what}")
             if diagnostic is None:
                 raise
             raise IssueError([diagnostic]) from None
@@ -252,19 +258,24 @@ def _cleaned(documents: list[Document], resources: list[Resource], context: _Con
     """The documents of a theme that is not built in, through the articles' allow-list
     (sandbox.clean_document); each removal is a warning at the theme's line that wrote it."""
     names = frozenset(r.name for r in resources) | frozenset(d.name for d in documents)
+    ids = {d.name: frozenset(i.decode("utf-8", "replace") for i in _ID.findall(d.content)) for d in documents}
     out, told = [], set()
     for document in documents:
         removed: list[tuple[str, str]] = []
-        data = sandbox.clean_document(document.content, names, lambda what, text: removed.append((what, text)))
+        data = sandbox.clean_document(document.content, names, ids, document.name,
+                                      lambda what, text: removed.append((what, text)))
         for what, text in removed:
-            where = _written(context, text) or Position(Path(context.env.get_template(
-                _TEMPLATE_OF.get(document.kind, "article.xhtml.j2")).filename or ""), 1, 1)
+            where = _written(context, text) or Position(context.theme_file(
+                _TEMPLATE_OF.get(document.kind, "article.xhtml.j2")), 1, 1)
             if (where, what) not in told:
                 told.add((where, what))
                 report.warning(where, f"removed {what} from {document.name}: a theme's documents pass the "
                                       "allow-list articles do")
         out.append(document._replace(content=data) if data is not document.content else document)
     return out
+
+
+_ID = re.compile(rb"\sid=[\"']([^\"']*)[\"']")
 
 
 def _written(context: _Context, text: str) -> Position | None:

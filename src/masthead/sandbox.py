@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+import time
 import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -47,9 +48,11 @@ from markupsafe import Markup
 
 BUDGET = 2_000_000  # operations a document's templates may take (the built-in theme: ~5 per line written)
 MAX_SIZE = 32 * 1024 * 1024  # characters (or items) in one value a template makes
-MAX_OUTPUT = 256 * 1024 * 1024  # characters in one rendered document
+MAX_OUTPUT = 64 * 1024 * 1024  # characters in one rendered document
+MAX_SECONDS = 60  # a backstop for what counting cannot see (one step over a long value); never reached by a theme that works
+MAX_DEPTH = 100  # how deeply a value a template keeps (in a namespace) may nest
 MAX_WIDTH = 10_000  # a padding or format width a template may ask for
-MAX_BITS = 1_000_000  # the size of a number a template may make (a power or a product)
+MAX_BITS = 10_000  # the size of a number a template may make (a power or a product)
 VERSION = "plain-counted-1"  # part of the compiled templates' cache key: the code generator differs
 
 
@@ -150,6 +153,32 @@ def _relative(path: Path, root: Path | None) -> Any:
 
 # ---------------------------------------------------------------------------- 2. the policy
 
+class _Namespace(Namespace):
+    """Jinja's ``namespace()``, the one place a template keeps a value from one loop step to the
+    next: what goes in is weighed, so nothing doubles its way past the limits."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        _check_length(weight(value))
+        if _depth(value) > MAX_DEPTH:
+            raise TemplateLimit(f"a value nested more than {MAX_DEPTH} deep is more than a template may keep")
+        super().__setitem__(name, value)
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists, tuples and dicts nest in ``value``, counted up to MAX_DEPTH + 1."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if level > MAX_DEPTH:
+            return level
+        deepest = max(deepest, level)
+        if isinstance(item, (list, tuple)):
+            stack.extend((part, level + 1) for part in item[:1000])
+        elif isinstance(item, dict):
+            stack.extend((part, level + 1) for part in list(item.values())[:1000])
+    return deepest
+
+
 # What a template may read attributes of, and what an attribute may give
 HOLDERS = (Record, str, int, float, bool, dt.date, dt.time, tuple, list, dict, LoopContext, Cycler, Joiner,
            Namespace, Undefined, jinja2.runtime.TemplateReference, Macro, BlockReference, range)
@@ -169,6 +198,12 @@ class _CountingGenerator(CodeGenerator):
         node = nodes.For(node.target, counted, node.body, node.else_, node.test, node.recursive, lineno=node.lineno)
         super().visit_For(node, frame)
 
+    def visit_Concat(self, node: nodes.Concat, frame) -> None:
+        """``a ~ b``: joined by the environment, which weighs the parts first."""
+        self.write("environment.concat_checked(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
 
 class Sandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox with masthead's policy and budget (see the module's text)."""
@@ -180,7 +215,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
         super().__init__(finalize=_written, **options)
         for name in ("lipsum", "cycler", "joiner"):  # lipsum makes text at will; the rest are re-added below
             self.globals.pop(name, None)
-        self.globals.update(range=self.range, cycler=Cycler, joiner=Joiner, namespace=Namespace, dict=self.dict)
+        self.globals.update(range=self.range, cycler=Cycler, joiner=Joiner, namespace=_Namespace, dict=self.dict)
         self.helpers: tuple[Callable, ...] = ()
         self.spent = 0
         # Jinja's own |attr reads the attribute before it asks whether it may: ours asks first
@@ -195,18 +230,36 @@ class Sandbox(ImmutableSandboxedEnvironment):
         """A new document: a fresh budget, and the helpers its templates may call."""
         self.helpers = tuple(helpers)
         self.spent = 0
+        self.checked_at = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
 
     def tick(self, cost: int = 1) -> None:
         self.spent += cost
         if self.spent > BUDGET:
             raise TemplateLimit(f"the templates took more than {BUDGET:,} steps for one document "
                                 "(a loop or a recursion without end?)")
+        if self.spent - self.checked_at > 1024:
+            self.checked_at = self.spent
+            self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TemplateLimit(f"the templates ran for more than {MAX_SECONDS} s for one document")
+
+    def concat_checked(self, joined: str) -> str:
+        """The result of ``~`` (Jinja's join runs inside the parentheses this wraps)."""
+        self.tick(len(joined) // 4096)
+        _check_length(len(joined))
+        return joined
 
     def counted(self, iterable: Any) -> Iterator[Any]:
         size = _length(iterable)
         if size is not None:
             self.tick(size)  # what is known to be long is refused before a first step
-            yield from iterable
+            for index, item in enumerate(iterable):
+                if index & 1023 == 1023:
+                    self.check_time()
+                yield item
             return
         for item in iterable:
             self.tick()
@@ -260,7 +313,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def is_safe_callable(self, obj: Any) -> bool:
         if not super().is_safe_callable(obj):
             return False
-        if self._is_helper(obj) or isinstance(obj, JINJA_CALLABLES) or obj in (Cycler, Joiner, Namespace) \
+        if self._is_helper(obj) or isinstance(obj, JINJA_CALLABLES) or obj in (Cycler, Joiner, _Namespace) \
                 or obj == self.counted:
             return True
         return self._safe_method(obj) or _is_str_format(obj)
@@ -270,8 +323,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if not __self.is_safe_callable(__obj):
             raise SecurityError(f"{_name(__obj)} may not be called from a template")
         args = _checked_method_call(__obj, args, kwargs)
+        if isinstance(__obj, LoopContext) and args:  # loop(children): a recursive loop's next level
+            args = (__self.counted(args[0]), *args[1:])
         result = __context.call(__obj, *args, **kwargs)
-        _check_size(result)
+        __self.tick(_check_size(result) // 4096)  # making a long value costs as much as reading it
         return result
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
@@ -308,9 +363,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
         def guarded(*args: Any, **kwargs: Any) -> Any:
             _only_plain(name, args, kwargs)
+            self.tick(1 + sum(len(a) for a in args if isinstance(a, str)) // 4096)  # what it reads
             result = function(*(_checked_filter_args(name, args, kwargs) if sized else args), **kwargs)
-            if sized:
-                _check_size(result)
+            self.tick(_check_size(result) // 4096)
             return result
 
         if hasattr(function, "jinja_pass_arg"):  # pass_context, pass_environment, pass_eval_context
@@ -325,12 +380,29 @@ def _only_plain(name: str, args: tuple, kwargs: dict) -> None:
             raise SecurityError(f"the filter '{name}' cannot take a {type(value).__name__}")
 
 
+WRITABLE = (*SCALARS, Record, tuple, list, dict, range, Undefined)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _written(value: Any) -> Any:
-    """What a ``{{ … }}`` writes must be plain: an object of another type (one that slipped into
-    a tuple) is not asked to show itself (``__str__``, ``__html__``)."""
-    if is_plain(value) or isinstance(value, (Iterator, types.GeneratorType)):
-        return value
-    raise SecurityError(f"a template cannot write a {type(value).__name__}")
+    """What a ``{{ … }}`` writes: plain data only, whose text is the same in every build (no
+    function, loop, cycler or generator, whose text holds a memory address), and no lone
+    surrogate (UTF-8 cannot hold one: it becomes U+FFFD). An object of another type is not
+    even asked to show itself (``__str__``, ``__html__``)."""
+    if not _writable(value, 0):
+        raise SecurityError(f"a template cannot write a {type(value).__name__}")
+    if isinstance(value, str) and _SURROGATE.search(value):
+        return (Markup if isinstance(value, Markup) else str)(_SURROGATE.sub("\ufffd", value))
+    return value
+
+
+def _writable(value: Any, depth: int) -> bool:
+    if isinstance(value, SCALARS) or isinstance(value, (range, Undefined)):
+        return True
+    if not isinstance(value, WRITABLE) or depth > MAX_DEPTH:
+        return False
+    items = value.values() if isinstance(value, (dict, Record)) else value
+    return all(_writable(item, depth + 1) for item in items)
 
 
 def is_plain(value: Any) -> bool:
@@ -392,9 +464,13 @@ def _check_length(size: int) -> None:
                             f"({MAX_SIZE:,})")
 
 
-def _check_size(result: Any) -> None:
+def _check_size(result: Any) -> int:
+    """Refuses a value that weighs too much; returns its weight."""
     if isinstance(result, (str, list, tuple, dict)):
-        _check_length(weight(result))
+        size = weight(result)
+        _check_length(size)
+        return size
+    return 0
 
 
 def _check_width(width: Any) -> None:
@@ -422,16 +498,29 @@ def _check_power(left: Any, right: Any) -> None:
         return  # floats overflow to an error of their own
 
 
-_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_PERCENT_SPEC = re.compile(r"[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
-def _check_percent_format(template: str, args: Any) -> None:
-    for width, precision in _PERCENT.findall(template):
-        for number in (width, precision):
+def _check_percent_format(template: str, args: Any = None) -> None:
+    """Widths and precisions of a printf-style format, read as Python reads them (a mapping
+    key in parentheses may hold parentheses of its own)."""
+    index = template.find("%")
+    while index >= 0:
+        index += 1
+        if template.startswith("(", index):
+            depth = 0
+            while index < len(template):
+                depth += {"(": 1, ")": -1}.get(template[index], 0)
+                index += 1
+                if depth == 0:
+                    break
+        match = _PERCENT_SPEC.match(template, index)
+        for number in match.groups():
             if number == "*":
                 raise TemplateLimit("a '*' width in a % format is not allowed in a template")
             if number:
                 _check_width(int(number))
+        index = template.find("%", match.end() + 1)
 
 
 def _check_format_string(template: str) -> None:
@@ -444,6 +533,60 @@ def _check_format_string(template: str) -> None:
             raise TemplateLimit("a nested field in a format specification is not allowed in a template")
         for number in re.findall(r"\d+", spec or ""):
             _check_width(int(number))
+
+
+def pattern(value: Any) -> Any:
+    """A date pattern a template gives ``format_date``, checked (:func:`_check_pattern`)."""
+    if isinstance(value, str):
+        _check_pattern(value)
+    return value
+
+
+def short_list(items: Any) -> list[str]:
+    """What a template gives ``format_list``: at most 10,000 names, as text."""
+    if isinstance(items, str) or _length(items) is None or _length(items) > 10_000:
+        raise TemplateLimit("format_list() takes a list of at most 10,000 names")
+    return [str(i) for i in items]
+
+
+class CheckedTranslations:
+    """A theme's catalogue as templates reach it: each message's printf widths checked before
+    Jinja fills it in (a theme's own catalogue is input too), and a plural's count bounded
+    before the catalogue's plural rule runs on it."""
+
+    def __init__(self, translations: Any):
+        self._translations = translations
+
+    def gettext(self, message: str) -> str:
+        return _format_checked(self._translations.gettext(message))
+
+    def ngettext(self, singular: str, plural: str, n: Any) -> str:
+        return _format_checked(self._translations.ngettext(singular, plural, _count(n)))
+
+    def pgettext(self, context: str, message: str) -> str:
+        return _format_checked(self._translations.pgettext(context, message))
+
+    def npgettext(self, context: str, singular: str, plural: str, n: Any) -> str:
+        return _format_checked(self._translations.npgettext(context, singular, plural, _count(n)))
+
+
+def _format_checked(message: str) -> str:
+    _check_percent_format(message)
+    return message
+
+
+def _count(n: Any) -> Any:
+    if isinstance(n, int) and not isinstance(n, bool) and abs(n) > 10 ** 15:
+        raise TemplateLimit("a plural's count may not pass 10**15 in a template")
+    return n
+
+
+def _check_pattern(pattern: str) -> None:
+    """A date or number pattern: short, and without a huge padding width."""
+    if len(pattern) > 200:
+        raise TemplateLimit(f"a pattern of {len(pattern):,} characters is more than a template may use (200)")
+    for number in re.findall(r"\d+", pattern):
+        _check_width(int(number))
 
 
 def _materialised(items: Any) -> list:
@@ -463,6 +606,8 @@ def _checked_method_call(obj: Any, args: tuple, kwargs: dict) -> tuple:
     if name in _PADDING or name == "to_bytes":
         for value in (*args, *kwargs.values()):
             _check_width(value)
+    elif name == "strftime" and args and isinstance(args[0], str):
+        _check_pattern(args[0])
     elif isinstance(owner, str) and name == "join" and args:
         items = _materialised(args[0])
         _check_length(sum(weight(i) for i in items) + len(owner) * len(items))
@@ -475,7 +620,9 @@ def _checked_method_call(obj: Any, args: tuple, kwargs: dict) -> tuple:
     return args
 
 
-_SIZED_FILTERS = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice"})
+_SIZED_FILTERS = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice", "urlize", "filesizeformat"})
+_SLOW_FILTERS = frozenset({"urlize", "wordwrap", "indent", "center", "truncate"})  # Python loops over the text
+MAX_SLOW_TEXT = 1024 * 1024  # characters such a filter may be given
 GUARDED_FILTERS = _SIZED_FILTERS | {"format", "join", "replace", "sum", "list"}
 REMOVED_FILTERS = frozenset({"random", "pprint"})  # random: outputs would differ; pprint: a debugging aid
 
@@ -487,6 +634,8 @@ def _checked_filter_args(name: str, args: tuple, kwargs: dict) -> tuple:
     if name in _SIZED_FILTERS:
         for value in (*rest, *kwargs.values()):
             _check_width(value)
+        if name in _SLOW_FILTERS and isinstance(subject, str) and len(subject) > MAX_SLOW_TEXT:
+            raise TemplateLimit(f"|{name} may be given {MAX_SLOW_TEXT:,} characters at most in a template")
     elif name == "format" and isinstance(subject, str):
         _check_percent_format(subject, tuple(rest))
     elif name == "replace" and isinstance(subject, str) and len(rest) >= 2:
@@ -522,144 +671,182 @@ def render(env: Sandbox, template: jinja2.Template, helpers: Iterable[Callable],
 # An untrusted theme's documents hold what articles may hold, and the frame of a document
 STRUCTURE = frozenset("html head body title meta link style nav main section article aside header footer "
                       "figure figcaption hgroup address img".split())
-_URL_ATTRIBUTES = frozenset({"href", "src", "cite", "data", "poster", "background", "action", "formaction", "srcset",
-                             "longdesc", "manifest", "ping", "usemap", "codebase", "icon", "lowsrc", "dynsrc",
-                             "{http://www.w3.org/1999/xlink}href", "srcdoc", "content"})
+XHTML_NS, OPS_NS, XML_NS = "http://www.w3.org/1999/xhtml", "http://www.idpf.org/2007/ops", "http://www.w3.org/XML/1998/namespace"
+# Attributes an untrusted theme may write: the articles' (sanitize.py), and the frame's
+ATTRIBUTES = frozenset({
+    "id", "class", "title", "lang", "dir", "role", "hidden", "style",
+    "href", "hreflang", "rel", "type", "src", "alt", "width", "height", "charset", "name", "content",
+    "colspan", "rowspan", "headers", "scope", "abbr", "span", "start", "reversed", "value", "datetime", "cite", "open",
+    "aria-label", "aria-labelledby", "aria-describedby", "aria-hidden",
+    f"{{{OPS_NS}}}type", f"{{{OPS_NS}}}prefix", f"{{{XML_NS}}}lang",
+})
 _LINK_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")  # what a browser strips from a URL before reading its scheme
 
 
-def clean_document(data: bytes, names: frozenset[str], found: Callable[[str, str], None]) -> bytes:
-    """A rendered document of a theme that is not built in, through the articles' allow-list:
-    no script, handler, frame, form, plug-in, ``base`` or refresh; links only to the web's
-    usual schemes or inside the book; resources (images, stylesheets) only from ``names``, the
-    book's own; styles without ``url()`` or ``@import``. ``found(what, text)`` is told each
-    removal, with the text a template wrote it with (to find that template's line); the bytes
-    are unchanged when there is none."""
+def clean_document(data: bytes, names: frozenset[str], ids: Mapping[str, frozenset[str]], name: str,
+                   found: Callable[[str, str], None]) -> bytes:
+    """A rendered document of a theme that is not built in, through the articles' allow-list.
+
+    Removed, each told to ``found(what, text)`` with the text a template wrote it with (to find
+    that template's line): an internal DTD and its entities, comments and processing
+    instructions (HTML reads them otherwise than XML: the web edition would run what they
+    hide); elements the articles may not have (script, frames, forms, plug-ins, ``base``,
+    foreign elements) and ``<style>`` outside the head; attributes not on the allow-list
+    (handlers, ``srcset``, ``background``, ``ping``, any name not in lower case); links but to
+    http(s), mailto, tel or a document of the book (with its fragment); resources but the
+    book's own files (``names``); styles that load anything. ``ids`` holds each document's
+    ids, for links inside the book. The bytes are unchanged when nothing is removed."""
     from lxml import etree
 
     from masthead import sanitize
 
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
-    changed = False
+    changed = re.search(rb"<!DOCTYPE[^>\[]*\[", data, re.I) is not None  # an internal subset
+    if changed:
+        found("an internal DTD (entities may hide markup)", "<!DOCTYPE")
+    seen_ids: set[str] = set()
 
-    def remove(element, what: str, keep_children: bool) -> None:
+    def drop(node, what: str, text: str, keep_children: bool = False) -> None:
         nonlocal changed
         changed = True
-        found(what, f"<{sanitize.split_tag(element.tag)[1]}")
-        parent = element.getparent()
+        found(what, text)
+        parent = node.getparent()
         if parent is None:
             return
         if keep_children:
-            _unwrap(element, parent)
+            _unwrap(node, parent)
         else:
-            _keep_tail(element)
-            parent.remove(element)
+            _keep_tail(node)
+            parent.remove(node)
 
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):
+    for node in list(root.iter()):
+        if node.getparent() is None and node is not root:
+            continue  # inside something already removed
+        if not isinstance(node.tag, str):  # comment, processing instruction, entity reference
+            kind = {etree.Comment: "a comment", etree.ProcessingInstruction: "a processing instruction"}.get(
+                node.tag, "an entity reference")
+            drop(node, kind, {"a comment": "<!--", "a processing instruction": "<?"}.get(kind, "&"))
             continue
-        namespace, local = sanitize.split_tag(element.tag)
-        if namespace not in (sanitize.XHTML, None):
-            remove(element, f"<{local}> (a foreign element)", keep_children=False)
-            continue
-        if local in ("head", "title", "meta", "link", "style") and _head_item_bad(element, local, names):
-            remove(element, f"<{local}>", keep_children=False)
-            continue
-        if local not in sanitize.ALLOWED and local not in STRUCTURE:
-            remove(element, f"<{local}>", keep_children=local not in sanitize.DROPPED)
-            continue
-        for attribute, value in list(element.attrib.items()):
-            problem = _attribute_problem(local, attribute, value, names)
-            if problem and local == "img" and attribute == "src":
-                remove(element, problem, keep_children=False)  # an image without its picture is no image
-                break
-            if problem:
-                del element.attrib[attribute]
-                changed = True
-                found(problem, value if attribute in _URL_ATTRIBUTES or attribute == "style" else attribute)
-        if local == "style" and element.text and _css_reaches_out(element.text):
-            element.text = ""
-            changed = True
-            found("a <style> that loads a URL or imports a stylesheet", "<style")
+        namespace, local = sanitize.split_tag(node.tag)
+        if namespace not in (XHTML_NS, None):
+            drop(node, f"<{local}> (a foreign element)", f"<{local}")
+        elif local in ("meta", "link", "style") and _head_item_bad(node, local, names):
+            drop(node, f"<{local}>" + (" outside the head" if local == "style" else ""), f"<{local}")
+        elif local not in sanitize.ALLOWED and local not in STRUCTURE:
+            drop(node, f"<{local}>", f"<{local}", keep_children=local not in sanitize.DROPPED)
+        elif local == "img" and _resource_problem(node.get("src", ""), names):
+            drop(node, f"<img> that {_resource_problem(node.get('src', ''), names)}", "<img")
+        else:
+            for attribute, value in list(node.attrib.items()):
+                problem = _attribute_problem(local, attribute, value, names, ids, name)
+                if problem is None and attribute == "id":
+                    problem = f"a second id '{value[:40]}'" if value in seen_ids else None
+                    seen_ids.add(value)
+                if problem:
+                    del node.attrib[attribute]
+                    changed = True
+                    found(problem, value if attribute.rsplit("}", 1)[-1] in ("href", "src", "style", "id") else attribute)
     if not changed:
         return data
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
 
 
 def _head_item_bad(element, local: str, names: frozenset[str]) -> bool:
+    in_head = element.getparent() is not None and element.getparent().tag.rsplit("}", 1)[-1] == "head"
     if local == "meta":
-        return "http-equiv" in element.attrib
+        return not in_head or any(a != a.lower() or a == "http-equiv" for a in element.attrib)
     if local == "link":
         href = element.get("href", "")
-        return element.get("rel", "").strip().lower() != "stylesheet" or _resource_problem(href, names) is not None
+        return (not in_head or element.get("rel", "").strip().lower() != "stylesheet"
+                or _resource_problem(href, names) is not None)
+    if local == "style":  # CSS text only: no markup (the web edition writes it raw), loading nothing
+        text = element.text or ""
+        return not in_head or len(element) > 0 or "<" in text or _css_reaches_out(text)
     return False
 
 
-def _attribute_problem(local: str, attribute: str, value: str, names: frozenset[str]) -> str | None:
-    name = attribute.rsplit("}", 1)[-1].lower()
-    if name.startswith("on"):
-        return f"the event handler {name}= on <{local}>"
+def _attribute_problem(local: str, attribute: str, value: str, names: frozenset[str],
+                       ids: Mapping[str, frozenset[str]], here: str) -> str | None:
+    short = attribute.rsplit("}", 1)[-1]
+    if attribute not in ATTRIBUTES and not (short.startswith("data-") and short == short.lower()):
+        return f"the attribute {short}= on <{local}>"
     if attribute == "style" and _css_reaches_out(value):
         return f"a style= that loads a URL on <{local}>"
-    if attribute in _URL_ATTRIBUTES or name in ("href", "src"):
-        if local == "meta" and attribute == "content":
-            return None
-        if local == "a" and name == "href":
-            if value.strip().lower().startswith(_LINK_SCHEMES) or not _has_scheme(value):
-                return None if not value.strip().startswith("//") else f"a link to '{value[:60]}'"
-            return f"a link to '{value[:60]}'"
-        if local in ("img", "link") and name in ("src", "href"):
-            problem = _resource_problem(value, names)
-            return f"<{local}> that {problem}" if problem else None
-        if name in ("cite",) and (not _has_scheme(value) or value.strip().lower().startswith(("http:", "https:"))):
-            return None
-        return f"{name}= on <{local}>"
+    if attribute == "cite" and _has_scheme(value) and not value.strip().lower().startswith("https:"):
+        return f"cite= on <{local}>"
+    if attribute == "href" and local == "a":
+        return _link_problem(value, names, ids, here)
+    if attribute in ("href", "src") and local not in ("a", "link", "img"):
+        return f"{attribute}= on <{local}>"
+    return None
+
+
+def _link_problem(href: str, names: frozenset[str], ids: Mapping[str, frozenset[str]], here: str) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
+    bare = _CONTROL.sub("", href).lower()
+    if bare.startswith(_LINK_SCHEMES) and not _CONTROL.search(href.strip()):
+        return None
+    if _has_scheme(bare) or bare.startswith("//") or _CONTROL.search(href.strip()):
+        return f"a link to '{href[:60]}'"
+    parts = urlsplit(href.strip())
+    target = unquote(parts.path) or here
+    if target not in names:
+        return f"a link to '{href[:60]}', which is not a document of the book"
+    if parts.fragment and unquote(parts.fragment) not in ids.get(target, frozenset()):
+        return f"a link to '{href[:60]}', whose fragment names nothing"
     return None
 
 
 def _resource_problem(ref: str, names: frozenset[str]) -> str | None:
     from urllib.parse import unquote, urlsplit
 
-    ref = ref.strip()
-    if _has_scheme(ref) or ref.startswith("//"):
+    bare = _CONTROL.sub("", ref)
+    if _has_scheme(bare) or bare.startswith("//") or _CONTROL.search(ref.strip()):
         return f"loads '{ref[:60]}' from outside the book"
-    path = unquote(urlsplit(ref).path)
+    path = unquote(urlsplit(ref.strip()).path)
     if path not in names:
         return f"names '{ref[:60]}', which is not one of the book's files"
     return None
 
 
 def _has_scheme(value: str) -> bool:
-    return bool(re.match(r"^\s*[A-Za-z][A-Za-z0-9+.\-]*:", value))
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", _CONTROL.sub("", value)))
+
+
+_CSS_LOADS = re.compile(r"url|src|image|import|\\|@|element|cross-fade", re.I)
 
 
 def _css_reaches_out(css: str) -> bool:
-    """Does CSS load anything? Read as a reader reads it, escapes decoded (tinycss2)."""
-    lowered = css.lower()
-    if not any(word in lowered for word in ("url", "@import", "image", "src", "\\")):
+    """Could this CSS load anything? Read as a reader reads it (tinycss2: escapes decoded),
+    with a function named like url, src, image (image-set, -webkit-image-set …) or
+    cross-fade, a url token or an @import anywhere; CSS that cannot be read counts as loading."""
+    if not _CSS_LOADS.search(css):
         return False
     import tinycss2
 
     def walk(tokens) -> bool:
         for token in tokens:
             kind = getattr(token, "type", "")
-            if kind == "url" or (kind == "function" and token.lower_name in ("url", "src", "image-set", "image")):
+            if kind == "url" or (kind == "at-rule" and token.lower_name == "import"):
                 return True
-            if kind == "at-rule" and token.lower_name == "import":
+            if kind == "function" and re.search(r"url|src|image|element|cross-fade", token.lower_name):
                 return True
             for nested in ("arguments", "content", "prelude", "value"):
                 inner = getattr(token, nested, None)
-                if inner and walk(inner):
+                if isinstance(inner, list) and walk(inner):
                     return True
         return False
 
-    if walk(tinycss2.parse_stylesheet(css)):
+    try:
+        return walk(tinycss2.parse_stylesheet(css)) or walk(tinycss2.parse_blocks_contents(css))
+    except RecursionError:
         return True
-    return walk(tinycss2.parse_blocks_contents(css))
 
 
 def _keep_tail(element) -> None:
-    """The text after a removed element stays where it was."""
+    """The text after a removed node stays where it was."""
     tail = element.tail
     if not tail:
         return
