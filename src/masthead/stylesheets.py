@@ -35,7 +35,12 @@ def stylesheets(theme: Theme, report: Report) -> list[Resource]:
     for name, path in theme.files("css").items():
         if name.endswith(".css") and name != "css/fonts.css":
             targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
-            css = confined_css(path.read_text("utf-8", errors="replace"), path, report)
+            try:
+                text = fetch.read_input(path, fetch.THEME_FILE_LIMIT).decode("utf-8", errors="replace")
+            except OSError as exc:
+                report.error(Position(path), f"cannot read the stylesheet: {exc.strerror}")
+                continue
+            css = confined_css(text, path, report)
             out.append(Resource(name, "text/css", css.encode("utf-8"), targets))
     return out
 

@@ -129,7 +129,7 @@ _FONT_FILE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")  # into url("…"
 def _read_theme_yaml(path: Path, report: Report) -> _Spec:
     """A theme.yaml read and checked, each problem reported at its line."""
     try:
-        text = path.read_text("utf-8")
+        text = fetch.read_input(path, manifest.MAX_BYTES).decode("utf-8")
     except UnicodeDecodeError as exc:
         report.error(Position(path, 1, 1), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
         return _Spec(None, ())
@@ -211,9 +211,16 @@ def _confined(folder: Path, root: Path, report: Report) -> None:
                 if name in folders:
                     folders.remove(name)  # never walked into
                 continue
+            if not fetch.utf8_name(path):
+                report.error(Position(path), "a name that is not UTF-8 (a byte that is no character); rename it")
+                if name in folders:
+                    folders.remove(name)
+                continue
+            if name in files and not _readable(path, report):
+                continue
             if name.endswith(".j2") and name in files:
                 try:
-                    raw = path.read_bytes()
+                    raw = fetch.read_input(path, fetch.THEME_FILE_LIMIT)
                     raw.decode("utf-8")
                 except OSError as exc:
                     report.error(Position(path), f"cannot read the template: {exc.strerror}")
@@ -221,6 +228,26 @@ def _confined(folder: Path, root: Path, report: Report) -> None:
                     line = raw[: exc.start].count(b"\n") + 1
                     col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
                     report.error(Position(path, line, col), f"not UTF-8 text (byte {exc.start}); save the template as UTF-8")
+
+
+def _readable(path: Path, report: Report) -> bool:
+    """Is a file of the theme a regular file no larger than its kind may be? Said when not:
+    a FIFO, a device or a socket could block or never end; a huge file would fill the memory.
+    (Only stat: it is read, through fetch.read_input, when it is used.)"""
+    try:
+        status = os.stat(path)
+    except OSError as exc:
+        report.error(Position(path), f"cannot read: {exc.strerror}")
+        return False
+    suffix = path.suffix.lower()
+    limit = fetch.FONT_LIMIT if suffix in (".ttf", ".otf", ".woff", ".woff2") \
+        else fetch.THEME_FILE_LIMIT if suffix in (".j2", ".css", ".po", ".yaml", ".yml") else fetch.IMAGE_LIMIT
+    try:
+        fetch.check_status(status, limit)
+    except fetch.Unreadable as exc:
+        report.error(Position(path), f"{exc.strerror} (a theme holds templates, stylesheets, fonts and catalogues)")
+        return False
+    return True
 
 
 def _theme_folder(meta: IssueMeta, position: Position) -> Path:
@@ -304,7 +331,7 @@ def _template_position(path: Path, line: int | None, name: str | None) -> Positi
     """Jinja knows the line, not the column: the name it complains of on that line, or where
     the line's text begins."""
     try:
-        text = path.read_text("utf-8").split("\n")[line - 1] if line else ""
+        text = fetch.read_input(path, fetch.THEME_FILE_LIMIT).decode("utf-8").split("\n")[line - 1] if line else ""
     except (OSError, UnicodeDecodeError, IndexError):
         return Position(path, line)
     found = text.find(name) if name else -1
@@ -318,7 +345,7 @@ def written_at(theme: Theme, line: str) -> Position | None:
     for folder in theme.folders:
         for path in sorted(folder.glob("*.j2")):
             try:
-                lines = path.read_text("utf-8").split("\n")
+                lines = fetch.read_input(path, fetch.THEME_FILE_LIMIT).decode("utf-8").split("\n")
             except (OSError, UnicodeDecodeError):
                 continue
             found += [Position(path, n, text.index(line) + 1) for n, text in enumerate(lines, 1) if line in text]
