@@ -145,6 +145,35 @@ def test_read_input_does_not_follow_a_link_put_where_a_resolved_file_was(tmp_pat
         fetch.read_input(tmp_path / "link.md", 100, follow=False)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_swapped_in_after_the_check_is_refused_not_waited_on(tmp_path: Path, monkeypatch):
+    """The check and the read are on one descriptor: a file replaced by a FIFO between the
+    stat and the open is opened without blocking and refused, never read."""
+    path = tmp_path / "a.md"
+    path.write_text("text", "utf-8")
+    real_open = os.open
+
+    def swapping_open(name, flags, *args):
+        os.unlink(path)
+        os.mkfifo(path)
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(fetch.os, "open", swapping_open)
+    with _deadline(10), pytest.raises(fetch.Unreadable, match="FIFO|changed while it was being read"):  # the inode may be reused
+        fetch.read_input(path, 100)
+
+
+def test_a_hard_link_is_read_as_the_file_it_is(tmp_path: Path):
+    """Not defended, by decision (docs/security.md): nothing tells a hard link from a file."""
+    issue = _issue(tmp_path / "issue")
+    shared = tmp_path / "elsewhere.md"
+    shared.write_text("---\ntitle: Linked\n---\nText.\n", "utf-8")
+    (issue / "articles" / "a.md").unlink()
+    os.link(shared, issue / "articles" / "a.md")
+    result = _check(issue)
+    assert result.returncode == 0, result.stderr
+
+
 # ---------------------------------------------------------------------------- sizes before reads
 
 
