@@ -203,7 +203,7 @@ def _refuse_unless_empty(target: Path) -> None:
 def create(target: Path, language: str = "en", publication: str = "My Magazine",
            today: dt.date | None = None) -> list[Path]:
     """Write a new issue folder at ``target``; the paths written, in order."""
-    _refuse_unwritable("the folder", str(target.absolute()))  # dist/<folder>.epub is named in issue.yaml
+    _refuse_unwritable("the folder", target.resolve().name)  # dist/<folder>.epub is named in issue.yaml
     _refuse_unless_empty(target)
     if not i18n.is_valid_tag(language):
         raise UsageError(one_line(f"--language: '{language}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)"))
@@ -296,7 +296,7 @@ def export_theme(target: Path, name: str = "default") -> list[Path]:
     """Copy the built-in theme ``name`` to ``target``, named after it; the files written."""
     from masthead import theme
 
-    _refuse_unwritable("the folder", str(target.absolute()))  # its name is the theme's, in theme.yaml
+    _refuse_unwritable("the folder", target.resolve().name)  # its name is the theme's, in theme.yaml
     _refuse_unless_empty(target)
     source = theme.builtin_root() / name
     text = (source / "theme.yaml").read_text("utf-8").replace("# The built-in theme.", f"# A copy of masthead's built-in '{name}' theme.", 1)
