@@ -307,6 +307,18 @@ def test_a_template_whose_name_is_not_utf8_is_an_error(tmp_path: Path):
     assert "templates/caf\\xe9.xhtml.j2: a name that is not UTF-8" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("name", ["templates/css/\x1b.css", "templates/bell\x07.xhtml.j2"])
+def test_a_theme_file_whose_name_holds_a_control_character_is_an_error(name, tmp_path: Path):
+    """Its name would go into the EPUB's manifest, which XML cannot carry (an internal error)."""
+    issue = _issue(tmp_path / "issue")
+    (issue / name).parent.mkdir(parents=True, exist_ok=True)
+    (issue / name).write_text("", "utf-8")
+    result = run_build(issue, tmp_path / "out", timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    assert one_line(name) + ": a name that holds a control character" in result.stderr, result.stderr
+
+
 # ---------------------------------------------------------------------------- messages on one line
 
 

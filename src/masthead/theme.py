@@ -176,6 +176,9 @@ def _read_theme_yaml(path: Path, report: Report) -> _Spec:
     return _Spec(extends, tuple(faces))
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _confined(folder: Path, root: Path, report: Report) -> None:
     """An issue's templates/ (or a theme inside the issue) may not reach outside the issue by
     a link, as its articles may not; and its templates must be UTF-8 text.
@@ -211,8 +214,10 @@ def _confined(folder: Path, root: Path, report: Report) -> None:
                 if name in folders:
                     folders.remove(name)  # never walked into
                 continue
-            if not fetch.utf8_name(path):
-                report.error(Position(path), "a name that is not UTF-8 (a byte that is no character); rename it")
+            odd = "is not UTF-8 (a byte that is no character)" if not fetch.utf8_name(path) \
+                else "holds a control character" if _CONTROL.search(name) else None
+            if odd:  # it could name nothing in an EPUB's manifest, nor in a message
+                report.error(Position(path), f"a name that {odd}; rename it")
                 if name in folders:
                     folders.remove(name)
                 continue
