@@ -163,6 +163,25 @@ def test_a_fifo_swapped_in_after_the_check_is_refused_not_waited_on(tmp_path: Pa
         fetch.read_input(path, 100)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_template_swapped_for_a_fifo_after_the_check_is_an_error_not_a_hang(tmp_path: Path):
+    """Jinja reads a template again when it loads it: through the same helper, so a FIFO put
+    there after theme.load walked the folder is refused at the file."""
+    import jinja2
+
+    from masthead import theme
+    from masthead.errors import IssueError
+
+    (tmp_path / "page.xhtml.j2").write_text("<p>{{ 1 }}</p>", "utf-8")
+    loader = theme.Theme("mine", (tmp_path,)).loader()
+    env = jinja2.Environment(loader=loader)
+    assert env.get_template("page.xhtml.j2").render() == "<p>1</p>"
+    (tmp_path / "page.xhtml.j2").unlink()
+    os.mkfifo(tmp_path / "page.xhtml.j2")
+    with _deadline(10), pytest.raises(IssueError, match="page.xhtml.j2: cannot read the template: not a regular file"):
+        jinja2.Environment(loader=loader).get_template("page.xhtml.j2")
+
+
 def test_a_hard_link_is_read_as_the_file_it_is(tmp_path: Path):
     """Not defended, by decision (docs/security.md): nothing tells a hard link from a file."""
     issue = _issue(tmp_path / "issue")

@@ -90,7 +90,7 @@ def _environment(theme: Theme) -> sandbox.Sandbox:
     # Sandboxed: an issue's own templates/ folder is input like any other, and must not be
     # able to reach Python's internals, files or unbounded work through a template (sandbox.py).
     env = sandbox.Sandbox(
-        loader=jinja2.FileSystemLoader([str(f) for f in theme.folders]),
+        loader=theme.loader(),  # each template read as any input is (fetch.read_input)
         autoescape=True,  # every value is escaped unless it is Markup we made
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],

@@ -76,9 +76,53 @@ class Theme:
         root = builtin_root()
         return all(folder.is_relative_to(root) for folder in self.folders)
 
+    def loader(self):
+        """Jinja's loader for the chain's templates, each read through fetch.read_input."""
+        return _Loader([str(f) for f in self.folders])
+
     @property
     def locale_dirs(self) -> tuple[Path, ...]:
         return tuple(f / "locale" for f in self.folders if (f / "locale").is_dir())
+
+
+def _Loader(searchpath: list[str]):
+    """Jinja's FileSystemLoader, reading as every input is read: a template swapped for a FIFO
+    or grown huge after :func:`load` checked it is refused at the file, never waited on or read
+    whole. (Jinja is imported here, when a theme is rendered.)"""
+    import posixpath
+
+    import jinja2
+    from jinja2.loaders import split_template_path
+
+    class Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            pieces = split_template_path(template)  # no ".." : as Jinja's own
+            for folder in self.searchpath:
+                filename = posixpath.join(folder, *pieces)
+                if os.path.exists(filename) and not os.path.isdir(filename):  # a FIFO too: refused, not skipped
+                    break
+            else:
+                raise jinja2.TemplateNotFound(template)
+            mtime = os.path.getmtime(filename)
+
+            def uptodate() -> bool:
+                try:
+                    return os.path.getmtime(filename) == mtime
+                except OSError:
+                    return False
+
+            return _template_text(Path(filename)), os.path.normpath(filename), uptodate
+
+    return Loader(searchpath)
+
+
+def _template_text(path: Path) -> str:
+    try:
+        return fetch.read_input(path, fetch.THEME_FILE_LIMIT).decode("utf-8")
+    except OSError as exc:
+        raise IssueError([Diagnostic(Position(path), f"cannot read the template: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise IssueError([Diagnostic(Position(path), f"not UTF-8 text (byte {exc.start}); save the template as UTF-8")]) from None
 
 
 def load(meta: IssueMeta) -> Theme:
