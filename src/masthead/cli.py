@@ -17,6 +17,7 @@ from typing import NoReturn
 import click
 
 from masthead import __version__
+from masthead.errors import one_line as _line  # a path may hold a line break or a terminal's escape
 
 
 def run() -> NoReturn:
@@ -113,7 +114,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
     try:
         manifests = pipeline.find_issues(issues, Path.cwd())
     except MastheadError as exc:
-        click.echo(f"masthead: {exc}", err=True)
+        click.echo(_line(f"masthead: {exc}"), err=True)
         sys.exit(exc.exit_code)
 
     def one(manifest_path: Path, again: bool = False) -> bool:
@@ -124,7 +125,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
                                         force=force)
         except KeyboardInterrupt:
             # Outputs are renamed into place only when complete: the earlier files stand.
-            click.echo(f"{manifest_path}: interrupted; no output of this issue was changed", err=True)
+            click.echo(_line(f"{manifest_path}: interrupted; no output of this issue was changed"), err=True)
             if watch:
                 raise  # _watching stops
             sys.exit(130)
@@ -133,33 +134,33 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
                 click.echo(str(diagnostic), err=True)
             return True
         except UsageError as exc:  # what no edit of the issue can mend: stop, watching or not
-            click.echo(f"masthead: {exc}", err=True)
+            click.echo(_line(f"masthead: {exc}"), err=True)
             sys.exit(exc.exit_code)
         except MastheadError as exc:
-            click.echo(f"masthead: {exc}", err=True)
+            click.echo(_line(f"masthead: {exc}"), err=True)
             if watch:
                 return True  # e.g. issue.yaml deleted: the next change may bring it back
             sys.exit(exc.exit_code)
         except Exception as exc:  # a bug of ours: say so plainly, in one line
             if debug:
                 raise
-            click.echo(f"{manifest_path}: internal error: {type(exc).__name__}: {exc} (run with --debug and report it)", err=True)
+            click.echo(_line(f"{manifest_path}: internal error: {type(exc).__name__}: {exc} (run with --debug and report it)"), err=True)
             return True
         if not quiet:
             for warning in result.warnings:
                 click.echo(str(warning), err=True)
             for out in result.outputs:
                 pages = f", {result.pages} pages" if out.format == "pdf" and result.pages else ""
-                click.echo(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB{pages}")
+                click.echo(_line(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB{pages}"))
             if result.images_in and not again:
                 click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
             if verbose and result.articles_cached and not again:
                 click.echo(f"articles: {result.articles_cached} of {result.articles} unchanged, taken from the cache", err=True)
         if again:  # even with --quiet: the line that says the files are new
-            click.echo(f"rebuilt {result.slug} in {result.seconds:.3f} s "
-                       f"({result.articles_cached} of {result.articles} articles unchanged)")
+            click.echo(_line(f"rebuilt {result.slug} in {result.seconds:.3f} s "
+                             f"({result.articles_cached} of {result.articles} articles unchanged)"))
         elif not quiet:
-            click.echo(f"built {result.slug} in {result.seconds:.1f} s")
+            click.echo(_line(f"built {result.slug} in {result.seconds:.1f} s"))
         return False
 
     if watch:
@@ -184,7 +185,7 @@ def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
             for manifest_path in manifests:
                 one(manifest_path)
             names = ", ".join(m.resolve().parent.name for m in manifests)
-            click.echo(f"watching {names} for changes (Ctrl-C stops)", err=True)
+            click.echo(_line(f"watching {names} for changes (Ctrl-C stops)"), err=True)
             while True:
                 try:
                     touched = changed.get(timeout=0.5)
@@ -213,7 +214,7 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True)
                 click.echo(f"  {started[1]:<13} {now - started[0]:6.2f} s", err=True)
             started[:] = [now, stage]
 
-        click.echo(f"{manifest_path}:", err=True)
+        click.echo(_line(f"{manifest_path}:"), err=True)
         yield say
         say("")
         return
@@ -268,7 +269,7 @@ def _checked(issue: str):
     for diagnostic in result.diagnostics:
         click.echo(str(diagnostic), err=True)
     if result.internal:
-        click.echo(f"{manifest_path}: internal error: {result.internal} (please report it)", err=True)
+        click.echo(_line(f"{manifest_path}: internal error: {result.internal} (please report it)"), err=True)
     if result.failed:
         sys.exit(1)
     return result
@@ -277,7 +278,7 @@ def _checked(issue: str):
 def _fail(exc: Exception) -> NoReturn:
     """Leave with a usage error (2) or a file that cannot be written (1), in one line."""
     message = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
-    click.echo(f"masthead: {message}", err=True)
+    click.echo(_line(f"masthead: {message}"), err=True)
     sys.exit(getattr(exc, "exit_code", 1))
 
 
@@ -301,8 +302,8 @@ def new(path: Path, language: str, publication: str) -> None:
     except (MastheadError, OSError) as exc:
         _fail(exc)
     for file in written:
-        click.echo(f"created {file}")
-    click.echo(f"next: edit {path / 'issue.yaml'}, then: masthead build {path}")
+        click.echo(_line(f"created {file}"))
+    click.echo(_line(f"next: edit {path / 'issue.yaml'}, then: masthead build {path}"))
 
 
 @main.command()
@@ -333,7 +334,7 @@ def check(issues: tuple[str, ...], strict: bool, as_json: bool) -> None:
             for diagnostic in result.diagnostics:
                 click.echo(str(diagnostic), err=True)
             if result.internal:
-                click.echo(f"{result.manifest_path}: internal error: {result.internal} (please report it)", err=True)
+                click.echo(_line(f"{result.manifest_path}: internal error: {result.internal} (please report it)"), err=True)
             summary = "ok" if not result.failed and not result.warnings else \
                 f"{_count(len(result.errors) + bool(result.internal), 'error')}, {_count(len(result.warnings), 'warning')}"
             click.echo(f"{Position(result.manifest_path)}: {summary}")
@@ -399,7 +400,7 @@ def flatplan(issue: str, output: Path | None) -> None:
         pipeline.write_all({target: png})
     except MastheadError as exc:  # a file where its folder must be, no permission …
         _fail(exc)
-    click.echo(f"{target}  {pages} pages")
+    click.echo(_line(f"{target}  {pages} pages"))
 
 
 @main.command()
@@ -443,5 +444,5 @@ def theme_export(directory: Path) -> None:
         written = scaffold.export_theme(directory)
     except (MastheadError, OSError) as exc:
         _fail(exc)
-    click.echo(f"exported the default theme to {directory} ({_count(len(written), 'file')})")
-    click.echo(f"use it from the issue folder that holds it, in issue.yaml:  theme: ./{directory.resolve().name}")
+    click.echo(_line(f"exported the default theme to {directory} ({_count(len(written), 'file')})"))
+    click.echo(_line(f"use it from the issue folder that holds it, in issue.yaml:  theme: ./{directory.resolve().name}"))

@@ -10,6 +10,7 @@ element is reported and dropped, so no output ever carries a dead link.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import re
@@ -119,10 +120,7 @@ def read_one(entry, ids: dict[Path, str], meta) -> tuple[_Draft | None, tuple]:
 def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     path = entry.file
     try:
-        raw = path.read_bytes()
-        if len(raw) > MAX_ARTICLE_BYTES:
-            report.error(Position(path, 1, 1), f"larger than {MAX_ARTICLE_BYTES // (1024 * 1024)} MB")
-            return None
+        raw = fetch.read_input(path, MAX_ARTICLE_BYTES, follow=False)  # resolved by the manifest
         # UTF-8 (its BOM dropped), or UTF-16 when a BOM says so: Windows editors' "Unicode".
         text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -130,7 +128,10 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         report.error(Position(path, line, 1), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
         return None
     except OSError as exc:
-        report.error(entry.position, f"cannot read '{path.name}': {exc.strerror}")
+        if exc.errno == errno.EFBIG:  # the file's own fault, not the reference's
+            report.error(Position(path, 1, 1), exc.strerror)
+        else:
+            report.error(entry.position, f"cannot read '{path.name}': {exc.strerror}")
         return None
     root = meta.root
     if path.suffix.lower() in (".md", ".markdown"):
@@ -359,10 +360,10 @@ def _resolve(draft: _Draft, url: str) -> Path:
 
 def _asset(draft: _Draft, path: Path, where: Position, report: Report) -> str | None:
     try:
-        data = path.read_bytes()
+        data = fetch.read_input(path, fetch.IMAGE_LIMIT, follow=False)  # resolved by _resolve
         draft.deps.append(("file", str(path), hashlib.sha256(data).hexdigest()))
         info = images.probe(data)
-    except images.ImageError as exc:
+    except (images.ImageError, OSError) as exc:
         report.error(where, f"'{path.name}': {exc}")
         return None
     # The same file gets the same name from every article; readable, and collision-free

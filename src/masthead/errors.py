@@ -10,6 +10,7 @@ CLI never decides exit codes itself.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,7 +23,7 @@ class Position(NamedTuple):
     col: int | None = None
 
     def __str__(self) -> str:
-        shown = _display_path(self.path)
+        shown = one_line(_display_path(self.path))
         if self.line is None:
             return shown
         if self.col is None:
@@ -39,8 +40,29 @@ class Diagnostic(NamedTuple):
 
     def __str__(self) -> str:
         if self.severity == "warning":
-            return f"{self.position}: warning: {self.message}"
-        return f"{self.position}: {self.message}"
+            return one_line(f"{self.position}: warning: {self.message}")
+        return one_line(f"{self.position}: {self.message}")
+
+
+# What may not reach a terminal or a log as it is: control characters (a line break would
+# split a message in two; ESC starts a terminal's escape sequence), the Unicode line breaks,
+# and the bytes of a file name that are no UTF-8 (os.fsdecode makes them lone surrogates).
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line of plain characters, what it cannot show written as Python
+    would (``\\n``, ``\\x1b``; a byte that is no UTF-8 as ``\\xff``)."""
+    return _UNSHOWN.sub(_escaped, text)
+
+
+def _escaped(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def _display_path(path: Path) -> str:

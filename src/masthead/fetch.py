@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
+import os
 import re
+import stat
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 DATA_URI_LIMIT = 2 * 1024 * 1024  # bytes after decoding
+# What one input file may weigh, by kind, checked on the open file before it is read (the
+# article and manifest limits are content.MAX_ARTICLE_BYTES and manifest.MAX_BYTES).
+IMAGE_LIMIT = 128 * 1024 * 1024  # a 60-megapixel image, uncompressed TIFF included, is less
+FONT_LIMIT = 64 * 1024 * 1024  # the largest CJK fonts are ~20 MB
+THEME_FILE_LIMIT = 4 * 1024 * 1024  # a template, a stylesheet, a catalogue
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _DATA = re.compile(r"^data:([\w.+\-]+/[\w.+\-]+)?((?:;[\w\-]+=[\w\-]+)*)(;base64)?,(.*)$", re.S)
 
@@ -52,15 +60,113 @@ def resolve(root: Path, base_dir: Path, ref: str, url: bool = True) -> Path:
     try:
         root = root.resolve()
         target = (base_dir / path_part).resolve()
-        if not target.is_relative_to(root):
-            raise Refused(f"'{ref}' resolves outside the issue folder")
-        if not target.exists():
-            raise Refused(f"'{ref}' does not exist")
-        if not target.is_file():
-            raise Refused(f"'{ref}' is not a file")
-    except OSError as exc:  # a name too long for the file system, a loop of links …
+    except RuntimeError:  # Python 3.11 on a loop of links (3.13 raises OSError: ELOOP)
+        raise Refused(f"'{ref}' is a link that leads nowhere (a loop of links)") from None
+    except OSError as exc:  # a name too long for the file system …
+        raise Refused(f"'{ref[:200]}' cannot be followed: {exc.strerror or exc}") from None
+    if not target.is_relative_to(root):
+        raise Refused(f"'{ref}' resolves outside the issue folder")
+    if not utf8_name(target):  # a link may name one: its name could go nowhere (an EPUB, a message)
+        raise Refused(f"'{ref}' leads to a file whose name is not UTF-8; rename it")
+    try:
+        exists, is_file = target.exists(), target.is_file()
+    except OSError as exc:  # a name too long for the file system …
         raise Refused(f"'{ref[:200]}' cannot be read: {exc.strerror or exc}") from None
+    if not exists:
+        raise Refused(f"'{ref}' does not exist")
+    if not is_file:
+        raise Refused(f"'{ref}' is not a file")
     return target
+
+
+def utf8_name(path: Path) -> bool:
+    """Can the path be written as text? A name with a byte that is no UTF-8 (on Linux, any
+    bytes make a name) comes from os.fsdecode with lone surrogates in it."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class Unreadable(OSError):
+    """An input file :func:`read_input` would not read; ``strerror`` says why, for the user.
+    An OSError, so that every place that tells a user why a file could not be read tells this."""
+
+    def __init__(self, reason: str, code: int = errno.EINVAL):
+        super().__init__(code, reason)
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def read_input(path: Path, limit: int, follow: bool = True) -> bytes:
+    """The bytes of one input file, checked on the descriptor they are read from: a regular
+    file (never a FIFO, a device or a socket, which could block or never end) of at most
+    ``limit`` bytes; Unreadable otherwise, before anything is read.
+
+    The file is opened without blocking (a FIFO swapped in after a check cannot hang the
+    build) and, with ``follow`` False (for a path resolved already), without following a link
+    put in its place. At most ``limit`` + 1 bytes are read, whatever the size said.
+    """
+    try:
+        before = os.stat(path)
+    except RuntimeError:
+        raise Unreadable("a link that leads nowhere (a loop of links)", errno.ELOOP) from None
+    except OSError as exc:
+        raise Unreadable(_reason(exc), exc.errno or errno.EIO) from None
+    check_status(before, limit)  # a FIFO or a device is never even opened
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_BINARY", 0) | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise Unreadable(_reason(exc), exc.errno or errno.EIO) from None
+    try:
+        opened = os.fstat(fd)
+        if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
+            raise Unreadable("changed while it was being read; try again", errno.EAGAIN)
+        check_status(opened, limit)
+        chunks, size = [], 0
+        while size <= limit:
+            try:
+                chunk = os.read(fd, min(limit + 1 - size, 1024 * 1024))
+            except BlockingIOError:  # a non-blocking descriptor of a file that is not regular after all
+                raise Unreadable("not a regular file", errno.EAGAIN) from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:  # grew after the check
+        raise Unreadable(f"larger than {_megabytes(limit)}", errno.EFBIG)
+    return b"".join(chunks)
+
+
+def check_status(status: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        raise Unreadable(f"not a regular file but {_kind(status.st_mode)}; not read")
+    if status.st_size > limit:
+        raise Unreadable(f"larger than {_megabytes(limit)}", errno.EFBIG)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a link that leads nowhere (a loop of links), or a link where none may be"
+    return exc.strerror or str(exc)
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB"
 
 
 def decode_data_uri(ref: str) -> tuple[str, bytes]:

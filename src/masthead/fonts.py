@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import string
 
-from masthead import cache
+from masthead import cache, fetch
 from masthead.errors import Position, Report
 from masthead.rendered import EPUB, PDF, Resource
 from masthead.theme import Face, Theme
@@ -36,7 +36,13 @@ def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None 
         path = theme.find(face.file)
         if path is None:
             continue
-        data = path.read_bytes()
+        try:
+            data = fetch.read_input(path, fetch.FONT_LIMIT)
+        except OSError as exc:
+            if report is not None:
+                report.warning(Position(path), f"cannot read the font: {exc.strerror}: the issue is set without "
+                                               f"{face.family} {face.weight} {face.style}")
+            continue
         digest = hashlib.sha256(data).digest()  # once: both cache keys name the face by it
         if not _readable(data, digest, deep=chars is not None):
             if report is not None:

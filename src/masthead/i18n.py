@@ -137,13 +137,14 @@ def translations(tag: str, locale_dirs: tuple[Path, ...]) -> NullTranslations:
 
     A catalogue that cannot be read is an IssueError at the .po file (a theme is input too).
     """
+    from masthead import fetch
     from masthead.errors import Diagnostic, IssueError, Position
 
     po_path = catalogue_path(tag, locale_dirs)
     if po_path is None:
         return NullTranslations()
     try:
-        return _catalogue(po_path.read_bytes())
+        return _catalogue(fetch.read_input(po_path, fetch.THEME_FILE_LIMIT))
     except _Unreadable as exc:
         where, message = Position(po_path, exc.line, exc.col), f"invalid message catalogue: {exc.reason}"
     except OSError as exc:

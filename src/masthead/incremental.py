@@ -46,7 +46,7 @@ def read_all(entries: list, ids: dict[Path, str], meta, jobs: int | None, stats:
     keys, reads = [], []
     for entry in entries:
         try:
-            raw = entry.file.read_bytes()
+            raw = fetch.read_input(entry.file, content.MAX_ARTICLE_BYTES)
         except OSError:
             raw = None  # read_one reports it at the entry
         key = None if raw is None else cache.key(_code_key(), context, str(entry.file), repr(entry.overrides),
@@ -95,7 +95,7 @@ def _still_valid(deps: Iterable[tuple]) -> bool:
         if dep[0] == "file":
             _, path, digest = dep
             try:
-                if os.path.realpath(path) != path or hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest:
+                if os.path.realpath(path) != path or hashlib.sha256(fetch.read_input(Path(path), fetch.IMAGE_LIMIT)).hexdigest() != digest:
                     return False
             except OSError:
                 return False

@@ -355,12 +355,11 @@ def _lead_image(y: Y, report: Report, root: Path, base_dir: Path) -> LeadImage |
 def load(manifest_path: Path) -> Manifest:
     """Read and validate ``issue.yaml``; raise IssueError with every problem found."""
     report = Report()
-    manifest_path = manifest_path.resolve()
-    root = manifest_path.parent
+    manifest_path, root = _issue_root(manifest_path)
     try:
-        text = manifest_path.read_bytes().decode("utf-8")
+        raw = fetch.read_input(manifest_path, MAX_BYTES, follow=False)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raw = manifest_path.read_bytes()
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise IssueError([Diagnostic(Position(manifest_path, line, col), "not UTF-8 text; save the file as UTF-8")]) from None
@@ -406,6 +405,26 @@ def load(manifest_path: Path) -> Manifest:
         seen.add(entry.file)
     report.raise_if_errors()
     return Manifest(meta, sections)
+
+
+def _issue_root(manifest_path: Path) -> tuple[Path, Path]:
+    """issue.yaml resolved, and the issue's folder: the one that holds issue.yaml. A link as
+    issue.yaml may name a file beside it, never one elsewhere, which would make its folder,
+    and all that is in it, the issue."""
+    given = manifest_path.absolute()
+    try:
+        resolved, folder = manifest_path.resolve(), given.parent.resolve()
+    except RuntimeError:  # a loop of links (Python 3.11)
+        raise IssueError([_diag(given, "a link that leads nowhere (a loop of links)")]) from None
+    except OSError as exc:
+        raise IssueError([_diag(given, f"cannot read: {exc.strerror}")]) from None
+    if not fetch.utf8_name(folder):
+        raise IssueError([_diag(given, "the issue's folder has a name that is not UTF-8 (a byte that is no "
+                                       "character); rename the folder")])
+    if resolved.parent != folder:
+        raise IssueError([_diag(given, "a link to a file in another folder: the issue is the folder that holds "
+                                       "issue.yaml, so keep the file there (a link to a file beside it is fine)")])
+    return resolved, folder
 
 
 def _diag(path: Path, message: str) -> Diagnostic:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from masthead import fetch
 from masthead.errors import Position
 
 
@@ -129,7 +130,7 @@ class Asset(NamedTuple):
     data: bytes | None = None  # the bytes of a data: URI image
 
     def read(self) -> bytes:
-        return self.data if self.data is not None else self.source.read_bytes()
+        return self.data if self.data is not None else fetch.read_input(self.source, fetch.IMAGE_LIMIT)
 
     @property
     def size(self) -> int:

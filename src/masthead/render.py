@@ -23,7 +23,7 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fonts, i18n, images, incremental, manifest, printdoc, sandbox, stylesheets, workers
+from masthead import cache, cover, fetch, fonts, i18n, images, incremental, manifest, printdoc, sandbox, stylesheets, workers
 from masthead.errors import Diagnostic, IssueError, Position, Report, UsageError
 from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import EPUB, PDF, Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
@@ -90,7 +90,7 @@ def _environment(theme: Theme) -> sandbox.Sandbox:
     # Sandboxed: an issue's own templates/ folder is input like any other, and must not be
     # able to reach Python's internals, files or unbounded work through a template (sandbox.py).
     env = sandbox.Sandbox(
-        loader=jinja2.FileSystemLoader([str(f) for f in theme.folders]),
+        loader=theme.loader(),  # each template read as any input is (fetch.read_input)
         autoescape=True,  # every value is escaped unless it is Markup we made
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -387,7 +387,7 @@ def ahead(meta: IssueMeta, theme: Theme, jobs: int | None = None) -> Callable[[]
     tasks: list[Callable[[], object]] = []
     if meta.cover is not None:
         try:
-            data = meta.cover.read_bytes()
+            data = fetch.read_input(meta.cover, fetch.IMAGE_LIMIT)
         except OSError:
             data = None  # render says what is wrong with it
         if data is not None and not images.is_prepared(data, *_EPUB_COVER):
@@ -418,7 +418,7 @@ def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[l
     meta = issue.meta
     if meta.cover is not None:
         try:
-            data = meta.cover.read_bytes()
+            data = fetch.read_input(meta.cover, fetch.IMAGE_LIMIT)
             epub, info = _epub_cover(data)
             name = f"images/cover{info.extension}"
             out = [Resource(name, info.media_type, epub, EPUB)]

@@ -16,12 +16,13 @@ import datetime as dt
 import json
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import yaml
 
 from masthead import i18n
-from masthead.errors import UsageError
+from masthead.errors import UsageError, one_line
 
 ISSUE_YAML = """\
 # The manifest of one issue of {publication}. `masthead build` on this folder reads it and the
@@ -183,6 +184,17 @@ Every issue is a folder: `issue.yaml`, the articles and their images.
 """
 
 
+def _refuse_unwritable(what: str, text: str) -> None:
+    """Refuse a name that cannot be written into the YAML and Markdown made from it as it is: a
+    control character (a bell, a line break) or a Unicode line break, which YAML forbids or takes
+    for a new line, or bytes that are no UTF-8 (from the command line, as lone surrogates)."""
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Zl", "Zp") or char in "\ufffe\uffff":
+            kind = "bytes that are not UTF-8" if category == "Cs" else f"the control character U+{ord(char):04X}"
+            raise UsageError(one_line(f"{what}: '{text}' holds {kind}; give a name without it"))
+
+
 def _refuse_unless_empty(target: Path) -> None:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(f"{target}: already exists and is not empty; give a new folder")
@@ -191,9 +203,11 @@ def _refuse_unless_empty(target: Path) -> None:
 def create(target: Path, language: str = "en", publication: str = "My Magazine",
            today: dt.date | None = None) -> list[Path]:
     """Write a new issue folder at ``target``; the paths written, in order."""
+    _refuse_unwritable("the folder", target.resolve().name)  # dist/<folder>.epub is named in issue.yaml
     _refuse_unless_empty(target)
     if not i18n.is_valid_tag(language):
-        raise UsageError(f"--language: '{language}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)")
+        raise UsageError(one_line(f"--language: '{language}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)"))
+    _refuse_unwritable("--publication", publication)
     publication = " ".join(publication.split())
     if not publication:
         raise UsageError("--publication: give the magazine's name")
@@ -282,12 +296,12 @@ def export_theme(target: Path, name: str = "default") -> list[Path]:
     """Copy the built-in theme ``name`` to ``target``, named after it; the files written."""
     from masthead import theme
 
+    _refuse_unwritable("the folder", target.resolve().name)  # its name is the theme's, in theme.yaml
     _refuse_unless_empty(target)
     source = theme.builtin_root() / name
+    text = (source / "theme.yaml").read_text("utf-8").replace("# The built-in theme.", f"# A copy of masthead's built-in '{name}' theme.", 1)
+    text = re.sub(r"(?m)^name:.*$", lambda _: f"name: {_yaml_scalar(target.resolve().name)}", text, count=1)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"),
                     dirs_exist_ok=True)
-    theme_yaml = target / "theme.yaml"
-    text = theme_yaml.read_text("utf-8").replace("# The built-in theme.", f"# A copy of masthead's built-in '{name}' theme.", 1)
-    theme_yaml.write_text(re.sub(r"(?m)^name:.*$", lambda _: f"name: {_yaml_scalar(target.resolve().name)}", text, count=1),
-                          encoding="utf-8")
+    (target / "theme.yaml").write_text(text, encoding="utf-8")
     return sorted(p for p in target.rglob("*") if p.is_file())

@@ -46,7 +46,12 @@ def stylesheets(theme: Theme, report: Report) -> list[Resource]:
                                                f"not '{shown(name[len('css/'):])}'")
             continue
         targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
-        css = confined_css(path.read_text("utf-8", errors="replace"), path, report, shipped, name)
+        try:
+            text = fetch.read_input(path, fetch.THEME_FILE_LIMIT).decode("utf-8", errors="replace")
+        except OSError as exc:
+            report.error(Position(path, 1, 1), f"cannot read the stylesheet: {exc.strerror}")
+            continue
+        css = confined_css(text, path, report, shipped, name)
         out.append(Resource(name, "text/css", css.encode("utf-8"), targets))
     return out
 

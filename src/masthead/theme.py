@@ -76,9 +76,53 @@ class Theme:
         root = builtin_root()
         return all(folder.is_relative_to(root) for folder in self.folders)
 
+    def loader(self):
+        """Jinja's loader for the chain's templates, each read through fetch.read_input."""
+        return _Loader([str(f) for f in self.folders])
+
     @property
     def locale_dirs(self) -> tuple[Path, ...]:
         return tuple(f / "locale" for f in self.folders if (f / "locale").is_dir())
+
+
+def _Loader(searchpath: list[str]):
+    """Jinja's FileSystemLoader, reading as every input is read: a template swapped for a FIFO
+    or grown huge after :func:`load` checked it is refused at the file, never waited on or read
+    whole. (Jinja is imported here, when a theme is rendered.)"""
+    import posixpath
+
+    import jinja2
+    from jinja2.loaders import split_template_path
+
+    class Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            pieces = split_template_path(template)  # no ".." : as Jinja's own
+            for folder in self.searchpath:
+                filename = posixpath.join(folder, *pieces)
+                if os.path.exists(filename) and not os.path.isdir(filename):  # a FIFO too: refused, not skipped
+                    break
+            else:
+                raise jinja2.TemplateNotFound(template)
+            mtime = os.path.getmtime(filename)
+
+            def uptodate() -> bool:
+                try:
+                    return os.path.getmtime(filename) == mtime
+                except OSError:
+                    return False
+
+            return _template_text(Path(filename)), os.path.normpath(filename), uptodate
+
+    return Loader(searchpath)
+
+
+def _template_text(path: Path) -> str:
+    try:
+        return fetch.read_input(path, fetch.THEME_FILE_LIMIT).decode("utf-8")
+    except OSError as exc:
+        raise IssueError([Diagnostic(Position(path), f"cannot read the template: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise IssueError([Diagnostic(Position(path), f"not UTF-8 text (byte {exc.start}); save the template as UTF-8")]) from None
 
 
 def load(meta: IssueMeta) -> Theme:
@@ -129,7 +173,7 @@ _FONT_FILE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")  # into url("…"
 def _read_theme_yaml(path: Path, report: Report) -> _Spec:
     """A theme.yaml read and checked, each problem reported at its line."""
     try:
-        text = path.read_text("utf-8")
+        text = fetch.read_input(path, manifest.MAX_BYTES).decode("utf-8")
     except UnicodeDecodeError as exc:
         report.error(Position(path, 1, 1), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
         return _Spec(None, ())
@@ -176,6 +220,9 @@ def _read_theme_yaml(path: Path, report: Report) -> _Spec:
     return _Spec(extends, tuple(faces))
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _confined(folder: Path, root: Path, report: Report) -> None:
     """An issue's templates/ (or a theme inside the issue) may not reach outside the issue by
     a link, as its articles may not; and its templates must be UTF-8 text.
@@ -211,9 +258,18 @@ def _confined(folder: Path, root: Path, report: Report) -> None:
                 if name in folders:
                     folders.remove(name)  # never walked into
                 continue
+            odd = "is not UTF-8 (a byte that is no character)" if not fetch.utf8_name(path) \
+                else "holds a control character" if _CONTROL.search(name) else None
+            if odd:  # it could name nothing in an EPUB's manifest, nor in a message
+                report.error(Position(path), f"a name that {odd}; rename it")
+                if name in folders:
+                    folders.remove(name)
+                continue
+            if name in files and not _readable(path, report):
+                continue
             if name.endswith(".j2") and name in files:
                 try:
-                    raw = path.read_bytes()
+                    raw = fetch.read_input(path, fetch.THEME_FILE_LIMIT)
                     raw.decode("utf-8")
                 except OSError as exc:
                     report.error(Position(path), f"cannot read the template: {exc.strerror}")
@@ -221,6 +277,26 @@ def _confined(folder: Path, root: Path, report: Report) -> None:
                     line = raw[: exc.start].count(b"\n") + 1
                     col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
                     report.error(Position(path, line, col), f"not UTF-8 text (byte {exc.start}); save the template as UTF-8")
+
+
+def _readable(path: Path, report: Report) -> bool:
+    """Is a file of the theme a regular file no larger than its kind may be? Said when not:
+    a FIFO, a device or a socket could block or never end; a huge file would fill the memory.
+    (Only stat: it is read, through fetch.read_input, when it is used.)"""
+    try:
+        status = os.stat(path)
+    except OSError as exc:
+        report.error(Position(path), f"cannot read: {exc.strerror}")
+        return False
+    suffix = path.suffix.lower()
+    limit = fetch.FONT_LIMIT if suffix in (".ttf", ".otf", ".woff", ".woff2") \
+        else fetch.THEME_FILE_LIMIT if suffix in (".j2", ".css", ".po", ".yaml", ".yml") else fetch.IMAGE_LIMIT
+    try:
+        fetch.check_status(status, limit)
+    except fetch.Unreadable as exc:
+        report.error(Position(path), f"{exc.strerror} (a theme holds templates, stylesheets, fonts and catalogues)")
+        return False
+    return True
 
 
 def _theme_folder(meta: IssueMeta, position: Position) -> Path:
@@ -304,7 +380,7 @@ def _template_position(path: Path, line: int | None, name: str | None) -> Positi
     """Jinja knows the line, not the column: the name it complains of on that line, or where
     the line's text begins."""
     try:
-        text = path.read_text("utf-8").split("\n")[line - 1] if line else ""
+        text = fetch.read_input(path, fetch.THEME_FILE_LIMIT).decode("utf-8").split("\n")[line - 1] if line else ""
     except (OSError, UnicodeDecodeError, IndexError):
         return Position(path, line)
     found = text.find(name) if name else -1
@@ -318,7 +394,7 @@ def written_at(theme: Theme, line: str) -> Position | None:
     for folder in theme.folders:
         for path in sorted(folder.glob("*.j2")):
             try:
-                lines = path.read_text("utf-8").split("\n")
+                lines = fetch.read_input(path, fetch.THEME_FILE_LIMIT).decode("utf-8").split("\n")
             except (OSError, UnicodeDecodeError):
                 continue
             found += [Position(path, n, text.index(line) + 1) for n, text in enumerate(lines, 1) if line in text]
