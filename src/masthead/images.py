@@ -16,8 +16,6 @@ from typing import NamedTuple
 PIXEL_LIMIT = 60_000_000  # 60 megapixels: larger than any camera file, far below a bomb
 CORE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif"),
               "SVG": ("image/svg+xml", ".svg")}
-SVG = "http://www.w3.org/2000/svg"
-XLINK = "http://www.w3.org/1999/xlink"
 _METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop")
 CONVERTED = {"WEBP", "TIFF", "BMP"}  # not EPUB core media types: become PNG
 
@@ -196,47 +194,22 @@ def _looks_like_svg(data: bytes) -> bool:
 
 
 def _parse_svg(data: bytes):
-    from lxml import etree
+    """The SVG's tree, cleaned (:func:`masthead.svg.clean`) and checked (:func:`masthead.svg.check`)."""
+    from masthead import svg
 
-    try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
-    except etree.XMLSyntaxError as exc:
-        raise ImageError(f"not a well-formed SVG ({exc})") from None
-    if root.tag != f"{{{SVG}}}svg":
-        raise ImageError("not an SVG image (the root element must be <svg> in the SVG namespace)")
-    return root
+    return svg.check(svg.clean(svg.parse(data)))
 
 
 def _svg_length(value: str | None) -> int:
     try:
         return int(float((value or "0").strip().removesuffix("px")))
-    except ValueError:
+    except (ValueError, OverflowError):
         return 0
 
 
 def clean_svg(data: bytes) -> bytes:
     """The SVG without what could run or reach out: scripts, event handlers, foreign objects,
-    styles, and references to anything but its own elements."""
+    styles, animations, and references to anything but its own elements (:mod:`masthead.svg`)."""
     from lxml import etree
 
-    root = _parse_svg(data)
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):
-            if element.getparent() is not None:
-                element.getparent().remove(element)  # comments, processing instructions
-            continue
-        local = etree.QName(element).localname
-        if etree.QName(element).namespace != SVG or local in ("script", "foreignObject", "style", "iframe"):
-            if element.getparent() is not None:
-                element.getparent().remove(element)
-            continue
-        for key in list(element.attrib):
-            name = etree.QName(key).localname if key.startswith("{") else key
-            value = element.get(key) or ""
-            if name.lower().startswith("on") or name == "style" and "url(" in value:
-                del element.attrib[key]
-            elif name == "href" and not value.startswith("#"):
-                del element.attrib[key]  # images and links outside the file are not followed
-            elif "url(" in value and not value.replace(" ", "").startswith("url(#"):
-                del element.attrib[key]
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return etree.tostring(_parse_svg(data), xml_declaration=True, encoding="UTF-8")
