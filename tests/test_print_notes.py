@@ -45,7 +45,7 @@ def test_notes_as_far_apart_as_a_magazines_stay_footnotes():
 
 
 def test_notes_called_close_together_stay_a_list_at_the_articles_end():
-    for notes, words, note_words in ((9, 1, 6), (60, 25, 6), (400, 4, 6), (20, 100, 120)):  # long notes weigh more
+    for notes, words, note_words in ((9, 1, 6), (60, 25, 6), (400, 4, 6), (20, 100, 120), (1, 10, 8000)):  # long notes weigh more
         printed = printdoc.body_for_print(_body(notes, words, note_words), "a")
         assert 'class="print-footnote"' not in printed and printed.count('epub:type="footnote"') == notes
         assert 'class="footnotes"' in printed

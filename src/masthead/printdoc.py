@@ -96,10 +96,12 @@ def _crowded(root, notes: dict) -> bool:
     back: a page costs about the square of what its notes hold. 60 short notes in three pages
     took 30 s, 400 did not end in 300 s. An article whose notes are that close together keeps
     them as endnotes (the list at its end, as in the EPUB): its layout costs what its text
-    does. Where notes are as far apart as a magazine's (a few to a page) nothing changes."""
-    if len(notes) <= NOTES_PER_STRETCH:
-        return False
+    does. So does a note too long for a page's foot (two notes of 8,000 words took 48 s, and
+    WeasyPrint printed a page of each). Where notes are as far apart as a magazine's (a few
+    to a page) nothing changes."""
     weights = {key: 1 + len("".join(note.itertext())) / NOTE_CHARS for key, note in notes.items()}
+    if sum(weights.values()) <= NOTES_PER_STRETCH:
+        return False
     calls: list[tuple[int, float]] = []  # (where in the text, weight) of each call, in order
     offset = 0
     epub_type = f"{{{OPS}}}type"
