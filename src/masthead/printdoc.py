@@ -83,9 +83,9 @@ def notes_at_calls(root) -> None:
 
 
 # Notes that make footnotes too slow to lay out: more than NOTES_PER_STRETCH of them (each
-# counting 1, and 1 more for each NOTE_CHARS characters it holds) called within
-# STRETCH_CHARS characters of the article's text (about half a page of A4 in two columns).
-NOTES_PER_STRETCH, STRETCH_CHARS, NOTE_CHARS = 8, 4000, 800
+# counting 1, and 1 more for each NOTE_CHARS characters it holds beyond SHORT_NOTE) called
+# within STRETCH_CHARS characters of the article's text (about half a page of A4 in two columns).
+NOTES_PER_STRETCH, STRETCH_CHARS, NOTE_CHARS, SHORT_NOTE = 8, 4000, 800, 200
 
 
 def _crowded(root, notes: dict) -> bool:
@@ -99,7 +99,7 @@ def _crowded(root, notes: dict) -> bool:
     does. So does a note too long for a page's foot (two notes of 8,000 words took 48 s, and
     WeasyPrint printed a page of each). Where notes are as far apart as a magazine's (a few
     to a page) nothing changes."""
-    weights = {key: 1 + len("".join(note.itertext())) / NOTE_CHARS for key, note in notes.items()}
+    weights = {key: 1 + max(0, len("".join(note.itertext())) - SHORT_NOTE) / NOTE_CHARS for key, note in notes.items()}
     if sum(weights.values()) <= NOTES_PER_STRETCH:
         return False
     calls: list[tuple[int, float]] = []  # (where in the text, weight) of each call, in order
