@@ -100,6 +100,8 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
             icc = image.info.get("icc_profile")
             if orientation != 1:  # else exif_transpose would only copy the pixels
                 image = ImageOps.exif_transpose(image)
+            if image.mode.startswith("I;16"):
+                image = _eight_bit_grey(image, max_width, max_height)
             image.thumbnail((max_width, max_height), Image.Resampling.LANCZOS)
             out = io.BytesIO()
             if info.format == "JPEG":
@@ -119,6 +121,18 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"cannot decode the image ({type(exc).__name__}: {exc})") from None
     return out.getvalue(), ImageInfo(fmt, image.width, image.height)
+
+
+def _eight_bit_grey(image, max_width: int, max_height: int):
+    """A 16-bit grey picture (a scanner's or a microscope's PNG) fitted into the box, then as
+    8-bit grey: Pillow cannot make a thumbnail of 16 bits, and its own conversion to 8 bits
+    clips every value above 255 to white instead of scaling it."""
+    from PIL import ImageOps
+
+    Image = _pillow()
+    if image.width > max_width or image.height > max_height:
+        image = ImageOps.contain(image, (max_width, max_height), Image.Resampling.LANCZOS)
+    return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
 
 
 _ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82"}

@@ -339,6 +339,8 @@ def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[l
         try:
             data = meta.cover.read_bytes()
             epub, info = _epub_cover(data)
+            if info.format not in ("JPEG", "PNG"):  # by content: a WebP, TIFF or BMP was made a PNG
+                raise images.ImageError(f"must be a JPEG or PNG image; this file is {info.format}")
             name = f"images/cover{info.extension}"
             out = [Resource(name, info.media_type, epub, EPUB)]
             if printed:
