@@ -70,6 +70,7 @@ def test_a_drawing_under_the_cap_is_kept_and_one_over_it_refused():
     # counts once where it stands, too)
     assert images.probe(doubling(13).encode()).format == "SVG"
     assert "100,000" in refused(doubling(14))
+    assert "holds more than 100,000 elements" in refused(HEAD + "<rect/>" * 100_001 + "</svg>")  # no reference needed
 
 
 def test_reference_loops_are_refused_with_the_element_and_its_line():
@@ -113,7 +114,7 @@ def test_a_number_that_is_not_finite_or_beyond_any_page_is_refused(attribute):
 
 def test_ordinary_numbers_colours_and_names_are_not_taken_for_large_ones():
     inkscape = (f'{HEAD}<rect transform="matrix(6.123234e-17,1,-1,6.123234e-17,0,0)" width="1e3" height="10" '
-                'style="fill:#1e9999;font-family:Informal" fill="#2E400a" id="n1e999"/></svg>')
+                'style="fill:#1e9999;font-family:Informal" fill="#2E400a" id="n1e999"/><use href="#n1e999"/></svg>')
     assert images.probe(inkscape.encode()).format == "SVG"
 
 
@@ -149,6 +150,15 @@ def test_outside_references_in_any_case_or_escape_and_animations_are_removed():
         assert gone not in cleaned, gone
     assert cleaned.count("<text>") == 2 and 'fill="url(#ok)" stroke="url(#ok)"' in cleaned  # written as EPUBCheck reads it
     assert 'href="#kept"' in cleaned and "<linearGradient" in cleaned  # the drawing and its own references stay
+
+
+def test_ids_are_names_and_unique_and_the_first_kept_is_the_one_referenced():
+    """EPUBCheck refuses an SVG id that is not an XML name, or repeated; a reference finds the
+    first, so later copies lose theirs. An id inside something removed does not count."""
+    drawing = (f'{HEAD}<foreignObject><g xmlns="http://www.w3.org/2000/svg" id="a"/></foreignObject>'
+               '<rect id="a" width="1"/><rect id="a" width="2"/><rect id="1x" width="3"/><use href="#a"/></svg>')
+    cleaned = images.clean_svg(drawing.encode()).decode()
+    assert '<rect id="a" width="1"/><rect width="2"/><rect width="3"/><use href="#a"/>' in cleaned
 
 
 def test_svg_outside_references_never_reach_the_epub_or_the_web_edition(tmp_path):

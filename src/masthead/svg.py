@@ -38,7 +38,7 @@ _URL_FRAGMENT = re.compile(r"url\(\s*['\"]?#([^'\")\s]+)", re.I)
 _HEX = re.compile(r"#[0-9A-Fa-f]+|url\([^)]*\)", re.I)  # colours and url()s hold no quantity
 _NUMBER = re.compile(r"(?<![A-Za-z])(?:inf(?:inity)?|nan)(?![A-Za-z])|[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?[\d_]+)?",
                      re.I)
-_NOT_QUANTITIES = frozenset("id class lang role systemLanguage requiredFeatures requiredExtensions font-family "
+_NOT_QUANTITIES = frozenset("id href class lang role systemLanguage requiredFeatures requiredExtensions font-family "
                             "preserveAspectRatio type media target".split())
 
 
@@ -63,7 +63,9 @@ def clean(root):
     from lxml import etree
 
     ids: set[str] = set()
-    for element in list(root.iter()):
+    stack = [root]  # in document order, never into what was removed
+    while stack:
+        element = stack.pop()
         parent = element.getparent()
         if not isinstance(element.tag, str):
             if parent is not None:
@@ -74,6 +76,7 @@ def clean(root):
             if parent is not None:
                 parent.remove(element)
             continue
+        stack.extend(reversed(element))
         for key in list(element.attrib):
             local = etree.QName(key).localname if key.startswith("{") else key
             value = element.get(key) or ""
@@ -164,6 +167,8 @@ def check(root):
     than :data:`MAX_DRAWN` elements once its references are expanded (of a cleaned tree);
     else ``root``."""
     elements = list(root.iter())
+    if len(elements) > MAX_DRAWN:
+        raise SvgError(f"holds more than {MAX_DRAWN:,} elements; refusing to draw it")
     for element in elements:
         _check_numbers(element)
     _Expansion(elements).check()
