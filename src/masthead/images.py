@@ -51,8 +51,7 @@ def probe(data: bytes) -> ImageInfo:
     if not data.strip():
         raise ImageError("the file is empty")
     if _looks_like_svg(data):
-        root = _parse_svg(data)
-        return ImageInfo("SVG", _svg_length(root.get("width")), _svg_length(root.get("height")))
+        return _svg_info(_parse_svg(data))
     from PIL import UnidentifiedImageError
 
     Image = _pillow()
@@ -79,9 +78,10 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     Small, metadata-free JPEG/PNG/GIF files are passed through untouched (no generation loss);
     a JPEG over ``max_bytes`` is encoded again at decreasing quality until it fits.
     """
+    if _looks_like_svg(data):  # vector: no size to fit, only content to make safe (parsed once)
+        root = _parse_svg(data)
+        return _svg_bytes(root), _svg_info(root)
     info = probe(data)
-    if info.format == "SVG":
-        return clean_svg(data), info  # vector: no size to fit, only content to make safe
     from PIL import ImageOps
 
     Image = _pillow()
@@ -191,8 +191,9 @@ def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 
     from masthead import cache
 
     def compute() -> bytes:
-        prepared, _ = prepare(data, max_width, max_height, quality, max_bytes)
-        info = probe(prepared)
+        prepared, info = prepare(data, max_width, max_height, quality, max_bytes)
+        if info.format != "SVG":  # an SVG's is read from the tree prepare wrote, and checked there
+            info = probe(prepared)
         return f"{info.format} {info.width} {info.height}\n".encode() + prepared
 
     key = _key(data, max_width, max_height, quality, max_bytes)
@@ -214,6 +215,16 @@ def _parse_svg(data: bytes):
     return svg.check(svg.clean(svg.parse(data)))
 
 
+def _svg_info(root) -> ImageInfo:
+    return ImageInfo("SVG", _svg_length(root.get("width")), _svg_length(root.get("height")))
+
+
+def _svg_bytes(root) -> bytes:
+    from lxml import etree
+
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def _svg_length(value: str | None) -> int:
     try:
         return int(float((value or "0").strip().removesuffix("px")))
@@ -224,6 +235,4 @@ def _svg_length(value: str | None) -> int:
 def clean_svg(data: bytes) -> bytes:
     """The SVG without what could run or reach out: scripts, event handlers, foreign objects,
     styles, animations, and references to anything but its own elements (:mod:`masthead.svg`)."""
-    from lxml import etree
-
-    return etree.tostring(_parse_svg(data), xml_declaration=True, encoding="UTF-8")
+    return _svg_bytes(_parse_svg(data))

@@ -38,6 +38,7 @@ _URL_FRAGMENT = re.compile(r"url\(\s*['\"]?#([^'\")\s]+)", re.I)
 _HEX = re.compile(r"#[0-9A-Fa-f]+|url\([^)]*\)", re.I)  # colours and url()s hold no quantity
 _NUMBER = re.compile(r"(?<![A-Za-z])(?:inf(?:inity)?|nan)(?![A-Za-z])|[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?[\d_]+)?",
                      re.I)
+_LARGE = re.compile(r"\d[eE_]|\d{10}|inf|nan", re.I)  # what a number beyond MAX_NUMBER or not finite holds
 _NOT_QUANTITIES = frozenset("id href class lang role systemLanguage requiredFeatures requiredExtensions font-family "
                             "preserveAspectRatio type media target".split())
 
@@ -60,34 +61,27 @@ def parse(data: bytes):
 
 def clean(root):
     """``root`` without what could run or reach out (changed in place, and returned)."""
-    from lxml import etree
-
     ids: set[str] = set()
     stack = [root]  # in document order, never into what was removed
     while stack:
         element = stack.pop()
-        parent = element.getparent()
-        if not isinstance(element.tag, str):
-            if parent is not None:
-                parent.remove(element)  # comments, processing instructions
-            continue
-        name = etree.QName(element)
-        if name.namespace != SVG or name.localname in DROPPED:
+        tag = element.tag
+        if not isinstance(tag, str) or not tag.startswith(_IN_SVG) or tag[len(_IN_SVG):] in DROPPED:
+            parent = element.getparent()  # comments, processing instructions, other namespaces
             if parent is not None:
                 parent.remove(element)
             continue
         stack.extend(reversed(element))
-        for key in list(element.attrib):
-            local = etree.QName(key).localname if key.startswith("{") else key
-            value = element.get(key) or ""
-            if local.lower().startswith("on") or key == "{http://www.w3.org/XML/1998/namespace}base":
+        for key, value in list(element.attrib.items()):
+            local = key.rsplit("}", 1)[-1]
+            if local[:2].lower() == "on" or key == _XML_BASE:
                 del element.attrib[key]  # handlers; a base that makes "#x" another file's
             elif key == "id":
                 if value in ids or not _is_name(value):
                     del element.attrib[key]  # a reference finds the first one; EPUBCheck wants names
                 ids.add(value)
             elif local == "href":
-                if not value.startswith("#") or name.localname == "a":
+                if not value.startswith("#") or tag == _IN_SVG + "a":
                     # Images and links outside the file are not followed; an image's own links
                     # neither (it is shown by an <img>, and EPUBCheck takes them for links out).
                     del element.attrib[key]
@@ -100,6 +94,10 @@ def clean(root):
                 else:
                     element.set(key, plain)
     return root
+
+
+_IN_SVG = f"{{{SVG}}}"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
 def _is_name(value: str) -> bool:
@@ -179,6 +177,8 @@ def _check_numbers(element) -> None:
     for key, value in element.attrib.items():
         if key.startswith("{") or key in _NOT_QUANTITIES or key.startswith(("aria-", "data-")):
             continue
+        if not _LARGE.search(value):
+            continue  # no exponent, no long run of digits, no inf or nan: nothing to read further
         for token in _NUMBER.findall(_HEX.sub(" ", value)):
             try:
                 number = float(token)
