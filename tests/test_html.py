@@ -105,14 +105,15 @@ def test_a_failed_rebuild_keeps_the_earlier_folder(tmp_path, issue_dir):
 
 
 def test_the_folder_is_swapped_whole_or_not_at_all(tmp_path):
-    from masthead.build import write_folder
+    from masthead.build import WEB_MARK, write_all
 
     target = tmp_path / "issue"
-    write_folder(target, {"index.html": b"one", "css/a.css": b"a", "old.html": b"stale"})
-    write_folder(target, {"index.html": b"two", "css/a.css": b"b"})
-    assert {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} == {"index.html", "css/a.css"}
+    write_all({}, {target: {"index.html": b"one", "css/a.css": b"a", "old.html": b"stale"}})
+    write_all({}, {target: {"index.html": b"two", "css/a.css": b"b"}})
+    files = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+    assert files == {"index.html", "css/a.css", WEB_MARK}
     assert (target / "index.html").read_bytes() == b"two"
     with pytest.raises(ValueError):  # fails half-way through writing the new folder
-        write_folder(target, {"index.html": b"three", "../outside.html": b"x"})
+        write_all({}, {target: {"index.html": b"three", "../outside.html": b"x"}})
     assert (target / "index.html").read_bytes() == b"two"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["issue"]

@@ -380,3 +380,20 @@ def test_a_template_error_in_a_copy_is_reported_as_in_this_process(small_issue: 
     with pytest.raises(IssueError) as caught:
         pipeline.build(small_issue / "issue.yaml", tmp_path / "out", ("epub",), jobs=2)
     assert [str(d) for d in caught.value.diagnostics][0].endswith("_article.xhtml.j2:1:4: template: 'no_such_value' is undefined")
+
+
+def test_any_part_of_the_cache_may_be_deleted_between_builds(small_issue: Path, tmp_path: Path):
+    """The cache never evicts (a decision): it is the user's to empty, by `rm -rf` of the folder or
+    of any part of it, at any time between builds; what is left still gives the same bytes."""
+    cache = tmp_path / "cache"
+    assert _build(small_issue, tmp_path / "cold", cache).returncode == 0
+    cold = (tmp_path / "cold" / "weekly.epub").read_bytes()
+    entries = sorted(p for p in cache.rglob("*") if p.is_file())
+    assert len(entries) > 4
+    for entry in entries[::2]:  # every other entry, as an eviction (or a careless rm) would
+        entry.unlink()
+    for folder in ("after-half", "after-all"):
+        result = _build(small_issue, tmp_path / folder, cache)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / folder / "weekly.epub").read_bytes() == cold
+        shutil.rmtree(cache)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import queue
 import re
@@ -173,3 +174,82 @@ def test_flatplan_page(preview):
 
     with Image.open(io.BytesIO(data)) as image:
         assert image.width > 500 and image.height > 200
+
+
+@contextlib.contextmanager
+def _served(edition):
+    """The preview's server and handler for ``edition``, on a free port of 127.0.0.1, in a thread."""
+    from masthead import preview
+
+    server = preview._Server(("127.0.0.1", 0), preview._handler(edition))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _raw_get(port: int, host: str | None, path: str = "/") -> tuple[int, bytes]:
+    """(status, body) of a GET sent by hand, with the Host header given (None: no Host at all)."""
+    import socket
+
+    request = f"GET {path} HTTP/1.1\r\n" + (f"Host: {host}\r\n" if host is not None else "") + "Connection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request.encode("latin-1"))
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+class _Secret:
+    """An edition whose every page is an unpublished issue's text."""
+
+    manifest_path = Path("issues/secret/issue.yaml")
+
+    def page(self, path: str):
+        return 200, "text/plain; charset=utf-8", b"unpublished story"
+
+
+def test_the_preview_answers_only_its_own_host_so_dns_rebinding_reads_nothing():
+    """Report #18: any Host was answered, so a web page whose name an attacker points at 127.0.0.1
+    (DNS rebinding) could read an unpublished issue from the preview."""
+    with _served(_Secret()) as port:
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LocalHost:{port}", f"[::1]:{port}"):
+            assert _raw_get(port, host) == (200, b"unpublished story"), host
+        for host in (f"attacker.example:{port}", "attacker.example", f"127.0.0.1.attacker.example:{port}",
+                     f"localhost.attacker.example:{port}", "127.0.0.1", f"127.0.0.1:{port + 1}", "", None):
+            assert _raw_get(port, host) == (421, b""), host
+
+
+def test_a_request_that_fails_is_a_500_and_one_line_never_a_traceback(capsys):
+    class Broken(_Secret):
+        def page(self, path: str):
+            raise RuntimeError("a bug\nover two lines")
+
+    with _served(Broken()) as port:
+        status, body = _raw_get(port, f"127.0.0.1:{port}", "/one.html")
+        assert status == 500 and b"internal error" in body and b"Traceback" not in body
+        assert _raw_get(port, f"127.0.0.1:{port}", "/two.html")[0] == 500  # still serving
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 2, err
+    assert "issue.yaml: internal error: RuntimeError: a bug over two lines" in err
+
+
+def test_the_flatplan_of_an_issue_with_errors_is_its_error_page(issue_dir, capsys):
+    """Report #10: /__masthead__/flatplan.png on an issue with errors was a traceback."""
+    from masthead.preview import Edition
+
+    article = issue_dir / "articles" / "one.md"
+    article.write_text(article.read_text().replace("title: First story", "title: First story\ndate: 2025-13-45"))
+    edition = Edition(issue_dir / "issue.yaml")
+    edition.render()
+    with _served(edition) as port:
+        for path in ("/__masthead__/flatplan.png", "/__masthead__/flatplan/flatplan.png", "/__masthead__/flatplan"):
+            status, body = _raw_get(port, f"localhost:{port}", path)
+            assert status == 500 and b"has errors" in body and b"2025-13-45" in body, path
+    assert "Traceback" not in capsys.readouterr().err

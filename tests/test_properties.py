@@ -119,3 +119,107 @@ def test_tag_names_that_are_not_xml_names():
     epub = outcome({}, "x", "text¹<M", {"title": "T"})
     assert epub is not None
     shutil.rmtree(epub.parent, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- every key, any scalar
+
+# YAML scalars at the edges: huge and tiny numbers, digits that are not ASCII, dates at the
+# ends of the calendar, long text, control characters. Every manifest key (issue.yaml's, its
+# epub: and pdf: options', an article entry's) given any of them must give a manifest or
+# positioned errors; a build of what was accepted, an EPUB or positioned errors.
+EDGE_TEXT = ["²", "٥", "١٠", "𝟗", "½", "Ⅻ", "9" * 5000, "2108-01-01", "0001-01-01", "9999-12-31", "1e400", "-0",
+             "0x1F", "+12", " 7 ", "http:", "https://exa%20mple.com/", "a\nb", "\x07bell", "\u202e", "%41.md", "a#b?.md"]
+edge_scalar = st.one_of(
+    st.integers(-(10 ** 40), 10 ** 40), st.integers(-5, 10 ** 7), st.floats(), st.dates(), st.datetimes(),
+    st.booleans(), st.none(), st.sampled_from(EDGE_TEXT),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+    st.builds(lambda c, n: c * n, st.sampled_from("xé٣\x01 "), st.integers(0, 30_000)),
+)
+
+
+def _keyed(names: tuple[str, ...], prefix: str) -> list[str]:
+    return [f"{prefix}{name}" for name in names]
+
+
+def _every_key() -> list[str]:
+    from masthead import manifest
+
+    return (list(manifest.ISSUE_KEYS) + _keyed(manifest.EPUB_KEYS, "epub.") + _keyed(manifest.PDF_KEYS, "pdf.")
+            + _keyed(manifest.ARTICLE_KEYS, "entry.") + _keyed(manifest.IMAGE_KEYS, "image."))
+
+
+def edge_manifest(values: dict) -> dict:
+    """The small valid manifest with ``values`` ("pdf.margins", "entry.title" …) put in."""
+    data: dict = {"publication": "Edge", "date": "2025-01-01", "language": "en"}
+    entry: dict = {"file": "articles/a.md"}
+    for key, value in values.items():
+        group, _, name = key.rpartition(".")
+        if group == "entry":
+            entry[name] = value
+        elif group == "image":
+            _mapping(entry, "image", {"src": "pic.png"})[name] = value
+        elif group:
+            _mapping(data, group, {})[name] = value
+        else:
+            data[name] = value
+    data.setdefault("articles", [entry])
+    return data
+
+
+def _mapping(data: dict, key: str, default: dict) -> dict:
+    """``data[key]``, a mapping (a scalar drawn for the key gives way to its sub-keys)."""
+    if not isinstance(data.get(key), dict):
+        data[key] = default
+    return data[key]
+
+
+def _assert_positioned(exc, folder: Path) -> None:
+    assert exc.diagnostics
+    for diagnostic in exc.diagnostics:
+        assert diagnostic.position.path.is_relative_to(folder), diagnostic
+        assert diagnostic.position.line is not None and diagnostic.position.col is not None, diagnostic
+        assert "\n" not in diagnostic.message and len(diagnostic.message) < 1000, diagnostic
+
+
+def _edge_issue(folder: Path, values: dict) -> Path:
+    import yaml
+
+    from test_bad_input import small_png
+
+    root = folder / "issue"
+    (root / "articles").mkdir(parents=True)
+    (root / "issue.yaml").write_text(yaml.safe_dump(edge_manifest(values), allow_unicode=True), encoding="utf-8")
+    (root / "articles" / "a.md").write_text("---\ntitle: A\n---\n\nText.\n", encoding="utf-8")
+    (root / "articles" / "pic.png").write_bytes(small_png())
+    return root / "issue.yaml"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(_every_key()), edge_scalar, min_size=1, max_size=4))
+def test_any_scalar_for_any_key_gives_a_manifest_or_positioned_errors(values):
+    from masthead import manifest
+
+    folder = Path(tempfile.mkdtemp(prefix="masthead-edge-"))
+    try:
+        try:
+            manifest.load(_edge_issue(folder, values))
+        except IssueError as exc:
+            _assert_positioned(exc, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["publication", "title", "date", "number", "cover_lines", "entry.title",
+                                        "entry.kicker", "entry.date", "image.caption", "epub.certifier_report",
+                                        "pdf.margins"]), edge_scalar, min_size=1, max_size=3))
+def test_any_scalar_the_outputs_carry_builds_or_gives_positioned_errors(values):
+    folder = Path(tempfile.mkdtemp(prefix="masthead-edge-"))
+    try:
+        try:
+            build(_edge_issue(folder, values), folder / "out", ("epub",))
+        except IssueError as exc:
+            _assert_positioned(exc, folder)
+            assert not (folder / "out").exists() or not any((folder / "out").iterdir())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -198,7 +198,7 @@ def test_watch_names_the_issue_whose_files_changed_and_ignores_the_output(tmp_pa
     with watching_in_a_thread([issue_dir / "issue.yaml", other / "issue.yaml"], ignore=[out]) as changed:
         (out / "issue.epub").write_bytes(b"output")  # inside the issue folder, but the output
         (out / ".issue.epub.x1.part").write_bytes(b"on its way")
-        (issue_dir / ".site.tmp-x1").mkdir()  # a web edition on its way into place (write_folder)
+        (issue_dir / ".site.tmp-x1").mkdir()  # a web edition on its way into place (write_all)
         (issue_dir / ".site.tmp-x1" / "index.html").write_bytes(b"<html/>")
         with pytest.raises(queue.Empty):
             changed.get(timeout=1.5)

@@ -9,11 +9,12 @@ a half-written file under a final name, and a good earlier output stays as it wa
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,12 +47,14 @@ class Result:
 
 
 def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
-          progress: Callable[[str], None] = lambda stage: None, jobs: int | None = None) -> Result:
+          progress: Callable[[str], None] = lambda stage: None, jobs: int | None = None,
+          force: bool = False) -> Result:
     """Build one issue; raise IssueError (nothing written) when it has errors.
 
     ``progress(stage)`` hears each stage as it begins (the CLI's progress bar and --verbose).
     ``jobs`` caps the worker processes a big issue is read and laid out in (default: the
-    cores); the outputs do not depend on it.
+    cores); the outputs do not depend on it. ``force``: the web edition may replace an
+    ``out_dir/<slug>`` that masthead did not write (see :func:`write_all`).
     """
     started = time.perf_counter()
     if "html" in formats:
@@ -59,6 +62,8 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     report = Report()
     progress("manifest")
     spec = manifest.load(manifest_path)  # 1. issue.yaml → validated model
+    if "html" in formats and not force:  # told now, not after the work (write_all checks again)
+        _refuse_unwritable({}, {out_dir / spec.meta.slug: {}}, replace_unmarked=False)
     chosen = theme.load(spec.meta)
     progress("articles")
     stats: dict[str, int] = {}
@@ -114,10 +119,10 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     result.images_in = issue.image_bytes
     result.images_out = sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/"))
     targets = {fmt: out_dir / f"{spec.meta.slug}{EXTENSIONS[fmt]}" for fmt in files}
-    write_all({targets[fmt]: data for fmt, data in files.items()})  # 6. all or nothing
+    folders = {} if folder is None else {out_dir / spec.meta.slug: folder}
+    write_all({targets[fmt]: data for fmt, data in files.items()}, folders, replace_unmarked=force)  # 6. all or nothing
     result.outputs = [Output(fmt, targets[fmt], len(data)) for fmt, data in files.items()]
     if folder is not None:
-        write_folder(out_dir / spec.meta.slug, folder)
         result.outputs.append(Output("html", out_dir / spec.meta.slug, sum(map(len, folder.values()))))
     result.seconds = time.perf_counter() - started
     return result
@@ -175,107 +180,247 @@ def find_issues(arguments: tuple[str, ...], cwd: Path) -> list[Path]:
     return paths
 
 
-def write_all(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary name beside it, then rename them all into place.
+WEB_MARK = ".masthead-edition"  # in every web edition folder masthead writes: the mark that it may replace it
+WEB_MARK_TEXT = b"A web edition written by masthead: `masthead build -f html` replaces this folder whole.\n"
 
-    What the disk refuses (a file where a folder must be, a folder where a file goes, no
-    permission, no space) is a MastheadError naming the path and the system's reason, with the
-    temporary files removed; a folder in a file's place is found before anything is renamed, and
-    when one rename fails, the outputs already renamed in are put back as they were.
+
+def write_all(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]] | None = None,
+              replace_unmarked: bool = False) -> None:
+    """Write every file and folder beside its target, then swap them all into place: all or nothing.
+
+    Everything new is written first (files as ``.<name>.XXXX.part``, folders as
+    ``.<name>.tmp-XXXX`` holding :data:`WEB_MARK`); then each earlier file is kept by a hard link
+    (a copy where the disk has none) and each earlier folder is renamed aside, which is where a
+    folder that cannot be replaced is found, before any output changed; then all are renamed in.
+    When anything fails or is interrupted (an OSError, Ctrl-C, SIGTERM, any exception), every
+    step already taken is undone, the temporaries are removed, and the exception goes on (an
+    OSError as a MastheadError naming the path and the system's reason). The swap holds an
+    exclusive lock on each output folder (flock on the folder itself, so nothing is left
+    behind), so builds into one folder at once take turns there and each leaves whole outputs.
+    A folder in a file's place is refused before any work; so is a folder in a web edition's
+    place without :data:`WEB_MARK` (one masthead did not make), unless ``replace_unmarked``.
     A file standing where an output folder must be made is a UsageError, as ``-o FILE`` is.
     """
-    for target in files:  # before any work: renamed over a folder, nothing but the first file would go
+    folders = folders or {}
+    parents = sorted({target.parent for target in [*files, *folders]})
+    for parent in parents:
+        _make_folder(parent)
+    with _locked(parents), _sigterm_interrupts():
+        _refuse_unwritable(files, folders, replace_unmarked)
+        _swap(files, folders)
+
+
+def _unmarked(target: Path) -> bool:
+    """Is there something at ``target`` that a web edition would replace and masthead did not write?"""
+    if not (target.exists() or target.is_symlink()):
+        return False
+    if target.is_dir() and (target / WEB_MARK).is_file():
+        return False
+    return not (target.is_dir() and not target.is_symlink() and not any(target.iterdir()))  # empty: nothing lost
+
+
+def _refuse_unwritable(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]], replace_unmarked: bool) -> None:
+    for target in files:  # renamed over a folder, nothing but the first file would go
         if target.is_dir() and not target.is_symlink():
             raise MastheadError(f"{target}: is a folder, not a file it can replace")
-    temporary: dict[Path, Path] = {}
-    kept: dict[Path, Path] = {}
-    replaced: list[Path] = []
+    for target in folders:
+        if not replace_unmarked and _unmarked(target):
+            raise MastheadError(f"{target}: not a web edition masthead wrote (no {WEB_MARK} in it), so it is not "
+                                "replaced; move it away, or build with --force to replace it")
+
+
+def _swap(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]]) -> None:
+    """write_all's work, under its lock: every temporary, then every old output kept, then the swap."""
+    new: list[Path] = []  # the temporaries: removed at the end, whatever happens
+    old: list[Path] = []  # the earlier outputs kept aside: removed once all is in place
+    undo: list[Callable[[], None]] = []  # each step's undoing, added before the step is taken
     try:
-        for target, data in files.items():
-            _make_folder(target.parent)
-            try:
-                handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-                temporary[target] = Path(name)
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-                os.chmod(name, 0o644)
-            except OSError as exc:
-                raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
-        for target, name in temporary.items():  # each earlier output kept by a hard link, to put back
-            if target.is_file() and not target.is_symlink():
-                kept[target] = name.with_name(name.name.removesuffix(".part") + ".old.part")  # .part: no change to watch
-                try:
-                    os.link(target, kept[target])
-                except OSError:
-                    del kept[target]  # no links on this disk: the old all-or-nothing but for a failed rename
+        temporary = {target: _temporary_file(target, data, new) for target, data in files.items()}
+        trees = {target: _temporary_folder(target, tree, new) for target, tree in folders.items()}
+        kept = {target: _kept(target, name, old) for target, name in temporary.items() if _exists(target)}
+        for target, tree in trees.items():
+            if _exists(target):
+                aside = tree.with_name(tree.name.replace(".tmp-", ".old-"))
+                old.append(aside)
+                undo.append(functools.partial(_put_back, aside, target))
+                _rename(target, aside, target)  # here a folder that cannot be replaced is found, nothing changed yet
         for target, name in temporary.items():
+            undo.append(functools.partial(_put_back_file, target, name, kept.get(target)))
             try:
                 os.replace(name, target)
-                replaced.append(target)
             except OSError as exc:
-                for done in replaced:  # one output could not be renamed in: the others go back too
-                    with contextlib.suppress(OSError):  # the error to tell is the first
-                        if done in kept:
-                            os.replace(kept[done], done)
-                        else:
-                            done.unlink()  # it was not there before
                 if isinstance(exc, IsADirectoryError):
                     raise MastheadError(f"{target}: is a folder, not a file it can replace") from None
                 raise MastheadError(f"{target}: cannot replace it: {_reason(exc)}") from None
+        for target, tree in trees.items():
+            undo.append(functools.partial(_take_out, target, tree))
+            _rename(tree, target, target)
+    except BaseException:
+        with _signals_held():  # a second Ctrl-C does not stop the undoing half-way
+            undone = True
+            for step in reversed(undo):
+                try:
+                    step()
+                except OSError:  # the error to tell is the first
+                    undone = False
+            if not undone:
+                old.clear()  # an earlier output that could not go back stays where it is: never deleted
+        raise
     finally:
-        for name in [*temporary.values(), *kept.values()]:
-            if name.exists():
-                name.unlink()
+        for path in [*new, *old]:
+            _delete(path)
 
 
-def write_folder(target: Path, files: dict[str, bytes]) -> None:
-    """Write a folder as a temporary sibling ``.<name>.tmp-XXXX``, then swap it in for the old one.
-
-    The old folder is renamed away before the new one is renamed in, and deleted after; if
-    anything fails first, the old folder is where it was and the temporary one is removed.
-    What the disk refuses is a MastheadError naming the path (a UsageError for a file standing
-    where the parent folder must be made), as in :func:`write_all`.
-    """
-    _make_folder(target.parent)
+def _temporary_file(target: Path, data: bytes, new: list[Path]) -> Path:
     try:
-        temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        new.append(Path(name))
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(name, 0o644)
     except OSError as exc:
         raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
-    old = temporary.with_name(temporary.name.replace(".tmp-", ".old-"))
+    return Path(name)
+
+
+def _temporary_folder(target: Path, files: dict[str, bytes], new: list[Path]) -> Path:
+    try:
+        temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
+        new.append(temporary)
+        for name, data in {**files, WEB_MARK: WEB_MARK_TEXT}.items():
+            path = temporary / name
+            if not name or Path(name).is_absolute() or ".." in Path(name).parts:
+                raise ValueError(f"{name!r}: not a path inside the folder")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(path, 0o644)
+        os.chmod(temporary, 0o755)
+    except OSError as exc:
+        raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
+    return temporary
+
+
+def _kept(target: Path, temporary: Path, old: list[Path]) -> Path:
+    """The earlier file at ``target`` kept under a second name (``.part``: no change to watch), to put back."""
+    kept = temporary.with_name(temporary.name.removesuffix(".part") + ".old.part")
+    old.append(kept)
     try:
         try:
-            for name, data in files.items():
-                path = temporary / name
-                if not name or Path(name).is_absolute() or ".." in Path(name).parts:
-                    raise ValueError(f"{name!r}: not a path inside the folder")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with open(path, "wb") as stream:
-                    stream.write(data)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-                os.chmod(path, 0o644)
-            os.chmod(temporary, 0o755)
-        except OSError as exc:
-            raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
-        try:
-            if target.exists() or target.is_symlink():
-                os.rename(target, old)
+            os.link(target, kept, follow_symlinks=False)  # a symlink is kept as a symlink
+        except OSError:  # no hard links on this disk: a copy
+            shutil.copy2(target, kept, follow_symlinks=False)
+    except OSError as exc:
+        raise MastheadError(f"{target}: cannot replace it: {_reason(exc)}") from None
+    return kept
+
+
+def _rename(source: Path, target: Path, output: Path) -> None:
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        raise MastheadError(f"{output}: cannot replace it: {_reason(exc)}") from None
+
+
+def _put_back(kept: Path, target: Path) -> None:
+    """Undo: the earlier folder ``kept`` aside goes back to ``target``."""
+    if _exists(kept):
+        os.rename(kept, target)
+
+
+def _put_back_file(target: Path, temporary: Path, kept: Path | None) -> None:
+    """Undo: if the new file was renamed in (its temporary is gone), the earlier one ``kept`` goes
+    back over it, or it goes when there was none."""
+    if _exists(temporary):
+        return
+    if kept is not None:
+        os.replace(kept, target)
+    elif _exists(target):
+        target.unlink()
+
+
+def _take_out(target: Path, temporary: Path) -> None:
+    """Undo: a new folder renamed in goes back to its temporary name (and from there, away)."""
+    if not _exists(temporary) and _exists(target):
+        os.rename(target, temporary)
+
+
+def _delete(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif _exists(path):
+            path.unlink()
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+@contextlib.contextmanager
+def _locked(folders: list[Path]) -> Iterator[None]:
+    """An exclusive flock on each folder itself (in order, so two builds cannot wait for each
+    other), held for the block. Where a folder cannot be opened or locked (some network disks),
+    the block runs without that lock."""
+    import fcntl
+
+    held: list[int] = []
+    try:
+        for folder in folders:
             try:
-                os.rename(temporary, target)
-            except BaseException:
-                if old.exists() and not target.exists():
-                    os.rename(old, target)  # put the earlier folder back
-                raise
-        except OSError as exc:
-            raise MastheadError(f"{target}: cannot replace it: {_reason(exc)}") from None
+                handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            except OSError:
+                continue
+            held.append(handle)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except OSError:
+                pass
+        yield
     finally:
-        shutil.rmtree(temporary, ignore_errors=True)  # gone already when it was renamed in
-        if target.exists() and old.is_dir() and not old.is_symlink():
-            shutil.rmtree(old, ignore_errors=True)
-        elif target.exists() and (old.exists() or old.is_symlink()):
-            old.unlink()
+        for handle in held:
+            os.close(handle)  # the lock goes with it
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM, whose default ends the process between two renames, is a KeyboardInterrupt for
+    the block (in the main thread, where no one else chose what it does), so it is undone too."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back for the block (in the main thread), delivered after it."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _make_folder(folder: Path) -> None:

@@ -18,6 +18,7 @@ memory use stays what the issue needs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -181,16 +182,34 @@ def put(kind: str, cache_key: str, value: bytes) -> None:
     if _memory:  # memory is no file: kept with the folder off, and by preview, which checks read-only
         _memory[-1].put(kind, cache_key, value, len(value))
     path = _entry(kind, cache_key)
-    if path is None or not writable():
+    if path is None or not writable() or _full:
         return
+    name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(handle, "wb") as stream:
             stream.write(value)
         os.replace(name, path)  # readers see the whole entry or none
-    except OSError:
-        pass  # a read-only home or a full disk only costs speed
+    except OSError as exc:  # a read-only home or a full disk only costs speed
+        failed(exc)
+        if name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(name)  # no half-written entry left to fill the disk
+
+
+_full: list[bool] = []
+
+
+def failed(exc: OSError) -> None:
+    """A write to the cache failed: on a full disk (or over quota), this process writes to it
+    no more, and builds as with no cache, never trying (and failing) again entry by entry."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        _full.append(True)
+
+
+def full() -> bool:
+    return bool(_full)
 
 
 def cached(kind: str, cache_key: str, compute: Callable[[], bytes | None]) -> bytes | None:

@@ -101,9 +101,11 @@ def main() -> None:
               help="Worker processes for a big issue (default: the number of cores). Outputs do not depend on it.")
 @click.option("-w", "--watch", is_flag=True,
               help="After building, build again whenever a file of the issue or its theme changes (Ctrl-C stops).")
+@click.option("--force", is_flag=True,
+              help="Let the web edition replace a DIR/<slug>/ folder that masthead did not write.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool,
-          jobs: int | None, watch: bool, debug: bool) -> None:
+          jobs: int | None, watch: bool, force: bool, debug: bool) -> None:
     """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
     from masthead import build as pipeline
     from masthead.errors import IssueError, MastheadError, UsageError
@@ -118,7 +120,8 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
         """Build one issue and print what came of it; True when it failed."""
         try:
             with _progress(manifest_path, quiet, verbose, bar=not watch) as progress:
-                result = pipeline.build(manifest_path, Path(output), formats, progress=progress, jobs=jobs)
+                result = pipeline.build(manifest_path, Path(output), formats, progress=progress, jobs=jobs,
+                                        force=force)
         except KeyboardInterrupt:
             # Outputs are renamed into place only when complete: the earlier files stand.
             click.echo(f"{manifest_path}: interrupted; no output of this issue was changed", err=True)

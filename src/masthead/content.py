@@ -22,7 +22,7 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import fetch, i18n, images, manifest, markdown_input, repair, shape
+from masthead import fetch, i18n, images, manifest, markdown_input, repair, sanitize, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
 from masthead.sanitize import MAX_DEPTH, OPS, XHTML, TooDeep, clean, escape_text, local_name, never_closed, safe_external_url, serialize, swallowed_message
@@ -163,11 +163,12 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     try:
         draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
     except TooDeep as exc:
-        report.error(Position(path, exc.args[0] if path.suffix.lower() not in (".md", ".markdown") else None),
+        report.error(_too_deep_at(text, path) or Position(path, exc.args[0] or 1, 1),
                      f"elements nested more than {MAX_DEPTH} deep: no e-reader or print layout opens that; flatten the markup")
         return None
-    for name, line in dropped:  # the file's line for HTML (Markdown's raw HTML has none of its own)
-        report.warning(Position(path, line, 1) if line and path.suffix.lower() not in (".md", ".markdown") else Position(path),
+    for name, line in dropped:  # the file's line for HTML (Markdown's raw HTML has none of its own: searched for)
+        markdown = path.suffix.lower() in (".md", ".markdown")
+        report.warning(Position(path, line, 1) if line and not markdown else _locate(draft, f"<{name}", "dropped"),
                        f"<{name}> left out: e-readers cannot be relied on to play or draw it (an image or a link in its place reaches every reader)")
     draft.declared = prefixes
     _shape(draft, report)
@@ -204,6 +205,9 @@ def _marked_up(value: str | None, lang: str) -> Markup | None:
     return Markup(markdown_input.inline(value, lang)) if value else None
 
 
+_BODY_END = re.compile(r"</\s*(?:body|html)\s*>", re.I)
+
+
 def _html(text: str, path: Path, report: Report, root: Path):
     """(fields, lang, body, declared epub:type prefixes) of an HTML or XHTML article."""
     # encoding: the text was read as UTF-8 (or refused); a declaration of another must not re-read it
@@ -216,7 +220,10 @@ def _html(text: str, path: Path, report: Report, root: Path):
     except etree.XMLSyntaxError:
         # Not well-formed XML: read it as the web would, as HTML (fragments included).
         try:
-            document = lxml.html.document_fromstring(text.encode("utf-8"),  # as read: UTF-8, whatever it declares
+            # Text after </body> or </html> is the body's, as HTML parsers read it; libxml2's would
+            # drop it: the two end tags go (their line ends stay, for the lines of messages).
+            page = _BODY_END.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+            document = lxml.html.document_fromstring(page.encode("utf-8"),  # as read: UTF-8, whatever it declares
                                                      parser=lxml.html.HTMLParser(no_network=True, encoding="utf-8"))
             repair.move_head_strays(document)
             swallowed = never_closed(text)
@@ -229,7 +236,7 @@ def _html(text: str, path: Path, report: Report, root: Path):
             return {}, None, None, {}
     prefixes = dict(KNOWN_PREFIXES)
     declared = document.get(f"{{{OPS}}}prefix") or document.get("epub:prefix") or ""
-    for name, uri in re.findall(r"([\w\-]+):\s+(\S+)", declared):
+    for name, uri in re.findall(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.-]*):\s+(\S+)", declared):  # a prefix is an NCName
         prefixes[name] = uri.rstrip(",")
     lang = document.get("{http://www.w3.org/XML/1998/namespace}lang") or document.get("lang")
     meta = {}
@@ -285,15 +292,19 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
         if src is not None:  # _shape's warnings for this src, in order
             draft.image_places.setdefault(src, []).append(where)
         return src
-    if attr == "cite":
-        return url if safe_external_url(url) else None
+    if attr == "cite":  # a source no reader shows: an https URL (EPUBCheck warns of others, RSC-031), or none
+        return url if url[:6].lower() == "https:" and safe_external_url(url) else None
     # <a href>
     if url.startswith("#"):
         return url if len(url) > 1 else None  # checked in _check_links with the others
     if fetch.has_scheme(url) or url.startswith("//"):
         if safe_external_url(url):
             return url
-        report.warning(where, f"link to '{_short(url)}' removed: only http(s), mailto and tel links leave the issue")
+        if sanitize.external_scheme(url):
+            report.warning(where, f"link to '{_short(url)}' removed, its text kept: not a well-formed URL "
+                                  f"({sanitize.url_problem(url)})")
+        else:
+            report.warning(where, f"link to '{_short(url)}' removed: only http(s), mailto and tel links leave the issue")
         return None
     try:
         path = _resolve(draft, url)
@@ -397,6 +408,26 @@ def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
     line = draft.text.count("\n", 0, index) + 1
     col = index - (draft.text.rfind("\n", 0, index) + 1) + 1
     return Position(draft.source, line, col)
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:\s[^<>]{0,4000})?>")  # bounded: linear on any text
+
+
+def _too_deep_at(text: str, path: Path) -> Position | None:
+    """Where the source's tags first open more than MAX_DEPTH elements (the parsers of Markdown
+    lose its raw HTML's lines, libxml2 keeps no column): a count of open tags less closed ones,
+    void elements aside; None when that count never gets there (Markdown's own nesting)."""
+    depth = 0
+    for match in _TAG.finditer(text):
+        closing, name, empty = match.group(1), match.group(2).lower(), match.group(0).endswith("/>")
+        if closing:
+            depth = max(0, depth - 1)
+        elif not empty and name not in sanitize.VOID:
+            depth += 1
+            if depth > MAX_DEPTH:
+                index = match.start()
+                return Position(path, text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1)
+    return None
 
 
 def _absent(draft: _Draft, needle: str) -> bool:

@@ -143,8 +143,10 @@ def _font(theme: Theme, text: str, size: int, bold: bool) -> ImageFont.FreeTypeF
     for path in (theme.find(name), builtin_root() / "default" / name):
         if path is not None and path.is_file():
             try:
-                return ImageFont.truetype(str(path), size, layout_engine=layout)
-            except OSError:
+                font = ImageFont.truetype(str(path), size, layout_engine=layout)
+                font.getmask("".join(sorted(set(text))) or " ")  # a damaged face fails here (its hinting, its tables)
+                return font
+            except (OSError, ValueError):
                 continue
     return ImageFont.load_default(size)
 
@@ -159,6 +161,7 @@ def _text(pen, theme, text, size, bold, xy, fill, anchor) -> None:
 
 def _wrap(theme: Theme, text: str, size: int, bold: bool, width: int) -> list[str]:
     """``text`` in lines of ``width`` at most, broken between words; a word longer than a line cut to fit."""
+    text = text[:_MAX_CHARS]  # three lines are drawn at most: a headline of a million letters is not read through
     font = _font(theme, text, size, bold)
     lines, line = [], ""
     for word in text.split():
@@ -171,6 +174,10 @@ def _wrap(theme: Theme, text: str, size: int, bold: bool, width: int) -> list[st
     return [_fit(theme, line, size, bold, width) for line in lines + ([line] if line else [])]
 
 
+# No line of the cover holds more letters (1,360 pixels at 40 px or more). Longer text is cut
+# before it is measured: FreeType's widths overflow past ~2 billion 64ths of a pixel, and a
+# million letters measured as fitting were set as one picture of billions of pixels.
+_MAX_CHARS = 1000
 _MARKS = 8  # combining marks on one letter at most; more are dropped (Vietnamese has 2, Tibetan stacks ~5)
 
 
@@ -183,6 +190,7 @@ def _fit(theme: Theme, text: str, size: int, bold: bool, width: int) -> str:
     """
     import unicodedata
 
+    text = text[:_MAX_CHARS]
     if any(unicodedata.category(c)[0] == "M" for c in text):  # no letter's accents piled a page high
         kept, run = [], 0
         for c in text:

@@ -35,8 +35,10 @@ def split_ref(ref: str) -> tuple[str, str]:
     return unquote(parts.path), parts.fragment
 
 
-def resolve(root: Path, base_dir: Path, ref: str) -> Path:
-    """The file that ``ref`` (relative to ``base_dir``) names, inside ``root``; or Refused."""
+def resolve(root: Path, base_dir: Path, ref: str, url: bool = True) -> Path:
+    """The file that ``ref`` (relative to ``base_dir``) names, inside ``root``; or Refused.
+    ``url``: ``ref`` is a URL (an article's link or image: ``%41`` is ``A``, ``#`` starts a
+    fragment); otherwise a file path as written (the manifest's, a front matter's)."""
     ref = ref.strip()
     if not ref:
         raise Refused("empty path")
@@ -44,17 +46,20 @@ def resolve(root: Path, base_dir: Path, ref: str) -> Path:
         raise Refused("a data: URI is not a file")
     if has_scheme(ref) or ref.startswith("//"):
         raise Refused(f"'{ref}' is not a path inside the issue folder (URLs are never fetched)")
-    path_part, _ = split_ref(ref)
+    path_part = split_ref(ref)[0] if url else ref
     if path_part.startswith("/") or PurePosixPath(path_part).is_absolute() or "\\" in path_part or "\0" in path_part:
         raise Refused(f"'{ref}' is an absolute path; paths are relative to the file that names them")
-    root = root.resolve()
-    target = (base_dir / path_part).resolve()
-    if not target.is_relative_to(root):
-        raise Refused(f"'{ref}' resolves outside the issue folder")
-    if not target.exists():
-        raise Refused(f"'{ref}' does not exist")
-    if not target.is_file():
-        raise Refused(f"'{ref}' is not a file")
+    try:
+        root = root.resolve()
+        target = (base_dir / path_part).resolve()
+        if not target.is_relative_to(root):
+            raise Refused(f"'{ref}' resolves outside the issue folder")
+        if not target.exists():
+            raise Refused(f"'{ref}' does not exist")
+        if not target.is_file():
+            raise Refused(f"'{ref}' is not a file")
+    except OSError as exc:  # a name too long for the file system, a loop of links …
+        raise Refused(f"'{ref[:200]}' cannot be read: {exc.strerror or exc}") from None
     return target
 
 

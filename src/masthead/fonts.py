@@ -44,11 +44,13 @@ def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None 
                                                f"name, a truncated download?): the issue is set without "
                                                f"{face.family} {face.weight} {face.style}")
             continue
-        out.append(Resource(face.file, _media_type(face.file), data, PDF))
-        print_faces.append(face)
         cut = _cut(data, chars, digest) if chars is not None else None
+        if face.file not in (f.file for f in print_faces):  # one file for two faces goes in once
+            out.append(Resource(face.file, _media_type(face.file), data, PDF))
+            if cut is not None:
+                out.append(Resource(face.file, _media_type(face.file), cut, EPUB))
+        print_faces.append(face)
         if cut is not None:
-            out.append(Resource(face.file, _media_type(face.file), cut, EPUB))
             epub_faces.append(face)
     out.append(Resource("css/fonts.css", "text/css", font_face_css(print_faces).encode(), PDF))
     if chars is not None:

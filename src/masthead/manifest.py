@@ -20,7 +20,7 @@ import yaml
 
 from masthead import fetch, i18n, sanitize
 from masthead.errors import Diagnostic, IssueError, Position, Report
-from masthead.model import ArticleEntry, EpubOptions, IssueMeta, LeadImage, Manifest, PdfOptions, SectionEntry, page_mm
+from masthead.model import ArticleEntry, EpubOptions, IssueMeta, LeadImage, Manifest, PdfOptions, SectionEntry, length_mm, page_mm
 
 MAX_NODES = 50_000  # values after alias expansion; a real manifest has a few hundred
 MAX_BYTES = 4 * 1024 * 1024
@@ -41,6 +41,16 @@ PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf
                 "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
 PAGE_SIZES = ("A3", "A4", "A5", "B4", "B5", "Letter", "Legal", "Ledger", "Tabloid")
 MIN_PAGE_MM = 50  # A7 is 74 × 105 mm; under 50 the margins leave no column
+MIN_TEXT_MM = 20  # what the margins must leave of a page, each way, for a column of text
+# Dates the outputs can carry: four-digit years (EPUB's and PDF's date formats) and a ZIP's
+# timestamps, which end in 2107. The Strand of 1891 is in range; year 1 is not.
+FIRST_DATE, LAST_DATE = dt.date(1000, 1, 1), dt.date(2099, 12, 31)
+# Text a line holds (a name, a title, a byline): longer is a mistake, and the cover could not
+# draw it. Paragraph-like values (a description, a caption …) may run longer.
+MAX_LINE = 500
+MAX_TEXT = 20_000
+LONG_KEYS = frozenset({"description", "summary", "standfirst", "deck", "accessibility_summary", "rights",
+                       "caption", "credit", "alt"})
 # What people coming from other tools write, and what masthead calls it.
 _SYNONYMS = {
     "headline": "title", "hed": "title", "subtitle": "standfirst", "dek": "standfirst", "lede": "standfirst",
@@ -48,7 +58,7 @@ _SYNONYMS = {
     "direction": "dir", "article": "articles", "section": "sections", "name": "publication",
     "magazine": "publication", "issue": "number", "editor": "editors", "subject": "subjects",
 }
-_LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))"
+_LENGTH = r"(?:0|[0-9]+(?:\.[0-9]+)?(?:mm|cm|in|pt|pc|px))"
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,7 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        report.error(pos(mark) if mark else Position(path, 1, 1), f"invalid YAML: {exc.problem or exc.context}")
+        report.error(pos(mark) if mark else Position(path, 1, 1), f"invalid YAML: {shown(exc.problem or exc.context, 200)}")
         return None
     except yaml.YAMLError as exc:
         report.error(Position(path, 1, 1), f"invalid YAML: {exc}")
@@ -107,7 +117,7 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
             try:
                 value = constructor.construct_object(node, deep=True)
             except (ValueError, TypeError, yaml.YAMLError) as exc:
-                report.error(pos(node.start_mark), f"invalid value '{node.value}': {_reason(exc)}")
+                report.error(pos(node.start_mark), f"invalid value '{shown(node.value)}': {_reason(exc)}")
                 return None
             return Y(value, pos(node.start_mark), raw=node.value)
         if isinstance(node, yaml.SequenceNode):
@@ -126,7 +136,7 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
                 continue
             key = key_node.value
             if key in mapping or key in keys:
-                report.error(pos(key_node.start_mark), f"duplicate key '{key}'")
+                report.error(pos(key_node.start_mark), f"duplicate key '{shown(key)}'")
                 continue
             keys[key] = pos(key_node.start_mark)
             value = convert(value_node)
@@ -167,7 +177,7 @@ class Fields:
             if key not in known:
                 close = [_SYNONYMS[key]] if _SYNONYMS.get(key) in known else difflib.get_close_matches(key, known, n=1, cutoff=0.75)
                 hint = f" — did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(known)})"
-                report.error(key_pos, f"unknown key '{key}' in {what}{hint}")
+                report.error(key_pos, f"unknown key '{shown(key)}' in {what}{hint}")
 
     def has(self, key: str) -> bool:
         return key in self.map
@@ -205,10 +215,10 @@ class Fields:
         if y is None:
             return None
         value = y.value
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):  # ASCII digits only ("²" is a digit to isdigit)
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            self.report.error(y.pos, f"'{key}' must be a whole number from {minimum} to {maximum}, not '{y.raw}'")
+            self.report.error(y.pos, f"'{key}' must be a whole number from {minimum} to {maximum}, not '{shown(y.raw)}'")
             return None
         return value
 
@@ -217,7 +227,7 @@ class Fields:
         if y is None:
             return default
         if not isinstance(y.value, bool):
-            self.report.error(y.pos, f"'{key}' must be true or false, not '{y.raw}'")
+            self.report.error(y.pos, f"'{key}' must be true or false, not '{shown(y.raw)}'")
             return default
         return y.value
 
@@ -228,21 +238,25 @@ class Fields:
             return None
         value = y.value
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
+            value = value.date()
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
             try:
-                return dt.date.fromisoformat(value.strip())
+                value = dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.report.error(y.pos, f"'{key}' must be a date written YYYY-MM-DD, not '{y.raw}'")
-        return None
+        if not isinstance(value, dt.date):
+            self.report.error(y.pos, f"'{key}' must be a date written YYYY-MM-DD, not '{shown(y.raw)}'")
+            return None
+        if not FIRST_DATE <= value <= LAST_DATE:
+            self.report.error(y.pos, f"'{key}' must be a date from {FIRST_DATE.year} to {LAST_DATE.year} "
+                              f"(what e-books, PDFs and ZIP archives can carry), not '{value.isoformat()}'")
+            return None
+        return value
 
     def language(self, key: str, required: bool = False) -> str | None:
         tag = self.string(key, required)
         if tag is not None and not i18n.is_valid_tag(tag):
-            self.report.error(self.pos(key), f"'{tag}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)")
+            self.report.error(self.pos(key), f"'{shown(tag)}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)")
             return None
         return tag
 
@@ -264,14 +278,24 @@ def as_string(y: Y, key: str, report: Report, required: bool = False) -> str | N
     text = sanitize.text(text).strip()  # no control characters XML cannot carry
     if required and not text:
         report.error(y.pos, f"'{key}' must not be empty")
+    limit = MAX_TEXT if key in LONG_KEYS else MAX_LINE
+    if len(text) > limit:
+        report.error(y.pos, f"'{key}' is {len(text):,} characters long; at most {limit:,} are taken")
+        return None
     return text or None
+
+
+def shown(raw: str | None, limit: int = 60) -> str:
+    """A value as a one-line message quotes it: control characters escaped, cut at ``limit``."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in (raw or "")[: limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def confined(ref: str, position: Position, root: Path, base_dir: Path, report: Report) -> Path | None:
     try:
-        return fetch.resolve(root, base_dir, ref)
+        return fetch.resolve(root, base_dir, ref, url=False)  # a file path: "%41.md" is not "A.md"
     except fetch.Refused as exc:
-        report.error(position, str(exc))
+        report.error(position, shown(str(exc), 300))  # the path as written: on one line
         return None
 
 
@@ -300,7 +324,7 @@ def article_fields(y: Y, report: Report, root: Path, base_dir: Path, extra: tupl
     if f.has("dir"):
         direction = f.string("dir")
         if direction not in ("ltr", "rtl"):
-            report.error(f.pos("dir"), f"'dir' must be ltr or rtl, not '{direction}'")
+            report.error(f.pos("dir"), f"'dir' must be ltr or rtl, not '{shown(direction)}'")
         else:
             out["dir"] = direction
     if f.has("reading_time"):
@@ -357,7 +381,7 @@ def load(manifest_path: Path) -> Manifest:
     number = f.integer("number", 0, 1_000_000)
     issn = f.string("issn")
     if issn is not None and not valid_issn(issn):
-        report.error(f.pos("issn"), f"'{issn}' is not a valid ISSN (NNNN-NNNC with a correct check digit)")
+        report.error(f.pos("issn"), f"'{shown(issn)}' is not a valid ISSN (NNNN-NNNC with a correct check digit)")
     cover = f.path("cover", root, root)  # typed by its content, not its suffix: render._cover
     identifier = f.string("identifier") or _default_identifier(publication, date, number)
 
@@ -387,7 +411,7 @@ def _diag(path: Path, message: str) -> Diagnostic:
 
 
 def valid_issn(issn: str) -> bool:
-    match = re.fullmatch(r"(\d{4})-?(\d{3})([\dXx])", issn.strip())
+    match = re.fullmatch(r"([0-9]{4})-?([0-9]{3})([0-9Xx])", issn.strip())
     if not match:
         return False
     digits = match.group(1) + match.group(2)
@@ -415,8 +439,17 @@ def _epub_options(f: Fields, report: Report) -> EpubOptions:
         image_max_size=o.integer("image_max_size", 100, 10_000) or 1600,
         image_quality=o.integer("image_quality", 10, 100) or 80,
         accessibility_summary=o.string("accessibility_summary"), certified_by=o.string("certified_by"),
-        certifier_credential=o.string("certifier_credential"), certifier_report=o.string("certifier_report"),
+        certifier_credential=o.string("certifier_credential"), certifier_report=_web_address(o, "certifier_report", report),
     )
+
+
+def _web_address(o: Fields, key: str, report: Report) -> str | None:
+    """An http(s) URL, well formed (EPUBCheck refuses the book over anything else)."""
+    url = o.string(key)
+    if url is not None and not (re.match(r"https?://", url, re.I) and sanitize.safe_external_url(url)):
+        report.error(o.pos(key), f"'{key}' must be a web address (https://…), not '{shown(url)}'")
+        return None
+    return url
 
 
 def _pdf_options(f: Fields, report: Report) -> PdfOptions:
@@ -428,26 +461,40 @@ def _pdf_options(f: Fields, report: Report) -> PdfOptions:
     if page_size.lower() in named:
         page_size = named[page_size.lower()]
     elif not re.fullmatch(rf"{_LENGTH} {_LENGTH}", page_size):
-        report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{page_size}'")
+        report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{shown(page_size)}'")
     elif any(re.fullmatch(r"0+(?:\.0*)?[a-z]*", length) for length in page_size.split()):
-        report.error(o.pos("page_size"), f"a page has a width and a height: '{page_size}' makes one of them 0")
+        report.error(o.pos("page_size"), f"a page has a width and a height: '{shown(page_size)}' makes one of them 0")
     elif min(sides := page_mm(page_size)) < MIN_PAGE_MM:  # a print image of 0 pixels, a column of no width
         report.error(o.pos("page_size"), f"'{page_size}' is {' × '.join(f'{side:.3g}' for side in sides)} mm: "
                      f"a page needs at least {MIN_PAGE_MM} mm each way for its margins and a column of text")
     margins = o.string("margins")
     if margins is not None and not re.fullmatch(rf"{_LENGTH}( {_LENGTH}){{0,3}}", margins):
-        report.error(o.pos("margins"), f"margins must be one to four lengths like '18mm 15mm', not '{margins}'")
+        report.error(o.pos("margins"), f"margins must be one to four lengths like '18mm 15mm', not '{shown(margins)}'")
+    elif margins is not None and not any(d.position == o.pos("page_size") for d in report.errors):
+        _check_margins(margins, page_size, o.pos("margins"), report)
     bleed = o.string("bleed")
     if bleed is not None and not re.fullmatch(_LENGTH, bleed):
-        report.error(o.pos("bleed"), f"bleed must be a length like '3mm', not '{bleed}'")
+        report.error(o.pos("bleed"), f"bleed must be a length like '3mm', not '{shown(bleed)}'")
     variant = o.string("variant")
     if variant is not None and variant.lower() not in PDF_VARIANTS:
-        report.error(o.pos("variant"), f"unknown PDF variant '{variant}' (one of {', '.join(PDF_VARIANTS)})")
+        report.error(o.pos("variant"), f"unknown PDF variant '{shown(variant)}' (one of {', '.join(PDF_VARIANTS)})")
     return PdfOptions(
         page_size=page_size, margins=margins, bleed=bleed, crop_marks=o.boolean("crop_marks", False),
         columns=o.integer("columns", 1, 3) or 2, variant=variant.lower() if variant else None,
         image_quality=o.integer("image_quality", 10, 100) or 90,
     )
+
+
+def _check_margins(margins: str, page_size: str, position: Position, report: Report) -> None:
+    """The margins must leave MIN_TEXT_MM of the page each way (CSS's one to four sides)."""
+    sides = [length_mm(length) for length in margins.split()]
+    top, right, bottom, left = (sides * 4)[:4] if len(sides) == 1 else (
+        sides * 2 if len(sides) == 2 else sides + [sides[1]] if len(sides) == 3 else sides)
+    width, height = page_mm(page_size)
+    across, down = width - left - right, height - top - bottom
+    if min(across, down) < MIN_TEXT_MM:
+        report.error(position, f"margins '{margins}' leave {across:.3g} × {down:.3g} mm of the {width:.3g} × {height:.3g} mm "
+                     f"page; a page needs at least {MIN_TEXT_MM} mm each way for its text")
 
 
 def _sections(f: Fields, report: Report, root: Path) -> tuple[SectionEntry, ...]:
@@ -495,7 +542,7 @@ def _entries(y: Y, report: Report, root: Path) -> tuple[ArticleEntry, ...]:
         if path is None:
             continue
         if path.suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".xhtml"):
-            report.error(file_pos, f"'{ref}' is neither Markdown (.md) nor HTML (.html, .xhtml)")
+            report.error(file_pos, f"'{shown(ref)}' is neither Markdown (.md) nor HTML (.html, .xhtml)")
             continue
         entries.append(ArticleEntry(path, overrides, file_pos))
     return tuple(entries)

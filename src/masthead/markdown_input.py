@@ -13,7 +13,6 @@ import functools
 import re
 from pathlib import Path
 
-import lxml.html
 from lxml import etree
 
 from masthead import i18n, manifest, repair, sanitize, shape
@@ -52,7 +51,7 @@ def read(text: str, path: Path, entry, meta, report: Report):
         if fields.get(key):  # the same quotes and dashes as the body
             fields[key] = typographic(md, fields[key])
     html = _PAGE_END_TAGS.sub("", render(body_text, language, path, report))
-    body = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    body = sanitize.fragment(html or "<p></p>")
     return fields, lang, body
 
 
@@ -238,7 +237,7 @@ def inline(value: str, language: str) -> str:
     the body's ids are the page's, and a caption holds no structure. Quotes in the text are
     escaped too, so that the result is safe wherever a theme puts it, an attribute included."""
     html = renderer(language.split("-")[0].lower(), caption=True).renderInline(value)
-    source = lxml.html.fragment_fromstring(html or "", create_parent="div")
+    source = sanitize.fragment(html)
     web = lambda element, attr, url: url if element == "a" and sanitize.safe_external_url(url) else None  # noqa: E731
     tree = sanitize.clean(source, web, {}, set())
     for element in tree.iter(f"{{{sanitize.XHTML}}}a"):
@@ -259,7 +258,7 @@ def inline(value: str, language: str) -> str:
 def typographic(md, value: str) -> str:
     """Plain text with the renderer's quotes, dashes and ellipses ("--" → "–")."""
     html = md.renderInline(value)
-    return "".join(lxml.html.fragment_fromstring(html, create_parent="div").itertext()).strip() or value
+    return "".join(sanitize.fragment(html).itertext()).strip() or value
 
 
 def _definition_lines(state) -> None:

@@ -53,9 +53,14 @@ def page_mm(page_size: str) -> tuple[float, float]:
     """A page size the manifest accepted (a name, or two lengths like '170mm 9.5in'), in mm."""
     if page_size in NAMED_PAGE_MM:
         return NAMED_PAGE_MM[page_size]
-    width, height = (float(number) * _MM_PER.get(unit, 1)
-                     for number, unit in (re.fullmatch(r"([\d.]+)([a-z]*)", length).groups() for length in page_size.split()))
+    width, height = (length_mm(length) for length in page_size.split())
     return width, height
+
+
+def length_mm(length: str) -> float:
+    """A length the manifest accepted ('18mm', '0.5in', '0'), in mm."""
+    number, unit = re.fullmatch(r"([0-9.]+)([a-z]*)", length).groups()
+    return float(number) * _MM_PER.get(unit, 1)
 
 
 class IssueMeta(NamedTuple):

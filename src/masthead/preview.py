@@ -100,8 +100,8 @@ class Edition:
         if name == FLATPLAN_PATH.lstrip("/") and not errors:
             title = escape.escape(self.manifest_path.parent.name)
             return HTTPStatus.OK, "text/html; charset=utf-8", _with_script((FLATPLAN_PAGE % (title, version, title)).encode(), version)
-        if name == FLATPLAN_PATH.lstrip("/") + "/flatplan.png" or name == "__masthead__/flatplan.png":
-            return HTTPStatus.OK, "image/png", self._flatplan(version)
+        if name in (FLATPLAN_PATH.lstrip("/") + "/flatplan.png", "__masthead__/flatplan.png") and not errors:
+            return HTTPStatus.OK, "image/png", self._flatplan(version)  # with errors: the error page, below
         is_page = name.endswith(".html")
         if errors and (is_page or data is None):
             items = "\n".join(f"<li>{escape.escape(line)}</li>" for line in errors)
@@ -137,13 +137,40 @@ def _with_script(page: bytes, version: int) -> bytes:
     return page + script if at < 0 else page[:at] + script + page[at:]
 
 
-def serve(manifest_path: Path, port: int = 8000) -> None:
-    """Serve the issue on 127.0.0.1:``port`` (0: any free port) until Ctrl-C."""
-    edition = Edition(manifest_path)
+def _own_host(host: str | None, port: int) -> bool:
+    """Is ``host`` (a request's Host header) this server's own address, 127.0.0.1 or localhost?"""
+    names = ("127.0.0.1", "localhost", "[::1]")
+    allowed = {f"{name}:{port}" for name in names} | (set(names) if port == 80 else set())
+    return host is not None and host.strip().lower() in allowed
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A request that failed past the handler (a browser that went away mid-answer): one line, no traceback."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            print(f"preview: a request failed: {type(error).__name__}: {error}".replace("\n", " "), file=sys.stderr, flush=True)
+
+
+def _handler(edition: Edition) -> type[BaseHTTPRequestHandler]:
+    """The request handler answering from ``edition``: only to its own ``Host``, never with a traceback."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-            status, kind, body = edition.page(self.path)
+            if not _own_host(self.headers.get("Host"), self.server.server_address[1]):
+                # DNS rebinding: a page from elsewhere whose name now points at 127.0.0.1 would
+                # read the issue; the browser still sends that name, so anything but ours is refused
+                self.send_response(HTTPStatus.MISDIRECTED_REQUEST)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            try:
+                status, kind, body = edition.page(self.path)
+            except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, a 500, the preview goes on
+                print(f"{edition.manifest_path}: internal error: {type(exc).__name__}: {exc} (please report it)"
+                      .replace("\n", " "), file=sys.stderr, flush=True)
+                status, kind, body = (HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                                      b"internal error in masthead preview; see its terminal\n")
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
@@ -157,8 +184,14 @@ def serve(manifest_path: Path, port: int = 8000) -> None:
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: no line per request
             pass
 
+    return Handler
+
+
+def serve(manifest_path: Path, port: int = 8000) -> None:
+    """Serve the issue on 127.0.0.1:``port`` (0: any free port) until Ctrl-C."""
+    edition = Edition(manifest_path)
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server = _Server(("127.0.0.1", port), _handler(edition))
     except OSError as exc:
         raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from exc
     server.daemon_threads = True

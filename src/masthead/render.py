@@ -17,17 +17,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fonts, i18n, images, incremental, printdoc, stylesheets, workers
-from masthead.errors import Diagnostic, IssueError, Position, Report
+from masthead import cache, cover, fonts, i18n, images, incremental, manifest, printdoc, sandbox, stylesheets, workers
+from masthead.errors import Diagnostic, IssueError, Position, Report, UsageError
 from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import EPUB, PDF, Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
+from masthead import theme as theme_module
 from masthead.theme import Theme, template_error, written_at
 
 MORE_FROM = 3  # articles listed under "More from …"
@@ -69,6 +69,8 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
         cover_resources = _cover(issue, theme, report, printed)[0]
     resources += cover_resources
     resources += fonts.resources(theme, frozenset(context.chars) if meta.epub.embed_fonts else None, report)
+    if not theme.built_in:
+        documents = _cleaned(documents, resources, context, report)
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
@@ -80,14 +82,14 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
 # ---------------------------------------------------------------------------- Jinja
 
 
-def _environment(theme: Theme) -> SandboxedEnvironment:
+def _environment(theme: Theme) -> sandbox.Sandbox:
     # A new environment for every render, even in a process that renders again (build
     # --watch, preview): a kept one would miss a template added in front of the one it loaded,
     # and renders in two threads would switch each other's translations. Compiled templates
     # come from the bytecode cache; keeping the environment saved ~5 ms a rebuild.
     # Sandboxed: an issue's own templates/ folder is input like any other, and must not be
-    # able to reach Python's internals through a template.
-    env = SandboxedEnvironment(
+    # able to reach Python's internals, files or unbounded work through a template (sandbox.py).
+    env = sandbox.Sandbox(
         loader=jinja2.FileSystemLoader([str(f) for f in theme.folders]),
         autoescape=True,  # every value is escaped unless it is Markup we made
         undefined=jinja2.StrictUndefined,
@@ -115,14 +117,26 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # no cache: templates are compiled each time
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _BytecodeCache(str(folder))
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's, but a full or read-only disk only costs speed, as for the rest of the cache."""
+
+    def dump_bytecode(self, bucket) -> None:
+        if cache.full():
+            return
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as exc:  # Jinja removed its temporary file
+            cache.failed(exc)
 
 
 def _bytecode_folder() -> Path | None:
     base = cache.folder()
-    if base is None or not cache.writable():
+    if base is None or not cache.writable() or cache.full():
         return None
-    return base / "templates" / cache.key(jinja2.__version__, "sandboxed,autoescape,i18n,trim,lstrip")[:16]
+    return base / "templates" / cache.key(jinja2.__version__, sandbox.VERSION, "autoescape,i18n,trim,lstrip")[:16]
 
 
 class _Context:
@@ -131,26 +145,41 @@ class _Context:
     def __init__(self, issue: Issue, theme: Theme, env: jinja2.Environment):
         self.issue, self.theme, self.env = issue, theme, env
         self.articles = issue.articles
+        # What templates see: plain values, made once (sandbox.plain), whatever is rendered
+        self._plain_memo: dict = {}
+        self.plain_issue = self.plain(issue)
         self.section_of = {a.id: s.title for s in issue.sections for a in s.articles}
         self.chars: set[str] = set()  # what the EPUB's documents show: what its fonts must have
+
+    def plain(self, value):
+        return sandbox.plain(value, self.issue.meta.root, self._plain_memo)
 
     def _render(self, template: str, lang: str, **values) -> str:
         self.env.install_gettext_translations(i18n.translations(lang, self.theme.locale_dirs), newstyle=True)
         locale = i18n.locale_of(lang)
         helpers = {
-            "issue": self.issue, "meta": self.issue.meta, "lang": lang, "dir": i18n.direction_of(lang),
             "format_date": lambda d, fmt="long": format_date(d, fmt, locale=locale) if d else "",
             "format_number": lambda n: format_decimal(n, locale=locale),
-            "format_list": lambda items: format_list(list(items), locale=locale) if items else "",
-            "embed_fonts": self.issue.meta.epub.embed_fonts,
-            "issue_title": _issue_title(self.issue),
+            "format_list": lambda items: format_list([str(i) for i in items], locale=locale) if items else "",
             # lang, xml:lang and dir for text in another language than the page's
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
         }
+        helpers.update((k, v) for k, v in values.items() if callable(v) and not isinstance(v, str))
+        plain = {k: self.plain(v) for k, v in values.items() if k not in helpers}
+        given = {
+            "issue": self.plain_issue, "meta": self.plain_issue.meta, "lang": lang, "dir": i18n.direction_of(lang),
+            "embed_fonts": self.issue.meta.epub.embed_fonts, "issue_title": _issue_title(self.issue),
+            **{k: v for k, v in plain.items() if v is not sandbox.OMITTED},
+        }
         try:
-            return self.env.get_template(template).render(**helpers, **values)
+            loaded = self.env.get_template(template)
+            return sandbox.render(self.env, loaded, helpers.values(), {**given, **helpers})
         except Exception as exc:  # a theme's mistake (an issue's templates/ is input): say where
             diagnostic = template_error(exc, self.theme, lang)
+            if diagnostic is None and isinstance(exc, sandbox.TemplateLimit):
+                # what it wrote grew too long: no one line of it is to blame, the template is
+                diagnostic = Diagnostic(Position(Path(self.env.get_template(template).filename or template), 1, 1),
+                                        f"template: {exc}")
             if diagnostic is None:
                 raise
             raise IssueError([diagnostic]) from None
@@ -217,6 +246,47 @@ class _Context:
             raise IssueError([Diagnostic(written_at(self.theme, line) or Position(source), f"{template} renders {name}, "
                                          f"which is not well-formed XHTML: {exc.msg}{shown}")]) from None
         return data
+
+
+def _cleaned(documents: list[Document], resources: list[Resource], context: _Context, report: Report) -> list[Document]:
+    """The documents of a theme that is not built in, through the articles' allow-list
+    (sandbox.clean_document); each removal is a warning at the theme's line that wrote it."""
+    names = frozenset(r.name for r in resources) | frozenset(d.name for d in documents)
+    out, told = [], set()
+    for document in documents:
+        removed: list[tuple[str, str]] = []
+        data = sandbox.clean_document(document.content, names, lambda what, text: removed.append((what, text)))
+        for what, text in removed:
+            where = _written(context, text) or Position(Path(context.env.get_template(
+                _TEMPLATE_OF.get(document.kind, "article.xhtml.j2")).filename or ""), 1, 1)
+            if (where, what) not in told:
+                told.add((where, what))
+                report.warning(where, f"removed {what} from {document.name}: a theme's documents pass the "
+                                      "allow-list articles do")
+        out.append(document._replace(content=data) if data is not document.content else document)
+    return out
+
+
+def _written(context: _Context, text: str) -> Position | None:
+    """The first line of the theme's own (not built-in) templates that holds ``text``."""
+    needle = text.lower()
+    for folder in context.theme.folders:
+        if folder.is_relative_to(theme_module.builtin_root()):
+            continue
+        for path in sorted(folder.rglob("*.j2")):
+            try:
+                lines = path.read_text("utf-8").split("\n")
+            except (OSError, UnicodeDecodeError):
+                continue
+            for number, line in enumerate(lines, 1):
+                column = line.lower().find(needle)
+                if column >= 0:
+                    return Position(path, number, column + 1)
+    return None
+
+
+_TEMPLATE_OF = {"cover": "cover.xhtml.j2", "contents": "contents.xhtml.j2", "nav": "nav.xhtml.j2",
+                "print": "print.xhtml.j2", "article": "article.xhtml.j2"}
 
 
 def _article_documents(context: _Context, jobs: int | None) -> list[Document]:
@@ -373,9 +443,16 @@ def cover_drawn_ahead(issue: Issue, theme: Theme, jobs: int | None = None) -> Ca
 def _modified(issue: Issue) -> dt.datetime:
     """The outputs' timestamp: SOURCE_DATE_EPOCH when set (reproducible builds), else the issue date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if epoch:
+        # reproducible-builds.org: a malformed value is an error. Up to 2099, as issue dates.
+        if not re.fullmatch(r"[0-9]{1,10}", epoch) or int(epoch) > LAST_EPOCH:
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {LAST_EPOCH} "
+                             f"(1970 to 2099), not '{manifest.shown(epoch)}'")
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
     return dt.datetime.combine(issue.meta.date, dt.time(0, 0))
+
+
+LAST_EPOCH = int(dt.datetime(2099, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp())
 
 
 def _metadata(issue: Issue) -> Metadata:

@@ -10,8 +10,10 @@ URLs go through a callback owned by the content stage, which knows the issue's f
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -56,7 +58,7 @@ URL_ATTRS = {("a", "href"), ("img", "src"), ("blockquote", "cite"), ("q", "cite"
 
 
 def _integer(low: int, high: int | None = None) -> Callable[[str], bool]:
-    return lambda v: bool(re.fullmatch(r"-?\d{1,9}", v)) and int(v) >= low and (high is None or int(v) <= high)
+    return lambda v: bool(re.fullmatch(r"-?[0-9]{1,9}", v)) and int(v) >= low and (high is None or int(v) <= high)
 
 
 def _date_time(value: str) -> bool:
@@ -122,6 +124,25 @@ def serialize(tree) -> str:
 
 def local_name(element) -> str | None:
     return split_tag(element.tag)[1]
+
+
+# </body>, </html> or </head> would end libxml2's reading of a fragment, and the rest with it.
+_PAGE_END_TAGS = re.compile(r"</\s*(?:body|html|head)\s*>", re.I)
+
+
+def fragment(html: str):
+    """The ``<div>`` that lxml.html.fragment_fromstring(html, create_parent="div") makes, for
+    any text: that one takes a text starting with "<!DOCTYPE" or "<html" for a whole page, and
+    fails on it ("Document is empty", "too many bodies")."""
+    import lxml.html
+
+    document = lxml.html.document_fromstring(f"<html><body>{_PAGE_END_TAGS.sub('', html)}</body></html>")
+    body = document.find("body")
+    div = lxml.html.Element("div")
+    if body is not None:
+        div.text = body.text if body.text and body.text.strip() else None  # as lxml's: no leading blank
+        div.extend(body)
+    return div
 
 
 def clean(source, rewrite_url: UrlRewriter, prefixes: dict[str, str], used_prefixes: set[str],
@@ -228,7 +249,12 @@ def _attribute(element: str, key: str, value: str, rewrite_url, prefixes, used_p
     return attr, value
 
 
+_TERM = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_.-]*:)?[A-Za-z0-9_.-]+")  # an NMTOKEN, its prefix an NCName
+
+
 def _vocab_ok(token: str, prefixes: dict[str, str], used_prefixes: set[str]) -> bool:
+    if not _TERM.fullmatch(token):
+        return False
     if ":" not in token:
         return True
     prefix = token.split(":", 1)[0]
@@ -276,5 +302,47 @@ def swallowed_message(what: str) -> str:
 
 
 def safe_external_url(url: str) -> bool:
-    """Links readers may follow out of the issue (never fetched by masthead)."""
+    """Links readers may follow out of the issue (never fetched by masthead): http(s), mailto
+    and tel, well formed (a reading system, and EPUBCheck, refuse ``https://x/%zz``)."""
+    return external_scheme(url) and url_problem(url) is None
+
+
+def external_scheme(url: str) -> bool:
     return bool(re.match(r"^(https?:|mailto:|tel:)", url.strip(), re.I))
+
+
+# What a URL may hold: RFC 3986's characters, and any non-ASCII one but spaces (an IRI's).
+_URL_TEXT = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}|[^\x00-\x7f\s\u0085\u00a0])*")
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` (an absolute http(s), mailto or tel URL) is not well formed, or None."""
+    url = url.strip()
+    if not _URL_TEXT.fullmatch(url):
+        return "it holds a space, a bad %-escape or a character a URL cannot carry"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port that is not a number raises
+        host = parts.hostname
+    except ValueError:
+        return "its host or port cannot be read"
+    if parts.scheme.lower() in ("mailto", "tel"):
+        return None if parts.path else f"it names no {'address' if parts.scheme.lower() == 'mailto' else 'number'}"
+    if not host:
+        return "it names no host"
+    if port is not None and not 0 < port < 65536:
+        return "its port is out of range"
+    if parts.netloc.rpartition("@")[2].startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "its [IPv6 address] is not one"
+        return None
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return "its host is not a domain name"
+    if not all(_HOST_LABEL.fullmatch(label) for label in ascii_host.removesuffix(".").split(".")):
+        return "its host is not a domain name"
+    return None

@@ -17,14 +17,18 @@ build never imports tinycss2.
 
 from __future__ import annotations
 
+import posixpath
 import re
+from urllib.parse import unquote
 
 from masthead import fetch
+from masthead.manifest import shown
 from masthead.errors import Position, Report
 from masthead.rendered import BOTH, EPUB, PDF, Resource
 from masthead.theme import Theme
 
 REMOVED = "removed: stylesheets may only use the theme's own files"
+MISSING = "removed: no such file goes into the outputs (a theme's stylesheets and fonts do)"
 IMPORT_REMOVED = "@import removed: link stylesheets from the templates instead"
 
 
@@ -32,12 +36,30 @@ def stylesheets(theme: Theme, report: Report) -> list[Resource]:
     """The theme's stylesheets but its fonts' (``css/print.css`` for the PDF only,
     ``css/epub.css`` for the EPUB only), confined by :func:`confined_css`."""
     out = []
-    for name, path in theme.files("css").items():
-        if name.endswith(".css") and name != "css/fonts.css":
-            targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
-            css = confined_css(path.read_text("utf-8", errors="replace"), path, report)
-            out.append(Resource(name, "text/css", css.encode("utf-8"), targets))
+    sheets = {name: path for name, path in theme.files("css").items() if name.endswith(".css") and name != "css/fonts.css"}
+    shipped = frozenset(sheets) | {face.file for face in theme.faces}  # what a url() may name
+    for name, path in sheets.items():
+        if not _PLAIN_NAME.fullmatch(name):
+            # The name becomes a URL in the package and the templates' links: a space, "%", "#",
+            # "?" or ":" would have to be written otherwise there.
+            report.error(Position(path, 1, 1), f"a stylesheet's name may hold only letters, digits, '.', '-' and '_', "
+                                               f"not '{shown(name[len('css/'):])}'")
+            continue
+        targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
+        css = confined_css(path.read_text("utf-8", errors="replace"), path, report, shipped, name)
+        out.append(Resource(name, "text/css", css.encode("utf-8"), targets))
     return out
+
+
+_PLAIN_NAME = re.compile(r"css(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)+")
+
+
+def _missing(target: str, name: str, shipped: frozenset[str] | None) -> bool:
+    """Does a relative url() in stylesheet ``name`` name a file the outputs will not carry?"""
+    if shipped is None or target.startswith(("data:", "#")) or not target:
+        return False
+    path = unquote(re.split(r"[?#]", target, maxsplit=1)[0])
+    return posixpath.normpath(posixpath.join(posixpath.dirname(name), path)) not in shipped
 
 
 # One pass over the text as written (so every position is the file's own): an @import, a
@@ -53,7 +75,7 @@ def _allowed(target: str) -> bool:
                                           and ".." not in target.split("/")[1:])
 
 
-def confined_css(css: str, path, report: Report) -> str:
+def confined_css(css: str, path, report: Report, shipped: frozenset[str] | None = None, name: str = "") -> str:
     """A stylesheet that can only name the issue's own files: no @import, no URL with a scheme,
     none rooted or climbing; each removal is a warning at its line (``path``'s). A removal
     keeps the line breaks it spanned, so later positions stay the file's."""
@@ -77,15 +99,15 @@ def confined_css(css: str, path, report: Report) -> str:
                                                    "stylesheets are read and written as UTF-8")
             return breaks
         target = match.group("target").strip()
-        if _allowed(target):
+        if _allowed(target) and not _missing(target, name, shipped):
             odd = odd or bool(_ODD.search(target))
             return match.group(0)
-        report.warning(line_of(match.start()), f"url({target[:60]}) {REMOVED}")
+        report.warning(line_of(match.start()), f"url({target[:60]}) {REMOVED if not _allowed(target) else MISSING}")
         return "none" + breaks
 
     confined = _CSS_RULES.sub(rule, css)
     if odd or _MAY_LOAD.search(confined):  # what is left may still load something: read it as a reader does
-        return _decoded_confined(confined, path, report)
+        return _decoded_confined(confined, path, report, lambda target: _missing(target, name, shipped))
     return confined
 
 
@@ -107,7 +129,7 @@ def _as_loaded(target: str) -> str:
     return re.sub(r"%2e", ".", target.replace("\\", "/"), flags=re.I)
 
 
-def _decoded_confined(css: str, path, report: Report) -> str:
+def _decoded_confined(css: str, path, report: Report, missing=lambda target: False) -> str:
     """``css`` unchanged when tinycss2, escapes decoded, finds no URL to remove; otherwise
     re-serialized with each such url()/src()/image-set() a ``none`` and each @import gone."""
     import tinycss2
@@ -120,20 +142,23 @@ def _decoded_confined(css: str, path, report: Report) -> str:
         changed = True
         report.warning(Position(path, node.source_line, node.source_column), message)
 
+    def ok(target: str) -> bool:
+        return _allowed(_as_loaded(target)) and not missing(target)
+
     def bad_url(node) -> str | None:
         """What ``node`` names that it may not (as shown in a warning), or None."""
         if node.type == "url":
-            return None if _allowed(_as_loaded(node.value)) else node.value
+            return None if ok(node.value) else node.value
         if node.type != "function":
             return None
         arguments = [a for a in node.arguments if a.type not in ("whitespace", "comment")]
         if node.lower_name in ("url", "src"):
             if arguments and arguments[0].type == "string":
-                return None if _allowed(_as_loaded(arguments[0].value)) else arguments[0].value
+                return None if ok(arguments[0].value) else arguments[0].value
             return tinycss2.serialize(node.arguments).strip()  # var(--x): not known here
         if node.lower_name in _IMAGE_SETS:
             for argument in arguments:
-                if argument.type == "string" and not _allowed(_as_loaded(argument.value)):
+                if argument.type == "string" and not ok(argument.value):
                     return argument.value
                 if argument.type == "function" and argument.lower_name in _UNKNOWABLE:
                     return tinycss2.serialize([argument])
@@ -156,7 +181,7 @@ def _decoded_confined(css: str, path, report: Report) -> str:
             target = bad_url(node)
             if target is not None:
                 name = "url" if node.type == "url" else node.lower_name
-                remove(node, f"{name}({target[:60]}) {REMOVED}")
+                remove(node, f"{name}({target[:60]}) {REMOVED if not _allowed(_as_loaded(target)) else MISSING}")
                 nodes[i] = IdentToken(node.source_line, node.source_column, "none")
             else:
                 for part in ("prelude", "content", "arguments"):

@@ -71,6 +71,12 @@ class Theme:
         return dict(sorted(found.items()))
 
     @property
+    def built_in(self) -> bool:
+        """Is every folder of the chain one of masthead's own themes (trusted, as code is)?"""
+        root = builtin_root()
+        return all(folder.is_relative_to(root) for folder in self.folders)
+
+    @property
     def locale_dirs(self) -> tuple[Path, ...]:
         return tuple(f / "locale" for f in self.folders if (f / "locale").is_dir())
 
@@ -221,7 +227,7 @@ def _theme_folder(meta: IssueMeta, position: Position) -> Path:
     name = meta.theme
     if "/" in name or name.startswith("."):
         try:
-            theme_yaml = fetch.resolve(meta.root, meta.root, f"{name.rstrip('/')}/theme.yaml")
+            theme_yaml = fetch.resolve(meta.root, meta.root, f"{name.rstrip('/')}/theme.yaml", url=False)
         except fetch.Refused as exc:
             raise IssueError([Diagnostic(position, f"theme folder: {exc}")]) from None
         return theme_yaml.parent

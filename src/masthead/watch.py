@@ -95,7 +95,7 @@ def _inside(path: Path, folders: tuple[Path, ...]) -> bool:
 
 
 def _wanted(path: Path, ignored: tuple[Path, ...]) -> bool:
-    for part in path.parts:  # build.write_all's and write_folder's files and folders on their way
+    for part in path.parts:  # build.write_all's files and folders on their way
         if part.startswith(".") and (part.endswith(".part") or ".tmp-" in part or ".old-" in part):
             return False
     return not any(path == i or i in path.parents for i in ignored)

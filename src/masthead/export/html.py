@@ -76,7 +76,10 @@ def to_html(xhtml: bytes, lang: str = "", direction: str = "") -> bytes:
 
 def _link(url: str) -> str:
     """``night-shift.xhtml#x`` → ``night-shift.html#x``; anything else as it is."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": no page of the issue (articles' links were checked already)
+        return url
     if parts.scheme or parts.netloc or not parts.path.endswith(".xhtml"):
         return url
     folder, _, name = parts.path.rpartition("/")

@@ -1,0 +1,690 @@
+"""The templates' sandbox: what a theme's template may see, call and cost.
+
+An issue's own ``templates/`` folder is input from a stranger, like its articles. Jinja's
+sandbox alone refuses attributes that start with ``_``, but lets any public method run: a
+``pathlib.Path`` that reached a template could read and write any file (the red team's
+``meta.root.joinpath('/etc/passwd').read_text()``). So three layers, each enough on its own
+for what it covers:
+
+1. **Plain values only.** :func:`plain` turns the model's records into :class:`Record`
+   mappings of strings, numbers, dates, Markup, tuples and other records, once per render
+   stage. No ``Path``, no position, no bytes, no object with methods of its own ever reaches a
+   template; a file the issue names is shown as its path inside the issue folder.
+2. **A policy on top** (:class:`Sandbox`): an attribute is read only from a plain value and
+   only when what it gives is plain (or a method of a plain value, such as ``str.upper``); a
+   call is made only to the helpers masthead passes, Jinja's own (macros, ``super()``,
+   ``loop``, ``cycler``, ``joiner``, ``namespace``, gettext) and methods of plain values. A
+   field added to the model later cannot reopen the hole: a value of a new type is refused.
+3. **Bounded cost.** Every loop iteration, call, attribute and item read costs one unit of a
+   budget per document (:data:`BUDGET`), ``range()`` costs its length, and anything that
+   would make a string or list larger than :data:`MAX_SIZE` is refused before it is made
+   (``*``, ``%``, ``str.format``, padding methods and filters, ``join``, ``replace``). The
+   document itself may not grow past :data:`MAX_OUTPUT`. The units are counted, not timed:
+   the same template fails the same way on every machine, and a build stays reproducible.
+
+Each refusal raises :class:`TemplateLimit` (a :class:`jinja2.sandbox.SecurityError`) in the
+template's frame, so ``theme.template_error`` reports it at the template's line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+import types
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator
+from jinja2.runtime import BlockReference, Context, LoopContext, Macro, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import Cycler, Joiner, Namespace
+from markupsafe import Markup
+
+BUDGET = 2_000_000  # operations a document's templates may take (the built-in theme: ~5 per line written)
+MAX_SIZE = 32 * 1024 * 1024  # characters (or items) in one value a template makes
+MAX_OUTPUT = 256 * 1024 * 1024  # characters in one rendered document
+MAX_WIDTH = 10_000  # a padding or format width a template may ask for
+MAX_BITS = 1_000_000  # the size of a number a template may make (a power or a product)
+VERSION = "plain-counted-1"  # part of the compiled templates' cache key: the code generator differs
+
+
+class TemplateLimit(SecurityError):
+    """A template went past what a theme may do; the message says what, for the user."""
+
+
+class Record(Mapping):
+    """A read-only record of plain values: ``article.title`` and ``article['title']`` alike.
+
+    The only methods are a mapping's (``keys``, ``items``, ``values``, ``get``); the fields
+    are not attributes of the class, so nothing but them can be reached."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: dict[str, Any]):
+        for name, value in fields.items():
+            if not is_plain(value):  # masthead's mistake: a field that plain() did not convert
+                raise TypeError(f"a template's record cannot hold {name!r} ({type(value).__name__})")
+        object.__setattr__(self, "_fields", fields)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._fields[key]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a template's values are read-only")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __repr__(self) -> str:
+        return f"Record({', '.join(self._fields)})"
+
+    def __reduce__(self):  # rendered in forked workers: never pickled, but keep it possible
+        return (Record, (self._fields,))
+
+
+# ---------------------------------------------------------------------------- 1. plain values
+
+SCALARS = (str, int, float, bool, type(None), dt.date, dt.time)  # Markup is a str; datetime a date
+# Computed fields a template uses, by record type (the rest of a record's properties stay out)
+PROPERTIES = {"Article": ("doc_name",), "Issue": ("articles",)}
+
+
+def plain(value: Any, root: Path | None = None, _memo: dict | None = None) -> Any:
+    """``value`` as plain data for a template, or :data:`OMITTED` for what has no plain form.
+
+    NamedTuples become :class:`Record` (their fields, and the computed fields in
+    :data:`PROPERTIES`); tuples and lists become tuples; a ``Path`` inside ``root`` becomes its
+    path relative to it ("articles/a.md"), any other path, a position, bytes, a function or an
+    object of another type is left out. A record met twice is converted once."""
+    memo = {} if _memo is None else _memo
+    if isinstance(value, SCALARS):
+        return value
+    key = id(value)
+    if key in memo:
+        return memo[key][1]
+    if isinstance(value, Path):
+        out = _relative(value, root)
+    elif isinstance(value, tuple) and hasattr(value, "_fields"):
+        if type(value).__name__ == "Position":
+            out = OMITTED
+        else:
+            fields = {name: plain(getattr(value, name), root, memo)
+                      for name in (*value._fields, *PROPERTIES.get(type(value).__name__, ()))}
+            out = Record({k: v for k, v in fields.items() if v is not OMITTED})
+    elif isinstance(value, (tuple, list)):
+        out = tuple(v for v in (plain(item, root, memo) for item in value) if v is not OMITTED)
+    elif isinstance(value, (dict, Mapping)):
+        out = Record({str(k): v for k, v in ((k, plain(v, root, memo)) for k, v in value.items()) if v is not OMITTED})
+    else:
+        out = OMITTED
+    memo[key] = (value, out)  # the value is kept alive with its id
+    return out
+
+
+OMITTED = object()
+
+
+def _relative(path: Path, root: Path | None) -> Any:
+    if root is None:
+        return OMITTED
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        return OMITTED
+    return relative.as_posix() if relative.parts else OMITTED
+
+
+# ---------------------------------------------------------------------------- 2. the policy
+
+# What a template may read attributes of, and what an attribute may give
+HOLDERS = (Record, str, int, float, bool, dt.date, dt.time, tuple, list, dict, LoopContext, Cycler, Joiner,
+           Namespace, Undefined, jinja2.runtime.TemplateReference, Macro, BlockReference, range)
+VALUES = (*SCALARS, Record, tuple, list, dict, LoopContext, Cycler, Joiner, Namespace, Undefined, Macro,
+          BlockReference, range, Markup)
+JINJA_CALLABLES = (Macro, BlockReference, LoopContext, Cycler, Joiner)
+# Methods of plain values that make something bigger than what they are given: checked first
+_PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+
+
+class _CountingGenerator(CodeGenerator):
+    """Jinja's code generator, with every ``for`` loop's items counted against the budget: a
+    loop that writes nothing and reads nothing costs nothing else to count."""
+
+    def visit_For(self, node: nodes.For, frame) -> None:
+        counted = nodes.Call(nodes.EnvironmentAttribute("counted"), [node.iter], [], None, None, lineno=node.lineno)
+        node = nodes.For(node.target, counted, node.body, node.else_, node.test, node.recursive, lineno=node.lineno)
+        super().visit_For(node, frame)
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox with masthead's policy and budget (see the module's text)."""
+
+    code_generator_class = _CountingGenerator
+    intercepted_binops = frozenset({"*", "%", "+", "**"})
+
+    def __init__(self, **options: Any):
+        super().__init__(finalize=_written, **options)
+        for name in ("lipsum", "cycler", "joiner"):  # lipsum makes text at will; the rest are re-added below
+            self.globals.pop(name, None)
+        self.globals.update(range=self.range, cycler=Cycler, joiner=Joiner, namespace=Namespace, dict=self.dict)
+        self.helpers: tuple[Callable, ...] = ()
+        self.spent = 0
+        # Jinja's own |attr reads the attribute before it asks whether it may: ours asks first
+        self.filters["attr"] = jinja2.pass_environment(lambda env, obj, name: env.getattr(obj, name))
+        self.filters = {name: self._guarded_filter(name, f) for name, f in self.filters.items()
+                        if name not in REMOVED_FILTERS}
+        self.tests = {name: self._guarded_filter(name, f) for name, f in self.tests.items()}
+
+    # -- the budget
+
+    def start(self, helpers: Iterable[Callable]) -> None:
+        """A new document: a fresh budget, and the helpers its templates may call."""
+        self.helpers = tuple(helpers)
+        self.spent = 0
+
+    def tick(self, cost: int = 1) -> None:
+        self.spent += cost
+        if self.spent > BUDGET:
+            raise TemplateLimit(f"the templates took more than {BUDGET:,} steps for one document "
+                                "(a loop or a recursion without end?)")
+
+    def counted(self, iterable: Any) -> Iterator[Any]:
+        size = _length(iterable)
+        if size is not None:
+            self.tick(size)  # what is known to be long is refused before a first step
+            yield from iterable
+            return
+        for item in iterable:
+            self.tick()
+            yield item
+
+    def range(self, *args: int) -> range:
+        numbers = range(*args)
+        self.tick(_length(numbers) or 0)  # what it costs to go through, paid when it is made
+        return numbers
+
+    @staticmethod
+    def dict(*args: Any, **kwargs: Any) -> dict:
+        return dict(*args, **kwargs)
+
+    # -- what may be read
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        return isinstance(obj, HOLDERS) and (is_plain(value) or self._safe_method(value))
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        self.tick()
+        if not isinstance(obj, HOLDERS):  # not even looked at: a property of it could run code
+            return self.unsafe_undefined(obj, attribute)
+        value = super().getattr(obj, attribute)
+        return value if self._allowed(value) else self.unsafe_undefined(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        self.tick()
+        if not isinstance(obj, HOLDERS):
+            return self.unsafe_undefined(obj, str(argument))
+        value = super().getitem(obj, argument)
+        return value if self._allowed(value) else self.unsafe_undefined(obj, str(argument))
+
+    def _allowed(self, value: Any) -> bool:
+        return is_plain(value) or self._safe_method(value) or self._is_helper(value) or _is_str_format(value)
+
+    def _safe_method(self, value: Any) -> bool:
+        """A method of a plain value (``'x'.upper``, ``loop.cycle``, ``record.items``)."""
+        if not isinstance(value, (types.BuiltinMethodType, types.MethodType, types.MethodWrapperType)):
+            return False
+        owner = getattr(value, "__self__", None)
+        return isinstance(owner, HOLDERS) and not isinstance(owner, type) and not value.__name__.startswith("_")
+
+    def _is_helper(self, value: Any) -> bool:
+        return any(value is helper for helper in self.helpers) or any(value is g for g in self.globals.values())
+
+    # -- what may be called
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if not super().is_safe_callable(obj):
+            return False
+        if self._is_helper(obj) or isinstance(obj, JINJA_CALLABLES) or obj in (Cycler, Joiner, Namespace) \
+                or obj == self.counted:
+            return True
+        return self._safe_method(obj) or _is_str_format(obj)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805,B902
+        __self.tick()
+        if not __self.is_safe_callable(__obj):
+            raise SecurityError(f"{_name(__obj)} may not be called from a template")
+        args = _checked_method_call(__obj, args, kwargs)
+        result = __context.call(__obj, *args, **kwargs)
+        _check_size(result)
+        return result
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        self.tick()
+        if operator == "*":
+            _check_product(left, right)
+        elif operator == "**":
+            _check_power(left, right)
+        elif operator == "%" and isinstance(left, str):
+            _check_percent_format(left, right)
+        elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            _check_length(weight(left) + weight(right))
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        template = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            _check_format_string(template)
+            result = wrapped(*args, **kwargs)
+            _check_size(result)
+            return result
+
+        _CHECKED_FORMATS.add(checked)
+        return checked
+
+    def _guarded_filter(self, name: str, function: Callable) -> Callable:
+        """A built-in filter that takes only plain values, with its arguments' sizes checked
+        first where it could make a large value, and its result's after."""
+        sized = name in GUARDED_FILTERS
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            _only_plain(name, args, kwargs)
+            result = function(*(_checked_filter_args(name, args, kwargs) if sized else args), **kwargs)
+            if sized:
+                _check_size(result)
+            return result
+
+        if hasattr(function, "jinja_pass_arg"):  # pass_context, pass_environment, pass_eval_context
+            guarded.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
+        return guarded
+
+
+def _only_plain(name: str, args: tuple, kwargs: dict) -> None:
+    for value in (*args, *kwargs.values()):
+        if not (is_plain(value) or isinstance(value, (Iterator, jinja2.Environment, Context, nodes.EvalContext))
+                or callable(value) and isinstance(value, (types.FunctionType, types.BuiltinFunctionType))):
+            raise SecurityError(f"the filter '{name}' cannot take a {type(value).__name__}")
+
+
+def _written(value: Any) -> Any:
+    """What a ``{{ … }}`` writes must be plain: an object of another type (one that slipped into
+    a tuple) is not asked to show itself (``__str__``, ``__html__``)."""
+    if is_plain(value) or isinstance(value, (Iterator, types.GeneratorType)):
+        return value
+    raise SecurityError(f"a template cannot write a {type(value).__name__}")
+
+
+def is_plain(value: Any) -> bool:
+    return isinstance(value, VALUES)
+
+
+_CHECKED_FORMATS: "weakref.WeakSet[Callable]" = weakref.WeakSet()  # str.format, as the sandbox wraps it
+
+
+def _is_str_format(obj: Any) -> bool:
+    try:
+        return obj in _CHECKED_FORMATS
+    except TypeError:
+        return False
+
+
+def _name(obj: Any) -> str:
+    return f"'{getattr(obj, '__qualname__', None) or getattr(obj, '__name__', None) or type(obj).__name__}'"
+
+
+def _length(iterable: Any) -> int | None:
+    try:
+        return len(iterable) if isinstance(iterable, (range, str, tuple, list, dict, Record)) else None
+    except OverflowError:  # a range longer than a machine word
+        return BUDGET + 1
+
+
+# ---------------------------------------------------------------------------- 3. sizes
+
+
+def weight(value: Any, cap: int = MAX_SIZE) -> int:
+    """What ``value`` comes to when written out: characters of its strings and items of its
+    lists, tuples and dicts, each list counted as often as it is referred to (``[[x] * 1000] *
+    1000`` weighs a million), up to ``cap + 1``. Records (masthead's values) weigh 1: they
+    are not a template's making."""
+    memo: dict[int, int] = {}
+
+    def of(item: Any, depth: int) -> int:
+        if isinstance(item, str):
+            return len(item)
+        if not isinstance(item, (list, tuple, dict)) or depth > 50:
+            return 1
+        key = id(item)
+        if key not in memo:
+            total = len(item)
+            for part in (item.items() if isinstance(item, dict) else item):
+                total += of(part, depth + 1)
+                if total > cap:
+                    break
+            memo[key] = min(total, cap + 1)
+        return memo[key]
+
+    return of(value, 0)
+
+
+def _check_length(size: int) -> None:
+    if size > MAX_SIZE:
+        raise TemplateLimit(f"a value of {size:,} characters or items is more than a template may make "
+                            f"({MAX_SIZE:,})")
+
+
+def _check_size(result: Any) -> None:
+    if isinstance(result, (str, list, tuple, dict)):
+        _check_length(weight(result))
+
+
+def _check_width(width: Any) -> None:
+    if isinstance(width, int) and not isinstance(width, bool) and abs(width) > MAX_WIDTH:
+        raise TemplateLimit(f"a width of {width:,} is more than a template may ask for ({MAX_WIDTH:,})")
+    if isinstance(width, str) and len(width) > MAX_WIDTH:
+        raise TemplateLimit(f"a string of {len(width):,} characters is more than a template may pad with")
+
+
+def _check_product(left: Any, right: Any) -> None:
+    if isinstance(left, int) and isinstance(right, int):
+        if left.bit_length() + right.bit_length() > MAX_BITS:
+            raise TemplateLimit("that product is a larger number than a template may make")
+        return
+    for sequence, times in ((left, right), (right, left)):
+        if isinstance(sequence, (str, list, tuple)) and isinstance(times, int):
+            _check_length(weight(sequence) * max(times, 0) if times > 1 else 0)
+
+
+def _check_power(left: Any, right: Any) -> None:
+    if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
+        if left.bit_length() * right > MAX_BITS:
+            raise TemplateLimit(f"{right:,} as a power is a larger number than a template may make")
+    elif isinstance(left, float) or isinstance(right, float):
+        return  # floats overflow to an error of their own
+
+
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _check_percent_format(template: str, args: Any) -> None:
+    for width, precision in _PERCENT.findall(template):
+        for number in (width, precision):
+            if number == "*":
+                raise TemplateLimit("a '*' width in a % format is not allowed in a template")
+            if number:
+                _check_width(int(number))
+
+
+def _check_format_string(template: str) -> None:
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return  # str.format will say what is wrong
+    for _, _, spec, _ in fields:
+        if spec and "{" in spec:
+            raise TemplateLimit("a nested field in a format specification is not allowed in a template")
+        for number in re.findall(r"\d+", spec or ""):
+            _check_width(int(number))
+
+
+def _materialised(items: Any) -> list:
+    """An iterable as a list, refused as soon as what it holds weighs too much."""
+    out, total = [], 0
+    for item in items:
+        total += weight(item) + 1
+        _check_length(total)
+        out.append(item)
+    return out
+
+
+def _checked_method_call(obj: Any, args: tuple, kwargs: dict) -> tuple:
+    """The arguments for a method of a plain value, checked where the method could make a huge
+    value from small ones (padding, ``join``, ``replace``, ``translate``, ``to_bytes``)."""
+    owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
+    if name in _PADDING or name == "to_bytes":
+        for value in (*args, *kwargs.values()):
+            _check_width(value)
+    elif isinstance(owner, str) and name == "join" and args:
+        items = _materialised(args[0])
+        _check_length(sum(weight(i) for i in items) + len(owner) * len(items))
+        args = (items, *args[1:])
+    elif isinstance(owner, str) and name == "replace" and len(args) >= 2 and isinstance(args[1], str):
+        _check_length(len(owner) * max(len(args[1]), 1) + len(args[1]))
+    elif isinstance(owner, str) and name == "translate" and args and isinstance(args[0], Mapping):
+        longest = max((len(v) for v in args[0].values() if isinstance(v, str)), default=1)
+        _check_length(len(owner) * max(longest, 1))
+    return args
+
+
+_SIZED_FILTERS = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice"})
+GUARDED_FILTERS = _SIZED_FILTERS | {"format", "join", "replace", "sum", "list"}
+REMOVED_FILTERS = frozenset({"random", "pprint"})  # random: outputs would differ; pprint: a debugging aid
+
+
+def _checked_filter_args(name: str, args: tuple, kwargs: dict) -> tuple:
+    values = [a for a in args if not isinstance(a, (jinja2.Environment, Context, nodes.EvalContext))]
+    passed = args[:len(args) - len(values)]
+    subject, rest = (values[0], values[1:]) if values else (None, [])
+    if name in _SIZED_FILTERS:
+        for value in (*rest, *kwargs.values()):
+            _check_width(value)
+    elif name == "format" and isinstance(subject, str):
+        _check_percent_format(subject, tuple(rest))
+    elif name == "replace" and isinstance(subject, str) and len(rest) >= 2:
+        _check_length(len(subject) * max(len(str(rest[1])), 1))
+    elif name in ("join", "sum", "list") and subject is not None and not isinstance(subject, (str, Undefined)):
+        items = _materialised(subject)
+        separator = rest[0] if rest else kwargs.get("d", "")
+        _check_length(sum(weight(i) for i in items) + len(str(separator)) * len(items))
+        return (*passed, items, *rest)
+    return args
+
+
+def render(env: Sandbox, template: jinja2.Template, helpers: Iterable[Callable], values: dict) -> str:
+    """A template rendered within the budget and the output limit. Every value must be plain
+    data or one of the ``helpers``: anything else is masthead's mistake, refused here."""
+    helpers = tuple(helpers)
+    for name, value in values.items():
+        if not (is_plain(value) or any(value is h for h in helpers)):
+            raise TypeError(f"masthead passed {name!r} ({type(value).__name__}) to a template: only plain data may go")
+    env.start(helpers)
+    out: list[str] = []
+    size = 0
+    for chunk in template.generate(**values):
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise TemplateLimit(f"the document grew past {MAX_OUTPUT // (1024 * 1024)} MB of text")
+        out.append(chunk)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------- 4. what a stranger's theme writes
+
+# An untrusted theme's documents hold what articles may hold, and the frame of a document
+STRUCTURE = frozenset("html head body title meta link style nav main section article aside header footer "
+                      "figure figcaption hgroup address img".split())
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite", "data", "poster", "background", "action", "formaction", "srcset",
+                             "longdesc", "manifest", "ping", "usemap", "codebase", "icon", "lowsrc", "dynsrc",
+                             "{http://www.w3.org/1999/xlink}href", "srcdoc", "content"})
+_LINK_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+
+
+def clean_document(data: bytes, names: frozenset[str], found: Callable[[str, str], None]) -> bytes:
+    """A rendered document of a theme that is not built in, through the articles' allow-list:
+    no script, handler, frame, form, plug-in, ``base`` or refresh; links only to the web's
+    usual schemes or inside the book; resources (images, stylesheets) only from ``names``, the
+    book's own; styles without ``url()`` or ``@import``. ``found(what, text)`` is told each
+    removal, with the text a template wrote it with (to find that template's line); the bytes
+    are unchanged when there is none."""
+    from lxml import etree
+
+    from masthead import sanitize
+
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    changed = False
+
+    def remove(element, what: str, keep_children: bool) -> None:
+        nonlocal changed
+        changed = True
+        found(what, f"<{sanitize.split_tag(element.tag)[1]}")
+        parent = element.getparent()
+        if parent is None:
+            return
+        if keep_children:
+            _unwrap(element, parent)
+        else:
+            _keep_tail(element)
+            parent.remove(element)
+
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        namespace, local = sanitize.split_tag(element.tag)
+        if namespace not in (sanitize.XHTML, None):
+            remove(element, f"<{local}> (a foreign element)", keep_children=False)
+            continue
+        if local in ("head", "title", "meta", "link", "style") and _head_item_bad(element, local, names):
+            remove(element, f"<{local}>", keep_children=False)
+            continue
+        if local not in sanitize.ALLOWED and local not in STRUCTURE:
+            remove(element, f"<{local}>", keep_children=local not in sanitize.DROPPED)
+            continue
+        for attribute, value in list(element.attrib.items()):
+            problem = _attribute_problem(local, attribute, value, names)
+            if problem and local == "img" and attribute == "src":
+                remove(element, problem, keep_children=False)  # an image without its picture is no image
+                break
+            if problem:
+                del element.attrib[attribute]
+                changed = True
+                found(problem, value if attribute in _URL_ATTRIBUTES or attribute == "style" else attribute)
+        if local == "style" and element.text and _css_reaches_out(element.text):
+            element.text = ""
+            changed = True
+            found("a <style> that loads a URL or imports a stylesheet", "<style")
+    if not changed:
+        return data
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
+
+
+def _head_item_bad(element, local: str, names: frozenset[str]) -> bool:
+    if local == "meta":
+        return "http-equiv" in element.attrib
+    if local == "link":
+        href = element.get("href", "")
+        return element.get("rel", "").strip().lower() != "stylesheet" or _resource_problem(href, names) is not None
+    return False
+
+
+def _attribute_problem(local: str, attribute: str, value: str, names: frozenset[str]) -> str | None:
+    name = attribute.rsplit("}", 1)[-1].lower()
+    if name.startswith("on"):
+        return f"the event handler {name}= on <{local}>"
+    if attribute == "style" and _css_reaches_out(value):
+        return f"a style= that loads a URL on <{local}>"
+    if attribute in _URL_ATTRIBUTES or name in ("href", "src"):
+        if local == "meta" and attribute == "content":
+            return None
+        if local == "a" and name == "href":
+            if value.strip().lower().startswith(_LINK_SCHEMES) or not _has_scheme(value):
+                return None if not value.strip().startswith("//") else f"a link to '{value[:60]}'"
+            return f"a link to '{value[:60]}'"
+        if local in ("img", "link") and name in ("src", "href"):
+            problem = _resource_problem(value, names)
+            return f"<{local}> that {problem}" if problem else None
+        if name in ("cite",) and (not _has_scheme(value) or value.strip().lower().startswith(("http:", "https:"))):
+            return None
+        return f"{name}= on <{local}>"
+    return None
+
+
+def _resource_problem(ref: str, names: frozenset[str]) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
+    ref = ref.strip()
+    if _has_scheme(ref) or ref.startswith("//"):
+        return f"loads '{ref[:60]}' from outside the book"
+    path = unquote(urlsplit(ref).path)
+    if path not in names:
+        return f"names '{ref[:60]}', which is not one of the book's files"
+    return None
+
+
+def _has_scheme(value: str) -> bool:
+    return bool(re.match(r"^\s*[A-Za-z][A-Za-z0-9+.\-]*:", value))
+
+
+def _css_reaches_out(css: str) -> bool:
+    """Does CSS load anything? Read as a reader reads it, escapes decoded (tinycss2)."""
+    lowered = css.lower()
+    if not any(word in lowered for word in ("url", "@import", "image", "src", "\\")):
+        return False
+    import tinycss2
+
+    def walk(tokens) -> bool:
+        for token in tokens:
+            kind = getattr(token, "type", "")
+            if kind == "url" or (kind == "function" and token.lower_name in ("url", "src", "image-set", "image")):
+                return True
+            if kind == "at-rule" and token.lower_name == "import":
+                return True
+            for nested in ("arguments", "content", "prelude", "value"):
+                inner = getattr(token, nested, None)
+                if inner and walk(inner):
+                    return True
+        return False
+
+    if walk(tinycss2.parse_stylesheet(css)):
+        return True
+    return walk(tinycss2.parse_blocks_contents(css))
+
+
+def _keep_tail(element) -> None:
+    """The text after a removed element stays where it was."""
+    tail = element.tail
+    if not tail:
+        return
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent = element.getparent()
+        parent.text = (parent.text or "") + tail
+
+
+def _unwrap(element, parent) -> None:
+    """A wrapper gives way to its children; its text and tail stay where they were."""
+    index, children, previous = parent.index(element), list(element), element.getprevious()
+    text, tail = element.text or "", element.tail or ""
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    elif previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
