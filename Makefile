@@ -41,6 +41,7 @@ bench: install system-deps
 fuzz: install
 	$(BIN)/python -m pip install --quiet atheris
 	$(BIN)/python tests/fuzz_articles.py -max_total_time=60 -rss_limit_mb=4096
+	$(BIN)/python tests/fuzz_svg.py -max_total_time=60 -rss_limit_mb=4096
 	$(BIN)/python tests/fuzz_templates.py -max_total_time=60 -rss_limit_mb=4096
 
 # Extract the templates' strings into templates/default/locale/masthead.pot

@@ -260,3 +260,31 @@ def test_flatplan_command_writes_a_png(tmp_path):
     assert "pages" in result.stdout
     with Image.open(out) as image:
         assert image.width > 1000 and image.height > 500
+
+
+def test_a_last_page_that_holds_only_a_picture_is_counted(tmp_path):
+    """Issue 20: the flatplan said 5 pages where the PDF had 7 (an SVG lead image and figures:
+    the last pages hold a picture and no text, so no page start was found on them)."""
+    import subprocess
+    import sys
+
+    import pypdf
+
+    issue = tmp_path / "issue"
+    (issue / "articles").mkdir(parents=True)
+    (issue / "articles" / "big.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="560">'
+                                                 '<rect width="400" height="560" fill="#b22222"/></svg>')
+    (issue / "issue.yaml").write_text("publication: Test Mag\ndate: 2025-11-28\nlanguage: en\narticles: [articles/a.md]\n"
+                                      "pdf:\n  columns: 1\n")
+    figures = "\n\n".join(["![A red field](big.svg)"] * 3)
+    (issue / "articles" / "a.md").write_text(f"---\ntitle: Hello\nimage: {{src: big.svg, alt: A red field}}\n---\n"
+                                             f"Some text here.\n\n{figures}\n")
+    run = [sys.executable, "-m", "masthead"]
+    built = subprocess.run([*run, "build", str(issue), "-o", str(tmp_path / "out"), "-f", "pdf"], capture_output=True,
+                           text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    pages = len(pypdf.PdfReader(tmp_path / "out" / "issue.pdf").pages)
+    plan = subprocess.run([*run, "flatplan", str(issue), "-o", str(tmp_path / "plan.png")], capture_output=True,
+                          text=True, timeout=120)
+    assert plan.returncode == 0, plan.stderr
+    assert pages > 5 and plan.stdout.split()[-2:] == [str(pages), "pages"], (pages, plan.stdout)

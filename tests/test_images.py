@@ -247,3 +247,52 @@ def test_a_gif_of_many_tiny_frames_is_checked_within_the_pixel_budget(monkeypatc
         seeks.clear()
         images._check_whole(buffer.getvalue(), image)
     assert 0 < max(seeks) <= 10, seeks
+
+
+def test_a_16_bit_grey_png_under_the_pixel_cap_is_made_8_bit_not_refused():
+    """Issue 20: a valid 7745 × 7745 16-bit grey PNG (under 60 megapixels) was refused with
+    Pillow's "image has wrong mode": it cannot make a thumbnail of 16 bits. It is fitted, then
+    scaled to 8 bits (Pillow's own conversion would clip every value above 255 to white)."""
+    from masthead import images
+
+    buffer = io.BytesIO()
+    Image.new("I;16", (7745, 7745), 30000).save(buffer, "PNG")
+    data, info = images.prepare(buffer.getvalue(), 1600, 1600)
+    assert (info.format, info.width, info.height) == ("PNG", 1600, 1600)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.mode == "L" and image.getpixel((800, 800)) == 30000 // 256
+
+
+def _cover_issue(root, cover_name: str, picture: bytes):
+    (root / "articles").mkdir(parents=True)
+    (root / cover_name).write_bytes(picture)
+    (root / "issue.yaml").write_text(f"publication: P\ndate: 2025-03-01\nlanguage: en\ncover: {cover_name}\n"
+                                     "articles: [articles/a.md]\n", "utf-8")
+    (root / "articles" / "a.md").write_text("---\ntitle: A\n---\n\nText.\n", "utf-8")
+    return root
+
+
+def _picture(fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 900), (200, 30, 30)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def test_a_cover_is_typed_by_its_content_not_its_suffix(tmp_path):
+    """Issue 20: a PNG named cover.jpg is a PNG cover (image/png); a GIF or an SVG named .jpg
+    or .png is refused at the cover's line, as a GIF named .gif is; the suffix decides nothing."""
+    from conftest import masthead
+
+    issue = _cover_issue(tmp_path / "png", "cover.jpg", _picture("PNG"))
+    out = build_folder(issue, tmp_path / "out", "epub")
+    book = Epub(out["epub"])
+    (cover,) = [i for i in book.manifest().values() if i.get("properties") == "cover-image"]
+    assert cover["href"] == "images/cover.png" and cover["media-type"] == "image/png"
+    assert book.read(cover["href"]).startswith(b"\x89PNG")
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="60" height="90"><rect width="60" height="90"/></svg>'
+    for name, picture, kind in (("cover.jpg", _picture("GIF"), "GIF"), ("cover.png", svg, "SVG"),
+                                ("cover.gif", _picture("GIF"), "GIF")):
+        issue = _cover_issue(tmp_path / name.replace(".", "-") / kind, name, picture)
+        result = masthead("check", str(issue))
+        assert result.returncode == 1, result.stderr
+        assert f"issue.yaml:4:8: cover: must be a JPEG or PNG image; this file is {kind}" in result.stderr, result.stderr

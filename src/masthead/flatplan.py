@@ -44,12 +44,13 @@ RENDER_SCALE = 2  # render at twice the size, then reduce: sharper thumbnails
 
 
 def labels(rendered: RenderedIssue, starts: Iterable, *, cover: str = "Cover",
-           contents: str = "Contents") -> list[str]:
+           contents: str = "Contents", pages: int | None = None) -> list[str]:
     """One label per printed page: ``cover``, ``contents``, or "Section · Headline".
 
     ``starts`` is :func:`masthead.export.pdf.page_starts`' list (``folio``, ``document``).
     A page that has no entry there (nothing in the main flow starts on it) continues the
-    document of the page before. An article outside any section is labelled with its
+    document of the page before; so do the last ``pages`` when the last start is before
+    them (a page that holds only a picture has no text to start with). An article outside any section is labelled with its
     headline alone. ``cover`` and ``contents`` are there for a caller that translates them.
     """
     documents = {d.name: d for d in rendered.documents}
@@ -74,7 +75,7 @@ def labels(rendered: RenderedIssue, starts: Iterable, *, cover: str = "Cover",
         return []
     result: list[str] = []
     current = ""
-    for folio in range(1, max(by_folio) + 1):
+    for folio in range(1, max(max(by_folio), pages or 0) + 1):
         if folio in by_folio:
             current = label(by_folio[folio])
         result.append(current)
@@ -376,7 +377,7 @@ def of_issue(rendered, meta, locale_dirs) -> tuple[bytes, int]:
     layout = pdf.layout(rendered)
     starts = pdf.page_starts(rendered, layout)  # before write(): writing changes the layout's fonts
     gettext = i18n.translations(meta.language, locale_dirs).gettext
-    names = labels(rendered, starts, cover=gettext("Cover"), contents=gettext("Contents"))
+    names = labels(rendered, starts, cover=gettext("Cover"), contents=gettext("Contents"), pages=len(layout.pages))
     png = draw(pdf.write(rendered, layout), names, rtl=meta.direction == "rtl",
                title=f"{meta.publication} — {rendered.meta.title}")
     return png, len(names)

@@ -16,8 +16,6 @@ from typing import NamedTuple
 PIXEL_LIMIT = 60_000_000  # 60 megapixels: larger than any camera file, far below a bomb
 CORE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif"),
               "SVG": ("image/svg+xml", ".svg")}
-SVG = "http://www.w3.org/2000/svg"
-XLINK = "http://www.w3.org/1999/xlink"
 _METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop")
 CONVERTED = {"WEBP", "TIFF", "BMP"}  # not EPUB core media types: become PNG
 
@@ -53,8 +51,7 @@ def probe(data: bytes) -> ImageInfo:
     if not data.strip():
         raise ImageError("the file is empty")
     if _looks_like_svg(data):
-        root = _parse_svg(data)
-        return ImageInfo("SVG", _svg_length(root.get("width")), _svg_length(root.get("height")))
+        return _svg_info(_parse_svg(data))
     from PIL import UnidentifiedImageError
 
     Image = _pillow()
@@ -81,9 +78,10 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     Small, metadata-free JPEG/PNG/GIF files are passed through untouched (no generation loss);
     a JPEG over ``max_bytes`` is encoded again at decreasing quality until it fits.
     """
+    if _looks_like_svg(data):  # vector: no size to fit, only content to make safe (parsed once)
+        root = _parse_svg(data)
+        return _svg_bytes(root), _svg_info(root)
     info = probe(data)
-    if info.format == "SVG":
-        return clean_svg(data), info  # vector: no size to fit, only content to make safe
     from PIL import ImageOps
 
     Image = _pillow()
@@ -102,6 +100,8 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
             icc = image.info.get("icc_profile")
             if orientation != 1:  # else exif_transpose would only copy the pixels
                 image = ImageOps.exif_transpose(image)
+            if image.mode.startswith("I;16"):
+                image = _eight_bit_grey(image, max_width, max_height)
             image.thumbnail((max_width, max_height), Image.Resampling.LANCZOS)
             out = io.BytesIO()
             if info.format == "JPEG":
@@ -121,6 +121,18 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"cannot decode the image ({type(exc).__name__}: {exc})") from None
     return out.getvalue(), ImageInfo(fmt, image.width, image.height)
+
+
+def _eight_bit_grey(image, max_width: int, max_height: int):
+    """A 16-bit grey picture (a scanner's or a microscope's PNG) fitted into the box, then as
+    8-bit grey: Pillow cannot make a thumbnail of 16 bits, and its own conversion to 8 bits
+    clips every value above 255 to white instead of scaling it."""
+    from PIL import ImageOps
+
+    Image = _pillow()
+    if image.width > max_width or image.height > max_height:
+        image = ImageOps.contain(image, (max_width, max_height), Image.Resampling.LANCZOS)
+    return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
 
 
 _ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82"}
@@ -179,8 +191,9 @@ def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 
     from masthead import cache
 
     def compute() -> bytes:
-        prepared, _ = prepare(data, max_width, max_height, quality, max_bytes)
-        info = probe(prepared)
+        prepared, info = prepare(data, max_width, max_height, quality, max_bytes)
+        if info.format != "SVG":  # an SVG's is read from the tree prepare wrote, and checked there
+            info = probe(prepared)
         return f"{info.format} {info.width} {info.height}\n".encode() + prepared
 
     key = _key(data, max_width, max_height, quality, max_bytes)
@@ -196,47 +209,30 @@ def _looks_like_svg(data: bytes) -> bool:
 
 
 def _parse_svg(data: bytes):
+    """The SVG's tree, cleaned (:func:`masthead.svg.clean`) and checked (:func:`masthead.svg.check`)."""
+    from masthead import svg
+
+    return svg.check(svg.clean(svg.parse(data)))
+
+
+def _svg_info(root) -> ImageInfo:
+    return ImageInfo("SVG", _svg_length(root.get("width")), _svg_length(root.get("height")))
+
+
+def _svg_bytes(root) -> bytes:
     from lxml import etree
 
-    try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
-    except etree.XMLSyntaxError as exc:
-        raise ImageError(f"not a well-formed SVG ({exc})") from None
-    if root.tag != f"{{{SVG}}}svg":
-        raise ImageError("not an SVG image (the root element must be <svg> in the SVG namespace)")
-    return root
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _svg_length(value: str | None) -> int:
     try:
         return int(float((value or "0").strip().removesuffix("px")))
-    except ValueError:
+    except (ValueError, OverflowError):
         return 0
 
 
 def clean_svg(data: bytes) -> bytes:
     """The SVG without what could run or reach out: scripts, event handlers, foreign objects,
-    styles, and references to anything but its own elements."""
-    from lxml import etree
-
-    root = _parse_svg(data)
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):
-            if element.getparent() is not None:
-                element.getparent().remove(element)  # comments, processing instructions
-            continue
-        local = etree.QName(element).localname
-        if etree.QName(element).namespace != SVG or local in ("script", "foreignObject", "style", "iframe"):
-            if element.getparent() is not None:
-                element.getparent().remove(element)
-            continue
-        for key in list(element.attrib):
-            name = etree.QName(key).localname if key.startswith("{") else key
-            value = element.get(key) or ""
-            if name.lower().startswith("on") or name == "style" and "url(" in value:
-                del element.attrib[key]
-            elif name == "href" and not value.startswith("#"):
-                del element.attrib[key]  # images and links outside the file are not followed
-            elif "url(" in value and not value.replace(" ", "").startswith("url(#"):
-                del element.attrib[key]
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    styles, animations, and references to anything but its own elements (:mod:`masthead.svg`)."""
+    return _svg_bytes(_parse_svg(data))

@@ -381,9 +381,7 @@ def load(manifest_path: Path) -> Manifest:
     issn = f.string("issn")
     if issn is not None and not valid_issn(issn):
         report.error(f.pos("issn"), f"'{shown(issn)}' is not a valid ISSN (NNNN-NNNC with a correct check digit)")
-    cover = f.path("cover", root, root)
-    if cover is not None and cover.suffix.lower() not in (".jpg", ".jpeg", ".png"):
-        report.error(f.pos("cover"), "the cover must be a JPEG or PNG image")
+    cover = f.path("cover", root, root)  # typed by its content, not its suffix: render._cover
     identifier = f.string("identifier") or _default_identifier(publication, date, number)
 
     meta = IssueMeta(

@@ -48,6 +48,8 @@ def notes_at_calls(root) -> None:
         # A table or a list cannot sit in a line (WeasyPrint 70 fails on it); and the page's
         # footnote numbers count only the moved notes: all the article's notes stay endnotes.
         return
+    if _crowded(root, notes):
+        return  # endnotes too: see _crowded
     for ref in list(root.iter(f"{{{XHTML}}}a")):
         if "noteref" not in (ref.get(epub_type) or "").split():
             continue
@@ -78,6 +80,47 @@ def notes_at_calls(root) -> None:
     for holder in list(root.iter(f"{{{XHTML}}}div")):
         if holder.get("class") == "footnotes" and not len(holder):
             holder.getparent().remove(holder)
+
+
+# Notes that make footnotes too slow to lay out: more than NOTES_PER_STRETCH of them (each
+# counting 1, and 1 more for each NOTE_CHARS characters it holds beyond SHORT_NOTE) called
+# within STRETCH_CHARS characters of the article's text (about half a page of A4 in two columns).
+NOTES_PER_STRETCH, STRETCH_CHARS, NOTE_CHARS, SHORT_NOTE = 8, 4000, 800, 200
+
+
+def _crowded(root, notes: dict) -> bool:
+    """Are some of the article's notes called too close together for footnotes?
+
+    WeasyPrint 70 lays a page's whole footnote area out again for each note it places on the
+    page, in each of the passes that balance its columns, and again for each note it takes
+    back: a page costs about the square of what its notes hold. 60 short notes in three pages
+    took 30 s, 400 did not end in 300 s. An article whose notes are that close together keeps
+    them as endnotes (the list at its end, as in the EPUB): its layout costs what its text
+    does. So does a note too long for a page's foot (two notes of 8,000 words took 48 s, and
+    WeasyPrint printed a page of each). Where notes are as far apart as a magazine's (a few
+    to a page) nothing changes."""
+    weights = {key: 1 + max(0, len("".join(note.itertext())) - SHORT_NOTE) / NOTE_CHARS for key, note in notes.items()}
+    if sum(weights.values()) <= NOTES_PER_STRETCH:
+        return False
+    calls: list[tuple[int, float]] = []  # (where in the text, weight) of each call, in order
+    offset = 0
+    epub_type = f"{{{OPS}}}type"
+    for element in root.iter():
+        if element.tag == f"{{{XHTML}}}a" and "noteref" in (element.get(epub_type) or "").split():
+            weight = weights.get((element.get("href") or "").lstrip("#"))
+            if weight is not None:
+                calls.append((offset, weight))
+        if isinstance(element.tag, str) and element.get("class") != "footnotes":
+            offset += len(element.text or "") + len(element.tail or "")  # near enough: a tail a little early
+    first, total = 0, 0.0
+    for where, weight in calls:  # the calls within STRETCH_CHARS before each, weighed
+        total += weight
+        while where - calls[first][0] > STRETCH_CHARS:
+            total -= calls[first][1]
+            first += 1
+        if total > NOTES_PER_STRETCH:
+            return True
+    return False
 
 
 def page_css(issue: Issue) -> str:

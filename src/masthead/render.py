@@ -420,6 +420,8 @@ def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[l
         try:
             data = fetch.read_input(meta.cover, fetch.IMAGE_LIMIT)
             epub, info = _epub_cover(data)
+            if info.format not in ("JPEG", "PNG"):  # by content: a WebP, TIFF or BMP was made a PNG
+                raise images.ImageError(f"this file is {info.format}")
             name = f"images/cover{info.extension}"
             out = [Resource(name, info.media_type, epub, EPUB)]
             if printed:
@@ -428,7 +430,8 @@ def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[l
                 out.append(Resource(name, pinfo.media_type, page, PDF))
             return out, name, False
         except (OSError, images.ImageError) as exc:
-            report.error(meta.cover_position or Position(meta.manifest_path), f"cover: {exc}")
+            why = f"must be a JPEG or PNG image; {exc}" if isinstance(exc, images.ImageError) else exc
+            report.error(meta.cover_position or Position(meta.manifest_path), f"cover: {why}")
             return [], "", False
     png = cover.draw_cached(issue, theme)
     return [Resource(GENERATED_COVER, "image/png", png, EPUB)], GENERATED_COVER, True
