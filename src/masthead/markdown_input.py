@@ -243,8 +243,9 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
     lines = text.split("\n")
     problems = _footnote_problems(tokens, env, lines) + _nesting_problems(tokens) + _swallowing(tokens, len(lines)) \
         + _box_problems(tokens, lines) + _table_problems(tokens, lines)
+    columns: dict[int, dict[str, int]] = {}
     for line, message, *where in sorted(problems, key=lambda p: (p[0] is None, p[0] or 0)):
-        report.warning(_at(path, lines, line, where[0] if where else None), message)
+        report.warning(_at(path, lines, line, where[0] if where else None, columns), message)
     return md.renderer.render(tokens, md.options, env)
 
 
@@ -319,7 +320,8 @@ def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | 
             in_link += {"link_open": 1, "link_close": -1}.get(child.type, 0)
             if child.type != "text" or in_link:
                 continue
-            for label in _references(child.content):
+            for _, reference in _references(child.content):
+                label = reference[2:-1]
                 if f":{label}" in refs:
                     continue
                 if token.map and tuple(token.map) not in escaped_in:
@@ -332,13 +334,13 @@ def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | 
 
 
 def _references(text: str):
-    """The label of each footnote reference ([^label]) in ``text``, as the pattern
+    """(offset, "[^label]") of each footnote reference in ``text``, as the pattern
     ``\\[\\^([^\\]\\s]+)\\]`` finds them, in time linear in the text: that pattern, tried at each
     "[^" of 20,000 and never closed, read the rest of the text from each."""
     for run in _RUN.finditer(text):
         start = run.group(0).find("[^")  # the first "[^" with a label after it (a later one has none)
         if 0 <= start < len(run.group(0)) - 3:
-            yield run.group(0)[start + 2:-1]
+            yield run.start() + start, run.group(0)[start:]
 
 
 def _escaped(source: str):
@@ -445,9 +447,25 @@ def _human(line: int | None) -> str:
     return "?" if line is None else str(line + 1)
 
 
-def _at(path: Path, lines: list[str], line: int | None, needle: str | None) -> Position:
-    """The 0-based ``line`` as a position, at the column where ``needle`` stands in it, if given."""
+def _at(path: Path, lines: list[str], line: int | None, needle: str | None, columns: dict) -> Position:
+    """The 0-based ``line`` as a position, at the column where ``needle`` (a footnote reference,
+    [^label]) stands in it, if given. ``columns`` keeps each line's references once found: a
+    search of a long line for each of its references was quadratic."""
     if line is None:
         return Position(path)
-    col = lines[line].find(needle) + 1 if needle and line < len(lines) else 0
-    return Position(path, line + 1, col if col > 0 else 1)
+    if needle and line < len(lines) and line not in columns:
+        columns[line] = _columns(lines[line])
+    return Position(path, line + 1, columns.get(line, {}).get(needle, 1) if needle else 1)
+
+
+def _columns(line: str) -> dict[str, int]:
+    """Each "[^label]" of a line → the first column where it stands: the reference each run of
+    _RUN holds, and any shorter one inside it ("[^a]" in "[^b[^a]"), up to labels of 60 characters."""
+    found: dict[str, int] = {}
+    for run in _RUN.finditer(line):
+        text, first = run.group(0), run.group(0).find("[^")
+        tail = range(max(first + 1, len(text) - 64), len(text) - 3) if first >= 0 else ()
+        for start in [first, *(i for i in tail if text.startswith("[^", i))]:
+            if 0 <= start < len(text) - 3:
+                found.setdefault(text[start:], run.start() + start + 1)
+    return found
