@@ -50,6 +50,7 @@ def references(tree) -> None:
     if not found:
         return
     ids = {e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id")}
+    cells_of: dict = {}  # a table → its header cells' ids, gathered once (per cell was quadratic)
     for element in found:
         for attr in ("aria-describedby", "aria-labelledby"):
             value = element.get(attr)
@@ -58,7 +59,9 @@ def references(tree) -> None:
         headers = element.get("headers")
         if headers is not None:
             table = next(element.iterancestors(NS + "table"), None)
-            cells = {th.get("id") for th in table.iter(NS + "th")} if table is not None else set()
+            if table not in cells_of:
+                cells_of[table] = {th.get("id") for th in table.iter(NS + "th")} if table is not None else set()
+            cells = cells_of[table]
             if not (headers.split() and all(token in cells for token in headers.split())):
                 del element.attrib["headers"]
 
