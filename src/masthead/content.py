@@ -10,6 +10,7 @@ element is reported and dropped, so no output ever carries a dead link.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import hashlib
 import math
@@ -60,6 +61,7 @@ class _Draft:
     found: dict = field(default_factory=dict)  # (purpose, text) → where _locate last found it
     image_places: dict = field(default_factory=dict)  # an <img>'s src in the outputs → its places in the source
     body_start: int = 0  # where the body begins in ``text``, after a Markdown article's front matter
+    line_starts: list = field(default_factory=list)  # where each line of ``text`` begins, while it is read
     # What reading depended on besides the article's bytes (see incremental.py):
     # ("file", resolved path, sha256) and ("resolve", root, base folder, reference, outcome).
     deps: list = field(default_factory=list)
@@ -181,7 +183,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
             a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href, "fragment")))
     draft.ids = frozenset(e.get("id") for e in draft.tree.iter() if isinstance(e.tag, str) and e.get("id"))
     draft.body = serialize(draft.tree)
-    draft.tree = None
+    draft.tree, draft.line_starts = None, []
     image = draft.fields.get("image")
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
@@ -393,22 +395,51 @@ def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
     """Where ``needle`` stands in the article's source (parsers lose Markdown lines): asked
     again for the same purpose, the next place it stands, as the tree is walked in order.
     A needle markdown-it percent-encoded (``#caf%C3%A9``) is looked for as written, too."""
-    if needle and "%" in needle and unquote(needle) != needle and unquote(needle) in draft.text:
-        needle = unquote(needle)
+    index = _find(draft, unquote(needle), purpose) if "%" in needle and unquote(needle) != needle else -1
+    if index < 0:
+        index = _find(draft, needle, purpose)
+    if index < 0:
+        return Position(draft.source, 1, 1)
+    if not draft.line_starts:  # made once: counting the lines before each place was quadratic
+        draft.line_starts = [0, *(m.end() for m in re.finditer("\n", draft.text))]
+    line = bisect.bisect_right(draft.line_starts, index)
+    return Position(draft.source, line, index - draft.line_starts[line - 1] + 1)
+
+
+# All the searches for one article may read _READS times its text; past that, each looks
+# _WINDOW characters ahead only. Needles found in order read the text about once.
+_READS = 100
+_WINDOW = 4096
+
+
+def _find(draft: _Draft, needle: str, purpose: str) -> int:
+    """Where ``needle`` next stands in the body for ``purpose``, or -1. The tree is walked in the
+    order of the source, so the search starts where the last needle of the same purpose stood
+    (and after this needle's own last place), and goes back to the body's start only when it
+    is not found (a link whose reference definition stands above, a needle asked more often
+    than it is written). A search of the body from its start for each new needle was
+    quadratic (50,000 links [l](#aN)); a budget keeps needles that stand nowhere from being so."""
     start, last = draft.body_start, draft.found.get((purpose, needle), -1)
     if last is None or not needle or _absent(draft, needle):  # not in the source (a generated #note-3)
         draft.found[(purpose, needle)] = None
-        return Position(draft.source, 1, 1)
-    index = draft.text.find(needle, max(start, last + 1))
-    if index < 0 and last >= 0:
-        index = draft.text.find(needle, start)  # asked more often than it is written
-    if index < 0:
-        draft.found[(purpose, needle)] = None
-        return Position(draft.source, 1, 1)
-    draft.found[(purpose, needle)] = index
-    line = draft.text.count("\n", 0, index) + 1
-    col = index - (draft.text.rfind("\n", 0, index) + 1) + 1
-    return Position(draft.source, line, col)
+        return -1
+    after = max(start, last + 1, draft.found.get(("after", purpose), start))
+    index = _search(draft, needle, after, len(draft.text))
+    if index < 0 and after > start:
+        index = _search(draft, needle, start, after + len(needle) - 1)
+    draft.found[(purpose, needle)] = index if index >= 0 else None
+    if index >= 0:
+        draft.found[("after", purpose)] = index + 1
+    return index
+
+
+def _search(draft: _Draft, needle: str, begin: int, end: int) -> int:
+    """``draft.text.find(needle, begin, end)``, its reading counted against the article's budget."""
+    budget = draft.found.get(("budget", ""), _READS * len(draft.text))
+    end = end if budget > 0 else min(end, begin + _WINDOW)
+    index = draft.text.find(needle, begin, end)
+    draft.found[("budget", "")] = budget - ((index + len(needle) if index >= 0 else end) - begin)
+    return index
 
 
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:\s[^<>]{0,4000})?>")  # bounded: linear on any text
@@ -439,7 +470,9 @@ def _absent(draft: _Draft, needle: str) -> bool:
     if len(stem) == len(needle) or len(stem) < 2:
         return False
     if ("stem", stem) not in draft.found:
-        draft.found[("stem", stem)] = draft.text.find(stem, draft.body_start) < 0
+        if draft.found.get(("budget", ""), 1) <= 0:
+            return False  # not known: the search for the needle itself looks a little way ahead
+        draft.found[("stem", stem)] = _search(draft, stem, draft.body_start, len(draft.text)) < 0
     return draft.found[("stem", stem)]
 
 

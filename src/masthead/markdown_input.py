@@ -9,6 +9,7 @@ a warning at the article's line here, so the writer hears of it before a reader 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from pathlib import Path
@@ -22,7 +23,9 @@ from masthead.errors import Position, Report
 # limit stays (deep enough for any article, shallow enough for lxml and e-readers); it is said.
 MAX_NESTING = 50
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
-_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+# A run of characters with no space or "]" in it, and the "]" after it: each footnote reference
+# ([^label]) ends one. Begun only where a run begins, each character is read once.
+_RUN = re.compile(r"(?<![^\]\s])[^\]\s]*+\]")
 
 _renderers: dict = {}  # (language, for a caption) → MarkdownIt
 
@@ -61,7 +64,6 @@ def renderer(language: str, caption: bool = False):
     if (language, caption) not in _renderers:
         # Imported on the first Markdown article (~45 ms): an HTML-only issue never pays.
         from markdown_it import MarkdownIt
-        from mdit_py_plugins.anchors import anchors_plugin
         from mdit_py_plugins.container import container_plugin
         from mdit_py_plugins.deflist import deflist_plugin
         from mdit_py_plugins.footnote import footnote_plugin
@@ -77,12 +79,34 @@ def renderer(language: str, caption: bool = False):
         if not caption:
             # Before the plugin gathers the definitions (and forgets duplicates): note each one's line.
             md.core.ruler.before("footnote_tail", "masthead_footnote_lines", _definition_lines)
-            md.use(anchors_plugin, min_level=1, max_level=6)  # headings get ids that links can name
+            md.core.ruler.push("anchor", _heading_ids)  # headings get ids that links can name
             for name in shape.CONTAINERS:
                 md.use(container_plugin, name=name)
         md.options["quotes"] = list(i18n.quotes(language))
         _renderers[(language, caption)] = md
     return _renderers[(language, caption)]
+
+
+def _heading_ids(state) -> None:
+    """Each heading's id, as mdit_py_plugins' anchors plugin gives it ("h", "h-1", "h-2" …), an
+    id the heading has already kept. The plugin counts each heading's number up from 1 again,
+    so 20,000 headings "h" took 32 s: here each slug's count goes on where it stopped."""
+    from mdit_py_plugins.anchors.index import slugify
+
+    slugs = {str(token.attrGet("id")) for token in state.tokens if token.type == "heading_open" and token.attrGet("id")}
+    counts: dict[str, int] = {}  # slug → the first number not yet tried for it
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open" or token.attrGet("id"):
+            continue
+        title = "".join(child.content for child in state.tokens[index + 1].children or ()
+                        if child.type in ("text", "code_inline"))
+        slug = unique = slugify(title)
+        n = counts.get(slug, 1)
+        while unique in slugs:  # a number passed over is taken for good: slugs only grows
+            unique, n = f"{slug}-{n}", n + 1
+        counts[slug] = n
+        slugs.add(unique)
+        token.attrSet("id", unique)
 
 
 # Office's prefixes (Word's o: w: v: m:, smart tags st1:); <T:Comparable> in prose stays text
@@ -218,8 +242,9 @@ def render(text: str, language: str, path: Path, report: Report) -> str:
     lines = text.split("\n")
     problems = _footnote_problems(tokens, env, lines) + _nesting_problems(tokens) + _swallowing(tokens, len(lines)) \
         + _box_problems(tokens, lines) + _table_problems(tokens, lines)
+    columns: dict[int, dict[str, int]] = {}
     for line, message, *where in sorted(problems, key=lambda p: (p[0] is None, p[0] or 0)):
-        report.warning(_at(path, lines, line, where[0] if where else None), message)
+        report.warning(_at(path, lines, line, where[0] if where else None, columns), message)
     return md.renderer.render(tokens, md.options, env)
 
 
@@ -285,6 +310,7 @@ def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | 
         elif refs.get(f":{label}", -1) < 0:
             problems.append((line, f"footnote [^{label}] is never referred to in the text; it is left out", f"[^{label}]"))
         seen[label] = line
+    escaped_in: dict[tuple[int, int], object] = {}  # a paragraph's lines → its test for an escaped reference
     for token in tokens:
         if token.type != "inline" or not token.children:
             continue
@@ -293,13 +319,41 @@ def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | 
             in_link += {"link_open": 1, "link_close": -1}.get(child.type, 0)
             if child.type != "text" or in_link:
                 continue
-            for match in _REFERENCE.finditer(child.content):
-                escaped = "\\" + match.group(0) in "\n".join(lines[token.map[0]:token.map[1]]) if token.map else False
-                if f":{match.group(1)}" not in refs and not escaped:
+            for _, reference in _references(child.content):
+                label = reference[2:-1]
+                if f":{label}" in refs:
+                    continue
+                if token.map and tuple(token.map) not in escaped_in:
+                    escaped_in[tuple(token.map)] = _escaped("\n".join(lines[token.map[0]:token.map[1]]))
+                if not (token.map and escaped_in[tuple(token.map)](f"[^{label}]")):
                     problems.append((token.map[0] if token.map else None,
-                                     f"footnote [^{match.group(1)}] has no definition; it stays as text "
-                                     f"(define it on a line of its own: [^{match.group(1)}]: …)", match.group(0)))
+                                     f"footnote [^{label}] has no definition; it stays as text "
+                                     f"(define it on a line of its own: [^{label}]: …)", f"[^{label}]"))
     return problems
+
+
+def _references(text: str):
+    """(offset, "[^label]") of each footnote reference in ``text``, as the pattern
+    ``\\[\\^([^\\]\\s]+)\\]`` finds them, in time linear in the text: that pattern, tried at each
+    "[^" of 20,000 and never closed, read the rest of the text from each."""
+    for run in _RUN.finditer(text):
+        start = run.group(0).find("[^")  # the first "[^" with a label after it (a later one has none)
+        if 0 <= start < len(run.group(0)) - 3:
+            yield run.start() + start, run.group(0)[start:]
+
+
+def _escaped(source: str):
+    """Whether "\\[^label]" stands in ``source`` (a paragraph's lines), asked in log time: such
+    text ends one of the runs _RUN finds, so the runs holding "\\[^" are kept reversed and
+    sorted, and those ending as asked stand together. A search of the paragraph for each
+    reference was quadratic (50,000 lines "x [^zz]": minutes)."""
+    ends = sorted(run.group(0)[::-1] for run in _RUN.finditer(source) if "\\[^" in run.group(0))
+
+    def test(needle: str) -> bool:
+        key = ("\\" + needle)[::-1]
+        index = bisect.bisect_left(ends, key)
+        return index < len(ends) and ends[index].startswith(key)
+    return test
 
 
 def _nesting_problems(tokens) -> list[tuple[int | None, str]]:
@@ -392,9 +446,25 @@ def _human(line: int | None) -> str:
     return "?" if line is None else str(line + 1)
 
 
-def _at(path: Path, lines: list[str], line: int | None, needle: str | None) -> Position:
-    """The 0-based ``line`` as a position, at the column where ``needle`` stands in it, if given."""
+def _at(path: Path, lines: list[str], line: int | None, needle: str | None, columns: dict) -> Position:
+    """The 0-based ``line`` as a position, at the column where ``needle`` (a footnote reference,
+    [^label]) stands in it, if given. ``columns`` keeps each line's references once found: a
+    search of a long line for each of its references was quadratic."""
     if line is None:
         return Position(path)
-    col = lines[line].find(needle) + 1 if needle and line < len(lines) else 0
-    return Position(path, line + 1, col if col > 0 else 1)
+    if needle and line < len(lines) and line not in columns:
+        columns[line] = _columns(lines[line])
+    return Position(path, line + 1, columns.get(line, {}).get(needle, 1) if needle else 1)
+
+
+def _columns(line: str) -> dict[str, int]:
+    """Each "[^label]" of a line → the first column where it stands: the reference each run of
+    _RUN holds, and any shorter one inside it ("[^a]" in "[^b[^a]"), up to labels of 60 characters."""
+    found: dict[str, int] = {}
+    for run in _RUN.finditer(line):
+        text, first = run.group(0), run.group(0).find("[^")
+        tail = range(max(first + 1, len(text) - 64), len(text) - 3) if first >= 0 else ()
+        for start in [first, *(i for i in tail if text.startswith("[^", i))]:
+            if 0 <= start < len(text) - 3:
+                found.setdefault(text[start:], run.start() + start + 1)
+    return found

@@ -23,6 +23,7 @@ What the content model allows is in contentmodel.py, which also says whether a t
 
 from __future__ import annotations
 
+import itertools
 
 from lxml import etree
 
@@ -50,6 +51,7 @@ def references(tree) -> None:
     if not found:
         return
     ids = {e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id")}
+    cells_of: dict = {}  # a table → its header cells' ids, gathered once (per cell was quadratic)
     for element in found:
         for attr in ("aria-describedby", "aria-labelledby"):
             value = element.get(attr)
@@ -58,7 +60,9 @@ def references(tree) -> None:
         headers = element.get("headers")
         if headers is not None:
             table = next(element.iterancestors(NS + "table"), None)
-            cells = {th.get("id") for th in table.iter(NS + "th")} if table is not None else set()
+            if table not in cells_of:
+                cells_of[table] = {th.get("id") for th in table.iter(NS + "th")} if table is not None else set()
+            cells = cells_of[table]
             if not (headers.split() and all(token in cells for token in headers.split())):
                 del element.attrib["headers"]
 
@@ -116,23 +120,30 @@ def _take(element) -> list:
     return items
 
 
+def _last(element):
+    """The element's last child, or None: len() counts every child, so a test of it for each
+    item added was quadratic (16,000 paragraphs joined into one list item: minutes)."""
+    return next(element.iterchildren(reversed=True), None)
+
+
 def _fill(element, items: list) -> None:
-    last = element[-1] if len(element) else None
-    for item in items:
-        if isinstance(item, str):
-            if last is None:
-                element.text = (element.text or "") + item
-            else:
-                last.tail = (last.tail or "") + item
+    last = _last(element)
+    for text, run in itertools.groupby(items, key=lambda item: isinstance(item, str)):
+        if not text:
+            for item in run:
+                element.append(item)
+                last = item
+        elif last is None:  # a run of strings joined first: added one by one, the text grew quadratically
+            element.text = (element.text or "") + "".join(run)
         else:
-            element.append(item)
-            last = item
+            last.tail = (last.tail or "") + "".join(run)
 
 
 def _join(element, item) -> None:
     """Add a stray to the item before it; text gets a space, so two words do not become one."""
     if isinstance(item, str):
-        before = (element[-1].tail if len(element) else element.text) or ""
+        last = _last(element)
+        before = (element.text if last is None else last.tail) or ""
         if before and not before[-1].isspace() and not item[0].isspace():
             item = " " + item
     _fill(element, [item])

@@ -125,6 +125,9 @@ def _role_ok(role: str, name: str) -> bool:
     return name in _PLAIN_ROLES.get(role, ())
 
 
+_NOTE_ID = re.compile(r"(note\d*)(?:ref)?-[\d-]+")  # the prefix such an id takes (note-1, note2ref-3)
+
+
 def _markdown_footnotes(tree) -> None:
     """markdown-it's footnotes → <a epub:type="noteref"> and <aside epub:type="footnote">."""
     section = next((s for s in tree.iter(_x("section")) if s.get("class") == "footnotes"), None)
@@ -135,9 +138,10 @@ def _markdown_footnotes(tree) -> None:
             remove(hr)
     # note-1, noteref-1: unless the article has such an id already (a heading "Note 1" does),
     # which would keep its id and take the note's links.
-    taken = [e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id")]
+    # The prefixes taken, gathered once: a search of every id for each prefix tried was quadratic.
+    taken = {m.group(1) for e in tree.iter() if isinstance(e.tag, str) and (m := _NOTE_ID.fullmatch(e.get("id") or ""))}
     prefix, k = "note", 1
-    while any(re.fullmatch(rf"{prefix}(?:ref)?-[\d-]+", i) for i in taken):
+    while prefix in taken:
         k += 1
         prefix = f"note{k}"
     numbers: dict[str, str] = {}
