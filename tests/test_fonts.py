@@ -161,3 +161,25 @@ def test_a_drawn_cover_is_set_in_the_built_in_face_when_the_themes_is_no_font(is
 
     with Image.open(io.BytesIO(book.read(covers[0]))) as picture:
         assert picture.size[0] > 1000  # drawn, at the cover's size
+
+
+def test_a_glyph_the_theme_lacks_prints_in_a_fallback_font_and_the_epub_carries_only_the_themes(issue_dir, tmp_path):
+    """A decision of issue 20 (docs/security.md): the PDF takes a glyph the theme's fonts lack
+    from the machine's fonts rather than printing a box; the EPUB carries the theme's alone."""
+    import subprocess
+    import zipfile
+
+    from conftest import build_folder, need
+
+    article = issue_dir / "articles" / "one.md"
+    article.write_text(article.read_text("utf-8") + "\nA snowman \u2603 here.\n", "utf-8")
+    out = build_folder(issue_dir, tmp_path / "out")
+    fonts = subprocess.run([need("pdffonts"), str(out["pdf"])], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0].split("+", 1)[-1] for line in fonts.splitlines()[2:]]
+    assert any(not n.startswith("Masthead-") for n in names), names  # the machine's fallback, embedded
+    text = subprocess.run([need("pdftotext"), str(out["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "\u2603" in text
+    with zipfile.ZipFile(out["epub"]) as book:
+        shipped = [n for n in book.namelist() if n.endswith((".ttf", ".otf", ".woff", ".woff2"))]
+    theme = {f.name for f in (Path(__file__).resolve().parents[1] / "templates" / "default" / "fonts").glob("*.ttf")}
+    assert shipped and {Path(n).name for n in shipped} <= theme
