@@ -211,6 +211,22 @@ def _marked_up(value: str | None, lang: str) -> Markup | None:
 _BODY_END = re.compile(r"</\s*(?:body|html)\s*>", re.I)
 
 
+def _trim_body_end(document) -> None:
+    """The line ends kept where </body> and </html> stood are no text of the body's: blank space
+    at its end stays as the source had it before them (one line end)."""
+    body = document.find("body")
+    if body is None:
+        return
+    last = body[-1] if len(body) else None
+    space = last.tail if last is not None else body.text
+    if space and not space.strip() and space.count("\n") > 1:
+        trimmed = space[:space.index("\n") + 1]
+        if last is not None:
+            last.tail = trimmed
+        else:
+            body.text = trimmed
+
+
 def _html(text: str, path: Path, report: Report, root: Path):
     """(fields, lang, body, declared epub:type prefixes) of an HTML or XHTML article."""
     # encoding: the text was read as UTF-8 (or refused); a declaration of another must not re-read it
@@ -229,6 +245,7 @@ def _html(text: str, path: Path, report: Report, root: Path):
             document = lxml.html.document_fromstring(page.encode("utf-8"),  # as read: UTF-8, whatever it declares
                                                      parser=lxml.html.HTMLParser(no_network=True, encoding="utf-8"))
             repair.move_head_strays(document)
+            _trim_body_end(document)
             swallowed = never_closed(text)
             if swallowed is not None:
                 offset, what = swallowed

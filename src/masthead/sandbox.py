@@ -829,7 +829,7 @@ def _css_reaches_out(css: str) -> bool:
     def walk(tokens) -> bool:
         for token in tokens:
             kind = getattr(token, "type", "")
-            if kind == "url" or (kind == "at-rule" and token.lower_name == "import"):
+            if kind == "url" or (kind == "at-rule" and token.lower_at_keyword == "import"):
                 return True
             if kind == "function" and re.search(r"url|src|image|element|cross-fade", token.lower_name):
                 return True
