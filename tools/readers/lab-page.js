@@ -441,9 +441,23 @@
     book.spine.each((item) => { if (item.linear !== "no" && item.linear !== false) spine.push(item.href); });
     const href = typeof config.section === "number" ? spine[config.section] : config.section;
     await rendition.display(href);
-    const view = rendition.manager.views.first();
+    let view = rendition.manager.views.first();
     if (view && view.contents.document.fonts) await view.contents.document.fonts.ready;
-    for (let i = 1; i < (config.page || 1); i++) { await rendition.next(); }
+    await nextFrame();
+    let turns = (config.page || 1) - 1;
+    if (config.selector && view) {
+      // turn to the page that shows the element's first line
+      const el = view.contents.document.querySelector(config.selector);
+      if (el) {
+        const cR = rendition.manager.container.getBoundingClientRect();
+        const iR = view.iframe.getBoundingClientRect();
+        const first = el.getClientRects()[0] || el.getBoundingClientRect();
+        const shown = cR.left - iR.left;
+        // right-to-left pages lie leftwards: the distance counts, not its sign
+        turns = Math.abs(Math.floor(((first.left + first.right) / 2 - shown) / cR.width));
+      }
+    }
+    for (let i = 0; i < turns; i++) await rendition.next();
     await nextFrame();
     window.__labShown = { rendition, book };
     return { href, spine };
