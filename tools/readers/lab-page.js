@@ -179,12 +179,13 @@
   }
 
   // ---- layout: once per document per page size and type size ---------------------------------
-  function measureDocument(doc, win, layout) {
+  function measureDocument(doc, win) {
     const body = doc.body;
     const style = styleCache(win);
 
     // Line boxes of visible text, and replaced content, in document order and coordinates.
     const things = [];
+    const sx = win.scrollX, sy = win.scrollY;
     let order = 0;
     const replaced = new Set();
     for (const el of doc.querySelectorAll("img, svg, video")) {
@@ -198,13 +199,13 @@
       while (pending.length && (!node || before(pending[0], node))) {
         const el = pending.shift();
         const r = el.getBoundingClientRect();
-        things.push({ l: r.left, r: r.right, t: r.top, b: r.bottom, el, order: ++order });
+        things.push({ l: r.left + sx, r: r.right + sx, t: r.top + sy, b: r.bottom + sy, el, order: ++order });
       }
     };
     visibleText(doc, style, (node, el, s, rects) => {
       flush(node);
       order += 1;
-      for (const r of rects) things.push({ l: r.left, r: r.right, t: r.top, b: r.bottom, el, order });
+      for (const r of rects) things.push({ l: r.left + sx, r: r.right + sx, t: r.top + sy, b: r.bottom + sy, el, order });
     });
     flush(null);
 
@@ -296,26 +297,55 @@
     rendition.themes.override("background", theme ? theme.background : "");
   }
 
-  // config: {book: url, width, height, font: 100|200, theme: the one to read in ("default"),
-  //          themes: the ones whose colours are measured on every document, maxPages, debug}
-  // Themes change colours only, never layout, so one walk through the pages measures the
-  // colours of every theme: each document is measured in each theme as it comes up.
-  async function run(config) {
-    const started = performance.now();
+  // An engine, as the lab drives it: the spine, the document on show, the x-range of it a
+  // reader sees (in the document's coordinates), the next page, a theme for colours.
+  async function openEpubjs(config) {
     const book = await open(config.book);
     const viewer = document.getElementById("viewer");
     viewer.innerHTML = "";
     const rendition = book.renderTo(viewer, {
       width: "100%", height: "100%", flow: "paginated", spread: "none", allowScriptedContent: false,
     });
-    const shownTheme = config.theme || "default";
-    const themes = config.themes || [shownTheme];
-    if (THEMES[shownTheme]) applyTheme(rendition, shownTheme);
+    if (THEMES[config.theme]) applyTheme(rendition, config.theme);
     if (config.font && config.font !== 100) rendition.themes.fontSize(config.font + "%");
-
     const spine = [];
     book.spine.each((item) => { if (item.linear !== "no" && item.linear !== false) spine.push(item.href); });
     await rendition.display(spine[0]);
+    const view = () => rendition.manager.views.first && rendition.manager.views.first();
+    return {
+      name: "epub.js 0.3.93",
+      spine,
+      current() {
+        const v = view();
+        return v && v.contents ? { href: v.section.href, doc: v.contents.document, win: v.contents.window } : null;
+      },
+      visible() {
+        // the iframe holds every column and slides inside the container
+        const cR = rendition.manager.container.getBoundingClientRect();
+        const iR = view().iframe.getBoundingClientRect();
+        return { l: cR.left - iR.left, r: cR.right - iR.left, columns: Math.round(iR.width / Math.max(1, cR.width)) };
+      },
+      pageHeight: () => rendition.manager.layout.height,
+      next: () => rendition.next(),
+      async theme(name) { applyTheme(rendition, name); },
+      destroy() { rendition.destroy(); book.destroy(); },
+    };
+  }
+
+  // config: {engine: "epubjs"|"readium", book: url, width, height, font: 100|200, theme: the
+  //          one to read in ("default"), themes: the ones whose colours are measured on every
+  //          document, maxPages, debug}
+  // Themes change colours only, never layout, so one walk through the pages measures the
+  // colours of every theme: each document is measured in each theme as it comes up. (Readium
+  // applies its themes as preferences that restyle the page: it measures the one it reads in.)
+  async function run(config) {
+    const started = performance.now();
+    const shownTheme = config.theme || "default";
+    const engine = config.engine === "readium"
+      ? await window.readiumEngine.open(config)
+      : await openEpubjs(Object.assign({}, config, { theme: shownTheme }));
+    const themes = engine.fixedTheme ? [shownTheme] : (config.themes || [shownTheme]);
+    const spine = engine.spine;
 
     const visited = [];       // section hrefs in the order first reached
     const sections = {};      // href -> result
@@ -360,52 +390,48 @@
     };
 
     for (;;) {
-      const manager = rendition.manager;
-      const view = manager.views.first && manager.views.first();
-      if (!view || !view.contents) {
+      const cur = engine.current();
+      if (!cur) {
         await nextFrame();
-        if (++stuck > 50) break;
+        if (++stuck > 100) break;
         continue;
       }
-      const href = view.section.href;
-      const doc = view.contents.document;
+      const { href, doc, win } = cur;
       if (!current || current.href !== href) {
         finish(current);
         if (doc.fonts && doc.fonts.ready) await doc.fonts.ready;
         await nextFrame();
         doc.__labHref = href.split("/").pop();
-        const layout = manager.layout;
-        const m = measureDocument(doc, view.contents.window, layout);
+        const m = measureDocument(doc, win);
         const again = !!sections[href];
         visited.push(href);
         if (!again) {
           const contrast = {};
           for (const name of themes) {
-            applyTheme(rendition, name);
-            contrast[name] = measureColours(doc, view.contents.window, THEMES[name]);
+            if (themes.length > 1) await engine.theme(name);
+            contrast[name] = measureColours(doc, win, THEMES[name]);
           }
-          applyTheme(rendition, shownTheme);
+          if (themes.length > 1) await engine.theme(shownTheme);
           sections[href] = {
             blankPages: [], stranded: [], contrast, overflow: m.overflow, noterefs: m.noterefs, article: m.article,
           };
         }
-        current = { href, m, pages: [], pageHeight: layout.height, columns: 0 };
+        current = { href, m, pages: [], pageHeight: engine.pageHeight(), columns: 0 };
       }
-      const cR = manager.container.getBoundingClientRect();
-      const iR = view.iframe.getBoundingClientRect();
-      const page = { l: cR.left - iR.left, r: cR.right - iR.left };
+      const page = engine.visible();
       const key = href + "@" + Math.round(page.l);
       if (key === lastKey) break; // next() did not move: the end
       lastKey = key;
       current.pages.push(page);
-      current.columns = Math.round(iR.width / Math.max(1, cR.width));
+      current.columns = page.columns;
       if (++pageCount >= maxPages) break;
-      await rendition.next();
+      if ((await engine.next()) === false) break;
     }
     finish(current);
 
     const order = visited.filter((h, i) => visited.indexOf(h) === i);
     const result = {
+      engine: engine.name,
       config: { width: config.width, height: config.height, theme: shownTheme, themes, font: config.font || 100 },
       spine,
       visited,
@@ -415,8 +441,7 @@
       sections,
       ms: Math.round(performance.now() - started),
     };
-    rendition.destroy();
-    book.destroy();
+    await engine.destroy();
     return result;
   }
 
