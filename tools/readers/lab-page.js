@@ -378,6 +378,10 @@
           out.stranded.push({ page: i + 1, kind, where: path(last.el), text: snippet(last.el.textContent) });
         }
       });
+      // lines no page showed: skipped pages, or text outside every page
+      const unseen = things.filter((t) => !sec.pages.some((p) => { const cx = (t.l + t.r) / 2; return cx >= p.l && cx < p.r; }));
+      out.unseen = unseen.length;
+      if (unseen.length) out.unseenFirst = snippet(unseen[0].el.textContent);
       out.pages = sec.pages.length;
       out.columns = sec.columns;
       out.moreFrom = { chromeOnlyPages: more.pages, height: Math.round(more.height), pageHeight: Math.round(sec.pageHeight) };
