@@ -1,17 +1,21 @@
-"""The EPUBs, read page by page in a reading engine: what a reader sees, measured in the page.
+"""The EPUBs, read page by page in reading engines: what a reader sees, measured in the page.
 
 Validators check the file; readers read the page (issue 21). tools/readers/run-lab.sh opens each
-EPUB the tests build in epub.js 0.3.93 (`flow: paginated`, the engine inside many reading
-apps), in the system's Chromium, pages through every page with `rendition.next()` and measures
-inside each page's document; these tests assert on its JSON report. Themes are applied as
-reading apps apply them: the body's colour and background overridden, nothing else (sepia
-#5b4636 on #f4ecd8, night #e0e0e0 on #121212); type is enlarged with `themes.fontSize`.
+EPUB the tests build in the system's Chromium, in epub.js 0.3.93 (`flow: paginated`, the engine
+inside many reading apps) and in the Readium web navigator 2.4.0 (Thorium and library apps),
+turns every page (`rendition.next()`, `goForward()`) and measures inside each page's document;
+these tests assert on its JSON report. Themes are applied as apps apply them: in epub.js the
+body's colour and background overridden, nothing else (sepia #5b4636 on #f4ecd8, night #e0e0e0
+on #121212), in Readium its backgroundColor/textColor preferences; type is enlarged with
+`themes.fontSize` / the fontSize preference.
 
-What runs (about a minute on two cores): the English sample (with its Arabic article) and the
-Arabic sample (with its English article) at phone 390x844 and tablet 820x1180, 100 % and 200 %
-type; strand-1891 (436 phone pages) and the sample's KEPUB at phone size, 100 %. Colours are
-measured on every document in all three themes during each walk (a theme changes colours,
-never layout). MASTHEAD_LAB_FULL=1 runs every book at every size and type size.
+What runs (about 80 s on two busy cores): in epub.js, the English sample (with its Arabic
+article) and the Arabic sample (with its English article) at phone 390x844 and tablet 820x1180,
+100 % and 200 % type, strand-1891 (436 phone pages) and the sample's KEPUB at phone size, 100 %;
+colours are measured on every document in all three themes during each walk (a theme changes
+colours, never layout). In Readium, both samples on a phone at 100 % in the default and night
+themes, and the English one at 200 %. MASTHEAD_LAB_FULL=1 runs every book in epub.js at every
+size and type size (three minutes).
 
 Where today's theme fails a property, the case is marked xfail(strict=True) with what the lab
 found: the mark must go when issue 21's fix lands (a strict xfail that passes fails the run).
@@ -37,17 +41,32 @@ ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"
 FULL = os.environ.get("MASTHEAD_LAB_FULL") == "1"
 THEMES = ("default", "sepia", "night")
 ALL_RUNS = (("phone", 100), ("phone", 200), ("tablet", 100), ("tablet", 200))
+# epub.js: (size, type size), every theme's colours measured on the way. Readium restyles the
+# page for a theme, so each of its runs is (size, type size, theme).
 BOOKS = {
     "lantern": ALL_RUNS,
     "al-fanar": ALL_RUNS,
     "strand": ALL_RUNS if FULL else (("phone", 100),),
     "lantern-kepub": ALL_RUNS if FULL else (("phone", 100),),
 }
+READIUM = {
+    "lantern": (("phone", 100, "default"), ("phone", 100, "night"), ("phone", 200, "default")),
+    "al-fanar": (("phone", 100, "default"), ("phone", 100, "night")),
+}
 
 # What the lab measured on today's theme (main at 8b34542), case by case. Remove an entry when
 # the fix makes its case pass: the strict xfail then fails the run until it is removed.
 HEADLINE_RTL = "issue 21: the Arabic article (dir=rtl on <html> in an LTR issue) opens on its last page, its 'More from' block; the headline is not on the first page epub.js shows"
+READIUM_RTL = ("Readium 2.4.0 goes forward by scrolling right (go_next) and a right-to-left document starts at "
+               "scrollX 0, so it shows the first page of each dir=rtl document and moves on")
 KNOWN = {
+    "skipped": {
+        f"lantern-readium-{s}-{f}-{t}": f"issue 21: {READIUM_RTL}: 1 of madina-la-tanam.xhtml's 3 phone pages (dir=rtl on its <html>, in an LTR issue)"
+        for s, f, t in READIUM["lantern"]
+    } | {
+        f"al-fanar-readium-{s}-{f}-{t}": f"engine: {READIUM_RTL}: 1 page each of al-mina (2), madina-la-tanam (3), kitab (2); an RTL issue cannot avoid it"
+        for s, f, t in READIUM["al-fanar"]
+    },
     "headline": {f"lantern-{s}-{f}": HEADLINE_RTL for s, f in ALL_RUNS}
     | {f"lantern-kepub-{s}-{f}": HEADLINE_RTL for s, f in ALL_RUNS},
     "contrast": {
@@ -55,10 +74,13 @@ KNOWN = {
         "al-fanar-night": "issue 21: night theme, 86 texts under AA; lowest 1.48:1, the standfirst #333 on #121212",
         "strand-night": "issue 21: night theme, 175 texts under AA; lowest 2.51:1, the contents' issue line #555 on #121212",
         "lantern-kepub-night": "issue 21: night theme, 226 texts (koboSpans) under AA; lowest 1.48:1, the standfirst #333 on #121212",
+        "lantern-readium-night": "issue 21: Readium's night forces text colours but links and note references stay the browser's #0000ee: 24 texts at 1.99:1 on #121212",
+        "al-fanar-readium-night": "issue 21: Readium's night: the note reference and its back link stay #0000ee, 1.99:1 on #121212",
     },
     "overflow": {
         "lantern-phone-200": "issue 21: last-bus.xhtml's table is 593 px wide on a 358 px phone page at 200 % type",
         "lantern-kepub-phone-200": "issue 21: last-bus.xhtml's table is 593 px wide on a 358 px phone page at 200 % type",
+        "lantern-readium-phone-200-default": "issue 21: last-bus.xhtml's table is 593 px wide on Readium's 310 px phone column at 200 % type",
     },
     "stranded": {
         "lantern-phone-100": "issue 21: last-bus.xhtml's table header row ends page 2, its rows on page 3",
@@ -73,6 +95,9 @@ KNOWN = {
         "lantern-kepub-phone-200": "issue 21: headings, terms and 'More from' titles end pages, as in the EPUB",
         "lantern-kepub-tablet-100": "issue 21: headings and a 'More from' title end pages, as in the EPUB",
         "lantern-kepub-tablet-200": "issue 21: a dt and a 'More from' title end pages, as in the EPUB",
+        "lantern-readium-phone-100-default": "issue 21: last-bus.xhtml's table header row ends a page in Readium",
+        "lantern-readium-phone-100-night": "issue 21: last-bus.xhtml's table header row ends a page in Readium",
+        "lantern-readium-phone-200-default": "issue 21: last-bus.xhtml's table header row ends a page in Readium at 200 % type",
     },
     "chrome_pages": {
         "lantern-phone-100": "issue 21: 7 of 46 phone pages hold nothing but 'More from'",
@@ -83,11 +108,17 @@ KNOWN = {
         "strand-tablet-100": "issue 21: 7 of 167 tablet pages hold nothing but 'More from'",
         "lantern-kepub-phone-100": "issue 21: 7 of 46 phone pages hold nothing but 'More from'",
         "lantern-kepub-tablet-100": "issue 21: 4 of 23 tablet pages hold nothing but 'More from'",
+        "lantern-readium-phone-100-default": "issue 21: 4 of Readium's 41 phone pages hold nothing but 'More from'",
+        "lantern-readium-phone-100-night": "issue 21: 4 of Readium's 41 phone pages hold nothing but 'More from'",
+        "al-fanar-readium-phone-100-default": "issue 21: 1 of Readium's 9 phone pages holds nothing but 'More from'",
+        "al-fanar-readium-phone-100-night": "issue 21: 1 of Readium's 9 phone pages holds nothing but 'More from'",
     },
     "more_from_height": {
-        "lantern": "issue 21: 'More from' takes 445-512 px of an 844 px phone page after every article",
-        "al-fanar": "issue 21: 'More from' takes over half a phone page after every article",
-        "lantern-kepub": "issue 21: 'More from' takes 445-512 px of an 844 px phone page after every article",
+        "lantern-phone-100": "issue 21: 'More from' takes 445-512 px of an 844 px phone page after every article",
+        "al-fanar-phone-100": "issue 21: 'More from' takes 377-438 px of an 844 px phone page after every article",
+        "lantern-kepub-phone-100": "issue 21: 'More from' takes 448-520 px of an 844 px phone page after every article",
+        "lantern-readium-phone-100-default": "issue 21: 'More from' takes 447-474 px of Readium's 844 px phone page",
+        "al-fanar-readium-phone-100-default": "issue 21: 'More from' takes 402 px of Readium's 844 px phone page (last-word.xhtml)",
     },
     "noteref_style": {
         "lantern": "issue 21: body-clock.xhtml (an XHTML article with epub:type='noteref', no class) sets its references like body text",
@@ -102,11 +133,16 @@ def cases(kind: str, ids: list[str]) -> list:
             for i in ids]
 
 
-RUN_IDS = [f"{book}-{size}-{font}" for book, runs in BOOKS.items() for size, font in runs]
-RUN_IDS_100 = [i for i in RUN_IDS if i.endswith("-100")]
-BOOK_IDS = list(BOOKS)
-PHONE_BOOK_IDS = [b for b in BOOKS if ("phone", 100) in BOOKS[b]]
+# A case names a run: "lantern-phone-100" (epub.js), "lantern-readium-phone-100-night".
+RUNS = {f"{book}-{size}-{font}": (book, "epubjs", size, font, "default")
+        for book, runs in BOOKS.items() for size, font in runs}
+RUNS |= {f"{book}-readium-{size}-{font}-{theme}": (book, "readium", size, font, theme)
+         for book, runs in READIUM.items() for size, font, theme in runs}
+RUN_IDS = list(RUNS)
+RUN_IDS_100 = [i for i, r in RUNS.items() if r[3] == 100]
+PHONE_RUN_IDS = [i for i, r in RUNS.items() if r[2:4] == ("phone", 100) and r[4] == "default"]
 THEME_IDS = [f"{book}-{theme}" for book in BOOKS for theme in THEMES]
+THEME_IDS += [f"{book}-readium-{theme}" for book, runs in READIUM.items() for theme in sorted({r[2] for r in runs})]
 
 
 # ---- running the lab -----------------------------------------------------------------------
@@ -129,10 +165,11 @@ def lab_cache(tmp_path_factory) -> Path:
     return folder
 
 
-def run_lab(epub: Path, runs, cache: Path) -> dict:
+def run_lab(epub: Path, name: str, cache: Path) -> dict:
+    runs = BOOKS[name]
     spec = [{"book": str(epub), "sizes": sorted({s for s, _ in runs}), "themes": list(THEMES),
-             "fonts": sorted({f for _, f in runs})}]
-    key = hashlib.sha256(epub.read_bytes() + json.dumps(spec[0]["sizes"] + spec[0]["fonts"]).encode()).hexdigest()[:16]
+             "fonts": sorted({f for _, f in runs}), "readium": [list(r) for r in READIUM.get(name, ())]}]
+    key = hashlib.sha256(epub.read_bytes() + json.dumps(spec[0], sort_keys=True).replace(str(epub), "").encode()).hexdigest()[:16]
     report = cache / f"{key}.json"
     with open(cache / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -146,8 +183,10 @@ def run_lab(epub: Path, runs, cache: Path) -> dict:
     data = json.loads(report.read_text(encoding="utf-8"))
     out = {}
     for run in data["books"][0]["runs"]:
-        assert "error" not in run, f"the lab failed on {epub.name} {run['config']}: {run['error']}"
-        out[(run["config"]["size"], run["config"]["font"])] = run
+        c = run["config"]
+        assert "error" not in run, f"the lab failed on {epub.name} {run.get('engine')} {c}: {run['error']}"
+        engine = "readium" if run["engine"].startswith("Readium") else "epubjs"
+        out[(engine, c["size"], c["font"], c["theme"])] = run
     return out
 
 
@@ -177,20 +216,20 @@ def lab_book(lab_tools, lab_cache, tmp_path_factory):
             if issue not in built:
                 formats = "epub,kepub" if issue == SAMPLE else "epub"
                 built[issue] = build_folder(issue, tmp_path_factory.mktemp("lab-" + issue.name), formats)
-            done[name] = run_lab(built[issue][fmt], BOOKS[name], lab_cache)
+            done[name] = run_lab(built[issue][fmt], name, lab_cache)
         return done[name]
 
     return get
 
 
 def run_for(lab_book, case: str) -> dict:
-    book, size, font = case.rsplit("-", 2)
-    return lab_book(book)[(size, int(font))]
+    book, engine, size, font, theme = RUNS[case]
+    return lab_book(book)[(engine, size, font, theme)]
 
 
 def where(run: dict) -> str:
     c = run["config"]
-    return f"{c['size']} {c['width']}x{c['height']}, {c['font']} % type"
+    return f"{run['engine']}, {c['size']} {c['width']}x{c['height']}, {c['font']} % type, {c['theme']} theme"
 
 
 # ---- the properties ------------------------------------------------------------------------
@@ -211,6 +250,15 @@ def test_no_page_is_blank(lab_book, case):
     assert blank == {}, f"pages with nothing on them at {where(run)}: {blank}"
 
 
+@pytest.mark.parametrize("case", cases("skipped", RUN_IDS))
+def test_turning_pages_shows_every_line(lab_book, case):
+    run = run_for(lab_book, case)
+    unseen = {href: f"{s['unseen']} lines never shown, pages {s['pages']} of {s['columns']}, from {s['unseenFirst']!r}"
+              for href, s in run["sections"].items() if s["unseen"]}
+    assert run["pages"] >= len(run["spine"])
+    assert unseen == {}, f"pages skipped at {where(run)}: {unseen}"
+
+
 @pytest.mark.parametrize("case", cases("headline", RUN_IDS))
 def test_each_article_opens_on_a_page_showing_its_headline(lab_book, case):
     run = run_for(lab_book, case)
@@ -223,8 +271,13 @@ def test_each_article_opens_on_a_page_showing_its_headline(lab_book, case):
 @pytest.mark.parametrize("case", cases("contrast", THEME_IDS))
 def test_every_visible_text_has_aa_contrast_against_what_is_behind_it(lab_book, case):
     book, theme = case.rsplit("-", 1)
+    engine = "epubjs"
+    if book.endswith("-readium"):
+        book, engine = book[: -len("-readium")], "readium"
     failures, texts = {}, 0
-    for run in lab_book(book).values():
+    for key, run in lab_book(book).items():
+        if key[0] != engine or theme not in run["sections"][run["spine"][0]]["contrast"]:
+            continue
         for href, section in run["sections"].items():
             measured = section["contrast"][theme]
             texts += measured["texts"]
@@ -264,9 +317,9 @@ def test_more_from_never_takes_a_page_of_its_own(lab_book, case):
     assert pages == {}, f"pages holding only 'More from' at {where(run)} (such pages, of the article's): {pages}"
 
 
-@pytest.mark.parametrize("case", cases("more_from_height", PHONE_BOOK_IDS))
+@pytest.mark.parametrize("case", cases("more_from_height", PHONE_RUN_IDS))
 def test_more_from_takes_at_most_a_third_of_a_phone_page(lab_book, case):
-    run = lab_book(case)[("phone", 100)]
+    run = run_for(lab_book, case)
     heights = {href: s["moreFrom"]["height"] for href, s in run["sections"].items() if s["moreFrom"]["height"]}
     assert heights, "no 'More from' measured"
     third = run["config"]["height"] / 3
@@ -275,7 +328,8 @@ def test_more_from_takes_at_most_a_third_of_a_phone_page(lab_book, case):
 
 
 def notes_of(lab_book, book: str) -> list[tuple[str, dict]]:
-    notes = [(href, n) for run in lab_book(book).values() for href, s in run["sections"].items() for n in s["noterefs"]]
+    notes = [(href, n) for key, run in lab_book(book).items() if key[0] == "epubjs"
+             for href, s in run["sections"].items() for n in s["noterefs"]]
     assert len(notes) >= 2, "the book has no note references to follow"
     return notes
 

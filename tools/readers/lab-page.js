@@ -212,8 +212,11 @@
     // Wider than the page: the element, or the scrolling box that holds it, against the width a
     // page gives the text (the body's content box; epub.js pads it by half the column gap). A box
     // broken across pages has one client rect per page: the widest counts.
+    // (Readium enlarges type with CSS zoom, so the content box is scaled to the body's first
+    // fragment as drawn: the same units as the rects measured against it.)
     const bs = style(body);
-    const avail = body.clientWidth - parseFloat(bs.paddingLeft) - parseFloat(bs.paddingRight);
+    const drawn = (body.getClientRects()[0] || body.getBoundingClientRect()).width;
+    const avail = drawn * (body.clientWidth - parseFloat(bs.paddingLeft) - parseFloat(bs.paddingRight)) / Math.max(1, body.clientWidth);
     const overflow = [];
     for (const el of doc.querySelectorAll("table, figure, pre, img, svg, video, math")) {
       if (el.parentElement && el.parentElement.closest("svg, math")) continue;
