@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// A contact sheet of key pages as a reading engine shows them on a phone (390x844): the cover,
+// A contact sheet of key pages as reading engines show them on a phone (390x844): the cover,
 // the contents, an article opener, a page in the night theme, a page at 200 % type, and the
-// Arabic article inside the English issue; one row per book and engine.
+// article in the other direction; one row per book and engine (epub.js, then Readium).
 //
 //   node contact-sheet.mjs OUT.png LANTERN.epub [AL-FANAR.epub]
 //   (or tools/readers/run-lab.sh --contact-sheet OUT.png LANTERN.epub AL-FANAR.epub)
@@ -13,6 +13,18 @@ import path from "node:path";
 import { startLab } from "./lab.mjs";
 
 const PHONE = [390, 844];
+const READIUM_TILES = {
+  "lantern-2025-11-28": [
+    ["article opener", { section: "night-shift.xhtml" }],
+    ["night theme", { section: "last-bus.xhtml", theme: "night" }],
+    ["200 % type: a table", { section: "last-bus.xhtml", font: 200, selector: "table" }],
+    ["Arabic article: first page", { section: "madina-la-tanam.xhtml" }],
+  ],
+  "al-fanar-2025-11-28": [
+    ["article opener", { section: "al-mina.xhtml" }],
+    ["night theme", { section: "al-mina.xhtml", theme: "night" }],
+  ],
+};
 const TILES = {
   "lantern-2025-11-28": [
     ["cover", { section: 0 }],
@@ -52,6 +64,14 @@ try {
       row.tiles.push({ label, png });
     }
     rows.push(row);
+    const readium = { title: `${name} · Readium navigator 2.4.0`, tiles: [] };
+    for (const [label, cfg] of READIUM_TILES[name] || []) {
+      await page.goto(`${lab.base}/lab.html`, { waitUntil: "load" });
+      await page.evaluate((c) => window.readiumEngine.show(c), { unzipped: lab.unzipped(file), theme: "default", font: 100, ...cfg });
+      const png = await page.screenshot({ encoding: "base64" });
+      readium.tiles.push({ label, png });
+    }
+    if (readium.tiles.length) rows.push(readium);
   }
   await page.close();
 

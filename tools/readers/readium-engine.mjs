@@ -105,4 +105,28 @@ window.readiumEngine = {
     };
   },
 };
+// Show one place for a picture: config.section (an index or href in the spine), then
+// config.page or the page of config.selector's first line.
+window.readiumEngine.show = async function (config) {
+  const engine = await window.readiumEngine.open(config);
+  const href = typeof config.section === "number" ? engine.spine[config.section] : config.section;
+  for (let i = 0; i < 500; i++) {
+    const cur = engine.current();
+    if (cur && cur.href === href) break;
+    if (!(await engine.next())) break;
+  }
+  const cur = engine.current();
+  let turns = (config.page || 1) - 1;
+  if (config.selector && cur) {
+    const el = cur.doc.querySelector(config.selector);
+    if (el) {
+      const first = el.getClientRects()[0] || el.getBoundingClientRect();
+      turns = Math.abs(Math.floor((first.left + first.right) / 2 / cur.win.innerWidth));
+    }
+  }
+  for (let i = 0; i < turns; i++) await engine.next();
+  // let the frame's fade-in finish
+  await new Promise((r) => setTimeout(r, 400));
+  return { href };
+};
 window.readiumReady = true;

@@ -46,6 +46,17 @@ export PUPPETEER_EXECUTABLE_PATH="$browser"
 export PUPPETEER_SKIP_DOWNLOAD=1
 if [ "${1:-}" = "--contact-sheet" ]; then
   shift
-  exec node "$here/contact-sheet.mjs" "$@"
+  node "$here/contact-sheet.mjs" "$@"
+  # 128 colours keep the pages legible at a third of the size (Pillow: masthead's own venv)
+  py="$here/../../.venv/bin/python"
+  [ -x "$py" ] || py=python3
+  "$py" - "$1" <<'PY' || echo "run-lab: $1 is left at full colour (no Pillow)" >&2
+import sys
+from PIL import Image
+path = sys.argv[1]
+sheet = Image.open(path).convert("RGB")
+sheet.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+PY
+  exit 0
 fi
 exec node "$here/lab.mjs" "$@"
