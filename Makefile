@@ -40,7 +40,8 @@ system-deps:
 node-deps: system-deps
 	@if command -v npm >/dev/null 2>&1; then \
 	  for dir in $(NODE_TOOLS); do \
-	    [ -f $$dir/node_modules/.package-lock.json ] || (cd $$dir && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); \
+	    if [ ! -f $$dir/node_modules/.package-lock.json ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
+	      (cd $$dir && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || exit 1; fi; \
 	  done; \
 	else echo "npm is not installed (the reading-engine lab will skip)"; fi
 

@@ -31,11 +31,13 @@ if [ -z "$browser" ] || [ ! -x "$browser" ]; then
   exit 2
 fi
 
+# Installed, and from this lockfile? (npm ci writes node_modules/.package-lock.json last.)
+stale() { [ ! -f "$here/node_modules/.package-lock.json" ] || [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; }
 # One install at a time: test workers may all start here at once.
-if [ ! -f "$here/node_modules/.package-lock.json" ]; then
+if stale; then
   (
     command -v flock >/dev/null 2>&1 && flock 9
-    if [ ! -f "$here/node_modules/.package-lock.json" ]; then
+    if stale; then
       echo "run-lab: installing the engines into $here/node_modules (npm ci --ignore-scripts)" >&2
       cd "$here" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
     fi
