@@ -346,3 +346,68 @@ def test_note_references_are_set_smaller_or_raised(lab_book, case):
     plain = sorted({f"{href} {n['ref']}" for href, n in notes_of(lab_book, case)
                     for p in n["problems"] if p.startswith("set like")})
     assert plain == [], f"note references set like body text: {plain}"
+
+
+# ---- the lab itself: each measurement finds what it is for -----------------------------------
+
+BAD_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" lang="en">
+<head><title>Bad page</title><style>
+body { margin: 0; font: 16px/24px serif; } p, h2, table { margin: 0; } h1 { margin: 0; font-size: 24px; line-height: 32px; }
+h2 { font-size: 16px; line-height: 24px; } table { border-collapse: collapse; } th, td { padding: 0; }
+</style></head>
+<body><article>
+<h1 class="headline">A bad page</h1>
+<p style="color: #333">Grey on the night theme.<a id="r1" href="#n1" epub:type="noteref">1</a>
+<a id="r2" href="#missing" epub:type="noteref">2</a></p>
+<table style="width: 800px"><tr><th>Wide</th><td>table</td></tr></table>
+<div style="height: 680px"></div>
+<h2>Stranded heading</h2>
+<p>{}</p>
+<aside id="n1" epub:type="footnote"><p>A note with no way back.</p></aside>
+</article></body></html>
+""".replace("{}", "A paragraph long enough to need more lines than the foot of the page has room for. " * 6)
+
+
+def test_the_lab_finds_what_each_measurement_is_for(lab_tools, tmp_path):
+    """A hand-made EPUB with one of each fault: the lab must report every one.
+
+    A phone page shows text from 20 to 824 px (epub.js pads the 844 px page by 20 px above and
+    below): headline, grey text and table to 100 px, a 680 px block to 780 px, the heading to
+    804 px, and the paragraph's first two lines (48 px) cannot follow it there.
+    """
+    import zipfile
+
+    epub = tmp_path / "bad.epub"
+    with zipfile.ZipFile(epub, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        z.writestr("META-INF/container.xml",
+                   '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+                   '<rootfiles><rootfile full-path="OPS/package.opf" media-type="application/oebps-package+xml"/></rootfiles></container>')
+        z.writestr("OPS/package.opf",
+                   '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">'
+                   '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">bad</dc:identifier>'
+                   '<dc:title>Bad</dc:title><dc:language>en</dc:language></metadata>'
+                   '<manifest><item id="a" href="a.xhtml" media-type="application/xhtml+xml"/>'
+                   '<item id="b" href="b.xhtml" media-type="application/xhtml+xml"/></manifest>'
+                   '<spine><itemref idref="a"/><itemref idref="b"/></spine></package>')
+        z.writestr("OPS/a.xhtml", BAD_PAGE)
+        z.writestr("OPS/b.xhtml", BAD_PAGE.replace("A bad page", "Another bad page"))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps([{"book": str(epub), "sizes": ["phone"], "themes": ["default", "night"], "fonts": [100]}]))
+    result = subprocess.run(["bash", str(RUN_LAB), "--spec", str(spec), "--out", str(tmp_path / "r.json")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = json.loads((tmp_path / "r.json").read_text())["books"][0]["runs"][0]
+    assert run["visited"] == run["spine"] == ["a.xhtml", "b.xhtml"]
+    page = run["sections"]["a.xhtml"]
+    assert page["headline"] == {"text": "A bad page", "onFirstPage": True}
+    assert page["contrast"]["default"]["failures"] == []
+    night = page["contrast"]["night"]
+    assert night["lowest"]["fg"] == "#333333" and night["lowest"]["bg"] == "#121212" and night["lowest"]["ratio"] < 1.6
+    assert [o["what"].rsplit(" > ", 1)[-1] for o in page["overflow"]] == ["table"]
+    assert [(s["kind"], s["text"]) for s in page["stranded"]] == [("h2", "Stranded heading")]
+    problems = {n["text"]: n["problems"] for n in page["noterefs"]}
+    assert problems["1"] == ["set like body text (not raised, not smaller)", "the note does not link back to r1"]
+    assert 'no element with id "missing"' in problems["2"]
+    assert page["unseen"] == 0 and page["blankPages"] == [] and page["pages"] >= 2
