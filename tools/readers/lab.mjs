@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The reading-engine lab: pages through EPUBs in epub.js (flow: paginated) in the system's
-// Chromium, driven by puppeteer-core, and prints what it measured as JSON.
+// The reading-engine lab: pages through EPUBs in epub.js 0.3.93 (flow: paginated) and the
+// Readium web navigator 2.4.0 (readium-engine.mjs) in the system's Chromium, driven by
+// puppeteer-core, and prints what it measured as JSON.
 //
 //   node lab.mjs [--sizes phone,tablet] [--themes default,sepia,night] [--fonts 100,200]
 //                [--readium phone:100:night,...] [--jobs 1] [--out report.json] BOOK.epub...
