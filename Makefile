@@ -5,10 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Tools the tests use to open the outputs (PDF and EPUB readers, calibre). Installed with
 # apt-get when missing and we are root (CI, a fresh container); otherwise those tests skip.
-# Ace by DAISY (tests/test_accessibility.py) also needs node and npm, which the machine has.
-SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre java:default-jre-headless chromium:chromium
+# Ace by DAISY (tests/test_accessibility.py) and the reading-engine lab
+# (tests/test_reading_engines.py) also need node and npm, which the machine has (Debian's are
+# installed where they are missing).
+SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre java:default-jre-headless chromium:chromium node:nodejs npm:npm
+# npm packages the tests drive, each pinned by the package-lock.json in its folder.
+NODE_TOOLS := tools/readers
 
-.PHONY: install demo test system-deps bench fuzz messages clean
+.PHONY: install demo test system-deps node-deps bench fuzz messages clean
 
 install: $(STAMP)
 
@@ -31,7 +35,17 @@ system-deps:
 	  else echo "not installed (tests that need them will skip):$$missing"; fi; \
 	fi
 
-test: install system-deps
+# The reading-engine lab's engines (epub.js, puppeteer-core), from the lockfile, without their
+# install scripts (which would download a browser; the lab drives the system's Chromium).
+node-deps: system-deps
+	@if command -v npm >/dev/null 2>&1; then \
+	  for dir in $(NODE_TOOLS); do \
+	    if [ ! -f $$dir/node_modules/.package-lock.json ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
+	      (cd $$dir && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || exit 1; fi; \
+	  done; \
+	else echo "npm is not installed (the reading-engine lab will skip)"; fi
+
+test: install system-deps node-deps
 	$(BIN)/python -m pytest -q -n auto
 
 bench: SYSTEM_TOOLS += pandoc:pandoc
