@@ -151,6 +151,8 @@ class _Context:
             "format_list": lambda items: format_list([str(i) for i in items], locale=locale) if items else "",
             # lang, xml:lang and dir for text in another language than the page's
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
+            # and the page's own, for its words inside text in another language
+            "ui_attrs": lambda other: _lang_attrs(lang, i18n.direction_of(lang), other.lang or lang),
         }
         helpers.update((k, v) for k, v in values.items() if callable(v) and not isinstance(v, str))
         plain = {k: self.plain(v) for k, v in values.items() if k not in helpers}
@@ -198,10 +200,14 @@ class _Context:
 
     def article_document(self, section_title, article: Article) -> Document:
         part = self.article_part(article, article.body, href=lambda a: a.doc_name)
-        html = self._render("article.xhtml.j2", article.lang, article=article, part=part,
+        # The document's root takes the issue's language and direction, the <article> its own:
+        # reading systems page a document by its root's direction, and one that differs from
+        # the spine's is paged backwards, skipped or shown blank (epub.js, Readium, Foliate).
+        lang = self.issue.meta.language
+        html = self._render("article.xhtml.j2", lang, article=article, part=part,
                             prefixes=article.epub_prefixes)
         data = self._xml(article.doc_name, "article.xhtml.j2", html, "article")
-        return Document(article.doc_name, "article", article.title, article.lang, article.direction, data)
+        return Document(article.doc_name, "article", article.title, lang, i18n.direction_of(lang), data)
 
     def print_document(self, cover_image: str | None, generated: bool, meta: Metadata) -> Document:
         internal = lambda a: f"#{a.id}"  # noqa: E731 - links inside the one document
