@@ -1,0 +1,82 @@
+"""The built-in theme as reading apps show it: measured in headless Chromium at a phone's
+width, in the default, sepia and night themes apps apply (body colour and background
+overridden, nothing else) and at 200 % type (readerlook.py). The full lab, with epub.js and
+Readium paging, is tests/test_lab*.py; these check the theme's own promises quickly."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, build_folder
+from readerlook import THEMES, contrast, look
+
+ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"
+ACCENT = "#d13b2b"
+
+
+def unpacked(epub: Path, into: Path) -> Path:
+    with zipfile.ZipFile(epub) as z:
+        z.extractall(into)
+    return into / "EPUB"
+
+
+@pytest.fixture(scope="module")
+def lantern(sample_build, tmp_path_factory) -> Path:
+    return unpacked(sample_build["epub"], tmp_path_factory.mktemp("lantern-look"))
+
+
+@pytest.fixture(scope="module")
+def fanar(tmp_path_factory) -> Path:
+    out = build_folder(ARABIC, tmp_path_factory.mktemp("fanar-out"), "epub")
+    return unpacked(out["epub"], tmp_path_factory.mktemp("fanar-look"))
+
+
+def failing(result: dict) -> list[tuple]:
+    return [(round(t["ratio"], 2), t["cls"] or t["tag"], t["text"][:30]) for t in result["texts"]
+            if t["ratio"] < (3 if t["large"] else 4.5)]
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_every_text_has_aa_contrast_in_each_reading_theme(lantern, theme):
+    """Contents, an article with a figure and a table, one with notes, the Arabic one: every
+    element with text of its own, its colour composited with its opacity over what is behind it."""
+    lowest = []
+    for name in ("contents.xhtml", "last-bus.xhtml", "body-clock.xhtml", "madina-la-tanam.xhtml"):
+        result = look(lantern / name, theme=theme)
+        assert len(result["texts"]) > 20, name
+        assert failing(result) == [], (name, theme)
+        lowest.append(min(t["ratio"] for t in result["texts"]))
+    assert min(lowest) >= 3
+
+
+def test_links_and_rules_take_the_reading_systems_colour(lantern):
+    """In a night theme a link is the body's colour (not a browser's blue), and rules are drawn
+    in the text's colour (currentColor), not a fixed dark grey that vanishes."""
+    script = """function extra() {
+      const c = e => e && getComputedStyle(e);
+      return {body: c(document.body).color,
+              links: [...document.querySelectorAll('.article-body a, .more-from a')].map(a => c(a).color),
+              rule: c(document.querySelector('.more-from')).borderTopColor,
+              cell: c(document.querySelector('.article-body td')).borderBottomColor};
+    }"""
+    extra = look(lantern / "last-bus.xhtml", theme="night", script=script)["extra"]
+    assert extra["body"] == "rgb(224, 224, 224)"
+    assert extra["links"] and set(extra["links"]) == {extra["body"]}
+    assert extra["rule"] == extra["cell"] == extra["body"]
+
+
+def test_the_accent_stays_three_to_one_on_white_sepia_and_black():
+    assert [round(contrast(ACCENT, background), 2) for background in ("#ffffff", "#f4ecd8", "#121212")] == \
+        [4.8, 4.08, 3.9]
+    css = (ROOT / "templates" / "default" / "css" / "common.css").read_text("utf-8")
+    import re
+    assert set(re.findall(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b", css.split("*/", 1)[1])) == {ACCENT}
+
+
+def test_arabic_issue_reads_in_a_night_theme(fanar):
+    for name in ("contents.xhtml", "last-word.xhtml"):
+        result = look(fanar / name, theme="night")
+        assert failing(result) == [], name
