@@ -49,13 +49,19 @@ for (const el of document.body.querySelectorAll('*')) {
   const rect = el.getBoundingClientRect();
   const own = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim()).map(n => n.textContent.trim()).join(' ');
   const style = getComputedStyle(el);
-  if (rect.width > 0 && rect.right > width + 1) {
+  // paged: each page is a column `pitch` wide with a 20 px margin either side; a fragmented
+  // element has one box per page
+  const paged = typeof pitch !== 'undefined';
+  for (const box of (paged ? [...el.getClientRects()] : [rect])) {
+    const limit = paged ? (Math.floor((box.left + 1) / pitch) + 1) * pitch - 20 : width;
+    if (!(box.width > 0 && box.right > limit + 1)) continue;
     let scrolled = false;
     for (let e = el.parentElement; e; e = e.parentElement) {
       const s = getComputedStyle(e);
-      if ((s.overflowX === 'auto' || s.overflowX === 'scroll') && e.getBoundingClientRect().right <= width + 1) scrolled = true;
+      if ((s.overflowX === 'auto' || s.overflowX === 'scroll') && e.getBoundingClientRect().right <= limit + 1) scrolled = true;
     }
-    if (!scrolled) wide.push({tag: el.localName, cls: el.className.baseVal ?? el.className, right: rect.right, width: width});
+    if (!scrolled) wide.push({tag: el.localName, cls: String(el.className.baseVal ?? el.className), right: box.right, limit: limit});
+    break;
   }
   if (!own || style.visibility === 'hidden' || style.display === 'none' || !el.getClientRects().length) continue;
   const bg = backdrop(el);
@@ -67,7 +73,29 @@ for (const el of document.body.querySelectorAll('*')) {
               ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), large: size >= 24 || (bold && size >= 18.66),
               color: style.color, opacity: opacity(el), size: size});
 }
-const result = {texts: texts, wide: wide, extra: (typeof extra === 'function') ? extra() : null};
+const result = {texts: texts, wide: wide, extra: (typeof extra === 'function') ? extra() : null,
+                pages: (typeof pages === 'function') ? pages() : null,
+                stranded: (typeof introducers === 'function') ? introducers() : null};
+"""
+
+
+PAGED = r"""
+const pitch = document.documentElement.clientWidth;
+function page(rect, x) { return Math.floor((x === undefined ? rect.left : x) / pitch); }
+function introducers() {
+  const out = [];
+  const after = el => { let n = el; while (n && !n.nextElementSibling) n = n.parentElement; return n && n.nextElementSibling; };
+  for (const el of document.querySelectorAll('h1, h2, h3, h4, h5, h6, dt, .more-from-title, thead')) {
+    let next = el.localName === 'thead' ? el.parentElement.querySelector('tbody tr') : after(el);
+    while (next && !next.getClientRects().length) next = after(next);
+    if (!next || !el.getClientRects().length) continue;
+    const mine = [...el.getClientRects()].pop(), theirs = next.getClientRects()[0];
+    if (page(mine, mine.left + 1) !== page(theirs, theirs.left + 1))
+      out.push({tag: el.localName, cls: String(el.className), text: el.textContent.trim().slice(0, 40), page: page(mine)});
+  }
+  return out;
+}
+function pages() { return Math.round(document.documentElement.scrollWidth / pitch); }
 """
 
 
@@ -78,9 +106,16 @@ def chromium() -> str:
     return path
 
 
-def _copy_with(document: Path, theme: str, font: str, script: str | None) -> Path:
+# Paginated as epub.js does it: the root element laid out in columns one screen wide.
+def paged_css(width: int, height: int, margin: int = 20) -> str:
+    return (f"html {{ height: {height}px !important; overflow: hidden; column-fill: auto; column-gap: {2 * margin}px;"
+            f" column-width: {width - 2 * margin}px; padding: 0 {margin}px !important; margin: 0 !important; }}"
+            " body { margin: 0 !important; padding: 0 !important; }")
+
+
+def _copy_with(document: Path, theme: str, font: str, script: str | None, paged: tuple[int, int] | None = None) -> Path:
     source = document.read_text("utf-8")
-    css = []
+    css = [paged_css(*paged)] if paged else []
     if THEMES[theme]:
         color, background = THEMES[theme]
         css.append(f"body {{ color: {color} !important; background: {background} !important; }}")
@@ -88,7 +123,7 @@ def _copy_with(document: Path, theme: str, font: str, script: str | None) -> Pat
         css.append(f"body {{ font-size: {font} !important; }}")
     inject = f'<style type="text/css">{" ".join(css)}</style>' if css else ""
     if script is not None:
-        body = MEASURE + "\n" + script + "\nparent.postMessage(JSON.stringify(result), '*');"
+        body = script + "\n" + MEASURE + "\nparent.postMessage(JSON.stringify(result), '*');"
         inject += "<script type=\"text/javascript\">//<![CDATA[\nwindow.addEventListener('load', () => document.fonts.ready.then(() => {"
         inject += body.replace("]]>", "]] >") + "}));\n//]]></script>"
     source = source.replace("</head>", inject + "</head>", 1)
@@ -106,13 +141,15 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def look(document: Path, *, theme: str = "default", font: str = "100%", width: int = 390, height: int = 844,
-         script: str = "") -> dict:
+         script: str = "", paged: bool = False) -> dict:
     """Measures ``document`` as shown at ``width``×``height`` in ``theme`` at ``font`` type:
     {"texts": [{tag, cls, text, ratio, large, color, opacity, size}], "wide": [...], "extra": ...};
-    ``script`` may define ``function extra()`` whose value comes back as "extra"."""
+    ``script`` may define ``function extra()`` whose value comes back as "extra". ``paged``
+    lays the document out in columns one screen wide, as epub.js pages it; "extra" then
+    also has "pages" and "stranded": what introduces the next thing yet ends a page without it."""
     # Headless Chromium's window is at least 500 px wide: the document is shown in a frame of
     # the reader's size, and its measurements come back by message.
-    copy = _copy_with(document, theme, font, script)
+    copy = _copy_with(document, theme, font, (PAGED + script) if paged else script, (width, height) if paged else None)
     frame = document.with_name(f"readerlook-frame-{document.stem}.html")
     frame.write_text(
         "<!DOCTYPE html><html><body style='margin:0'>"
@@ -130,9 +167,9 @@ def look(document: Path, *, theme: str = "default", font: str = "100%", width: i
 
 
 def shoot(document: Path, png: Path, *, theme: str = "default", font: str = "100%", width: int = 390,
-          height: int = 844) -> Path:
+          height: int = 844, paged: bool = False) -> Path:
     """A screenshot of ``document`` (its first ``height`` pixels) as :func:`look` shows it."""
-    copy = _copy_with(document, theme, font, None)
+    copy = _copy_with(document, theme, font, None, (width, height) if paged else None)
     frame = document.with_name(f"readerlook-frame-{document.stem}.html")
     frame.write_text("<!DOCTYPE html><html><body style='margin:0'>"
                      f"<iframe src='{copy.name}' width='{width}' height='{height}' style='border:0'></iframe></body></html>",

@@ -80,3 +80,28 @@ def test_arabic_issue_reads_in_a_night_theme(fanar):
     for name in ("contents.xhtml", "last-word.xhtml"):
         result = look(fanar / name, theme="night")
         assert failing(result) == [], name
+
+
+@pytest.mark.parametrize("font", ["100%", "200%"])
+def test_nothing_introductory_ends_a_page(lantern, font):
+    """Paged as epub.js pages (columns one phone screen wide): no heading, definition term,
+    table header or "More from" title is the last thing on a page, with what it introduces
+    on the next. The articles chosen have a glossary (dl), a table and section heads."""
+    checked = 0
+    for name in ("contents.xhtml", "body-clock.xhtml", "last-bus.xhtml", "night-radio.xhtml", "night-shift.xhtml"):
+        result = look(lantern / name, font=font, paged=True)
+        assert result["pages"] > 1, name
+        assert result["stranded"] == [], name
+        checked += 1
+    assert checked == 5
+
+
+def test_header_rows_repeat_and_introducers_hold_on(lantern):
+    script = """function extra() {
+      const s = sel => getComputedStyle(document.querySelector(sel));
+      return {thead: s('thead').display, h2: s('.article-body h2').breakAfter, more: s('.more-from-title').breakAfter,
+              row: s('tbody tr').breakInside, figure: s('figure').breakInside, teaser: s('.more-from li').breakInside};
+    }"""
+    extra = look(lantern / "last-bus.xhtml", script=script)["extra"]
+    assert extra == {"thead": "table-header-group", "h2": "avoid", "more": "avoid", "row": "avoid",
+                     "figure": "avoid", "teaser": "avoid"}
