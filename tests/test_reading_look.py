@@ -105,3 +105,49 @@ def test_header_rows_repeat_and_introducers_hold_on(lantern):
     extra = look(lantern / "last-bus.xhtml", script=script)["extra"]
     assert extra == {"thead": "table-header-group", "h2": "avoid", "more": "avoid", "row": "avoid",
                      "figure": "avoid", "teaser": "avoid"}
+
+
+def test_an_xhtml_articles_notes_are_styled_by_epub_type(lantern):
+    """body-clock is given as XHTML: its note references and notes carry epub:type and role,
+    not masthead's classes. They are raised and small, the notes smaller than the text, the
+    rule above them drawn by the first note; and where an engine hides pop-up notes (as
+    iBooks and Kobo do) nothing of the notes' block is left: no rule, no gap."""
+    script = """function extra() {
+      const s = e => getComputedStyle(e);
+      const ref = document.querySelector('a[role~="doc-noteref"]');
+      const notes = document.querySelector('section.notes');
+      const first = notes.firstElementChild;
+      const out = {ref: [s(ref).verticalAlign, s(ref).textDecorationLine, parseFloat(s(ref).fontSize) / parseFloat(s(ref.parentElement).fontSize)],
+                   notes: parseFloat(s(notes).fontSize) / parseFloat(s(document.querySelector('.article-body')).fontSize),
+                   wrapper: s(notes).borderTopStyle, first: s(first).borderTopStyle};
+      const hide = document.createElementNS('http://www.w3.org/1999/xhtml', 'style');
+      hide.textContent = '@namespace epub "http://www.idpf.org/2007/ops"; aside[epub|type~="footnote"] { display: none; }';
+      document.head.appendChild(hide);
+      out.hidden = notes.getBoundingClientRect().height;
+      return out;
+    }"""
+    extra = look(lantern / "body-clock.xhtml", script=script)["extra"]
+    assert extra["ref"][:2] == ["super", "none"] and extra["ref"][2] < 0.8
+    assert extra["notes"] < 0.9
+    assert (extra["wrapper"], extra["first"]) == ("none", "solid")
+    assert extra["hidden"] == 0
+
+
+def test_verse_lines_are_blocks_with_a_hanging_indent(lantern):
+    """At 200 % on a phone the long lines of the poem in nocturnes turn over; a turnover
+    starts further in than a line does, so the two can be told apart."""
+    script = """function extra() {
+      return [...document.querySelectorAll('.verse .line')].map(line => {
+        const range = document.createRange(); range.selectNodeContents(line);
+        const boxes = [...range.getClientRects()].filter(r => r.width > 0);
+        const tops = [...new Set(boxes.map(r => Math.round(r.top)))];
+        const starts = tops.map(t => Math.min(...boxes.filter(r => Math.round(r.top) === t).map(r => r.left)));
+        return {display: getComputedStyle(line).display, starts: starts};
+      });
+    }"""
+    lines = look(lantern / "nocturnes.xhtml", font="200%", script=script)["extra"]
+    assert len(lines) == 8 and {line["display"] for line in lines} == {"block"}
+    firsts = {round(line["starts"][0]) for line in lines}
+    assert len(firsts) == 1  # every line starts at the same place
+    turned = [line["starts"] for line in lines if len(line["starts"]) > 1]
+    assert turned and all(min(starts[1:]) > starts[0] + 10 for starts in turned)

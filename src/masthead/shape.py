@@ -51,6 +51,7 @@ def structure(tree) -> None:
     repair.repair(tree)  # first: what follows expects lists, tables and paragraphs where HTML puts them
     _markdown_footnotes(tree)
     _containers(tree)
+    _verse(tree)
     _figures(tree)
 
 
@@ -71,6 +72,52 @@ def _containers(tree) -> None:
         elif kind == "sidebar":
             element.tag = _x("aside")
             element.set(EPUB_TYPE, "sidebar")
+
+
+_VERSE_CLASSES = {"verse", "poem"}
+_VERSE_TYPES = {"z3998:verse", "z3998:poem", "z3998:song"}
+
+
+def _verse(tree) -> None:
+    """A verse's lines, each its own block: ``<span class="line">…<br/></span>``. One paragraph
+    of lines split by ``<br/>`` cannot be given a hanging indent (CSS indents only after the
+    paragraph's start), so on a phone a turnover looked like a new line. The ``<br/>`` stays
+    at each line's end, for readers that ignore the CSS (MuPDF, MOBI) and for copy-paste."""
+    for holder in list(tree.iter()):
+        if not isinstance(holder.tag, str):
+            continue
+        classes = set((holder.get("class") or "").split())
+        types = set((holder.get(EPUB_TYPE) or "").split())
+        if not (classes & _VERSE_CLASSES or types & _VERSE_TYPES):
+            continue
+        for p in [holder, *holder.iter(_x("p"))]:
+            if p.tag == _x("p") and any(c.tag == _x("br") for c in p):
+                _split_lines(p)
+
+
+def _split_lines(p) -> None:
+    if any(isinstance(c.tag, str) and c.get("class") == "line" for c in p):
+        return  # done already
+    lines = [etree.Element(_x("span"), {"class": "line"})]
+    lines[0].text = (p.text or "").lstrip()
+    for child in list(p):
+        if child.tag == _x("br"):
+            rest = (child.tail or "").lstrip()
+            child.tail = None
+            lines[-1].append(child)
+            lines.append(etree.Element(_x("span"), {"class": "line"}))
+            lines[-1].text = rest
+        else:
+            lines[-1].append(child)  # its tail goes with it
+    last = lines[-1]
+    if not len(last) and not (last.text or "").strip():
+        lines.pop()
+        if lines and len(lines[-1]) and lines[-1][-1].tag == _x("br"):
+            lines[-1].remove(lines[-1][-1])  # a final <br/> would end the verse with an empty line
+    p.text = None
+    p[:] = lines
+    for line in lines[:-1]:
+        line.tail = "\n"
 
 
 def _figures(tree) -> None:
