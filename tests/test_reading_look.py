@@ -151,3 +151,20 @@ def test_verse_lines_are_blocks_with_a_hanging_indent(lantern):
     assert len(firsts) == 1  # every line starts at the same place
     turned = [line["starts"] for line in lines if len(line["starts"]) > 1]
     assert turned and all(min(starts[1:]) > starts[0] + 10 for starts in turned)
+
+
+def test_a_wide_table_is_stacked_on_a_phone_at_large_type_and_a_table_on_a_tablet(lantern):
+    """last-bus's four-column table lost its last column at 150 % on a phone. Paged as epub.js
+    pages: nothing of it is wider than the page at 100 % or 200 % type; on a phone at 200 %
+    each row is a block of cells labelled with their column's header, on a tablet at 100 %
+    it is still a table."""
+    script = """function extra() {
+      const table = document.querySelector('table');
+      const td = table.querySelector('tbody td');
+      return {table: getComputedStyle(table).display, label: getComputedStyle(td, '::before').content};
+    }"""
+    phone = look(lantern / "last-bus.xhtml", font="200%", paged=True, script=script)
+    assert phone["wide"] == [] and phone["extra"] == {"table": "block", "label": '"Route"'}
+    assert look(lantern / "last-bus.xhtml", paged=True)["wide"] == []
+    tablet = look(lantern / "last-bus.xhtml", width=820, height=1180, paged=True, script=script)
+    assert tablet["wide"] == [] and tablet["extra"]["table"] == "table"

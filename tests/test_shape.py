@@ -28,3 +28,23 @@ def test_an_xhtml_poem_by_epub_type_too_and_a_final_break_is_dropped():
 
 def test_prose_with_a_line_break_is_left_alone():
     assert shaped("<p>An address<br/>on two lines</p>") == "<p>An address<br/>on two lines</p>"
+
+
+def tabled(body: str) -> str:
+    tree = etree.fromstring(f'<div xmlns="{X}">{body}</div>')
+    shape._tables(tree)
+    return etree.tostring(tree, encoding="unicode").split(">", 1)[1].rsplit("<", 1)[0]
+
+
+def test_a_table_of_three_columns_is_stackable_each_cell_labelled_by_its_header():
+    assert tabled("<table><thead><tr><th>A</th><th>B <em>b</em></th><th>C</th></tr></thead>"
+                  "<tbody><tr><td>1</td><td>2</td><td>3</td></tr></tbody></table>") == (
+        '<table class="stackable"><thead><tr><th>A</th><th>B <em>b</em></th><th>C</th></tr></thead>'
+        '<tbody><tr><td data-label="A">1</td><td data-label="B b">2</td><td data-label="C">3</td></tr></tbody></table>')
+
+
+def test_narrow_or_merged_tables_stay_tables():
+    two = "<table><thead><tr><th>A</th><th>B</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>"
+    merged = ("<table><thead><tr><th>A</th><th>B</th><th>C</th></tr></thead>"
+              '<tbody><tr><td colspan="2">1</td><td>3</td></tr></tbody></table>')
+    assert tabled(two) == two and tabled(merged) == merged

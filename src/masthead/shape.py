@@ -53,6 +53,7 @@ def structure(tree) -> None:
     _containers(tree)
     _verse(tree)
     _figures(tree)
+    _tables(tree)
 
 
 def finish(tree) -> None:
@@ -118,6 +119,32 @@ def _split_lines(p) -> None:
     p[:] = lines
     for line in lines[:-1]:
         line.tail = "\n"
+
+
+STACKABLE_COLUMNS = 3
+
+
+def _tables(tree) -> None:
+    """A table of three columns or more, with one header row and no merged cells, is marked
+    ``stackable`` and each body cell gets its column's header as ``data-label``: on a page too
+    narrow for it (a phone, large type) the theme sets each row as a block of labelled lines
+    (common.css), where the table would lose its last columns off the page's edge."""
+    for table in list(tree.iter(_x("table"))):
+        head = table.find(_x("thead"))
+        rows = [r for body in table.findall(_x("tbody")) for r in body.findall(_x("tr"))]
+        if head is None or len(head.findall(_x("tr"))) != 1 or not rows:
+            continue
+        headers = [c for c in head.find(_x("tr")) if isinstance(c.tag, str)]
+        cells = [[c for c in row if isinstance(c.tag, str)] for row in rows]
+        if len(headers) < STACKABLE_COLUMNS or any(len(row) != len(headers) for row in cells) or any(
+                c.get("colspan") or c.get("rowspan") for c in headers + [c for row in cells for c in row]):
+            continue
+        labels = [" ".join("".join(h.itertext()).split()) for h in headers]
+        table.set("class", " ".join([*(table.get("class") or "").split(), "stackable"]))
+        for row in cells:
+            for label, cell in zip(labels, row):
+                if label:
+                    cell.set("data-label", label)
 
 
 def _figures(tree) -> None:
