@@ -168,3 +168,18 @@ def test_a_wide_table_is_stacked_on_a_phone_at_large_type_and_a_table_on_a_table
     assert look(lantern / "last-bus.xhtml", paged=True)["wide"] == []
     tablet = look(lantern / "last-bus.xhtml", width=820, height=1180, paged=True, script=script)
     assert tablet["wide"] == [] and tablet["extra"]["table"] == "table"
+
+
+def test_separators_are_text_that_a_reader_without_css_keeps(sample_build, tmp_path):
+    """MuPDF, calibre's MOBI, copy-paste and read-aloud take the text, not CSS's generated
+    content: the byline's dots and the space between a caption and its credit are in it."""
+    import subprocess
+
+    from conftest import need
+    need("mutool")
+    text = tmp_path / "book.txt"
+    subprocess.run(["mutool", "draw", "-q", "-F", "txt", "-o", str(text), str(sample_build["epub"])],
+                   capture_output=True, check=True)
+    words = " ".join(text.read_text("utf-8").split())
+    assert "By Owen Castellane and Nell Farrant · 21 November 2025 · 4 min read" in words
+    assert "the town is not. Illustration by Lantern Studio" in words

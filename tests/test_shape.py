@@ -48,3 +48,10 @@ def test_narrow_or_merged_tables_stay_tables():
     merged = ("<table><thead><tr><th>A</th><th>B</th><th>C</th></tr></thead>"
               '<tbody><tr><td colspan="2">1</td><td>3</td></tr></tbody></table>')
     assert tabled(two) == two and tabled(merged) == merged
+
+
+def test_a_scene_break_is_written_as_text():
+    tree = etree.fromstring(f'<div xmlns="{X}"><p>One.</p><hr/>\n<p>Two.</p><hr class="ornament"/></div>')
+    shape._scene_breaks(tree)
+    assert etree.tostring(tree, encoding="unicode").split(">", 1)[1].rsplit("<", 1)[0] == (
+        '<p>One.</p><p class="scene-break" role="separator">* * *</p>\n<p>Two.</p><hr class="ornament"/>')
