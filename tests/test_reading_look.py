@@ -183,3 +183,33 @@ def test_separators_are_text_that_a_reader_without_css_keeps(sample_build, tmp_p
     words = " ".join(text.read_text("utf-8").split())
     assert "By Owen Castellane and Nell Farrant · 21 November 2025 · 4 min read" in words
     assert "the town is not. Illustration by Lantern Studio" in words
+
+
+MORE_FROM = """function extra() {
+  const more = document.querySelector('.more-from');
+  const height = [...more.getClientRects()].reduce((sum, box) => sum + box.height, 0);
+  const withIt = pages();
+  more.remove();
+  return {height: height, pages: withIt, without: pages()};
+}"""
+ARTICLES = ("the-week.xhtml", "last-bus.xhtml", "night-shift.xhtml", "body-clock.xhtml", "night-radio.xhtml",
+            "nocturnes.xhtml", "madina-la-tanam.xhtml", "last-word.xhtml")
+
+
+def test_more_from_takes_under_a_third_of_a_phone_page_and_rarely_a_page_of_its_own(lantern):
+    """It made a mostly empty page after 5 of the 8 articles (470-564 px of an 844 px phone
+    page): now each teaser is its headline and reading time, under a third of a page."""
+    measured = [look(lantern / name, paged=True, script=MORE_FROM)["extra"] for name in ARTICLES]
+    assert max(m["height"] for m in measured) <= 844 / 3, measured
+    added = [m["pages"] - m["without"] for m in measured]
+    assert max(added) <= 1 and sum(added) <= len(ARTICLES) // 3, added
+
+
+def test_more_from_at_large_type_and_on_a_tablet(lantern):
+    """At 200 % it takes at most about half a phone page; on a tablet the kicker and
+    standfirst come back."""
+    phone = look(lantern / "the-week.xhtml", font="200%", paged=True, script=MORE_FROM)["extra"]
+    assert phone["height"] <= 844 * 0.6
+    script = """function extra() { return [...document.querySelectorAll('.more-standfirst')].map(e => e.getClientRects().length); }"""
+    assert look(lantern / "the-week.xhtml", width=820, height=1180, script=script)["extra"] == [1, 1, 1]
+    assert look(lantern / "the-week.xhtml", script=script)["extra"] == [0, 0, 0]
