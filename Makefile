@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 # Tools the tests use to open the outputs (PDF and EPUB readers, calibre). Installed with
 # apt-get when missing and we are root (CI, a fresh container); otherwise those tests skip.
 # Ace by DAISY (tests/test_accessibility.py) also needs node and npm, which the machine has.
+# fonts-droid-fallback: a CJK face, for generated covers in Japanese and Chinese (test_cover.py).
 SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre java:default-jre-headless chromium:chromium
 
 .PHONY: install demo test system-deps bench fuzz messages clean
@@ -24,6 +25,7 @@ demo: install
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	fc-list :lang=ja 2>/dev/null | grep -q . || missing="$$missing fonts-droid-fallback"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \

@@ -31,7 +31,7 @@ from masthead import theme as theme_module
 from masthead.theme import Theme, template_error, written_at
 
 MORE_FROM = 3  # articles listed under "More from …"
-EPUB_COVER_BOX = (1600, 2560)
+EPUB_COVER_BOX = (1560, 2496)  # 1:1.6, 3,893,760 pixels: within Apple Books' 4,000,000
 EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera file is wasted
 
 
