@@ -213,3 +213,12 @@ def test_more_from_at_large_type_and_on_a_tablet(lantern):
     script = """function extra() { return [...document.querySelectorAll('.more-standfirst')].map(e => e.getClientRects().length); }"""
     assert look(lantern / "the-week.xhtml", width=820, height=1180, script=script)["extra"] == [1, 1, 1]
     assert look(lantern / "the-week.xhtml", script=script)["extra"] == [0, 0, 0]
+
+
+def test_an_english_article_in_the_arabic_issue_is_set_in_the_serif(fanar):
+    """The page is Arabic (Naskh first); the English article goes back to the serif."""
+    script = """function extra() {
+      const family = sel => getComputedStyle(document.querySelector(sel)).fontFamily.split(',')[0].replace(/"/g, '');
+      return [family('.article-body p'), family('.article-meta'), family('.headline')];
+    }"""
+    assert look(fanar / "last-word.xhtml", script=script)["extra"] == ["Masthead Serif", "Masthead Naskh", "Masthead Sans"]

@@ -88,3 +88,25 @@ def test_pdf_sets_arabic_only_in_the_theme_faces(arabic):
     names = [line.split()[0] for line in listing.splitlines()[2:]]
     assert names and all("+Masthead-" in name for name in names), names
     assert not [name for name in names if "Naskh" in name and "Oblique" in name]  # no slanted Arabic
+
+
+def test_an_english_article_is_framed_in_arabic(arabic):
+    """As a newsstand app frames a foreign-language story in its own interface: around the
+    English article, the byline's "By", the date, the reading time and "More from" are Arabic
+    and right to left; its headline, standfirst and body stay English, left to right."""
+    page = Epub(arabic["epub"]).xml("last-word.xhtml")
+    article = page.find(".//x:article", NS)
+    assert (article.get("lang"), article.get("dir")) == ("en-GB", "ltr")
+    meta = article.find(".//x:p[@class='article-meta']", NS)
+    assert (meta.get("lang"), meta.get("dir")) == ("ar", "rtl")
+    text = "".join(meta.itertext())
+    assert not ENGLISH_CHROME.search(text) and "بقلم" in text and "نوفمبر" in text, text
+    names = meta.find(".//x:bdi", NS)
+    assert (names.text, names.get("lang"), names.get("dir")) == ("Harriet Okonjo-Vale", "en-GB", "ltr")
+    more = article.find(".//x:aside[@class='more-from']", NS)
+    assert (more.get("lang"), more.get("dir")) == ("ar", "rtl")
+    assert not ENGLISH_CHROME.search(" ".join(more.itertext())) and not ENGLISH_CHROME.search(more.get("aria-label"))
+    headline = article.find(".//x:h1", NS)
+    assert headline.text == "In praise of the small hours" and headline.get("lang") is None  # the article's
+    body = "".join(article.find(".//x:div[@class='article-body']", NS).itertext())
+    assert "the small hours" in body

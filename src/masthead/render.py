@@ -3,7 +3,7 @@
 For the EPUB: a cover page, a contents page, the navigation document and one document per
 article. For the PDF: one ``print`` document holding the whole issue, whose links and ids are
 rewritten to stay unique and internal. Fixed words go through the theme's message catalogues
-in each document's (or article's) own language. Article text is data, never template source:
+in the issue's language, around an article in another language too. Article text is data, never template source:
 it reaches Jinja only as already-escaped values or as the sanitized body.
 """
 
@@ -193,7 +193,10 @@ class _Context:
         return ordered[:MORE_FROM]
 
     def article_part(self, article: Article, body: str, href) -> Markup:
-        html = self._render("_article.xhtml.j2", article.lang, article=article, body=Markup(body),
+        # The interface's words (section, byline, date, reading time, "More from") in the
+        # issue's language, as a newsstand app frames a story in another language; the
+        # article's own text keeps its language and direction on its <article>.
+        html = self._render("_article.xhtml.j2", self.issue.meta.language, article=article, body=Markup(body),
                             section_title=self.section_of.get(article.id), more=self._more(article),
                             href=href)
         return Markup(html)
