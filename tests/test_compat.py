@@ -91,7 +91,7 @@ def test_kepub_without_kobo_spans(good):
 
 def test_every_rule_is_tested():
     tested = {"language-declared", "no-css-custom-properties", "no-double-hyphen-in-comments", "fonts-ttf-or-otf",
-              "size-budget", "apple-display-options", "footnotes-pop-up", "cover-image", "kobo-spans"}
+              "size-budget", "apple-display-options", "footnotes-pop-up", "cover-image", "kobo-spans", "image-pixels"}
     assert set(RULES) == tested
 
 
