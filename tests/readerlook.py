@@ -194,3 +194,21 @@ def contrast(a: str, b: str) -> float:
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     x, y = sorted((luminance(a), luminance(b)), reverse=True)
     return (x + 0.05) / (y + 0.05)
+
+
+if __name__ == "__main__":  # python tests/readerlook.py BOOK.epub: pages, stranded, too wide, lowest contrast
+    import sys
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as folder, zipfile.ZipFile(sys.argv[1]) as book:
+        book.extractall(folder)
+        documents = [f for f in sorted(Path(folder).rglob("*.xhtml")) if f.name != "nav.xhtml"]
+        for font in ("100%", "200%"):
+            looks = [look(f, font=font, paged=True) for f in documents]
+            print(f"phone 390x844 at {font}: {sum(r['pages'] for r in looks)} pages, "
+                  f"{sum(len(r['stranded']) for r in looks)} stranded, {sum(len(r['wide']) for r in looks)} too wide")
+        for theme in THEMES:
+            texts = [t for f in documents for t in look(f, theme=theme)["texts"]]
+            small = min(t["ratio"] for t in texts if not t["large"])
+            large = min((t["ratio"] for t in texts if t["large"]), default=21)
+            print(f"{theme}: lowest contrast {small:.2f} (text), {large:.2f} (large text)")
