@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 # Ace by DAISY (tests/test_accessibility.py) and the reading-engine lab
 # (tests/test_reading_engines.py) also need node and npm, which the machine has (Debian's are
 # installed where they are missing).
+# fonts-droid-fallback: a CJK face, for generated covers in Japanese and Chinese (test_cover.py).
 SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre java:default-jre-headless chromium:chromium node:nodejs npm:npm
 # npm packages the tests drive, each pinned by the package-lock.json in its folder.
 NODE_TOOLS := tools/readers
@@ -28,6 +29,7 @@ demo: install
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	fc-list :lang=ja 2>/dev/null | grep -q . || missing="$$missing fonts-droid-fallback"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \

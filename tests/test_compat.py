@@ -91,7 +91,7 @@ def test_kepub_without_kobo_spans(good):
 
 def test_every_rule_is_tested():
     tested = {"language-declared", "no-css-custom-properties", "no-double-hyphen-in-comments", "fonts-ttf-or-otf",
-              "size-budget", "apple-display-options", "footnotes-pop-up", "cover-image", "kobo-spans"}
+              "size-budget", "apple-display-options", "footnotes-pop-up", "cover-image", "kobo-spans", "image-pixels"}
     assert set(RULES) == tested
 
 
@@ -111,3 +111,19 @@ def test_epub_css_leaves_size_and_fonts_to_the_reader(good):
             assert "!important" not in css, name
             sizes = re.findall(r"font(?:-size)?\s*:[^;}]*?(\d+(?:\.\d+)?(px|pt|cm|mm|in))", css)
             assert sizes == [], (name, sizes)
+
+
+def test_an_image_over_apple_books_pixel_limit(good):
+    """Apple Books refuses an image of more than 4,000,000 pixels inside an EPUB: a given
+    image that large is found (the generated cover is 1560 x 2496, under it)."""
+    from PIL import Image
+
+    names = zipfile.ZipFile(io.BytesIO(good)).namelist()
+    photo = next(n for n in names if n.startswith("EPUB/images/") and n.endswith(".jpg"))
+    big = io.BytesIO()
+    Image.new("RGB", (2001, 2000), (200, 190, 180)).save(big, "JPEG")
+    findings = check_epub(rewrite(good, {photo: big.getvalue()}))
+    assert rules_of(findings) == {"image-pixels"}
+    assert [f.file for f in findings] == [photo] and "4,002,000 pixels" in findings[0].message
+    with Image.open(io.BytesIO(entry(good, "EPUB/images/cover.png"))) as cover:
+        assert cover.size == (1560, 2496) and cover.size[0] * cover.size[1] <= 4_000_000

@@ -100,12 +100,12 @@ def test_generated_cover_in_both_outputs(sample_build):
     book = Epub(sample_build["epub"])
     (cover,) = [i for i in book.manifest().values() if i.get("properties") == "cover-image"]
     with Image.open(io.BytesIO(book.read(cover["href"]))) as image:
-        assert image.size == (1600, 2560)
+        assert image.size == (1560, 2496)  # 1:1.6, within Apple Books' 4,000,000 pixels
         assert image.mode == "P" and len(image.getcolors()) <= 64  # a flat design in a small palette
         from masthead import cover as drawn
 
         rgb = image.convert("RGB")  # its flat colours exactly the theme's, not a palette's average
-        assert rgb.getpixel((20, 20)) == drawn.ACCENT and rgb.getpixel((800, 2540)) == drawn.PAPER
+        assert rgb.getpixel((20, 20)) == drawn.ACCENT and rgb.getpixel((780, 2480)) == drawn.PAPER
     need("pdftotext")
     first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(sample_build["pdf"]), "-"],
                            capture_output=True, text=True, check=True).stdout

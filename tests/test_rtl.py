@@ -29,8 +29,11 @@ def test_spine_and_documents_read_right_to_left(arabic):
     for href in ("cover.xhtml", "contents.xhtml", "nav.xhtml", "al-mina.xhtml", "madina-la-tanam.xhtml", "kitab.xhtml"):
         root = book.xml(href)
         assert (root.get("lang"), root.get("dir")) == ("ar", "rtl"), href
+    # The English article's page is paged like the issue's; its own language is on <article>.
     english = book.xml("last-word.xhtml")
-    assert (english.get("lang"), english.get("dir")) == ("en-GB", "ltr")
+    assert (english.get("lang"), english.get("dir")) == ("ar", "rtl")
+    article = english.find(".//x:article", NS)
+    assert (article.get("lang"), article.get("dir")) == ("en-GB", "ltr")
 
 
 def test_arabic_chrome_has_no_english(arabic):
@@ -47,11 +50,18 @@ def test_arabic_chrome_has_no_english(arabic):
 
 
 def test_english_article_and_names_are_isolated_in_the_arabic_contents(arabic):
-    contents = Epub(arabic["epub"]).xml("contents.xhtml")
-    link = contents.find(".//x:a[@href='last-word.xhtml']", NS)
-    assert (link.get("lang"), link.get("dir")) == ("en-GB", "ltr")
-    names = contents.findall(".//x:bdi", NS)
-    assert any(b.text == "Harriet Okonjo-Vale" and b.get("dir") == "ltr" for b in names)
+    """The whole entry is English and left to right (its <li>, so it is aligned as one), but
+    its reading time is Arabic, and the names are isolated in it."""
+    book = Epub(arabic["epub"])
+    contents = book.xml("contents.xhtml")
+    entry = contents.find(".//x:a[@href='last-word.xhtml']/..", NS)
+    assert (entry.get("lang"), entry.get("dir")) == ("en-GB", "ltr")
+    meta = entry.find("x:span[@class='contents-meta']", NS)
+    assert (meta.get("lang"), meta.get("dir")) == ("ar", "rtl")
+    names = meta.findall("x:bdi", NS)
+    assert [(b.text, b.get("dir")) for b in names] == [("Harriet Okonjo-Vale", "ltr")]
+    entry = book.xml("nav.xhtml").find(".//x:a[@href='last-word.xhtml']/..", NS)
+    assert (entry.get("lang"), entry.get("dir")) == ("en-GB", "ltr")
 
 
 def test_pdf_is_mirrored(arabic):
@@ -78,3 +88,25 @@ def test_pdf_sets_arabic_only_in_the_theme_faces(arabic):
     names = [line.split()[0] for line in listing.splitlines()[2:]]
     assert names and all("+Masthead-" in name for name in names), names
     assert not [name for name in names if "Naskh" in name and "Oblique" in name]  # no slanted Arabic
+
+
+def test_an_english_article_is_framed_in_arabic(arabic):
+    """As a newsstand app frames a foreign-language story in its own interface: around the
+    English article, the byline's "By", the date, the reading time and "More from" are Arabic
+    and right to left; its headline, standfirst and body stay English, left to right."""
+    page = Epub(arabic["epub"]).xml("last-word.xhtml")
+    article = page.find(".//x:article", NS)
+    assert (article.get("lang"), article.get("dir")) == ("en-GB", "ltr")
+    meta = article.find(".//x:p[@class='article-meta']", NS)
+    assert (meta.get("lang"), meta.get("dir")) == ("ar", "rtl")
+    text = "".join(meta.itertext())
+    assert not ENGLISH_CHROME.search(text) and "بقلم" in text and "نوفمبر" in text, text
+    names = meta.find(".//x:bdi", NS)
+    assert (names.text, names.get("lang"), names.get("dir")) == ("Harriet Okonjo-Vale", "en-GB", "ltr")
+    more = article.find(".//x:aside[@class='more-from']", NS)
+    assert (more.get("lang"), more.get("dir")) == ("ar", "rtl")
+    assert not ENGLISH_CHROME.search(" ".join(more.itertext())) and not ENGLISH_CHROME.search(more.get("aria-label"))
+    headline = article.find(".//x:h1", NS)
+    assert headline.text == "In praise of the small hours" and headline.get("lang") is None  # the article's
+    body = "".join(article.find(".//x:div[@class='article-body']", NS).itertext())
+    assert "the small hours" in body

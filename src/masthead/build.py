@@ -21,9 +21,9 @@ from pathlib import Path
 from masthead import compat, content, manifest, pagemarks, render, split, theme
 from masthead.errors import Diagnostic, MastheadError, Position, Report, UsageError
 
-FORMATS = ("epub", "pdf", "kepub", "html")
+FORMATS = ("epub", "pdf", "kepub", "html", "azw3")
 DEFAULT_FORMATS = ("epub", "pdf")
-EXTENSIONS = {"epub": ".epub", "pdf": ".pdf", "kepub": ".kepub.epub"}  # html: the folder DIR/<slug>/
+EXTENSIONS = {"epub": ".epub", "pdf": ".pdf", "kepub": ".kepub.epub", "azw3": ".azw3"}  # html: the folder DIR/<slug>/
 
 
 @dataclass
@@ -57,6 +57,10 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
     ``out_dir/<slug>`` that masthead did not write (see :func:`write_all`).
     """
     started = time.perf_counter()
+    if "azw3" in formats:  # calibre converts it: refused now, not after the work, when it is missing
+        from masthead.export import azw3
+
+        azw3.require()
     if "html" in formats:
         _refuse_folder_over_issue(manifest_path, out_dir)
     report = Report()
@@ -89,7 +93,7 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
                                 warn=lambda m: report.warning(Position(spec.meta.manifest_path), m))
         if wants_pages:
             rendered = pagemarks.mark(rendered, printed.starts)
-    if "epub" in formats:  # 5. exporters: documents → bytes
+    if {"epub", "azw3"} & set(formats):  # 5. exporters: documents → bytes
         from masthead.export import epub
 
         progress("epub")
@@ -113,6 +117,13 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
             for finding in compat.check_epub(files[fmt], kepub=fmt == "kepub"):
                 report.warning(Position(spec.meta.manifest_path), f"{fmt}: {finding}")
     report.raise_if_errors()
+    if "azw3" in formats:  # for sideloading to a Kindle: calibre converts the EPUB
+        from masthead.export import azw3
+
+        progress("azw3")
+        files["azw3"] = azw3.export(files["epub"], spec.meta.slug)
+        if "epub" not in formats:
+            del files["epub"]
     progress("write")
     result = Result(spec.meta.slug, warnings=report.warnings, pages=printed.pages if printed else 0,
                     articles=stats.get("articles", 0), articles_cached=stats.get("articles_cached", 0))

@@ -95,7 +95,8 @@ def main() -> None:
 @click.option("-o", "--output", "output", default="dist", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <slug>.epub and <slug>.pdf.")
 @click.option("-f", "--format", "formats", default="epub,pdf", show_default=True, callback=_formats,
-              help="Comma-separated outputs to build: epub, pdf, kepub (Kobo), html (the folder DIR/<slug>/).")
+              help="Comma-separated outputs to build: epub, pdf, kepub (Kobo), html (the folder DIR/<slug>/), "
+                   "azw3 (Kindle by USB, through calibre's ebook-convert; Send-to-Kindle takes the EPUB).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each stage and its time.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
@@ -225,7 +226,7 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True)
 
     import threading
 
-    stages = ["manifest", "articles", "render", "print layout", "epub", "kepub", "pdf", "html", "write"]
+    stages = ["manifest", "articles", "render", "print layout", "epub", "kepub", "pdf", "html", "azw3", "write"]
     # No refresh thread at first: while another thread runs, the build may not fork the copies
     # that prepare the cover and set a big issue's pages meanwhile (workers.py). The bar is
     # drawn at each stage instead; the clock ticks on its own only from the print layout,

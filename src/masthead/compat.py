@@ -8,7 +8,7 @@ it would write; a finding is a warning (``--strict`` in check makes it fail).
 Sources: Amazon's Kindle Publishing Guidelines (Send-to-Kindle's E999 rejections: CSS custom
 properties, malformed comments, undeclared language, fonts other than TTF/OTF, files over
 50 MB), Apple Books' asset guide (embedded fonts show only with the display-options file),
-Kobo's KEPUB conventions, and the EPUB 3 Structural Semantics for pop-up footnotes.
+Kobo's KEPUB conventions, Apple Books' 4,000,000-pixel limit for images, and the EPUB 3 Structural Semantics for pop-up footnotes.
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ RULES = {
     "footnotes-pop-up": "Kobo, Apple Books, KOReader, Kindle",
     "cover-image": "all readers' libraries",
     "kobo-spans": "Kobo",
+    "image-pixels": "Apple Books",
 }
+APPLE_PIXELS = 4_000_000  # Apple Books' limit for an image inside an EPUB (its asset guide)
 
 
 def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> list[Finding]:
@@ -84,6 +86,10 @@ def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> l
         add("apple-display-options", "META-INF/", "embedded fonts without com.apple.ibooks.display-options.xml: Apple Books ignores them")
     if not any("cover-image" in (i.get("properties") or "") for i in items.values()):
         add("cover-image", opf_name, "no manifest item has the cover-image property: libraries show a blank cover")
+    for href, item in items.items():
+        if item.get("media-type", "").startswith("image/") and item.get("media-type") != "image/svg+xml" \
+                and base + href in names:
+            found += _memo(_image_rules, base + href, archive.read(base + href))
     for href, item in items.items():
         if item.get("media-type") == "application/xhtml+xml" and "nav" not in (item.get("properties") or ""):
             found += _memo(_document_rules, base + href, contents.get(base + href, b""), kepub)
@@ -131,6 +137,21 @@ def _document_rules(name: str, data: bytes, kepub: bool) -> list[Finding]:
     if kepub and not root.xpath('boolean(//*[@class="koboSpan"])') and root.find(".//{*}p") is not None:
         found.append(_finding("kobo-spans", name, "no koboSpan: Kobo opens it without its KEPUB renderer"))
     return found
+
+
+def _image_rules(name: str, data: bytes) -> list[Finding]:
+    """An image over Apple Books' pixel limit (the cover the issue gives, a figure)."""
+    from PIL import Image  # the header only: no image is decoded
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Exception:  # noqa: BLE001 - not an image Pillow reads: EPUBCheck's business
+        return []
+    if width * height > APPLE_PIXELS:
+        return [_finding("image-pixels", name, f"{width} x {height} = {width * height:,} pixels, over Apple Books' "
+                                               f"{APPLE_PIXELS:,}: it may refuse the book")]
+    return []
 
 
 def _finding(rule: str, file: str, message: str) -> Finding:

@@ -3,7 +3,7 @@
 For the EPUB: a cover page, a contents page, the navigation document and one document per
 article. For the PDF: one ``print`` document holding the whole issue, whose links and ids are
 rewritten to stay unique and internal. Fixed words go through the theme's message catalogues
-in each document's (or article's) own language. Article text is data, never template source:
+in the issue's language, around an article in another language too. Article text is data, never template source:
 it reaches Jinja only as already-escaped values or as the sanitized body.
 """
 
@@ -31,7 +31,7 @@ from masthead import theme as theme_module
 from masthead.theme import Theme, template_error, written_at
 
 MORE_FROM = 3  # articles listed under "More from …"
-EPUB_COVER_BOX = (1600, 2560)
+EPUB_COVER_BOX = (1560, 2496)  # 1:1.6, 3,893,760 pixels: within Apple Books' 4,000,000
 EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera file is wasted
 
 
@@ -169,6 +169,8 @@ class _Context:
             "format_list": lambda items: format_list(sandbox.short_list(items), locale=locale) if items else "",
             # lang, xml:lang and dir for text in another language than the page's
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
+            # and the page's own, for its words inside text in another language
+            "ui_attrs": lambda other: _lang_attrs(lang, i18n.direction_of(lang), other.lang or lang),
         }
         helpers.update((k, v) for k, v in values.items() if callable(v) and not isinstance(v, str))
         plain = {k: self.plain(v) for k, v in values.items() if k not in helpers}
@@ -209,17 +211,24 @@ class _Context:
         return ordered[:MORE_FROM]
 
     def article_part(self, article: Article, body: str, href) -> Markup:
-        html = self._render("_article.xhtml.j2", article.lang, article=article, body=Markup(body),
+        # The interface's words (section, byline, date, reading time, "More from") in the
+        # issue's language, as a newsstand app frames a story in another language; the
+        # article's own text keeps its language and direction on its <article>.
+        html = self._render("_article.xhtml.j2", self.issue.meta.language, article=article, body=Markup(body),
                             section_title=self.section_of.get(article.id), more=self._more(article),
                             href=href)
         return Markup(html)
 
     def article_document(self, section_title, article: Article) -> Document:
         part = self.article_part(article, article.body, href=lambda a: a.doc_name)
-        html = self._render("article.xhtml.j2", article.lang, article=article, part=part,
+        # The document's root takes the issue's language and direction, the <article> its own:
+        # reading systems page a document by its root's direction, and one that differs from
+        # the spine's is paged backwards, skipped or shown blank (epub.js, Readium, Foliate).
+        lang = self.issue.meta.language
+        html = self._render("article.xhtml.j2", lang, article=article, part=part,
                             prefixes=article.epub_prefixes)
         data = self._xml(article.doc_name, "article.xhtml.j2", html, "article")
-        return Document(article.doc_name, "article", article.title, article.lang, article.direction, data)
+        return Document(article.doc_name, "article", article.title, lang, i18n.direction_of(lang), data)
 
     def print_document(self, cover_image: str | None, generated: bool, meta: Metadata) -> Document:
         internal = lambda a: f"#{a.id}"  # noqa: E731 - links inside the one document
