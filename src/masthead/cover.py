@@ -63,6 +63,7 @@ def cache_key(issue: Issue, theme: Theme) -> str:
     meta = issue.meta
     texts = [meta.publication, meta.title or "", meta.publisher or "", _dateline(issue, theme)]
     texts += [t for line in cover_lines(issue) for t in line if t]
+    texts = [t[:_MAX_CHARS] for t in texts]  # what is drawn at most (_wrap, _fit)
     # the theme's faces, and the machine's that the texts fall back to
     fonts = [theme.find(name) for name in _FONTS + _SANS]
     fonts += sorted({face for text in texts for bold in (True, False) for _, face in runs(theme, text, bold)
@@ -224,25 +225,26 @@ def runs(theme: Theme, text: str, bold: bool) -> list[tuple[str, Path | None]]:
     space, punctuation or a digit stays in the face of the run it is in when that face has it,
     and an accent or joiner with its letter. None: no face has it."""
     chain = _chain(theme, text, bold)
-    out: list[list] = []
+    out: list[list] = []  # [characters, face]: joined at the end (a string grown char by char is quadratic)
     for char in text:
         code = ord(char)
         current = out[-1][1] if out else None
         if out and (unicodedata.category(char)[0] == "M" or char in _JOINERS):
-            out[-1][0] += char
+            out[-1][0].append(char)
             continue
         if current is not None and unicodedata.category(char)[0] in "ZPNS" and code in cmap(current):
-            out[-1][0] += char
+            out[-1][0].append(char)
             continue
         face = next((p for p in chain if code in cmap(p)), None)
         if face is None and not char.isspace():
             face = _system_face(char)
         if face is None:
             face = current or (chain[0] if chain else None)
-        if out and face == current:
-            out[-1][0] += char
+        if out and (face is current or face == current):
+            out[-1][0].append(char)
         else:
-            out.append([char, face])
+            out.append([[char], face])
+    out = [["".join(chars), face] for chars, face in out]
     return [(t, f) for t, f in out]
 
 
@@ -302,6 +304,7 @@ def _text(pen, theme, text, size, bold, xy, fill, anchor, record: list | None = 
 
 def _wrap(theme: Theme, text: str, size: int, bold: bool, width: int) -> list[str]:
     """``text`` in lines of ``width`` at most, broken between words; a word longer than a line cut to fit."""
+    text = text[:_MAX_CHARS]  # three lines are drawn at most: a headline of a million letters is not read through
     lines, line = [], ""
     for word in text.split():
         candidate = f"{line} {word}".strip()
@@ -327,6 +330,7 @@ def _fit(theme: Theme, text: str, size: int, bold: bool, width: int) -> str:
     of letters), or taller (thousands of accents stacked on one letter), would be hundreds of
     megapixels, which Pillow refuses as a decompression bomb.
     """
+    text = text[:_MAX_CHARS]
     if any(unicodedata.category(c)[0] == "M" for c in text):  # no letter's accents piled a page high
         kept, run = [], 0
         for c in text:
