@@ -33,21 +33,8 @@ book="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 mkdir -p "$2"
 report="$(cd "$2" && pwd)"
 
-for tool in node npm; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "run-ace: $tool is not installed" >&2
-    exit 2
-  fi
-done
-
-browser="${PUPPETEER_EXECUTABLE_PATH:-}"
-if [ -z "$browser" ]; then
-  browser="$(command -v chromium || command -v chromium-browser || true)"
-fi
-if [ -z "$browser" ] || [ ! -x "$browser" ]; then
-  echo "run-ace: no Chromium found (apt-get install chromium, or set PUPPETEER_EXECUTABLE_PATH)" >&2
-  exit 2
-fi
+# shellcheck source=../node-browser.sh
+source "$here/../node-browser.sh" run-ace
 
 ace="$here/node_modules/.bin/ace-puppeteer"
 if [ ! -x "$ace" ]; then

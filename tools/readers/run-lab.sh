@@ -15,21 +15,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-for tool in node npm; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "run-lab: $tool is not installed" >&2
-    exit 2
-  fi
-done
-
-browser="${PUPPETEER_EXECUTABLE_PATH:-}"
-if [ -z "$browser" ]; then
-  browser="$(command -v chromium || command -v chromium-browser || true)"
-fi
-if [ -z "$browser" ] || [ ! -x "$browser" ]; then
-  echo "run-lab: no Chromium found (apt-get install chromium, or set PUPPETEER_EXECUTABLE_PATH)" >&2
-  exit 2
-fi
+# shellcheck source=../node-browser.sh
+source "$here/../node-browser.sh" run-lab
 
 # Installed, and from this lockfile? (npm ci writes node_modules/.package-lock.json last.)
 stale() { [ ! -f "$here/node_modules/.package-lock.json" ] || [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; }
