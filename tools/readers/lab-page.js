@@ -300,15 +300,21 @@
     rendition.themes.override("background", theme ? theme.background : "");
   }
 
-  // An engine, as the lab drives it: the spine, the document on show, the x-range of it a
-  // reader sees (in the document's coordinates), the next page, a theme for colours.
-  async function openEpubjs(config) {
+  // The book opened in epub.js as a reading app lays it out: paginated, one page at a time.
+  async function paginated(config) {
     const book = await open(config.book);
     const viewer = document.getElementById("viewer");
     viewer.innerHTML = "";
     const rendition = book.renderTo(viewer, {
       width: "100%", height: "100%", flow: "paginated", spread: "none", allowScriptedContent: false,
     });
+    return { book, rendition };
+  }
+
+  // An engine, as the lab drives it: the spine, the document on show, the x-range of it a
+  // reader sees (in the document's coordinates), the next page, a theme for colours.
+  async function openEpubjs(config) {
+    const { book, rendition } = await paginated(config);
     if (THEMES[config.theme]) applyTheme(rendition, config.theme);
     if (config.font && config.font !== 100) rendition.themes.fontSize(config.font + "%");
     const spine = [];
@@ -454,12 +460,7 @@
 
   // Show one place of a book for a picture: section href (and a page number in it, 1-based).
   async function show(config) {
-    const book = await open(config.book);
-    const viewer = document.getElementById("viewer");
-    viewer.innerHTML = "";
-    const rendition = book.renderTo(viewer, {
-      width: "100%", height: "100%", flow: "paginated", spread: "none", allowScriptedContent: false,
-    });
+    const { book, rendition } = await paginated(config);
     const theme = THEMES[config.theme];
     if (theme) {
       rendition.themes.override("color", theme.color);
