@@ -277,3 +277,12 @@ def test_a_sample_of_generated_svgs_builds_an_epub_that_epubcheck_accepts(tmp_pa
     result = run("build", str(root), "-o", str(tmp_path / "out"), "-f", "epub")
     assert result.returncode == 0, result.stderr
     assert epubcheck(tmp_path / "out" / "issue.epub") == []
+
+
+def test_a_bad_url_written_through_an_escape_inside_a_style_is_removed():
+    """Found by the generated trees: 'u\\RL(javascript:…)' is a bad url token that tinycss2
+    reports as an error inside the declaration, not at its top."""
+    from masthead import svg
+
+    assert svg._reaches_out("fill: u\\RL(javascript:alert(1))", declarations=True)
+    assert not svg._reaches_out("fill: url(#a)", declarations=True)

@@ -135,6 +135,9 @@ def _reaches_out(value: str, declarations: bool = False) -> bool:
     targets: list[str] = []
 
     def find(node) -> None:
+        if node.type == "error":  # a bad url( inside a value (u\RL(javascript:…)): what a reader drops goes
+            targets.append("")
+            return
         if node.type == "url":
             targets.append(node.value.strip())
             return
