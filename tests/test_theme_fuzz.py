@@ -38,7 +38,8 @@ def _loads(text: str) -> list[str]:
             kind = getattr(token, "type", "")
             if kind == "url":
                 found.append(token.value)
-            elif kind == "function" and token.lower_name in ("url", "src") or kind == "function" and "image" in token.lower_name:
+            elif kind == "function" and token.lower_name in ("url", "src", "image", "image-set", "-webkit-image-set",
+                                                             "cross-fade", "-webkit-cross-fade"):  # what CSS loads through
                 found.extend(getattr(t, "value", "") for t in token.arguments if getattr(t, "type", "") in ("string", "url"))
             elif kind == "at-rule" and token.lower_at_keyword == "import":
                 found.append("@import")
