@@ -37,10 +37,10 @@ def tabled(body: str) -> str:
 
 
 def test_a_table_of_three_columns_is_stackable_each_cell_labelled_by_its_header():
-    assert tabled("<table><thead><tr><th>A</th><th>B <em>b</em></th><th>C</th></tr></thead>"
-                  "<tbody><tr><td>1</td><td>2</td><td>3</td></tr></tbody></table>") == (
-        '<table class="stackable"><thead><tr><th>A</th><th>B <em>b</em></th><th>C</th></tr></thead>'
-        '<tbody><tr><td data-label="A">1</td><td data-label="B b">2</td><td data-label="C">3</td></tr></tbody></table>')
+    assert tabled("<p>Before.</p><table><thead><tr><th>A</th><th>B <em>b</em></th><th>C</th></tr></thead>"
+                  "<tbody><tr><td>1</td><td>2</td><td>3</td></tr></tbody></table>\nAfter") == (
+        '<p>Before.</p><div class="table-wrap"><table class="stackable"><thead><tr><th>A</th><th>B <em>b</em></th><th>C</th></tr></thead>'
+        '<tbody><tr><td data-label="A">1</td><td data-label="B b">2</td><td data-label="C">3</td></tr></tbody></table></div>\nAfter')
 
 
 def test_narrow_or_merged_tables_stay_tables():

@@ -24,6 +24,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from masthead import cache, cover, fetch, fonts, i18n, images, incremental, manifest, printdoc, sandbox, stylesheets, workers
+from masthead.ending import ending
 from masthead.errors import Diagnostic, IssueError, Position, Report, UsageError
 from masthead.model import Article, Issue, IssueMeta
 from masthead.rendered import EPUB, PDF, Accessibility, Document, Metadata, RenderedIssue, Resource, TocEntry
@@ -214,7 +215,11 @@ class _Context:
         # The interface's words (section, byline, date, reading time, "More from") in the
         # issue's language, as a newsstand app frames a story in another language; the
         # article's own text keeps its language and direction on its <article>.
+        # `body` whole (the contract with an issue's own templates); the built-in one shows
+        # it as `body_lead` and `body_last`, the last block kept with "More from" (ending.py).
+        end = ending(body)
         html = self._render("_article.xhtml.j2", self.issue.meta.language, article=article, body=Markup(body),
+                            body_lead=Markup(end.lead), body_last=Markup(end.last),
                             section_title=self.section_of.get(article.id), more=self._more(article),
                             href=href)
         return Markup(html)

@@ -143,7 +143,11 @@ def _tables(tree) -> None:
     """A table of three columns or more, with one header row and no merged cells, is marked
     ``stackable`` and each body cell gets its column's header as ``data-label``: on a page too
     narrow for it (a phone, large type) the theme sets each row as a block of labelled lines
-    (common.css), where the table would lose its last columns off the page's edge."""
+    (epub.css), where the table would lose its last columns off the page's edge. It is wrapped
+    in a ``div.table-wrap``, the box whose width the theme's container query asks: a table
+    cannot be a query container, and making the whole article body one would cut the page
+    breaks between it and what follows (Chromium cannot move the article's last lines to keep
+    "More from" with them across a contained box)."""
     for table in list(tree.iter(_x("table"))):
         head = table.find(_x("thead"))
         rows = [r for body in table.findall(_x("tbody")) for r in body.findall(_x("tr"))]
@@ -156,6 +160,10 @@ def _tables(tree) -> None:
             continue
         labels = [" ".join("".join(h.itertext()).split()) for h in headers]
         table.set("class", " ".join([*(table.get("class") or "").split(), "stackable"]))
+        wrap = etree.Element(_x("div"), {"class": "table-wrap"})
+        table.addprevious(wrap)
+        wrap.tail, table.tail = table.tail, None
+        wrap.append(table)
         for row in cells:
             for label, cell in zip(labels, row):
                 if label:

@@ -85,6 +85,7 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
         (e for e in body.iter(f"{{{XHTML}}}div") if "article-body" in (e.get("class") or "").split()), None)
     if holder is None:
         return [(document.name, tree)]  # not an article as the templates make it: no known body to cut
+    _rejoin(holder, body)
     notes = _notes(holder)
     containers = {id(c): c for _, c in notes if c is not None}
     units = [c for c in holder if id(c) not in containers and not _is_note(c)]  # the blocks, cut only between them
@@ -141,6 +142,21 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
             (box if container is None else copies[id(container)]).append(note)
         parts.append((name, part))
     return parts
+
+
+def _rejoin(holder, body) -> None:
+    """The article's last block and its notes, which the built-in theme keeps with "More from"
+    in a ``div.article-body-end`` (ending.py), given back to the body before it is cut: notes
+    go to the part of their reference. A cut article's "More from" (in its last part) is then
+    no longer kept with its last block."""
+    for end in [e for e in body.iter(f"{{{XHTML}}}div") if "article-body-end" in (e.get("class") or "").split()]:
+        if len(holder) and isinstance(holder[-1].tag, str):
+            holder[-1].tail = (holder[-1].tail or "") + (end.text or "")
+        else:
+            holder.text = (holder.text or "") + (end.text or "")
+        for child in list(end):
+            holder.append(child)  # with its tail
+        end.getparent().remove(end)  # with its tail, the white space before "More from"
 
 
 def _notes(holder) -> list[tuple[etree._Element, etree._Element | None]]:

@@ -1,0 +1,56 @@
+"""An article's last block kept with "More from" (ending.py): what is split off, and what is not."""
+
+from masthead.ending import ending
+
+NOTES = ('<div class="footnotes"><aside id="n1" class="footnote" epub:type="footnote" role="doc-footnote">'
+         '<p>A note.</p></aside></div>')
+
+
+def test_the_last_paragraph_is_split_off_and_keeps_its_indent_after_a_paragraph():
+    end = ending("<p>One.</p>\n<p>Two.</p>\n<p>Three.</p>\n")
+    assert (end.lead, end.last, end.continues) == ("<p>One.</p>\n<p>Two.</p>\n", '<p class="continues">Three.</p>', True)
+
+
+def test_the_notes_at_the_end_go_with_the_last_block_before_them():
+    end = ending(f"<p>Intro.</p>\n<p>Text.</p>\n{NOTES}\n")
+    assert end.lead == "<p>Intro.</p>\n"
+    assert end.last == f'<p class="continues">Text.</p>\n{NOTES}'
+    assert end.continues is True
+
+
+def test_a_paragraph_after_a_scene_break_is_not_indented():
+    end = ending('<p>One.</p><p class="scene-break" role="separator">* * *</p><p>Two.</p>')
+    assert end.last == "<p>Two.</p>" and end.continues is False
+
+
+def test_nothing_is_split_off_a_body_of_one_block_only_notes_or_a_heading_and_its_paragraph():
+    for body in ("<p>Alone.</p>", f"<p>Alone.</p>{NOTES}", "<p>A.</p><section><h2>B</h2><p>C.</p></section>",
+                 "<h2>B</h2><p>C.</p>", "<p>A.</p>trailing text", "", "<p>Unclosed"):
+        assert ending(body) == ("", "", False), body
+
+
+def test_a_heading_goes_over_with_the_paragraph_it_introduces():
+    end = ending("<p>A.</p>\n<h2>B</h2>\n<p>C.</p>")
+    assert (end.lead, end.last, end.continues) == ("<p>A.</p>\n", "<h2>B</h2>\n<p>C.</p>", False)
+
+
+def test_the_split_goes_into_a_wrapping_article_and_its_last_section_written_again_as_continuations():
+    body = ('<article id="story" epub:type="chapter" class="tale" lang="en">\n<section id="s1"><p>A.</p></section>\n'
+            '<section id="s2" class="part"><h2>II</h2>\n<p>B.</p>\n<p>C.</p>\n</section>\n</article>\n' + NOTES)
+    end = ending(body)
+    assert end.lead == ('<article id="story" epub:type="chapter" class="tale" lang="en">\n<section id="s1"><p>A.</p></section>\n'
+                        '<section id="s2" class="part"><h2>II</h2>\n<p>B.</p>\n</section>\n</article>\n')
+    assert end.last == ('<article class="tale" lang="en" role="presentation">\n<section class="part" role="presentation">'
+                        '<p class="continues">C.</p>\n</section>\n</article>\n' + NOTES)
+    assert end.continues is True
+
+
+def test_a_table_at_the_end_is_split_off_in_its_wrapper():
+    table = '<div class="table-wrap"><table class="stackable"><tr><td>1</td></tr></table></div>'
+    assert ending(f"<p>Before.</p>{table}").last == table
+
+
+def test_the_two_parts_are_the_body_again():
+    body = f'<p>One <em>x</em>.</p>\n<!-- c -->\n<p>Two <a href="#n1" epub:type="noteref">1</a>.</p>\n{NOTES}\n'
+    end = ending(body)
+    assert end.lead + end.last.replace(' class="continues"', "") + "\n" == body
