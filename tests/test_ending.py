@@ -11,11 +11,9 @@ def test_the_last_paragraph_is_split_off_and_keeps_its_indent_after_a_paragraph(
     assert (end.lead, end.last, end.continues) == ("<p>One.</p>\n<p>Two.</p>\n", '<p class="continues">Three.</p>', True)
 
 
-def test_the_notes_at_the_end_go_with_the_last_block_before_them():
+def test_notes_at_the_end_are_what_goes_with_more_from():
     end = ending(f"<p>Intro.</p>\n<p>Text.</p>\n{NOTES}\n")
-    assert end.lead == "<p>Intro.</p>\n"
-    assert end.last == f'<p class="continues">Text.</p>\n{NOTES}'
-    assert end.continues is True
+    assert (end.lead, end.last, end.continues) == ("<p>Intro.</p>\n<p>Text.</p>\n", NOTES, False)
 
 
 def test_a_paragraph_after_a_scene_break_is_not_indented():
@@ -24,7 +22,8 @@ def test_a_paragraph_after_a_scene_break_is_not_indented():
 
 
 def test_nothing_is_split_off_a_body_of_one_block_only_notes_or_a_heading_and_its_paragraph():
-    for body in ("<p>Alone.</p>", f"<p>Alone.</p>{NOTES}", "<p>A.</p><section><h2>B</h2><p>C.</p></section>",
+    assert ending(f"<p>Alone.</p>{NOTES}").last == NOTES
+    for body in ("<p>Alone.</p>", NOTES, "<p>A.</p><section><h2>B</h2><p>C.</p></section>",
                  "<h2>B</h2><p>C.</p>", "<p>A.</p>trailing text", "", "<p>Unclosed"):
         assert ending(body) == ("", "", False), body
 
@@ -36,12 +35,13 @@ def test_a_heading_goes_over_with_the_paragraph_it_introduces():
 
 def test_the_split_goes_into_a_wrapping_article_and_its_last_section_written_again_as_continuations():
     body = ('<article id="story" epub:type="chapter" class="tale" lang="en">\n<section id="s1"><p>A.</p></section>\n'
-            '<section id="s2" class="part"><h2>II</h2>\n<p>B.</p>\n<p>C.</p>\n</section>\n</article>\n' + NOTES)
+            '<section id="s2" class="part"><h2>II</h2>\n<p>B.</p>\n<p>C.</p>\n</section>\n</article>\n')
     end = ending(body)
     assert end.lead == ('<article id="story" epub:type="chapter" class="tale" lang="en">\n<section id="s1"><p>A.</p></section>\n'
                         '<section id="s2" class="part"><h2>II</h2>\n<p>B.</p>\n</section>\n</article>\n')
     assert end.last == ('<article class="tale" lang="en" role="presentation">\n<section class="part" role="presentation">'
-                        '<p class="continues">C.</p>\n</section>\n</article>\n' + NOTES)
+                        '<p class="continues">C.</p>\n</section>\n</article>')
+    assert ending(body + NOTES).last == NOTES  # notes after the article: they go with "More from"
     assert end.continues is True
 
 

@@ -4,10 +4,12 @@ The built-in theme keeps an article's last block together with "More from" (a bo
 not broken across pages, common.css), so that "More from" never stands alone on a page: where
 it does not fit below the article's last lines, that block goes over with it. Reading engines
 cannot be trusted to do it from ``break-before: avoid`` alone (Chromium often ignores it,
-WebKit and Gecko always do). The last block is split off with the notes that follow it (the
-container content.py puts them in at the end of the body): they stay in a ``div.article-body``
-of their own, where pop-up notes and split.py (which gives them back to the body before it
-cuts a long article) find them; where nothing but notes precedes them, nothing is split off.
+WebKit and Gecko always do). Where notes end the body (the container content.py puts them in), the
+notes are what is split off: they are the article's, so a page holding them and "More from" is
+not chrome alone, and the white left on the page before is only theirs. They stay in a
+``div.article-body`` of their own, where pop-up notes and split.py (which gives them back to
+the body before it cuts a long article) find them; where nothing but notes precedes them,
+nothing is split off.
 Plain lxml; no templates.
 """
 
@@ -92,6 +94,11 @@ def ending(body: str) -> Ending:
             at -= 1
         if at < 0:
             return NOT_SPLIT
+        if at < len(blocks) - 1:
+            # notes end the text: they go with "More from" (they are the article's, so a page
+            # holding them is not chrome alone), the text before them stays where it falls
+            path.append((node, node.index(blocks[at + 1])))
+            break
         if _is_wrapper(blocks[at]):
             path.append((node, node.index(blocks[at])))
             node = blocks[at]
@@ -108,7 +115,8 @@ def ending(body: str) -> Ending:
     inner, cut = path[-1]
     last, before = inner[cut], [e for e in inner[:cut] if isinstance(e.tag, str)][-1]
     plain_p = f"{{{XHTML}}}p"
-    continues = last.tag == plain_p and before.tag == plain_p and "scene-break" not in (before.get("class") or "").split()
+    continues = last.tag == plain_p and before.tag == plain_p and "scene-break" not in (before.get("class") or "").split() \
+        and not _holds_notes(last)
     if continues:  # first in its box, it would lose its indent (common.css: p.continues)
         last.set("class", " ".join([*(last.get("class") or "").split(), "continues"]))
 
