@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from masthead.sanitize import OPS, XHTML, escape_text
+from masthead.sanitize import OPS, XHTML, body_tree, local_name, serialize
 
 
 class Ending(NamedTuple):
@@ -36,10 +36,6 @@ MAX_DEPTH = 8
 INTRODUCING = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "dt", "hgroup", "header"})
 
 
-def _local(element) -> str:
-    return etree.QName(element).localname
-
-
 def _is_note(element) -> bool:
     return any(t in (element.get(f"{{{OPS}}}type") or "").split() for t in ("footnote", "endnote", "rearnote")) or any(
         r in (element.get("role") or "").split() for r in ("doc-footnote", "doc-endnote"))
@@ -52,15 +48,10 @@ def _holds_notes(element) -> bool:
         t in (element.get(f"{{{OPS}}}type") or "").split() for t in ("footnotes", "endnotes", "rearnotes"))
 
 
-def _text(element) -> str:
-    out = etree.tostring(element, encoding="unicode", with_tail=False)
-    return out.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
-
-
 def _is_wrapper(element) -> bool:
     """An element that only groups the article's blocks (Standard Ebooks' and many CMS
     exports' ``<article>``, a ``<section>``), which the split goes into."""
-    return (_local(element) in WRAPPERS and "table-wrap" not in (element.get("class") or "").split()
+    return (local_name(element) in WRAPPERS and "table-wrap" not in (element.get("class") or "").split()
             and not _holds_notes(element) and len(element) > 0 and not (element.text or "").strip())
 
 
@@ -79,8 +70,7 @@ def ending(body: str) -> Ending:
     its last wrapper, down to a level of blocks: the wrappers it crosses are written twice,
     the second time as a continuation (ending.py's ``_continuation``)."""
     try:
-        root = etree.fromstring(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"),
-                                etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+        root = body_tree(body)
     except etree.XMLSyntaxError:
         return NOT_SPLIT
     path = []  # (wrapper, index in it of the element the split goes before or into)
@@ -104,9 +94,9 @@ def ending(body: str) -> Ending:
             node = blocks[at]
             continue
         # a heading or a term goes over with what it introduces
-        while at >= 1 and _local(blocks[at - 1]) in INTRODUCING:
+        while at >= 1 and local_name(blocks[at - 1]) in INTRODUCING:
             at -= 1
-        if at < 1 or _local(blocks[at]) == "main":
+        if at < 1 or local_name(blocks[at]) == "main":
             return NOT_SPLIT  # one block, or only notes, before the end: nothing to keep with
         path.append((node, node.index(blocks[at])))
         break
@@ -129,19 +119,9 @@ def ending(body: str) -> Ending:
             copy_ = _continuation(node[index])
             copy_.text, copy_.tail = node[index].text, node[index].tail
             holder.append(copy_)
-            after = list(node)[index + 1:]
-            for element in after:
-                holder.append(element)
+            holder.extend(node[index + 1:])  # moved: this level's notes
             holder = copy_
         else:
-            for element in list(node)[index:]:
-                holder.append(element)
+            holder.extend(node[index:])
     # What is left in `root` is the lead: the moves above took the last part out of it.
-    lead = escape_text(root.text or "") + _children(root)
-    last_text = _children(tail_part).rstrip()
-    return Ending(lead, last_text, continues)
-
-
-def _children(element) -> str:
-    return "".join(_text(child) + escape_text(child.tail or "") if isinstance(child.tag, str)
-                   else etree.tostring(child, encoding="unicode", with_tail=True) for child in element)
+    return Ending(serialize(root), serialize(tail_part).rstrip(), continues)

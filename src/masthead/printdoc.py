@@ -11,13 +11,12 @@ from __future__ import annotations
 from lxml import etree
 
 from masthead.model import Issue
-from masthead.sanitize import OPS, XHTML, escape_text
+from masthead.sanitize import OPS, XHTML, body_tree, serialize
 
 
 def body_for_print(body: str, article_id: str) -> str:
     """One article's body inside the whole-issue document: ids prefixed, links made internal."""
-    root = etree.fromstring(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"),
-                            etree.XMLParser(resolve_entities=False, no_network=True))
+    root = body_tree(body)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -29,8 +28,7 @@ def body_for_print(body: str, article_id: str) -> str:
             target_id = target.removesuffix(".xhtml") if target else article_id
             element.set("href", f"#{target_id}--{fragment}" if fragment else f"#{target_id}")
     notes_at_calls(root)
-    out = escape_text(root.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in root)
-    return out.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
+    return serialize(root)
 
 
 _NOT_INLINE = tuple(f"{{{XHTML}}}{name}" for name in ("table", "ul", "ol", "dl", "pre", "blockquote", "figure"))

@@ -122,6 +122,13 @@ def serialize(tree) -> str:
     return body.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
 
 
+def body_tree(body: str):
+    """The ``<div>`` holding a body that :func:`serialize` wrote, parsed back (XHTML and epub
+    namespaces declared on it, as the document templates declare them)."""
+    return etree.fromstring(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"),
+                            etree.XMLParser(resolve_entities=False, no_network=True))
+
+
 def local_name(element) -> str | None:
     return split_tag(element.tag)[1]
 
