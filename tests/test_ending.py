@@ -39,8 +39,8 @@ def test_the_split_goes_into_a_wrapping_article_and_its_last_section_written_aga
     end = ending(body)
     assert end.lead == ('<article id="story" epub:type="chapter" class="tale" lang="en">\n<section id="s1"><p>A.</p></section>\n'
                         '<section id="s2" class="part"><h2>II</h2>\n<p>B.</p>\n</section>\n</article>\n')
-    assert end.last == ('<article class="tale" lang="en" role="presentation">\n<section class="part" role="presentation">'
-                        '<p class="continues">C.</p>\n</section>\n</article>')
+    assert end.last == ('<article class="tale" lang="en" role="presentation"><section class="part" role="presentation">'
+                        '<p class="continues">C.</p>\n</section></article>')
     assert ending(body + NOTES).last == NOTES  # notes after the article: they go with "More from"
     assert end.continues is True
 
@@ -54,3 +54,23 @@ def test_the_two_parts_are_the_body_again():
     body = f'<p>One <em>x</em>.</p>\n<!-- c -->\n<p>Two <a href="#n1" epub:type="noteref">1</a>.</p>\n{NOTES}\n'
     end = ending(body)
     assert end.lead + end.last.replace(' class="continues"', "") + "\n" == body
+
+
+def test_a_heading_before_the_notes_goes_over_with_them():
+    heading = '<h2>Notes</h2><section epub:type="endnotes"><p>n</p></section>'
+    assert ending(f"<p>a</p>{heading}") == ("<p>a</p>", heading, False)
+
+
+def test_a_paragraph_with_a_note_inside_is_text_not_notes():
+    end = ending('<p>a</p><p>Last words.<span epub:type="footnote">n</span></p>')
+    assert end.continues is True and end.last.startswith('<p class="continues">Last words.')
+
+
+def test_a_scene_break_at_the_end_keeps_its_own_look_and_a_class_is_not_doubled():
+    assert ending('<p>a</p><p class="scene-break">*</p>') == ("<p>a</p>", '<p class="scene-break">*</p>', False)
+    assert ending('<p>a</p><p class="continues">b</p>').last == '<p class="continues">b</p>'
+
+
+def test_text_between_the_blocks_or_any_string_leaves_the_body_whole():
+    for body in ("<p>a</p>stray<p>b</p>", "<p>c</p><section><p>a</p>x<p>b</p></section>", "\ud800", "<p>\ud800</p>"):
+        assert ending(body) == ("", "", False), body

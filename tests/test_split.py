@@ -17,6 +17,7 @@ from lxml import etree
 
 from conftest import NS, ROOT, Epub, epubcheck
 from masthead import split
+from masthead.ending import ending
 from masthead.model import PdfOptions
 from masthead.rendered import Document, Metadata, RenderedIssue, Resource, TocEntry
 
@@ -54,20 +55,28 @@ def note(n: int) -> str:
             f'<a href="#noteref-{n}" role="doc-backlink" class="backlink">{n}</a> {words(f"n{n}", 12)}</p></aside>')
 
 
-def article(title: str, blocks: list[str], notes: list[str]) -> bytes:
-    """An article document as templates/default/article.xhtml.j2 makes it, page marker included."""
+def article(title: str, blocks: list[str], notes: list[str], ended: bool = False) -> bytes:
+    """An article document as templates/default/article.xhtml.j2 makes it, page marker included;
+    ``ended``: with the body's end kept with "More from" as the built-in theme keeps it (ending.py)."""
+    body = "\n".join(blocks) + "\n" + (f'<div class="footnotes">{"".join(notes)}</div>\n' if notes else "")
+    more = ('<aside class="more-from" aria-label="More from Test"><h2 class="more-from-title">More from Test</h2>'
+            '<ul><li><a href="small.xhtml">Small</a></li></ul></aside>\n')
+    end = ending(body)
+    if ended:
+        assert end.last, "nothing to keep with 'More from'"
+        parts = (f'<div class="article-body">\n{end.lead}</div>\n<div class="article-end">\n'
+                 f'<div class="article-body article-body-end">\n{end.last}\n</div>\n{more}</div>\n')
+    else:
+        parts = f'<div class="article-body">\n{body}</div>\n{more}'
     return page(title, (
         '<span id="page-1" epub:type="pagebreak" role="doc-pagebreak" aria-label="1" class="pagebreak-start"/>\n'
         '<article class="article" lang="en" xml:lang="en" dir="ltr">\n<header class="article-head">\n'
         f'<p class="kicker">Kicker</p>\n<h1 class="headline">{title}</h1>\n'
         '<p class="standfirst">Standfirst here</p>\n<p class="article-meta"><span class="byline">By Ann</span></p>\n</header>\n'
-        '<div class="article-body">\n' + "\n".join(blocks) + "\n"
-        + (f'<div class="footnotes">{"".join(notes)}</div>\n' if notes else "") + "</div>\n"
-        '<aside class="more-from" aria-label="More from Test"><h2 class="more-from-title">More from Test</h2>'
-        '<ul><li><a href="small.xhtml">Small</a></li></ul></aside>\n</article>'))
+        + parts + '</article>'))
 
 
-def long_article() -> bytes:
+def long_article(ended: bool = False) -> bytes:
     """Eight h2 sections, each with a note; a nested id, a page marker and links to itself."""
     blocks = [f'<p id="intro">{words("intro", 40)} <a href="#s5">ahead</a> <a href="big.xhtml#deep">deep</a></p>']
     notes = []
@@ -79,7 +88,7 @@ def long_article() -> bytes:
                           f'aria-label="2"/>{words("s4d", 20)} <a href="#intro">back</a></p>')
         if s == 6:
             blocks.append(f'<blockquote><p>{words("s6q", 20)} <span id="deep">deep</span></p></blockquote>')
-    return article("Big story", blocks, notes)
+    return article("Big story", blocks, notes, ended)
 
 
 def document(name: str, kind: str, content: bytes, properties: tuple[str, ...] = ()) -> Document:
@@ -219,6 +228,35 @@ def test_a_long_article_is_cut_at_h2_with_notes_links_and_page_list_following():
     for name in ("cover.xhtml", "contents.xhtml"):  # nothing in them moved: the very same bytes
         assert next(d for d in after.documents if d.name == name) is next(d for d in before.documents if d.name == name)
     assert split.split(before, limit=LIMIT) == after  # deterministic
+
+
+def test_the_end_kept_with_more_from_is_given_back_to_the_body_before_it_is_cut():
+    before = sample_issue(long_article(ended=True))
+    parts = assert_cut_well(before, split.split(before, limit=LIMIT), "big.xhtml", LIMIT)
+    for part in parts:
+        assert xml(part.content).findall(".//x:div[@class='article-body article-body-end']", NS) == []
+
+
+def test_a_wrapper_and_its_continuation_are_one_block_again_and_the_body_s_own_end_class_is_left_alone():
+    wrapped = ('<article class="story">' + "".join(paragraph(f"p{i}", inside=noteref(1) if i == 0 else "") for i in range(40))
+               + f'<div class="footnotes">{note(1)}</div></article>')
+    document_ = document("big.xhtml", "article", article("Big story", [wrapped], [], ended=True))
+    assert b'role="presentation"' in document_.content
+    assert len(split._cut(document_, 3000, {"big.xhtml"}, {"big.xhtml"})) == 1  # one block: the note stays with its reference
+    tree = split._parse(document_.content)
+    holder = tree.find(".//x:div[@class='article-body']", NS)
+    split._rejoin(holder)
+    assert [etree.QName(e).localname for e in holder] == ["article"]
+    assert text(etree.tostring(tree), True) == text(article("Big story", [wrapped], []), True)
+    assert text(etree.tostring(tree), False) == text(article("Big story", [wrapped], []), False)
+    assert tree.findall(".//x:div[@class='article-body article-body-end']", NS) == []
+    stray = article("Big story", [paragraph("a"), '<div class="article-body-end">' + paragraph("b") + "</div>",
+                                  paragraph("c"), paragraph("d")], [], ended=True)
+    tree = split._parse(stray)
+    holder = tree.find(".//x:div[@class='article-body']", NS)
+    split._rejoin(holder)
+    assert text(etree.tostring(tree), False) == text(article("Big story", [paragraph("a"), '<div class="article-body-end">'
+                                                                          + paragraph("b") + "</div>", paragraph("c"), paragraph("d")], []), False)
 
 
 def test_links_inside_the_parts_name_the_part_holding_their_target():

@@ -113,9 +113,10 @@ def escape_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def serialize(tree) -> str:
-    """The content of a clean tree (text and children) as XHTML text, for a document to hold."""
-    body = "".join(etree.tostring(child, encoding="unicode", method="xml") for child in tree)
+def serialize(tree, children=None) -> str:
+    """The content of a clean tree (text and children, or the ``children`` given) as XHTML
+    text, for a document to hold."""
+    body = "".join(etree.tostring(child, encoding="unicode", method="xml") for child in (tree if children is None else children))
     body = escape_text(tree.text or "") + body
     # The serializer repeats the XHTML and epub namespace declarations on each top-level child;
     # the document template declares them once.

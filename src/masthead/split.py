@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from masthead.ending import continuation_attributes
 from masthead.rendered import Document, RenderedIssue, TocEntry
 from masthead.sanitize import OPS, XHTML
 
@@ -85,7 +86,7 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
         (e for e in body.iter(f"{{{XHTML}}}div") if "article-body" in (e.get("class") or "").split()), None)
     if holder is None:
         return [(document.name, tree)]  # not an article as the templates make it: no known body to cut
-    _rejoin(holder, body)
+    _rejoin(holder)
     notes = _notes(holder)
     containers = {id(c): c for _, c in notes if c is not None}
     units = [c for c in holder if id(c) not in containers and not _is_note(c)]  # the blocks, cut only between them
@@ -144,19 +145,34 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
     return parts
 
 
-def _rejoin(holder, body) -> None:
-    """The article's last block and its notes, which the built-in theme keeps with "More from"
-    in a ``div.article-body-end`` (ending.py), given back to the body before it is cut: notes
-    go to the part of their reference. A cut article's "More from" (in its last part) is then
-    no longer kept with its last block."""
-    for end in [e for e in body.iter(f"{{{XHTML}}}div") if "article-body-end" in (e.get("class") or "").split()]:
-        if len(holder) and isinstance(holder[-1].tag, str):
-            holder[-1].tail = (holder[-1].tail or "") + (end.text or "")
-        else:
-            holder.text = (holder.text or "") + (end.text or "")
-        for child in list(end):
-            holder.append(child)  # with its tail
-        end.getparent().remove(end)  # with its tail, the white space before "More from"
+def _rejoin(holder) -> None:
+    """The article's last block or notes, which the built-in theme keeps with "More from" in
+    the ``div.article-body-end`` after the body (ending.py), given back to the body before it
+    is cut, each wrapper's continuation into its wrapper: notes go to the part of their
+    reference. A cut article's "More from" (in its last part) is then no longer kept with its
+    end. Only the template's box is read: the one that follows the body."""
+    box = holder.getnext()
+    if box is None or "article-end" not in (box.get("class") or "").split():
+        return
+    end = next((e for e in box.iterchildren(f"{{{XHTML}}}div") if "article-body-end" in (e.get("class") or "").split()), None)
+    if end is not None:
+        _merge(holder, end)
+        box.remove(end)
+
+
+def _merge(target, source) -> None:
+    """``source``'s content appended to ``target``'s; a continuation (ending.py) of
+    ``target``'s last child merged into that child."""
+    children = list(source)
+    last = target[-1] if len(target) else None
+    if (children and last is not None and isinstance(last.tag, str) and children[0].tag == last.tag
+            and dict(children[0].attrib) == continuation_attributes(last)):
+        _merge(last, children.pop(0))
+    if len(target):
+        target[-1].tail = (target[-1].tail or "") + (source.text or "")
+    else:
+        target.text = (target.text or "") + (source.text or "")
+    target.extend(children)  # with their tails
 
 
 def _notes(holder) -> list[tuple[etree._Element, etree._Element | None]]:
