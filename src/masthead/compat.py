@@ -21,6 +21,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from masthead import cache
+from masthead.safexml import parse
 
 SIZE_BUDGET = 50 * 1024 * 1024  # Send-to-Kindle's limit for e-mailed documents
 OPS = "http://www.idpf.org/2007/ops"
@@ -122,7 +123,7 @@ def _document_rules(name: str, data: bytes, kepub: bool) -> list[Finding]:
     if not kepub and b"noteref" not in data:
         return found  # no note to check and no spans to look for: no need to parse it
     try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = parse(data)
     except etree.XMLSyntaxError:
         return found  # not well-formed (or missing): EPUBCheck's business, and the comment rule's
     refs = [r for r in root.iter("{http://www.w3.org/1999/xhtml}a") if "noteref" in (r.get(f"{{{OPS}}}type") or "").split()]

@@ -24,7 +24,7 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import fetch, i18n, images, manifest, markdown_input, repair, sanitize, shape
+from masthead import fetch, i18n, images, manifest, markdown_input, repair, safexml, sanitize, shape
 from masthead.errors import Position, Report
 from masthead.model import Article, Asset, Issue, Manifest, Section
 from masthead.sanitize import MAX_DEPTH, OPS, XHTML, TooDeep, clean, escape_text, local_name, never_closed, safe_external_url, serialize, swallowed_message
@@ -230,8 +230,7 @@ def _trim_body_end(document) -> None:
 def _html(text: str, path: Path, report: Report, root: Path):
     """(fields, lang, body, declared epub:type prefixes) of an HTML or XHTML article."""
     # encoding: the text was read as UTF-8 (or refused); a declaration of another must not re-read it
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False,
-                             encoding="utf-8")
+    parser = safexml.parser(encoding="utf-8")
     try:
         document = etree.fromstring(text.encode("utf-8"), parser)
         if local_name(document) != "html":

@@ -10,12 +10,12 @@ documents; it runs no templates and reads no input files.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 from lxml import etree
 
 from masthead.rendered import Document, RenderedIssue
+from masthead.safexml import parse_document
 from masthead.sanitize import OPS, XHTML
 
 SEARCH_WORDS = 8  # words of a page's first line used to find it; enough to be unique
@@ -44,7 +44,7 @@ def mark(issue: RenderedIssue, starts: Iterable) -> RenderedIssue:
 
 
 def _parse(content: bytes):
-    return etree.parse(io.BytesIO(content), etree.XMLParser(resolve_entities=False, no_network=True))
+    return parse_document(content)
 
 
 def _serialize(tree) -> bytes:

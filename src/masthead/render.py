@@ -23,7 +23,7 @@ from babel.numbers import format_decimal
 from lxml import etree
 from markupsafe import Markup
 
-from masthead import cache, cover, fetch, fonts, i18n, images, incremental, manifest, printdoc, sandbox, stylesheets, workers
+from masthead import cache, cover, fetch, fonts, i18n, images, incremental, manifest, printdoc, safexml, sandbox, stylesheets, workers
 from masthead.ending import ending
 from masthead.errors import Diagnostic, IssueError, Position, Report, UsageError
 from masthead.model import Article, Issue, IssueMeta
@@ -356,7 +356,7 @@ def _issue_title(issue: Issue) -> str:
 
 
 def _parse(data: bytes):
-    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    return safexml.parse(data)
 
 
 # ---------------------------------------------------------------------------- resources

@@ -701,7 +701,9 @@ def clean_document(data: bytes, names: frozenset[str], ids: Mapping[str, frozens
 
     from masthead import sanitize
 
-    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    from masthead.safexml import parse
+
+    root = parse(data)
     changed = re.search(rb"<!DOCTYPE[^>\[]*\[", data, re.I) is not None  # an internal subset
     if changed:
         found("an internal DTD (entities may hide markup)", "<!DOCTYPE")

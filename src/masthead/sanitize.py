@@ -126,8 +126,9 @@ def serialize(tree, children=None) -> str:
 def body_tree(body: str):
     """The ``<div>`` holding a body that :func:`serialize` wrote, parsed back (XHTML and epub
     namespaces declared on it, as the document templates declare them)."""
-    return etree.fromstring(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"),
-                            etree.XMLParser(resolve_entities=False, no_network=True))
+    from masthead.safexml import parse
+
+    return parse(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"))
 
 
 def local_name(element) -> str | None:

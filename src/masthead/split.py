@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import heapq
-import io
 import itertools
 import re
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from lxml import etree
 
 from masthead.ending import continuation_attributes
 from masthead.rendered import Document, RenderedIssue, TocEntry
+from masthead.safexml import parse_document
 from masthead.sanitize import OPS, XHTML
 
 LIMIT = 300_000  # bytes of XHTML per file
@@ -366,7 +366,7 @@ def _toc(entries: tuple[TocEntry, ...], where: dict[str, dict[str, str]]) -> tup
 
 
 def _parse(content: bytes):
-    return etree.parse(io.BytesIO(content), etree.XMLParser(resolve_entities=False, no_network=True))
+    return parse_document(content)
 
 
 def _serialize(tree) -> bytes:

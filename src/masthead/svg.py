@@ -50,8 +50,10 @@ class SvgError(ImageError):
 def parse(data: bytes):
     from lxml import etree
 
+    from masthead import safexml
+
     try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+        root = safexml.parse(data)
     except etree.XMLSyntaxError as exc:
         raise SvgError(f"not a well-formed SVG ({exc})") from None
     if root.tag != f"{{{SVG}}}svg":

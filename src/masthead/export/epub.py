@@ -106,7 +106,9 @@ def _package_language(opf: bytes, meta) -> bytes:
     and Ace take the language of the metadata (title, description …) from there."""
     from lxml import etree
 
-    tree = etree.fromstring(opf, etree.XMLParser(resolve_entities=False, no_network=True))
+    from masthead.safexml import parse
+
+    tree = parse(opf)
     tree.set("{http://www.w3.org/XML/1998/namespace}lang", meta.language)
     if meta.direction == "rtl":
         tree.set("dir", "rtl")

@@ -39,7 +39,9 @@ def to_html(xhtml: bytes, lang: str = "", direction: str = "") -> bytes:
     """One XHTML document as an HTML5 document (UTF-8)."""
     from lxml import etree
 
-    root = etree.fromstring(xhtml, etree.XMLParser(resolve_entities=False, no_network=True))
+    from masthead.safexml import parse
+
+    root = parse(xhtml)
     for element in root.iter(etree.Element):
         element.tag = etree.QName(element).localname
         for name, value in list(element.attrib.items()):

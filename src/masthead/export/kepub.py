@@ -20,12 +20,12 @@ the reproducible archive are exactly the EPUB's:
 
 from __future__ import annotations
 
-import io
 import re
 
 from lxml import etree
 
 from masthead.rendered import RenderedIssue
+from masthead.safexml import parse_document
 from masthead.sanitize import OPS, XHTML
 
 KINDS = ("cover", "contents", "article")  # documents that get spans; never "nav" (or "print")
@@ -64,7 +64,7 @@ def export(issue: RenderedIssue) -> bytes:
 
 def koboize(content: bytes) -> bytes:
     """One XHTML document (complete, UTF-8) with Kobo's spans and divs."""
-    tree = etree.parse(io.BytesIO(content), etree.XMLParser(resolve_entities=False, no_network=True))
+    tree = parse_document(content)
     body = tree.getroot().find(f"{{{XHTML}}}body")
     if body is None:
         return content

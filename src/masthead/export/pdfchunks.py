@@ -39,6 +39,7 @@ from lxml import etree
 from masthead import workers
 from masthead.export import pdf
 from masthead.rendered import RenderedIssue
+from masthead.safexml import parse
 from masthead.sanitize import XHTML
 
 CHUNK_WORDS = 40_000  # words of articles in a chunk: ~50 pages in two columns, ~100 MB in a worker
@@ -51,7 +52,7 @@ LINK_BASE = pdf.BASE_URL + "issue#"  # a link into another chunk, until the join
 PAGE_ATTRIBUTE = "data-masthead-page"  # on every link to an id: the page number target-counter() would show
 GUESS_WORDS_PER_PAGE = 600  # first round only: how many digits folios and references will have
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
 
 
 class Printed(NamedTuple):
@@ -113,7 +114,7 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
 def plan(issue: RenderedIssue) -> list[Chunk] | None:
     """The chunks of the print document, front first; None when it is small enough for one pass."""
     (document,) = issue.documents_of("print")
-    root = etree.fromstring(document.content, _PARSER)
+    root = parse(document.content, huge_tree=True)
     head, body = root.find(f"{{{XHTML}}}head"), root.find(f"{{{XHTML}}}body")
     children = list(body)
     first = next((i for i, child in enumerate(children) if _is_article(child)), len(children))
@@ -316,7 +317,7 @@ def _lay_out(chunk: Chunk, setup: Setup, write: bool) -> Laid:
 
 def _prepared(content: bytes, setup: Setup, css: str) -> bytes:
     """The chunk's document with its folios, side and the numbers of its links into other chunks."""
-    root = etree.fromstring(content, _PARSER)
+    root = parse(content, huge_tree=True)
     numbers = dict(setup.numbers)
     for element in root.iterfind(".//*[@href]"):
         href = element.get("href")
