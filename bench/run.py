@@ -502,12 +502,14 @@ def print_html(strand: Path, cache: Path, folder: Path) -> tuple[Path, dict]:
     """masthead's print document and its PDF resources, written to `folder`: WeasyPrint's input
     (the whole issue in one document, as masthead lays out an issue too small to chunk)."""
     os.environ["MASTHEAD_CACHE_DIR"] = str(cache)  # the in-process render uses the warm cache too
-    from masthead import content, manifest, render, theme
-    from masthead.errors import Report
+    from masthead.content import reading
+    from masthead.diagnostics import Report
+    from masthead.manifest import loader
+    from masthead.render import templates, theme
 
-    spec = manifest.load(strand / "issue.yaml")
-    issue = content.read_issue(spec, Report())
-    rendered = render.render(issue, theme.load(spec.meta), Report())
+    spec = loader.load(strand / "issue.yaml")
+    issue = reading.read_issue(spec, Report())
+    rendered = templates.render(issue, theme.load(spec.meta), Report())
     document = [d for d in rendered.documents if d.kind == "print"][0]
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -736,8 +738,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import compileall
 
-    import masthead as package
     import weasyprint
+
+    import masthead as package
 
     # An installed wheel carries compiled bytecode (pip compiles it at install); a checkout run
     # under PYTHONDONTWRITEBYTECODE would compile masthead's modules again in every run (~45 ms).

@@ -3,7 +3,7 @@
 Each input becomes one article (Markdown or HTML by its first byte) of a small issue, and goes
 through the content and render stages. Positioned diagnostics are fine; any other exception is
 a crash that libFuzzer reports with the input that caused it. Not part of `make test`: run it
-for a minute after changing content.py or sanitize.py, longer before a release.
+for a minute after changing reading.py or sanitize.py, longer before a release.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from masthead import content, manifest, render, theme
-    from masthead.errors import IssueError, Report
+    from masthead.content import reading
+    from masthead.diagnostics import IssueError, Report
+    from masthead.manifest import loader
+    from masthead.render import templates, theme
 
 ROOT = Path(tempfile.mkdtemp(prefix="masthead-fuzz-"))
 (ROOT / "articles").mkdir()
@@ -25,7 +27,7 @@ ROOT = Path(tempfile.mkdtemp(prefix="masthead-fuzz-"))
     "publication: Fuzz\ndate: 2025-01-01\nlanguage: en\narticles: [articles/a.md, articles/b.html]\n", encoding="utf-8")
 (ROOT / "articles" / "a.md").write_text("---\ntitle: A\n---\n\nText.\n", encoding="utf-8")
 (ROOT / "articles" / "b.html").write_text("<title>B</title><p>Text.</p>", encoding="utf-8")
-SPEC = manifest.load(ROOT / "issue.yaml")
+SPEC = loader.load(ROOT / "issue.yaml")
 THEME = theme.load(SPEC.meta)
 
 
@@ -37,9 +39,9 @@ def test_one_input(data: bytes) -> None:
     target.write_bytes(body)
     report = Report()
     try:
-        issue = content.read_issue(SPEC, report)
+        issue = reading.read_issue(SPEC, report)
         if not report.errors:
-            render.render(issue, THEME, report)
+            templates.render(issue, THEME, report)
     except IssueError:
         pass
     finally:

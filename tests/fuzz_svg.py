@@ -17,7 +17,7 @@ import atheris
 with atheris.instrument_imports():
     from lxml import etree
 
-    from masthead import images, svg
+    from masthead.content import images, svg
 
 TAGS = ["g", "use", "rect", "path", "pattern", "marker", "mask", "clipPath", "a", "set", "animate", "animateMotion",
         "text", "tspan", "script", "image", "feImage", "linearGradient", "symbol", "foreignObject", "style", "svg"]
@@ -56,7 +56,9 @@ def _element(fdp: atheris.FuzzedDataProvider, depth: int):
 
 
 def _reaches_out(cleaned: bytes) -> list[str]:
-    from test_svg import references_out  # the tests' own reading of what could run or reach out
+    from test_svg import (
+        references_out,  # the tests' own reading of what could run or reach out
+    )
 
     return references_out(cleaned, svg.DROPPED)
 

@@ -4,7 +4,7 @@ Each input is the source of an issue's own ``templates/cover.xhtml.j2`` (as a st
 would give it), rendered with the real issue values. A positioned diagnostic (IssueError) is
 fine. A crash is any other exception, a file written outside the issue, or the secret beside
 the issue reaching a document. Not part of `make test`: run it after changing sandbox.py or
-render.py.
+templates.py.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from masthead import content, manifest, render, theme
-    from masthead.errors import IssueError, Report
+    from masthead.content import reading
+    from masthead.diagnostics import IssueError, Report
+    from masthead.manifest import loader
+    from masthead.render import templates, theme
 
 BASE = Path(tempfile.mkdtemp(prefix="masthead-fuzz-templates-"))
 SECRET = BASE / "secret.txt"
@@ -37,11 +39,11 @@ def test_one_input(data: bytes) -> None:
     body = data.decode("utf-8", "replace")
     TEMPLATE.write_text('{% extends "base.xhtml.j2" %}{% block body %}' + body + "{% endblock %}", encoding="utf-8")
     before = sorted(p.name for p in BASE.iterdir())
-    spec = manifest.load(ROOT / "issue.yaml")
+    spec = loader.load(ROOT / "issue.yaml")
     report = Report()
     try:
-        issue = content.read_issue(spec, report)
-        rendered = render.render(issue, theme.load(spec.meta), report, printed=False)
+        issue = reading.read_issue(spec, report)
+        rendered = templates.render(issue, theme.load(spec.meta), report, printed=False)
     except IssueError:
         rendered = None
     if sorted(p.name for p in BASE.iterdir()) != before:

@@ -11,8 +11,8 @@ import zipfile
 
 import pytest
 
-from masthead import cache
 from masthead.export import archive
+from masthead.runtime import cache
 
 WHEN = dt.datetime(2025, 11, 28, 7, 30, 15)
 

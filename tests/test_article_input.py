@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import Epub, epubcheck, masthead, need
 
 # Markup an HTML parser forgives and EPUBCheck refuses (repair.py mends it): each fragment's

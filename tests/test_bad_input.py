@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-
 from conftest import masthead
 
 DIAGNOSTIC = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
@@ -511,14 +510,16 @@ def test_a_broken_line_holding_a_value_names_the_template_and_the_output_line(is
 def test_the_drawing_of_a_cover_is_awaited_when_a_template_fails(issue_dir: Path):
     """render() takes the function that waits for a cover drawn meanwhile: a failing template
     must still call it, or the drawing process is left unreaped (a zombie under --watch)."""
-    from masthead import content, manifest, render, theme
-    from masthead.errors import IssueError, Report
+    from masthead.content import reading
+    from masthead.diagnostics import IssueError, Report
+    from masthead.manifest import loader
+    from masthead.render import templates, theme
 
     _break_template(issue_dir, "contents.xhtml.j2", "{{ no_such_value }}")
-    spec = manifest.load(issue_dir / "issue.yaml")
+    spec = loader.load(issue_dir / "issue.yaml")
     chosen = theme.load(spec.meta)
-    issue = content.read_issue(spec, Report())
+    issue = reading.read_issue(spec, Report())
     waited = []
     with pytest.raises(IssueError, match="no_such_value"):
-        render.render(issue, chosen, Report(), False, lambda: waited.append(True))
+        templates.render(issue, chosen, Report(), False, lambda: waited.append(True))
     assert waited == [True]

@@ -7,8 +7,8 @@ import shutil
 import time
 
 import click
-
 from conftest import ROOT, SAMPLE, masthead
+
 from masthead.cli import main
 
 
@@ -138,9 +138,9 @@ def test_readme_documents_every_command_option_and_manifest_key():
                 missing.append(f"option {entry[1]} of {entry[0]}")
         elif f"masthead {entry[0]}" not in readme:
             missing.append(f"command {entry[0]}")
-    from masthead import manifest
+    from masthead.manifest import loader
 
-    for key in manifest.ISSUE_KEYS + manifest.ARTICLE_KEYS + manifest.PDF_KEYS + manifest.EPUB_KEYS:
+    for key in loader.ISSUE_KEYS + loader.ARTICLE_KEYS + loader.PDF_KEYS + loader.EPUB_KEYS:
         if f"`{key}`" not in readme:
             missing.append(f"manifest key {key}")
     assert missing == []

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from masthead.compat import RULES, check_epub
+from masthead.export.devices import RULES, check_epub
 
 
 def rewrite(epub: bytes, changes: dict[str, bytes | None], extra: dict[str, bytes] | None = None) -> bytes:

@@ -7,9 +7,8 @@ import subprocess
 import zipfile
 
 import pypdf
-from lxml import etree
-
 from conftest import CORPUS, Epub, epubcheck, need
+from lxml import etree
 
 
 def source_words() -> int:

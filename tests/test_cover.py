@@ -8,19 +8,21 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from PIL import Image
 
-from conftest import ROOT
-from masthead import content, cover, manifest, theme
-from masthead.errors import Report
+from masthead.content import reading
+from masthead.diagnostics import Report
+from masthead.manifest import loader
+from masthead.render import cover, theme
 
 LOCALES = sorted(p.name for p in (ROOT / "templates" / "default" / "locale").iterdir() if p.is_dir())
 
 
 def read(folder: Path):
     report = Report()
-    spec = manifest.load(folder / "issue.yaml")
-    issue = content.read_issue(spec, report)
+    spec = loader.load(folder / "issue.yaml")
+    issue = reading.read_issue(spec, report)
     report.raise_if_errors()
     return issue, theme.load(spec.meta)
 

@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, SAMPLE, masthead
 
-from masthead import daemon as resident
+from masthead.tools import daemon as resident
 
 
 class Daemon:

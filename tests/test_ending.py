@@ -1,6 +1,6 @@
 """An article's last block kept with "More from" (ending.py): what is split off, and what is not."""
 
-from masthead.ending import ending
+from masthead.render.ending import ending
 
 NOTES = ('<div class="footnotes"><aside id="n1" class="footnote" epub:type="footnote" role="doc-footnote">'
          '<p>A note.</p></aside></div>')

@@ -1,6 +1,6 @@
 """What a file system can hold besides plain files, and how masthead meets it (issue 20).
 
-Only regular files are ever read, each checked on the descriptor it is read from (fetch.read_input):
+Only regular files are ever read, each checked on the descriptor it is read from (confine.read_input):
 a FIFO, a socket or a device is refused before it is opened, so nothing blocks; a file larger than
 its kind may be is refused by its size before a byte is read (the sparse files here cost no disk);
 a loop of links, or a name that is not UTF-8, is a positioned error. Every path in a message is
@@ -24,13 +24,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, masthead
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import ROOT, masthead
 from test_bad_input import assert_failed_cleanly, assert_reported, run_build
-from masthead import fetch
-from masthead.errors import Diagnostic, Position, one_line
+
+from masthead.diagnostics import Diagnostic, Position, one_line
+from masthead.runtime import confine
 
 GIB = 1024 ** 3
 BASE_YAML = "publication: Test Mag\ndate: 2025-11-28\nlanguage: en\narticles: [articles/a.md]\n"
@@ -122,8 +122,8 @@ def test_a_fifo_or_socket_in_templates_is_an_error_not_a_hang(kind, place, tmp_p
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_read_input_refuses_a_fifo_without_waiting_for_a_writer(tmp_path: Path):
     os.mkfifo(tmp_path / "pipe")
-    with _deadline(10), pytest.raises(fetch.Unreadable, match="FIFO"):  # a blocking open would wait for ever
-        fetch.read_input(tmp_path / "pipe", 100)
+    with _deadline(10), pytest.raises(confine.Unreadable, match="FIFO"):  # a blocking open would wait for ever
+        confine.read_input(tmp_path / "pipe", 100)
 
 
 def test_read_input_reads_no_more_than_its_limit_whatever_the_size_says():
@@ -131,18 +131,18 @@ def test_read_input_reads_no_more_than_its_limit_whatever_the_size_says():
     status = Path("/proc/self/maps")
     if not status.is_file() or status.stat().st_size != 0:
         pytest.skip("no /proc here")
-    with pytest.raises(fetch.Unreadable) as caught:
-        fetch.read_input(status, 10)
+    with pytest.raises(confine.Unreadable) as caught:
+        confine.read_input(status, 10)
     assert caught.value.errno == errno.EFBIG and str(caught.value) == "larger than 0 MB"
-    assert fetch.read_input(status, 10_000_000)  # under the limit: read whole
+    assert confine.read_input(status, 10_000_000)  # under the limit: read whole
 
 
 def test_read_input_does_not_follow_a_link_put_where_a_resolved_file_was(tmp_path: Path):
     (tmp_path / "real.md").write_text("text", "utf-8")
     (tmp_path / "link.md").symlink_to("real.md")
-    assert fetch.read_input(tmp_path / "link.md", 100) == b"text"
-    with pytest.raises(fetch.Unreadable):
-        fetch.read_input(tmp_path / "link.md", 100, follow=False)
+    assert confine.read_input(tmp_path / "link.md", 100) == b"text"
+    with pytest.raises(confine.Unreadable):
+        confine.read_input(tmp_path / "link.md", 100, follow=False)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
@@ -158,9 +158,9 @@ def test_a_fifo_swapped_in_after_the_check_is_refused_not_waited_on(tmp_path: Pa
         os.mkfifo(path)
         return real_open(name, flags, *args)
 
-    monkeypatch.setattr(fetch.os, "open", swapping_open)
-    with _deadline(10), pytest.raises(fetch.Unreadable, match="FIFO|changed while it was being read"):  # the inode may be reused
-        fetch.read_input(path, 100)
+    monkeypatch.setattr(confine.os, "open", swapping_open)
+    with _deadline(10), pytest.raises(confine.Unreadable, match="FIFO|changed while it was being read"):  # the inode may be reused
+        confine.read_input(path, 100)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
@@ -169,8 +169,8 @@ def test_a_template_swapped_for_a_fifo_after_the_check_is_an_error_not_a_hang(tm
     there after theme.load walked the folder is refused at the file."""
     import jinja2
 
-    from masthead import theme
-    from masthead.errors import IssueError
+    from masthead.diagnostics import IssueError
+    from masthead.render import theme
 
     (tmp_path / "page.xhtml.j2").write_text("<p>{{ 1 }}</p>", "utf-8")
     loader = theme.Theme("mine", (tmp_path,)).loader()
@@ -391,8 +391,9 @@ names = st.text(alphabet=st.sampled_from("aZ é日 %#:'\"\\-_.!*&\t\n\x07\x1b\x7
 def test_new_writes_an_issue_that_parses_or_refuses_the_name(publication):
     """Whatever the name: refused as a usage error, or an issue.yaml that reads back as YAML
     with the name in it, and that masthead's own manifest check accepts."""
-    from masthead import manifest, scaffold
-    from masthead.errors import UsageError
+    from masthead.diagnostics import UsageError
+    from masthead.manifest import loader
+    from masthead.tools import scaffold
 
     folder = Path(tempfile.mkdtemp(prefix="masthead-new-"))
     try:
@@ -404,7 +405,7 @@ def test_new_writes_an_issue_that_parses_or_refuses_the_name(publication):
             return
         data = yaml.safe_load((folder / "issue" / "issue.yaml").read_text("utf-8"))
         assert data["publication"] == " ".join(publication.split())
-        manifest.load(folder / "issue" / "issue.yaml")  # raises IssueError on any problem
+        loader.load(folder / "issue" / "issue.yaml")  # raises IssueError on any problem
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -472,7 +473,7 @@ def test_odd_files_and_names_give_positioned_errors_or_a_build(name, kind, role)
     """A random name (line breaks, escapes, bytes that are no UTF-8, %, #) for a FIFO, a socket,
     a loop of links, an empty file … as an article, an image, a template or a stylesheet: check
     never fails inside, never hangs, and every message is one line of UTF-8 text."""
-    from masthead import check
+    from masthead.tools import check
 
     folder = Path(tempfile.mkdtemp(prefix="masthead-odd-"))
     try:

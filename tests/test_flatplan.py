@@ -11,9 +11,12 @@ pdfium = pytest.importorskip("pypdfium2")
 
 from PIL import Image, ImageStat  # noqa: E402
 
-from masthead import content, flatplan, manifest, render, theme  # noqa: E402
-from masthead.errors import Report  # noqa: E402
-from masthead.export import pdf  # noqa: E402
+from masthead.content import reading  # noqa: E402
+from masthead.diagnostics import Report  # noqa: E402
+from masthead.layout import pdf  # noqa: E402
+from masthead.manifest import loader
+from masthead.render import templates, theme
+from masthead.tools import flatplan
 
 ROOT = Path(__file__).resolve().parents[1]
 LANTERN = ROOT / "issues" / "lantern-2025-11-28"
@@ -23,10 +26,10 @@ THUMB = 160
 
 
 def _build(folder: Path):
-    spec = manifest.load(folder / "issue.yaml")
+    spec = loader.load(folder / "issue.yaml")
     report = Report()
-    issue = content.read_issue(spec, report)
-    rendered = render.render(issue, theme.load(spec.meta), report)
+    issue = reading.read_issue(spec, report)
+    rendered = templates.render(issue, theme.load(spec.meta), report)
     layout = pdf.layout(rendered)
     return rendered, pdf.write(rendered, layout), pdf.page_starts(rendered, layout)
 

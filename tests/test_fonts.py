@@ -99,7 +99,7 @@ def test_a_face_no_character_needs_is_left_out(strand_build):
 def test_a_cached_cut_is_the_cut_for_exactly_these_characters(tmp_path, monkeypatch):
     """The cache key is what subset() reads: whether a face is needed depends on the issue's
     characters alone, not on the punctuation and ASCII every cut carries anyway."""
-    from masthead import fonts
+    from masthead.render import fonts
 
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
     latin = (THEME_FONTS / "NotoSerif-Regular.ttf").read_bytes()

@@ -14,18 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from masthead import content, manifest, render, theme
-from masthead.errors import Report
+from masthead.content import reading
+from masthead.diagnostics import Report
+from masthead.manifest import loader
+from masthead.render import templates, theme
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "in" / "issue.yaml").is_file())
 
 
 def rendered_documents(issue_folder: Path) -> tuple[dict[str, bytes], list[str]]:
     report = Report()
-    spec = manifest.load(issue_folder / "issue.yaml")
-    issue = content.read_issue(spec, report)
+    spec = loader.load(issue_folder / "issue.yaml")
+    issue = reading.read_issue(spec, report)
     report.raise_if_errors()
-    out = render.render(issue, theme.load(spec.meta), report)
+    out = templates.render(issue, theme.load(spec.meta), report)
     report.raise_if_errors()
     warnings = [f"{d.position.path.name}:{d.position.line}:{d.position.col}: {d.message}" for d in report.warnings]
     return {d.name: d.content for d in out.documents}, warnings

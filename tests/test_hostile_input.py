@@ -29,9 +29,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from lxml import etree
-
 from conftest import NS, ROOT, Epub, epubcheck, masthead
+from lxml import etree
 
 HOSTNAME_FILE = Path("/etc/hostname")
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -739,7 +738,7 @@ def test_the_built_in_themes_stylesheets_need_no_second_reading():
     nothing of the kind, so a normal build neither imports nor runs it (~12 ms)."""
     script = ("import sys, pathlib\n"
               "from masthead import stylesheets\n"
-              "from masthead.errors import Report\n"
+              "from masthead.diagnostics import Report\n"
               f"for f in sorted(pathlib.Path({str(ROOT / 'templates' / 'default' / 'css')!r}).glob('*.css')):\n"
               "    assert stylesheets.confined_css(f.read_text('utf-8'), f, Report()) == f.read_text('utf-8'), f\n"
               "print('tinycss2' in sys.modules)\n")
@@ -751,8 +750,8 @@ def test_the_built_in_themes_stylesheets_need_no_second_reading():
 def test_a_stylesheets_charset_cannot_make_a_reader_read_other_text(tmp_path):
     """Checked as UTF-8, read by a reader as GBK, the same bytes could close a string early and
     uncover a url(): a @charset other than UTF-8 goes, with a warning; UTF-8's stays."""
-    from masthead import stylesheets
-    from masthead.errors import Report
+    from masthead.diagnostics import Report
+    from masthead.render import stylesheets
 
     hostile = '@charset "gbk";\na{x:"中\\";background:u\\72l(http://evil.example/x.png)}"}\n'
     report = Report()
@@ -765,8 +764,8 @@ def test_a_stylesheets_charset_cannot_make_a_reader_read_other_text(tmp_path):
 
 
 def test_a_stray_brace_beside_a_removed_url_is_no_crash(tmp_path):
-    from masthead import stylesheets
-    from masthead.errors import Report
+    from masthead.diagnostics import Report
+    from masthead.render import stylesheets
 
     report = Report()
     kept = stylesheets.confined_css("b { color: red }\na{background:u\\72l(http://x/y)}\n}\n", tmp_path / "x.css", report)
@@ -776,8 +775,8 @@ def test_a_stray_brace_beside_a_removed_url_is_no_crash(tmp_path):
 
 def test_warnings_name_the_files_own_lines_after_a_removal(tmp_path):
     """A removed @import spanning two lines must not shift the positions of what follows."""
-    from masthead import stylesheets
-    from masthead.errors import Report
+    from masthead.diagnostics import Report
+    from masthead.render import stylesheets
 
     css = ("@import url(a.css)\n  screen;\n"
            "body { background: url(http://x/y.png) }\n"

@@ -8,7 +8,6 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 import pytest
-
 from conftest import SAMPLE, masthead
 
 URL_IN_CSS = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
@@ -30,7 +29,7 @@ def pages(folder: Path) -> dict[str, lxml.html.HtmlElement]:
 
 
 def article_pages() -> list[str]:
-    from masthead import check
+    from masthead.tools import check
 
     rendered = check.check(SAMPLE / "issue.yaml").rendered
     return [d.name.removesuffix(".xhtml") + ".html" for d in rendered.documents_of("article")]

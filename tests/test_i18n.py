@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from masthead import content, i18n, manifest, render, theme
-from masthead.errors import Report
+from masthead.content import reading
+from masthead.diagnostics import Report
+from masthead.manifest import loader
+from masthead.render import templates, theme
+from masthead.runtime import i18n
 
 LOCALE = Path(__file__).resolve().parents[1] / "templates" / "default" / "locale"
 LANGUAGES = ["en", "ar", "fr", "de", "es", "it", "pt", "ru", "uk", "ja", "zh", "he", "fa", "nl", "pl", "tr"]
@@ -54,9 +57,9 @@ def _render_in(language: str, tmp_path: Path):
     yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("language: ar", f"language: {language}"), encoding="utf-8")
     (folder / "articles" / "english.md").write_text(f"---\ntitle: Chrome\nlang: {language}\nbyline: [A, B]\ndate: 2024-10-01\n---\n\nText.\n", encoding="utf-8")
     report = Report()
-    spec = manifest.load(yaml_path)
-    issue = content.read_issue(spec, report)
-    return render.render(issue, theme.load(spec.meta), report)
+    spec = loader.load(yaml_path)
+    issue = reading.read_issue(spec, report)
+    return templates.render(issue, theme.load(spec.meta), report)
 
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
@@ -79,18 +82,18 @@ def test_right_to_left_follows_from_the_language():
 
 def test_reading_time_counts_characters_for_japanese():
     text = "吾輩は猫である。名前はまだ無い。" * 334  # about 5,000 characters
-    words = content.count_words(text, "ja")
+    words = reading.count_words(text, "ja")
     assert 4500 <= words <= 5100  # characters, punctuation aside
-    assert content.reading_minutes(words, "ja") == 10
+    assert reading.reading_minutes(words, "ja") == 10
     english = " ".join(["word"] * 2280)
-    assert content.reading_minutes(content.count_words(english, "en"), "en") == 10
+    assert reading.reading_minutes(reading.count_words(english, "en"), "en") == 10
 
 
 def test_words_are_counted_alike_with_and_without_cjk():
     # Don't · stop · a · well-known · rock · n · roll · 1891 · tune
-    assert content.count_words("Don\u2019t stop \u2014 a well-known rock-\u2019n\u2019-roll 1891 tune.", "en") == 9
-    assert content.count_words("Tokyo\u6771\u4eac, don't stop", "en") == 2 + 3  # two characters, three words
-    assert content.count_words("", "en") == 0
+    assert reading.count_words("Don\u2019t stop \u2014 a well-known rock-\u2019n\u2019-roll 1891 tune.", "en") == 9
+    assert reading.count_words("Tokyo\u6771\u4eac, don't stop", "en") == 2 + 3  # two characters, three words
+    assert reading.count_words("", "en") == 0
 
 
 def test_quotes_follow_the_language():

@@ -6,9 +6,8 @@ import io
 import subprocess
 import zipfile
 
-from PIL import Image
-
 from conftest import SAMPLE, Epub, build_folder, need
+from PIL import Image
 
 
 def camera_photo(path, size=(4000, 3000)) -> None:
@@ -72,7 +71,7 @@ def test_print_images_are_sized_for_where_they_print(issue_dir, tmp_path):
 
 def test_upright_photo_loses_its_metadata_too(tmp_path):
     """Orientation 1 needs no turn; the GPS and camera tags must go all the same."""
-    from masthead import images
+    from masthead.content import images
 
     camera_photo(tmp_path / "photo.jpg")
     with Image.open(tmp_path / "photo.jpg") as image:
@@ -102,7 +101,7 @@ def test_generated_cover_in_both_outputs(sample_build):
     with Image.open(io.BytesIO(book.read(cover["href"]))) as image:
         assert image.size == (1560, 2496)  # 1:1.6, within Apple Books' 4,000,000 pixels
         assert image.mode == "P" and len(image.getcolors()) <= 64  # a flat design in a small palette
-        from masthead import cover as drawn
+        from masthead.render import cover as drawn
 
         rgb = image.convert("RGB")  # its flat colours exactly the theme's, not a palette's average
         assert rgb.getpixel((20, 20)) == drawn.ACCENT and rgb.getpixel((780, 2480)) == drawn.PAPER
@@ -172,7 +171,7 @@ def _jpeg(mode: str, size=(400, 300), **options) -> bytes:
 
 def test_a_small_cmyk_jpeg_is_made_rgb_and_a_comment_goes():
     """Both passed byte for byte: CMYK shows in wrong colours on e-readers; a COM is metadata."""
-    from masthead import images
+    from masthead.content import images
 
     out, _ = images.prepare(_jpeg("CMYK"), 1600, 2400)
     assert Image.open(io.BytesIO(out)).mode == "RGB"
@@ -204,7 +203,7 @@ def test_a_gif_cut_short_is_an_error_even_when_it_ends_in_its_end_byte():
     """A GIF ends in ";", a byte its compressed pictures hold too: a download cut there looked whole."""
     import random
 
-    from masthead import images
+    from masthead.content import images
 
     rng = random.Random(1891)
     frames = []
@@ -233,7 +232,7 @@ def test_a_gif_of_many_tiny_frames_is_checked_within_the_pixel_budget(monkeypatc
     keep the build decoding, frame by frame, for minutes."""
     from PIL import GifImagePlugin
 
-    from masthead import images
+    from masthead.content import images
 
     frames = [Image.new("RGB", (1, 1), ((255, 0, 0), (0, 0, 255))[i % 2]) for i in range(400)]  # no frame merges with the last
     buffer = io.BytesIO()
@@ -253,7 +252,7 @@ def test_a_16_bit_grey_png_under_the_pixel_cap_is_made_8_bit_not_refused():
     """Issue 20: a valid 7745 × 7745 16-bit grey PNG (under 60 megapixels) was refused with
     Pillow's "image has wrong mode": it cannot make a thumbnail of 16 bits. It is fitted, then
     scaled to 8 bits (Pillow's own conversion would clip every value above 255 to white)."""
-    from masthead import images
+    from masthead.content import images
 
     buffer = io.BytesIO()
     Image.new("I;16", (7745, 7745), 30000).save(buffer, "PNG")

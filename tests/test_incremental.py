@@ -14,11 +14,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, masthead
 from PIL import Image
 
-from conftest import CORPUS, masthead
 from masthead import build as pipeline
-from masthead import incremental
+from masthead.content import incremental
 
 
 def _env(cache: Path) -> dict:
@@ -143,7 +143,7 @@ def test_a_link_target_that_appears_is_seen(small_issue: Path, tmp_path: Path):
 def test_parallel_reading_equals_serial_reading(small_issue: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     monkeypatch.setattr(incremental, "PARALLEL_BYTES", 0)  # read even this small issue in processes
-    from masthead import workers
+    from masthead.runtime import workers
 
     pools = []
     real = workers.pool
@@ -162,23 +162,23 @@ def test_parallel_reading_equals_serial_reading(small_issue: Path, tmp_path: Pat
 
 
 def test_parallel_rendering_equals_serial_rendering(small_issue: Path, tmp_path: Path, monkeypatch):
-    """A big issue's article documents are set in copies of the process (render.py): the same
+    """A big issue's article documents are set in copies of the process (templates.py): the same
     bytes, the same characters for the font cuts, as when this process sets them all."""
     import os
 
-    from masthead import render
+    from masthead.render import templates
 
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     monkeypatch.setattr(incremental, "PARALLEL_BYTES", 0)  # this small issue counts as big
     pids = tmp_path / "pids"
-    real = render._article_alone
+    real = templates._article_alone
 
     def spy(context, pair):
         with open(pids, "a") as stream:  # from a copy too: a file, not a list
             stream.write(f"{os.getpid()}\n")
         return real(context, pair)
 
-    monkeypatch.setattr(render, "_article_alone", spy)
+    monkeypatch.setattr(templates, "_article_alone", spy)
     for jobs in (1, 2):
         pipeline.build(small_issue / "issue.yaml", tmp_path / f"jobs{jobs}", ("epub", "pdf"), jobs=jobs)
         ran = pids.read_text().split()
@@ -196,7 +196,7 @@ def test_parallel_rendering_equals_serial_rendering(small_issue: Path, tmp_path:
 
 
 def test_work_ahead_runs_in_another_process_and_is_awaited(tmp_path: Path):
-    from masthead import workers
+    from masthead.runtime import workers
 
     marker = tmp_path / "pid"
 
@@ -214,7 +214,7 @@ def test_work_ahead_runs_in_another_process_and_is_awaited(tmp_path: Path):
 def test_work_ahead_starts_nothing_with_one_job_or_other_threads(tmp_path: Path):
     import threading
 
-    from masthead import workers
+    from masthead.runtime import workers
 
     marker = tmp_path / "ran"
     workers.ahead(lambda: marker.write_text("1"), jobs=1)()
@@ -231,7 +231,7 @@ def test_work_ahead_starts_nothing_with_one_job_or_other_threads(tmp_path: Path)
 
 
 def test_failure_ahead_is_met_again_where_the_work_is_needed(tmp_path: Path):
-    from masthead import workers
+    from masthead.runtime import workers
 
     def task():
         raise OSError("the cover went away")
@@ -261,34 +261,36 @@ def test_cover_prepared_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
 
 
 def test_cover_and_theme_are_prepared_ahead_only_when_the_cache_lacks_them(tmp_path: Path, monkeypatch):
-    from masthead import i18n, manifest, render, theme, workers
+    from masthead.manifest import loader
+    from masthead.render import templates, theme
+    from masthead.runtime import i18n, workers
 
     issue = tmp_path / "strand-1891"
     shutil.copytree(CORPUS, issue)
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
     i18n._catalogue.cache_clear()  # as in a new process: an earlier test compiled it in this one
-    meta = manifest.load(issue / "issue.yaml").meta
+    meta = loader.load(issue / "issue.yaml").meta
     chosen = theme.load(meta)
     started = []
     monkeypatch.setattr(workers, "ahead", lambda task, jobs=None: started.append(task) or (lambda: None))
-    render.ahead(meta, chosen, jobs=2)
+    templates.ahead(meta, chosen, jobs=2)
     assert len(started) == 2  # an empty cache: the cover and the theme, each worth a process of its own
     for task in started:
         task()  # the work itself, here: it fills the cache
     assert any((tmp_path / "cache" / "templates").rglob("*.cache")), "the templates were not compiled"
     assert any((tmp_path / "cache" / "catalogues").rglob("*")), "the catalogue was not compiled"
     assert any((tmp_path / "cache" / "images").rglob("*")), "the cover was not prepared"
-    render.ahead(meta, chosen, jobs=2)
+    templates.ahead(meta, chosen, jobs=2)
     assert len(started) == 2  # now a copy of the process would only read the cache
     shutil.rmtree(tmp_path / "cache" / "images")
-    render.ahead(meta, chosen, jobs=2)
+    templates.ahead(meta, chosen, jobs=2)
     assert len(started) == 3  # the cover again, the templates not:
     compiled = []
-    monkeypatch.setattr(render, "_compile_theme", lambda *args: compiled.append(args))
+    monkeypatch.setattr(templates, "_compile_theme", lambda *args: compiled.append(args))
     started[2]()
     assert compiled == [] and any((tmp_path / "cache" / "images").rglob("*"))
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
-    render.ahead(meta, chosen, jobs=2)
+    templates.ahead(meta, chosen, jobs=2)
     assert len(started) == 3  # no cache: nowhere to leave the work
 
 
@@ -311,25 +313,29 @@ def test_a_cover_drawn_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
 
 def test_a_cover_is_drawn_ahead_only_when_the_issue_names_none_and_the_cache_lacks_it(tmp_path: Path, monkeypatch):
     from conftest import SAMPLE
-    from masthead import content, manifest, render, theme, workers
-    from masthead.errors import Report
+
+    from masthead.content import reading
+    from masthead.diagnostics import Report
+    from masthead.manifest import loader
+    from masthead.render import templates, theme
+    from masthead.runtime import workers
 
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
     started = []
     monkeypatch.setattr(workers, "ahead", lambda task, jobs=None: started.append(task) or (lambda: None))
-    spec = manifest.load(SAMPLE / "issue.yaml")
-    issue, chosen = content.read_issue(spec, Report()), theme.load(spec.meta)
-    render.cover_drawn_ahead(issue, chosen, jobs=2)
+    spec = loader.load(SAMPLE / "issue.yaml")
+    issue, chosen = reading.read_issue(spec, Report()), theme.load(spec.meta)
+    templates.cover_drawn_ahead(issue, chosen, jobs=2)
     assert len(started) == 1  # no cover named, none cached: worth a second process
     started[0]()  # the work itself, here: it fills the cache
-    render.cover_drawn_ahead(issue, chosen, jobs=2)
+    templates.cover_drawn_ahead(issue, chosen, jobs=2)
     assert len(started) == 1  # a copy would only read the cache
-    strand = manifest.load(CORPUS / "issue.yaml") if CORPUS.is_dir() else None
+    strand = loader.load(CORPUS / "issue.yaml") if CORPUS.is_dir() else None
     if strand is not None:
-        render.cover_drawn_ahead(content.read_issue(strand, Report()), theme.load(strand.meta), jobs=2)
+        templates.cover_drawn_ahead(reading.read_issue(strand, Report()), theme.load(strand.meta), jobs=2)
         assert len(started) == 1  # the manifest's own cover: nothing to draw
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
-    render.cover_drawn_ahead(issue, chosen, jobs=2)
+    templates.cover_drawn_ahead(issue, chosen, jobs=2)
     assert len(started) == 1  # no cache: nowhere to leave the work
 
 
@@ -370,7 +376,7 @@ def test_ctrl_c_stops_the_copy_quietly_and_the_build_once(tmp_path: Path):
 
 def test_a_template_error_in_a_copy_is_reported_as_in_this_process(small_issue: Path, tmp_path: Path, monkeypatch):
     """An IssueError raised while a copy sets an article comes back as itself, positioned."""
-    from masthead.errors import IssueError
+    from masthead.diagnostics import IssueError
 
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     monkeypatch.setattr(incremental, "PARALLEL_BYTES", 0)

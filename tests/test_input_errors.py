@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, epubcheck, masthead
 from test_bad_input import assert_failed_cleanly, assert_reported, edit, small_png
 

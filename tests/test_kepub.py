@@ -13,9 +13,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import NS, SAMPLE, Epub, epubcheck, masthead
 from lxml import etree
 
-from conftest import NS, SAMPLE, Epub, epubcheck, masthead
 from masthead.export.kepub import koboize, sentences
 
 X = NS["x"]

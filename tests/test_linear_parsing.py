@@ -1,7 +1,7 @@
 """Reading an article takes time linear in its size, pathological articles included (issue 20,
 report #8: 20,000 headings "# h" took 32 s).
 
-Each case builds one article at two sizes, n and 8n, and reads it (content.read_issue, one
+Each case builds one article at two sizes, n and 8n, and reads it (reading.read_issue, one
 article, no cache) in a process of its own with a timeout; the time must grow about as the
 input does: under 24 times for 8 times the input, where a quadratic path gives about 64. The
 cases are the report's four and the other quadratic paths found in the article readers and in
@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 GROWTH = 8  # the big input is this many times the small one
@@ -54,10 +53,12 @@ _NEEDLES = {"links-to-ids": "#a{}", "links-to-nowhere": "#a&{}"}  # the links' t
 
 def read_time(name: str, n: int) -> float:
     """Seconds to read the article ``name`` at size ``n`` (run in a child process): the whole
-    reading, its Markdown checks only (markdown_input.render, the parse done before), or the
-    search for where its links stand (content._locate, for each link and each link to an id)."""
-    from masthead import content, manifest, markdown_input
-    from masthead.errors import Report
+    reading, its Markdown checks only (markdown.render, the parse done before), or the
+    search for where its links stand (reading._locate, for each link and each link to an id)."""
+    from masthead.content import reading
+    from masthead.content.readers import markdown
+    from masthead.diagnostics import Report
+    from masthead.manifest import loader
 
     build, _, what = ARTICLES[name]
     with tempfile.TemporaryDirectory() as folder:
@@ -69,15 +70,15 @@ def read_time(name: str, n: int) -> float:
         for size in (1, n):  # once small first: imports and lazy set-up are not timed
             text = build(size)[0]
             (root / "articles" / f"a.{kind}").write_text(text, encoding="utf-8")
-            spec = manifest.load(root / "issue.yaml")
+            spec = loader.load(root / "issue.yaml")
             path = root / "articles" / f"a.{kind}"
             if what == "checks":
-                md, parsed = markdown_input.renderer("en"), {}
+                md, parsed = markdown.renderer("en"), {}
                 tokens = type(md).parse(md, text, parsed)  # not a stand-in left from the small size
                 md.parse = lambda _text, env, tokens=tokens, parsed=parsed: (env.update(parsed), tokens)[1]
             started = time.perf_counter()
             if what == "read":
-                content.read_issue(spec, Report(), jobs=1)
+                reading.read_issue(spec, Report(), jobs=1)
                 took = time.perf_counter() - started
             else:  # fast: the best of three, the machine's other work left out
                 took = min(_checks_or_locate(what, name, text, path, root, size) for _ in range(3))
@@ -87,17 +88,18 @@ def read_time(name: str, n: int) -> float:
 
 
 def _checks_or_locate(what: str, name: str, text: str, path: Path, root: Path, size: int) -> float:
-    from masthead import content, markdown_input
-    from masthead.errors import Position, Report
+    from masthead.content import reading
+    from masthead.content.readers import markdown
+    from masthead.diagnostics import Position, Report
 
-    draft = content._Draft(Position(path), root, path, "a", {}, None, text)
+    draft = reading._Draft(Position(path), root, path, "a", {}, None, text)
     needles = [_NEEDLES[name].format(i) for i in range(size)] if what == "locate" else []
     started = time.perf_counter()
     if what == "checks":
-        markdown_input.render(text, "en", path, Report())
+        markdown.render(text, "en", path, Report())
     for purpose in ("url", "fragment"):
         for needle in needles:
-            content._locate(draft, needle, purpose)
+            reading._locate(draft, needle, purpose)
     return time.perf_counter() - started
 
 
@@ -105,7 +107,7 @@ def split_time(notes: int) -> float:
     """Seconds to cut an article whose notes refer each to the one before (split.py)."""
     from test_split import article, noteref, sample_issue, words
 
-    from masthead import split
+    from masthead.layout import split
 
     def note(k: int) -> str:
         inner = f' <a href="#note-{k - 1}" epub:type="noteref">{k - 1}</a>' if k else ""

@@ -1,18 +1,18 @@
-"""markdown_input.py: what markdown-it drops without a word is said, at the article's line."""
+"""markdown.py: what markdown-it drops without a word is said, at the article's line."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from masthead import markdown_input
-from masthead.errors import Report
+from masthead.content.readers import markdown
+from masthead.diagnostics import Report
 
 PATH = Path("/issue/articles/notes.md")
 
 
 def _render(text: str) -> tuple[str, list[str]]:
     report = Report()
-    html = markdown_input.render(text, "en", PATH, report)
+    html = markdown.render(text, "en", PATH, report)
     return html, [f"{d.position.line}:{d.position.col}: {d.message}" for d in report.diagnostics]
 
 
@@ -34,9 +34,9 @@ def test_good_footnotes_give_no_warning():
 
 
 def test_nesting_past_the_limit_is_warned():
-    deep = "> " * (markdown_input.MAX_NESTING + 5) + "WDEEP\n\nafter\n"
+    deep = "> " * (markdown.MAX_NESTING + 5) + "WDEEP\n\nafter\n"
     html, warnings = _render("Intro.\n\n" + deep)
-    assert warnings == [f"3:1: quotes or lists nested too deep (markdown-it stops at {markdown_input.MAX_NESTING} levels, "
+    assert warnings == [f"3:1: quotes or lists nested too deep (markdown-it stops at {markdown.MAX_NESTING} levels, "
                         "a list counting two): what is deeper is left out"]
     assert "WDEEP" not in html and "after" in html
 
@@ -44,11 +44,11 @@ def test_nesting_past_the_limit_is_warned():
 def test_nesting_markdown_it_used_to_cut_now_stays():
     """markdown-it's default limit of 20 cut 21 quotes deep, with their text, and said nothing;
     just under the limit, nothing is lost and nothing is said."""
-    for depth in (25, markdown_input.MAX_NESTING - 1):
+    for depth in (25, markdown.MAX_NESTING - 1):
         html, warnings = _render("> " * depth + "WKEPT\n")
         assert warnings == [] and "WKEPT" in html, depth
-    html, warnings = _render("".join("  " * i + f"- item{i}\n" for i in range(markdown_input.MAX_NESTING // 2 - 1)))
-    assert warnings == [] and f"item{markdown_input.MAX_NESTING // 2 - 2}" in html
+    html, warnings = _render("".join("  " * i + f"- item{i}\n" for i in range(markdown.MAX_NESTING // 2 - 1)))
+    assert warnings == [] and f"item{markdown.MAX_NESTING // 2 - 2}" in html
 
 
 def test_a_reference_the_writer_escaped_or_linked_is_no_note():
@@ -87,7 +87,7 @@ def test_a_comment_or_script_never_closed_is_warned():
 
 
 def test_never_closed():
-    from masthead.sanitize import never_closed
+    from masthead.content.sanitize import never_closed
 
     assert never_closed("a <!-- b --> c <SCRIPT src=x></script> d") is None
     assert never_closed("a <!-- b --> c <!-- d") == (15, "<!--")
@@ -154,14 +154,14 @@ def test_the_guarded_replacements_give_markdown_its_own_text():
 
     from markdown_it.rules_core.replacements import replace as library_rule
 
-    ours = markdown_input.renderer("en")
-    stock = markdown_input.renderer("en").__class__("commonmark", {"typographer": True, "html": True})
+    ours = markdown.renderer("en")
+    stock = markdown.renderer("en").__class__("commonmark", {"typographer": True, "html": True})
     stock.enable(["replacements", "smartquotes", "table", "strikethrough"])
     stock.core.ruler.at("replacements", library_rule)
     mine = ours.__class__("commonmark", {"typographer": True, "html": True})
     mine.enable(["replacements", "smartquotes", "table", "strikethrough"])
-    mine.core.ruler.at("replacements", markdown_input._replacements)
-    assert any(r.fn is markdown_input._replacements for r in ours.core.ruler.__rules__)  # the build uses ours
+    mine.core.ruler.at("replacements", markdown._replacements)
+    assert any(r.fn is markdown._replacements for r in ours.core.ruler.__rules__)  # the build uses ours
     rng = random.Random(1891)
     alphabet = list("ab ?!.,+-…()crtmCRTM\n") + ["--", "---", "...", "(c)", "(tm)", "?!", "<https://x.org/a--b>", "`x--y`"]
     cases = ["wait... what?!!!! -- no --- yes,, 1+-2 (C) (tm)", "a--b -- c---d ----", "?.... !..... ,,,, ...", ""]
@@ -175,9 +175,9 @@ def test_a_caption_is_phrasing_content_safe_in_an_attribute_too():
     theme puts in an attribute (title="{{ article.image.caption }}") cannot break out of it."""
     from lxml import etree
 
-    out = markdown_input.inline('`a" onload="x` and <span id="n">it\'s</span> a note^[aside] <rt>r</rt>', "en")
+    out = markdown.inline('`a" onload="x` and <span id="n">it\'s</span> a note^[aside] <rt>r</rt>', "en")
     assert out == "<code>a&quot; onload=&quot;x</code> and <span>it’s</span> a note^[aside] <span>r</span>"
-    plain = markdown_input.inline('a &quot;b&quot; onload=&quot;x', "en")  # quotes as entities: the typographer's not
+    plain = markdown.inline('a &quot;b&quot; onload=&quot;x', "en")  # quotes as entities: the typographer's not
     assert plain == "a &quot;b&quot; onload=&quot;x"
     element = etree.fromstring(f'<p title="{plain}"/>')
     assert list(element.attrib) == ["title"] and element.get("title") == 'a "b" onload="x'

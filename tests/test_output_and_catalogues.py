@@ -14,9 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from conftest import SAMPLE, Epub, build_folder, masthead
+from PIL import Image
 
 
 def run(*args: str, tmp_path: Path):
@@ -44,7 +43,7 @@ def test_a_folder_where_the_epub_goes_is_named_and_nothing_is_written(issue_dir,
 def test_a_rename_that_fails_puts_the_outputs_already_renamed_back(tmp_path, monkeypatch):
     """The EPUB renamed into place, then the PDF's rename refused: the old EPUB comes back."""
     from masthead import build
-    from masthead.errors import MastheadError
+    from masthead.diagnostics import MastheadError
 
     epub, kepub, pdf = tmp_path / "issue.epub", tmp_path / "issue.kepub.epub", tmp_path / "issue.pdf"
     epub.write_bytes(b"old epub")

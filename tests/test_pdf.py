@@ -7,7 +7,6 @@ import subprocess
 
 import pypdf
 import pytest
-
 from conftest import need, outline
 
 A4 = (595.28, 841.89)

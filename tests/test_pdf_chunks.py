@@ -21,13 +21,15 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
+from conftest import ROOT, need, outline
 from lxml import etree
 
-from conftest import ROOT, need, outline
-from masthead import content, manifest, render, theme
-from masthead.errors import Report
-from masthead.export import pdfchunks
-from masthead.sanitize import XHTML
+from masthead.content import reading
+from masthead.content.sanitize import XHTML
+from masthead.diagnostics import Report
+from masthead.layout import pdfchunks
+from masthead.manifest import loader
+from masthead.render import templates, theme
 
 CHUNK = 3000  # words: chunks of two of the generated articles, beginning on left and right pages
 
@@ -36,8 +38,8 @@ def generated_issue(folder: Path, articles: int, words: int):
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(folder), "--articles", str(articles),
                     "--words", str(words)], check=True, capture_output=True)
     report = Report()
-    spec = manifest.load(folder / "issue.yaml")
-    rendered = render.render(content.read_issue(spec, report), theme.load(spec.meta), report)
+    spec = loader.load(folder / "issue.yaml")
+    rendered = templates.render(reading.read_issue(spec, report), theme.load(spec.meta), report)
     report.raise_if_errors()
     return rendered
 

@@ -7,7 +7,6 @@ import subprocess
 
 import pypdf
 import pytest
-
 from conftest import build_folder, need
 
 MM = 72 / 25.4

@@ -179,7 +179,7 @@ def test_flatplan_page(preview):
 @contextlib.contextmanager
 def _served(edition):
     """The preview's server and handler for ``edition``, on a free port of 127.0.0.1, in a thread."""
-    from masthead import preview
+    from masthead.tools import preview
 
     server = preview._Server(("127.0.0.1", 0), preview._handler(edition))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -242,7 +242,7 @@ def test_a_request_that_fails_is_a_500_and_one_line_never_a_traceback(capsys):
 
 def test_the_flatplan_of_an_issue_with_errors_is_its_error_page(issue_dir, capsys):
     """Report #10: /__masthead__/flatplan.png on an issue with errors was a traceback."""
-    from masthead.preview import Edition
+    from masthead.tools.preview import Edition
 
     article = issue_dir / "articles" / "one.md"
     article.write_text(article.read_text().replace("title: First story", "title: First story\ndate: 2025-13-45"))

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 
-from masthead import printdoc
+from masthead.render import printdoc
 
 NOTES_ISSUE = '''
 import pathlib
@@ -84,6 +84,7 @@ def test_crowded_notes_build_in_time_linear_in_their_number(tmp_path):
 
 def test_a_built_issue_with_a_few_notes_prints_them_as_footnotes(tmp_path):
     from conftest import need
+
     from masthead.build import build
 
     namespace: dict = {}

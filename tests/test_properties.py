@@ -10,12 +10,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from conftest import epubcheck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import epubcheck
 from masthead.build import build
-from masthead.errors import IssueError
+from masthead.diagnostics import IssueError
 
 # Hostile fragments a build must survive with a valid EPUB. (An image path that leaves the
 # issue folder is an error by contract; it is among the fragments of the first test only.)
@@ -142,10 +142,10 @@ def _keyed(names: tuple[str, ...], prefix: str) -> list[str]:
 
 
 def _every_key() -> list[str]:
-    from masthead import manifest
+    from masthead.manifest import loader
 
-    return (list(manifest.ISSUE_KEYS) + _keyed(manifest.EPUB_KEYS, "epub.") + _keyed(manifest.PDF_KEYS, "pdf.")
-            + _keyed(manifest.ARTICLE_KEYS, "entry.") + _keyed(manifest.IMAGE_KEYS, "image."))
+    return (list(loader.ISSUE_KEYS) + _keyed(loader.EPUB_KEYS, "epub.") + _keyed(loader.PDF_KEYS, "pdf.")
+            + _keyed(loader.ARTICLE_KEYS, "entry.") + _keyed(loader.IMAGE_KEYS, "image."))
 
 
 def edge_manifest(values: dict) -> dict:
@@ -183,7 +183,6 @@ def _assert_positioned(exc, folder: Path) -> None:
 
 def _edge_issue(folder: Path, values: dict) -> Path:
     import yaml
-
     from test_bad_input import small_png
 
     root = folder / "issue"
@@ -197,12 +196,12 @@ def _edge_issue(folder: Path, values: dict) -> Path:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(_every_key()), edge_scalar, min_size=1, max_size=4))
 def test_any_scalar_for_any_key_gives_a_manifest_or_positioned_errors(values):
-    from masthead import manifest
+    from masthead.manifest import loader
 
     folder = Path(tempfile.mkdtemp(prefix="masthead-edge-"))
     try:
         try:
-            manifest.load(_edge_issue(folder, values))
+            loader.load(_edge_issue(folder, values))
         except IssueError as exc:
             _assert_positioned(exc, folder)
     finally:

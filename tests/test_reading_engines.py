@@ -35,7 +35,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, ROOT, SAMPLE, build_folder, need
 
 RUN_LAB = ROOT / "tools" / "readers" / "run-lab.sh"

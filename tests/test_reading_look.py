@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, build_folder
 from readerlook import THEMES, contrast, look
 

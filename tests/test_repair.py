@@ -13,8 +13,8 @@ import re
 import pytest
 from lxml import etree
 
-from masthead import contentmodel, repair
-from masthead.sanitize import XHTML
+from masthead.content import htmlrules, repair
+from masthead.content.sanitize import XHTML
 
 CASES = [
     # a block ends the paragraph it stands in; inline markup is carried into a block that takes it
@@ -99,7 +99,7 @@ def test_mended(fragment, expected):
     assert repair.repair(tree) is (expected is not None)
     assert _inner(tree) == (expected if expected is not None else fragment)
     assert _words(tree) == words, "a word was lost"
-    assert not contentmodel.broken(tree), "the mended markup still needs mending"
+    assert not htmlrules.broken(tree), "the mended markup still needs mending"
 
 
 def test_valid_articles_are_not_walked_twice():
@@ -108,7 +108,7 @@ def test_valid_articles_are_not_walked_twice():
                 '<table><caption>t</caption><thead><tr><th>x</th></tr></thead><tbody><tr><td>y</td></tr></tbody></table>'
                 '<figure><img src="a.png" alt=""/><figcaption>f</figcaption></figure><dl><dt>t</dt><dd>d</dd></dl>')
     tree = _tree(fragment)
-    assert not contentmodel.broken(tree)
+    assert not htmlrules.broken(tree)
     assert repair.repair(tree) is False and _inner(tree) == fragment
 
 
@@ -119,7 +119,7 @@ def test_valid_articles_are_not_walked_twice():
     ("2024-W54", False), ("P", False), ("PT", False),
 ])
 def test_valid_datetime(value, ok):
-    assert contentmodel.valid_datetime(value) is ok
+    assert htmlrules.valid_datetime(value) is ok
 
 
 def test_references_to_nothing_go():
@@ -144,7 +144,7 @@ def test_html5_elements_after_a_title_reach_the_body():
 
 def test_attribute_values_html_refuses_go():
     """A value a reader ignores is dropped in the sanitizer: EPUBCheck refuses the book over it."""
-    from masthead import sanitize
+    from masthead.content import sanitize
 
     source = etree.fromstring(
         '<div><ol start="x" type="q" reversed="no"><li value="3">a</li></ol><ol start="-2" type="i"><li value="v">b</li></ol>'
@@ -163,7 +163,7 @@ def test_attribute_values_html_refuses_go():
 
 
 def test_roles_html_does_not_allow_there_go():
-    from masthead import shape
+    from masthead.content import shape
 
     tree = _tree('<div role="note">a</div><p role="doc-chapter">b</p><div role="button">c</div><p role="heading">d</p>'
                  '<section role="doc-chapter">e</section><a href="#x" role="doc-biblioref">f</a><span role="doc-noteref">g</span>'

@@ -6,7 +6,6 @@ import re
 import subprocess
 
 import pytest
-
 from conftest import NS, ROOT, Epub, build_folder, epubcheck, need
 
 ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"

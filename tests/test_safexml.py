@@ -4,10 +4,10 @@ import ast
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from lxml import etree
 
-from conftest import ROOT
-from masthead import safexml
+from masthead.runtime import safexml
 
 
 def test_an_entity_is_not_expanded_and_an_external_one_not_read(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from masthead import shape
+from masthead.content import shape
 
 X = "http://www.w3.org/1999/xhtml"
 

@@ -13,13 +13,19 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote
 
+from conftest import NS, ROOT, Epub, epubcheck
 from lxml import etree
 
-from conftest import NS, ROOT, Epub, epubcheck
-from masthead import split
-from masthead.ending import ending
-from masthead.model import PdfOptions
-from masthead.rendered import Document, Metadata, RenderedIssue, Resource, TocEntry
+from masthead.layout import split
+from masthead.model.documents import (
+    Document,
+    Metadata,
+    RenderedIssue,
+    Resource,
+    TocEntry,
+)
+from masthead.model.issue import PdfOptions
+from masthead.render.ending import ending
 
 LIMIT = 4_000
 XLINK = "{http://www.w3.org/1999/xlink}href"
@@ -339,21 +345,22 @@ def test_a_block_bigger_than_the_limit_is_a_part_of_its_own():
 
 def build_in_process(folder: Path) -> RenderedIssue:
     """The stages of build.build() up to the exporters (pagemarks needs the PDF layout: left out)."""
-    from masthead import content, manifest, render, theme
-    from masthead.errors import Report
+    from masthead.content import reading
+    from masthead.diagnostics import Report
+    from masthead.manifest import loader
+    from masthead.render import templates, theme
 
-    spec = manifest.load(folder / "issue.yaml")
+    spec = loader.load(folder / "issue.yaml")
     report = Report()
-    issue = content.read_issue(spec, report)
+    issue = reading.read_issue(spec, report)
     report.raise_if_errors()
-    out = render.render(issue, theme.load(spec.meta), report)
+    out = templates.render(issue, theme.load(spec.meta), report)
     report.raise_if_errors()
     return out
 
 
 def test_three_60000_word_articles_make_a_valid_epub_of_small_files(tmp_path):
-    from masthead import compat
-    from masthead.export import epub
+    from masthead.export import devices, epub
 
     folder = tmp_path / "issue"
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(folder), "--articles", "3",
@@ -394,7 +401,7 @@ def test_three_60000_word_articles_make_a_valid_epub_of_small_files(tmp_path):
     assert broken_links(documents, resources) == []
     for name, content in documents.items():
         assert notes_beside_references(content) == [], name
-    assert [f for f in compat.check_epub(data) if f.rule == "footnotes-pop-up"] == []
+    assert [f for f in devices.check_epub(data) if f.rule == "footnotes-pop-up"] == []
     assert epubcheck(path) == []
 
     # Kobo's flavour: its sentence spans make documents ~60 % bigger, so it splits after them.

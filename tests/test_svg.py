@@ -1,7 +1,7 @@
 """SVG images from a stranger's issue: copied without what reaches out, refused when they
 cannot be drawn in bounded time (a reference that doubles, loops, or a number past any page).
 
-Most checks call :mod:`masthead.images` directly (milliseconds); the reproductions of the
+Most checks call :mod:`masthead.content.images` directly (milliseconds); the reproductions of the
 red-team report (issue 20: #3, #7, #9) run the real command, with a timeout, so that a
 regression fails instead of hanging.
 """
@@ -15,11 +15,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import epubcheck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import epubcheck
-from masthead import images, svg
+from masthead.content import images, svg
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100">'
 
@@ -282,7 +282,7 @@ def test_a_sample_of_generated_svgs_builds_an_epub_that_epubcheck_accepts(tmp_pa
 def test_a_bad_url_written_through_an_escape_inside_a_style_is_removed():
     """Found by the generated trees: 'u\\RL(javascript:…)' is a bad url token that tinycss2
     reports as an error inside the declaration, not at its top."""
-    from masthead import svg
+    from masthead.content import svg
 
     assert svg._reaches_out("fill: u\\RL(javascript:alert(1))", declarations=True)
     assert not svg._reaches_out("fill: url(#a)", declarations=True)

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from jinja2.sandbox import SecurityError
-
 from conftest import epubcheck, masthead
+from jinja2.sandbox import SecurityError
 from test_bad_input import assert_failed_cleanly, assert_reported
 
-from masthead import sandbox
-from masthead.model import Article, Issue, IssueMeta, LeadImage, Section
-from masthead.errors import Position
+from masthead.diagnostics import Position
+from masthead.model.issue import Article, Issue, IssueMeta, LeadImage, Section
+from masthead.render import sandbox
 
 SECRET = "s3cr3t-" + "c4n4ry"
 
@@ -284,7 +283,7 @@ def test_a_copy_of_the_built_in_theme_gives_the_same_book(issue_dir: Path, tmp_p
     templates/, it builds the same EPUB, with no warning."""
     import shutil
 
-    from masthead.theme import builtin_root
+    from masthead.render.theme import builtin_root
 
     plain = masthead("build", str(issue_dir), "-o", str(tmp_path / "a"), "--format", "epub")
     assert plain.returncode == 0, plain.stderr

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import tinycss2
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
-from masthead.errors import Report
-from masthead.stylesheets import confined_css
+from masthead.diagnostics import Report
+from masthead.render.stylesheets import confined_css
 
 PIECES = ["url(http://x.example/a.png)", "URL(  'https://x/a' )", "u\\72l(http://x/)", "url(/etc/passwd)",
           "url(../../secret.png)", "url(fonts/NotoSerif-Regular.ttf)", "@import 'http://x/a.css';", "@\\69mport url(x);",

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import masthead
 from test_bad_input import assert_failed_cleanly, assert_reported
 

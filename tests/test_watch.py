@@ -22,10 +22,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLE, masthead
+
 from masthead import build as pipeline
-from masthead import cache, watch
+from masthead.runtime import cache
+from masthead.tools import watch
 
 
 class Watching:
@@ -258,7 +259,7 @@ def test_memory_keeps_the_most_recently_used_entries_within_its_limit(tmp_path, 
 
 
 def test_an_edited_translation_and_template_are_read_again_by_a_rebuilding_process(tmp_path, issue_dir, monkeypatch):
-    from masthead import scaffold
+    from masthead.tools import scaffold
 
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
     scaffold.export_theme(issue_dir / "mytheme")

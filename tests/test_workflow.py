@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import masthead
-from masthead import manifest
 from test_bad_input import CASES, edit
+
+from masthead.manifest import loader
 
 DIAGNOSTIC = re.compile(r"^.+?:\d+:\d+: .+$")
 
@@ -55,12 +55,12 @@ def test_new_scaffolds_an_issue_that_checks_and_builds(tmp_path):
     text = (target / "issue.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     assert data["publication"] == "The Lantern: Night #1" and data["language"] == "en-GB"
-    assert set(data) <= set(manifest.ISSUE_KEYS)
-    for key in manifest.ISSUE_KEYS + manifest.EPUB_KEYS + manifest.PDF_KEYS:
+    assert set(data) <= set(loader.ISSUE_KEYS)
+    for key in loader.ISSUE_KEYS + loader.EPUB_KEYS + loader.PDF_KEYS:
         assert re.search(rf"^\s*#.*\b{key}\b", text, re.M), f"no comment explains '{key}'"
     welcome = (target / "articles" / "welcome.md").read_text(encoding="utf-8")
     front = welcome.split("---\n")[1]
-    for key in manifest.ARTICLE_KEYS:  # every key, the aliases deck and authors in comments
+    for key in loader.ARTICLE_KEYS:  # every key, the aliases deck and authors in comments
         assert re.search(rf"\b{key}\b", front), f"front matter does not show '{key}'"
     assert set(yaml.safe_load(front)["image"]) == {"src", "alt", "caption", "credit"}
     for feature in ("[^1]", "::: pullquote", "](../images/chart.png \""):
@@ -227,7 +227,7 @@ def test_info_refuses_an_issue_with_errors(issue_dir, tmp_path):
 
 
 def test_theme_export_copies_the_default_theme(tmp_path):
-    from masthead import theme
+    from masthead.render import theme
 
     target = tmp_path / "mytheme"
     result = masthead("theme", "export", str(target))

@@ -12,11 +12,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import masthead
+
 from masthead import build
 from masthead.build import WEB_MARK
-from masthead.errors import MastheadError
+from masthead.diagnostics import MastheadError
 
 
 def _outputs(tmp_path: Path) -> tuple[dict[Path, bytes], dict[Path, dict[str, bytes]]]:

@@ -18,8 +18,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from masthead import compat, content, manifest, pagemarks, render, split, theme
-from masthead.errors import Diagnostic, MastheadError, Position, Report, UsageError
+from masthead.content import reading
+from masthead.diagnostics import Diagnostic, MastheadError, Position, Report, UsageError
+from masthead.export import devices
+from masthead.layout import pagemarks, split
+from masthead.manifest import loader
+from masthead.render import templates, theme
 
 FORMATS = ("epub", "pdf", "kepub", "html", "azw3")
 DEFAULT_FORMATS = ("epub", "pdf")
@@ -65,28 +69,28 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
         _refuse_folder_over_issue(manifest_path, out_dir)
     report = Report()
     progress("manifest")
-    spec = manifest.load(manifest_path)  # 1. issue.yaml → validated model
+    spec = loader.load(manifest_path)  # 1. issue.yaml → validated model
     if "html" in formats and not force:  # told now, not after the work (write_all checks again)
         _refuse_unwritable({}, {out_dir / spec.meta.slug: {}}, replace_unmarked=False)
     chosen = theme.load(spec.meta)
     progress("articles")
     stats: dict[str, int] = {}
-    cover_ready = render.ahead(spec.meta, chosen, jobs)  # the cover, a new theme: meanwhile, in other processes
+    cover_ready = templates.ahead(spec.meta, chosen, jobs)  # the cover, a new theme: meanwhile, in other processes
     try:
-        issue = content.read_issue(spec, report, jobs, stats)  # 2. articles → clean XHTML + assets
+        issue = reading.read_issue(spec, report, jobs, stats)  # 2. articles → clean XHTML + assets
     finally:
         cover_ready()
     report.raise_if_errors()
     page_list = spec.meta.epub.page_list
     wants_pages = bool({"epub", "kepub"} & set(formats)) and (page_list == "true" or (page_list == "auto" and "pdf" in formats))
     progress("render")
-    cover_drawn = render.cover_drawn_ahead(issue, chosen, jobs)  # meanwhile, in another process
-    rendered = render.render(issue, chosen, report, "pdf" in formats or wants_pages, cover_drawn, jobs)  # 3. templates → documents
+    cover_drawn = templates.cover_drawn_ahead(issue, chosen, jobs)  # meanwhile, in another process
+    rendered = templates.render(issue, chosen, report, "pdf" in formats or wants_pages, cover_drawn, jobs)  # 3. templates → documents
     report.raise_if_errors()
     files: dict[str, bytes] = {}
     printed = None
     if "pdf" in formats or wants_pages:  # 4. print layout, once, for the PDF and the page list
-        from masthead.export import pdfchunks
+        from masthead.layout import pdfchunks
 
         progress("print layout")  # a big issue in chunks, in worker processes (pdfchunks.py)
         printed = pdfchunks.run(rendered, jobs=jobs, want_pdf="pdf" in formats,
@@ -112,9 +116,9 @@ def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT
 
         progress("html")
         folder = html.export(rendered)
-    for fmt in ("epub", "kepub"):  # will it work on every device? (compat.py)
+    for fmt in ("epub", "kepub"):  # will it work on every device? (devices.py)
         if fmt in files:
-            for finding in compat.check_epub(files[fmt], kepub=fmt == "kepub"):
+            for finding in devices.check_epub(files[fmt], kepub=fmt == "kepub"):
                 report.warning(Position(spec.meta.manifest_path), f"{fmt}: {finding}")
     report.raise_if_errors()
     if "azw3" in formats:  # for sideloading to a Kindle: calibre converts the EPUB
@@ -158,7 +162,7 @@ def _split(rendered, issue, report: Report):
 
 def outputs_of(manifest_path: Path, out_dir: Path) -> list[Path]:
     """Every path a build of the issue may write: its files and the web edition's folder."""
-    slug = manifest_path.resolve().parent.name  # as manifest.load names it: `.` or a link is its folder
+    slug = manifest_path.resolve().parent.name  # as loader.load names it: `.` or a link is its folder
     return [out_dir / f"{slug}{extension}" for extension in EXTENSIONS.values()] + [out_dir / slug]
 
 

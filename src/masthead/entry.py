@@ -8,7 +8,7 @@ import sys
 
 
 def run() -> None:
-    from masthead import daemon
+    from masthead.tools import daemon
 
     code = daemon.forward(sys.argv[1:])
     if code is not None:

@@ -21,7 +21,7 @@ import zipfile
 import zlib
 from typing import NamedTuple
 
-from masthead import cache, workers
+from masthead.runtime import cache, workers
 
 LEVEL = 6  # zlib's default: 9 is 40 % slower for 0.2 % less
 CACHED_FROM = 16 * 1024  # smaller entries deflate faster than a cache file is read

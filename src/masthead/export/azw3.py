@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from masthead.errors import MastheadError, UsageError
+from masthead.diagnostics import MastheadError, UsageError
 
 TOOL = "ebook-convert"
 TIMEOUT = 600  # seconds; the Strand corpus takes ~10

@@ -14,7 +14,7 @@ import io
 import zipfile
 
 from masthead.export import archive
-from masthead.rendered import RenderedIssue, TocEntry
+from masthead.model.documents import RenderedIssue, TocEntry
 
 FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
 # Already compressed: deflating them again costs time and saves nothing.
@@ -106,7 +106,7 @@ def _package_language(opf: bytes, meta) -> bytes:
     and Ace take the language of the metadata (title, description …) from there."""
     from lxml import etree
 
-    from masthead.safexml import parse
+    from masthead.runtime.safexml import parse
 
     tree = parse(opf)
     tree.set("{http://www.w3.org/XML/1998/namespace}lang", meta.language)

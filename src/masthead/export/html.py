@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from masthead.rendered import RenderedIssue
+from masthead.model.documents import RenderedIssue
 
 XML = "{http://www.w3.org/XML/1998/namespace}"
 XLINK = "{http://www.w3.org/1999/xlink}"
@@ -39,7 +39,7 @@ def to_html(xhtml: bytes, lang: str = "", direction: str = "") -> bytes:
     """One XHTML document as an HTML5 document (UTF-8)."""
     from lxml import etree
 
-    from masthead.safexml import parse
+    from masthead.runtime.safexml import parse
 
     root = parse(xhtml)
     for element in root.iter(etree.Element):

@@ -24,9 +24,9 @@ import re
 
 from lxml import etree
 
-from masthead.rendered import RenderedIssue
-from masthead.safexml import parse_document
-from masthead.sanitize import OPS, XHTML
+from masthead.content.sanitize import OPS, XHTML
+from masthead.model.documents import RenderedIssue
+from masthead.runtime.safexml import parse_document
 
 KINDS = ("cover", "contents", "article")  # documents that get spans; never "nav" (or "print")
 PROLOG = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -54,8 +54,8 @@ _SENTENCE_END = re.compile(
 
 
 def export(issue: RenderedIssue) -> bytes:
-    from masthead import split
     from masthead.export import epub
+    from masthead.layout import split
 
     documents = tuple(d._replace(content=koboize(d.content)) if d.kind in KINDS else d for d in issue.documents)
     # Split after marking: the spans make documents ~60 % bigger than the EPUB's.

@@ -1,0 +1,458 @@
+"""The ``masthead`` command: parse options, call the pipeline, print results. Nothing else.
+
+Heavy modules (WeasyPrint, ebooklib, lxml …) are imported inside the commands, so that
+``masthead --help`` starts at once. Errors are printed as ``path:line:col: message`` and
+leave with the exit status their exception class carries: 1 for an issue's errors,
+2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from masthead import __version__
+from masthead.diagnostics import (
+    one_line as _line,  # a path may hold a line break or a terminal's escape
+)
+
+
+def run() -> NoReturn:
+    """The ``masthead`` console script: :func:`main`, then leave without tearing Python down.
+
+    Python's own exit frees every module and object one by one: 50–90 ms after a build here,
+    a fifth of a rebuild, for memory the OS takes back at once anyway. So once the command is
+    done, what that exit would still do to any effect is done here, in its order: atexit
+    handlers (logging's flush, temporary folders' finalizers, multiprocessing's clean-up), then
+    stdout and stderr flushed; then the process leaves with ``os._exit``. When another thread
+    still runs (a normal exit waits for it), or a stream cannot be flushed (a closed pipe,
+    reported as Python reports it), it leaves the normal way.
+    """
+    import atexit
+    import os
+    import threading
+
+    try:
+        main()  # click's standalone mode: always ends in SystemExit
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)  # what sys.exit("message") does
+        code = 1
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
+
+
+def _formats(ctx, param, value: str) -> tuple[str, ...]:
+    from masthead.build import FORMATS
+
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(FORMATS)}")
+    return chosen
+
+
+COMPLETION = """Shell completion (commands, options, paths): for bash, add to ~/.bashrc
+
+\b
+    eval "$(_MASTHEAD_COMPLETE=bash_source masthead)"
+
+\b
+For zsh, the same line with zsh_source in ~/.zshrc. For fish, this line in
+~/.config/fish/completions/masthead.fish:
+    _MASTHEAD_COMPLETE=fish_source masthead | source"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=COMPLETION)
+@click.version_option(__version__, prog_name="masthead")
+def main() -> None:
+    """Compile magazine issues (issue.yaml + Markdown/HTML articles) into EPUB 3 and PDF.
+
+    \b
+    Start an issue:        masthead new issues/2025-12-05
+    Check it as you write: masthead check issues/2025-12-05
+    See what it holds:     masthead info issues/2025-12-05
+    Build it:              masthead build issues/2025-12-05
+    """
+
+
+@main.command()
+@click.argument("issues", nargs=-1, metavar="[ISSUE]...")
+@click.option("-o", "--output", "output", default="dist", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for <slug>.epub and <slug>.pdf.")
+@click.option("-f", "--format", "formats", default="epub,pdf", show_default=True, callback=_formats,
+              help="Comma-separated outputs to build: epub, pdf, kepub (Kobo), html (the folder DIR/<slug>/), "
+                   "azw3 (Kindle by USB, through calibre's ebook-convert; Send-to-Kindle takes the EPUB).")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Print each stage and its time.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for a big issue (default: the number of cores). Outputs do not depend on it.")
+@click.option("-w", "--watch", is_flag=True,
+              help="After building, build again whenever a file of the issue or its theme changes (Ctrl-C stops).")
+@click.option("--force", is_flag=True,
+              help="Let the web edition replace a DIR/<slug>/ folder that masthead did not write.")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool,
+          jobs: int | None, watch: bool, force: bool, debug: bool) -> None:
+    """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
+    from masthead import build as pipeline
+    from masthead.diagnostics import IssueError, MastheadError, UsageError
+
+    try:
+        manifests = pipeline.find_issues(issues, Path.cwd())
+    except MastheadError as exc:
+        click.echo(_line(f"masthead: {exc}"), err=True)
+        sys.exit(exc.exit_code)
+
+    def one(manifest_path: Path, again: bool = False) -> bool:
+        """Build one issue and print what came of it; True when it failed."""
+        try:
+            with _progress(manifest_path, quiet, verbose, bar=not watch) as progress:
+                result = pipeline.build(manifest_path, Path(output), formats, progress=progress, jobs=jobs,
+                                        force=force)
+        except KeyboardInterrupt:
+            # Outputs are renamed into place only when complete: the earlier files stand.
+            click.echo(_line(f"{manifest_path}: interrupted; no output of this issue was changed"), err=True)
+            if watch:
+                raise  # _watching stops
+            sys.exit(130)
+        except IssueError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            return True
+        except UsageError as exc:  # what no edit of the issue can mend: stop, watching or not
+            click.echo(_line(f"masthead: {exc}"), err=True)
+            sys.exit(exc.exit_code)
+        except MastheadError as exc:
+            click.echo(_line(f"masthead: {exc}"), err=True)
+            if watch:
+                return True  # e.g. issue.yaml deleted: the next change may bring it back
+            sys.exit(exc.exit_code)
+        except Exception as exc:  # a bug of ours: say so plainly, in one line
+            if debug:
+                raise
+            click.echo(_line(f"{manifest_path}: internal error: {type(exc).__name__}: {exc} (run with --debug and report it)"), err=True)
+            return True
+        if not quiet:
+            for warning in result.warnings:
+                click.echo(str(warning), err=True)
+            for out in result.outputs:
+                pages = f", {result.pages} pages" if out.format == "pdf" and result.pages else ""
+                click.echo(_line(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB{pages}"))
+            if result.images_in and not again:
+                click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
+            if verbose and result.articles_cached and not again:
+                click.echo(f"articles: {result.articles_cached} of {result.articles} unchanged, taken from the cache", err=True)
+        if again:  # even with --quiet: the line that says the files are new
+            click.echo(_line(f"rebuilt {result.slug} in {result.seconds:.3f} s "
+                             f"({result.articles_cached} of {result.articles} articles unchanged)"))
+        elif not quiet:
+            click.echo(_line(f"built {result.slug} in {result.seconds:.1f} s"))
+        return False
+
+    if watch:
+        _watching(manifests, Path(output), one)
+    failed = [one(manifest_path) for manifest_path in manifests]
+    sys.exit(1 if any(failed) else 0)
+
+
+def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
+    """Build every issue, then each again when its files change, until Ctrl-C (exit 0)."""
+    import queue
+    import signal
+
+    from masthead import build as pipeline
+    from masthead.runtime import cache
+    from masthead.tools import watch
+
+    changed: queue.Queue[list[Path]] = queue.Queue()
+    outputs = [path for m in manifests for path in pipeline.outputs_of(m, output)]  # not changes: ours
+    try:
+        # every rebuild takes what has not changed from memory
+        with cache.remember(), watch.started(manifests, changed.put, ignore=outputs):
+            for manifest_path in manifests:
+                one(manifest_path)
+            names = ", ".join(m.resolve().parent.name for m in manifests)
+            click.echo(_line(f"watching {names} for changes (Ctrl-C stops)"), err=True)
+            while True:
+                try:
+                    touched = changed.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                while not changed.empty():  # an editor's save is often several events
+                    touched += changed.get_nowait()
+                for manifest_path in dict.fromkeys(touched):
+                    one(manifest_path, again=True)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the goodbye
+    click.echo("stopped", err=True)
+    sys.exit(0)
+
+
+@contextlib.contextmanager
+def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True):
+    """A progress callback for build(): a bar on a terminal (rich), lines with --verbose,
+    nothing otherwise (plain output for logs and pipes, and under --watch)."""
+    if verbose:
+        started = [time.perf_counter(), ""]
+
+        def say(stage: str) -> None:
+            now = time.perf_counter()
+            if started[1]:
+                click.echo(f"  {started[1]:<13} {now - started[0]:6.2f} s", err=True)
+            started[:] = [now, stage]
+
+        click.echo(_line(f"{manifest_path}:"), err=True)
+        yield say
+        say("")
+        return
+    if quiet or not bar or not sys.stderr.isatty():
+        yield lambda stage: None
+        return
+    import threading
+
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    stages = ["manifest", "articles", "render", "print layout", "epub", "kepub", "pdf", "html", "azw3", "write"]
+    # No refresh thread at first: while another thread runs, the build may not fork the copies
+    # that prepare the cover and set a big issue's pages meanwhile (workers.py). The bar is
+    # drawn at each stage instead; the clock ticks on its own only from the print layout,
+    # the one stage that can take minutes, and whose workers start another way.
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  transient=True, console=None, auto_refresh=False) as bar:
+        task = bar.add_task(str(manifest_path.parent.name), total=len(stages))
+        done = threading.Event()
+
+        def tick() -> None:
+            while not done.wait(0.1):
+                bar.refresh()
+
+        ticker = threading.Thread(target=tick, daemon=True)
+
+        def advance(stage: str) -> None:
+            bar.update(task, completed=stages.index(stage), description=f"{manifest_path.parent.name}: {stage}",
+                       refresh=True)
+            if stage == "print layout" and not ticker.is_alive():
+                ticker.start()
+
+        try:
+            yield advance
+        finally:
+            done.set()
+            if ticker.is_alive():
+                ticker.join()
+
+
+def _checked(issue: str):
+    """One issue read and rendered as check does; its messages printed; exit 1 on errors."""
+    from masthead import build as pipeline
+    from masthead.diagnostics import MastheadError
+    from masthead.tools import check as checker
+
+    try:
+        (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
+    except MastheadError as exc:
+        _fail(exc)
+    result = checker.check(manifest_path)
+    for diagnostic in result.diagnostics:
+        click.echo(str(diagnostic), err=True)
+    if result.internal:
+        click.echo(_line(f"{manifest_path}: internal error: {result.internal} (please report it)"), err=True)
+    if result.failed:
+        sys.exit(1)
+    return result
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """Leave with a usage error (2) or a file that cannot be written (1), in one line."""
+    message = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
+    click.echo(_line(f"masthead: {message}"), err=True)
+    sys.exit(getattr(exc, "exit_code", 1))
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-l", "--language", default="en", show_default=True, metavar="TAG",
+              help="The issue's language, a BCP 47 tag (en-GB, ar, fr …).")
+@click.option("-p", "--publication", default="My Magazine", show_default=True, metavar="NAME",
+              help="The magazine's name.")
+def new(path: Path, language: str, publication: str) -> None:
+    """Start an issue: a commented issue.yaml, two sample articles and images at PATH.
+
+    PATH must be a new or empty folder. The issue builds as it is; its files explain
+    every key they use.
+    """
+    from masthead.diagnostics import MastheadError
+    from masthead.tools import scaffold
+
+    try:
+        written = scaffold.create(path, language=language, publication=publication)
+    except (MastheadError, OSError) as exc:
+        _fail(exc)
+    for file in written:
+        click.echo(_line(f"created {file}"))
+    click.echo(_line(f"next: edit {path / 'issue.yaml'}, then: masthead build {path}"))
+
+
+@main.command()
+@click.argument("issues", nargs=-1, metavar="[ISSUE]...", type=click.Path())
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON on stdout.")
+def check(issues: tuple[str, ...], strict: bool, as_json: bool) -> None:
+    """Check each ISSUE as build would, and write nothing; with none, every issues/*/issue.yaml.
+
+    Errors and warnings are printed as path:line:col: message, by file and line. Exit status:
+    0 when no issue has errors (nor warnings, with --strict), 1 otherwise, 2 for a usage error.
+    """
+    import json
+
+    from masthead import build as pipeline
+    from masthead.diagnostics import MastheadError, Position
+    from masthead.tools import check as checker
+
+    try:
+        manifests = pipeline.find_issues(issues, Path.cwd())
+    except MastheadError as exc:
+        _fail(exc)
+    results = [checker.check(path) for path in manifests]
+    if as_json:
+        click.echo(json.dumps({"issues": [r.to_json() for r in results]}, ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            for diagnostic in result.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            if result.internal:
+                click.echo(_line(f"{result.manifest_path}: internal error: {result.internal} (please report it)"), err=True)
+            summary = "ok" if not result.failed and not result.warnings else \
+                f"{_count(len(result.errors) + bool(result.internal), 'error')}, {_count(len(result.warnings), 'warning')}"
+            click.echo(f"{Position(result.manifest_path)}: {summary}")
+    sys.exit(1 if any(r.failed or (strict and r.warnings) for r in results) else 0)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@main.command()
+@click.argument("issue", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the issue as a JSON object.")
+def info(issue: str, as_json: bool) -> None:
+    """Show ISSUE as masthead reads it: its metadata, sections and articles.
+
+    Per article: its file, headline, byline, language, words and minutes of reading.
+    """
+    import json
+
+    from masthead.tools import info as describer
+
+    data = describer.describe(_checked(issue))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else describer.table(data))
+
+
+@main.command()
+@click.argument("issue", type=click.Path())
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port on 127.0.0.1; 0 picks a free one.")
+def preview(issue: str, port: int) -> None:
+    """Serve ISSUE's web edition on 127.0.0.1, re-rendered and reloaded as its files change.
+
+    Errors show in the browser as path:line:col: message. Ctrl-C stops.
+    """
+    from masthead import build as pipeline
+    from masthead.diagnostics import MastheadError
+    from masthead.tools import preview as previewer
+
+    try:
+        (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
+        previewer.serve(manifest_path, port)
+    except (MastheadError, OSError) as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("issue", type=click.Path())
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The PNG to write; default dist/<slug>-flatplan.png.")
+def flatplan(issue: str, output: Path | None) -> None:
+    """Draw ISSUE's print pages as thumbnails in spreads, with section and article names (PNG)."""
+    from masthead import build as pipeline
+    from masthead.diagnostics import MastheadError
+    from masthead.render import theme
+    from masthead.tools import flatplan as planner
+
+    result = _checked(issue)
+    meta = result.issue.meta
+    png, pages = planner.of_issue(result.rendered, meta, theme.load(meta).locale_dirs)
+    target = output or Path("dist") / f"{meta.slug}-flatplan.png"
+    try:
+        pipeline.write_all({target: png})
+    except MastheadError as exc:  # a file where its folder must be, no permission …
+        _fail(exc)
+    click.echo(_line(f"{target}  {pages} pages"))
+
+
+@main.command()
+def daemon() -> None:
+    """Stay resident and run every `masthead build` that uses this cache folder (Ctrl-C stops).
+
+    A build it serves skips Python's start-up and imports, and takes from memory what did not
+    change since the last: after an edit, the EPUB of an issue is new in a fraction of a
+    one-shot build's time. Same output, messages and exit status as a build run on its own.
+    """
+    from masthead.diagnostics import MastheadError
+    from masthead.tools import daemon as resident
+
+    try:
+        resident.serve(lambda line: click.echo(line, err=True))
+    except (MastheadError, OSError) as exc:
+        _fail(exc)
+    sys.exit(0)
+
+
+@main.group("theme")
+def theme_group() -> None:
+    """Work with themes: the templates, stylesheets, fonts and words an issue is dressed in."""
+
+
+@theme_group.command("export")
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+def theme_export(directory: Path) -> None:
+    """Copy the built-in default theme to DIR (a new or empty folder), to start a theme from.
+
+    Put DIR inside an issue folder and name it in issue.yaml with a leading ./ (a name
+    without one is a built-in theme's):
+
+    \b
+        theme: ./mytheme
+    """
+    from masthead.diagnostics import MastheadError
+    from masthead.tools import scaffold
+
+    try:
+        written = scaffold.export_theme(directory)
+    except (MastheadError, OSError) as exc:
+        _fail(exc)
+    click.echo(_line(f"exported the default theme to {directory} ({_count(len(written), 'file')})"))
+    click.echo(_line(f"use it from the issue folder that holds it, in issue.yaml:  theme: ./{directory.resolve().name}"))

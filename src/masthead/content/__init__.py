@@ -1,0 +1,1 @@
+"""Stage 2, read: each article's file → clean XHTML, its metadata and its assets."""

@@ -1,0 +1,599 @@
+"""Articles (Markdown or HTML files) → clean XHTML fragments, metadata and the assets they use.
+
+For each manifest entry: read the file, take its metadata (front matter or ``<meta>``), parse
+the body into a tree, pass it through :mod:`masthead.content.sanitize`, shape it for e-readers
+(footnotes as noteref/footnote pairs, lone images as figures, headings below the headline),
+resolve every link and image against the issue's files, and serialize it. Links between
+articles become links between their documents (``other.xhtml#id``); a fragment that names no
+element is reported and dropped, so no output ever carries a dead link.
+"""
+
+from __future__ import annotations
+
+import bisect
+import errno
+import hashlib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import unquote
+
+import lxml.html
+from lxml import etree
+from markupsafe import Markup
+
+from masthead.content import images, repair, sanitize, shape
+from masthead.content.readers import markdown
+from masthead.content.sanitize import (
+    MAX_DEPTH,
+    OPS,
+    XHTML,
+    TooDeep,
+    clean,
+    escape_text,
+    local_name,
+    never_closed,
+    safe_external_url,
+    serialize,
+    swallowed_message,
+)
+from masthead.content.sanitize import text as sanitize_xml_text
+from masthead.diagnostics import Position, Report
+from masthead.manifest import loader
+from masthead.model.issue import Article, Asset, Issue, Manifest, Section
+from masthead.runtime import confine, i18n, safexml
+
+MAX_ARTICLE_BYTES = 16 * 1024 * 1024
+KNOWN_PREFIXES = {  # epub:type vocabularies an article may use without declaring them
+    "z3998": "http://www.daisy.org/z3998/2012/vocab/structure/#",
+    "se": "https://standardebooks.org/vocab/1.0",
+}
+
+
+@dataclass
+class _Draft:
+    """An article between parsing and serializing: links are checked across the issue first."""
+
+    entry_pos: Position
+    root: Path
+    source: Path
+    id: str
+    fields: dict
+    tree: object  # the clean <div> holding the body, until it is serialized into ``body``
+    text: str  # the source, to find where a reference stands
+    token: str = ""  # names this article's link placeholders; a hash of its text, so no text can forge one
+    body: str = ""  # the serialized tree, links still placeholders (see _check_links)
+    ids: frozenset = frozenset()  # every id in the body, for links from other articles
+    prefixes: set[str] = field(default_factory=set)  # epub:type prefixes the body uses
+    declared: dict[str, str] = field(default_factory=dict)  # and what they stand for
+    assets: dict[str, Asset] = field(default_factory=dict)
+    links: list = field(default_factory=list)  # (target article id, fragment, position) by placeholder number
+    images: int = 0
+    images_without_alt: int = 0
+    words: int = 0
+    found: dict = field(default_factory=dict)  # (purpose, text) → where _locate last found it
+    image_places: dict = field(default_factory=dict)  # an <img>'s src in the outputs → its places in the source
+    body_start: int = 0  # where the body begins in ``text``, after a Markdown article's front matter
+    line_starts: list = field(default_factory=list)  # where each line of ``text`` begins, while it is read
+    # What reading depended on besides the article's bytes (see incremental.py):
+    # ("file", resolved path, sha256) and ("resolve", root, base folder, reference, outcome).
+    deps: list = field(default_factory=list)
+
+
+def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict | None = None) -> Issue:
+    """Read every article of the manifest; problems go to ``report``.
+
+    Articles read before with the same inputs come from the cache, and a big issue is read in
+    ``jobs`` processes (incremental.py); either way the result and the diagnostics, in order,
+    are those of reading each article here. ``stats`` hears how many came from the cache.
+    """
+    from masthead.content import incremental
+
+    entries = [e for s in m.sections for e in s.entries]
+    ids = _article_ids([e.file for e in entries])
+    drafts: dict[Path, _Draft] = {}
+    for entry, read in zip(entries, incremental.read_all(entries, ids, m.meta, jobs, stats)):
+        report.diagnostics.extend(read.diagnostics)
+        if read.draft is not None:
+            drafts[entry.file] = replace(read.draft, links=list(read.draft.links))  # the cache's copy stays as read
+    _check_links(drafts, report)
+    sections = []
+    for s in m.sections:
+        articles = tuple(_finish(drafts[e.file], m.meta, report) for e in s.entries if e.file in drafts)
+        sections.append(Section(s.title, articles))
+    return Issue(m.meta, tuple(sections))
+
+
+def _article_ids(files: list[Path]) -> dict[Path, str]:
+    ids: dict[Path, str] = {}
+    taken: set[str] = {"cover", "contents", "nav", "colophon"}  # names of the theme's documents
+    for path in files:
+        base = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode().lower()
+        base = re.sub(r"[^a-z0-9]+", "-", base).strip("-") or "article"
+        if not base[0].isalpha():
+            base = f"a-{base}"
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        ids[path] = slug
+    return ids
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def read_one(entry, ids: dict[Path, str], meta) -> tuple[_Draft | None, tuple]:
+    """One article read on its own (here, in a worker process, or for the cache): the draft,
+    serialized (no tree: it pickles, and nothing needs to parse it again), and the
+    diagnostics reading it gave."""
+    report = Report()
+    draft = _read(entry, ids, meta, report)
+    return draft, tuple(report.diagnostics)
+
+
+def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
+    path = entry.file
+    try:
+        raw = confine.read_input(path, MAX_ARTICLE_BYTES, follow=False)  # resolved by the manifest
+        # UTF-8 (its BOM dropped), or UTF-16 when a BOM says so: Windows editors' "Unicode".
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        report.error(Position(path, line, 1), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+        return None
+    except OSError as exc:
+        if exc.errno == errno.EFBIG:  # the file's own fault, not the reference's
+            report.error(Position(path, 1, 1), exc.strerror)
+        else:
+            report.error(entry.position, f"cannot read '{path.name}': {exc.strerror}")
+        return None
+    root = meta.root
+    if path.suffix.lower() in (".md", ".markdown"):
+        fields, lang, body = markdown.read(text, path, entry, meta, report)
+        prefixes = dict(KNOWN_PREFIXES)
+    else:
+        fields, lang, body, prefixes = _html(text, path, report, root)
+    if body is None:
+        return None
+    fields.update(entry.overrides)  # the manifest entry has the last word, key by key
+    token = hashlib.sha256(raw).hexdigest()[:16]
+    draft = _Draft(entry.position, root, path, ids[path], fields, None, text, token)
+    front = markdown.FRONT_MATTER.match(text) if path.suffix.lower() in (".md", ".markdown") else None
+    draft.body_start = front.end() if front else 0  # a reference is searched for in the body
+    draft.fields.setdefault("lang", lang or meta.language)
+
+    def rewrite(element: str, attr: str, url: str) -> str | None:
+        return _rewrite_url(draft, element, attr, url, ids, root, report)
+
+    title_heading = _title_heading(body)
+    if "title" not in fields and title_heading is not None:
+        fields["title"] = _text(title_heading)
+    if title_heading is not None and _text(title_heading) == fields.get("title"):
+        shape.remove(title_heading)  # the headline is the theme's to set
+    if not fields.get("title"):
+        if not any(d.position.path == path for d in report.errors):  # a broken front matter said enough
+            report.error(entry.position, f"'{path.name}' has no title (give 'title' in the manifest, front matter, <title> or a first heading)")
+        return None
+    dropped: list = []
+    try:
+        draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
+    except TooDeep as exc:
+        report.error(_too_deep_at(text, path) or Position(path, exc.args[0] or 1, 1),
+                     f"elements nested more than {MAX_DEPTH} deep: no e-reader or print layout opens that; flatten the markup")
+        return None
+    for name, line in dropped:  # the file's line for HTML (Markdown's raw HTML has none of its own: searched for)
+        is_markdown = path.suffix.lower() in (".md", ".markdown")
+        report.warning(Position(path, line, 1) if line and not is_markdown else _locate(draft, f"<{name}", "dropped"),
+                       f"<{name}> left out: e-readers cannot be relied on to play or draw it (an image or a link in its place reaches every reader)")
+    draft.declared = prefixes
+    _shape(draft, report)
+    # Counted now, so a cached draft carries it; resolving links later changes no text.
+    draft.words = count_words(" ".join(draft.tree.itertext()), draft.fields["lang"])
+    for a in draft.tree.iter(f"{{{XHTML}}}a"):  # links within the article resolve with the others
+        href = a.get("href") or ""
+        if href.startswith("#"):
+            a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href, "fragment")))
+    draft.ids = frozenset(e.get("id") for e in draft.tree.iter() if isinstance(e.tag, str) and e.get("id"))
+    draft.body = serialize(draft.tree)
+    draft.tree, draft.line_starts = None, []
+    image = draft.fields.get("image")
+    if image is not None:
+        name = _asset(draft, image.src, image.position, report)
+        try:
+            caption, credit = (_marked_up(value, draft.fields["lang"]) for value in (image.caption, image.credit))
+        except TooDeep:  # raw HTML in a caption is copied by the body's rules, its depth limit too
+            report.error(image.position, f"the lead image's caption or credit nests elements more than {MAX_DEPTH} deep; "
+                         "flatten the markup")
+            return None
+        draft.fields["image"] = image._replace(name=name, caption=caption, credit=credit) if name else None
+        if name:
+            draft.images += 1
+            if image.alt is None:
+                report.warning(image.position, "lead image without alt text; give 'alt' (empty if it is decorative)")
+                draft.images_without_alt += 1
+    return draft
+
+
+def _marked_up(value: str | None, lang: str) -> Markup | None:
+    """A caption or credit (inline Markdown) as clean XHTML, Markup: every template sets it as
+    it is, in an element or an attribute (markdown.inline escapes its quotes too)."""
+    return Markup(markdown.inline(value, lang)) if value else None
+
+
+_BODY_END = re.compile(r"</\s*(?:body|html)\s*>", re.I)
+
+
+def _trim_body_end(document) -> None:
+    """The line ends kept where </body> and </html> stood are no text of the body's: blank space
+    at its end stays as the source had it before them (one line end)."""
+    body = document.find("body")
+    if body is None:
+        return
+    last = body[-1] if len(body) else None
+    space = last.tail if last is not None else body.text
+    if space and not space.strip() and space.count("\n") > 1:
+        trimmed = space[:space.index("\n") + 1]
+        if last is not None:
+            last.tail = trimmed
+        else:
+            body.text = trimmed
+
+
+def _html(text: str, path: Path, report: Report, root: Path):
+    """(fields, lang, body, declared epub:type prefixes) of an HTML or XHTML article."""
+    # encoding: the text was read as UTF-8 (or refused); a declaration of another must not re-read it
+    parser = safexml.parser(encoding="utf-8")
+    try:
+        document = etree.fromstring(text.encode("utf-8"), parser)
+        if local_name(document) != "html":
+            raise etree.XMLSyntaxError("not an html document", None, 0, 0)
+    except etree.XMLSyntaxError:
+        # Not well-formed XML: read it as the web would, as HTML (fragments included).
+        try:
+            # Text after </body> or </html> is the body's, as HTML parsers read it; libxml2's would
+            # drop it: the two end tags go (their line ends stay, for the lines of messages).
+            page = _BODY_END.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+            document = lxml.html.document_fromstring(page.encode("utf-8"),  # as read: UTF-8, whatever it declares
+                                                     parser=lxml.html.HTMLParser(no_network=True, encoding="utf-8"))
+            repair.move_head_strays(document)
+            _trim_body_end(document)
+            swallowed = never_closed(text)
+            if swallowed is not None:
+                offset, what = swallowed
+                line_start = text.rfind("\n", 0, offset) + 1
+                report.warning(Position(path, text.count("\n", 0, offset) + 1, offset - line_start + 1), swallowed_message(what))
+        except (etree.ParserError, ValueError):
+            report.error(Position(path, 1, 1), "no HTML content")
+            return {}, None, None, {}
+    prefixes = dict(KNOWN_PREFIXES)
+    declared = document.get(f"{{{OPS}}}prefix") or document.get("epub:prefix") or ""
+    for name, uri in re.findall(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.-]*):\s+(\S+)", declared):  # a prefix is an NCName
+        prefixes[name] = uri.rstrip(",")
+    lang = document.get("{http://www.w3.org/XML/1998/namespace}lang") or document.get("lang")
+    meta = {}
+    meta_pos = {}
+    for element in document.iter():
+        name = local_name(element)
+        line = getattr(element, "sourceline", None)
+        if name == "title" and (element.text or "").strip():
+            meta.setdefault("title", " ".join(element.text.split()))
+            meta_pos.setdefault("title", Position(path, line, 1))
+        elif name == "meta" and element.get("name") and element.get("content") is not None:
+            key = element.get("name").strip().lower()
+            key = {"author": "byline", "description": "summary", "keywords": "tags"}.get(key, key)
+            if key in loader.ARTICLE_KEYS and key != "image":
+                meta[key] = element.get("content")
+                meta_pos[key] = Position(path, line, 1)
+    y = loader.Y({k: loader.Y(v, meta_pos[k], raw=v) for k, v in meta.items()}, Position(path, 1, 1), keys=meta_pos)
+    fields = loader.article_fields(y, report, root, path.parent)
+    body = next((e for e in document.iter() if local_name(e) == "body"), None)
+    if body is None:
+        body = document
+    if lang and "lang" not in fields and i18n.is_valid_tag(lang):
+        fields["lang"] = lang
+    return fields, fields.get("lang"), body, prefixes
+
+
+def _title_heading(body):
+    for element in body.iter():
+        if local_name(element) in ("h1", "h2"):
+            return element
+        if local_name(element) in ("p", "table", "ul", "ol", "blockquote", "figure", "dl", "pre"):
+            return None  # text before any heading: the first heading is not the title
+    return None
+
+
+def _text(element) -> str:
+    """A heading's words: a line break is a space; a script's or style's text is no word of it."""
+    def words(e) -> str:
+        inner = "".join((" " if local_name(c) == "br" else "" if not isinstance(c.tag, str)
+                         or local_name(c) in ("script", "style", "template") else words(c)) + (c.tail or "") for c in e)
+        return (e.text or "") + inner
+    return " ".join(sanitize_xml_text(words(element)).split())
+
+
+# ---------------------------------------------------------------------------- links and assets
+
+
+def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Path, report: Report) -> str | None:
+    url = url.strip()
+    where = _locate(draft, url, "url")
+    if element == "img":
+        src = _image_src(draft, url, where, report)
+        if src is not None:  # _shape's warnings for this src, in order
+            draft.image_places.setdefault(src, []).append(where)
+        return src
+    if attr == "cite":  # a source no reader shows: an https URL (EPUBCheck warns of others, RSC-031), or none
+        return url if url[:6].lower() == "https:" and safe_external_url(url) else None
+    # <a href>
+    if url.startswith("#"):
+        return url if len(url) > 1 else None  # checked in _check_links with the others
+    if confine.has_scheme(url) or url.startswith("//"):
+        if safe_external_url(url):
+            return url
+        if sanitize.external_scheme(url):
+            report.warning(where, f"link to '{_short(url)}' removed, its text kept: not a well-formed URL "
+                                  f"({sanitize.url_problem(url)})")
+        else:
+            report.warning(where, f"link to '{_short(url)}' removed: only http(s), mailto and tel links leave the issue")
+        return None
+    try:
+        path = _resolve(draft, url)
+    except confine.Refused as exc:
+        report.warning(where, f"link removed: {exc}")
+        return None
+    _, fragment = confine.split_ref(url)
+    if path not in ids:
+        report.warning(where, f"link to '{_short(url)}' removed: it is not an article of this issue")
+        return None
+    target = ids[path]
+    return _placeholder(draft, target, fragment, where)
+
+
+def _image_src(draft: _Draft, url: str, where: Position, report: Report) -> str | None:
+    """An image's src in the outputs, its file taken as an asset; None (and said) when refused."""
+    if url.startswith("data:"):
+        try:
+            media_type, data = confine.decode_data_uri(url)
+        except confine.Refused as exc:
+            report.warning(where, f"image removed: {exc}")
+            return None
+        return _data_asset(draft, data, where, report)
+    if confine.has_scheme(url) or url.startswith("//"):
+        # A URL is never fetched: the image is left out and the build goes on.
+        report.warning(where, f"image '{_short(url)}' left out: images must be files inside the issue folder")
+        return None
+    try:
+        path = _resolve(draft, url)
+    except confine.Refused as exc:
+        report.error(where, f"image '{_short(url)}': {exc}")
+        return None
+    return _asset(draft, path, where, report)
+
+
+def _placeholder(draft: _Draft, target: str, fragment: str, where: Position) -> str:
+    """A link resolved in _check_links, when every article's ids are known."""
+    draft.links.append((target, unquote(fragment), where))  # #caf%C3%A9 names id="café"
+    return f"masthead-link-{draft.token}:{len(draft.links) - 1}"
+
+
+def _resolve(draft: _Draft, url: str) -> Path:
+    """confine.resolve, with its outcome recorded: it depends on the files, not on the text."""
+    try:
+        path = confine.resolve(draft.root, draft.source.parent, url)
+    except confine.Refused as exc:
+        draft.deps.append(("resolve", str(draft.root), str(draft.source.parent), url, f"refused: {exc}"))
+        raise
+    draft.deps.append(("resolve", str(draft.root), str(draft.source.parent), url, str(path)))
+    return path
+
+
+def _asset(draft: _Draft, path: Path, where: Position, report: Report) -> str | None:
+    try:
+        data = confine.read_input(path, confine.IMAGE_LIMIT, follow=False)  # resolved by _resolve
+        draft.deps.append(("file", str(path), hashlib.sha256(data).hexdigest()))
+        info = images.probe(data)
+    except (images.ImageError, OSError) as exc:
+        report.error(where, f"'{path.name}': {exc}")
+        return None
+    # The same file gets the same name from every article; readable, and collision-free
+    # because a hash of the issue-relative path is added whenever the name had to change.
+    relative = path.relative_to(draft.root).as_posix()
+    stem = relative.removeprefix("images/").rsplit(".", 1)[0]
+    safe = re.sub(r"[^A-Za-z0-9_\-]+", "-", stem).strip("-") or "image"
+    if safe != stem or info.extension != path.suffix.lower() or safe.lower() == "cover":  # images/cover.* is the cover's
+        safe = f"{safe}-{hashlib.sha1(relative.encode()).hexdigest()[:8]}"
+    name = f"images/{safe}{info.extension}"
+    draft.assets.setdefault(name, Asset(path, name, where))
+    return name
+
+
+def _data_asset(draft: _Draft, data: bytes, where: Position, report: Report) -> str | None:
+    try:
+        info = images.probe(data)
+    except images.ImageError as exc:
+        report.warning(where, f"data: image removed: {exc}")
+        return None
+    name = f"images/inline-{hashlib.sha1(data).hexdigest()[:12]}{info.extension}"
+    draft.assets.setdefault(name, Asset(draft.source, name, where, data=data))
+    return name
+
+
+def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
+    """Where ``needle`` stands in the article's source (parsers lose Markdown lines): asked
+    again for the same purpose, the next place it stands, as the tree is walked in order.
+    A needle markdown-it percent-encoded (``#caf%C3%A9``) is looked for as written, too."""
+    index = _find(draft, unquote(needle), purpose) if "%" in needle and unquote(needle) != needle else -1
+    if index < 0:
+        index = _find(draft, needle, purpose)
+    if index < 0:
+        return Position(draft.source, 1, 1)
+    if not draft.line_starts:  # made once: counting the lines before each place was quadratic
+        draft.line_starts = [0, *(m.end() for m in re.finditer("\n", draft.text))]
+    line = bisect.bisect_right(draft.line_starts, index)
+    return Position(draft.source, line, index - draft.line_starts[line - 1] + 1)
+
+
+# All the searches for one article may read _READS times its text; past that, each looks
+# _WINDOW characters ahead only. Needles found in order read the text about once.
+_READS = 100
+_WINDOW = 4096
+
+
+def _find(draft: _Draft, needle: str, purpose: str) -> int:
+    """Where ``needle`` next stands in the body for ``purpose``, or -1. The tree is walked in the
+    order of the source, so the search starts where the last needle of the same purpose stood
+    (and after this needle's own last place), and goes back to the body's start only when it
+    is not found (a link whose reference definition stands above, a needle asked more often
+    than it is written). A search of the body from its start for each new needle was
+    quadratic (50,000 links [l](#aN)); a budget keeps needles that stand nowhere from being so."""
+    start, last = draft.body_start, draft.found.get((purpose, needle), -1)
+    if last is None or not needle or _absent(draft, needle):  # not in the source (a generated #note-3)
+        draft.found[(purpose, needle)] = None
+        return -1
+    after = max(start, last + 1, draft.found.get(("after", purpose), start))
+    index = _search(draft, needle, after, len(draft.text))
+    if index < 0 and after > start:
+        index = _search(draft, needle, start, after + len(needle) - 1)
+    draft.found[(purpose, needle)] = index if index >= 0 else None
+    if index >= 0:
+        draft.found[("after", purpose)] = index + 1
+    return index
+
+
+def _search(draft: _Draft, needle: str, begin: int, end: int) -> int:
+    """``draft.text.find(needle, begin, end)``, its reading counted against the article's budget."""
+    budget = draft.found.get(("budget", ""), _READS * len(draft.text))
+    end = end if budget > 0 else min(end, begin + _WINDOW)
+    index = draft.text.find(needle, begin, end)
+    draft.found[("budget", "")] = budget - ((index + len(needle) if index >= 0 else end) - begin)
+    return index
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:\s[^<>]{0,4000})?>")  # bounded: linear on any text
+
+
+def _too_deep_at(text: str, path: Path) -> Position | None:
+    """Where the source's tags first open more than MAX_DEPTH elements (the parsers of Markdown
+    lose its raw HTML's lines, libxml2 keeps no column): a count of open tags less closed ones,
+    void elements aside; None when that count never gets there (Markdown's own nesting)."""
+    depth = 0
+    for match in _TAG.finditer(text):
+        closing, name, empty = match.group(1), match.group(2).lower(), match.group(0).endswith("/>")
+        if closing:
+            depth = max(0, depth - 1)
+        elif not empty and name not in sanitize.VOID:
+            depth += 1
+            if depth > MAX_DEPTH:
+                index = match.start()
+                return Position(path, text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1)
+    return None
+
+
+def _absent(draft: _Draft, needle: str) -> bool:
+    """Is ``needle`` certainly not in the body? Names a converter made come numbered (#fn1,
+    #fnref1 … for a Markdown footnote, never in its source); when their stem (#fn) is not there,
+    one search says so for all of them, not a search of the whole text for each."""
+    stem = needle.rstrip("0123456789")
+    if len(stem) == len(needle) or len(stem) < 2:
+        return False
+    if ("stem", stem) not in draft.found:
+        if draft.found.get(("budget", ""), 1) <= 0:
+            return False  # not known: the search for the needle itself looks a little way ahead
+        draft.found[("stem", stem)] = _search(draft, stem, draft.body_start, len(draft.text)) < 0
+    return draft.found[("stem", stem)]
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 60 else url[:57] + "…"
+
+
+# ---------------------------------------------------------------------------- shaping
+
+
+def _shape(draft: _Draft, report: Report) -> None:
+    """Give the clean tree the structure e-readers expect (shape.py); count images and alt text."""
+    shape.structure(draft.tree)
+    for img in list(draft.tree.iter(f"{{{XHTML}}}img")):
+        if not img.get("src"):
+            shape.remove(img)  # its source was refused (and reported)
+            continue
+        draft.images += 1
+        places = draft.image_places.get(img.get("src"), [])  # this src's places in the source, in order
+        place = places.pop(0) if places else Position(draft.source, 1, 1)
+        if img.get("alt") is None:
+            report.warning(place, "image without alt text; describe it, or write alt=\"\" if it is decorative")
+            img.set("alt", "")
+            draft.images_without_alt += 1
+    shape.finish(draft.tree)
+
+
+def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
+    """Resolve link placeholders now that every article's ids are known.
+
+    The bodies are already serialized: each ``href="masthead-link-TOKEN:N"`` is replaced in
+    the text, in document order, by the link it stands for, or removed.
+    """
+    ids_of = {d.id: d.ids for d in drafts.values()}
+    for draft in drafts.values():
+        def resolve(match: re.Match, draft: _Draft = draft) -> str:
+            target, fragment, where = draft.links[int(match.group(1))]
+            if target not in ids_of:
+                return ""  # the target article failed to read, and said so
+            if fragment and fragment not in ids_of[target]:
+                if target == draft.id:
+                    report.warning(where, f"'#{fragment}' names no element in this article; link removed")
+                else:
+                    report.warning(where, f"'#{fragment}' names no element in the article it links to; linking to the article's start")
+                fragment = ""
+            if target == draft.id:
+                return f' href="#{_attribute(fragment)}"' if fragment else ""
+            return f' href="{target}.xhtml' + (f"#{_attribute(fragment)}" if fragment else "") + '"'
+
+        draft.body = re.sub(rf' href="masthead-link-{draft.token}:(\d+)"', resolve, draft.body)
+
+
+def _attribute(value: str) -> str:
+    return escape_text(value).replace('"', "&quot;")
+
+
+# ---------------------------------------------------------------------------- finishing
+
+
+def _finish(draft: _Draft, meta, report: Report) -> Article:
+    f = draft.fields
+    lang = f.get("lang") or meta.language
+    body = draft.body
+    words = draft.words
+    image = f.get("image")
+    return Article(
+        id=draft.id, source=draft.source, title=f["title"], standfirst=f.get("standfirst"),
+        byline=tuple(f.get("byline") or ()), date=f.get("date"), kicker=f.get("kicker"),
+        lang=lang, direction=f.get("dir") or i18n.direction_of(lang), image=image,
+        reading_time=f.get("reading_time") or reading_minutes(words, lang), words=words,
+        summary=f.get("summary"), tags=tuple(f.get("tags") or ()), body=body,
+        assets=tuple(draft.assets.values()),
+        epub_prefixes=tuple(sorted((p, draft.declared[p]) for p in draft.prefixes)),
+        images=draft.images, images_without_alt=draft.images_without_alt,
+    )
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_WORD = re.compile(r"\w+(?:[\'’\-]\w+)*", re.U)
+
+
+def count_words(text: str, lang: str) -> int:
+    """Words for scripts that separate them with spaces; characters for Chinese, Japanese, Korean."""
+    if _CJK.search(text) is None:  # most issues: one pass, not three
+        return _WORD.subn("", text)[1]  # counted, not collected: a third less time than findall
+    cjk = len(_CJK.findall(text))
+    rest = _CJK.sub(" ", text)
+    return cjk + len(_WORD.findall(rest))
+
+
+def reading_minutes(words: int, lang: str) -> int:
+    per_minute = i18n.reading_speed(lang)
+    return max(1, math.ceil(words / per_minute))

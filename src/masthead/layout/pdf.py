@@ -1,0 +1,123 @@
+"""RenderedIssue → PDF through WeasyPrint, confined to the rendered resources.
+
+WeasyPrint's default fetcher reads any file and any URL (see ../shared/notes/libraries.md).
+Ours answers only for the resources the render stage produced, by name, and refuses every
+other URL, so an article cannot make the PDF read a local file, reach the network or embed
+an attachment. The document carries its dates and identifier, so rebuilds are identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
+
+from masthead.model.documents import RenderedIssue
+
+BASE_URL = "https://masthead.invalid/"  # .invalid can never resolve (RFC 2606)
+
+
+class PageStart(NamedTuple):
+    """Where a printed page begins: which document, and the first words on it."""
+
+    folio: int
+    document: str  # the EPUB document the page's first text comes from, "night-shift.xhtml"
+    text: str  # the first line's text on the page ("" when the page starts the document)
+
+
+def export(issue: RenderedIssue, warn=lambda message: None) -> bytes:
+    """The PDF's bytes; ``warn(message)`` hears of every refused resource and layout problem."""
+    return write(issue, layout(issue, warn))
+
+
+def layout(issue: RenderedIssue, warn=lambda message: None):
+    """Lay out the print document (a WeasyPrint Document), reading only rendered resources."""
+    import weasyprint  # imported here: ~0.4 s, paid only when a PDF is asked for
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    resources = {r.name: r for r in issue.resources_for("pdf")}
+
+    class ConfinedFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            name = unquote(parts.path.lstrip("/")) if url.startswith(BASE_URL) else None
+            if name in resources:
+                resource = resources[name]
+                return URLFetcherResponse(url, body=resource.data, headers={"Content-Type": resource.media_type})
+            warn(f"refused to load '{url[:80]}': only the issue's own files are read")
+            raise ValueError(f"refused: {url}")
+
+    (document,) = issue.documents_of("print")
+    handler = _Collect(warn)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        html = weasyprint.HTML(string=document.content.decode("utf-8"), base_url=BASE_URL,
+                               url_fetcher=ConfinedFetcher(allowed_protocols=("https",), allow_redirects=False))
+        return html.render(pdf_tags=True)
+    finally:
+        logger.removeHandler(handler)
+
+
+def write(issue: RenderedIssue, document) -> bytes:
+    return document.write_pdf(
+        pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
+        pdf_variant=issue.pdf.variant,
+        pdf_tags=True,  # tagged: structure and language for assistive technology
+        custom_metadata=True,
+    )
+
+
+def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
+    """For each page of a laid-out document, the EPUB document and text it starts with.
+
+    The print document's sections carry the ids of the EPUB documents they stand for
+    ("cover", "contents", an article's id). The page's first text is the first run of text in the main flow
+    (running heads, footnotes and generated content such as leaders are left aside).
+    """
+    from weasyprint.formatting_structure import boxes
+
+    names = {d.name.removesuffix(".xhtml"): d.name for d in issue.documents_of("cover", "contents", "article")}
+    first: dict[str, int] = {}  # id → the first page its element is on (a page lists each id on it)
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            first.setdefault(name, index)
+    starts = []
+    for index, page in enumerate(document.pages):
+        found: list = []
+
+        def walk(box, section):
+            if found or isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+                return
+            element = getattr(box, "element", None)
+            if element is not None and "::" not in box.element_tag and element.get("id") in names \
+                    and element.tag.endswith("section"):
+                section = element.get("id")
+                if first.get(section) == index:  # not box.remove_decoration_sides: WeasyPrint clears it
+                    found.append((section, ""))  # when it lays the page out again (a target-counter changed)
+                    return
+            if isinstance(box, boxes.TextBox) and "::" not in box.element_tag and box.text.strip() and section:
+                found.append((section, box.text))
+                return
+            for child in getattr(box, "children", ()):
+                walk(child, section)
+
+        walk(page._page_box, None)
+        if found:
+            section, text = found[0]
+            starts.append(PageStart(index + 1, names[section], " ".join(text.split())))
+    return starts
+
+
+class _Collect(logging.Handler):
+    """WeasyPrint logs what it skips (an unknown CSS property, a failed image): keep it."""
+
+    def __init__(self, warn):
+        super().__init__(logging.WARNING)
+        self.warn = warn
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith("Failed to load") or "refused" not in message:
+            self.warn(f"PDF: {message}")

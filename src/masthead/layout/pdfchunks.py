@@ -1,0 +1,335 @@
+"""The print layout of a big issue in chunks, in parallel processes, joined into one PDF.
+
+WeasyPrint keeps the whole laid-out document in memory (about 0.6 MB a page with columns)
+and uses one core, and its Documents cannot cross processes. So a big print document is cut
+into chunks: the front (cover and contents) and runs of whole articles of about
+CHUNK_WORDS words. Each chunk is a complete document (the same <head>, its part of <body>)
+laid out by itself in a worker process; pdfjoin.py joins the chunks' PDFs.
+
+A chunk alone does not know its first folio, nor the page of an article in another chunk
+(the contents and "More from" print them with ``target-counter()``). So each chunk is laid
+out with a *setup*: its first folio and the page numbers of the ids its links name. The
+first round guesses them from word counts (numbers with the likely count of digits; the
+theme's digits are tabular, so a number's width depends only on its digits) and reports
+each chunk's page count and where its linked ids fall. The true setups follow from those,
+and a chunk is laid out again, and written, while its setup differs from the one its last
+layout used: a chunk whose page count moved moves the chunks after it, which are redone. No
+folio or page reference in the output is a guess.
+
+The page numbers of links inside a chunk are printed from the setup too, not by WeasyPrint's
+target-counter(): it lays out again every page whose target-counter() values change, and in
+doing so (70.0) loses footnotes it had carried to the next page. Without those second
+layouts a chunk is laid out once per round, and keeps its footnotes.
+
+The plan depends on the content only and each chunk's result on its setup only, so the bytes
+are the same for any --jobs and any machine. An issue with fewer than ONE_PASS_WORDS words of
+articles takes the single in-process pass, as before.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+from urllib.parse import unquote
+
+from lxml import etree
+
+from masthead.content.sanitize import XHTML
+from masthead.layout import pdf
+from masthead.model.documents import RenderedIssue
+from masthead.runtime import workers
+from masthead.runtime.safexml import parse
+
+CHUNK_WORDS = 40_000  # words of articles in a chunk: ~50 pages in two columns, ~100 MB in a worker
+# Below this, one pass: it fits in ~300 MB, and on two cores a second round of chunk layouts
+# (when a guessed setup was wrong) costs more than the parallel layout saves (measured on
+# strand-1891, 105,000 words: 86 s in chunks against 48 s in one pass, on a loaded machine).
+ONE_PASS_WORDS = 150_000
+LINK_BASE = pdf.BASE_URL + "issue#"  # a link into another chunk, until the join makes it internal again
+# (not BASE_URL + "#": WeasyPrint takes that for its own document and drops a missing id)
+PAGE_ATTRIBUTE = "data-masthead-page"  # on every link to an id: the page number target-counter() would show
+GUESS_WORDS_PER_PAGE = 600  # first round only: how many digits folios and references will have
+
+
+
+
+class Printed(NamedTuple):
+    data: bytes | None  # the PDF, when it was asked for
+    starts: list[pdf.PageStart]  # every page's start, with the issue's folios (for the EPUB page list)
+    pages: int
+
+
+class Setup(NamedTuple):
+    """What a chunk's layout depends on beyond its content."""
+
+    start: int  # its first folio
+    numbers: tuple[tuple[str, str], ...]  # (linked id, the page number printed for it)
+
+
+class Chunk(NamedTuple):
+    issue: RenderedIssue  # the print document is this chunk; the other documents are only named
+    css: str  # rules printing PAGE_ATTRIBUTE where the theme prints target-counter(attr(href), page)
+    refs: tuple[tuple[str, int], ...]  # (id, its chunk) for each id a link here names
+    wanted: frozenset[str]  # ids here that links name: their pages are reported
+    words: int
+
+
+class Laid(NamedTuple):
+    """A chunk's layout, as a worker reports it."""
+
+    setup: Setup
+    pages: int
+    anchors: dict[str, int]  # wanted id → index of its page in the chunk
+    starts: list[pdf.PageStart]  # folios from the chunk's setup.start
+    bookmarks: list[tuple[int, str, str]]  # (level, label, state), in order
+    data: bytes | None
+    warnings: list[str]
+
+
+def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callable[[str], None]) -> Printed:
+    """Lay out the print document (and write the PDF when ``want_pdf``), in chunks when it is big."""
+    chunks = plan(issue)
+    if chunks is None:
+        document = pdf.layout(issue, warn)
+        return Printed(pdf.write(issue, document) if want_pdf else None, pdf.page_starts(issue, document),
+                       len(document.pages))
+    results = _lay_out_all(chunks, jobs, want_pdf)
+    del chunks  # their documents: the join needs the memory
+    for message in dict.fromkeys(m for result in results for m in result.warnings):  # once, not once a chunk
+        warn(message)
+    starts = [start for result in results for start in result.starts]
+    data = None
+    if want_pdf:
+        from masthead.layout import pdfjoin
+
+        data = pdfjoin.join([r.data for r in results], [r.bookmarks for r in results], LINK_BASE)
+    return Printed(data, starts, sum(r.pages for r in results))
+
+
+# ------------------------------------------------------------------------------ the plan
+
+
+def plan(issue: RenderedIssue) -> list[Chunk] | None:
+    """The chunks of the print document, front first; None when it is small enough for one pass."""
+    (document,) = issue.documents_of("print")
+    root = parse(document.content, huge_tree=True)
+    head, body = root.find(f"{{{XHTML}}}head"), root.find(f"{{{XHTML}}}body")
+    children = list(body)
+    first = next((i for i, child in enumerate(children) if _is_article(child)), len(children))
+    words = [sum(len(text.split()) for text in child.itertext()) if _is_article(child) else 0 for child in children]
+    if sum(words) < max(CHUNK_WORDS, ONE_PASS_WORDS):
+        return None
+    groups: list[list[int]] = [list(range(first))]
+    current: list[int] = []
+    count = 0
+    for i in range(first, len(children)):
+        if _is_article(children[i]):  # a new chunk when this one is full, or half full and a section begins
+            section = "section-start" in (children[i].get("class") or "").split()
+            if current and (count + words[i] > CHUNK_WORDS or (section and count >= CHUNK_WORDS // 2)):
+                groups.append(current)
+                current, count = [], 0
+            count += words[i]
+        current.append(i)
+    groups.append(current)
+
+    owner = {element.get("id"): g for g, group in enumerate(groups) for i in group
+             for element in children[i].iter() if isinstance(element.tag, str) and element.get("id")}
+    refs: list[dict[str, int]] = [{} for _ in groups]
+    for g, group in enumerate(groups):
+        for i in group:
+            for element in children[i].iterfind(".//*[@href]"):
+                href = element.get("href")
+                target = unquote(href[1:]) if href.startswith("#") else None
+                if target in owner:
+                    refs[g][target] = owner[target]
+                    if owner[target] != g:  # WeasyPrint drops a "#id" it does not hold
+                        element.set("href", LINK_BASE + href[1:])
+    wanted = [frozenset(t for r in refs for t, o in r.items() if o == g) for g in range(len(groups))]
+
+    styles = [_stylesheet(issue, link.get("href")) for link in head.iterfind(f"{{{XHTML}}}link[@rel='stylesheet']")]
+    styles += [style.text or "" for style in head.iterfind(f"{{{XHTML}}}style")]
+    numbered = "\n".join(rule for css in styles for rule in _numbered_rules(css))
+    resources = tuple(r for r in issue.resources if "pdf" in r.targets)
+    later = tuple(r._replace(data=_without_first(r.data.decode("utf-8")).encode("utf-8"))
+                  if r.media_type == "text/css" else r for r in resources)
+    others = tuple(d._replace(content=b"") for d in issue.documents_of("cover", "contents", "article"))
+    chunks = []
+    for g, group in enumerate(groups):
+        chunk_head = copy.deepcopy(head)
+        if g:  # @page :first means the issue's first page, which no later chunk holds
+            for style in chunk_head.iterfind(f"{{{XHTML}}}style"):
+                style.text = _without_first(style.text or "")
+        content = _document(root, chunk_head, body, [children[i] for i in group])
+        slim = issue._replace(documents=(document._replace(content=content),) + others,
+                              resources=later if g else resources, toc=(), page_list=(), accessibility=None)
+        chunks.append(Chunk(slim, numbered, tuple(sorted(refs[g].items())), wanted[g],
+                            sum(words[i] for i in group)))
+    return chunks
+
+
+def _is_article(element) -> bool:
+    return element.tag == f"{{{XHTML}}}section" and "print-article" in (element.get("class") or "").split()
+
+
+def _stylesheet(issue: RenderedIssue, href: str | None) -> str:
+    found = [r for r in issue.resources_for("pdf") if r.name == href and r.media_type == "text/css"]
+    return found[0].data.decode("utf-8") if found else ""
+
+
+def _document(root, head, body, children: list) -> bytes:
+    """A complete XHTML document: ``root``'s attributes, ``head``, and ``children`` in a copy of ``body``."""
+    out = etree.Element(root.tag, dict(root.attrib), nsmap=root.nsmap)
+    out.text = root.text
+    out.append(head)
+    new_body = etree.SubElement(out, body.tag, dict(body.attrib))
+    new_body.text, new_body.tail = body.text, body.tail
+    new_body.extend(children)  # moved, not copied: the whole document is not needed again
+    return etree.tostring(out, xml_declaration=True, encoding="UTF-8", doctype="<!DOCTYPE html>")
+
+
+# ------------------------------------------------------------------------------ CSS for chunks
+
+
+_TARGET_COUNTER = re.compile(r"target-counter\(\s*attr\(\s*href(?:\s+url)?\s*\)\s*,\s*page\s*(?:,[^)]*)?\)", re.I)
+_PSEUDO_END = re.compile(r"(::?(?:before|after|marker))\s*$", re.I)
+
+
+def _numbered_rules(css: str) -> list[str]:
+    """For each rule whose content shows ``target-counter(attr(href), page)``, the same content
+    with the number taken from PAGE_ATTRIBUTE, which every link to an id in the issue has."""
+    import tinycss2
+
+    out = []
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            continue
+        for declaration in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True):
+            value = tinycss2.serialize(declaration.value) if declaration.type == "declaration" else ""
+            if declaration.type != "declaration" or declaration.lower_name != "content" \
+                    or not _TARGET_COUNTER.search(value):
+                continue
+            selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",")]
+            marked = ", ".join(_PSEUDO_END.sub(rf"[{PAGE_ATTRIBUTE}]\1", s) if _PSEUDO_END.search(s)
+                               else f"{s}[{PAGE_ATTRIBUTE}]" for s in selectors)
+            shown = _TARGET_COUNTER.sub(f"attr({PAGE_ATTRIBUTE})", value)
+            out.append(f"{marked} {{ content: {shown.strip()}{' !important' if declaration.important else ''}; }}")
+    return out
+
+
+def _without_first(css: str) -> str:
+    """The stylesheet without its ``@page :first`` selectors (a rule left with none goes)."""
+    import tinycss2
+
+    if ":first" not in css:
+        return css
+    out = []
+    for rule in tinycss2.parse_stylesheet(css):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "page" and rule.content is not None:
+            selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",")]
+            kept = [s for s in selectors if not re.search(r":first\b", s, re.I)]
+            if not kept:
+                continue
+            if len(kept) < len(selectors):
+                out.append(f"@page {', '.join(kept)} {{{tinycss2.serialize(rule.content)}}}")
+                continue
+        out.append(tinycss2.serialize([rule]))
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------------ the rounds
+
+
+def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool) -> list[Laid]:
+    """Every chunk laid out (and written) with its true setup, in ``jobs`` processes (default:
+    the cores), started as workers.py starts them.
+
+    In rounds: each round lays out, in parallel, the chunks whose setup differs from the one
+    their last layout used, then the setups are worked out again from all the results. (Not
+    sooner: a chunk resubmitted as each result arrives was laid out once per result before
+    it, when page counts moved.) The front chunk goes last in a round: it is short, and
+    fills the end of the round when the other process has nothing left to do.
+
+    Two rounds suffice when a chunk's pages do not depend on the side it starts on, as with
+    the default theme. When they do, a chunk redone on its other side can move the chunks
+    after it again, one round further each time: so up to one round a chunk, and one more."""
+    results: list[Laid | None] = [None] * len(chunks)
+    setups = _guesses(chunks)
+    with workers.pool(workers.count(jobs, len(chunks)), ["masthead.layout.pdfchunks", "weasyprint"]) as pool:
+        try:
+            for round_ in range(len(chunks) + 1):
+                todo = [i for i, (result, setup) in enumerate(zip(results, setups))
+                        if result is None or result.setup != setup or (want_pdf and result.data is None)]
+                if not todo:
+                    return results  # type: ignore[return-value]  (none is None: all were laid out)
+                write = want_pdf and round_ > 0  # a first round's guess is seldom right: no PDF yet
+                futures = {i: pool.submit(_lay_out, chunks[i], setups[i], write)
+                           for i in sorted(todo, key=lambda i: i == 0)}  # the front last
+                for i, future in futures.items():
+                    results[i] = future.result()
+                setups = _setups(chunks, results)  # type: ignore[arg-type]  (after a first round, none is None)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    raise RuntimeError(f"PDF: the page numbers of the chunks did not settle in {len(chunks) + 1} rounds")
+
+
+def _guesses(chunks: list[Chunk]) -> list[Setup]:
+    """First-round setups: folios and references guessed from the words before each chunk."""
+    starts, page = [], 1
+    for chunk in chunks:
+        starts.append(page)
+        page += 1 + chunk.words // GUESS_WORDS_PER_PAGE
+    return [Setup(starts[i], tuple((ref, "0" * len(str(starts[owner]))) for ref, owner in chunk.refs))
+            for i, chunk in enumerate(chunks)]
+
+
+def _setups(chunks: list[Chunk], results: list[Laid]) -> list[Setup]:
+    """Each chunk's setup as the latest layouts of all the chunks give it."""
+    starts = [1]
+    for result in results[:-1]:
+        starts.append(starts[-1] + result.pages)
+    return [Setup(starts[index], tuple((ref, str(starts[owner] + results[owner].anchors[ref])
+                                        if ref in results[owner].anchors else "") for ref, owner in chunk.refs))
+            for index, chunk in enumerate(chunks)]
+
+
+# ------------------------------------------------------------------------------ in a worker
+
+
+def _lay_out(chunk: Chunk, setup: Setup, write: bool) -> Laid:
+    """Lay out one chunk with its setup (in a worker process); the PDF too when ``write``."""
+    issue = chunk.issue._replace(documents=tuple(d._replace(content=_prepared(d.content, setup, chunk.css))
+                                                 if d.kind == "print" else d for d in chunk.issue.documents))
+    warnings: list[str] = []
+    document = pdf.layout(issue, warnings.append)
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            if name in chunk.wanted:
+                anchors.setdefault(name, index)
+    starts = [s._replace(folio=s.folio + setup.start - 1) for s in pdf.page_starts(issue, document)]
+    bookmarks = [(level, label, state) for page in document.pages for level, label, _, state in page.bookmarks]
+    data = pdf.write(issue, document) if write else None
+    return Laid(setup, len(document.pages), anchors, starts, bookmarks, data, warnings)
+
+
+def _prepared(content: bytes, setup: Setup, css: str) -> bytes:
+    """The chunk's document with its folios, side and the numbers of its links into other chunks."""
+    root = parse(content, huge_tree=True)
+    numbers = dict(setup.numbers)
+    for element in root.iterfind(".//*[@href]"):
+        href = element.get("href")
+        name = unquote(href[len(LINK_BASE):] if href.startswith(LINK_BASE) else href[1:] if href[:1] == "#" else "")
+        if name in numbers:
+            element.set(PAGE_ATTRIBUTE, numbers[name])
+    style = etree.SubElement(root.find(f"{{{XHTML}}}head"), f"{{{XHTML}}}style")
+    # The page counter is reset in @page, not in content: that would zero target-counter()
+    # (WeasyPrint #2114) where a theme uses it beyond links. The root's break-before makes
+    # the first page a left or right one (WeasyPrint reads it for the first page's side), so
+    # each page has the margins and running heads of its side in the whole issue.
+    style.text = (f"\n@page :first {{ counter-reset: page {setup.start - 1}; counter-increment: page 1; }}\n"
+                  f"html {{ break-before: {'recto' if setup.start % 2 else 'verso'}; }}\n{css}\n")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", doctype="<!DOCTYPE html>")
+

@@ -1,0 +1,98 @@
+"""What exporters receive: complete documents and resources, nothing to interpret.
+
+The render stage produces one :class:`RenderedIssue`. Exporters write it out (EPUB, PDF …)
+without reading YAML, articles or templates: every decision about content and look is made
+before this point, so adding an output format never touches the pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from masthead.model.issue import PdfOptions
+
+
+class Document(NamedTuple):
+    """A complete XHTML document (UTF-8 bytes with its XML declaration)."""
+
+    name: str  # file name, "contents.xhtml"; every document sits in one folder
+    kind: str  # "cover", "contents", "nav", "article" (EPUB) or "print" (the PDF's whole issue)
+    title: str
+    lang: str
+    direction: str
+    content: bytes
+    properties: tuple[str, ...] = ()  # EPUB manifest properties ("svg", "nav" …)
+
+
+# The outputs a resource goes to (Resource.targets).
+EPUB, PDF, BOTH = frozenset({"epub"}), frozenset({"pdf"}), frozenset({"epub", "pdf"})
+
+
+class Resource(NamedTuple):
+    """A file a document uses: stylesheet, font, image."""
+
+    name: str  # "css/epub.css", "fonts/NotoSerif-Regular.ttf", "images/harbour.jpg"
+    media_type: str
+    data: bytes
+    targets: frozenset[str]  # the outputs that carry it: {"epub"}, {"pdf"}, or both
+
+
+class TocEntry(NamedTuple):
+    title: str
+    href: str  # "night-shift.xhtml"; a section links to its first article
+    children: tuple["TocEntry", ...] = ()
+    lang: str = ""  # the article's language ("" for a section: the issue's)
+    direction: str = ""
+
+
+class Metadata(NamedTuple):
+    title: str
+    publication: str
+    language: str
+    direction: str
+    identifier: str
+    date: dt.date
+    modified: dt.datetime  # UTC; from the issue date or SOURCE_DATE_EPOCH, never the clock
+    creators: tuple[str, ...]  # every byline of the issue, in order, once each
+    editors: tuple[str, ...]
+    publisher: str | None
+    rights: str | None
+    description: str | None
+    subjects: tuple[str, ...]
+    number: int | None
+    volume: int | None
+    issn: str | None
+    keywords: tuple[str, ...]
+
+
+class Accessibility(NamedTuple):
+    """What the package declares about the issue's accessibility (EPUB Accessibility 1.1)."""
+
+    access_modes: tuple[str, ...]  # "textual", and "visual" when there are images
+    sufficient: tuple[tuple[str, ...], ...]  # sets of access modes that suffice to read the issue
+    features: tuple[str, ...]  # schema.org accessibilityFeature values
+    summary: str
+    conforms: bool  # true when nothing found stands against WCAG 2.2 AA conformance
+    certified_by: str | None = None
+    certifier_credential: str | None = None
+    certifier_report: str | None = None
+
+
+class RenderedIssue(NamedTuple):
+    slug: str
+    meta: Metadata
+    documents: tuple[Document, ...]  # in reading order
+    resources: tuple[Resource, ...]
+    toc: tuple[TocEntry, ...]
+    cover_image: str | None  # the Resource name of the cover picture
+    pdf: PdfOptions  # what the PDF exporter needs beyond the documents: the variant
+    accessibility: Accessibility | None = None
+    page_list: tuple[tuple[str, str], ...] = ()  # (folio, "doc.xhtml#page-N"): print pages in the EPUB
+    page_list_label: str = "Pages"  # the page list's name in the issue's language
+
+    def documents_of(self, *kinds: str) -> tuple[Document, ...]:
+        return tuple(d for d in self.documents if d.kind in kinds)
+
+    def resources_for(self, target: str) -> tuple[Resource, ...]:
+        return tuple(r for r in self.resources if target in r.targets)

@@ -1,0 +1,1 @@
+"""Commands around the pipeline: check, info, preview, watch, the daemon, the flatplan, new folders."""
