@@ -11,20 +11,15 @@ import pytest
 from conftest import ROOT
 from PIL import Image
 
-from masthead.content import reading
-from masthead.diagnostics import Report
-from masthead.manifest import loader
-from masthead.render import cover, theme
+from masthead.pipeline import Pipeline
+from masthead.render import cover
 
 LOCALES = sorted(p.name for p in (ROOT / "templates" / "default" / "locale").iterdir() if p.is_dir())
 
 
 def read(folder: Path):
-    report = Report()
-    spec = loader.load(folder / "issue.yaml")
-    issue = reading.read_issue(spec, report)
-    report.raise_if_errors()
-    return issue, theme.load(spec.meta)
+    run = Pipeline(folder / "issue.yaml")
+    return run.read(), run.theme
 
 
 def drawn(folder: Path) -> tuple[bytes, list[tuple[str, Path | None]]]:

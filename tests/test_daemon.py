@@ -206,3 +206,13 @@ def test_what_the_daemon_runs_and_what_stays_in_the_clients_process(argv, forwar
     assert resident.forwardable(argv) is forwarded
     monkeypatch.setenv(resident.NO_DAEMON, "1")
     assert resident.forwardable(argv) is False
+
+
+def test_the_daemon_knows_which_short_options_of_build_take_a_value():
+    """The client reads -qvo OUT as flags up to the first that takes a value: its list is the CLI's."""
+    from masthead.cli import build as command
+    from masthead.tools import daemon
+
+    taking = sorted(opt[1] for param in command.params if not getattr(param, "is_flag", True)
+                    for opt in param.opts if len(opt) == 2)
+    assert taking == sorted(daemon.VALUE_FLAGS)

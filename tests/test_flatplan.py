@@ -11,11 +11,9 @@ pdfium = pytest.importorskip("pypdfium2")
 
 from PIL import Image, ImageStat  # noqa: E402
 
-from masthead.content import reading  # noqa: E402
-from masthead.diagnostics import Report  # noqa: E402
 from masthead.layout import pdf  # noqa: E402
-from masthead.manifest import loader
-from masthead.render import templates, theme
+from masthead.pipeline import Pipeline
+from masthead.render import theme
 from masthead.tools import flatplan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,12 +24,9 @@ THUMB = 160
 
 
 def _build(folder: Path):
-    spec = loader.load(folder / "issue.yaml")
-    report = Report()
-    issue = reading.read_issue(spec, report)
-    rendered = templates.render(issue, theme.load(spec.meta), report)
-    layout = pdf.layout(rendered)
-    return rendered, pdf.write(rendered, layout), pdf.page_starts(rendered, layout)
+    run = Pipeline(folder / "issue.yaml", formats=("pdf",))
+    printed = run.lay_out()
+    return run.render(), printed.data, printed.starts
 
 
 @pytest.fixture(scope="module")

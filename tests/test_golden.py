@@ -14,22 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from masthead.content import reading
-from masthead.diagnostics import Report
-from masthead.manifest import loader
-from masthead.render import templates, theme
+from masthead.pipeline import Pipeline
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "in" / "issue.yaml").is_file())
 
 
 def rendered_documents(issue_folder: Path) -> tuple[dict[str, bytes], list[str]]:
-    report = Report()
-    spec = loader.load(issue_folder / "issue.yaml")
-    issue = reading.read_issue(spec, report)
-    report.raise_if_errors()
-    out = templates.render(issue, theme.load(spec.meta), report)
-    report.raise_if_errors()
-    warnings = [f"{d.position.path.name}:{d.position.line}:{d.position.col}: {d.message}" for d in report.warnings]
+    run = Pipeline(issue_folder / "issue.yaml", printed=True)
+    out = run.render()
+    warnings = [f"{d.position.path.name}:{d.position.line}:{d.position.col}: {d.message}" for d in run.report.warnings]
     return {d.name: d.content for d in out.documents}, warnings
 
 

@@ -105,7 +105,7 @@ def test_a_failed_rebuild_keeps_the_earlier_folder(tmp_path, issue_dir):
 
 
 def test_the_folder_is_swapped_whole_or_not_at_all(tmp_path):
-    from masthead.build import WEB_MARK, write_all
+    from masthead.runtime.writes import WEB_MARK, write_all
 
     target = tmp_path / "issue"
     write_all({}, {target: {"index.html": b"one", "css/a.css": b"a", "old.html": b"stale"}})

@@ -10,9 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from masthead.content import reading
-from masthead.diagnostics import Report
-from masthead.manifest import loader
-from masthead.render import templates, theme
+from masthead.pipeline import Pipeline
 from masthead.runtime import i18n
 
 LOCALE = Path(__file__).resolve().parents[1] / "templates" / "default" / "locale"
@@ -56,10 +54,7 @@ def _render_in(language: str, tmp_path: Path):
     yaml_path = folder / "issue.yaml"
     yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("language: ar", f"language: {language}"), encoding="utf-8")
     (folder / "articles" / "english.md").write_text(f"---\ntitle: Chrome\nlang: {language}\nbyline: [A, B]\ndate: 2024-10-01\n---\n\nText.\n", encoding="utf-8")
-    report = Report()
-    spec = loader.load(yaml_path)
-    issue = reading.read_issue(spec, report)
-    return templates.render(issue, theme.load(spec.meta), report)
+    return Pipeline(yaml_path, printed=True).render()
 
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])

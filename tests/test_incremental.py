@@ -17,7 +17,7 @@ import pytest
 from conftest import CORPUS, masthead
 from PIL import Image
 
-from masthead import build as pipeline
+from masthead import pipeline
 from masthead.content import incremental
 
 
@@ -153,8 +153,8 @@ def test_parallel_reading_equals_serial_reading(small_issue: Path, tmp_path: Pat
         return real(count, preload)
 
     monkeypatch.setattr(workers, "pool", spy)
-    serial = pipeline.build(small_issue / "issue.yaml", tmp_path / "serial", ("epub",), jobs=1)
-    parallel = pipeline.build(small_issue / "issue.yaml", tmp_path / "parallel", ("epub",), jobs=2)
+    serial = pipeline.build(small_issue / "issue.yaml", tmp_path / "serial", ("epub",), pipeline.BuildContext(jobs=1))
+    parallel = pipeline.build(small_issue / "issue.yaml", tmp_path / "parallel", ("epub",), pipeline.BuildContext(jobs=2))
     assert [str(w) for w in serial.warnings] == [str(w) for w in parallel.warnings]
     assert serial.warnings
     assert 2 in pools  # the articles were read by two worker processes
@@ -180,7 +180,7 @@ def test_parallel_rendering_equals_serial_rendering(small_issue: Path, tmp_path:
 
     monkeypatch.setattr(templates, "_article_alone", spy)
     for jobs in (1, 2):
-        pipeline.build(small_issue / "issue.yaml", tmp_path / f"jobs{jobs}", ("epub", "pdf"), jobs=jobs)
+        pipeline.build(small_issue / "issue.yaml", tmp_path / f"jobs{jobs}", ("epub", "pdf"), pipeline.BuildContext(jobs=jobs))
         ran = pids.read_text().split()
         pids.unlink()
         assert len(ran) == 3  # each article once
@@ -384,7 +384,7 @@ def test_a_template_error_in_a_copy_is_reported_as_in_this_process(small_issue: 
     (small_issue / "templates").mkdir()
     (small_issue / "templates" / "_article.xhtml.j2").write_text("{{ no_such_value }}\n" + default.read_text("utf-8"))
     with pytest.raises(IssueError) as caught:
-        pipeline.build(small_issue / "issue.yaml", tmp_path / "out", ("epub",), jobs=2)
+        pipeline.build(small_issue / "issue.yaml", tmp_path / "out", ("epub",), pipeline.BuildContext(jobs=2))
     assert [str(d) for d in caught.value.diagnostics][0].endswith("_article.xhtml.j2:1:4: template: 'no_such_value' is undefined")
 
 

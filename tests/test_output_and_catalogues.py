@@ -42,8 +42,8 @@ def test_a_folder_where_the_epub_goes_is_named_and_nothing_is_written(issue_dir,
 
 def test_a_rename_that_fails_puts_the_outputs_already_renamed_back(tmp_path, monkeypatch):
     """The EPUB renamed into place, then the PDF's rename refused: the old EPUB comes back."""
-    from masthead import build
     from masthead.diagnostics import MastheadError
+    from masthead.runtime import writes as build
 
     epub, kepub, pdf = tmp_path / "issue.epub", tmp_path / "issue.kepub.epub", tmp_path / "issue.pdf"
     epub.write_bytes(b"old epub")

@@ -24,12 +24,9 @@ import pytest
 from conftest import ROOT, need, outline
 from lxml import etree
 
-from masthead.content import reading
-from masthead.content.sanitize import XHTML
-from masthead.diagnostics import Report
 from masthead.layout import pdfchunks
-from masthead.manifest import loader
-from masthead.render import templates, theme
+from masthead.pipeline import Pipeline
+from masthead.runtime.safexml import XHTML
 
 CHUNK = 3000  # words: chunks of two of the generated articles, beginning on left and right pages
 
@@ -37,11 +34,7 @@ CHUNK = 3000  # words: chunks of two of the generated articles, beginning on lef
 def generated_issue(folder: Path, articles: int, words: int):
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(folder), "--articles", str(articles),
                     "--words", str(words)], check=True, capture_output=True)
-    report = Report()
-    spec = loader.load(folder / "issue.yaml")
-    rendered = templates.render(reading.read_issue(spec, report), theme.load(spec.meta), report)
-    report.raise_if_errors()
-    return rendered
+    return Pipeline(folder / "issue.yaml", printed=True).render()
 
 
 def lay_out(rendered, chunk_words: int, jobs: int = 2, want_pdf: bool = True):

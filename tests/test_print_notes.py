@@ -57,16 +57,16 @@ def test_crowded_notes_build_in_time_linear_in_their_number(tmp_path):
     (before: 60 notes took 30 s, 400 did not end in 300 s; now 400 take ~8 s)."""
     script = NOTES_ISSUE + textwrap.dedent('''
         import sys, time
-        from masthead.build import build
+        from masthead.pipeline import BuildContext, build
 
         root = pathlib.Path(sys.argv[1])
         notes_issue(root / "warm", 2, 10)
-        build(root / "warm" / "issue.yaml", root / "out-warm", ("pdf",), jobs=1)  # imports, fonts: not timed
+        build(root / "warm" / "issue.yaml", root / "out-warm", ("pdf",), BuildContext(jobs=1))  # imports, fonts: not timed
         times = []
         for notes in (50, 200):
             notes_issue(root / f"n{notes}", notes, 3)
             started = time.perf_counter()
-            build(root / f"n{notes}" / "issue.yaml", root / f"out{notes}", ("pdf",), jobs=1)
+            build(root / f"n{notes}" / "issue.yaml", root / f"out{notes}", ("pdf",), BuildContext(jobs=1))
             times.append(time.perf_counter() - started)
         print(*times)
     ''')
@@ -85,12 +85,12 @@ def test_crowded_notes_build_in_time_linear_in_their_number(tmp_path):
 def test_a_built_issue_with_a_few_notes_prints_them_as_footnotes(tmp_path):
     from conftest import need
 
-    from masthead.build import build
+    from masthead.pipeline import BuildContext, build
 
     namespace: dict = {}
     exec(NOTES_ISSUE, namespace)
     namespace["notes_issue"](tmp_path / "issue", 3, 200)
-    build(tmp_path / "issue" / "issue.yaml", tmp_path / "out", ("pdf",), jobs=1)
+    build(tmp_path / "issue" / "issue.yaml", tmp_path / "out", ("pdf",), BuildContext(jobs=1))
     need("pdftotext")
     text = subprocess.run(["pdftotext", str(tmp_path / "out" / "issue.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout

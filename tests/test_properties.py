@@ -14,8 +14,8 @@ from conftest import epubcheck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from masthead.build import build
 from masthead.diagnostics import IssueError
+from masthead.pipeline import build
 
 # Hostile fragments a build must survive with a valid EPUB. (An image path that leaves the
 # issue folder is an error by contract; it is among the fragments of the first test only.)

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from masthead.content import htmlrules, repair
-from masthead.content.sanitize import XHTML
+from masthead.runtime.safexml import XHTML
 
 CASES = [
     # a block ends the paragraph it stands in; inline markup is carried into a block that takes it

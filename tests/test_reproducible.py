@@ -40,7 +40,7 @@ def test_the_epub_never_asks_the_machines_mime_types(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys, mimetypes\nfrom pathlib import Path\nfrom masthead import build\n"
+    code = ("import sys, mimetypes\nfrom pathlib import Path\nfrom masthead import pipeline as build\n"
             f"build.build(Path({str(SAMPLE / 'issue.yaml')!r}), Path({str(tmp_path)!r}), ('epub', 'kepub'))\n"
             "print('READ MIME TYPES' if mimetypes.inited else 'NOT READ')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

@@ -1,7 +1,6 @@
 """One way to parse XML (safexml.py): it resolves and fetches nothing, and no module builds its own parser."""
 
 import ast
-from pathlib import Path
 
 import pytest
 from conftest import ROOT

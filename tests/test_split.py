@@ -344,19 +344,10 @@ def test_a_block_bigger_than_the_limit_is_a_part_of_its_own():
 
 
 def build_in_process(folder: Path) -> RenderedIssue:
-    """The stages of build.build() up to the exporters (pagemarks needs the PDF layout: left out)."""
-    from masthead.content import reading
-    from masthead.diagnostics import Report
-    from masthead.manifest import loader
-    from masthead.render import templates, theme
+    """The pipeline up to render (pagemarks needs the PDF layout: left out)."""
+    from masthead.pipeline import Pipeline
 
-    spec = loader.load(folder / "issue.yaml")
-    report = Report()
-    issue = reading.read_issue(spec, report)
-    report.raise_if_errors()
-    out = templates.render(issue, theme.load(spec.meta), report)
-    report.raise_if_errors()
-    return out
+    return Pipeline(folder / "issue.yaml", printed=True).render()
 
 
 def test_three_60000_word_articles_make_a_valid_epub_of_small_files(tmp_path):

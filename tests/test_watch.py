@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE, masthead
 
-from masthead import build as pipeline
+from masthead import pipeline
 from masthead.runtime import cache
 from masthead.tools import watch
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import masthead
 
-from masthead import build
-from masthead.build import WEB_MARK
 from masthead.diagnostics import MastheadError
+from masthead.runtime import writes as build
+from masthead.runtime.writes import WEB_MARK
 
 
 def _outputs(tmp_path: Path) -> tuple[dict[Path, bytes], dict[Path, dict[str, bytes]]]:

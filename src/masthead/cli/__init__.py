@@ -58,14 +58,27 @@ def run() -> NoReturn:
     os._exit(code)
 
 
-def _formats(ctx, param, value: str) -> tuple[str, ...]:
-    from masthead.build import FORMATS
+def _formats(ctx, param, value: str | None) -> tuple[str, ...]:
+    from masthead.export.formats import FORMATS, default_names
 
+    if value is None:
+        return default_names()
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         raise click.BadParameter(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(FORMATS)}")
     return chosen
+
+
+class _FormatOption(click.Option):
+    """--format, whose help and default are the registry's (export/formats.py), read when shown."""
+
+    def get_help_record(self, ctx):
+        from masthead.export.formats import FORMATS, default_names
+
+        self.help = f"Comma-separated outputs to build: {', '.join(f.help for f in FORMATS.values())}."
+        self.default = ",".join(default_names())
+        return super().get_help_record(ctx)
 
 
 COMPLETION = """Shell completion (commands, options, paths): for bash, add to ~/.bashrc
@@ -95,10 +108,9 @@ def main() -> None:
 @main.command()
 @click.argument("issues", nargs=-1, metavar="[ISSUE]...")
 @click.option("-o", "--output", "output", default="dist", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for <slug>.epub and <slug>.pdf.")
-@click.option("-f", "--format", "formats", default="epub,pdf", show_default=True, callback=_formats,
-              help="Comma-separated outputs to build: epub, pdf, kepub (Kobo), html (the folder DIR/<slug>/), "
-                   "azw3 (Kindle by USB, through calibre's ebook-convert; Send-to-Kindle takes the EPUB).")
+              help="Folder for the outputs: <slug>.epub, <slug>.pdf, the web edition's <slug>/ ….")
+@click.option("-f", "--format", "formats", cls=_FormatOption, default=None, show_default=True, callback=_formats,
+              help="Comma-separated outputs to build (see masthead build --help).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each stage and its time.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
@@ -111,8 +123,9 @@ def main() -> None:
 def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool,
           jobs: int | None, watch: bool, force: bool, debug: bool) -> None:
     """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
-    from masthead import build as pipeline
+    from masthead import pipeline
     from masthead.diagnostics import IssueError, MastheadError, UsageError
+    from masthead.export.formats import FORMATS
 
     try:
         manifests = pipeline.find_issues(issues, Path.cwd())
@@ -124,8 +137,8 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
         """Build one issue and print what came of it; True when it failed."""
         try:
             with _progress(manifest_path, quiet, verbose, bar=not watch) as progress:
-                result = pipeline.build(manifest_path, Path(output), formats, progress=progress, jobs=jobs,
-                                        force=force)
+                ctx = pipeline.BuildContext(progress=progress, jobs=jobs)
+                result = pipeline.build(manifest_path, Path(output), formats, ctx, force=force)
         except KeyboardInterrupt:
             # Outputs are renamed into place only when complete: the earlier files stand.
             click.echo(_line(f"{manifest_path}: interrupted; no output of this issue was changed"), err=True)
@@ -153,8 +166,9 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
             for warning in result.warnings:
                 click.echo(str(warning), err=True)
             for out in result.outputs:
-                pages = f", {result.pages} pages" if out.format == "pdf" and result.pages else ""
-                click.echo(_line(f"{out.path}{'/' if out.format == 'html' else ''}  {out.size / 1024:,.0f} KB{pages}"))
+                kind = FORMATS[out.format]
+                pages = f", {result.pages} pages" if kind.pages and result.pages else ""
+                click.echo(_line(f"{out.path}{'/' if kind.folder else ''}  {out.size / 1024:,.0f} KB{pages}"))
             if result.images_in and not again:
                 click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
             if verbose and result.articles_cached and not again:
@@ -177,7 +191,7 @@ def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
     import queue
     import signal
 
-    from masthead import build as pipeline
+    from masthead import pipeline
     from masthead.runtime import cache
     from masthead.tools import watch
 
@@ -235,7 +249,9 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True)
         TimeElapsedColumn,
     )
 
-    stages = ["manifest", "articles", "render", "print layout", "epub", "kepub", "pdf", "html", "azw3", "write"]
+    from masthead.pipeline import progress_stages
+
+    stages = progress_stages()
     # No refresh thread at first: while another thread runs, the build may not fork the copies
     # that prepare the cover and set a big issue's pages meanwhile (workers.py). The bar is
     # drawn at each stage instead; the clock ticks on its own only from the print layout,
@@ -267,7 +283,7 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True)
 
 def _checked(issue: str):
     """One issue read and rendered as check does; its messages printed; exit 1 on errors."""
-    from masthead import build as pipeline
+    from masthead import pipeline
     from masthead.diagnostics import MastheadError
     from masthead.tools import check as checker
 
@@ -328,7 +344,7 @@ def check(issues: tuple[str, ...], strict: bool, as_json: bool) -> None:
     """
     import json
 
-    from masthead import build as pipeline
+    from masthead import pipeline
     from masthead.diagnostics import MastheadError, Position
     from masthead.tools import check as checker
 
@@ -380,7 +396,7 @@ def preview(issue: str, port: int) -> None:
 
     Errors show in the browser as path:line:col: message. Ctrl-C stops.
     """
-    from masthead import build as pipeline
+    from masthead import pipeline
     from masthead.diagnostics import MastheadError
     from masthead.tools import preview as previewer
 
@@ -397,17 +413,21 @@ def preview(issue: str, port: int) -> None:
               help="The PNG to write; default dist/<slug>-flatplan.png.")
 def flatplan(issue: str, output: Path | None) -> None:
     """Draw ISSUE's print pages as thumbnails in spreads, with section and article names (PNG)."""
-    from masthead import build as pipeline
-    from masthead.diagnostics import MastheadError
-    from masthead.render import theme
+    from masthead.diagnostics import IssueError, MastheadError
+    from masthead.runtime import writes
     from masthead.tools import flatplan as planner
 
     result = _checked(issue)
     meta = result.issue.meta
-    png, pages = planner.of_issue(result.rendered, meta, theme.load(meta).locale_dirs)
+    try:
+        png, pages = planner.of_issue(result.run)
+    except IssueError as exc:  # the print layout's own findings
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        sys.exit(1)
     target = output or Path("dist") / f"{meta.slug}-flatplan.png"
     try:
-        pipeline.write_all({target: png})
+        writes.write_all({target: png})
     except MastheadError as exc:  # a file where its folder must be, no permission …
         _fail(exc)
     click.echo(_line(f"{target}  {pages} pages"))
@@ -425,7 +445,8 @@ def daemon() -> None:
     from masthead.tools import daemon as resident
 
     try:
-        resident.serve(lambda line: click.echo(line, err=True))
+        resident.serve(lambda argv, prog: main.main(args=argv, prog_name=prog, standalone_mode=True),
+                       lambda line: click.echo(line, err=True))
     except (MastheadError, OSError) as exc:
         _fail(exc)
     sys.exit(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from masthead.content.sanitize import XHTML
+from masthead.runtime.safexml import XHTML
 
 NS = f"{{{XHTML}}}"
 HEADINGS = frozenset(f"h{n}" for n in range(1, 7))

@@ -211,7 +211,10 @@ def _parse_svg(data: bytes):
     """The SVG's tree, cleaned (:func:`masthead.content.svg.clean`) and checked (:func:`masthead.content.svg.check`)."""
     from masthead.content import svg
 
-    return svg.check(svg.clean(svg.parse(data)))
+    try:
+        return svg.check(svg.clean(svg.parse(data)))
+    except svg.SvgError as exc:  # svg.py knows nothing of this module: its refusals become ours here
+        raise ImageError(str(exc)) from None
 
 
 def _svg_info(root) -> ImageInfo:

@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-XHTML = "http://www.w3.org/1999/xhtml"
-OPS = "http://www.idpf.org/2007/ops"
-XML = "http://www.w3.org/XML/1998/namespace"
+from masthead.runtime.safexml import OPS, XHTML, XML, escape_text, serialize_fragment
+
+__all__ = ["OPS", "XHTML", "XML", "escape_text", "serialize"]  # until the readers take them from safexml
+
 
 ALLOWED = frozenset("""
 a abbr address article aside b bdi bdo blockquote br caption cite code col colgroup data dd del
@@ -110,27 +111,8 @@ def split_tag(tag) -> tuple[str | None, str | None]:
     return None, tag.lower()
 
 
-def escape_text(value: str) -> str:
-    """Text as XML character data (what xml.sax.saxutils.escape does, without importing urllib)."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def serialize(tree, children=None) -> str:
-    """The content of a clean tree (text and children, or the ``children`` given) as XHTML
-    text, for a document to hold."""
-    body = "".join(etree.tostring(child, encoding="unicode", method="xml") for child in (tree if children is None else children))
-    body = escape_text(tree.text or "") + body
-    # The serializer repeats the XHTML and epub namespace declarations on each top-level child;
-    # the document template declares them once.
-    return body.replace(f' xmlns="{XHTML}"', "").replace(f' xmlns:epub="{OPS}"', "")
-
-
-def body_tree(body: str):
-    """The ``<div>`` holding a body that :func:`serialize` wrote, parsed back (XHTML and epub
-    namespaces declared on it, as the document templates declare them)."""
-    from masthead.runtime.safexml import parse
-
-    return parse(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"))
+    return serialize_fragment(tree, children)
 
 
 def local_name(element) -> str | None:

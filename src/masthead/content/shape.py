@@ -15,7 +15,7 @@ import re
 from lxml import etree
 
 from masthead.content import repair
-from masthead.content.sanitize import OPS, XHTML
+from masthead.runtime.safexml import OPS, XHTML
 
 EPUB_TYPE = f"{{{OPS}}}type"
 CONTAINERS = {"pullquote": "pullquote", "verse": "verse", "aside": "sidebar", "sidebar": "sidebar"}

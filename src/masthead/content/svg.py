@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from masthead.content.images import ImageError
 
 SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -43,7 +42,7 @@ _NOT_QUANTITIES = frozenset("id href class lang role systemLanguage requiredFeat
                             "preserveAspectRatio type media target".split())
 
 
-class SvgError(ImageError):
+class SvgError(ValueError):
     """An SVG masthead will not copy or draw; the message is for the user."""
 
 

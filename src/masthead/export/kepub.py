@@ -24,9 +24,8 @@ import re
 
 from lxml import etree
 
-from masthead.content.sanitize import OPS, XHTML
 from masthead.model.documents import RenderedIssue
-from masthead.runtime.safexml import parse_document
+from masthead.runtime.safexml import OPS, XHTML, parse_document
 
 KINDS = ("cover", "contents", "article")  # documents that get spans; never "nav" (or "print")
 PROLOG = b'<?xml version="1.0" encoding="UTF-8"?>\n'

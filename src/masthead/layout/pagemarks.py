@@ -14,9 +14,8 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from masthead.content.sanitize import OPS, XHTML
 from masthead.model.documents import Document, RenderedIssue
-from masthead.runtime.safexml import parse_document
+from masthead.runtime.safexml import OPS, XHTML, parse_document
 
 SEARCH_WORDS = 8  # words of a page's first line used to find it; enough to be unique
 _HYPHENS = "-\u2010\u00ad"

@@ -36,11 +36,10 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from masthead.content.sanitize import XHTML
 from masthead.layout import pdf
 from masthead.model.documents import RenderedIssue
 from masthead.runtime import workers
-from masthead.runtime.safexml import parse
+from masthead.runtime.safexml import XHTML, parse
 
 CHUNK_WORDS = 40_000  # words of articles in a chunk: ~50 pages in two columns, ~100 MB in a worker
 # Below this, one pass: it fits in ~300 MB, and on two cores a second round of chunk layouts

@@ -24,10 +24,9 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from masthead.content.sanitize import OPS, XHTML
 from masthead.model.documents import Document, RenderedIssue, TocEntry
 from masthead.render.ending import continuation_attributes
-from masthead.runtime.safexml import parse_document
+from masthead.runtime.safexml import OPS, XHTML, parse_document
 
 LIMIT = 300_000  # bytes of XHTML per file
 # How good a place to cut before a block is: where an h2 section starts, an h3 one, before

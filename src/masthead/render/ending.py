@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from masthead.content.sanitize import OPS, XHTML, body_tree, local_name, serialize
+from masthead.content.sanitize import local_name
+from masthead.runtime.safexml import OPS, XHTML, parse_fragment, serialize_fragment
 
 
 class Ending(NamedTuple):
@@ -78,7 +79,7 @@ def ending(body: str) -> Ending:
     its last wrapper, down to a level of blocks: the wrappers it crosses are written twice,
     the second time as a continuation (ending.py's ``_continuation``)."""
     try:
-        root = body_tree(body)
+        root = parse_fragment(body)
     except (etree.XMLSyntaxError, UnicodeError):
         return NOT_SPLIT
     path = []  # (wrapper, index in it of the element the split goes before or into)
@@ -133,4 +134,4 @@ def ending(body: str) -> Ending:
             holder.extend(moves[level])
     # What is left in `root` before it is the lead: the moves above took the last part out of it
     # (tail_part stays in root: taking it out would cost what the move between documents does).
-    return Ending(serialize(root, root[:-1]), serialize(tail_part).rstrip(), continues)
+    return Ending(serialize_fragment(root, root[:-1]), serialize_fragment(tail_part).rstrip(), continues)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from lxml import etree
 
-from masthead.content.sanitize import OPS, XHTML, body_tree, serialize
 from masthead.model.issue import Issue
+from masthead.runtime.safexml import OPS, XHTML, parse_fragment, serialize_fragment
 
 
 def body_for_print(body: str, article_id: str) -> str:
     """One article's body inside the whole-issue document: ids prefixed, links made internal."""
-    root = body_tree(body)
+    root = parse_fragment(body)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -28,7 +28,7 @@ def body_for_print(body: str, article_id: str) -> str:
             target_id = target.removesuffix(".xhtml") if target else article_id
             element.set("href", f"#{target_id}--{fragment}" if fragment else f"#{target_id}")
     notes_at_calls(root)
-    return serialize(root)
+    return serialize_fragment(root)
 
 
 _NOT_INLINE = tuple(f"{{{XHTML}}}{name}" for name in ("table", "ul", "ol", "dl", "pre", "blockquote", "figure"))

@@ -1,4 +1,4 @@
-"""The one way masthead parses XML.
+"""The one way masthead parses XML, and writes an article's XHTML back as text.
 
 Every document, article, package file and SVG that masthead reads as XML goes through
 :func:`parser`: no entity is resolved (no "billion laughs", no external entity reading a file),
@@ -10,8 +10,13 @@ stage may use it (tests/test_safexml.py checks that no other module builds a par
 from __future__ import annotations
 
 import io
+import re
 
 from lxml import etree
+
+XHTML = "http://www.w3.org/1999/xhtml"
+OPS = "http://www.idpf.org/2007/ops"  # the epub: prefix's namespace
+XML = "http://www.w3.org/XML/1998/namespace"
 
 
 def parser(*, huge_tree: bool = False, encoding: str | None = None) -> etree.XMLParser:
@@ -30,3 +35,32 @@ def parse(data: bytes, *, huge_tree: bool = False):
 def parse_document(data: bytes):
     """The whole document (an ElementTree: its root, doctype and prolog kept for writing back)."""
     return etree.parse(io.BytesIO(data), parser())
+
+
+def escape_text(value: str) -> str:
+    """Text as XML character data (what xml.sax.saxutils.escape does, without importing urllib)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# The namespace declarations lxml repeats on each top-level element it writes; the document
+# templates declare them once. Only a start tag is ever searched for them: never text.
+_DECLARATIONS = re.compile(f' xmlns="{re.escape(XHTML)}"| xmlns:epub="{re.escape(OPS)}"')
+
+
+def serialize_fragment(tree, children=None) -> str:
+    """The content of a clean tree (its text and children, or the ``children`` given) as XHTML
+    text for a document to hold, without the namespace declarations the document makes."""
+    parts = [escape_text(tree.text or "")]
+    for child in (tree if children is None else children):
+        written = etree.tostring(child, encoding="unicode", method="xml")
+        if isinstance(child.tag, str):  # an element: its start tag ends at the first ">" (lxml escapes it in values)
+            end = written.index(">") + 1
+            written = _DECLARATIONS.sub("", written[:end]) + written[end:]
+        parts.append(written)
+    return "".join(parts)
+
+
+def parse_fragment(body: str):
+    """The ``<div>`` holding a body that :func:`serialize_fragment` wrote, parsed back (XHTML and epub
+    namespaces declared on it, as the document templates declare them)."""
+    return parse(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"))

@@ -1,26 +1,28 @@
-"""``masthead check``: every stage of a build up to the exporters, and nothing written.
+"""``masthead check``: the pipeline up to render, the EPUB made in memory, and nothing written.
 
-:func:`check` runs what :func:`masthead.build.build` runs, in the same order and with the same
-stops — manifest, theme, content, render — so that it reports the same positioned errors for
-the same input, and the warnings besides. The render stage decodes every image and renders every
-template; it runs with the EPUB's fonts turned off, since cutting font subsets costs time,
-writes to masthead's cache and has nothing to say about the issue. The print layout
-(WeasyPrint) and the exporters do not run: they read nothing the stages before them have not
-checked, and the few warnings WeasyPrint gives while laying out pages only ``build`` shows.
+:func:`check` runs the stages :func:`masthead.pipeline.build` runs (load, read, render) on one
+:class:`~masthead.pipeline.Pipeline`, so it reports the same positioned errors for the same
+input, and the warnings besides; then it exports the EPUB in memory and runs the device rules
+on it (export/devices.py), as a build does. The render decodes every image and renders every
+template, the print document's too; it leaves the EPUB's font subsets out, since cutting them
+costs time, writes to masthead's cache and has nothing to say about the issue. The print layout
+(WeasyPrint) does not run: the few warnings it gives while laying out pages only ``build``
+shows. Nothing is written anywhere, not even to the cache.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from masthead.content import reading
-from masthead.diagnostics import Diagnosed, Diagnostic, IssueError, Position, Report
-from masthead.manifest import loader
+from masthead.diagnostics import Diagnosed, Diagnostic, IssueError, Position
 from masthead.model.documents import RenderedIssue
 from masthead.model.issue import Issue
-from masthead.render import templates, theme
 from masthead.runtime import cache
+
+if TYPE_CHECKING:
+    from masthead.pipeline import Pipeline
 
 
 @dataclass
@@ -31,6 +33,8 @@ class Checked(Diagnosed):
     diagnostics: list[Diagnostic] = field(default_factory=list)  # in source order: path, line, col
     issue: Issue | None = None
     rendered: RenderedIssue | None = None
+    run: Pipeline | None = None  # the pipeline that checked it, to go on from (preview, flatplan)
+    outputs: dict = field(default_factory=dict)  # the formats asked for, made in memory
     internal: str | None = None  # an exception of masthead's own: a bug, not the input's fault
 
     @property
@@ -46,18 +50,26 @@ class Checked(Diagnosed):
                 "warnings": [_diagnostic_json(d) for d in self.warnings]}
 
 
-def check(manifest_path: Path, debug: bool = False) -> Checked:
+def check(manifest_path: Path, debug: bool = False, formats: tuple[str, ...] = ("epub",)) -> Checked:
     """Validate one issue without writing anything; problems are in the result, never raised.
 
-    An exception that is not the input's fault is caught into ``internal`` unless ``debug``.
+    ``formats`` are made in memory after render, without the print layout (the EPUB's device
+    rules run; preview asks for the web edition too). An exception that is not the input's
+    fault is caught into ``internal`` unless ``debug``.
     """
+    from masthead.pipeline import Pipeline
+
     result = Checked(manifest_path)
-    report = Report()
+    run = Pipeline(manifest_path, formats=formats, fonts=False, printed=True, layout=False)
+    report = run.report
     try:
         with cache.read_only():  # checking writes nothing anywhere, not even the cache
-            _stages(manifest_path, report, result)
+            result.rendered, result.issue = run.render(), run.read()
+            result.outputs = run.export()
+            result.run = run
     except IssueError as exc:
-        report.diagnostics.extend(exc.diagnostics)
+        known = {id(d) for d in report.diagnostics}
+        report.diagnostics.extend(d for d in exc.diagnostics if id(d) not in known)
     except Exception as exc:  # noqa: BLE001 - a bug of ours, reported in one line as build does
         if debug:
             raise
@@ -66,34 +78,9 @@ def check(manifest_path: Path, debug: bool = False) -> Checked:
     return result
 
 
-def _stages(manifest_path: Path, report: Report, result: Checked) -> None:
-    spec = loader.load(manifest_path)  # the stages and stops of build.build()
-    chosen = theme.load(spec.meta)
-    issue = reading.read_issue(spec, report)
-    if not report.errors:
-        rendered = templates.render(_without_fonts(issue), chosen, report)
-        if not report.errors:
-            result.issue, result.rendered = issue, rendered
-            _compatibility(rendered, manifest_path, report)
-
-
-def _compatibility(rendered: RenderedIssue, manifest_path: Path, report: Report) -> None:
-    """The device rules of devices.py, on the EPUB this issue would give (kept in memory)."""
-    from masthead.export import devices, epub
-    from masthead.layout import split
-
-    for finding in devices.check_epub(epub.export(split.split(rendered))):
-        report.warning(Position(manifest_path), f"epub: {finding}")
-
-
 def sort(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """By file, then line and column, as a compiler lists them; the same place keeps its order."""
     return sorted(diagnostics, key=lambda d: (str(d.position.path), d.position.line or 0, d.position.col or 0))
-
-
-def _without_fonts(issue: Issue) -> Issue:
-    meta = issue.meta
-    return issue._replace(meta=meta._replace(epub=meta.epub._replace(embed_fonts=False)))
 
 
 def _diagnostic_json(d: Diagnostic) -> dict:

@@ -31,6 +31,7 @@ import os
 import socket
 import struct
 import sys
+from collections.abc import Callable
 
 from masthead import __version__
 from masthead.runtime import locations
@@ -43,6 +44,7 @@ REQUEST_SECONDS = 5.0  # a client that has not sent its request by then is dropp
 # Options of build that stay in the client's process: combined short flags (-qw) count too
 _HERE_LONG = ("--watch", "--debug", "--help")
 _HERE_SHORT = ("w", "h")
+VALUE_FLAGS = "ofj"  # build's short options that take a value (a test holds it to the CLI's)
 _TAKEN = b"+"  # the daemon's word that it runs the build now; frames follow
 
 
@@ -68,7 +70,7 @@ def _short_flags(arg: str) -> str:
     flags = ""
     for flag in arg[1:]:
         flags += flag
-        if flag in "ofj":
+        if flag in VALUE_FLAGS:
             break
     return flags
 
@@ -212,13 +214,15 @@ class _Relay:
         return True
 
 
-def serve(say=lambda line: None) -> None:
-    """Serve builds on the cache folder's socket until interrupted (Ctrl-C, SIGTERM)."""
+def serve(command: Callable[[list[str], str], None], say=lambda line: None) -> None:
+    """Serve builds on the cache folder's socket until interrupted (Ctrl-C, SIGTERM).
+
+    ``command(argv, prog)`` runs ``masthead ARGV`` as the command line does and ends in
+    SystemExit (the CLI hands its own in: the daemon does not import it)."""
     import signal
     import time
     from pathlib import Path
 
-    from masthead import cli
     from masthead.diagnostics import UsageError
     from masthead.runtime import cache
 
@@ -265,7 +269,7 @@ def serve(say=lambda line: None) -> None:
                 busy[0] = True
                 with connection:
                     try:
-                        if _serve_one(cli, connection, ours, say, time.perf_counter):
+                        if _serve_one(command, connection, ours, say, time.perf_counter):
                             return
                     except HungUp:  # landed outside the build's own handling: it is over all the same
                         _restore(saved)
@@ -288,7 +292,7 @@ def serve(say=lambda line: None) -> None:
     say("stopped")
 
 
-def _serve_one(cli, connection: socket.socket, ours: str, say, clock) -> bool:
+def _serve_one(command: Callable[[list[str], str], None], connection: socket.socket, ours: str, say, clock) -> bool:
     """Serve one request; True when the daemon must stop (a client of other code asked)."""
     if not _same_user(connection):
         return False
@@ -303,7 +307,7 @@ def _serve_one(cli, connection: socket.socket, ours: str, say, clock) -> bool:
     started = clock()
     streams = sys.stdout, sys.stderr
     try:
-        code = _run(cli, request, connection)
+        code = _run(command, request, connection)
     finally:
         sys.stdout, sys.stderr = streams  # the daemon's log is not the client's
     _quiet(connection)  # the build is over: the client's close after the last frame is no Ctrl-C
@@ -318,7 +322,7 @@ def _serve_one(cli, connection: socket.socket, ours: str, say, clock) -> bool:
     return False
 
 
-def _run(cli, request: dict, connection: socket.socket) -> int | None:
+def _run(command: Callable[[list[str], str], None], request: dict, connection: socket.socket) -> int | None:
     """``masthead ARGV`` as the client would have run it: its folder, its environment, its
     umask, its output relayed as it comes; a Ctrl-C in the client (its end of the socket
     closed) interrupts it. None when the client had gone before the build began. serve()
@@ -333,7 +337,7 @@ def _run(cli, request: dict, connection: socket.socket) -> int | None:
     os.umask(request["umask"])
     sys.stdout, sys.stderr = _Relay(1, connection), _Relay(2, connection)
     try:
-        cli.main.main(args=list(request["argv"]), prog_name=request["prog"], standalone_mode=True)
+        command(list(request["argv"]), request["prog"])
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -18,11 +18,14 @@ import functools
 import io
 import unicodedata
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont, features
 
 from masthead.model.documents import RenderedIssue
+
+if TYPE_CHECKING:
+    from masthead.pipeline import Pipeline
 
 SEPARATOR = " · "  # between a section's title and an article's headline
 
@@ -369,15 +372,14 @@ def _text(pen: ImageDraw.ImageDraw, fonts: _Fonts, text: str, size: int, left: i
         x += length
 
 
-def of_issue(rendered, meta, locale_dirs) -> tuple[bytes, int]:
-    """(PNG, page count): lay out the print edition of a rendered issue and draw its flatplan."""
-    from masthead.layout import pdf
+def of_issue(run: Pipeline) -> tuple[bytes, int]:
+    """(PNG, page count): the print edition of a pipeline's issue, laid out, drawn as a flatplan."""
     from masthead.runtime import i18n
 
-    layout = pdf.layout(rendered)
-    starts = pdf.page_starts(rendered, layout)  # before write(): writing changes the layout's fonts
-    gettext = i18n.translations(meta.language, locale_dirs).gettext
-    names = labels(rendered, starts, cover=gettext("Cover"), contents=gettext("Contents"), pages=len(layout.pages))
-    png = draw(pdf.write(rendered, layout), names, rtl=meta.direction == "rtl",
-               title=f"{meta.publication} — {rendered.meta.title}")
+    printed = run.lay_out(pdf=True)
+    assert printed is not None and printed.data is not None
+    rendered, meta = run.render(), run.read().meta
+    gettext = i18n.translations(meta.language, run.theme.locale_dirs).gettext
+    names = labels(rendered, printed.starts, cover=gettext("Cover"), contents=gettext("Contents"), pages=printed.pages)
+    png = draw(printed.data, names, rtl=meta.direction == "rtl", title=f"{meta.publication} — {rendered.meta.title}")
     return png, len(names)

@@ -69,18 +69,14 @@ class Edition:
         self.flatplan: tuple[int, bytes] | None = None  # (version, PNG), drawn when asked for
 
     def render(self) -> None:
-        from masthead.export import html
         from masthead.tools import check
 
         started = time.perf_counter()
-        result = check.check(self.manifest_path)
+        result = check.check(self.manifest_path, formats=("epub", "html"))  # the web edition, made in memory
         errors = [str(d) for d in result.errors]
         if result.internal:
             errors.append(f"{self.manifest_path}: internal error: {result.internal} (please report it)")
-        try:
-            files = html.export(result.rendered) if not errors and result.rendered else None
-        except Exception as exc:  # noqa: BLE001 - a bug of ours: shown in the page, the preview goes on
-            files, errors = None, [f"{self.manifest_path}: internal error: {type(exc).__name__}: {exc} (please report it)"]
+        files = result.outputs.get("html") if not errors else None
         with self.lock:
             self.version += 1
             self.errors = errors
@@ -119,15 +115,13 @@ class Edition:
 
     def _flatplan(self, version: int) -> bytes:
         """The flatplan of the current render: laid out once per version, when first asked for."""
-        from masthead.render import theme
         from masthead.tools import flatplan
 
         with self.lock:
             cached, result = self.flatplan, self.result
         if cached and cached[0] == version:
             return cached[1]
-        meta = result.issue.meta
-        png, _ = flatplan.of_issue(result.rendered, meta, theme.load(meta).locale_dirs)
+        png, _ = flatplan.of_issue(result.run)
         with self.lock:
             self.flatplan = (version, png)
         return png

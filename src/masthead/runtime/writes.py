@@ -1,9 +1,8 @@
-"""The pipeline: manifest → content → render → exporters → files. Read build() first.
+"""Stage 6, write: every output of a build put in place at once, or none of them.
 
-Each stage is one module and one call; records flow one way (see model.py and rendered.py).
-Nothing is written until every requested output exists in memory, and then each file is
-written beside its target and renamed over it, so a failed or interrupted build never leaves
-a half-written file under a final name, and a good earlier output stays as it was.
+Nothing is written until every requested output exists in memory; then each file is written
+beside its target and renamed over it, so a failed or interrupted build never leaves a
+half-written file under a final name, and a good earlier output stays as it was.
 """
 
 from __future__ import annotations
@@ -13,160 +12,13 @@ import functools
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from masthead.content import reading
-from masthead.diagnostics import Diagnostic, MastheadError, Position, Report, UsageError
-from masthead.export import devices
-from masthead.layout import pagemarks, split
-from masthead.manifest import loader
-from masthead.render import templates, theme
-
-FORMATS = ("epub", "pdf", "kepub", "html", "azw3")
-DEFAULT_FORMATS = ("epub", "pdf")
-EXTENSIONS = {"epub": ".epub", "pdf": ".pdf", "kepub": ".kepub.epub", "azw3": ".azw3"}  # html: the folder DIR/<slug>/
+from masthead.diagnostics import MastheadError, UsageError
 
 
-@dataclass
-class Output:
-    format: str
-    path: Path
-    size: int
-
-
-@dataclass
-class Result:
-    slug: str
-    outputs: list[Output] = field(default_factory=list)
-    warnings: list[Diagnostic] = field(default_factory=list)
-    seconds: float = 0.0
-    images_in: int = 0  # bytes of the issue's image files
-    images_out: int = 0  # bytes of the images the EPUB carries
-    pages: int = 0  # of the print edition, when it was laid out
-    articles: int = 0
-    articles_cached: int = 0  # read from the cache, not parsed again (incremental.py)
-
-
-def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
-          progress: Callable[[str], None] = lambda stage: None, jobs: int | None = None,
-          force: bool = False) -> Result:
-    """Build one issue; raise IssueError (nothing written) when it has errors.
-
-    ``progress(stage)`` hears each stage as it begins (the CLI's progress bar and --verbose).
-    ``jobs`` caps the worker processes a big issue is read and laid out in (default: the
-    cores); the outputs do not depend on it. ``force``: the web edition may replace an
-    ``out_dir/<slug>`` that masthead did not write (see :func:`write_all`).
-    """
-    started = time.perf_counter()
-    if "azw3" in formats:  # calibre converts it: refused now, not after the work, when it is missing
-        from masthead.export import azw3
-
-        azw3.require()
-    if "html" in formats:
-        _refuse_folder_over_issue(manifest_path, out_dir)
-    report = Report()
-    progress("manifest")
-    spec = loader.load(manifest_path)  # 1. issue.yaml → validated model
-    if "html" in formats and not force:  # told now, not after the work (write_all checks again)
-        _refuse_unwritable({}, {out_dir / spec.meta.slug: {}}, replace_unmarked=False)
-    chosen = theme.load(spec.meta)
-    progress("articles")
-    stats: dict[str, int] = {}
-    cover_ready = templates.ahead(spec.meta, chosen, jobs)  # the cover, a new theme: meanwhile, in other processes
-    try:
-        issue = reading.read_issue(spec, report, jobs, stats)  # 2. articles → clean XHTML + assets
-    finally:
-        cover_ready()
-    report.raise_if_errors()
-    page_list = spec.meta.epub.page_list
-    wants_pages = bool({"epub", "kepub"} & set(formats)) and (page_list == "true" or (page_list == "auto" and "pdf" in formats))
-    progress("render")
-    cover_drawn = templates.cover_drawn_ahead(issue, chosen, jobs)  # meanwhile, in another process
-    rendered = templates.render(issue, chosen, report, "pdf" in formats or wants_pages, cover_drawn, jobs)  # 3. templates → documents
-    report.raise_if_errors()
-    files: dict[str, bytes] = {}
-    printed = None
-    if "pdf" in formats or wants_pages:  # 4. print layout, once, for the PDF and the page list
-        from masthead.layout import pdfchunks
-
-        progress("print layout")  # a big issue in chunks, in worker processes (pdfchunks.py)
-        printed = pdfchunks.run(rendered, jobs=jobs, want_pdf="pdf" in formats,
-                                warn=lambda m: report.warning(Position(spec.meta.manifest_path), m))
-        if wants_pages:
-            rendered = pagemarks.mark(rendered, printed.starts)
-    if {"epub", "azw3"} & set(formats):  # 5. exporters: documents → bytes
-        from masthead.export import epub
-
-        progress("epub")
-        files["epub"] = epub.export(_split(rendered, issue, report))  # no XHTML file over ~300 KB (split.py)
-    if "kepub" in formats:  # Kobo's flavour: the same EPUB with sentence spans
-        from masthead.export import kepub
-
-        progress("kepub")
-        files["kepub"] = kepub.export(rendered)  # split after Kobo's spans, which add ~60 %
-    if printed is not None and printed.data is not None:
-        progress("pdf")
-        files["pdf"] = printed.data
-    folder: dict[str, bytes] | None = None
-    if "html" in formats:  # the web edition: a folder of HTML pages
-        from masthead.export import html
-
-        progress("html")
-        folder = html.export(rendered)
-    for fmt in ("epub", "kepub"):  # will it work on every device? (devices.py)
-        if fmt in files:
-            for finding in devices.check_epub(files[fmt], kepub=fmt == "kepub"):
-                report.warning(Position(spec.meta.manifest_path), f"{fmt}: {finding}")
-    report.raise_if_errors()
-    if "azw3" in formats:  # for sideloading to a Kindle: calibre converts the EPUB
-        from masthead.export import azw3
-
-        progress("azw3")
-        files["azw3"] = azw3.export(files["epub"], spec.meta.slug)
-        if "epub" not in formats:
-            del files["epub"]
-    progress("write")
-    result = Result(spec.meta.slug, warnings=report.warnings, pages=printed.pages if printed else 0,
-                    articles=stats.get("articles", 0), articles_cached=stats.get("articles_cached", 0))
-    result.images_in = issue.image_bytes
-    result.images_out = sum(len(r.data) for r in rendered.resources_for("epub") if r.media_type.startswith("image/"))
-    targets = {fmt: out_dir / f"{spec.meta.slug}{EXTENSIONS[fmt]}" for fmt in files}
-    folders = {} if folder is None else {out_dir / spec.meta.slug: folder}
-    write_all({targets[fmt]: data for fmt, data in files.items()}, folders, replace_unmarked=force)  # 6. all or nothing
-    result.outputs = [Output(fmt, targets[fmt], len(data)) for fmt, data in files.items()]
-    if folder is not None:
-        result.outputs.append(Output("html", out_dir / spec.meta.slug, sum(map(len, folder.values()))))
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def _split(rendered, issue, report: Report):
-    """split.split, and a warning for each article still over the limit: a table, or a passage
-    with no heading or paragraph to cut at."""
-    origins: dict[str, str] = {}
-    cut = split.split(rendered, origins=origins)
-    largest: dict[str, int] = {}  # an article's document → its largest part
-    for d in cut.documents:
-        name = origins.get(d.name, d.name)
-        largest[name] = max(largest.get(name, 0), len(d.content))
-    for article in issue.articles:
-        if largest.get(article.doc_name, 0) > split.LIMIT:
-            report.warning(Position(article.source), f"a page of {largest[article.doc_name] // 1000} KB even after splitting (a table, "
-                           f"or a passage with no heading or paragraph to cut at): some e-readers open a page over "
-                           f"{split.LIMIT // 1000} KB slowly, or not at all")
-    return cut
-
-
-def outputs_of(manifest_path: Path, out_dir: Path) -> list[Path]:
-    """Every path a build of the issue may write: its files and the web edition's folder."""
-    slug = manifest_path.resolve().parent.name  # as loader.load names it: `.` or a link is its folder
-    return [out_dir / f"{slug}{extension}" for extension in EXTENSIONS.values()] + [out_dir / slug]
-
-
-def _refuse_folder_over_issue(manifest_path: Path, out_dir: Path) -> None:
+def refuse_folder_over_issue(manifest_path: Path, out_dir: Path) -> None:
     """The web edition replaces its folder whole: never let that folder be the issue's own (or hold it)."""
     root = manifest_path.resolve().parent
     web = (out_dir / root.name).resolve()
@@ -175,24 +27,6 @@ def _refuse_folder_over_issue(manifest_path: Path, out_dir: Path) -> None:
     if web.exists() and any(os.path.samefile(web, f) for f in (root, *root.parents)):
         raise UsageError(f"{out_dir}: the web edition would go to {web} and replace the issue folder itself; "
                          "choose another output folder")
-
-
-def find_issues(arguments: tuple[str, ...], cwd: Path) -> list[Path]:
-    """The issue.yaml files named on the command line, or every issues/*/issue.yaml."""
-    if not arguments:
-        found = sorted((cwd / "issues").glob("*/issue.yaml"))
-        if not found:
-            raise UsageError("no issue given and no issues/*/issue.yaml here")
-        return found
-    paths = []
-    for argument in arguments:
-        path = Path(argument)
-        if path.is_dir():
-            path = path / "issue.yaml"
-        if not path.is_file():
-            raise UsageError(f"{argument}: no such issue (give an issue folder or its issue.yaml)")
-        paths.append(path)
-    return paths
 
 
 WEB_MARK = ".masthead-edition"  # in every web edition folder masthead writes: the mark that it may replace it
@@ -221,7 +55,7 @@ def write_all(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]] | 
     for parent in parents:
         _make_folder(parent)
     with _locked(parents), _sigterm_interrupts():
-        _refuse_unwritable(files, folders, replace_unmarked)
+        refuse_unwritable(files, folders, replace_unmarked)
         _swap(files, folders)
 
 
@@ -234,7 +68,7 @@ def _unmarked(target: Path) -> bool:
     return not (target.is_dir() and not target.is_symlink() and not any(target.iterdir()))  # empty: nothing lost
 
 
-def _refuse_unwritable(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]], replace_unmarked: bool) -> None:
+def refuse_unwritable(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]], replace_unmarked: bool) -> None:
     for target in files:  # renamed over a folder, nothing but the first file would go
         if target.is_dir() and not target.is_symlink():
             raise MastheadError(f"{target}: is a folder, not a file it can replace")

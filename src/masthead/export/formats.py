@@ -1,0 +1,216 @@
+"""Output formats: what each is, and the one registry the pipeline and the command read.
+
+An :class:`OutputFormat` says what its output is called (:meth:`~OutputFormat.target`),
+whether it needs the print layout (:meth:`~OutputFormat.layout`), which other formats' bytes
+it is made from (:attr:`~OutputFormat.uses`), what to refuse before any work
+(:meth:`~OutputFormat.ready`), how to make its bytes from an :class:`Export` (rendered
+documents, never the issue's files, YAML or templates) and what device rules to run on them.
+
+:data:`FORMATS` holds them in the order they are exported and listed. The pipeline
+(:mod:`masthead.pipeline`), ``--format``'s help and check, the progress stages and the lines a
+build prints all come from it, so a new format is one class and one :func:`register` call::
+
+    class Text(OutputFormat):
+        name, help = "txt", "txt (the articles as plain text)"
+        def export(self, job): return b"..."
+
+    register(Text())
+
+Declarations here import nothing heavy: the exporter modules (ebooklib, WeasyPrint, calibre)
+are imported when a format runs, so ``masthead --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # the records only: nothing of them is imported when a command starts
+    from masthead.diagnostics import Report
+    from masthead.layout.pdfchunks import Printed
+    from masthead.model.documents import RenderedIssue
+    from masthead.model.issue import Issue, IssueMeta
+
+NONE, PAGES, PDF = "", "pages", "pdf"  # what a format needs of the print layout (OutputFormat.layout)
+
+
+class Export(NamedTuple):
+    """What a format's :meth:`~OutputFormat.export` receives."""
+
+    rendered: RenderedIssue  # with the print pages marked when a format asked for them
+    issue: Issue  # the articles' sources, for positioned warnings
+    printed: Printed | None  # the print layout, when a chosen format needed it
+    outputs: Mapping[str, bytes]  # the bytes of the formats this one ``uses``, made before it
+    report: Report  # for warnings, at the manifest or an article
+    jobs: int | None  # worker processes a format may share its work out to
+
+
+class OutputFormat:
+    """One output of a build. Subclass it, set :attr:`name` and :attr:`help`, write :meth:`export`."""
+
+    name: str = ""  # as --format takes it, and as progress() hears it while it is made
+    help: str = ""  # how --format's help names it
+    suffix: str = ""  # the file's name is <slug><suffix>; "" and folder: the folder <slug>/
+    folder: bool = False  # the output is a folder of files (export returns {name: bytes})
+    default: bool = False  # built when --format is not given
+    uses: tuple[str, ...] = ()  # formats whose bytes this one is made from (exported first, written only when chosen)
+    pages: bool = False  # its output line gives the print edition's page count
+
+    def target(self, slug: str) -> str:
+        """The output's name in the output folder."""
+        return slug if self.folder else f"{slug}{self.suffix or '.' + self.name}"
+
+    def layout(self, meta: IssueMeta, chosen: frozenset[str]) -> str:
+        """What it needs of the print layout: :data:`NONE`, :data:`PAGES` (where each page
+        begins, for a page list) or :data:`PDF` (the laid-out PDF itself)."""
+        return NONE
+
+    def ready(self, manifest_path: Path, out_dir: Path, force: bool) -> None:
+        """Refuse at once, before any work, what would make this output fail at the end."""
+
+    def export(self, job: Export) -> bytes | dict[str, bytes]:
+        raise NotImplementedError
+
+    def device_checks(self, data: bytes | dict[str, bytes]) -> list[str]:
+        """Findings of the device rules (:mod:`masthead.export.devices`) on the output."""
+        return []
+
+
+FORMATS: dict[str, OutputFormat] = {}
+
+
+def register(output_format: OutputFormat) -> OutputFormat:
+    """Add a format to the registry (or replace the one of its name); it is listed last."""
+    if not output_format.name or not output_format.name.isidentifier():
+        raise ValueError(f"{output_format.name!r}: a format's name is a word (it is typed in --format)")
+    FORMATS[output_format.name] = output_format
+    return output_format
+
+
+def unregister(name: str) -> None:
+    FORMATS.pop(name, None)
+
+
+def default_names() -> tuple[str, ...]:
+    return tuple(name for name, f in FORMATS.items() if f.default)
+
+
+def chosen(names: tuple[str, ...]) -> list[OutputFormat]:
+    """The formats named and those they are made from, in the registry's order."""
+    wanted: set[str] = set()
+
+    def add(name: str) -> None:
+        if name not in wanted:
+            wanted.add(name)
+            for used in FORMATS[name].uses:
+                add(used)
+
+    for name in names:
+        add(name)
+    return [f for name, f in FORMATS.items() if name in wanted]
+
+
+def _page_list(meta: IssueMeta, chosen: frozenset[str]) -> str:
+    """The EPUB's page list needs the print layout: epub: {page_list: true}, or auto with a PDF."""
+    wanted = meta.epub.page_list == "true" or (meta.epub.page_list == "auto" and "pdf" in chosen)
+    return PAGES if wanted else NONE
+
+
+class Epub(OutputFormat):
+    name, help, default = "epub", "epub", True
+    layout = staticmethod(_page_list)  # type: ignore[assignment]
+
+    def export(self, job: Export) -> bytes:
+        from masthead.export import epub
+
+        return epub.export(_split(job))  # no XHTML file over ~300 KB (split.py)
+
+    def device_checks(self, data: bytes | dict[str, bytes]) -> list[str]:
+        from masthead.export import devices
+
+        assert isinstance(data, bytes)
+        return [str(finding) for finding in devices.check_epub(data)]
+
+
+class Kepub(OutputFormat):
+    name, help, suffix = "kepub", "kepub (Kobo)", ".kepub.epub"
+    layout = staticmethod(_page_list)  # type: ignore[assignment]
+
+    def export(self, job: Export) -> bytes:
+        from masthead.export import kepub
+
+        return kepub.export(job.rendered)  # it splits after Kobo's spans, which add ~60 %
+
+    def device_checks(self, data: bytes | dict[str, bytes]) -> list[str]:
+        from masthead.export import devices
+
+        assert isinstance(data, bytes)
+        return [str(finding) for finding in devices.check_epub(data, kepub=True)]
+
+
+class Pdf(OutputFormat):
+    name, help, default, pages = "pdf", "pdf", True, True
+
+    def layout(self, meta: IssueMeta, chosen: frozenset[str]) -> str:
+        return PDF
+
+    def export(self, job: Export) -> bytes:
+        assert job.printed is not None and job.printed.data is not None
+        return job.printed.data  # the print layout wrote it (layout/pdfchunks.py)
+
+
+class Web(OutputFormat):
+    name, help, folder = "html", "html (the folder DIR/<slug>/)", True
+
+    def ready(self, manifest_path: Path, out_dir: Path, force: bool) -> None:
+        from masthead.runtime import writes
+
+        writes.refuse_folder_over_issue(manifest_path, out_dir)
+
+    def export(self, job: Export) -> dict[str, bytes]:
+        from masthead.export import html
+
+        return html.export(job.rendered)
+
+
+class Azw3(OutputFormat):
+    name = "azw3"
+    help = "azw3 (Kindle by USB, through calibre's ebook-convert; Send-to-Kindle takes the EPUB)"
+    uses = ("epub",)
+
+    def ready(self, manifest_path: Path, out_dir: Path, force: bool) -> None:
+        from masthead.export import azw3
+
+        azw3.require()  # refused now, not after the work, when calibre is missing
+
+    def export(self, job: Export) -> bytes:
+        from masthead.export import azw3
+
+        return azw3.export(job.outputs["epub"], job.rendered.slug)
+
+
+def _split(job: Export) -> RenderedIssue:
+    """split.split, and a warning for each article still over the limit: a table, or a passage
+    with no heading or paragraph to cut at."""
+    from masthead.diagnostics import Position
+    from masthead.layout import split
+
+    origins: dict[str, str] = {}
+    cut = split.split(job.rendered, origins=origins)
+    largest: dict[str, int] = {}  # an article's document → its largest part
+    for d in cut.documents:
+        name = origins.get(d.name, d.name)
+        largest[name] = max(largest.get(name, 0), len(d.content))
+    for article in job.issue.articles:
+        if largest.get(article.doc_name, 0) > split.LIMIT:
+            job.report.warning(Position(article.source), f"a page of {largest[article.doc_name] // 1000} KB even after splitting (a table, "
+                               f"or a passage with no heading or paragraph to cut at): some e-readers open a page over "
+                               f"{split.LIMIT // 1000} KB slowly, or not at all")
+    return cut
+
+
+for _builtin in (Epub(), Pdf(), Kepub(), Web(), Azw3()):
+    register(_builtin)
+
+Progress = Callable[[str], None]
