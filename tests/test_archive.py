@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from masthead.export import archive
-from masthead.runtime import cache
+from masthead.runtime.cache import Cache
 
 WHEN = dt.datetime(2025, 11, 28, 7, 30, 15)
 
@@ -48,8 +48,8 @@ def test_the_archive_is_what_zipfile_writes_byte_for_byte(when, tmp_path, monkey
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
     entries = sample_entries()
     expected = by_zipfile(entries, when)
-    assert archive.write(entries, when) == expected
-    assert archive.write(entries, when) == expected  # again, the large entry from the cache
+    assert archive.write(entries, when, Cache.from_environment()) == expected
+    assert archive.write(entries, when, Cache.from_environment()) == expected  # again, the large entry from the cache
     with zipfile.ZipFile(io.BytesIO(expected)) as check:
         assert check.testzip() is None
         assert [i.filename for i in check.infolist()] == [e.name for e in entries]
@@ -63,43 +63,43 @@ def test_a_large_entry_is_deflated_once_and_then_taken_from_the_cache(tmp_path, 
     monkeypatch.setattr(archive, "_deflate", lambda data: calls.append(len(data)) or real(data))
     big = archive.Entry("EPUB/a.xhtml", b"<p>words words words</p>" * 2000, deflate=True)
     small = archive.Entry("EPUB/b.css", b"p { margin: 0 }", deflate=True)
-    first = archive.write([big, small], WHEN)
+    first = archive.write([big, small], WHEN, Cache.from_environment())
     assert calls == [len(big.data), len(small.data)]
     calls.clear()
-    assert archive.write([big, small], WHEN) == first
+    assert archive.write([big, small], WHEN, Cache.from_environment()) == first
     assert calls == [len(small.data)]  # the small one is deflated each time: cheaper than a file
     assert list((tmp_path / "cache" / "deflate").rglob("*")), "the large entry went to the cache"
 
 
 def test_new_content_under_the_same_name_is_deflated_anew(tmp_path, monkeypatch):
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
-    archive.write([archive.Entry("EPUB/a.xhtml", b"<p>one</p>" * 5000, deflate=True)], WHEN)
+    archive.write([archive.Entry("EPUB/a.xhtml", b"<p>one</p>" * 5000, deflate=True)], WHEN, Cache.from_environment())
     other = archive.Entry("EPUB/a.xhtml", b"<p>two</p>" * 5000, deflate=True)
-    assert archive.write([other], WHEN) == by_zipfile([other], WHEN)
+    assert archive.write([other], WHEN, Cache.from_environment()) == by_zipfile([other], WHEN)
 
 
 def test_without_a_cache_it_still_writes_the_same_archive(monkeypatch):
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     entries = sample_entries()
-    assert archive.write(entries, WHEN) == by_zipfile(entries, WHEN)
+    assert archive.write(entries, WHEN, Cache.from_environment()) == by_zipfile(entries, WHEN)
 
 
 def test_in_memory_the_cache_folder_is_not_read_again(tmp_path, monkeypatch):
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
     entries = sample_entries()
-    with cache.remember():
-        first = archive.write(entries, WHEN)
-        for path in (tmp_path / "cache").rglob("*"):
-            if path.is_file():
-                path.write_bytes(b"damaged")  # memory is what counts now
-        assert archive.write(entries, WHEN) == first
+    store = Cache.from_environment().remembering()
+    first = archive.write(entries, WHEN, store)
+    for path in (tmp_path / "cache").rglob("*"):
+        if path.is_file():
+            path.write_bytes(b"damaged")  # memory is what counts now
+    assert archive.write(entries, WHEN, store) == first
 
 
 def test_an_archive_that_needs_zip64_is_zipfiles_own(monkeypatch):
     """Past 65,535 entries zipfile writes ZIP64 records; so must we (it was an internal error)."""
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     entries = [archive.Entry(f"EPUB/e{i}.css", b"p{}", deflate=i % 2 == 0) for i in range(0x10000)]
-    data = archive.write(entries, WHEN)
+    data = archive.write(entries, WHEN, Cache.from_environment())
     assert data == by_zipfile(entries, WHEN)
     assert b"PK\x06\x06" in data[-200:]  # the ZIP64 end of central directory
     assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 0x10000
@@ -124,5 +124,5 @@ def test_a_large_archive_deflated_in_threads_is_still_zipfiles_byte_for_byte(tmp
         return deflate(data)
 
     monkeypatch.setattr(archive, "_deflate", spy)
-    assert archive.write(entries, WHEN) == by_zipfile(entries, WHEN)
+    assert archive.write(entries, WHEN, Cache.from_environment()) == by_zipfile(entries, WHEN)
     assert len(threads) > 1

@@ -102,11 +102,14 @@ def test_a_cached_cut_is_the_cut_for_exactly_these_characters(tmp_path, monkeypa
     from masthead.render import fonts
 
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
+    from masthead.runtime.cache import Cache
+
+    store = Cache.from_environment()
     latin = (THEME_FONTS / "NotoSerif-Regular.ttf").read_bytes()
     arabic, mixed = frozenset("مدينة لا تنام"), frozenset("مدينة لا تنام A")
     for first, second in ((arabic, mixed), (mixed, arabic)):
-        assert fonts._cut(latin, first) == fonts.subset(latin, first)
-        assert fonts._cut(latin, second) == fonts.subset(latin, second)  # not the first one's entry
+        assert fonts._cut(latin, first, store) == fonts.subset(latin, first)
+        assert fonts._cut(latin, second, store) == fonts.subset(latin, second)  # not the first one's entry
     assert fonts.subset(latin, arabic) is None and fonts.subset(latin, mixed) is not None
 
 

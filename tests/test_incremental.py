@@ -268,7 +268,7 @@ def test_cover_and_theme_are_prepared_ahead_only_when_the_cache_lacks_them(tmp_p
     issue = tmp_path / "strand-1891"
     shutil.copytree(CORPUS, issue)
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
-    i18n._catalogue.cache_clear()  # as in a new process: an earlier test compiled it in this one
+    i18n._CATALOGUES.clear()  # as in a new process: an earlier test compiled it in this one
     meta = loader.load(issue / "issue.yaml").meta
     chosen = theme.load(meta)
     started = []
@@ -350,7 +350,7 @@ def test_ctrl_c_stops_the_copy_quietly_and_the_build_once(tmp_path: Path):
     marker = tmp_path / "finished"
     script = (
         "import time\n"
-        "from masthead import workers\n"
+        "from masthead.runtime import workers\n"
         "def task():\n"
         "    time.sleep(5)\n"
         f"    open({str(marker)!r}, 'w').write('1')\n"

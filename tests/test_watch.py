@@ -1,4 +1,4 @@
-"""``masthead build --watch`` and the memory a rebuilding process keeps (cache.remember).
+"""``masthead build --watch`` and the memory a rebuilding process keeps (Cache.remembering).
 
 A rebuild in a watching process must write what a cold build of the edited issue writes, byte
 for byte; bad input must be reported at its position and leave the last good output as it
@@ -25,7 +25,8 @@ import pytest
 from conftest import SAMPLE, masthead
 
 from masthead import pipeline
-from masthead.runtime import cache
+from masthead.pipeline import BuildContext
+from masthead.runtime.cache import Cache
 from masthead.tools import watch
 
 
@@ -208,7 +209,7 @@ def test_watch_names_the_issue_whose_files_changed_and_ignores_the_output(tmp_pa
 
 
 def test_rebuilds_that_keep_memory_write_what_cold_builds_write(tmp_path, issue_dir, monkeypatch):
-    """In one process under cache.remember, edit after edit: each EPUB and KEPUB equals a cold build's."""
+    """In one process with a remembering cache, edit after edit: each EPUB and KEPUB equals a cold build's."""
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(tmp_path / "cache"))
     one, two = issue_dir / "articles" / "one.md", issue_dir / "articles" / "two.md"
     edits = [
@@ -219,18 +220,16 @@ def test_rebuilds_that_keep_memory_write_what_cold_builds_write(tmp_path, issue_
         lambda: two.write_text("---\ntitle: Second story\n---\n\nIntro.\n\n## Details\n\nThe details.\n", "utf-8"),
     ]
     cached = []
-    with cache.remember():
-        for n, edit in enumerate(edits):
-            edit()
-            warm = pipeline.build(issue_dir / "issue.yaml", tmp_path / f"warm-{n}", ("epub", "kepub"))
-            with monkeypatch.context() as cold_env:
-                cold_env.setenv("MASTHEAD_CACHE_DIR", "off")
-                with cache.remember():  # a fresh, empty memory: nothing from the warm builds
-                    cold = pipeline.build(issue_dir / "issue.yaml", tmp_path / f"cold-{n}", ("epub", "kepub"))
-            for name in ("issue.epub", "issue.kepub.epub"):
-                assert (tmp_path / f"warm-{n}" / name).read_bytes() == (tmp_path / f"cold-{n}" / name).read_bytes(), (n, name)
-            assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings], n
-            cached.append(warm.articles_cached)
+    store = Cache.from_environment().remembering()
+    for n, edit in enumerate(edits):
+        edit()
+        warm = pipeline.build(issue_dir / "issue.yaml", tmp_path / f"warm-{n}", ("epub", "kepub"), BuildContext(cache=store))
+        cold_store = Cache(None).remembering()  # no folder, a fresh and empty memory: nothing from the warm builds
+        cold = pipeline.build(issue_dir / "issue.yaml", tmp_path / f"cold-{n}", ("epub", "kepub"), BuildContext(cache=cold_store))
+        for name in ("issue.epub", "issue.kepub.epub"):
+            assert (tmp_path / f"warm-{n}" / name).read_bytes() == (tmp_path / f"cold-{n}" / name).read_bytes(), (n, name)
+        assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings], n
+        cached.append(warm.articles_cached)
     assert cached == [0, 1, 1, 1, 2]  # the other article from memory; the last edit restores a reading
 
 
@@ -242,20 +241,22 @@ def test_memory_keeps_the_most_recently_used_entries_within_its_limit(tmp_path, 
         computed.append(n)
         return bytes(size)
 
-    with cache.remember(limit=100):
-        for n in (1, 2, 3, 4):  # 96 bytes
-            cache.memo("test", (str(n),), lambda: compute(n))
-        cache.memo("test", ("1",), lambda: compute(1))  # a hit: 1 is now the most recent
-        cache.memo("test", ("5",), lambda: compute(5))  # 120 bytes: the least recent (2) goes
-        cache.memo("test", ("1",), lambda: compute(1))
-        cache.memo("test", ("2",), lambda: compute(2))  # computed again; 3 goes
-        cache.memo("test", ("4",), lambda: compute(4))
-        for _ in range(2):  # over a quarter of the limit: never kept
-            cache.memo("test", ("big",), lambda: compute("big", 30))
+    store = Cache.from_environment().remembering(limit=100)
+    for n in (1, 2, 3, 4):  # 96 bytes
+        store.memo("test", (str(n),), lambda: compute(n))
+    store.memo("test", ("1",), lambda: compute(1))  # a hit: 1 is now the most recent
+    store.memo("test", ("5",), lambda: compute(5))  # 120 bytes: the least recent (2) goes
+    store.memo("test", ("1",), lambda: compute(1))
+    store.memo("test", ("2",), lambda: compute(2))  # computed again; 3 goes
+    store.memo("test", ("4",), lambda: compute(4))
+    for _ in range(2):  # over a quarter of the limit: never kept
+        store.memo("test", ("big",), lambda: compute("big", 30))
     assert computed == [1, 2, 3, 4, 5, 2, "big", "big"]
-    with cache.remember():
-        cache.memo("test", ("1",), lambda: compute("fresh"))  # a new memory starts empty
+    Cache.from_environment().remembering().memo("test", ("1",), lambda: compute("fresh"))  # a new memory starts empty
     assert computed[-1] == "fresh"
+    Cache.from_environment().memo("test", ("1",), lambda: compute("unremembered"))  # a one-shot run keeps nothing
+    Cache.from_environment().memo("test", ("1",), lambda: compute("unremembered"))
+    assert computed[-2:] == ["unremembered", "unremembered"]
 
 
 def test_an_edited_translation_and_template_are_read_again_by_a_rebuilding_process(tmp_path, issue_dir, monkeypatch):
@@ -266,15 +267,15 @@ def test_an_edited_translation_and_template_are_read_again_by_a_rebuilding_proce
     manifest = issue_dir / "issue.yaml"
     manifest.write_text(manifest.read_text("utf-8") + "theme: ./mytheme\n", "utf-8")
     po = issue_dir / "mytheme" / "locale" / "en" / "LC_MESSAGES" / "masthead.po"
-    with cache.remember():
-        pipeline.build(manifest, tmp_path / "first", ("epub",))
-        po.write_text(po.read_text("utf-8").replace('msgid "Contents"\nmsgstr "Contents"',
-                                                    'msgid "Contents"\nmsgstr "In this issue"'), "utf-8")
-        pipeline.build(manifest, tmp_path / "again", ("epub",))
-        template = issue_dir / "mytheme" / "contents.xhtml.j2"  # and a template: compiled again
-        template.write_text(template.read_text("utf-8").replace('{{ _("Contents") }}{% endblock %}',
-                                                                '{{ _("Contents") }}, no. {{ meta.number }}{% endblock %}'), "utf-8")
-        pipeline.build(manifest, tmp_path / "third", ("epub",))
+    store = Cache.from_environment().remembering()
+    pipeline.build(manifest, tmp_path / "first", ("epub",), BuildContext(cache=store))
+    po.write_text(po.read_text("utf-8").replace('msgid "Contents"\nmsgstr "Contents"',
+                                                'msgid "Contents"\nmsgstr "In this issue"'), "utf-8")
+    pipeline.build(manifest, tmp_path / "again", ("epub",), BuildContext(cache=store))
+    template = issue_dir / "mytheme" / "contents.xhtml.j2"  # and a template: compiled again
+    template.write_text(template.read_text("utf-8").replace('{{ _("Contents") }}{% endblock %}',
+                                                            '{{ _("Contents") }}, no. {{ meta.number }}{% endblock %}'), "utf-8")
+    pipeline.build(manifest, tmp_path / "third", ("epub",), BuildContext(cache=store))
     contents = zipfile.ZipFile(tmp_path / "again" / "issue.epub").read("EPUB/contents.xhtml").decode()
     assert "<title>In this issue</title>" in contents
     third = zipfile.ZipFile(tmp_path / "third" / "issue.epub").read("EPUB/contents.xhtml").decode()
@@ -305,10 +306,10 @@ def test_watching_goes_on_when_the_issue_folder_is_moved_away_and_back(tmp_path,
 def test_memory_serves_a_rebuild_with_the_cache_folder_off(tmp_path, issue_dir, monkeypatch):
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     one = issue_dir / "articles" / "one.md"
-    with cache.remember():
-        pipeline.build(issue_dir / "issue.yaml", tmp_path / "first", ("epub",))
-        one.write_text(one.read_text("utf-8") + "\nOne more line.\n", "utf-8")
-        again = pipeline.build(issue_dir / "issue.yaml", tmp_path / "again", ("epub",))
+    store = Cache.from_environment().remembering()
+    pipeline.build(issue_dir / "issue.yaml", tmp_path / "first", ("epub",), BuildContext(cache=store))
+    one.write_text(one.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    again = pipeline.build(issue_dir / "issue.yaml", tmp_path / "again", ("epub",), BuildContext(cache=store))
     assert again.articles_cached == 1
 
 
@@ -317,11 +318,11 @@ def test_a_template_added_in_front_of_the_theme_is_used_by_the_next_rebuild(tmp_
     (issue_dir / "templates").mkdir()
     (issue_dir / "templates" / "notes.txt").write_text("the issue's own templates go here\n", "utf-8")
     default = Path(pipeline.__file__).resolve().parents[2] / "templates" / "default" / "contents.xhtml.j2"
-    with cache.remember():
-        pipeline.build(issue_dir / "issue.yaml", tmp_path / "first", ("epub",))
-        (issue_dir / "templates" / "contents.xhtml.j2").write_text(
-            default.read_text("utf-8").replace('{{ _("Contents") }}{% endblock %}', 'Overridden{% endblock %}'), "utf-8")
-        pipeline.build(issue_dir / "issue.yaml", tmp_path / "again", ("epub",))
+    store = Cache.from_environment().remembering()
+    pipeline.build(issue_dir / "issue.yaml", tmp_path / "first", ("epub",), BuildContext(cache=store))
+    (issue_dir / "templates" / "contents.xhtml.j2").write_text(
+        default.read_text("utf-8").replace('{{ _("Contents") }}{% endblock %}', 'Overridden{% endblock %}'), "utf-8")
+    pipeline.build(issue_dir / "issue.yaml", tmp_path / "again", ("epub",), BuildContext(cache=store))
     contents = zipfile.ZipFile(tmp_path / "again" / "issue.epub").read("EPUB/contents.xhtml").decode()
     assert "<title>Overridden</title>" in contents
 

@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING
 
 from masthead.diagnostics import Diagnostic, Position, Report, UsageError
 from masthead.export import formats as registry
+from masthead.runtime.context import BuildContext
+
+__all__ = ["BuildContext", "Pipeline", "Result", "Output", "build", "find_issues", "outputs_of", "progress_stages"]
 
 if TYPE_CHECKING:
     from masthead.layout.pdfchunks import Printed
@@ -42,21 +45,6 @@ def progress_stages() -> list[str]:
     """Every name progress() can hear, in order: the stages, with each registered format's."""
     return [PROGRESS["load"], PROGRESS["read"], PROGRESS["render"], PROGRESS["lay out"],
             *registry.FORMATS, PROGRESS["write"]]
-
-
-def _silent(stage: str) -> None:
-    pass
-
-
-@dataclass
-class BuildContext:
-    """What a run carries besides the issue: where its findings go, who hears its progress,
-    how many worker processes it may start, and the counts it reports back."""
-
-    report: Report = field(default_factory=Report)
-    progress: Callable[[str], None] = _silent
-    jobs: int | None = None  # worker processes for a big issue (default: the cores); outputs do not depend on it
-    stats: dict[str, int] = field(default_factory=dict)  # "articles", "articles_cached"
 
 
 @dataclass
@@ -145,11 +133,11 @@ class Pipeline:
             manifest = self.load()
             self.ctx.progress(PROGRESS["read"])
             if self.ahead:  # the cover, a new theme: meanwhile, in other processes
-                cover_ready = templates.ahead(manifest.meta, self.theme, self.ctx.jobs)
+                cover_ready = templates.ahead(manifest.meta, self.theme, self.ctx.jobs, self.ctx.cache)
             else:
                 cover_ready = _nothing
             try:
-                issue = reading.read_issue(manifest, self.report, self.ctx.jobs, self.ctx.stats)
+                issue = reading.read_issue(manifest, self.report, self.ctx.jobs, self.ctx.stats, self.ctx.cache)
             finally:
                 cover_ready()
             self.report.raise_if_errors()
@@ -167,9 +155,9 @@ class Pipeline:
 
             issue = self.read()
             self.ctx.progress(PROGRESS["render"])
-            cover_drawn = templates.cover_drawn_ahead(issue, self.theme, self.ctx.jobs) if self.ahead else _nothing
+            cover_drawn = templates.cover_drawn_ahead(issue, self.theme, self.ctx.jobs, self.ctx.cache) if self.ahead else _nothing
             printed = self.printed if self.printed is not None else bool(self._layout_needs())
-            self._rendered = templates.render(issue, self.theme, self.report, printed, cover_drawn, self.ctx.jobs)
+            self._rendered = templates.render(issue, self.theme, self.report, printed, cover_drawn, self.ctx.jobs, self.ctx.cache)
             self.report.raise_if_errors()
         return self._rendered
 
@@ -217,9 +205,9 @@ class Pipeline:
             for output_format in self.formats:
                 self.ctx.progress(output_format.name)
                 used = {name: outputs[name] for name in output_format.uses}
-                job = registry.Export(rendered, issue, self._printed, used, self.report, self.ctx.jobs)  # type: ignore[arg-type]
+                job = registry.Export(rendered, issue, self._printed, used, self.report, self.ctx.jobs, self.ctx.cache)  # type: ignore[arg-type]
                 data = output_format.export(job)
-                for finding in output_format.device_checks(data):  # will it work on every device? (export/devices.py)
+                for finding in output_format.device_checks(data, self.ctx.cache):  # will it work on every device? (export/devices.py)
                     self.report.warning(Position(self.load().meta.manifest_path), f"{output_format.name}: {finding}")
                 outputs[output_format.name] = data
             self.report.raise_if_errors()

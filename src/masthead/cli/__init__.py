@@ -126,6 +126,15 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
     from masthead import pipeline
     from masthead.diagnostics import IssueError, MastheadError, UsageError
     from masthead.export.formats import FORMATS
+    from masthead.runtime.cache import Cache
+
+    # The cache every build of this command reads and adds to: the daemon's, which remembers
+    # what it read between the builds it serves (click's context object), or the environment's;
+    # under --watch it remembers too, so a rebuild takes what did not change from memory.
+    served = (click.get_current_context().obj or {}).get("cache")
+    store = served or Cache.from_environment()
+    if watch and store.memory is None:
+        store = store.remembering()
 
     try:
         manifests = pipeline.find_issues(issues, Path.cwd())
@@ -137,7 +146,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
         """Build one issue and print what came of it; True when it failed."""
         try:
             with _progress(manifest_path, quiet, verbose, bar=not watch) as progress:
-                ctx = pipeline.BuildContext(progress=progress, jobs=jobs)
+                ctx = pipeline.BuildContext(progress=progress, jobs=jobs, cache=store)
                 result = pipeline.build(manifest_path, Path(output), formats, ctx, force=force)
         except KeyboardInterrupt:
             # Outputs are renamed into place only when complete: the earlier files stand.
@@ -192,14 +201,12 @@ def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
     import signal
 
     from masthead import pipeline
-    from masthead.runtime import cache
     from masthead.tools import watch
 
     changed: queue.Queue[list[Path]] = queue.Queue()
     outputs = [path for m in manifests for path in pipeline.outputs_of(m, output)]  # not changes: ours
     try:
-        # every rebuild takes what has not changed from memory
-        with cache.remember(), watch.started(manifests, changed.put, ignore=outputs):
+        with watch.started(manifests, changed.put, ignore=outputs):
             for manifest_path in manifests:
                 one(manifest_path)
             names = ", ".join(m.resolve().parent.name for m in manifests)
@@ -442,11 +449,16 @@ def daemon() -> None:
     one-shot build's time. Same output, messages and exit status as a build run on its own.
     """
     from masthead.diagnostics import MastheadError
+    from masthead.runtime.cache import Cache
     from masthead.tools import daemon as resident
 
+    store = Cache.from_environment().remembering()  # kept across the builds it serves
+
+    def command(argv: list[str], prog: str) -> None:
+        main.main(args=argv, prog_name=prog, standalone_mode=True, obj={"cache": store})
+
     try:
-        resident.serve(lambda argv, prog: main.main(args=argv, prog_name=prog, standalone_mode=True),
-                       lambda line: click.echo(line, err=True))
+        resident.serve(command, lambda line: click.echo(line, err=True))
     except (MastheadError, OSError) as exc:
         _fail(exc)
     sys.exit(0)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import io
 import struct
 import warnings
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from masthead.runtime.cache import Cache
 
 PIXEL_LIMIT = 60_000_000  # 60 megapixels: larger than any camera file, far below a bomb
 CORE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif"),
@@ -166,11 +169,9 @@ def _check_whole(data: bytes, image) -> None:
 
 
 def is_prepared(data: bytes, max_width: int, max_height: int, quality: int = 85,
-                max_bytes: int | None = None) -> bool:
+                max_bytes: int | None = None, *, store: Cache) -> bool:
     """Does the cache hold :func:`prepare_cached`'s result for these arguments?"""
-    from masthead.runtime import cache
-
-    return cache.has("images", _key(data, max_width, max_height, quality, max_bytes))
+    return store.has("images", _key(data, max_width, max_height, quality, max_bytes))
 
 
 def _key(data: bytes, max_width: int, max_height: int, quality: int, max_bytes: int | None) -> str:
@@ -182,13 +183,11 @@ def _key(data: bytes, max_width: int, max_height: int, quality: int, max_bytes: 
 
 
 def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 85,
-                   max_bytes: int | None = None) -> tuple[bytes, ImageInfo]:
-    """:func:`prepare`, remembered by content hash: a rebuild does not decode images again.
+                   max_bytes: int | None = None, *, store: Cache) -> tuple[bytes, ImageInfo]:
+    """:func:`prepare`, remembered by content hash in ``store``: a rebuild does not decode images again.
 
     The entry is "FORMAT WIDTH HEIGHT\n" and the image, so a hit needs no Pillow at all.
     """
-    from masthead.runtime import cache
-
     def compute() -> bytes:
         prepared, info = prepare(data, max_width, max_height, quality, max_bytes)
         if info.format != "SVG":  # an SVG's is read from the tree prepare wrote, and checked there
@@ -196,7 +195,7 @@ def prepare_cached(data: bytes, max_width: int, max_height: int, quality: int = 
         return f"{info.format} {info.width} {info.height}\n".encode() + prepared
 
     key = _key(data, max_width, max_height, quality, max_bytes)
-    entry = cache.cached("images", key, compute) or compute()
+    entry = store.cached("images", key, compute) or compute()
     head, _, prepared = entry.partition(b"\n")
     fmt, width, height = head.decode().split()
     return prepared, ImageInfo(fmt, int(width), int(height))

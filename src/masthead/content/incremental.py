@@ -19,12 +19,13 @@ import functools
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 from masthead.diagnostics import Diagnostic
 from masthead.runtime import cache, confine, workers
+from masthead.runtime.cache import Cache
 
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
 # The modules whose code decides what reading an article gives.
@@ -38,42 +39,44 @@ class Read(NamedTuple):
     cached: bool
 
 
-def read_all(entries: list, ids: dict[Path, str], meta, jobs: int | None, stats: dict | None = None) -> list[Read]:
-    """Every entry's reading, in order: from the cache, from worker processes, or read here."""
-    from masthead.content import reading
-
+def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limit: int, jobs: int | None,
+             stats: dict | None = None, store: Cache | None = None) -> list[Read]:
+    """Every entry's reading, in order: from ``store`` (the run's cache), from worker processes,
+    or read here. ``read_one(entry, ids, meta)`` reads one (a module-level function: worker
+    processes are handed it); ``limit`` is the most bytes an article may have."""
+    store = store or Cache(None)
     context = repr((sorted((str(p), i) for p, i in ids.items()), meta.language, str(meta.root)))
     keys, reads = [], []
     for entry in entries:
         try:
-            raw = confine.read_input(entry.file, reading.MAX_ARTICLE_BYTES)
+            raw = confine.read_input(entry.file, limit)
         except OSError:
             raw = None  # read_one reports it at the entry
         key = None if raw is None else cache.key(_code_key(), context, str(entry.file), repr(entry.overrides),
                                                  repr(entry.position), raw)
         keys.append(key)
-        reads.append(_lookup(key))
+        reads.append(_lookup(key, store))
     missing = [i for i, read in enumerate(reads) if read is None]
     size = sum(_size(entries[i].file) for i in missing)
     count = workers.count(jobs, len(missing))
     if count > 1 and size > PARALLEL_BYTES:
-        with workers.pool(count, ["masthead.content.reading"]) as pool:
-            fresh = list(pool.map(functools.partial(reading.read_one, ids=ids, meta=meta),
+        with workers.pool(count, [read_one.__module__]) as pool:
+            fresh = list(pool.map(functools.partial(read_one, ids=ids, meta=meta),
                                   [entries[i] for i in missing], chunksize=1))
     else:
-        fresh = [reading.read_one(entries[i], ids, meta) for i in missing]
+        fresh = [read_one(entries[i], ids, meta) for i in missing]
     for i, (draft, diagnostics) in zip(missing, fresh):
         reads[i] = Read(draft, diagnostics, cached=False)
         if keys[i] is not None and draft is not None and not any(d.severity == "error" for d in diagnostics):
-            _store(keys[i], reads[i])
+            _store(keys[i], reads[i], store)
     if stats is not None:
         stats["articles"] = len(entries)
         stats["articles_cached"] = len(entries) - len(missing)
     return reads
 
 
-def _lookup(key: str | None) -> Read | None:
-    stored = cache.get("articles", key) if key is not None else None
+def _lookup(key: str | None, store: Cache) -> Read | None:
+    stored = store.get("articles", key) if key is not None else None
     if stored is None:
         return None
     try:
@@ -85,8 +88,8 @@ def _lookup(key: str | None) -> Read | None:
     return Read(draft, diagnostics, cached=True)
 
 
-def _store(key: str, read: Read) -> None:
-    cache.put("articles", key, pickle.dumps((read.draft, read.diagnostics), protocol=pickle.HIGHEST_PROTOCOL))
+def _store(key: str, read: Read, store: Cache) -> None:
+    store.put("articles", key, pickle.dumps((read.draft, read.diagnostics), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _still_valid(deps: Iterable[tuple]) -> bool:

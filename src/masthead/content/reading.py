@@ -44,6 +44,7 @@ from masthead.diagnostics import Position, Report
 from masthead.manifest import loader
 from masthead.model.issue import Article, Asset, Issue, Manifest, Section
 from masthead.runtime import confine, i18n, safexml
+from masthead.runtime.cache import Cache
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
 KNOWN_PREFIXES = {  # epub:type vocabularies an article may use without declaring them
@@ -82,19 +83,21 @@ class _Draft:
     deps: list = field(default_factory=list)
 
 
-def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict | None = None) -> Issue:
+def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict | None = None,
+               store: Cache | None = None) -> Issue:
     """Read every article of the manifest; problems go to ``report``.
 
     Articles read before with the same inputs come from the cache, and a big issue is read in
     ``jobs`` processes (incremental.py); either way the result and the diagnostics, in order,
-    are those of reading each article here. ``stats`` hears how many came from the cache.
+    are those of reading each article here. ``stats`` hears how many came from ``store``, the
+    run's cache (none: every article is read).
     """
     from masthead.content import incremental
 
     entries = [e for s in m.sections for e in s.entries]
     ids = _article_ids([e.file for e in entries])
     drafts: dict[Path, _Draft] = {}
-    for entry, read in zip(entries, incremental.read_all(entries, ids, m.meta, jobs, stats)):
+    for entry, read in zip(entries, incremental.read_all(entries, ids, m.meta, read_one, MAX_ARTICLE_BYTES, jobs, stats, store)):
         report.diagnostics.extend(read.diagnostics)
         if read.draft is not None:
             drafts[entry.file] = replace(read.draft, links=list(read.draft.links))  # the cache's copy stays as read

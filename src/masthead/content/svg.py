@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-
 SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
 

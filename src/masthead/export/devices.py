@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from masthead.runtime import cache
+from masthead.runtime.cache import Cache
 from masthead.runtime.safexml import parse
 
 SIZE_BUDGET = 50 * 1024 * 1024  # Send-to-Kindle's limit for e-mailed documents
@@ -52,8 +52,10 @@ RULES = {
 APPLE_PIXELS = 4_000_000  # Apple Books' limit for an image inside an EPUB (its asset guide)
 
 
-def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> list[Finding]:
-    """Every rule's findings for one archive, in rule order."""
+def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET, store: Cache | None = None) -> list[Finding]:
+    """Every rule's findings for one archive, in rule order; an unchanged entry's taken from
+    ``store``'s memory when the run's cache remembers (a process that builds again)."""
+    store = store or Cache(None)
     found: list[Finding] = []
 
     def add(rule: str, file: str, message: str) -> None:
@@ -71,7 +73,7 @@ def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> l
         add("language-declared", opf_name, "no dc:language: Send-to-Kindle rejects the file")
     contents = {name: archive.read(name) for name in names if name.endswith((".css", ".xhtml", ".opf", ".ncx", ".xml"))}
     for name, text in contents.items():
-        found += _memo(_text_rules, name, text)
+        found += _memo(store, _text_rules, name, text)
     for href, item in items.items():
         media = item.get("media-type", "")
         if (media.startswith("font/") or media.startswith("application/font") or href.endswith((".woff", ".woff2"))) \
@@ -90,17 +92,17 @@ def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET) -> l
     for href, item in items.items():
         if item.get("media-type", "").startswith("image/") and item.get("media-type") != "image/svg+xml" \
                 and base + href in names:
-            found += _memo(_image_rules, base + href, archive.read(base + href))
+            found += _memo(store, _image_rules, base + href, archive.read(base + href))
     for href, item in items.items():
         if item.get("media-type") == "application/xhtml+xml" and "nav" not in (item.get("properties") or ""):
-            found += _memo(_document_rules, base + href, contents.get(base + href, b""), kepub)
+            found += _memo(store, _document_rules, base + href, contents.get(base + href, b""), kepub)
     return found
 
 
-def _memo(rules, name: str, data: bytes, *options) -> list[Finding]:
+def _memo(store: Cache, rules, name: str, data: bytes, *options) -> list[Finding]:
     """``rules(name, data, *options)``: what it found in this entry before, when a process builds
     again (build --watch), since an unchanged entry gives the same findings."""
-    return cache.memo("compat", (rules.__name__, name, repr(options), data), lambda: rules(name, data, *options),
+    return store.memo("compat", (rules.__name__, name, repr(options), data), lambda: rules(name, data, *options),
                       size=lambda found: 1 + len(found))
 
 

@@ -15,6 +15,7 @@ import zipfile
 
 from masthead.export import archive
 from masthead.model.documents import RenderedIssue, TocEntry
+from masthead.runtime.cache import Cache
 
 FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
 # Already compressed: deflating them again costs time and saves nothing.
@@ -24,7 +25,8 @@ APPLE_DISPLAY_OPTIONS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_opti
                          b'</display_options>\n')
 
 
-def export(issue: RenderedIssue) -> bytes:
+def export(issue: RenderedIssue, store: Cache | None = None) -> bytes:
+    """The EPUB's bytes; large entries' deflated forms kept in ``store``, the run's cache."""
     from ebooklib import epub  # imported here: `masthead --help` must not pay for it
 
     meta = issue.meta
@@ -98,7 +100,7 @@ def export(issue: RenderedIssue) -> bytes:
         "spine_direction": True,
         "compresslevel": 0,  # reproducible() compresses each entry once, below
     }).write()
-    return reproducible(raw.getvalue(), meta.modified, {"EPUB/content.opf": lambda opf: _package_language(opf, meta)})
+    return reproducible(raw.getvalue(), meta.modified, {"EPUB/content.opf": lambda opf: _package_language(opf, meta)}, store)
 
 
 def _package_language(opf: bytes, meta) -> bytes:
@@ -156,7 +158,7 @@ def _item_id(name: str) -> str:
     return out if out[:1].isalpha() else f"i-{out}"
 
 
-def reproducible(data: bytes, when: dt.datetime, edits: dict | None = None) -> bytes:
+def reproducible(data: bytes, when: dt.datetime, edits: dict | None = None, store: Cache | None = None) -> bytes:
     """The same archive with ``mimetype`` first and stored, fixed times, modes and order;
     ``edits`` maps entry names to functions that rewrite their bytes on the way."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -168,4 +170,4 @@ def reproducible(data: bytes, when: dt.datetime, edits: dict | None = None) -> b
         if edits and name in edits:
             content = edits[name](content)
         entries.append(archive.Entry(name, content, deflate=not (name == "mimetype" or name.lower().endswith(STORED))))
-    return archive.write(entries, when)
+    return archive.write(entries, when, store)

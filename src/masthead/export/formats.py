@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the records only: nothing of them is imported when a comman
     from masthead.layout.pdfchunks import Printed
     from masthead.model.documents import RenderedIssue
     from masthead.model.issue import Issue, IssueMeta
+    from masthead.runtime.cache import Cache
 
 NONE, PAGES, PDF = "", "pages", "pdf"  # what a format needs of the print layout (OutputFormat.layout)
 
@@ -44,6 +45,7 @@ class Export(NamedTuple):
     outputs: Mapping[str, bytes]  # the bytes of the formats this one ``uses``, made before it
     report: Report  # for warnings, at the manifest or an article
     jobs: int | None  # worker processes a format may share its work out to
+    store: Cache  # the run's cache
 
 
 class OutputFormat:
@@ -72,7 +74,7 @@ class OutputFormat:
     def export(self, job: Export) -> bytes | dict[str, bytes]:
         raise NotImplementedError
 
-    def device_checks(self, data: bytes | dict[str, bytes]) -> list[str]:
+    def device_checks(self, data: bytes | dict[str, bytes], store: Cache) -> list[str]:
         """Findings of the device rules (:mod:`masthead.export.devices`) on the output."""
         return []
 
@@ -124,13 +126,13 @@ class Epub(OutputFormat):
     def export(self, job: Export) -> bytes:
         from masthead.export import epub
 
-        return epub.export(_split(job))  # no XHTML file over ~300 KB (split.py)
+        return epub.export(_split(job), job.store)  # no XHTML file over ~300 KB (split.py)
 
-    def device_checks(self, data: bytes | dict[str, bytes]) -> list[str]:
+    def device_checks(self, data: bytes | dict[str, bytes], store: Cache) -> list[str]:
         from masthead.export import devices
 
         assert isinstance(data, bytes)
-        return [str(finding) for finding in devices.check_epub(data)]
+        return [str(finding) for finding in devices.check_epub(data, store=store)]
 
 
 class Kepub(OutputFormat):
@@ -140,13 +142,13 @@ class Kepub(OutputFormat):
     def export(self, job: Export) -> bytes:
         from masthead.export import kepub
 
-        return kepub.export(job.rendered)  # it splits after Kobo's spans, which add ~60 %
+        return kepub.export(job.rendered, job.store)  # it splits after Kobo's spans, which add ~60 %
 
-    def device_checks(self, data: bytes | dict[str, bytes]) -> list[str]:
+    def device_checks(self, data: bytes | dict[str, bytes], store: Cache) -> list[str]:
         from masthead.export import devices
 
         assert isinstance(data, bytes)
-        return [str(finding) for finding in devices.check_epub(data, kepub=True)]
+        return [str(finding) for finding in devices.check_epub(data, kepub=True, store=store)]
 
 
 class Pdf(OutputFormat):

@@ -25,6 +25,7 @@ import re
 from lxml import etree
 
 from masthead.model.documents import RenderedIssue
+from masthead.runtime.cache import Cache
 from masthead.runtime.safexml import OPS, XHTML, parse_document
 
 KINDS = ("cover", "contents", "article")  # documents that get spans; never "nav" (or "print")
@@ -52,13 +53,13 @@ _SENTENCE_END = re.compile(
 )
 
 
-def export(issue: RenderedIssue) -> bytes:
+def export(issue: RenderedIssue, store: Cache | None = None) -> bytes:
     from masthead.export import epub
     from masthead.layout import split
 
     documents = tuple(d._replace(content=koboize(d.content)) if d.kind in KINDS else d for d in issue.documents)
     # Split after marking: the spans make documents ~60 % bigger than the EPUB's.
-    return epub.export(split.split(issue._replace(documents=documents)))
+    return epub.export(split.split(issue._replace(documents=documents)), store)
 
 
 def koboize(content: bytes) -> bytes:

@@ -26,6 +26,7 @@ from babel.dates import format_date
 from masthead.model.issue import Issue
 from masthead.render.theme import Theme, builtin_root
 from masthead.runtime import i18n
+from masthead.runtime.cache import Cache
 
 WIDTH, HEIGHT = 1560, 2496
 _S = WIDTH / 1600  # the layout below was drawn for 1600 px across
@@ -41,18 +42,14 @@ _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 COVER_LINES = 4
 
 
-def draw_cached(issue: Issue, theme: Theme) -> bytes:
-    """:func:`draw`, remembered under everything it draws with: its texts, the theme's
-    fonts, this module's code and Pillow's version (drawing takes ~0.2 s)."""
-    from masthead.runtime import cache
-
-    return cache.cached("covers", cache_key(issue, theme), lambda: draw(issue, theme)) or draw(issue, theme)
+def draw_cached(issue: Issue, theme: Theme, store: Cache) -> bytes:
+    """:func:`draw`, remembered in ``store`` under everything it draws with: its texts, the
+    theme's fonts, this module's code and Pillow's version."""
+    return store.cached("covers", cache_key(issue, theme), lambda: draw(issue, theme)) or draw(issue, theme)
 
 
-def is_cached(issue: Issue, theme: Theme) -> bool:
-    from masthead.runtime import cache
-
-    return cache.has("covers", cache_key(issue, theme))  # without reading the picture
+def is_cached(issue: Issue, theme: Theme, store: Cache) -> bool:
+    return store.has("covers", cache_key(issue, theme))  # without reading the picture
 
 
 def cache_key(issue: Issue, theme: Theme) -> str:

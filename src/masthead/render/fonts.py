@@ -20,15 +20,18 @@ from masthead.diagnostics import Position, Report
 from masthead.model.documents import EPUB, PDF, Resource
 from masthead.render.theme import Face, Theme
 from masthead.runtime import cache, confine
+from masthead.runtime.cache import Cache
 
 # Characters the stylesheets and readers may show beyond the documents' text.
 _ALWAYS = frozenset(string.printable) | frozenset("“”‘’–—…·•→←\u00a0\u202f\u2009\u200b\u2060")
 
 
-def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None = None) -> list[Resource]:
+def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None = None,
+              store: Cache | None = None) -> list[Resource]:
     """Fonts and a css/fonts.css for each output: the EPUB's cut to ``chars``, the characters
     its documents show; ``chars`` None leaves the EPUB without fonts. A file that is no font
-    is left out of both, with a warning to ``report``."""
+    is left out of both, with a warning to ``report``. ``store``: the run's cache of cuts."""
+    store = store or Cache(None)
     out: list[Resource] = []
     print_faces: list[Face] = []
     epub_faces: list[Face] = []
@@ -44,13 +47,13 @@ def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None 
                                                f"{face.family} {face.weight} {face.style}")
             continue
         digest = hashlib.sha256(data).digest()  # once: both cache keys name the face by it
-        if not _readable(data, digest, deep=chars is not None):
+        if not _readable(data, digest, store, deep=chars is not None):
             if report is not None:
                 report.warning(Position(path), f"not a font HarfBuzz can read (a web page saved under a font's "
                                                f"name, a truncated download?): the issue is set without "
                                                f"{face.family} {face.weight} {face.style}")
             continue
-        cut = _cut(data, chars, digest) if chars is not None else None
+        cut = _cut(data, chars, store, digest) if chars is not None else None
         if face.file not in (f.file for f in print_faces):  # one file for two faces goes in once
             out.append(Resource(face.file, _media_type(face.file), data, PDF))
             if cut is not None:
@@ -64,15 +67,15 @@ def resources(theme: Theme, chars: frozenset[str] | None, report: Report | None 
     return out
 
 
-def _cut(data: bytes, chars: frozenset[str], digest: bytes | None = None) -> bytes | None:
+def _cut(data: bytes, chars: frozenset[str], store: Cache, digest: bytes | None = None) -> bytes | None:
     """:func:`subset`, from the cache when this face was cut to these characters before."""
     # chars, not chars | _ALWAYS: whether a face is needed at all depends on chars alone
     digest = digest or hashlib.sha256(data).digest()
     key = cache.key("subset", cache.package_stamp("uharfbuzz"), digest, "".join(sorted(chars)))
-    return cache.cached("fonts", key, lambda: subset(data, chars) or b"") or None  # b"": face not needed
+    return store.cached("fonts", key, lambda: subset(data, chars) or b"") or None  # b"": face not needed
 
 
-def _readable(data: bytes, digest: bytes, deep: bool = True) -> bool:
+def _readable(data: bytes, digest: bytes, store: Cache, deep: bool = True) -> bool:
     """Is it a font with glyphs and a character map? Asked once per file's bytes (the cache).
     Not ``deep``: its signature only, where nothing else would start HarfBuzz (no EPUB fonts)."""
     if data[:4] not in (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf", b"wOFF", b"wOF2"):
@@ -86,7 +89,7 @@ def _readable(data: bytes, digest: bytes, deep: bool = True) -> bool:
         face = hb.Face(data)
         return b"1" if face.glyph_count > 1 and face.unicodes else b"0"
 
-    return cache.cached("fonts", cache.key("readable", cache.package_stamp("uharfbuzz"), digest),
+    return store.cached("fonts", cache.key("readable", cache.package_stamp("uharfbuzz"), digest),
                         check) == b"1"
 
 

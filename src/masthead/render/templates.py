@@ -42,6 +42,7 @@ from masthead.render import theme as theme_module
 from masthead.render.ending import ending
 from masthead.render.theme import Theme, template_error, written_at
 from masthead.runtime import cache, confine, i18n, safexml, workers
+from masthead.runtime.cache import Cache
 
 MORE_FROM = 3  # articles listed under "More from …"
 EPUB_COVER_BOX = (1560, 2496)  # 1:1.6, 3,893,760 pixels: within Apple Books' 4,000,000
@@ -49,21 +50,24 @@ EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera fil
 
 
 def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
-           cover_ready: Callable[[], None] = lambda: None, jobs: int | None = None) -> RenderedIssue:
+           cover_ready: Callable[[], None] = lambda: None, jobs: int | None = None,
+           store: Cache | None = None) -> RenderedIssue:
     """Every document and resource of the issue; ``printed=False`` leaves out the print
     document (and its resources' work) when no output needs the print edition.
     ``cover_ready()`` waits for a cover being drawn meanwhile (:func:`cover_drawn_ahead`).
-    A big issue's articles are set in ``jobs`` processes (the outputs do not depend on it)."""
+    A big issue's articles are set in ``jobs`` processes (the outputs do not depend on it).
+    ``store`` is the run's cache (none: nothing is taken from a cache or left in one)."""
     meta = issue.meta
-    env = _environment(theme)
-    context = _Context(issue, theme, env)
+    store = store or Cache(None)
+    env = _environment(theme, store)
+    context = _Context(issue, theme, env, store)
     resources: list[Resource] = []
     resources += stylesheets.stylesheets(theme, report)
-    resources += _images(issue, report, printed)
+    resources += _images(issue, report, printed, store)
     if meta.cover is None:  # drawn: its name is known now, its picture is taken last
         cover_resources, cover_image, cover_is_generated = [], GENERATED_COVER, True
     else:
-        cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report, printed)
+        cover_resources, cover_image, cover_is_generated = _cover(issue, theme, report, printed, store)
 
     documents: list[Document] = []
     try:
@@ -79,23 +83,23 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
         cover_ready()  # even when a template fails: no drawing process is left behind
 
     if meta.cover is None:
-        cover_resources = _cover(issue, theme, report, printed)[0]
+        cover_resources = _cover(issue, theme, report, printed, store)[0]
     resources += cover_resources
-    resources += fonts.resources(theme, frozenset(context.chars) if meta.epub.embed_fonts else None, report)
+    resources += fonts.resources(theme, frozenset(context.chars) if meta.epub.embed_fonts else None, report, store)
     if not theme.built_in:
         documents = _cleaned(documents, resources, context, report)
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
         toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf, accessibility=_accessibility(issue),
-        page_list_label=i18n.translations(meta.language, theme.locale_dirs).gettext("Pages"),
+        page_list_label=i18n.translations(meta.language, theme.locale_dirs, store).gettext("Pages"),
     )
 
 
 # ---------------------------------------------------------------------------- Jinja
 
 
-def _environment(theme: Theme) -> sandbox.Sandbox:
+def _environment(theme: Theme, store: Cache) -> sandbox.Sandbox:
     # A new environment for every render, even in a process that renders again (build
     # --watch, preview): a kept one would miss a template added in front of the one it loaded,
     # and renders in two threads would switch each other's translations. Compiled templates
@@ -110,44 +114,48 @@ def _environment(theme: Theme) -> sandbox.Sandbox:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=_bytecode_cache(store),
     )
     env.install_null_translations(newstyle=True)
     return env
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
+def _bytecode_cache(store: Cache) -> jinja2.BytecodeCache | None:
     """Compiled templates, kept between runs: compiling the theme costs more than rendering it.
 
     Jinja keys each entry by the template's name and checksums its source, so an edited
     template is compiled again; the folder is per masthead and Jinja version, because the
     compiled code depends on the environment's options.
     """
-    folder = _bytecode_folder()
+    folder = _bytecode_folder(store)
     if folder is None:
         return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # no cache: templates are compiled each time
-    return _BytecodeCache(str(folder))
+    return _BytecodeCache(str(folder), store)
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
     """Jinja's, but a full or read-only disk only costs speed, as for the rest of the cache."""
 
+    def __init__(self, folder: str, store: Cache):
+        super().__init__(folder)
+        self.store = store
+
     def dump_bytecode(self, bucket) -> None:
-        if cache.full():
+        if self.store.full:
             return
         try:
             super().dump_bytecode(bucket)
         except OSError as exc:  # Jinja removed its temporary file
-            cache.failed(exc)
+            self.store.failed(exc)
 
 
-def _bytecode_folder() -> Path | None:
-    base = cache.folder()
-    if base is None or not cache.writable() or cache.full():
+def _bytecode_folder(store: Cache) -> Path | None:
+    base = store.folder
+    if base is None or not store.writable or store.full:
         return None
     return base / "templates" / cache.key(jinja2.__version__, sandbox.VERSION, "autoescape,i18n,trim,lstrip")[:16]
 
@@ -155,8 +163,8 @@ def _bytecode_folder() -> Path | None:
 class _Context:
     """Renders templates with the values every template may use (see docs/templates.md)."""
 
-    def __init__(self, issue: Issue, theme: Theme, env: jinja2.Environment):
-        self.issue, self.theme, self.env = issue, theme, env
+    def __init__(self, issue: Issue, theme: Theme, env: jinja2.Environment, store: Cache):
+        self.issue, self.theme, self.env, self.store = issue, theme, env, store
         self.articles = issue.articles
         # What templates see: plain values, made once (sandbox.plain), whatever is rendered
         self._plain_memo: dict = {}
@@ -173,7 +181,7 @@ class _Context:
         return sandbox.plain(value, self.issue.meta.root, self._plain_memo)
 
     def _render(self, template: str, lang: str, **values) -> str:
-        self.env.install_gettext_translations(sandbox.CheckedTranslations(i18n.translations(lang, self.theme.locale_dirs)),
+        self.env.install_gettext_translations(sandbox.CheckedTranslations(i18n.translations(lang, self.theme.locale_dirs, self.store)),
                                               newstyle=True)
         locale = i18n.locale_of(lang)
         helpers = {
@@ -212,7 +220,7 @@ class _Context:
                         tuple(properties))
 
     def _title_for(self, kind: str, lang: str) -> str:
-        gettext = i18n.translations(lang, self.theme.locale_dirs).gettext
+        gettext = i18n.translations(lang, self.theme.locale_dirs, self.store).gettext
         return gettext("Contents")
 
     def _more(self, article: Article) -> list[Article]:
@@ -265,9 +273,9 @@ class _Context:
         data = html.encode("utf-8")
         try:
             if kind != "print" and self.issue.meta.epub.embed_fonts:
-                self.chars.update(cache.memo("chars", (data,), lambda: frozenset("".join(_parse(data).itertext()))))
+                self.chars.update(self.store.memo("chars", (data,), lambda: frozenset("".join(_parse(data).itertext()))))
             else:
-                cache.memo("well-formed", (data,), lambda: _parse(data) is not None, size=lambda _: 1)
+                self.store.memo("well-formed", (data,), lambda: _parse(data) is not None, size=lambda _: 1)
         except etree.XMLSyntaxError as exc:
             source = Path(self.env.get_template(template).filename or template)
             # A tag left open is met at the next closing tag: the line to show is the open one.
@@ -374,7 +382,7 @@ def _parse(data: bytes):
 # ---------------------------------------------------------------------------- resources
 
 
-def _images(issue: Issue, report: Report, printed: bool) -> list[Resource]:
+def _images(issue: Issue, report: Report, printed: bool, store: Cache) -> list[Resource]:
     """Each image twice: sized for e-readers, and for print (300 dpi where it prints: a lead
     image across the page, a figure across a column; printdoc.image_boxes)."""
     epub, pdf = issue.meta.epub, issue.meta.pdf
@@ -388,14 +396,14 @@ def _images(issue: Issue, report: Report, printed: bool) -> list[Resource]:
         try:
             data = asset.read()
             for (width, height), quality, targets in variants:
-                prepared, info = images.prepare_cached(data, width, height, quality)
+                prepared, info = images.prepare_cached(data, width, height, quality, store=store)
                 out.append(Resource(asset.name, info.media_type, prepared, targets))
         except (OSError, images.ImageError) as exc:
             report.error(asset.position, f"'{asset.source.name}': {exc}")
     return out
 
 
-def ahead(meta: IssueMeta, theme: Theme, jobs: int | None = None) -> Callable[[], None]:
+def ahead(meta: IssueMeta, theme: Theme, jobs: int | None, store: Cache) -> Callable[[], None]:
     """Work :func:`render` would do, done in other processes into the cache while the articles
     are read; returns the function to call before :func:`render`, which then finds it there.
 
@@ -408,7 +416,7 @@ def ahead(meta: IssueMeta, theme: Theme, jobs: int | None = None) -> Callable[[]
     cold, 12 runs each, interleaved: median 0.715 -> 0.690 s). Nothing starts when there is
     nothing to do, or no cache to leave it in.
     """
-    if cache.folder() is None or not cache.writable():
+    if store.folder is None or not store.writable:
         return lambda: None
     tasks: list[Callable[[], object]] = []
     if meta.cover is not None:
@@ -416,65 +424,65 @@ def ahead(meta: IssueMeta, theme: Theme, jobs: int | None = None) -> Callable[[]
             data = confine.read_input(meta.cover, confine.IMAGE_LIMIT)
         except OSError:
             data = None  # render says what is wrong with it
-        if data is not None and not images.is_prepared(data, *_EPUB_COVER):
-            tasks.append(lambda: _epub_cover(data))
-    compiled = _bytecode_folder()
+        if data is not None and not images.is_prepared(data, *_EPUB_COVER, store=store):
+            tasks.append(lambda: _epub_cover(data, store))
+    compiled = _bytecode_folder(store)
     if compiled is not None and not (compiled.is_dir() and any(compiled.iterdir())):
-        tasks.append(lambda: _compile_theme(meta, theme))
+        tasks.append(lambda: _compile_theme(meta, theme, store))
     waits = [workers.ahead(task, jobs) for task in tasks]
     return lambda: [wait() for wait in waits] and None
 
 
-def _compile_theme(meta: IssueMeta, theme: Theme) -> None:
-    env = _environment(theme)
+def _compile_theme(meta: IssueMeta, theme: Theme, store: Cache) -> None:
+    env = _environment(theme, store)
     for name in env.list_templates(filter_func=lambda name: name.endswith(".j2")):
         env.get_template(name)  # compiled into the bytecode cache
-    i18n.translations(meta.language, theme.locale_dirs)
+    i18n.translations(meta.language, theme.locale_dirs, store)
 
 
 _EPUB_COVER = (*EPUB_COVER_BOX, 85, EPUB_COVER_BYTES)  # box, JPEG quality, bytes at most
 
 
-def _epub_cover(data: bytes) -> tuple[bytes, images.ImageInfo]:
-    return images.prepare_cached(data, *_EPUB_COVER)
+def _epub_cover(data: bytes, store: Cache) -> tuple[bytes, images.ImageInfo]:
+    return images.prepare_cached(data, *_EPUB_COVER, store=store)
 
 
-def _cover(issue: Issue, theme: Theme, report: Report, printed: bool) -> tuple[list[Resource], str, bool]:
+def _cover(issue: Issue, theme: Theme, report: Report, printed: bool, store: Cache) -> tuple[list[Resource], str, bool]:
     """The cover picture: the manifest's, scaled, or one drawn from the theme's design."""
     meta = issue.meta
     if meta.cover is not None:
         try:
             data = confine.read_input(meta.cover, confine.IMAGE_LIMIT)
-            epub, info = _epub_cover(data)
+            epub, info = _epub_cover(data, store)
             if info.format not in ("JPEG", "PNG"):  # by content: a WebP, TIFF or BMP was made a PNG
                 raise images.ImageError(f"this file is {info.format}")
             name = f"images/cover{info.extension}"
             out = [Resource(name, info.media_type, epub, EPUB)]
             if printed:
                 width, height = printdoc.image_boxes(issue)[0]  # the whole page at 300 dpi
-                page, pinfo = images.prepare_cached(data, width, height, quality=meta.pdf.image_quality)
+                page, pinfo = images.prepare_cached(data, width, height, quality=meta.pdf.image_quality, store=store)
                 out.append(Resource(name, pinfo.media_type, page, PDF))
             return out, name, False
         except (OSError, images.ImageError) as exc:
             why = f"must be a JPEG or PNG image; {exc}" if isinstance(exc, images.ImageError) else exc
             report.error(meta.cover_position or Position(meta.manifest_path), f"cover: {why}")
             return [], "", False
-    png = cover.draw_cached(issue, theme)
+    png = cover.draw_cached(issue, theme, store)
     return [Resource(GENERATED_COVER, "image/png", png, EPUB)], GENERATED_COVER, True
 
 
 GENERATED_COVER = "images/cover.png"
 
 
-def cover_drawn_ahead(issue: Issue, theme: Theme, jobs: int | None = None) -> Callable[[], None]:
+def cover_drawn_ahead(issue: Issue, theme: Theme, jobs: int | None, store: Cache) -> Callable[[], None]:
     """Draw the cover of an issue whose manifest names none in another process, into the
     cache, while :func:`render` sets the documents (pass it what this returns): drawing takes
     ~0.2 s, a tenth of rendering 120 stories. Nothing starts when the cache has it already."""
-    if issue.meta.cover is not None or cache.folder() is None or not cache.writable():
+    if issue.meta.cover is not None or store.folder is None or not store.writable:
         return lambda: None
-    if cover.is_cached(issue, theme):
+    if cover.is_cached(issue, theme, store):
         return lambda: None
-    return workers.ahead(lambda: cover.draw_cached(issue, theme), jobs)
+    return workers.ahead(lambda: cover.draw_cached(issue, theme, store), jobs)
 
 
 def _modified(issue: Issue) -> dt.datetime:

@@ -8,11 +8,13 @@ the same bytes a fresh computation would, so a cached build is byte-identical to
 ``MASTHEAD_CACHE_DIR=off`` turns the folder off (a rebuilding process still keeps its memory,
 below).
 
-A process that builds again and again (``masthead build --watch``) also keeps what it read or
-computed in memory (:func:`remember`): entries it got from the folder, and the results of
-:func:`memo`, which cost too little to be worth a file but add up over a rebuild (checking a
-document again, deflating an archive entry). A one-shot build keeps nothing in memory: its
-memory use stays what the issue needs.
+A :class:`Cache` is one run's view of it, carried by the run's ``BuildContext`` to every stage
+that uses it: its folder (or none), whether the run may add to it (``masthead check`` adds
+nothing: :meth:`Cache.read_only`), and, for a process that builds again and again
+(``build --watch``, preview, the daemon: :meth:`Cache.remembering`), a memory of what it read
+or computed: entries it got from the folder, and the results of :meth:`Cache.memo`, which cost
+too little to be worth a file but add up over a rebuild. A one-shot build keeps nothing in
+memory: its memory use stays what the issue needs.
 """
 
 from __future__ import annotations
@@ -24,18 +26,12 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from masthead import __version__
 from masthead.runtime import locations
-
-
-def folder() -> Path | None:
-    name = locations.cache_folder()
-    return None if name is None else Path(name)
-
 
 _code: list[bytes] = []
 
@@ -57,23 +53,6 @@ def key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-_writable = [True]
-
-
-@contextlib.contextmanager
-def read_only() -> Iterator[None]:
-    """Use what the cache holds but add nothing: ``masthead check`` writes no file anywhere."""
-    _writable.append(False)
-    try:
-        yield
-    finally:
-        _writable.pop()
-
-
-def writable() -> bool:
-    return _writable[-1]
-
-
 def package_stamp(name: str) -> str:
     """A string that changes when package ``name`` is reinstalled or upgraded, found without
     importing it (importing markdown_it or Pillow costs more than a cached build takes)."""
@@ -85,11 +64,6 @@ def package_stamp(name: str) -> str:
     except (OSError, ImportError, ValueError):
         stat = None
     return f"{name}={stat.st_size}:{stat.st_mtime_ns}" if stat else f"{name}=?"
-
-
-def _entry(kind: str, cache_key: str) -> Path | None:
-    base = folder()
-    return None if base is None else base / kind / cache_key[:2] / cache_key
 
 
 class _Memory:
@@ -123,102 +97,107 @@ class _Memory:
                 self.size -= dropped
 
 
-_memory: list[_Memory] = []
+class Cache:
+    """The cache as one run sees it: ``folder`` (None: off), whether the run may add to it, and
+    the memory a rebuilding process keeps (None: a one-shot run keeps nothing)."""
 
+    def __init__(self, folder: Path | None, *, writable: bool = True, memory: _Memory | None = None):
+        self.folder, self.writable, self.memory = folder, writable, memory
+        self._full = False
 
-@contextlib.contextmanager
-def remember(limit: int = 256 * 1024 * 1024) -> Iterator[None]:
-    """Keep entries and :func:`memo` results in memory too, while the block runs."""
-    _memory.append(_Memory(limit))
-    try:
-        yield
-    finally:
-        _memory.pop()
+    @classmethod
+    def from_environment(cls) -> Cache:
+        """The folder ``MASTHEAD_CACHE_DIR`` names (runtime/locations.py), read and written."""
+        name = locations.cache_folder()
+        return cls(None if name is None else Path(name))
 
+    def read_only(self) -> Cache:
+        """The same cache, used but not added to (``masthead check`` writes no file anywhere)."""
+        return Cache(self.folder, writable=False, memory=self.memory)
 
-def memo(kind: str, parts: tuple[bytes | str, ...], compute: Callable[[], Any],
-         size: Callable[[Any], int] = len) -> Any:
-    """``compute()``, or what it gave for the same ``parts`` earlier in this process under
-    :func:`remember`. The parts are hashed only then: a one-shot build pays nothing.
+    def remembering(self, limit: int = 256 * 1024 * 1024) -> Cache:
+        """The same cache, keeping entries and :meth:`memo` results in memory too, up to ``limit`` bytes."""
+        return Cache(self.folder, writable=self.writable, memory=_Memory(limit))
 
-    Only for pure functions of what the parts name: the value is shared, so it must not be
-    changed by the caller either.
-    """
-    if not _memory:
-        return compute()
-    cache_key = key(*parts)
-    value = _memory[-1].get(kind, cache_key)
-    if value is None:
-        value = compute()
-        if value is not None:
-            _memory[-1].put(kind, cache_key, value, size(value))
-    return value
+    @property
+    def full(self) -> bool:
+        """A write failed for want of room: this cache writes no more (see :meth:`failed`)."""
+        return self._full
 
+    def failed(self, exc: OSError) -> None:
+        """A write to the cache failed: on a full disk (or over quota), this cache writes to it
+        no more, and the run builds as with no cache, never trying (and failing) again entry by entry."""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            self._full = True
 
-def get(kind: str, cache_key: str) -> bytes | None:
-    if _memory:
-        value = _memory[-1].get(kind, cache_key)
+    def _entry(self, kind: str, cache_key: str) -> Path | None:
+        return None if self.folder is None else self.folder / kind / cache_key[:2] / cache_key
+
+    def memo(self, kind: str, parts: tuple[bytes | str, ...], compute: Callable[[], Any],
+             size: Callable[[Any], int] = len) -> Any:
+        """``compute()``, or what it gave for the same ``parts`` earlier in this process when the
+        cache remembers. The parts are hashed only then: a one-shot build pays nothing.
+
+        Only for pure functions of what the parts name: the value is shared, so it must not be
+        changed by the caller either.
+        """
+        if self.memory is None:
+            return compute()
+        cache_key = key(*parts)
+        value = self.memory.get(kind, cache_key)
+        if value is None:
+            value = compute()
+            if value is not None:
+                self.memory.put(kind, cache_key, value, size(value))
+        return value
+
+    def get(self, kind: str, cache_key: str) -> bytes | None:
+        if self.memory is not None:
+            value = self.memory.get(kind, cache_key)
+            if value is not None:
+                return value
+        path = self._entry(kind, cache_key)
+        if path is None:
+            return None
+        try:
+            value = path.read_bytes()
+        except OSError:
+            return None
+        if self.memory is not None:
+            self.memory.put(kind, cache_key, value, len(value))
+        return value
+
+    def has(self, kind: str, cache_key: str) -> bool:
+        if self.memory is not None and self.memory.get(kind, cache_key) is not None:
+            return True
+        path = self._entry(kind, cache_key)
+        return path is not None and path.is_file()
+
+    def put(self, kind: str, cache_key: str, value: bytes) -> None:
+        if self.memory is not None:  # memory is no file: kept with the folder off, and by preview, which checks read-only
+            self.memory.put(kind, cache_key, value, len(value))
+        path = self._entry(kind, cache_key)
+        if path is None or not self.writable or self._full:
+            return
+        name = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(value)
+            os.replace(name, path)  # readers see the whole entry or none
+        except OSError as exc:  # a read-only home or a full disk only costs speed
+            self.failed(exc)
+            if name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(name)  # no half-written entry left to fill the disk
+
+    def cached(self, kind: str, cache_key: str, compute: Callable[[], bytes | None]) -> bytes | None:
+        """``compute()``'s result, from the cache when it has it. None results are not stored."""
+        value = self.get(kind, cache_key)
         if value is not None:
             return value
-    path = _entry(kind, cache_key)
-    if path is None:
-        return None
-    try:
-        value = path.read_bytes()
-    except OSError:
-        return None
-    if _memory:
-        _memory[-1].put(kind, cache_key, value, len(value))
-    return value
-
-
-def has(kind: str, cache_key: str) -> bool:
-    if _memory and _memory[-1].get(kind, cache_key) is not None:
-        return True
-    path = _entry(kind, cache_key)
-    return path is not None and path.is_file()
-
-
-def put(kind: str, cache_key: str, value: bytes) -> None:
-    if _memory:  # memory is no file: kept with the folder off, and by preview, which checks read-only
-        _memory[-1].put(kind, cache_key, value, len(value))
-    path = _entry(kind, cache_key)
-    if path is None or not writable() or _full:
-        return
-    name = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(value)
-        os.replace(name, path)  # readers see the whole entry or none
-    except OSError as exc:  # a read-only home or a full disk only costs speed
-        failed(exc)
-        if name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(name)  # no half-written entry left to fill the disk
-
-
-_full: list[bool] = []
-
-
-def failed(exc: OSError) -> None:
-    """A write to the cache failed: on a full disk (or over quota), this process writes to it
-    no more, and builds as with no cache, never trying (and failing) again entry by entry."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        _full.append(True)
-
-
-def full() -> bool:
-    return bool(_full)
-
-
-def cached(kind: str, cache_key: str, compute: Callable[[], bytes | None]) -> bytes | None:
-    """``compute()``'s result, from the cache when it has it. None results are not stored."""
-    value = get(kind, cache_key)
-    if value is not None:
+        value = compute()
+        if value is not None:
+            self.put(kind, cache_key, value)
         return value
-    value = compute()
-    if value is not None:
-        put(kind, cache_key, value)
-    return value

@@ -14,6 +14,8 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
 
+from masthead.runtime.cache import Cache
+
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*$")
 # Scripts written right to left, for tags Babel does not know.
 _RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku-Arab", "ps", "sd", "syr", "ug", "ur", "yi"}
@@ -47,17 +49,28 @@ def direction_of(tag: str) -> str:
     return "ltr"
 
 
-@functools.lru_cache(maxsize=64)
-def _catalogue(source: bytes) -> Translations:
+_CATALOGUES: dict[bytes, Translations] = {}  # a pure memo: a catalogue's text → its translations
+
+
+def _catalogue(source: bytes, store: Cache | None) -> Translations:
     # The theme ships .po files (reviewable text), compiled here, once per process and text
     # (keyed by the bytes: a theme edited under build --watch is read anew). The compiled
-    # catalogue is cached too, since Babel's compiler pulls in the email package and costs
-    # more than a rebuild's whole rendering. A catalogue that cannot be read raises
-    # _Unreadable, and neither cache keeps it (lru_cache keeps no exception, nor cache.cached).
+    # catalogue is kept in the run's cache too, since Babel's compiler pulls in the email
+    # package and costs more than a rebuild's whole rendering. A catalogue that cannot be read
+    # raises _Unreadable, and neither cache keeps it (the memo keeps no exception, nor Cache.cached).
     from masthead.runtime import cache
 
-    key = cache.key("catalogue", cache.package_stamp("babel"), source)
-    return _loaded(cache.cached("catalogues", key, lambda: _compiled(source)), source)
+    found = _CATALOGUES.get(source)
+    if found is None:
+        if store is None:
+            found = _loaded(_compiled(source), source)
+        else:
+            key = cache.key("catalogue", cache.package_stamp("babel"), source)
+            found = _loaded(store.cached("catalogues", key, lambda: _compiled(source)), source)
+        if len(_CATALOGUES) >= 64:
+            del _CATALOGUES[next(iter(_CATALOGUES))]
+        _CATALOGUES[source] = found
+    return found
 
 
 class _Unreadable(Exception):
@@ -132,8 +145,9 @@ def _unreadable(exc: Exception, source: bytes, plural: bool = False) -> _Unreada
     return _Unreadable(message)
 
 
-def translations(tag: str, locale_dirs: tuple[Path, ...]) -> NullTranslations:
-    """The theme's translations for ``tag`` (en-GB, then en), first theme folder first.
+def translations(tag: str, locale_dirs: tuple[Path, ...], store: Cache | None = None) -> NullTranslations:
+    """The theme's translations for ``tag`` (en-GB, then en), first theme folder first; their
+    compiled form kept in ``store``, the run's cache, when one is given.
 
     A catalogue that cannot be read is an IssueError at the .po file (a theme is input too).
     """
@@ -144,7 +158,7 @@ def translations(tag: str, locale_dirs: tuple[Path, ...]) -> NullTranslations:
     if po_path is None:
         return NullTranslations()
     try:
-        return _catalogue(confine.read_input(po_path, confine.THEME_FILE_LIMIT))
+        return _catalogue(confine.read_input(po_path, confine.THEME_FILE_LIMIT), store)
     except _Unreadable as exc:
         where, message = Position(po_path, exc.line, exc.col), f"invalid message catalogue: {exc.reason}"
     except OSError as exc:

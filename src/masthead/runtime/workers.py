@@ -49,7 +49,7 @@ def pool(workers: int, preload: list[str]):
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
-_FORKED: tuple[Callable, Sequence] | None = None  # what fork_map's copies inherit
+_FORKED: tuple[Callable, Sequence] | None = None  # in a copy of fork_map's: what it was handed
 
 
 def fork_map(function: Callable, items: Sequence, jobs: int | None = None, parts: int = 4) -> list:
@@ -68,23 +68,30 @@ def fork_map(function: Callable, items: Sequence, jobs: int | None = None, parts
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
-    global _FORKED
-    _FORKED = (function, items)
     step = -(-len(items) // (workers * parts))  # a few parts each: one slow part does not hold up the rest
     # The copies' garbage collector would walk every object they inherit, and so write to
     # (and copy) every page of this process: frozen objects are left out of its walks.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        # The copies are handed the function and the items as their initializer's arguments:
+        # with fork, arguments are inherited, never pickled, and this process keeps no global.
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_handed,
+                                 initargs=(function, items)) as pool:
             return [r for part in pool.map(_forked_part, range(0, len(items), step), itertools.repeat(step)) for r in part]
     except (OSError, BrokenProcessPool):  # no room for more processes (or one was killed): here, then
         return [function(item) for item in items]
     finally:
         gc.unfreeze()
-        _FORKED = None
+
+
+def _handed(function: Callable, items: Sequence) -> None:
+    """In a copy fork_map started: keep what it was handed for the parts it will be sent."""
+    global _FORKED
+    _FORKED = (function, items)
 
 
 def _forked_part(start: int, step: int) -> list:
+    assert _FORKED is not None, "a part is only ever sent to a copy fork_map started"
     function, items = _FORKED
     return [function(item) for item in items[start:start + step]]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from masthead.diagnostics import Diagnosed, Diagnostic, IssueError, Position
 from masthead.model.documents import RenderedIssue
 from masthead.model.issue import Issue
-from masthead.runtime import cache
+from masthead.runtime.cache import Cache
 
 if TYPE_CHECKING:
     from masthead.pipeline import Pipeline
@@ -50,23 +50,24 @@ class Checked(Diagnosed):
                 "warnings": [_diagnostic_json(d) for d in self.warnings]}
 
 
-def check(manifest_path: Path, debug: bool = False, formats: tuple[str, ...] = ("epub",)) -> Checked:
+def check(manifest_path: Path, debug: bool = False, formats: tuple[str, ...] = ("epub",), store: Cache | None = None) -> Checked:
     """Validate one issue without writing anything; problems are in the result, never raised.
 
     ``formats`` are made in memory after render, without the print layout (the EPUB's device
-    rules run; preview asks for the web edition too). An exception that is not the input's
-    fault is caught into ``internal`` unless ``debug``.
+    rules run; preview asks for the web edition too). ``store``: the cache to read (default:
+    the environment's; preview's remembers); checking adds nothing to it, nor writes anything
+    anywhere. An exception that is not the input's fault is caught into ``internal`` unless ``debug``.
     """
-    from masthead.pipeline import Pipeline
+    from masthead.pipeline import BuildContext, Pipeline
 
     result = Checked(manifest_path)
-    run = Pipeline(manifest_path, formats=formats, fonts=False, printed=True, layout=False)
+    ctx = BuildContext(cache=(store or Cache.from_environment()).read_only())
+    run = Pipeline(manifest_path, ctx, formats=formats, fonts=False, printed=True, layout=False)
     report = run.report
     try:
-        with cache.read_only():  # checking writes nothing anywhere, not even the cache
-            result.rendered, result.issue = run.render(), run.read()
-            result.outputs = run.export()
-            result.run = run
+        result.rendered, result.issue = run.render(), run.read()
+        result.outputs = run.export()
+        result.run = run
     except IssueError as exc:
         known = {id(d) for d in report.diagnostics}
         report.diagnostics.extend(d for d in exc.diagnostics if id(d) not in known)

@@ -6,7 +6,7 @@ of a cold build of twelve stories. A daemon pays that once. While one runs, ``ma
 build`` (the client, :func:`forward`) sends it its arguments, folder and environment over a
 Unix socket, and prints what comes back: the same lines, the same exit status, the same
 files. The daemon keeps what it read and computed in memory between builds
-(``cache.remember``), as ``build --watch`` does, so a build after one article changed reads
+(a remembering cache, which the command it is handed keeps), as ``build --watch`` does, so a build after one article changed reads
 that article and takes the rest from memory.
 
 The socket lives in the cache folder (``<cache>/daemon.sock``): a daemon serves the builds that
@@ -224,7 +224,6 @@ def serve(command: Callable[[list[str], str], None], say=lambda line: None) -> N
     from pathlib import Path
 
     from masthead.diagnostics import UsageError
-    from masthead.runtime import cache
 
     found = socket_path()
     if found is None:
@@ -262,27 +261,26 @@ def serve(command: Callable[[list[str], str], None], say=lambda line: None) -> N
     signal.signal(signal.SIGIO, signal.SIG_IGN)  # its default ends the process; _run listens only during a build
     say(f"masthead daemon: serving the builds that use {path.parent} (Ctrl-C stops)")
     try:
-        with cache.remember():
-            while not stopping[0]:
-                connection, _ = server.accept()
-                saved = _state()
-                busy[0] = True
-                with connection:
-                    try:
-                        if _serve_one(command, connection, ours, say, time.perf_counter):
-                            return
-                    except HungUp:  # landed outside the build's own handling: it is over all the same
-                        _restore(saved)
-                        say("masthead daemon: the client went away")
-                    except Exception as exc:  # noqa: BLE001 - a client that broke off, or garbled: serve the next
-                        _restore(saved)
-                        say(f"masthead daemon: a request failed: {type(exc).__name__}: {exc}")
-                    finally:
-                        _quiet(connection)
-                        signal.signal(signal.SIGIO, signal.SIG_IGN)
-                        _restore(saved)  # whatever the request changed, the next starts from here
-                        _reap()
-                        busy[0] = False
+        while not stopping[0]:
+            connection, _ = server.accept()
+            saved = _state()
+            busy[0] = True
+            with connection:
+                try:
+                    if _serve_one(command, connection, ours, say, time.perf_counter):
+                        return
+                except HungUp:  # landed outside the build's own handling: it is over all the same
+                    _restore(saved)
+                    say("masthead daemon: the client went away")
+                except Exception as exc:  # noqa: BLE001 - a client that broke off, or garbled: serve the next
+                    _restore(saved)
+                    say(f"masthead daemon: a request failed: {type(exc).__name__}: {exc}")
+                finally:
+                    _quiet(connection)
+                    signal.signal(signal.SIGIO, signal.SIG_IGN)
+                    _restore(saved)  # whatever the request changed, the next starts from here
+                    _reap()
+                    busy[0] = False
     except KeyboardInterrupt:
         pass
     finally:

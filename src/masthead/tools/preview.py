@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from masthead.diagnostics import UsageError
-from masthead.runtime import cache
+from masthead.runtime.cache import Cache
 from masthead.tools import watch
 
 VERSION_PATH = "/__masthead__/version"
@@ -59,8 +59,9 @@ li{white-space:pre-wrap;margin:.3em 0}</style></head>
 class Edition:
     """The issue's current web edition, or its errors, and a version bumped at each render."""
 
-    def __init__(self, manifest_path: Path):
+    def __init__(self, manifest_path: Path, store: Cache | None = None):
         self.manifest_path = manifest_path
+        self.store = store  # the cache each render reads (read-only: preview writes nothing), remembering
         self.lock = threading.Lock()
         self.version = 0
         self.files: dict[str, bytes] = {}  # the last good render
@@ -72,7 +73,7 @@ class Edition:
         from masthead.tools import check
 
         started = time.perf_counter()
-        result = check.check(self.manifest_path, formats=("epub", "html"))  # the web edition, made in memory
+        result = check.check(self.manifest_path, formats=("epub", "html"), store=self.store)  # the web edition, made in memory
         errors = [str(d) for d in result.errors]
         if result.internal:
             errors.append(f"{self.manifest_path}: internal error: {result.internal} (please report it)")
@@ -185,7 +186,7 @@ def _handler(edition: Edition) -> type[BaseHTTPRequestHandler]:
 
 def serve(manifest_path: Path, port: int = 8000) -> None:
     """Serve the issue on 127.0.0.1:``port`` (0: any free port) until Ctrl-C."""
-    edition = Edition(manifest_path)
+    edition = Edition(manifest_path, Cache.from_environment().remembering())
     try:
         server = _Server(("127.0.0.1", port), _handler(edition))
     except OSError as exc:
@@ -193,7 +194,7 @@ def serve(manifest_path: Path, port: int = 8000) -> None:
     server.daemon_threads = True
     try:
         # each render takes what did not change from memory; watching before the first render
-        with cache.remember(), watch.started([manifest_path], lambda _: edition.render()):
+        with watch.started([manifest_path], lambda _: edition.render()):
             edition.render()
             print(f"previewing {manifest_path.parent.name} at http://127.0.0.1:{server.server_address[1]}/ "
                   "(Ctrl-C stops)", flush=True)

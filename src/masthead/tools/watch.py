@@ -7,7 +7,7 @@ when watchfiles is missing or the system has no watches left. The build's own ou
 temporary files are not changes: a build that writes into the issue folder must not wake
 itself up.
 
-``build --watch`` keeps one process and its memory for every rebuild (cache.remember), so a
+``build --watch`` keeps one process and its memory for every rebuild (a remembering Cache), so a
 rebuild after one article changed reads that article again and runs the templates, takes
 everything else from memory, and writes the same bytes a cold build writes.
 """
