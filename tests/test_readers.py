@@ -124,3 +124,17 @@ def test_no_suffix_is_chosen_outside_the_readers():
     for module in ("content/reading.py", "manifest/loader.py"):
         source = (SRC / module).read_text(encoding="utf-8")
         assert not re.search(r"""["']\.(md|markdown|html?|xhtml)["']""", source), module
+
+
+def test_a_registered_reader_is_part_of_the_article_cache_key():
+    from masthead.content import incremental
+
+    before = incremental._readers_key()
+    reader = registry.register(TextReader())
+    try:
+        assert incremental._readers_key() != before  # a cached reading by other readers is not served
+    finally:
+        registry.unregister(reader)
+    assert incremental._readers_key() == before
+    assert {"content/readers/base", "content/readers/registry", "content/readers/markdown",
+            "content/readers/html"} <= set(incremental._CODE)
