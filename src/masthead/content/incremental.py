@@ -19,6 +19,7 @@ import functools
 import hashlib
 import os
 import pickle
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -30,7 +31,9 @@ from masthead.runtime.cache import Cache
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
 # The modules whose code decides what reading an article gives.
 _CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loader", "runtime/confine", "content/images",
-         "runtime/i18n", "model/issue", "diagnostics", "content/readers/markdown", "content/htmlrules", "content/repair")
+         "runtime/i18n", "model/issue", "diagnostics", "content/readers/base", "content/readers/registry",
+         "content/readers/markdown", "content/readers/html", "content/htmlrules", "content/repair",
+         "runtime/safexml")
 
 
 class Read(NamedTuple):
@@ -46,14 +49,14 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
     processes are handed it); ``limit`` is the most bytes an article may have."""
     store = store or Cache(None)
     context = repr((sorted((str(p), i) for p, i in ids.items()), meta.language, str(meta.root)))
-    keys, reads = [], []
+    keys, reads, readers = [], [], _readers_key()
     for entry in entries:
         try:
             raw = confine.read_input(entry.file, limit)
         except OSError:
             raw = None  # read_one reports it at the entry
-        key = None if raw is None else cache.key(_code_key(), context, str(entry.file), repr(entry.overrides),
-                                                 repr(entry.position), raw)
+        key = None if raw is None else cache.key(_code_key(), readers, context, str(entry.file),
+                                                 repr(entry.overrides), repr(entry.position), raw)
         keys.append(key)
         reads.append(_lookup(key, store))
     missing = [i for i, read in enumerate(reads) if read is None]
@@ -137,3 +140,19 @@ def _code_key() -> str:
     for package in ("lxml", "markdown_it", "mdit_py_plugins", "yaml", "PIL", "babel"):
         digest.update(cache.package_stamp(package).encode())
     return digest.hexdigest()
+
+
+def _readers_key() -> bytes:
+    """The readers in use, in the order they are asked, and the code of each one registered from
+    outside masthead (a plug-in's module): a reader added, or its code changed, reads again."""
+    from masthead.content.readers import registry
+
+    here = Path(__file__).resolve().parents[1]  # masthead/
+    digest = hashlib.sha256()
+    for reader in registry.READERS:
+        kind = type(reader)
+        digest.update(f"{kind.__module__}.{kind.__qualname__}\n".encode())
+        source = getattr(sys.modules.get(kind.__module__), "__file__", None)
+        if source and not Path(source).resolve().is_relative_to(here):  # masthead's own are in _CODE
+            digest.update(Path(source).read_bytes())
+    return digest.digest()

@@ -1,11 +1,13 @@
-"""Articles (Markdown or HTML files) → clean XHTML fragments, metadata and the assets they use.
+"""Articles (Markdown, HTML: any file a reader reads) → clean XHTML fragments, metadata and assets.
 
-For each manifest entry: read the file, take its metadata (front matter or ``<meta>``), parse
-the body into a tree, pass it through :mod:`masthead.content.sanitize`, shape it for e-readers
-(footnotes as noteref/footnote pairs, lone images as figures, headings below the headline),
-resolve every link and image against the issue's files, and serialize it. Links between
-articles become links between their documents (``other.xhtml#id``); a fragment that names no
-element is reported and dropped, so no output ever carries a dead link.
+For each manifest entry: read the file and have the reader of its format
+(:mod:`masthead.content.readers.registry`) decode it, take its metadata (front matter or
+``<meta>``) and parse the body into a tree; pass that tree through
+:mod:`masthead.content.sanitize`, shape it for e-readers (footnotes as noteref/footnote pairs,
+lone images as figures, headings below the headline), resolve every link and image against the
+issue's files, and serialize it. Links between articles become links between their documents
+(``other.xhtml#id``); a fragment that names no element is reported and dropped, so no output
+ever carries a dead link.
 """
 
 from __future__ import annotations
@@ -20,37 +22,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
-import lxml.html
-from lxml import etree
 from markupsafe import Markup
 
-from masthead.content import images, repair, sanitize, shape
-from masthead.content.readers import markdown
+from masthead.content import images, sanitize, shape
+from masthead.content.readers import markdown, registry
 from masthead.content.sanitize import (
     MAX_DEPTH,
-    OPS,
     XHTML,
     TooDeep,
     clean,
     escape_text,
     local_name,
-    never_closed,
     safe_external_url,
     serialize,
-    swallowed_message,
 )
 from masthead.content.sanitize import text as sanitize_xml_text
 from masthead.diagnostics import Position, Report
-from masthead.manifest import loader
 from masthead.model.issue import Article, Asset, Issue, Manifest, Section
-from masthead.runtime import confine, i18n, safexml
+from masthead.runtime import confine, i18n
 from masthead.runtime.cache import Cache
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
-KNOWN_PREFIXES = {  # epub:type vocabularies an article may use without declaring them
-    "z3998": "http://www.daisy.org/z3998/2012/vocab/structure/#",
-    "se": "https://standardebooks.org/vocab/1.0",
-}
 
 
 @dataclass
@@ -139,14 +131,12 @@ def read_one(entry, ids: dict[Path, str], meta) -> tuple[_Draft | None, tuple]:
 
 def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     path = entry.file
+    reader = registry.reader_for(path)
+    if reader is None:  # the manifest accepted it: a reader taken away since
+        report.error(entry.position, registry.unsupported(path.name))
+        return None
     try:
         raw = confine.read_input(path, MAX_ARTICLE_BYTES, follow=False)  # resolved by the manifest
-        # UTF-8 (its BOM dropped), or UTF-16 when a BOM says so: Windows editors' "Unicode".
-        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        report.error(Position(path, line, 1), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
-        return None
     except OSError as exc:
         if exc.errno == errno.EFBIG:  # the file's own fault, not the reference's
             report.error(Position(path, 1, 1), exc.strerror)
@@ -154,19 +144,15 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
             report.error(entry.position, f"cannot read '{path.name}': {exc.strerror}")
         return None
     root = meta.root
-    if path.suffix.lower() in (".md", ".markdown"):
-        fields, lang, body = markdown.read(text, path, entry, meta, report)
-        prefixes = dict(KNOWN_PREFIXES)
-    else:
-        fields, lang, body, prefixes = _html(text, path, report, root)
-    if body is None:
+    got = reader.read(raw, path, entry, meta, report)  # a ReaderResult (readers/base.py)
+    if got.body is None:
         return None
+    fields, body, prefixes, text = got.fields, got.body, got.prefixes, got.text
     fields.update(entry.overrides)  # the manifest entry has the last word, key by key
     token = hashlib.sha256(raw).hexdigest()[:16]
     draft = _Draft(entry.position, root, path, ids[path], fields, None, text, token)
-    front = markdown.FRONT_MATTER.match(text) if path.suffix.lower() in (".md", ".markdown") else None
-    draft.body_start = front.end() if front else 0  # a reference is searched for in the body
-    draft.fields.setdefault("lang", lang or meta.language)
+    draft.body_start = got.body_start  # a reference is searched for in the body
+    draft.fields.setdefault("lang", got.lang or meta.language)
 
     def rewrite(element: str, attr: str, url: str) -> str | None:
         return _rewrite_url(draft, element, attr, url, ids, root, report)
@@ -187,9 +173,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         report.error(_too_deep_at(text, path) or Position(path, exc.args[0] or 1, 1),
                      f"elements nested more than {MAX_DEPTH} deep: no e-reader or print layout opens that; flatten the markup")
         return None
-    for name, line in dropped:  # the file's line for HTML (Markdown's raw HTML has none of its own: searched for)
-        is_markdown = path.suffix.lower() in (".md", ".markdown")
-        report.warning(Position(path, line, 1) if line and not is_markdown else _locate(draft, f"<{name}", "dropped"),
+    for name, line in dropped:  # the file's line when the reader kept it (Markdown's raw HTML has none: searched for)
+        report.warning(Position(path, line, 1) if line and got.source_lines else _locate(draft, f"<{name}", "dropped"),
                        f"<{name}> left out: e-readers cannot be relied on to play or draw it (an image or a link in its place reaches every reader)")
     draft.declared = prefixes
     _shape(draft, report)
@@ -224,80 +209,6 @@ def _marked_up(value: str | None, lang: str) -> Markup | None:
     """A caption or credit (inline Markdown) as clean XHTML, Markup: every template sets it as
     it is, in an element or an attribute (markdown.inline escapes its quotes too)."""
     return Markup(markdown.inline(value, lang)) if value else None
-
-
-_BODY_END = re.compile(r"</\s*(?:body|html)\s*>", re.I)
-
-
-def _trim_body_end(document) -> None:
-    """The line ends kept where </body> and </html> stood are no text of the body's: blank space
-    at its end stays as the source had it before them (one line end)."""
-    body = document.find("body")
-    if body is None:
-        return
-    last = body[-1] if len(body) else None
-    space = last.tail if last is not None else body.text
-    if space and not space.strip() and space.count("\n") > 1:
-        trimmed = space[:space.index("\n") + 1]
-        if last is not None:
-            last.tail = trimmed
-        else:
-            body.text = trimmed
-
-
-def _html(text: str, path: Path, report: Report, root: Path):
-    """(fields, lang, body, declared epub:type prefixes) of an HTML or XHTML article."""
-    # encoding: the text was read as UTF-8 (or refused); a declaration of another must not re-read it
-    parser = safexml.parser(encoding="utf-8")
-    try:
-        document = etree.fromstring(text.encode("utf-8"), parser)
-        if local_name(document) != "html":
-            raise etree.XMLSyntaxError("not an html document", None, 0, 0)
-    except etree.XMLSyntaxError:
-        # Not well-formed XML: read it as the web would, as HTML (fragments included).
-        try:
-            # Text after </body> or </html> is the body's, as HTML parsers read it; libxml2's would
-            # drop it: the two end tags go (their line ends stay, for the lines of messages).
-            page = _BODY_END.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-            document = lxml.html.document_fromstring(page.encode("utf-8"),  # as read: UTF-8, whatever it declares
-                                                     parser=lxml.html.HTMLParser(no_network=True, encoding="utf-8"))
-            repair.move_head_strays(document)
-            _trim_body_end(document)
-            swallowed = never_closed(text)
-            if swallowed is not None:
-                offset, what = swallowed
-                line_start = text.rfind("\n", 0, offset) + 1
-                report.warning(Position(path, text.count("\n", 0, offset) + 1, offset - line_start + 1), swallowed_message(what))
-        except (etree.ParserError, ValueError):
-            report.error(Position(path, 1, 1), "no HTML content")
-            return {}, None, None, {}
-    prefixes = dict(KNOWN_PREFIXES)
-    declared = document.get(f"{{{OPS}}}prefix") or document.get("epub:prefix") or ""
-    for name, uri in re.findall(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.-]*):\s+(\S+)", declared):  # a prefix is an NCName
-        prefixes[name] = uri.rstrip(",")
-    lang = document.get("{http://www.w3.org/XML/1998/namespace}lang") or document.get("lang")
-    meta = {}
-    meta_pos = {}
-    for element in document.iter():
-        name = local_name(element)
-        line = getattr(element, "sourceline", None)
-        if name == "title" and (element.text or "").strip():
-            meta.setdefault("title", " ".join(element.text.split()))
-            meta_pos.setdefault("title", Position(path, line, 1))
-        elif name == "meta" and element.get("name") and element.get("content") is not None:
-            key = element.get("name").strip().lower()
-            key = {"author": "byline", "description": "summary", "keywords": "tags"}.get(key, key)
-            if key in loader.ARTICLE_KEYS and key != "image":
-                meta[key] = element.get("content")
-                meta_pos[key] = Position(path, line, 1)
-    y = loader.Y({k: loader.Y(v, meta_pos[k], raw=v) for k, v in meta.items()}, Position(path, 1, 1), keys=meta_pos)
-    fields = loader.article_fields(y, report, root, path.parent)
-    body = next((e for e in document.iter() if local_name(e) == "body"), None)
-    if body is None:
-        body = document
-    if lang and "lang" not in fields and i18n.is_valid_tag(lang):
-        fields["lang"] = lang
-    return fields, fields.get("lang"), body, prefixes
 
 
 def _title_heading(body):

@@ -553,6 +553,8 @@ def _sections(f: Fields, report: Report, root: Path) -> tuple[SectionEntry, ...]
 
 
 def _entries(y: Y, report: Report, root: Path) -> tuple[ArticleEntry, ...]:
+    from masthead.content.readers import registry  # the readers import this module: asked when used
+
     if not isinstance(y.value, list) or not y.value:
         report.error(y.pos, "'articles' must be a list of article files")
         return ()
@@ -571,8 +573,8 @@ def _entries(y: Y, report: Report, root: Path) -> tuple[ArticleEntry, ...]:
         path = confined(ref, file_pos, root, root, report) if ref else None
         if path is None:
             continue
-        if path.suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".xhtml"):
-            report.error(file_pos, f"'{shown(ref)}' is neither Markdown (.md) nor HTML (.html, .xhtml)")
+        if not registry.accepts(path):  # a file some reader reads
+            report.error(file_pos, registry.unsupported(shown(ref)))
             continue
         entries.append(ArticleEntry(path, overrides, file_pos))
     return tuple(entries)

@@ -17,6 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from masthead.content import repair, sanitize, shape
+from masthead.content.readers.base import KNOWN_PREFIXES, ReaderResult, decode_text
 from masthead.diagnostics import Position, Report
 from masthead.manifest import loader
 from masthead.runtime import i18n
@@ -37,8 +38,24 @@ _renderers: dict = {}  # (language, for a caption) → MarkdownIt
 _PAGE_END_TAGS = re.compile(r"</\s*(?:body|html|head)\s*>", re.I)
 
 
-def read(text: str, path: Path, entry, meta, report: Report):
-    """(fields from the front matter, language, body as an lxml tree) of a Markdown article."""
+class MarkdownReader:
+    name = "Markdown"
+    suffixes = (".md", ".markdown")
+    shown = (".md",)
+
+    def read(self, raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
+        text = decode_text(raw, path, report)
+        if text is None:
+            return ReaderResult({}, None, None, {})
+        return read(text, path, entry, meta, report)
+
+
+READER = MarkdownReader()
+
+
+def read(text: str, path: Path, entry, meta, report: Report) -> ReaderResult:
+    """A Markdown article: the fields of its front matter, its language, its body as an lxml tree."""
+    source = text
     fields: dict = {}
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # CommonMark's line ends: a lone CR too
     body_text, offset = text, 0
@@ -57,7 +74,10 @@ def read(text: str, path: Path, entry, meta, report: Report):
             fields[key] = typographic(md, fields[key])
     html = _PAGE_END_TAGS.sub("", render(body_text, language, path, report))
     body = sanitize.fragment(html or "<p></p>")
-    return fields, lang, body
+    # Markdown's elements have no line of the file: a message about one searches ``source``
+    # for it, from where the body begins (after the front matter, as the file has it).
+    front = FRONT_MATTER.match(source)
+    return ReaderResult(fields, lang, body, dict(KNOWN_PREFIXES), source, front.end() if front else 0)
 
 
 def renderer(language: str, caption: bool = False):
