@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import Epub, epubcheck
 from lxml import etree
-
 from masthead.build import build
+
 from masthead.content.readers import html, markdown, registry
 from masthead.content.readers.base import ReaderResult
 from masthead.diagnostics import IssueError, Position, Report

@@ -51,6 +51,13 @@ _UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+def internal_error(where: object, error: BaseException | str, debug: bool = False) -> str:
+    """The one way masthead says a problem is its own, not the input's: where, what, and what
+    to do (``debug``: the command has --debug for a traceback)."""
+    what = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return f"{where}: internal error: {what} ({'run with --debug and report it' if debug else 'please report it'})"
+
+
 def one_line(text: str) -> str:
     """``text`` as one line of plain characters, what it cannot show written as Python
     would (``\\n``, ``\\x1b``; a byte that is no UTF-8 as ``\\xff``)."""

@@ -17,9 +17,8 @@ from typing import NoReturn
 import click
 
 from masthead import __version__
-from masthead.diagnostics import (
-    one_line as _line,  # a path may hold a line break or a terminal's escape
-)
+from masthead.diagnostics import internal_error
+from masthead.diagnostics import one_line as _line  # a path may hold a line break or a terminal's escape
 
 
 def run() -> NoReturn:
@@ -169,7 +168,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
         except Exception as exc:  # a bug of ours: say so plainly, in one line
             if debug:
                 raise
-            click.echo(_line(f"{manifest_path}: internal error: {type(exc).__name__}: {exc} (run with --debug and report it)"), err=True)
+            click.echo(_line(internal_error(manifest_path, exc, debug=True)), err=True)
             return True
         if not quiet:
             for warning in result.warnings:
@@ -302,7 +301,7 @@ def _checked(issue: str):
     for diagnostic in result.diagnostics:
         click.echo(str(diagnostic), err=True)
     if result.internal:
-        click.echo(_line(f"{manifest_path}: internal error: {result.internal} (please report it)"), err=True)
+        click.echo(_line(internal_error(manifest_path, result.internal)), err=True)
     if result.failed:
         sys.exit(1)
     return result
@@ -367,7 +366,7 @@ def check(issues: tuple[str, ...], strict: bool, as_json: bool) -> None:
             for diagnostic in result.diagnostics:
                 click.echo(str(diagnostic), err=True)
             if result.internal:
-                click.echo(_line(f"{result.manifest_path}: internal error: {result.internal} (please report it)"), err=True)
+                click.echo(_line(internal_error(result.manifest_path, result.internal)), err=True)
             summary = "ok" if not result.failed and not result.warnings else \
                 f"{_count(len(result.errors) + bool(result.internal), 'error')}, {_count(len(result.warnings), 'warning')}"
             click.echo(f"{Position(result.manifest_path)}: {summary}")

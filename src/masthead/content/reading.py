@@ -26,21 +26,19 @@ from markupsafe import Markup
 
 from masthead.content import images, sanitize, shape
 from masthead.content.readers import markdown, registry
-from masthead.content.sanitize import (
-    MAX_DEPTH,
-    XHTML,
-    TooDeep,
-    clean,
-    escape_text,
-    local_name,
-    safe_external_url,
-    serialize,
-)
-from masthead.content.sanitize import text as sanitize_xml_text
+from masthead.content.sanitize import MAX_DEPTH, TooDeep, clean
 from masthead.diagnostics import Position, Report
 from masthead.model.issue import Article, Asset, Issue, Manifest, Section
 from masthead.runtime import confine, i18n
 from masthead.runtime.cache import Cache
+from masthead.runtime.safexml import (
+    XHTML,
+    escape_text,
+    local_name,
+    serialize_fragment,
+    xml_text,
+)
+from masthead.runtime.urls import safe_external_url
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
 
@@ -185,7 +183,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         if href.startswith("#"):
             a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href, "fragment")))
     draft.ids = frozenset(e.get("id") for e in draft.tree.iter() if isinstance(e.tag, str) and e.get("id"))
-    draft.body = serialize(draft.tree)
+    draft.body = serialize_fragment(draft.tree)
     draft.tree, draft.line_starts = None, []
     image = draft.fields.get("image")
     if image is not None:
@@ -226,7 +224,7 @@ def _text(element) -> str:
         inner = "".join((" " if local_name(c) == "br" else "" if not isinstance(c.tag, str)
                          or local_name(c) in ("script", "style", "template") else words(c)) + (c.tail or "") for c in e)
         return (e.text or "") + inner
-    return " ".join(sanitize_xml_text(words(element)).split())
+    return " ".join(xml_text(words(element)).split())
 
 
 # ---------------------------------------------------------------------------- links and assets

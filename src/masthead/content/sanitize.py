@@ -10,17 +10,12 @@ URLs go through a callback owned by the content stage, which knows the issue's f
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from lxml import etree
 
-from masthead.runtime.safexml import OPS, XHTML, XML, escape_text, serialize_fragment
-
-__all__ = ["OPS", "XHTML", "XML", "escape_text", "serialize"]  # until the readers take them from safexml
-
+from masthead.runtime.safexml import OPS, XHTML, XML, split_tag, xml_text
 
 ALLOWED = frozenset("""
 a abbr address article aside b bdi bdo blockquote br caption cite code col colgroup data dd del
@@ -88,35 +83,9 @@ BOOLEAN_ATTRS = frozenset({"reversed", "open"})
 # properties (aria-level, aria-checked …) need roles and scripts an e-book does not have.
 ARIA_ATTRS = {"aria-label": bool, "aria-labelledby": bool, "aria-describedby": bool,
               "aria-hidden": {"true", "false"}.__contains__}
-# Characters XML 1.0 cannot carry; Word and the web paste them in.
-_BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ID_BAD = re.compile(r"[^\w.\-]", re.U)
 
 UrlRewriter = Callable[[str, str, str], "str | None"]  # (element, attribute, url) → url or None
-
-
-def text(value: str | None) -> str | None:
-    return None if value is None else _BAD_XML_CHARS.sub("", value)
-
-
-def split_tag(tag) -> tuple[str | None, str | None]:
-    """(namespace, lower-case local name) of an element's tag; (None, None) for comments and
-    processing instructions. Read from the string: the HTML parser makes tags from any text
-    ("<M<" gives "m<"), which lxml's QName would refuse."""
-    if not isinstance(tag, str):
-        return None, None
-    if tag.startswith("{"):
-        namespace, _, local = tag[1:].partition("}")
-        return namespace, local.lower()
-    return None, tag.lower()
-
-
-def serialize(tree, children=None) -> str:
-    return serialize_fragment(tree, children)
-
-
-def local_name(element) -> str | None:
-    return split_tag(element.tag)[1]
 
 
 # </body>, </html> or </head> would end libxml2's reading of a fragment, and the rest with it.
@@ -149,7 +118,7 @@ def clean(source, rewrite_url: UrlRewriter, prefixes: dict[str, str], used_prefi
     (``picture`` is unwrapped: its ``img`` stays, its ``source`` alternatives go.)
     """
     out = etree.Element(f"{{{XHTML}}}div", nsmap={None: XHTML, "epub": OPS})
-    out.text = text(source.text)
+    out.text = xml_text(source.text)
     for child in source:
         _copy(child, out, rewrite_url, prefixes, used_prefixes, dropped)
     return out
@@ -197,16 +166,16 @@ def _copy(element, parent, rewrite_url, prefixes, used_prefixes, dropped=None, d
         attr = _attribute(name, key, value, rewrite_url, prefixes, used_prefixes)
         if attr is not None:
             copy.set(*attr)
-    copy.text = text(element.text)
+    copy.text = xml_text(element.text)
     for child in element:
         _copy(child, copy, rewrite_url, prefixes, used_prefixes, dropped, depth + 1)
-    copy.tail = text(element.tail)
+    copy.tail = xml_text(element.tail)
 
 
 def _attribute(element: str, key: str, value: str, rewrite_url, prefixes, used_prefixes):
     qname = etree.QName(key) if key.startswith("{") else None
     namespace, attr = (qname.namespace, qname.localname) if qname else (None, key.lower())
-    value = text(value) or ""
+    value = xml_text(value) or ""
     if attr == "style" and element in ("td", "th"):
         # Markdown tables align columns with style="text-align: right"; keep that as a class.
         match = re.search(r"text-align:\s*(left|right|center)", value)
@@ -258,7 +227,7 @@ def _vocab_ok(token: str, prefixes: dict[str, str], used_prefixes: set[str]) -> 
 
 
 def _append_text(parent, value: str | None) -> None:
-    value = text(value)
+    value = xml_text(value)
     if not value:
         return
     if len(parent):
@@ -292,50 +261,3 @@ def swallowed_message(what: str) -> str:
     if what == "<!--":
         return "an HTML comment opened here is never closed with -->: everything after it is inside it, and left out"
     return f"{what} opened here is never closed: everything after it is taken for its code, and left out"
-
-
-def safe_external_url(url: str) -> bool:
-    """Links readers may follow out of the issue (never fetched by masthead): http(s), mailto
-    and tel, well formed (a reading system, and EPUBCheck, refuse ``https://x/%zz``)."""
-    return external_scheme(url) and url_problem(url) is None
-
-
-def external_scheme(url: str) -> bool:
-    return bool(re.match(r"^(https?:|mailto:|tel:)", url.strip(), re.I))
-
-
-# What a URL may hold: RFC 3986's characters, and any non-ASCII one but spaces (an IRI's).
-_URL_TEXT = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}|[^\x00-\x7f\s\u0085\u00a0])*")
-_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` (an absolute http(s), mailto or tel URL) is not well formed, or None."""
-    url = url.strip()
-    if not _URL_TEXT.fullmatch(url):
-        return "it holds a space, a bad %-escape or a character a URL cannot carry"
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # a port that is not a number raises
-        host = parts.hostname
-    except ValueError:
-        return "its host or port cannot be read"
-    if parts.scheme.lower() in ("mailto", "tel"):
-        return None if parts.path else f"it names no {'address' if parts.scheme.lower() == 'mailto' else 'number'}"
-    if not host:
-        return "it names no host"
-    if port is not None and not 0 < port < 65536:
-        return "its port is out of range"
-    if parts.netloc.rpartition("@")[2].startswith("["):
-        try:
-            ipaddress.IPv6Address(host)
-        except ValueError:
-            return "its [IPv6 address] is not one"
-        return None
-    try:
-        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
-        return "its host is not a domain name"
-    if not all(_HOST_LABEL.fullmatch(label) for label in ascii_host.removesuffix(".").split(".")):
-        return "its host is not a domain name"
-    return None

@@ -14,7 +14,7 @@ import io
 import zipfile
 
 from masthead.export import archive
-from masthead.model.documents import RenderedIssue, TocEntry
+from masthead.model.documents import Kind, RenderedIssue, TocEntry
 from masthead.runtime.cache import Cache
 
 FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
@@ -61,12 +61,12 @@ def export(issue: RenderedIssue, store: Cache | None = None) -> bytes:
 
     spine = []
     for doc in issue.documents:
-        if doc.kind == "print":
+        if doc.kind == Kind.PRINT:
             continue
         item = epub.EpubItem(uid=_item_id(doc.name), file_name=doc.name, media_type="application/xhtml+xml", content=doc.content)
         item.properties = list(doc.properties)
         book.add_item(item)
-        if doc.kind != "nav":
+        if doc.kind != Kind.NAV:
             spine.append(item)
     for resource in issue.resources_for("epub"):
         if resource.name == issue.cover_image:
@@ -86,7 +86,7 @@ def export(issue: RenderedIssue, store: Cache | None = None) -> bytes:
     book.add_item(epub.EpubNcx())
     book.toc = [_toc_entry(epub, entry) for entry in issue.toc]
     book.spine = spine
-    first_article = next(d.name for d in issue.documents if d.kind == "article")
+    first_article = next(d.name for d in issue.documents if d.kind == Kind.ARTICLE)
     book.guide = [
         {"type": "cover", "href": "cover.xhtml", "title": "Cover"},
         {"type": "toc", "href": "contents.xhtml", "title": "Contents"},

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from masthead.model.documents import RenderedIssue
+from masthead.model.documents import PAGES, RenderedIssue
 
 XML = "{http://www.w3.org/XML/1998/namespace}"
 XLINK = "{http://www.w3.org/1999/xlink}"
-PAGE_KINDS = ("cover", "contents", "article")
 VIEWPORT = "width=device-width, initial-scale=1"
 
 
@@ -28,7 +27,7 @@ def page_name(document_name: str) -> str:
 def export(issue: RenderedIssue) -> dict[str, bytes]:
     """The files of the web edition, by their path inside the folder."""
     files: dict[str, bytes] = {}
-    for doc in issue.documents_of(*PAGE_KINDS):
+    for doc in issue.documents_of(*PAGES):
         files[page_name(doc.name)] = to_html(doc.content, doc.lang, doc.direction)
     for resource in issue.resources_for("epub"):
         files.setdefault(resource.name, resource.data)

@@ -24,11 +24,11 @@ import re
 
 from lxml import etree
 
-from masthead.model.documents import RenderedIssue
+from masthead.model.documents import PAGES, RenderedIssue
 from masthead.runtime.cache import Cache
 from masthead.runtime.safexml import OPS, XHTML, parse_document
 
-KINDS = ("cover", "contents", "article")  # documents that get spans; never "nav" (or "print")
+KINDS = PAGES  # documents that get spans; never the nav (or the print document)
 PROLOG = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 # Elements that sit inside a line of text: their text belongs to the enclosing block. Any

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from masthead.model.documents import Document, RenderedIssue
+from masthead.model.documents import PAGES, Document, Kind, RenderedIssue
 from masthead.runtime.safexml import OPS, XHTML, parse_document
 
 SEARCH_WORDS = 8  # words of a page's first line used to find it; enough to be unique
@@ -28,13 +28,13 @@ def mark(issue: RenderedIssue, starts: Iterable) -> RenderedIssue:
         by_document.setdefault(start.document, []).append(start)
     documents, page_list = [], []
     for document in issue.documents:
-        if document.name in by_document and document.kind in ("cover", "contents", "article"):
+        if document.name in by_document and document.kind in PAGES:
             content, placed = _insert(document.content, by_document[document.name])
             document = document._replace(content=content)
             page_list += [(str(folio), f"{document.name}#page-{folio}") for folio in placed]
         documents.append(document)
     page_list.sort(key=lambda entry: int(entry[0]))
-    documents = [_with_page_list(d, page_list, issue.page_list_label) if d.kind == "nav" else d for d in documents]
+    documents = [_with_page_list(d, page_list, issue.page_list_label) if d.kind == Kind.NAV else d for d in documents]
     a11y = issue.accessibility
     if a11y is not None and page_list:
         a11y = a11y._replace(features=a11y.features + ("pageBreakMarkers", "pageNavigation"),

@@ -37,7 +37,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from masthead.layout import pdf
-from masthead.model.documents import RenderedIssue
+from masthead.model.documents import PAGES, Kind, RenderedIssue
 from masthead.runtime import workers
 from masthead.runtime.safexml import XHTML, parse
 
@@ -112,7 +112,7 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
 
 def plan(issue: RenderedIssue) -> list[Chunk] | None:
     """The chunks of the print document, front first; None when it is small enough for one pass."""
-    (document,) = issue.documents_of("print")
+    (document,) = issue.documents_of(Kind.PRINT)
     root = parse(document.content, huge_tree=True)
     head, body = root.find(f"{{{XHTML}}}head"), root.find(f"{{{XHTML}}}body")
     children = list(body)
@@ -153,7 +153,7 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
     resources = tuple(r for r in issue.resources if "pdf" in r.targets)
     later = tuple(r._replace(data=_without_first(r.data.decode("utf-8")).encode("utf-8"))
                   if r.media_type == "text/css" else r for r in resources)
-    others = tuple(d._replace(content=b"") for d in issue.documents_of("cover", "contents", "article"))
+    others = tuple(d._replace(content=b"") for d in issue.documents_of(*PAGES))
     chunks = []
     for g, group in enumerate(groups):
         chunk_head = copy.deepcopy(head)
@@ -300,7 +300,7 @@ def _setups(chunks: list[Chunk], results: list[Laid]) -> list[Setup]:
 def _lay_out(chunk: Chunk, setup: Setup, write: bool) -> Laid:
     """Lay out one chunk with its setup (in a worker process); the PDF too when ``write``."""
     issue = chunk.issue._replace(documents=tuple(d._replace(content=_prepared(d.content, setup, chunk.css))
-                                                 if d.kind == "print" else d for d in chunk.issue.documents))
+                                                 if d.kind == Kind.PRINT else d for d in chunk.issue.documents))
     warnings: list[str] = []
     document = pdf.layout(issue, warnings.append)
     anchors: dict[str, int] = {}

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from masthead.model.documents import Document, RenderedIssue, TocEntry
+from masthead.model.documents import Document, Kind, RenderedIssue, TocEntry
 from masthead.render.ending import continuation_attributes
 from masthead.runtime.safexml import OPS, XHTML, parse_document
 
@@ -46,7 +46,7 @@ Parts = list[tuple[str, etree._ElementTree]]  # (file name, document) in reading
 def split(issue: RenderedIssue, limit: int = LIMIT, origins: dict[str, str] | None = None) -> RenderedIssue:
     """The issue with each EPUB article over ``limit`` bytes cut into parts; the same object
     when no article is that big. ``origins`` hears each part's name → its article's document."""
-    big = {d.name for d in issue.documents if d.kind == "article" and len(d.content) > limit}
+    big = {d.name for d in issue.documents if d.kind == Kind.ARTICLE and len(d.content) > limit}
     if not big:
         return issue
     taken = {d.name for d in issue.documents} | {r.name for r in issue.resources}
@@ -354,7 +354,7 @@ def _relink(tree, where: dict[str, dict[str, str]], here: str | None = None, par
 
 def _relinked(document: Document, where: dict[str, dict[str, str]]) -> Document:
     """A document that was not cut: re-serialized only when one of its links changed."""
-    if document.kind == "print" or not any(name.encode() in document.content for name in where):
+    if document.kind == Kind.PRINT or not any(name.encode() in document.content for name in where):
         return document  # the PDF's document links inside itself only
     tree = _parse(document.content)
     return document._replace(content=_serialize(tree)) if _relink(tree, where) else document

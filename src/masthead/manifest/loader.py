@@ -14,11 +14,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
-from masthead.content import sanitize
 from masthead.diagnostics import Diagnostic, IssueError, Position, Report
 from masthead.model.issue import (
     ArticleEntry,
@@ -31,7 +30,7 @@ from masthead.model.issue import (
     length_mm,
     page_mm,
 )
-from masthead.runtime import confine, i18n
+from masthead.runtime import confine, i18n, safexml, urls
 
 MAX_NODES = 50_000  # values after alias expansion; a real manifest has a few hundred
 MAX_BYTES = 4 * 1024 * 1024
@@ -286,7 +285,7 @@ def as_string(y: Y, key: str, report: Report, required: bool = False) -> str | N
         return None
     # Plain scalars YAML would read as numbers, dates or booleans keep their text here.
     text = y.value if isinstance(y.value, str) else (y.raw or str(y.value))
-    text = sanitize.text(text).strip()  # no control characters XML cannot carry
+    text = safexml.xml_text(text).strip()  # no control characters XML cannot carry
     if required and not text:
         report.error(y.pos, f"'{key}' must not be empty")
     limit = MAX_TEXT if key in LONG_KEYS else MAX_LINE
@@ -363,7 +362,18 @@ def _lead_image(y: Y, report: Report, root: Path, base_dir: Path) -> LeadImage |
 # ---------------------------------------------------------------------------- issue.yaml
 
 
-def load(manifest_path: Path) -> Manifest:
+
+class ArticleFormats(Protocol):
+    """What the manifest asks of the read stage's readers (masthead.content.readers.registry,
+    which the pipeline hands in): whether some reader reads a file, and how to say none does.
+    Without it every file is taken here, and the read stage says the same at the same place."""
+
+    def accepts(self, path: Path) -> bool: ...
+
+    def unsupported(self, shown_ref: str) -> str: ...
+
+
+def load(manifest_path: Path, formats: ArticleFormats | None = None) -> Manifest:
     """Read and validate ``issue.yaml``; raise IssueError with every problem found."""
     report = Report()
     manifest_path, root = _issue_root(manifest_path)
@@ -406,7 +416,7 @@ def load(manifest_path: Path) -> Manifest:
         theme=f.string("theme") or "default", theme_position=f.pos("theme") if f.has("theme") else None,
         epub=_epub_options(f, report), pdf=_pdf_options(f, report),
     )
-    sections = _sections(f, report, root)
+    sections = _sections(f, report, root, formats)
     seen: set[Path] = set()
     for entry in (e for s in sections for e in s.entries):
         if entry.file in seen:
@@ -476,7 +486,7 @@ def _epub_options(f: Fields, report: Report) -> EpubOptions:
 def _web_address(o: Fields, key: str, report: Report) -> str | None:
     """An http(s) URL, well formed (EPUBCheck refuses the book over anything else)."""
     url = o.string(key)
-    if url is not None and not (re.match(r"https?://", url, re.I) and sanitize.safe_external_url(url)):
+    if url is not None and not (re.match(r"https?://", url, re.I) and urls.safe_external_url(url)):
         report.error(o.pos(key), f"'{key}' must be a web address (https://…), not '{shown(url)}'")
         return None
     return url
@@ -527,7 +537,7 @@ def _check_margins(margins: str, page_size: str, position: Position, report: Rep
                      f"page; a page needs at least {MIN_TEXT_MM} mm each way for its text")
 
 
-def _sections(f: Fields, report: Report, root: Path) -> tuple[SectionEntry, ...]:
+def _sections(f: Fields, report: Report, root: Path, formats: ArticleFormats | None) -> tuple[SectionEntry, ...]:
     if f.has("sections") and f.has("articles"):
         later = max(("sections", "articles"), key=lambda k: (f.y.keys[k].line, f.y.keys[k].col))
         report.error(f.y.keys[later], "give either 'sections' or 'articles', not both")
@@ -537,7 +547,7 @@ def _sections(f: Fields, report: Report, root: Path) -> tuple[SectionEntry, ...]
         return ()
     if f.has("articles"):
         y = f.map["articles"]
-        return (SectionEntry(None, _entries(y, report, root), y.pos),)
+        return (SectionEntry(None, _entries(y, report, root, formats), y.pos),)
     y = f.map["sections"]
     if not isinstance(y.value, list) or not y.value:
         report.error(y.pos, "'sections' must be a list of {title, articles}")
@@ -548,13 +558,11 @@ def _sections(f: Fields, report: Report, root: Path) -> tuple[SectionEntry, ...]
         if not s.has("articles"):
             report.error(item.pos, "a section needs 'articles'")
             continue
-        sections.append(SectionEntry(s.string("title"), _entries(s.map["articles"], report, root), item.pos))
+        sections.append(SectionEntry(s.string("title"), _entries(s.map["articles"], report, root, formats), item.pos))
     return tuple(sections)
 
 
-def _entries(y: Y, report: Report, root: Path) -> tuple[ArticleEntry, ...]:
-    from masthead.content.readers import registry  # the readers import this module: asked when used
-
+def _entries(y: Y, report: Report, root: Path, formats: ArticleFormats | None) -> tuple[ArticleEntry, ...]:
     if not isinstance(y.value, list) or not y.value:
         report.error(y.pos, "'articles' must be a list of article files")
         return ()
@@ -573,8 +581,8 @@ def _entries(y: Y, report: Report, root: Path) -> tuple[ArticleEntry, ...]:
         path = confined(ref, file_pos, root, root, report) if ref else None
         if path is None:
             continue
-        if not registry.accepts(path):  # a file some reader reads
-            report.error(file_pos, registry.unsupported(shown(ref)))
+        if formats is not None and not formats.accepts(path):  # a file some reader reads
+            report.error(file_pos, formats.unsupported(shown(ref)))
             continue
         entries.append(ArticleEntry(path, overrides, file_pos))
     return tuple(entries)

@@ -8,16 +8,31 @@ before this point, so adding an output format never touches the pipeline.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import NamedTuple
 
 from masthead.model.issue import PdfOptions
+
+
+class Kind(StrEnum):
+    """What a document is: the EPUB's cover, contents, navigation and article documents, or
+    the print edition's one document holding the whole issue."""
+
+    COVER = "cover"
+    CONTENTS = "contents"
+    NAV = "nav"
+    ARTICLE = "article"
+    PRINT = "print"
+
+
+PAGES = (Kind.COVER, Kind.CONTENTS, Kind.ARTICLE)  # what a reader pages through: not the nav, not the print document
 
 
 class Document(NamedTuple):
     """A complete XHTML document (UTF-8 bytes with its XML declaration)."""
 
     name: str  # file name, "contents.xhtml"; every document sits in one folder
-    kind: str  # "cover", "contents", "nav", "article" (EPUB) or "print" (the PDF's whole issue)
+    kind: Kind
     title: str
     lang: str
     direction: str
@@ -91,7 +106,7 @@ class RenderedIssue(NamedTuple):
     page_list: tuple[tuple[str, str], ...] = ()  # (folio, "doc.xhtml#page-N"): print pages in the EPUB
     page_list_label: str = "Pages"  # the page list's name in the issue's language
 
-    def documents_of(self, *kinds: str) -> tuple[Document, ...]:
+    def documents_of(self, *kinds: Kind) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind in kinds)
 
     def resources_for(self, target: str) -> tuple[Resource, ...]:

@@ -19,8 +19,13 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from masthead.content.sanitize import local_name
-from masthead.runtime.safexml import OPS, XHTML, parse_fragment, serialize_fragment
+from masthead.runtime.safexml import (
+    OPS,
+    XHTML,
+    local_name,
+    parse_fragment,
+    serialize_fragment,
+)
 
 
 class Ending(NamedTuple):

@@ -700,6 +700,7 @@ def clean_document(data: bytes, names: frozenset[str], ids: Mapping[str, frozens
     from lxml import etree
 
     from masthead.content import sanitize
+    from masthead.runtime import safexml
     from masthead.runtime.safexml import parse
 
     root = parse(data)
@@ -729,7 +730,7 @@ def clean_document(data: bytes, names: frozenset[str], ids: Mapping[str, frozens
                 node.tag, "an entity reference")
             drop(node, kind, {"a comment": "<!--", "a processing instruction": "<?"}.get(kind, "&"))
             continue
-        namespace, local = sanitize.split_tag(node.tag)
+        namespace, local = safexml.split_tag(node.tag)
         if namespace not in (XHTML_NS, None):
             drop(node, f"<{local}> (a foreign element)", f"<{local}")
         elif local in ("meta", "link", "style") and _head_item_bad(node, local, names):

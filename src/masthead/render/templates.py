@@ -31,6 +31,7 @@ from masthead.model.documents import (
     PDF,
     Accessibility,
     Document,
+    Kind,
     Metadata,
     RenderedIssue,
     Resource,
@@ -71,11 +72,11 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
 
     documents: list[Document] = []
     try:
-        documents.append(context.document("cover.xhtml", "cover", "cover.xhtml.j2", meta.language,
+        documents.append(context.document("cover.xhtml", Kind.COVER, "cover.xhtml.j2", meta.language,
                                           cover_image=cover_image))
-        documents.append(context.document("contents.xhtml", "contents", "contents.xhtml.j2", meta.language))
+        documents.append(context.document("contents.xhtml", Kind.CONTENTS, "contents.xhtml.j2", meta.language))
         documents += _article_documents(context, jobs)
-        documents.append(context.document("nav.xhtml", "nav", "nav.xhtml.j2", meta.language, properties=("nav",)))
+        documents.append(context.document("nav.xhtml", Kind.NAV, "nav.xhtml.j2", meta.language, properties=("nav",)))
         metadata = _metadata(issue)
         if printed:
             documents.append(context.print_document(cover_image, cover_is_generated, metadata))
@@ -213,13 +214,13 @@ class _Context:
                 raise
             raise IssueError([diagnostic]) from None
 
-    def document(self, name: str, kind: str, template: str, lang: str, properties=(), **values) -> Document:
+    def document(self, name: str, kind: Kind, template: str, lang: str, properties=(), **values) -> Document:
         html = self._render(template, lang, toc=_toc(self.issue), href=lambda a: a.doc_name, **values)
-        title = _issue_title(self.issue) if kind == "cover" else self._title_for(kind, lang)
+        title = _issue_title(self.issue) if kind == Kind.COVER else self._title_for(kind, lang)
         return Document(name, kind, title, lang, i18n.direction_of(lang), self._xml(name, template, html, kind),
                         tuple(properties))
 
-    def _title_for(self, kind: str, lang: str) -> str:
+    def _title_for(self, kind: Kind, lang: str) -> str:
         gettext = i18n.translations(lang, self.theme.locale_dirs, self.store).gettext
         return gettext("Contents")
 
@@ -252,8 +253,8 @@ class _Context:
         lang = self.issue.meta.language
         html = self._render("article.xhtml.j2", lang, article=article, part=part,
                             prefixes=article.epub_prefixes)
-        data = self._xml(article.doc_name, "article.xhtml.j2", html, "article")
-        return Document(article.doc_name, "article", article.title, lang, i18n.direction_of(lang), data)
+        data = self._xml(article.doc_name, "article.xhtml.j2", html, Kind.ARTICLE)
+        return Document(article.doc_name, Kind.ARTICLE, article.title, lang, i18n.direction_of(lang), data)
 
     def print_document(self, cover_image: str | None, generated: bool, meta: Metadata) -> Document:
         internal = lambda a: f"#{a.id}"  # noqa: E731 - links inside the one document
@@ -263,16 +264,16 @@ class _Context:
                             creators=meta.creators, keywords=meta.keywords, page_css=printdoc.page_css(self.issue),
                             modified=meta.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
         lang = meta.language
-        data = self._xml("print.xhtml", "print.xhtml.j2", html, "print")
-        return Document("print.xhtml", "print", _issue_title(self.issue), lang, i18n.direction_of(lang), data)
+        data = self._xml("print.xhtml", "print.xhtml.j2", html, Kind.PRINT)
+        return Document("print.xhtml", Kind.PRINT, _issue_title(self.issue), lang, i18n.direction_of(lang), data)
 
-    def _xml(self, name: str, template: str, html: str, kind: str) -> bytes:
+    def _xml(self, name: str, template: str, html: str, kind: Kind) -> bytes:
         """The document's bytes, checked to be well-formed XML: a theme bug must not reach an
         output. One parse also gives the characters an EPUB document shows, when its fonts
         are embedded (and subset to those characters)."""
         data = html.encode("utf-8")
         try:
-            if kind != "print" and self.issue.meta.epub.embed_fonts:
+            if kind != Kind.PRINT and self.issue.meta.epub.embed_fonts:
                 self.chars.update(self.store.memo("chars", (data,), lambda: frozenset("".join(_parse(data).itertext()))))
             else:
                 self.store.memo("well-formed", (data,), lambda: _parse(data) is not None, size=lambda _: 1)

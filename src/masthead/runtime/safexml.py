@@ -37,6 +37,31 @@ def parse_document(data: bytes):
     return etree.parse(io.BytesIO(data), parser())
 
 
+# Characters XML 1.0 cannot carry; Word and the web paste them in.
+_BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str | None) -> str | None:
+    """``value`` without the characters XML 1.0 cannot carry."""
+    return None if value is None else _BAD_XML_CHARS.sub("", value)
+
+
+def split_tag(tag) -> tuple[str | None, str | None]:
+    """(namespace, lower-case local name) of an element's tag; (None, None) for comments and
+    processing instructions. Read from the string: the HTML parser makes tags from any text
+    ("<M<" gives "m<"), which lxml's QName would refuse."""
+    if not isinstance(tag, str):
+        return None, None
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local.lower()
+    return None, tag.lower()
+
+
+def local_name(element) -> str | None:
+    return split_tag(element.tag)[1]
+
+
 def escape_text(value: str) -> str:
     """Text as XML character data (what xml.sax.saxutils.escape does, without importing urllib)."""
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

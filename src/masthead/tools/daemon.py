@@ -342,7 +342,9 @@ def _run(command: Callable[[list[str], str], None], request: dict, connection: s
     except KeyboardInterrupt:  # HungUp outside the build's handling of it
         code = 130
     except Exception as exc:  # noqa: BLE001 - the daemon goes on serving; the client hears it
-        sys.stderr.write(f"masthead: internal error: {type(exc).__name__}: {exc} (run with --debug and report it)\n")
+        from masthead.diagnostics import internal_error
+
+        sys.stderr.write(internal_error("masthead", exc, debug=True) + "\n")
         code = 1
     return code
 

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from masthead.diagnostics import UsageError
+from masthead.diagnostics import UsageError, internal_error
 from masthead.runtime.cache import Cache
 from masthead.tools import watch
 
@@ -76,7 +76,7 @@ class Edition:
         result = check.check(self.manifest_path, formats=("epub", "html"), store=self.store)  # the web edition, made in memory
         errors = [str(d) for d in result.errors]
         if result.internal:
-            errors.append(f"{self.manifest_path}: internal error: {result.internal} (please report it)")
+            errors.append(internal_error(self.manifest_path, result.internal))
         files = result.outputs.get("html") if not errors else None
         with self.lock:
             self.version += 1
@@ -164,7 +164,7 @@ def _handler(edition: Edition) -> type[BaseHTTPRequestHandler]:
             try:
                 status, kind, body = edition.page(self.path)
             except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, a 500, the preview goes on
-                print(f"{edition.manifest_path}: internal error: {type(exc).__name__}: {exc} (please report it)"
+                print(internal_error(edition.manifest_path, exc)
                       .replace("\n", " "), file=sys.stderr, flush=True)
                 status, kind, body = (HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
                                       b"internal error in masthead preview; see its terminal\n")

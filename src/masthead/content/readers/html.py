@@ -12,10 +12,11 @@ from lxml import etree
 
 from masthead.content import repair
 from masthead.content.readers.base import KNOWN_PREFIXES, ReaderResult, decode_text
-from masthead.content.sanitize import OPS, local_name, never_closed, swallowed_message
+from masthead.content.sanitize import never_closed, swallowed_message
 from masthead.diagnostics import Position, Report
 from masthead.manifest import loader
 from masthead.runtime import i18n, safexml
+from masthead.runtime.safexml import OPS, local_name
 
 
 class HtmlReader:

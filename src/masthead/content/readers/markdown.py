@@ -20,7 +20,7 @@ from masthead.content import repair, sanitize, shape
 from masthead.content.readers.base import KNOWN_PREFIXES, ReaderResult, decode_text
 from masthead.diagnostics import Position, Report
 from masthead.manifest import loader
-from masthead.runtime import i18n
+from masthead.runtime import i18n, safexml, urls
 
 # markdown-it's default is 20: 21 quotes deep, the innermost text was lost without a word. The
 # limit stays (deep enough for any article, shallow enough for lxml and e-readers); it is said.
@@ -285,20 +285,20 @@ def inline(value: str, language: str) -> str:
     escaped too, so that the result is safe wherever a theme puts it, an attribute included."""
     html = renderer(language.split("-")[0].lower(), caption=True).renderInline(value)
     source = sanitize.fragment(html)
-    web = lambda element, attr, url: url if element == "a" and sanitize.safe_external_url(url) else None  # noqa: E731
+    web = lambda element, attr, url: url if element == "a" and urls.safe_external_url(url) else None  # noqa: E731
     tree = sanitize.clean(source, web, {}, set())
-    for element in tree.iter(f"{{{sanitize.XHTML}}}a"):
-        if element.get("href") is None or any(sanitize.local_name(up) == "a" for up in element.iterancestors()):
-            element.tag = f"{{{sanitize.XHTML}}}span"  # a link to nowhere, or inside another: its text
+    for element in tree.iter(f"{{{safexml.XHTML}}}a"):
+        if element.get("href") is None or any(safexml.local_name(up) == "a" for up in element.iterancestors()):
+            element.tag = f"{{{safexml.XHTML}}}span"  # a link to nowhere, or inside another: its text
             for name in sanitize.ELEMENT_ATTRS["a"]:  # href, hreflang: a <span> may hold neither
                 element.attrib.pop(name, None)
-    other = {e.tag for e in tree.iter() if e is not tree and sanitize.local_name(e) not in _CAPTION}
+    other = {e.tag for e in tree.iter() if e is not tree and safexml.local_name(e) not in _CAPTION}
     etree.strip_tags(tree, *other)
     for element in tree.iter():
-        for name in ("id", f"{{{sanitize.OPS}}}type", "role"):
+        for name in ("id", f"{{{safexml.OPS}}}type", "role"):
             element.attrib.pop(name, None)
     repair.repair(tree)  # an <rt> outside <ruby>, a <bdo> without dir …, as in a body
-    text = _TEXT.sub(lambda m: m.group(0).replace('"', "&quot;").replace("'", "&#39;"), f">{sanitize.serialize(tree)}<")
+    text = _TEXT.sub(lambda m: m.group(0).replace('"', "&quot;").replace("'", "&#39;"), f">{safexml.serialize_fragment(tree)}<")
     return text[1:-1].strip()
 
 
