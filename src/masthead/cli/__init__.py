@@ -18,7 +18,9 @@ import click
 
 from masthead import __version__
 from masthead.diagnostics import internal_error
-from masthead.diagnostics import one_line as _line  # a path may hold a line break or a terminal's escape
+from masthead.diagnostics import (
+    one_line as _line,  # a path may hold a line break or a terminal's escape
+)
 
 
 def run() -> NoReturn:
@@ -488,3 +490,23 @@ def theme_export(directory: Path) -> None:
         _fail(exc)
     click.echo(_line(f"exported the default theme to {directory} ({_count(len(written), 'file')})"))
     click.echo(_line(f"use it from the issue folder that holds it, in issue.yaml:  theme: ./{directory.resolve().name}"))
+
+
+@main.command()
+def schema() -> None:
+    """Print a JSON Schema of issue.yaml, for editors that check YAML as it is typed.
+
+    \b
+        masthead schema > issue.schema.json
+
+    and, as the first line of issue.yaml (the YAML language server's convention, used by VS
+    Code's YAML extension, Neovim, Helix, Zed …):
+
+    \b
+        # yaml-language-server: $schema=./issue.schema.json
+    """
+    import json
+
+    from masthead.manifest import reference
+
+    click.echo(json.dumps(reference.json_schema(), ensure_ascii=False, indent=2))

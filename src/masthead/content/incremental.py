@@ -1,7 +1,7 @@
 """Reading each article once: a cache of readings, and worker processes for big issues.
 
 Reading an article (reading.read_one) depends on its bytes, its manifest entry, the issue's
-language and folder, the ids of every article (links name them), masthead's own code and the
+keys the schema declares to affect reading (the language), its folder, the ids of every article (links name them), masthead's own code and the
 libraries that parse — which make up the cache key — and on the files it touched: the images
 it probed and the paths it resolved. Those are recorded in the draft and checked again on a
 hit (same bytes, same resolution, no new symlink), so an edited image or a moved file misses
@@ -25,15 +25,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from masthead.diagnostics import Diagnostic
+from masthead.manifest import schema
 from masthead.runtime import cache, confine, workers
 from masthead.runtime.cache import Cache
 
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
 # The modules whose code decides what reading an article gives.
-_CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loader", "runtime/confine", "content/images",
-         "runtime/i18n", "model/issue", "diagnostics", "content/readers/base", "content/readers/registry",
+_CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loader", "manifest/schema", "runtime/confine",
+         "content/images", "runtime/i18n", "model/issue", "diagnostics", "content/readers/base", "content/readers/registry",
          "content/readers/markdown", "content/readers/html", "content/htmlrules", "content/repair",
-         "runtime/safexml")
+         "runtime/safexml", "runtime/urls")
 
 
 class Read(NamedTuple):
@@ -48,7 +49,7 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
     or read here. ``read_one(entry, ids, meta)`` reads one (a module-level function: worker
     processes are handed it); ``limit`` is the most bytes an article may have."""
     store = store or Cache(None)
-    context = repr((sorted((str(p), i) for p, i in ids.items()), meta.language, str(meta.root)))
+    context = repr((sorted((str(p), i) for p, i in ids.items()), _manifest_context(meta), str(meta.root)))
     keys, reads, readers = [], [], _readers_key()
     for entry in entries:
         try:
@@ -76,6 +77,13 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
         stats["articles"] = len(entries)
         stats["articles_cached"] = len(entries) - len(missing)
     return reads
+
+
+def _manifest_context(meta) -> tuple[tuple[str, object], ...]:
+    """The values of the issue's keys that change how an article is read: those the schema
+    declares ``Affects.READ`` (the language). What else reading depends on is keyed beside it:
+    the issue folder, every article's id (from sections or articles) and the entry's own keys."""
+    return tuple((name, getattr(meta, name)) for name in schema.SCHEMA.affecting("issue", schema.Affects.READ))
 
 
 def _lookup(key: str | None, store: Cache) -> Read | None:

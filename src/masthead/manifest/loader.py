@@ -4,6 +4,11 @@ YAML is composed into nodes (which carry their marks) and constructed here node 
 PyYAML's *safe* constructor, so that a bad value ("2025-13-45") is reported where it stands,
 all problems are reported at once, and alias expansion is bounded ("billion laughs").
 The same machinery validates article keys from Markdown front matter and HTML ``<meta>``.
+
+Which keys there are, what each takes and its default are declared in
+:mod:`masthead.manifest.schema`; here each kind of value has its reader (``_READERS``) and
+each further check its function (``_CHECKS``), with the messages users see. The schema is read
+when a manifest is loaded (``schema.SCHEMA``), so a test may put a copy with one more key there.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import datetime as dt
 import difflib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +25,8 @@ from typing import Any, Protocol
 import yaml
 
 from masthead.diagnostics import Diagnostic, IssueError, Position, Report
+from masthead.manifest import schema
+from masthead.manifest.schema import SCHEMA, Key, Table
 from masthead.model.issue import (
     ArticleEntry,
     EpubOptions,
@@ -35,40 +43,21 @@ from masthead.runtime import confine, i18n, safexml, urls
 MAX_NODES = 50_000  # values after alias expansion; a real manifest has a few hundred
 MAX_BYTES = 4 * 1024 * 1024
 
-ISSUE_KEYS = (
-    "publication", "date", "language", "title", "number", "volume", "issn", "publisher", "rights",
-    "description", "editors", "subjects", "identifier", "cover", "cover_lines", "theme", "sections", "articles",
-    "epub", "pdf",
-)
-ARTICLE_KEYS = (
-    "title", "standfirst", "deck", "byline", "authors", "date", "kicker", "lang", "dir", "image",
-    "reading_time", "summary", "tags",
-)
-IMAGE_KEYS = ("src", "alt", "caption", "credit")
-EPUB_KEYS = ("embed_fonts", "image_max_size", "image_quality", "page_list", "accessibility_summary", "certified_by", "certifier_credential", "certifier_report")
-PDF_KEYS = ("page_size", "margins", "bleed", "crop_marks", "columns", "variant", "image_quality")
-PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b", "pdf/a-4u",
-                "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
-PAGE_SIZES = ("A3", "A4", "A5", "B4", "B5", "Letter", "Legal", "Ledger", "Tabloid")
-MIN_PAGE_MM = 50  # A7 is 74 × 105 mm; under 50 the margins leave no column
-MIN_TEXT_MM = 20  # what the margins must leave of a page, each way, for a column of text
-# Dates the outputs can carry: four-digit years (EPUB's and PDF's date formats) and a ZIP's
-# timestamps, which end in 2107. The Strand of 1891 is in range; year 1 is not.
-FIRST_DATE, LAST_DATE = dt.date(1000, 1, 1), dt.date(2099, 12, 31)
-# Text a line holds (a name, a title, a byline): longer is a mistake, and the cover could not
-# draw it. Paragraph-like values (a description, a caption …) may run longer.
-MAX_LINE = 500
-MAX_TEXT = 20_000
-LONG_KEYS = frozenset({"description", "summary", "standfirst", "deck", "accessibility_summary", "rights",
-                       "caption", "credit", "alt"})
+# The key names, limits and choices, as the schema declares them (named here for other modules).
+ISSUE_KEYS = SCHEMA.names("issue")
+ARTICLE_KEYS = SCHEMA.names("article")
+IMAGE_KEYS = SCHEMA.names("image")
+EPUB_KEYS = SCHEMA.names("epub")
+PDF_KEYS = SCHEMA.names("pdf")
+PDF_VARIANTS = schema.PDF_VARIANTS
+PAGE_SIZES = tuple(schema.NAMED_PAGE_MM)
+MIN_PAGE_MM, MIN_TEXT_MM = schema.MIN_PAGE_MM, schema.MIN_TEXT_MM
+FIRST_DATE, LAST_DATE = schema.FIRST_DATE, schema.LAST_DATE
+MAX_LINE, MAX_TEXT = schema.MAX_LINE, schema.MAX_TEXT
+LONG_KEYS = SCHEMA.long_keys()
 # What people coming from other tools write, and what masthead calls it.
-_SYNONYMS = {
-    "headline": "title", "hed": "title", "subtitle": "standfirst", "dek": "standfirst", "lede": "standfirst",
-    "author": "byline", "excerpt": "summary", "keywords": "tags", "language": "lang", "lang": "language",
-    "direction": "dir", "article": "articles", "section": "sections", "name": "publication",
-    "magazine": "publication", "issue": "number", "editor": "editors", "subject": "subjects",
-}
-_LENGTH = r"(?:0|[0-9]+(?:\.[0-9]+)?(?:mm|cm|in|pt|pc|px))"
+_SYNONYMS = SCHEMA.synonyms()
+_LENGTH = schema.LENGTH
 
 
 @dataclass(frozen=True)
@@ -309,45 +298,182 @@ def confined(ref: str, position: Position, root: Path, base_dir: Path, report: R
         return None
 
 
-def article_fields(y: Y, report: Report, root: Path, base_dir: Path, extra: tuple[str, ...] = ()) -> dict:
-    """The article keys of one mapping (front matter, ``<meta>`` or manifest entry), normalized.
+# ---------------------------------------------------------------------------- keys, as declared
+
+
+@dataclass
+class _Context:
+    """What a key's reader may need besides its mapping: where paths start, the values so far."""
+
+    root: Path
+    base_dir: Path
+    values: dict[str, Any]
+
+
+_SKIP = object()  # an invalid choice: left out of an article's keys, not set to None
+
+
+def read_key(f: Fields, key: Key, root: Path, base_dir: Path, values: dict[str, Any] | None = None) -> Any:
+    """``key``'s value in ``f``, checked as its declaration says (kind, range, choices, check);
+    the declared default when it is absent or invalid, the problem reported at its place."""
+    reader = _CHECKS[key.check] if key.check else _READERS[key.kind]
+    value = reader(f, key, _Context(root, base_dir, {} if values is None else values))
+    return key.default if value is None else value
+
+
+def read_table(f: Fields, table: str, root: Path, base_dir: Path) -> dict[str, Any]:
+    """The stored keys of ``table`` read from ``f``, in declared order: values by their kind,
+    option mappings as the record :data:`RECORDS` names for their table. The keys that hold
+    articles (sections, articles, image) are the callers' to read."""
+    values: dict[str, Any] = {}
+    for key in schema.SCHEMA.keys(table):
+        if not key.stored or key.kind in ("sections", "articles", "image"):
+            continue
+        if key.kind == "mapping":
+            values[key.name] = _options(f, key, root)
+        else:
+            values[key.name] = read_key(f, key, root, base_dir, values)
+    return values
+
+
+# The record each option mapping is read into (its fields are its table's keys: tests/test_schema.py).
+RECORDS: dict[str, Callable[..., Any]] = {"epub": EpubOptions, "pdf": PdfOptions}
+
+
+def _options(f: Fields, key: Key, root: Path) -> Any:
+    record = RECORDS[key.name]
+    if not f.has(key.name):
+        return record()
+    table = schema.SCHEMA.table(key.table or key.name)
+    o = Fields(f.map[key.name], schema.SCHEMA.names(table.name), f.report, table.what)
+    return record(**read_table(o, table.name, root, root))
+
+
+def _choice(f: Fields, key: Key, where: _Context) -> Any:
+    if not f.has(key.name):
+        return None
+    value = f.string(key.name)
+    choices = [str(c) for c in key.choices]
+    if value not in choices:
+        f.report.error(f.pos(key.name), f"'{key.name}' must be {_either(choices)}, not '{shown(value)}'")
+        return _SKIP
+    return value
+
+
+def _either(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+_READERS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
+    "text": lambda f, key, where: f.string(key.name, key.required),
+    "texts": lambda f, key, where: f.strings(key.name, key.split_commas),
+    "integer": lambda f, key, where: f.integer(key.name, *(() if key.minimum is None or key.maximum is None
+                                                            else (key.minimum, key.maximum))),
+    "boolean": lambda f, key, where: f.boolean(key.name, key.default),
+    "date": lambda f, key, where: f.date(key.name, key.required),
+    "language": lambda f, key, where: f.language(key.name, key.required),
+    "path": lambda f, key, where: f.path(key.name, where.root, where.base_dir),
+    "choice": _choice,
+}
+
+
+def _issn(f: Fields, key: Key, where: _Context) -> str | None:
+    issn = f.string(key.name)
+    if issn is not None and not valid_issn(issn):
+        f.report.error(f.pos(key.name), f"'{shown(issn)}' is not a valid ISSN (NNNN-NNNC with a correct check digit)")
+    return issn
+
+
+def _web_address(f: Fields, key: Key, where: _Context) -> str | None:
+    """An http(s) URL, well formed (EPUBCheck refuses the book over anything else)."""
+    url = f.string(key.name)
+    if url is not None and not (re.match(key.pattern or "", url, re.I) and urls.safe_external_url(url)):
+        f.report.error(f.pos(key.name), f"'{key.name}' must be a web address (https://…), not '{shown(url)}'")
+        return None
+    return url
+
+
+def _page_list(f: Fields, key: Key, where: _Context) -> str | None:
+    if not f.has(key.name):
+        return None
+    return "auto" if f.map[key.name].value == "auto" else str(f.boolean(key.name, True)).lower()
+
+
+def _page_size(f: Fields, key: Key, where: _Context) -> str:
+    page_size = f.string(key.name) or key.default
+    named = {str(s).lower(): str(s) for s in key.choices}
+    at = f.pos(key.name)
+    if page_size.lower() in named:
+        page_size = named[page_size.lower()]
+    elif not re.fullmatch(key.pattern or "", page_size):
+        f.report.error(at, f"{key.name} must be one of {', '.join(named.values())} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{shown(page_size)}'")
+    elif any(re.fullmatch(r"0+(?:\.0*)?[a-z]*", length) for length in page_size.split()):
+        f.report.error(at, f"a page has a width and a height: '{shown(page_size)}' makes one of them 0")
+    elif min(sides := page_mm(page_size)) < MIN_PAGE_MM:  # a print image of 0 pixels, a column of no width
+        f.report.error(at, f"'{page_size}' is {' × '.join(f'{side:.3g}' for side in sides)} mm: "
+                       f"a page needs at least {MIN_PAGE_MM} mm each way for its margins and a column of text")
+    return page_size
+
+
+def _margins(f: Fields, key: Key, where: _Context) -> str | None:
+    margins = f.string(key.name)
+    if margins is not None and not re.fullmatch(key.pattern or "", margins):
+        f.report.error(f.pos(key.name), f"margins must be one to four lengths like '18mm 15mm', not '{shown(margins)}'")
+    elif margins is not None and not any(d.position == f.pos("page_size") for d in f.report.errors):
+        _check_margins(margins, where.values["page_size"], f.pos(key.name), f.report)
+    return margins
+
+
+def _length(f: Fields, key: Key, where: _Context) -> str | None:
+    length = f.string(key.name)
+    if length is not None and not re.fullmatch(key.pattern or "", length):
+        f.report.error(f.pos(key.name), f"{key.name} must be a length like '3mm', not '{shown(length)}'")
+    return length
+
+
+def _pdf_variant(f: Fields, key: Key, where: _Context) -> str | None:
+    variant = f.string(key.name)
+    choices = [str(c) for c in key.choices]
+    if variant is not None and variant.lower() not in choices:
+        f.report.error(f.pos(key.name), f"unknown PDF variant '{shown(variant)}' (one of {', '.join(choices)})")
+    return variant.lower() if variant else None
+
+
+# Checks beyond a key's kind, named by its declaration's ``check``.
+_CHECKS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
+    "issn": _issn, "web_address": _web_address, "page_list": _page_list, "page_size": _page_size,
+    "margins": _margins, "length": _length, "pdf_variant": _pdf_variant,
+}
+
+
+# ---------------------------------------------------------------------------- articles
+
+
+def article_fields(y: Y, report: Report, root: Path, base_dir: Path, table: str = "article") -> dict:
+    """The article keys of one mapping (front matter, ``<meta>`` or manifest entry), normalized:
+    an alias is stored as the key it stands for (deck as standfirst).
 
     Only keys present are returned, so that later sources override earlier ones key by key.
+    ``table`` is "entry" for a manifest entry, which also takes ``file`` (its caller's to read).
     """
-    f = Fields(y, ARTICLE_KEYS + extra, report, "article")
+    f = Fields(y, schema.SCHEMA.names(table), report, schema.SCHEMA.table(table).what)
     out: dict[str, Any] = {}
-    for key in ("title", "kicker", "summary"):
-        if f.has(key):
-            out[key] = f.string(key)
-    for key in ("standfirst", "deck"):
-        if f.has(key):
-            out["standfirst"] = f.string(key)
-    for key in ("byline", "authors"):
-        if f.has(key):
-            out["byline"] = f.strings(key)
-    if f.has("tags"):
-        out["tags"] = f.strings("tags", split_commas=True)
-    if f.has("date"):
-        out["date"] = f.date("date")
-    if f.has("lang"):
-        out["lang"] = f.language("lang")
-    if f.has("dir"):
-        direction = f.string("dir")
-        if direction not in ("ltr", "rtl"):
-            report.error(f.pos("dir"), f"'dir' must be ltr or rtl, not '{shown(direction)}'")
+    for key in schema.SCHEMA.keys("article"):
+        if not f.has(key.name):
+            continue
+        if key.kind == "image":
+            value = _lead_image(f.map[key.name], report, root, base_dir)
         else:
-            out["dir"] = direction
-    if f.has("reading_time"):
-        out["reading_time"] = f.integer("reading_time", 1, 10_000)
-    if f.has("image"):
-        out["image"] = _lead_image(f.map["image"], report, root, base_dir)
+            value = read_key(f, key, root, base_dir)
+        if value is not _SKIP:
+            out[key.alias_of or key.name] = value
     return out
 
 
 def _lead_image(y: Y, report: Report, root: Path, base_dir: Path) -> LeadImage | None:
     if isinstance(y.value, str):  # "image: photo.jpg" is the short form
         y = Y({"src": y}, y.pos, keys={"src": y.pos})
-    f = Fields(y, IMAGE_KEYS, report, "image")
+    f = Fields(y, schema.SCHEMA.names("image"), report, schema.SCHEMA.table("image").what)
     src = f.path("src", root, base_dir) if f.has("src") else None
     if not f.has("src"):
         report.error(y.pos, "an image needs 'src'")
@@ -391,32 +517,23 @@ def load(manifest_path: Path, formats: ArticleFormats | None = None) -> Manifest
         if y is not None:
             report.error(Position(manifest_path, 1, 1), "the manifest is empty")
         report.raise_if_errors()
-    f = Fields(y, ISSUE_KEYS, report, "issue.yaml")
+    issue = schema.SCHEMA.table(schema.SCHEMA.root)
+    f = Fields(y, schema.SCHEMA.names(issue.name), report, issue.what)
     if not isinstance(y.value, dict):
         report.raise_if_errors()
 
-    language = f.language("language", required=True) or "en"
-    publication = f.string("publication", required=True) or ""
-    date = f.date("date", required=True) or dt.date(1970, 1, 1)
-    number = f.integer("number", 0, 1_000_000)
-    issn = f.string("issn")
-    if issn is not None and not valid_issn(issn):
-        report.error(f.pos("issn"), f"'{shown(issn)}' is not a valid ISSN (NNNN-NNNC with a correct check digit)")
-    cover = f.path("cover", root, root)  # typed by its content, not its suffix: render._cover
-    identifier = f.string("identifier") or _default_identifier(publication, date, number)
-
+    values = read_table(f, issue.name, root, root)
+    # Stand-ins for required values that were missing or wrong (reported), so that checking goes on.
+    language = values["language"] = values["language"] or "en"
+    values["publication"] = values["publication"] or ""
+    values["date"] = values["date"] or dt.date(1970, 1, 1)
+    values["identifier"] = values["identifier"] or _default_identifier(values["publication"], values["date"], values["number"])
     meta = IssueMeta(
-        root=root, manifest_path=manifest_path, slug=root.name, publication=publication, date=date,
-        language=language, direction=i18n.direction_of(language), title=f.string("title"),
-        number=number, volume=f.integer("volume", 0, 1_000_000), issn=issn,
-        publisher=f.string("publisher"), rights=f.string("rights"), description=f.string("description"),
-        editors=f.strings("editors"), subjects=f.strings("subjects"), identifier=identifier,
-        cover=cover, cover_position=f.pos("cover") if f.has("cover") else None,
-        cover_lines=f.strings("cover_lines"),
-        theme=f.string("theme") or "default", theme_position=f.pos("theme") if f.has("theme") else None,
-        epub=_epub_options(f, report), pdf=_pdf_options(f, report),
+        root=root, manifest_path=manifest_path, slug=root.name, direction=i18n.direction_of(language),
+        cover_position=f.pos("cover") if f.has("cover") else None,
+        theme_position=f.pos("theme") if f.has("theme") else None, **values,
     )
-    sections = _sections(f, report, root, formats)
+    sections = _sections(f, report, root, issue, formats)
     seen: set[Path] = set()
     for entry in (e for s in sections for e in s.entries):
         if entry.file in seen:
@@ -451,7 +568,7 @@ def _diag(path: Path, message: str) -> Diagnostic:
 
 
 def valid_issn(issn: str) -> bool:
-    match = re.fullmatch(r"([0-9]{4})-?([0-9]{3})([0-9Xx])", issn.strip())
+    match = re.fullmatch(schema.ISSN, issn.strip())
     if not match:
         return False
     digits = match.group(1) + match.group(2)
@@ -466,65 +583,6 @@ def _default_identifier(publication: str, date: dt.date, number: int | None) -> 
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
-def _epub_options(f: Fields, report: Report) -> EpubOptions:
-    if not f.has("epub"):
-        return EpubOptions()
-    o = Fields(f.map["epub"], EPUB_KEYS, report, "epub options")
-    page_list = "auto"
-    if o.has("page_list"):
-        value = o.map["page_list"].value
-        page_list = "auto" if value == "auto" else str(o.boolean("page_list", True)).lower()
-    return EpubOptions(
-        embed_fonts=o.boolean("embed_fonts", True), page_list=page_list,
-        image_max_size=o.integer("image_max_size", 100, 10_000) or 1600,
-        image_quality=o.integer("image_quality", 10, 100) or 80,
-        accessibility_summary=o.string("accessibility_summary"), certified_by=o.string("certified_by"),
-        certifier_credential=o.string("certifier_credential"), certifier_report=_web_address(o, "certifier_report", report),
-    )
-
-
-def _web_address(o: Fields, key: str, report: Report) -> str | None:
-    """An http(s) URL, well formed (EPUBCheck refuses the book over anything else)."""
-    url = o.string(key)
-    if url is not None and not (re.match(r"https?://", url, re.I) and urls.safe_external_url(url)):
-        report.error(o.pos(key), f"'{key}' must be a web address (https://…), not '{shown(url)}'")
-        return None
-    return url
-
-
-def _pdf_options(f: Fields, report: Report) -> PdfOptions:
-    if not f.has("pdf"):
-        return PdfOptions()
-    o = Fields(f.map["pdf"], PDF_KEYS, report, "pdf options")
-    page_size = o.string("page_size") or "A4"
-    named = {s.lower(): s for s in PAGE_SIZES}
-    if page_size.lower() in named:
-        page_size = named[page_size.lower()]
-    elif not re.fullmatch(rf"{_LENGTH} {_LENGTH}", page_size):
-        report.error(o.pos("page_size"), f"page_size must be one of {', '.join(PAGE_SIZES)} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{shown(page_size)}'")
-    elif any(re.fullmatch(r"0+(?:\.0*)?[a-z]*", length) for length in page_size.split()):
-        report.error(o.pos("page_size"), f"a page has a width and a height: '{shown(page_size)}' makes one of them 0")
-    elif min(sides := page_mm(page_size)) < MIN_PAGE_MM:  # a print image of 0 pixels, a column of no width
-        report.error(o.pos("page_size"), f"'{page_size}' is {' × '.join(f'{side:.3g}' for side in sides)} mm: "
-                     f"a page needs at least {MIN_PAGE_MM} mm each way for its margins and a column of text")
-    margins = o.string("margins")
-    if margins is not None and not re.fullmatch(rf"{_LENGTH}( {_LENGTH}){{0,3}}", margins):
-        report.error(o.pos("margins"), f"margins must be one to four lengths like '18mm 15mm', not '{shown(margins)}'")
-    elif margins is not None and not any(d.position == o.pos("page_size") for d in report.errors):
-        _check_margins(margins, page_size, o.pos("margins"), report)
-    bleed = o.string("bleed")
-    if bleed is not None and not re.fullmatch(_LENGTH, bleed):
-        report.error(o.pos("bleed"), f"bleed must be a length like '3mm', not '{shown(bleed)}'")
-    variant = o.string("variant")
-    if variant is not None and variant.lower() not in PDF_VARIANTS:
-        report.error(o.pos("variant"), f"unknown PDF variant '{shown(variant)}' (one of {', '.join(PDF_VARIANTS)})")
-    return PdfOptions(
-        page_size=page_size, margins=margins, bleed=bleed, crop_marks=o.boolean("crop_marks", False),
-        columns=o.integer("columns", 1, 3) or 2, variant=variant.lower() if variant else None,
-        image_quality=o.integer("image_quality", 10, 100) or 90,
-    )
-
-
 def _check_margins(margins: str, page_size: str, position: Position, report: Report) -> None:
     """The margins must leave MIN_TEXT_MM of the page each way (CSS's one to four sides)."""
     sides = [length_mm(length) for length in margins.split()]
@@ -537,14 +595,17 @@ def _check_margins(margins: str, page_size: str, position: Position, report: Rep
                      f"page; a page needs at least {MIN_TEXT_MM} mm each way for its text")
 
 
-def _sections(f: Fields, report: Report, root: Path, formats: ArticleFormats | None) -> tuple[SectionEntry, ...]:
-    if f.has("sections") and f.has("articles"):
-        later = max(("sections", "articles"), key=lambda k: (f.y.keys[k].line, f.y.keys[k].col))
-        report.error(f.y.keys[later], "give either 'sections' or 'articles', not both")
-        return ()
-    if not f.has("sections") and not f.has("articles"):
-        report.error(f.y.pos, "the manifest needs either 'sections' or 'articles' (one of the two)")
-        return ()
+def _sections(f: Fields, report: Report, root: Path, issue: Table, formats: ArticleFormats | None) -> tuple[SectionEntry, ...]:
+    for group in issue.one_of:  # (sections, articles): exactly one of them
+        given = [key for key in group if f.has(key)]
+        named = _either([f"'{key}'" for key in group])
+        if len(given) > 1:
+            later = max(given, key=lambda k: (f.y.keys[k].line, f.y.keys[k].col))
+            report.error(f.y.keys[later], f"give either {named}, not both")
+            return ()
+        if not given:
+            report.error(f.y.pos, f"the manifest needs either {named} (one of the two)")
+            return ()
     if f.has("articles"):
         y = f.map["articles"]
         return (SectionEntry(None, _entries(y, report, root, formats), y.pos),)
@@ -553,12 +614,14 @@ def _sections(f: Fields, report: Report, root: Path, formats: ArticleFormats | N
         report.error(y.pos, "'sections' must be a list of {title, articles}")
         return ()
     sections = []
+    section = schema.SCHEMA.table("section")
     for item in y.value:
-        s = Fields(item, ("title", "articles"), report, "section")
+        s = Fields(item, schema.SCHEMA.names(section.name), report, section.what)
         if not s.has("articles"):
             report.error(item.pos, "a section needs 'articles'")
             continue
-        sections.append(SectionEntry(s.string("title"), _entries(s.map["articles"], report, root, formats), item.pos))
+        values = read_table(s, section.name, root, root)
+        sections.append(SectionEntry(values["title"], _entries(s.map["articles"], report, root, formats), item.pos))
     return tuple(sections)
 
 
@@ -569,7 +632,7 @@ def _entries(y: Y, report: Report, root: Path, formats: ArticleFormats | None) -
     entries = []
     for item in y.value:
         if isinstance(item.value, dict):
-            overrides = article_fields(item, report, root, root, extra=("file",))
+            overrides = article_fields(item, report, root, root, table="entry")
             if "file" not in item.value:
                 report.error(item.pos, "an article entry needs 'file'")
                 continue

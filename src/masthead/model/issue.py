@@ -5,6 +5,13 @@ wrote them); ``content`` reads each entry and produces the :class:`Issue` with i
 :class:`Article` bodies. Later stages only read these records (a changed copy is ``_replace``).
 NamedTuples, not frozen dataclasses: eleven dataclasses took 13-18 ms to define, every build,
 for the methods they write and compile; a NamedTuple takes a seventh of that.
+
+The records that hold what ``issue.yaml`` says (:class:`IssueMeta`, :class:`EpubOptions`,
+:class:`PdfOptions`) are written out as typed classes, so that mypy and readers see their
+fields, but no default is written here: each is read from the key's declaration in
+:mod:`masthead.manifest.schema` (``_default``), and ``tests/test_schema.py`` checks that each
+record's fields are its table's keys (plus, for IssueMeta, the few the loader derives), in the
+declared order. Generating the classes from the schema would save those lines and lose the types.
 """
 
 from __future__ import annotations
@@ -12,41 +19,48 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from masthead.diagnostics import Position
+from masthead.manifest.schema import NAMED_PAGE_MM, SCHEMA
 from masthead.runtime import confine
 
 
+def _default(table: str, key: str) -> Any:
+    """The default the schema declares for ``table``'s ``key`` (what each key means is there)."""
+    return SCHEMA.key(table, key).default
+
+
 class EpubOptions(NamedTuple):
-    embed_fonts: bool = True
-    image_max_size: int = 1600  # pixels on the long side of inline images
-    image_quality: int = 80  # JPEG quality when an image is encoded again
-    page_list: str = "auto"  # "auto": print page numbers when the PDF is built too; "true", "false"
-    accessibility_summary: str | None = None
-    certified_by: str | None = None  # who certified the issue's accessibility, if anyone
-    certifier_credential: str | None = None
-    certifier_report: str | None = None  # a URL
+    """issue.yaml's ``epub:`` options."""
+
+    embed_fonts: bool = _default("epub", "embed_fonts")
+    image_max_size: int = _default("epub", "image_max_size")
+    image_quality: int = _default("epub", "image_quality")
+    page_list: str = _default("epub", "page_list")  # "auto", "true" or "false"
+    accessibility_summary: str | None = _default("epub", "accessibility_summary")
+    certified_by: str | None = _default("epub", "certified_by")
+    certifier_credential: str | None = _default("epub", "certifier_credential")
+    certifier_report: str | None = _default("epub", "certifier_report")
 
 
 class PdfOptions(NamedTuple):
-    page_size: str = "A4"  # a CSS page size: "A4", "Letter", "210mm 297mm" …
-    margins: str | None = None  # CSS lengths, "20mm" or "20mm 15mm 25mm 18mm"
-    bleed: str | None = None  # a CSS length, "3mm"
-    crop_marks: bool = False
-    columns: int = 2
-    variant: str | None = None  # a WeasyPrint pdf_variant, "pdf/ua-1" …
-    image_quality: int = 90
+    """issue.yaml's ``pdf:`` options."""
+
+    page_size: str = _default("pdf", "page_size")  # a named size or "WIDTH HEIGHT", as CSS takes it
+    margins: str | None = _default("pdf", "margins")  # CSS lengths
+    bleed: str | None = _default("pdf", "bleed")  # a CSS length
+    crop_marks: bool = _default("pdf", "crop_marks")
+    columns: int = _default("pdf", "columns")
+    variant: str | None = _default("pdf", "variant")  # a WeasyPrint pdf_variant, lower case
+    image_quality: int = _default("pdf", "image_quality")
 
     @property
     def page_mm(self) -> tuple[float, float]:
         return page_mm(self.page_size)
 
 
-# The manifest's named page sizes (manifest.PAGE_SIZES), width × height in millimetres, as
-# WeasyPrint sets them (CSS Paged Media: Ledger is 11 × 17 in, upright)
-NAMED_PAGE_MM = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B4": (250, 353), "B5": (176, 250),
-                 "Letter": (215.9, 279.4), "Legal": (215.9, 355.6), "Ledger": (279.4, 431.8), "Tabloid": (279.4, 431.8)}
+# NAMED_PAGE_MM: the manifest's named page sizes in millimetres, declared with the schema.
 _MM_PER = {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96}
 
 
@@ -65,7 +79,9 @@ def length_mm(length: str) -> float:
 
 
 class IssueMeta(NamedTuple):
-    """Everything issue.yaml says about the issue itself."""
+    """Everything issue.yaml says about the issue itself: its keys, in declared order (but
+    sections and articles, which are the Manifest's), and what the loader derives
+    (:data:`DERIVED`)."""
 
     root: Path  # the issue folder, resolved
     manifest_path: Path
@@ -74,23 +90,27 @@ class IssueMeta(NamedTuple):
     date: dt.date
     language: str  # BCP 47
     direction: str  # "ltr" or "rtl", from the language
-    title: str | None = None
-    number: int | None = None
-    volume: int | None = None
-    issn: str | None = None
-    publisher: str | None = None
-    rights: str | None = None
-    description: str | None = None
-    editors: tuple[str, ...] = ()
-    subjects: tuple[str, ...] = ()
-    identifier: str = ""
-    cover: Path | None = None
+    title: str | None = _default("issue", "title")
+    number: int | None = _default("issue", "number")
+    volume: int | None = _default("issue", "volume")
+    issn: str | None = _default("issue", "issn")
+    publisher: str | None = _default("issue", "publisher")
+    rights: str | None = _default("issue", "rights")
+    description: str | None = _default("issue", "description")
+    editors: tuple[str, ...] = _default("issue", "editors")
+    subjects: tuple[str, ...] = _default("issue", "subjects")
+    identifier: str = ""  # the loader's default (schema: computed from publication, date and number)
+    cover: Path | None = _default("issue", "cover")
     cover_position: Position | None = None
-    cover_lines: tuple[str, ...] = ()  # for a generated cover; default: the first headlines
-    theme: str = "default"
+    cover_lines: tuple[str, ...] = _default("issue", "cover_lines")
+    theme: str = _default("issue", "theme")
     theme_position: Position | None = None
     epub: EpubOptions = EpubOptions()
     pdf: PdfOptions = PdfOptions()
+
+
+# IssueMeta's fields that are no key of issue.yaml: what the loader derives.
+DERIVED = ("root", "manifest_path", "slug", "direction", "cover_position", "theme_position")
 
 
 class LeadImage(NamedTuple):
@@ -106,7 +126,7 @@ class ArticleEntry(NamedTuple):
     """One article as the manifest names it: its file, and the keys the entry overrides."""
 
     file: Path  # resolved, inside the issue folder
-    overrides: dict  # validated article keys (see manifest.ARTICLE_KEYS)
+    overrides: dict  # validated article keys (the schema's "article" table)
     position: Position
 
 

@@ -2,8 +2,10 @@
 
 ``new`` writes an issue folder that builds at once and shows every key it can use.
 
-The templates below are plain text: a commented ``issue.yaml`` (one comment per key, as in the
-README's manifest table), a feature article whose front matter holds every article key and whose
+The templates below are plain text: an ``issue.yaml`` with a comment for each key, where a line
+``#: key`` (``#: epub.key`` in a mapping) stands for the comment made from the key's declaration
+in manifest/schema.py (``reference.commented``; a test checks that every key has one), a
+feature article whose front matter holds every article key (commented the same way) and whose
 body shows a footnote, a pull quote, a figure and a link to the other article, a short second
 article, and two small PNG pictures drawn with Pillow (imported only here, when they are drawn).
 ``theme export`` copies the built-in default theme. Neither writes anything when the target
@@ -22,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from masthead.diagnostics import UsageError, one_line
+from masthead.manifest import reference
 from masthead.runtime import i18n
 
 ISSUE_YAML = """\
@@ -29,46 +32,50 @@ ISSUE_YAML = """\
 # articles it lists, and writes dist/{folder}.epub and dist/{folder}.pdf (named after the folder).
 # `masthead check` reports mistakes without writing anything; `masthead info` shows the issue
 # as masthead reads it. Every path is relative to this file and must stay inside the folder.
+# Editors that know JSON Schema check this file as you type: see `masthead schema --help`.
 
-# publication (text, required): the magazine's name, as on its masthead.
+#: publication
 publication: {publication_yaml}
-# title (text): the issue's own title; default: the publication and the localized date.
+#: title
 title: The First Issue
-# date (YYYY-MM-DD, required): the issue's cover date. Timestamps in the outputs come from it.
+#: date
 date: {date}
-# number, volume (whole numbers): the issue and volume; `number` is the EPUB's place in the series.
+#: number
 number: 1
+#: volume
 volume: 1
-# language (BCP 47 tag, required): en, en-GB, ar, fr, ja …; right-to-left scripts follow from it.
+#: language
 language: {language}
-# publisher, rights, description (text): shown by e-readers and stores.
+#: publisher
 publisher: {publication_yaml}
+#: rights
 rights: {rights_yaml}
+#: description
 description: >-
   The first issue of {publication}: a welcome from the editors and a note on how this
   issue is made. Replace this text with a line or two that sells the issue.
-# editors, subjects (lists of text).
+#: editors
 editors:
   - Ann Editor
+#: subjects
 subjects:
   - Magazines
-# issn (text): checked for a valid check digit, for example "2049-3630".
+#: issn
 # issn: "NNNN-NNNC"
-# identifier (text): default: a stable urn:uuid made from publication, date and number.
+#: identifier
 # identifier: urn:isbn:…
-# cover (path to a JPEG or PNG): when absent, a cover is drawn from the masthead, the date and
-# the first headlines.
+#: cover
 # cover: images/cover.jpg
-# cover_lines (list of text): the lines of a drawn cover; default: the first kickers and headlines.
+#: cover_lines
 # cover_lines:
 #   - A welcome from the editors
-# theme (name or folder): a built-in theme's name, or a folder (with theme.yaml) inside this
-# issue: run `masthead theme export mytheme` in this folder, then write `theme: ./mytheme`.
+#: theme
+# To change the theme, run `masthead theme export mytheme` in this folder and write `theme: ./mytheme`.
 theme: default
 
-# sections (list of {{title, articles}}): the articles, in reading order. An article entry is a
-# path, or a mapping with `file:` and any article key, which then overrides what the article
-# itself says (here the second article's kicker).
+#: sections
+# An article entry is a path, or a mapping with `file:` and any article key, which then
+# overrides what the article itself says (here the second article's kicker).
 sections:
   - title: Features
     articles:
@@ -77,36 +84,37 @@ sections:
     articles:
       - file: articles/how-it-is-made.md
         kicker: Editor's note
-# articles (list): instead of `sections`, the articles of one section without a title.
+#: articles
 
-# epub (mapping): EPUB options.
+#: epub
 epub:
-  # embed_fonts: true embeds the theme's fonts, cut to the characters the issue uses; false
-  # leaves the reader's own fonts.
+  #: epub.embed_fonts
   embed_fonts: true
-  # image_max_size: pixels on the long side of images (default 1600); image_quality: JPEG
-  # quality when an image is encoded again (default 80).
+  #: epub.image_max_size
   # image_max_size: 1600
+  #: epub.image_quality
   # image_quality: 80
-  # page_list: auto (print page numbers in the EPUB when the PDF is built too), true or false.
+  #: epub.page_list
   page_list: auto
-  # accessibility_summary, certified_by, certifier_credential, certifier_report (text): the
-  # EPUB's accessibility statement, and who certified it (certifier_report is a URL).
-# pdf (mapping): PDF options.
+  #: epub.accessibility_summary
+  #: epub.certified_by
+  #: epub.certifier_credential
+  #: epub.certifier_report
+#: pdf
 pdf:
-  # page_size: A4, A5, Letter, Tabloid … or "170mm 240mm".
+  #: pdf.page_size
   page_size: A4
-  # margins: one to four CSS lengths, as in CSS ("20mm" or "20mm 15mm 25mm 18mm").
+  #: pdf.margins
   # margins: 20mm
-  # bleed: a CSS length beyond the trim, for the printer ("3mm"); crop_marks: true draws
-  # crop and cross marks.
+  #: pdf.bleed
   # bleed: 3mm
+  #: pdf.crop_marks
   crop_marks: false
-  # columns: 1 to 3.
+  #: pdf.columns
   columns: 2
-  # variant: a PDF standard to follow: pdf/ua-1, pdf/a-3b, pdf/x-4 …
+  #: pdf.variant
   # variant: pdf/ua-1
-  # image_quality: JPEG quality of images for print (default 90).
+  #: pdf.image_quality
   # image_quality: 90
 """
 
@@ -114,23 +122,25 @@ WELCOME_MD = """\
 ---
 # Front matter: the article's keys, in YAML. Only a title is needed (here, in the manifest
 # entry, or as the first heading); a key in the manifest entry overrides the same key here.
+#: article.title
 title: {welcome_title}
-# kicker: a short label above the headline.
+#: article.kicker
 kicker: From the editors
-# standfirst (or its alias deck): the line under the headline.
+#: article.standfirst
 standfirst: >-
   What this magazine is for, who writes it, and how to make the next issue from this one.
-# byline (or its alias authors): a name, or a list of names.
+#: article.byline
 byline:
   - Ann Editor
   - Ben Writer
-# date: when the article was written or first published, YYYY-MM-DD.
+#: article.date
 date: {date}
-# lang, dir: the article's language and direction, when they differ from the issue's.
+#: article.lang
 lang: {language}
+#: article.dir
 dir: {direction}
-# image: the lead image, with alt text (describe it for readers who cannot see it), a caption
-# and a credit. Paths are relative to this file.
+#: article.image
+# Describe the picture in alt for readers who cannot see it. Paths are relative to this file.
 image:
   src: ../images/lead.png
   alt: >-
@@ -138,10 +148,11 @@ image:
     a sky that fades from orange to light blue.
   caption: First light over the first issue.
   credit: Illustration by masthead
-# reading_time: minutes; leave it out and masthead counts the words at the language's pace.
+#: article.reading_time
 reading_time: 2
-# summary (free text) and tags (a list) for the contents and the metadata.
+#: article.summary
 summary: A welcome, and a tour of what an article can hold.
+#: article.tags
 tags:
   - welcome
   - how-to
@@ -220,8 +231,8 @@ def create(target: Path, language: str = "en", publication: str = "My Magazine",
         "date": today.isoformat(), "language": language, "direction": i18n.direction_of(language),
     }
     files = {
-        "issue.yaml": ISSUE_YAML.format(**values).encode("utf-8"),
-        "articles/welcome.md": WELCOME_MD.format(**values).encode("utf-8"),
+        "issue.yaml": reference.commented(ISSUE_YAML.format(**values)).encode("utf-8"),
+        "articles/welcome.md": reference.commented(WELCOME_MD.format(**values)).encode("utf-8"),
         "articles/how-it-is-made.md": SECOND_MD.encode("utf-8"),
         "images/lead.png": lead_png(),
         "images/chart.png": chart_png(),
