@@ -19,6 +19,7 @@ from PIL import Image
 
 from masthead import pipeline
 from masthead.content import incremental
+from masthead.runtime.cache import Cache
 
 
 def _env(cache: Path) -> dict:
@@ -273,24 +274,24 @@ def test_cover_and_theme_are_prepared_ahead_only_when_the_cache_lacks_them(tmp_p
     chosen = theme.load(meta)
     started = []
     monkeypatch.setattr(workers, "ahead", lambda task, jobs=None: started.append(task) or (lambda: None))
-    templates.ahead(meta, chosen, jobs=2)
+    templates.ahead(meta, chosen, 2, Cache.from_environment())
     assert len(started) == 2  # an empty cache: the cover and the theme, each worth a process of its own
     for task in started:
         task()  # the work itself, here: it fills the cache
     assert any((tmp_path / "cache" / "templates").rglob("*.cache")), "the templates were not compiled"
     assert any((tmp_path / "cache" / "catalogues").rglob("*")), "the catalogue was not compiled"
     assert any((tmp_path / "cache" / "images").rglob("*")), "the cover was not prepared"
-    templates.ahead(meta, chosen, jobs=2)
+    templates.ahead(meta, chosen, 2, Cache.from_environment())
     assert len(started) == 2  # now a copy of the process would only read the cache
     shutil.rmtree(tmp_path / "cache" / "images")
-    templates.ahead(meta, chosen, jobs=2)
+    templates.ahead(meta, chosen, 2, Cache.from_environment())
     assert len(started) == 3  # the cover again, the templates not:
     compiled = []
     monkeypatch.setattr(templates, "_compile_theme", lambda *args: compiled.append(args))
     started[2]()
     assert compiled == [] and any((tmp_path / "cache" / "images").rglob("*"))
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
-    templates.ahead(meta, chosen, jobs=2)
+    templates.ahead(meta, chosen, 2, Cache.from_environment())
     assert len(started) == 3  # no cache: nowhere to leave the work
 
 
@@ -325,17 +326,17 @@ def test_a_cover_is_drawn_ahead_only_when_the_issue_names_none_and_the_cache_lac
     monkeypatch.setattr(workers, "ahead", lambda task, jobs=None: started.append(task) or (lambda: None))
     spec = loader.load(SAMPLE / "issue.yaml")
     issue, chosen = reading.read_issue(spec, Report()), theme.load(spec.meta)
-    templates.cover_drawn_ahead(issue, chosen, jobs=2)
+    templates.cover_drawn_ahead(issue, chosen, 2, Cache.from_environment())
     assert len(started) == 1  # no cover named, none cached: worth a second process
     started[0]()  # the work itself, here: it fills the cache
-    templates.cover_drawn_ahead(issue, chosen, jobs=2)
+    templates.cover_drawn_ahead(issue, chosen, 2, Cache.from_environment())
     assert len(started) == 1  # a copy would only read the cache
     strand = loader.load(CORPUS / "issue.yaml") if CORPUS.is_dir() else None
     if strand is not None:
-        templates.cover_drawn_ahead(reading.read_issue(strand, Report()), theme.load(strand.meta), jobs=2)
+        templates.cover_drawn_ahead(reading.read_issue(strand, Report()), theme.load(strand.meta), 2, Cache.from_environment())
         assert len(started) == 1  # the manifest's own cover: nothing to draw
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
-    templates.cover_drawn_ahead(issue, chosen, jobs=2)
+    templates.cover_drawn_ahead(issue, chosen, 2, Cache.from_environment())
     assert len(started) == 1  # no cache: nowhere to leave the work
 
 

@@ -1,4 +1,4 @@
-"""The manifest schema, declared once (manifest/schema.py), and what is made from it: the loader's
+"""The manifest schema, declared once (model/schema.py), and what is made from it: the loader's
 checks, the model's records, the README's tables, `masthead new`'s comments, the JSON Schema of
 `masthead schema`, and the article cache's key. Adding a key is its declaration and its use."""
 
@@ -19,9 +19,10 @@ from conftest import ROOT
 
 from masthead.cli import main
 from masthead.diagnostics import IssueError
-from masthead.manifest import loader, reference, schema
-from masthead.manifest.schema import SCHEMA, Affects, Key
+from masthead.manifest import loader, reference
 from masthead.model import issue as model
+from masthead.model import schema
+from masthead.model.schema import SCHEMA, Affects, Key
 from masthead.tools import scaffold
 
 # ---------------------------------------------------------------------------- the model's records
@@ -60,7 +61,7 @@ def test_the_readmes_manifest_tables_are_what_the_schema_renders():
     assert set(regions) == set(reference.README_TABLES)
     for name, table in reference.README_TABLES.items():
         assert regions[name] == reference.markdown_table(table), (
-            f"README.md's '{name}' table is not what manifest/schema.py says: "
+            f"README.md's '{name}' table is not what model/schema.py says: "
             "run python -m masthead.manifest.reference README.md")
     assert reference.update_readme(readme) == readme
 

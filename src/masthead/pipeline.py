@@ -173,7 +173,7 @@ class Pipeline:
         """The print edition's pages, when a chosen format needs them (``pdf=True``: the PDF
         whatever the formats, as the flatplan draws it); None when none does."""
         needs = self._layout_needs() | ({registry.PDF} if pdf else set())
-        if not self._laid_out or (pdf and self._printed is not None and self._printed.data is None):
+        if not self._laid_out or (pdf and (self._printed is None or self._printed.data is None)):
             rendered = self.render()
             if needs:
                 from masthead.layout import pdfchunks

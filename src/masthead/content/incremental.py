@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from masthead.diagnostics import Diagnostic
-from masthead.manifest import schema
+from masthead.model import schema
 from masthead.runtime import cache, confine, workers
 from masthead.runtime.cache import Cache
 
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
 # The modules whose code decides what reading an article gives.
-_CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loader", "manifest/schema", "runtime/confine",
+_CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loader", "model/schema", "runtime/confine",
          "content/images", "runtime/i18n", "model/issue", "diagnostics", "content/readers/base", "content/readers/registry",
          "content/readers/markdown", "content/readers/html", "content/htmlrules", "content/repair",
          "runtime/safexml", "runtime/urls")

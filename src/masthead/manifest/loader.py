@@ -6,7 +6,7 @@ all problems are reported at once, and alias expansion is bounded ("billion laug
 The same machinery validates article keys from Markdown front matter and HTML ``<meta>``.
 
 Which keys there are, what each takes and its default are declared in
-:mod:`masthead.manifest.schema`; here each kind of value has its reader (``_READERS``) and
+:mod:`masthead.model.schema`; here each kind of value has its reader (``_READERS``) and
 each further check its function (``_CHECKS``), with the messages users see. The schema is read
 when a manifest is loaded (``schema.SCHEMA``), so a test may put a copy with one more key there.
 """
@@ -25,8 +25,7 @@ from typing import Any, Protocol
 import yaml
 
 from masthead.diagnostics import Diagnostic, IssueError, Position, Report
-from masthead.manifest import schema
-from masthead.manifest.schema import SCHEMA, Key, Table
+from masthead.model import schema
 from masthead.model.issue import (
     ArticleEntry,
     EpubOptions,
@@ -38,6 +37,7 @@ from masthead.model.issue import (
     length_mm,
     page_mm,
 )
+from masthead.model.schema import SCHEMA, Key, Table
 from masthead.runtime import confine, i18n, safexml, urls
 
 MAX_NODES = 50_000  # values after alias expansion; a real manifest has a few hundred

@@ -1,7 +1,7 @@
 """What the schema's declarations give people: the README's reference tables, the comments of
 ``masthead new``'s ``issue.yaml``, and a JSON Schema of ``issue.yaml`` for editors.
 
-Each function takes the schema (masthead's, :data:`~masthead.manifest.schema.SCHEMA`, unless a
+Each function takes the schema (masthead's, :data:`~masthead.model.schema.SCHEMA`, unless a
 test gives a copy with a key added), so nothing here names a key.
 
     python -m masthead.manifest.reference README.md    # rewrite the README's tables in place
@@ -15,8 +15,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from masthead.manifest import schema
-from masthead.manifest.schema import Key, Schema
+from masthead.model import schema
+from masthead.model.schema import Key, Schema
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # The README's generated regions: <!-- begin schema:NAME … --> table <!-- end schema:NAME -->

@@ -9,7 +9,7 @@ for the methods they write and compile; a NamedTuple takes a seventh of that.
 The records that hold what ``issue.yaml`` says (:class:`IssueMeta`, :class:`EpubOptions`,
 :class:`PdfOptions`) are written out as typed classes, so that mypy and readers see their
 fields, but no default is written here: each is read from the key's declaration in
-:mod:`masthead.manifest.schema` (``_default``), and ``tests/test_schema.py`` checks that each
+:mod:`masthead.model.schema` (``_default``), and ``tests/test_schema.py`` checks that each
 record's fields are its table's keys (plus, for IssueMeta, the few the loader derives), in the
 declared order. Generating the classes from the schema would save those lines and lose the types.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from masthead.diagnostics import Position
-from masthead.manifest.schema import NAMED_PAGE_MM, SCHEMA
+from masthead.model.schema import NAMED_PAGE_MM, SCHEMA
 from masthead.runtime import confine
 
 

@@ -4,7 +4,7 @@
 
 The templates below are plain text: an ``issue.yaml`` with a comment for each key, where a line
 ``#: key`` (``#: epub.key`` in a mapping) stands for the comment made from the key's declaration
-in manifest/schema.py (``reference.commented``; a test checks that every key has one), a
+in model/schema.py (``reference.commented``; a test checks that every key has one), a
 feature article whose front matter holds every article key (commented the same way) and whose
 body shows a footnote, a pull quote, a figure and a link to the other article, a short second
 article, and two small PNG pictures drawn with Pillow (imported only here, when they are drawn).
