@@ -184,7 +184,7 @@ def table(w: Writer) -> list[str]:
     for _ in range(rng.randint(3, 8)):
         rows.append(f"| {w.phrase(1, 2)} | {rng.randint(1850, 2025)} | {rng.randint(1, 99_999):,} "
                     f"| {w.phrase(3, 8)} |")
-    return rows + [""]
+    return [*rows, ""]
 
 
 def figure_png(path: Path) -> None:

@@ -267,7 +267,7 @@ def print_table(rows: list[Row]) -> None:
     right = {1, 2, 3, 4}
 
     def line(cells) -> str:
-        parts = [str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        parts = [str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False))]
         return "  ".join(parts).rstrip()
 
     print(line(header))
@@ -510,7 +510,7 @@ def print_html(strand: Path, cache: Path, folder: Path) -> tuple[Path, dict]:
     spec = loader.load(strand / "issue.yaml")
     issue = reading.read_issue(spec, Report())
     rendered = templates.render(issue, theme.load(spec.meta), Report())
-    document = [d for d in rendered.documents if d.kind == "print"][0]
+    document = next(d for d in rendered.documents if d.kind == "print")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     for resource in rendered.resources_for("pdf"):
@@ -532,7 +532,7 @@ def pages(pdf: Path) -> int | None:
         from pypdf import PdfReader
 
         return len(PdfReader(pdf).pages)
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever pypdf cannot read, pdfinfo is asked next
         pass
     if shutil.which("pdfinfo"):
         found = re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
@@ -703,7 +703,8 @@ def epubcheck(b: Bench, epub: Path) -> None:
     summary = ", ".join(f"{counts.get(s, 0)} {s.lower()}" for s in ("FATAL", "ERROR", "WARNING"))
     mark = "ok" if not any(counts.get(s) for s in ("FATAL", "ERROR", "WARNING")) else "MISSED"
     b.after.append(f"EPUBCheck {version} on {epub.name} ({epub.stat().st_size / 1e6:.1f} MB): {summary} "
-                   f"— {mark} (target, as the README promises: no errors, no warnings); took {run.wall:.0f} s, {run.rss_mb or 0:.0f} MB; report "
+                   f"— {mark} (target, as the README promises: no errors, no warnings); "
+                   f"took {run.wall:.0f} s, {run.rss_mb or 0:.0f} MB; report "
                    f"{report.relative_to(HERE.parent) if report.is_relative_to(HERE.parent) else report}")
     shown = [(k, v) for k, v in messages.items() if k[0] in ("FATAL", "ERROR", "WARNING")]
     for (severity, ident, text), n in sorted(shown, key=lambda kv: -kv[1])[:12]:
@@ -765,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
             pandoc_epub(b, strand, cold, warm, args.repeat)
         if not args.no_pdf:
             strand_pdf(b, strand, cache, args.pdf_repeat)
-        big, words, big_path = big_epub(b)
+        _big, _words, big_path = big_epub(b)
         growth(b, "epub", EPUB_GROWTH, BIG[1])
         if not args.no_pdf:
             growth(b, "pdf", PDF_GROWTH, PDF_WORDS)

@@ -28,7 +28,7 @@ from masthead.diagnostics import Diagnostic, Position, Report, UsageError
 from masthead.export import formats as registry
 from masthead.runtime.context import BuildContext
 
-__all__ = ["BuildContext", "Pipeline", "Result", "Output", "build", "find_issues", "outputs_of", "progress_stages"]
+__all__ = ["BuildContext", "Output", "Pipeline", "Result", "build", "find_issues", "outputs_of", "progress_stages"]
 
 if TYPE_CHECKING:
     from masthead.layout.pdfchunks import Printed
@@ -133,10 +133,8 @@ class Pipeline:
 
             manifest = self.load()
             self.ctx.progress(PROGRESS["read"])
-            if self.ahead:  # the cover, a new theme: meanwhile, in other processes
-                cover_ready = templates.ahead(manifest.meta, self.theme, self.ctx.jobs, self.ctx.cache)
-            else:
-                cover_ready = _nothing
+            # the cover, a new theme: meanwhile, in other processes
+            cover_ready = templates.ahead(manifest.meta, self.theme, self.ctx.jobs, self.ctx.cache) if self.ahead else _nothing
             try:
                 issue = reading.read_issue(manifest, self.report, self.ctx.jobs, self.ctx.stats, self.ctx.cache)
             finally:

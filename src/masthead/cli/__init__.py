@@ -180,7 +180,8 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
                 pages = f", {result.pages} pages" if kind.pages and result.pages else ""
                 click.echo(_line(f"{out.path}{'/' if kind.folder else ''}  {out.size / 1024:,.0f} KB{pages}"))
             if result.images_in and not again:
-                click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, {result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
+                click.echo(f"images: {result.images_in / 1024:,.0f} KB in the issue, "
+                           f"{result.images_out / 1024:,.0f} KB in the EPUB (cover included)")
             if verbose and result.articles_cached and not again:
                 click.echo(f"articles: {result.articles_cached} of {result.articles} unchanged, taken from the cache", err=True)
         if again:  # even with --quiet: the line that says the files are new

@@ -56,13 +56,13 @@ def probe(data: bytes) -> ImageInfo:
         return _svg_info(_parse_svg(data))
     from PIL import UnidentifiedImageError
 
-    Image = _pillow()
+    pil = _pillow()
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            warnings.simplefilter("error", pil.DecompressionBombWarning)
+            with pil.open(io.BytesIO(data)) as image:
                 info = ImageInfo(image.format or "", image.width, image.height)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (pil.DecompressionBombError, pil.DecompressionBombWarning):
         raise ImageError(f"image larger than {PIXEL_LIMIT // 1_000_000} megapixels; refusing to decode it") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"not an image masthead can read ({type(exc).__name__})") from None
@@ -86,9 +86,9 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
     info = probe(data)
     from PIL import ImageOps
 
-    Image = _pillow()
+    pil = _pillow()
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with pil.open(io.BytesIO(data)) as image:
             orientation = image.getexif().get(0x0112, 1)
             # EXIF (camera, GPS), XMP and comments go; the ICC colour profile stays.
             has_metadata = bool(image.getexif()) or any(k in image.info for k in _METADATA_KEYS)
@@ -104,7 +104,7 @@ def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
                 image = ImageOps.exif_transpose(image)
             if image.mode.startswith("I;16"):
                 image = _eight_bit_grey(image, max_width, max_height)
-            image.thumbnail((max_width, max_height), Image.Resampling.LANCZOS)
+            image.thumbnail((max_width, max_height), pil.Resampling.LANCZOS)
             out = io.BytesIO()
             if info.format == "JPEG":
                 if image.mode not in ("RGB", "L"):
@@ -131,9 +131,9 @@ def _eight_bit_grey(image, max_width: int, max_height: int):
     clips every value above 255 to white instead of scaling it."""
     from PIL import ImageOps
 
-    Image = _pillow()
+    pil = _pillow()
     if image.width > max_width or image.height > max_height:
-        image = ImageOps.contain(image, (max_width, max_height), Image.Resampling.LANCZOS)
+        image = ImageOps.contain(image, (max_width, max_height), pil.Resampling.LANCZOS)
     return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
 
 

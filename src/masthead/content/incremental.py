@@ -1,7 +1,8 @@
 """Reading each article once: a cache of readings, and worker processes for big issues.
 
 Reading an article (reading.read_one) depends on its bytes, its manifest entry, the issue's
-keys the schema declares to affect reading (the language), its folder, the ids of every article (links name them), masthead's own code and the
+keys the schema declares to affect reading (the language), its folder, the ids of every article
+(links name them), masthead's own code and the
 libraries that parse — which make up the cache key — and on the files it touched: the images
 it probed and the paths it resolved. Those are recorded in the draft and checked again on a
 hit (same bytes, same resolution, no new symlink), so an edited image or a moved file misses
@@ -69,7 +70,7 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
                                   [entries[i] for i in missing], chunksize=1))
     else:
         fresh = [read_one(entries[i], ids, meta) for i in missing]
-    for i, (draft, diagnostics) in zip(missing, fresh):
+    for i, (draft, diagnostics) in zip(missing, fresh, strict=True):
         reads[i] = Read(draft, diagnostics, cached=False)
         if keys[i] is not None and draft is not None and not any(d.severity == "error" for d in diagnostics):
             _store(keys[i], reads[i], store)
@@ -109,7 +110,8 @@ def _still_valid(deps: Iterable[tuple]) -> bool:
         if dep[0] == "file":
             _, path, digest = dep
             try:
-                if os.path.realpath(path) != path or hashlib.sha256(confine.read_input(Path(path), confine.IMAGE_LIMIT)).hexdigest() != digest:
+                data = None if os.path.realpath(path) != path else confine.read_input(Path(path), confine.IMAGE_LIMIT)
+                if data is None or hashlib.sha256(data).hexdigest() != digest:
                     return False
             except OSError:
                 return False

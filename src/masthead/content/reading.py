@@ -87,7 +87,8 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
     entries = [e for s in m.sections for e in s.entries]
     ids = _article_ids([e.file for e in entries])
     drafts: dict[Path, _Draft] = {}
-    for entry, read in zip(entries, incremental.read_all(entries, ids, m.meta, read_one, MAX_ARTICLE_BYTES, jobs, stats, store)):
+    reads = incremental.read_all(entries, ids, m.meta, read_one, MAX_ARTICLE_BYTES, jobs, stats, store)
+    for entry, read in zip(entries, reads, strict=True):
         report.diagnostics.extend(read.diagnostics)
         if read.draft is not None:
             drafts[entry.file] = replace(read.draft, links=list(read.draft.links))  # the cache's copy stays as read
@@ -162,7 +163,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         shape.remove(title_heading)  # the headline is the theme's to set
     if not fields.get("title"):
         if not any(d.position.path == path for d in report.errors):  # a broken front matter said enough
-            report.error(entry.position, f"'{path.name}' has no title (give 'title' in the manifest, front matter, <title> or a first heading)")
+            report.error(entry.position, f"'{path.name}' has no title "
+                                         "(give 'title' in the manifest, front matter, <title> or a first heading)")
         return None
     dropped: list = []
     try:
@@ -173,7 +175,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         return None
     for name, line in dropped:  # the file's line when the reader kept it (Markdown's raw HTML has none: searched for)
         report.warning(Position(path, line, 1) if line and got.source_lines else _locate(draft, f"<{name}", "dropped"),
-                       f"<{name}> left out: e-readers cannot be relied on to play or draw it (an image or a link in its place reaches every reader)")
+                       f"<{name}> left out: e-readers cannot be relied on to play or draw it "
+                       "(an image or a link in its place reaches every reader)")
     draft.declared = prefixes
     _shape(draft, report)
     # Counted now, so a cached draft carries it; resolving links later changes no text.
@@ -269,7 +272,7 @@ def _image_src(draft: _Draft, url: str, where: Position, report: Report) -> str 
     """An image's src in the outputs, its file taken as an asset; None (and said) when refused."""
     if url.startswith("data:"):
         try:
-            media_type, data = confine.decode_data_uri(url)
+            _media_type, data = confine.decode_data_uri(url)
         except confine.Refused as exc:
             report.warning(where, f"image removed: {exc}")
             return None

@@ -253,7 +253,7 @@ def _place(items: list, parent: str) -> list:
     out: list = []
     group: list = []  # strays waiting for their container, with the blanks between them
     kind = ""
-    for item in items + [None]:
+    for item in [*items, None]:
         if item is not None and _blank(item) and group:
             group.append(item)
             continue
@@ -323,9 +323,8 @@ def _cells(items: list) -> list:
 
 def _definitions(items: list) -> list:
     """Terms and definitions, a term first and a definition last; other content joins the one before."""
-    if any(_is(i, "div") for i in items):
-        if all(_is(i, "div") and grouped(i) for i in items if not _blank(i)):
-            return items  # each term with its definitions in a <div>, as HTML allows
+    if any(_is(i, "div") for i in items) and all(_is(i, "div") and grouped(i) for i in items if not _blank(i)):
+        return items  # each term with its definitions in a <div>, as HTML allows
     flat: list = []
     for item in items:
         flat.extend(_take(item) if _is(item, "div") else [item])
@@ -425,7 +424,7 @@ def _table(table, items: list) -> list:
                 loose = None
         body = grouped
     _fill(table, [c for c in [caption, *colgroups, thead, *body, tfoot] if c is not None])
-    return fostered + [table]
+    return [*fostered, table]
 
 
 def _figure(items: list) -> list:

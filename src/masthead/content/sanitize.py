@@ -150,7 +150,7 @@ def _copy(element, parent, rewrite_url, prefixes, used_prefixes, dropped=None, d
         return
     if name is None or name in DROPPED or foreign:
         # The element goes, its tail (text after it) stays.
-        if dropped is not None and (name in SHOWN or foreign and name in ("svg", "math")):
+        if dropped is not None and (name in SHOWN or (foreign and name in ("svg", "math"))):
             dropped.append((name, getattr(element, "sourceline", None)))
         _append_text(parent, element.tail)
         return

@@ -178,7 +178,7 @@ def check(root):
 
 def _check_numbers(element) -> None:
     for key, value in element.attrib.items():
-        if key.startswith("{") or key in _NOT_QUANTITIES or key.startswith(("aria-", "data-")):
+        if key.startswith(("{", "aria-", "data-")) or key in _NOT_QUANTITIES:
             continue
         if not _LARGE.search(value):
             continue  # no exponent, no long run of digits, no inf or nan: nothing to read further
@@ -234,7 +234,7 @@ class _Expansion:
             self.other.append(other)
         self.shape = [_local(e) in SHAPES for e in elements]
         self.vertices = [max(1, len(_NUMBER.findall(e.get("d", "") + " " + e.get("points", "")))) if s else 0
-                         for e, s in zip(elements, self.shape)]
+                         for e, s in zip(elements, self.shape, strict=True)]
 
     def check(self) -> None:
         everything = range(len(self.elements))  # a reference may name any element

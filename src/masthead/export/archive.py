@@ -50,7 +50,7 @@ def write(entries: list[Entry], when: dt.datetime, store: Cache | None = None) -
     chunks: list[bytes] = []
     directory: list[bytes] = []
     offset = 0
-    for entry, body in zip(entries, _bodies(entries, store)):
+    for entry, body in zip(entries, _bodies(entries, store), strict=True):
         try:
             name, flags = entry.name.encode("ascii"), 0
         except UnicodeEncodeError:

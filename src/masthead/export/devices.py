@@ -76,8 +76,8 @@ def check_epub(data: bytes, kepub: bool = False, budget: int = SIZE_BUDGET, stor
         found += _memo(store, _text_rules, name, text)
     for href, item in items.items():
         media = item.get("media-type", "")
-        if (media.startswith("font/") or media.startswith("application/font") or href.endswith((".woff", ".woff2"))) \
-                and not (media in ("font/ttf", "font/otf", "application/vnd.ms-opentype", "application/x-font-ttf")):
+        if (media.startswith(("font/", "application/font")) or href.endswith((".woff", ".woff2"))) \
+                and media not in ("font/ttf", "font/otf", "application/vnd.ms-opentype", "application/x-font-ttf"):
             add("fonts-ttf-or-otf", base + href, f"font as {media}: Kindle takes TrueType and OpenType only")
     total = sum(i.file_size for i in archive.infolist())
     if total > budget:

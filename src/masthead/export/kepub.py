@@ -165,9 +165,7 @@ def _open(element) -> bool:
         return False  # page-break markers stay as pagemarks wrote them
     if "noteref" in types or "doc-noteref" in role:
         return False  # the note's number stays the link's only content
-    if name == "time" and element.get("datetime") is None:
-        return False  # its text is the machine-readable date: text only
-    return True
+    return not (name == "time" and element.get("datetime") is None)  # else its text is the machine-readable date
 
 
 def _columns(body, taken: set[str]) -> None:

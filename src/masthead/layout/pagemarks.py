@@ -37,7 +37,7 @@ def mark(issue: RenderedIssue, starts: Iterable) -> RenderedIssue:
     documents = [_with_page_list(d, page_list, issue.page_list_label) if d.kind == Kind.NAV else d for d in documents]
     a11y = issue.accessibility
     if a11y is not None and page_list:
-        a11y = a11y._replace(features=a11y.features + ("pageBreakMarkers", "pageNavigation"),
+        a11y = a11y._replace(features=(*a11y.features, "pageBreakMarkers", "pageNavigation"),
                              summary=a11y.summary + " Page-break markers and a page list give the printed issue's page numbers.")
     return issue._replace(documents=tuple(documents), page_list=tuple(page_list), accessibility=a11y)
 

@@ -87,7 +87,7 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
     for index, page in enumerate(document.pages):
         found: list = []
 
-        def walk(box, section):
+        def walk(box, section, found=found, index=index):  # bound: called within this page's turn
             if found or isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
                 return
             element = getattr(box, "element", None)

@@ -161,7 +161,7 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
             for style in chunk_head.iterfind(f"{{{XHTML}}}style"):
                 style.text = _without_first(style.text or "")
         content = _document(root, chunk_head, body, [children[i] for i in group])
-        slim = issue._replace(documents=(document._replace(content=content),) + others,
+        slim = issue._replace(documents=(document._replace(content=content), *others),
                               resources=later if g else resources, toc=(), page_list=(), accessibility=None)
         chunks.append(Chunk(slim, numbered, tuple(sorted(refs[g].items())), wanted[g],
                             sum(words[i] for i in group)))
@@ -258,7 +258,7 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool) -> list[
     with workers.pool(workers.count(jobs, len(chunks)), ["masthead.layout.pdfchunks", "weasyprint"]) as pool:
         try:
             for round_ in range(len(chunks) + 1):
-                todo = [i for i, (result, setup) in enumerate(zip(results, setups))
+                todo = [i for i, (result, setup) in enumerate(zip(results, setups, strict=True))
                         if result is None or result.setup != setup or (want_pdf and result.data is None)]
                 if not todo:
                     return results  # type: ignore[return-value]  (none is None: all were laid out)

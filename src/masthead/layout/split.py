@@ -106,7 +106,7 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
     note_size = [size(n) for n, _ in notes]
     # A container's own tags, counted with each of its notes (a part has one copy): a few bytes pessimistic.
     held: dict[int, int] = {}  # a container → its notes' bytes (summed once: a sum per container was quadratic)
-    for (_, container), note_bytes in zip(notes, note_size):
+    for (_, container), note_bytes in zip(notes, note_size, strict=True):
         if container is not None:
             held[id(container)] = held.get(id(container), 0) + note_bytes
     wrapper = {key: size(c) - held.get(key, 0) for key, c in containers.items()}
@@ -253,7 +253,7 @@ def _pack(cost: list[int], cuts: list[int], units: range, room: int, level: int 
     before = before or [0, *itertools.accumulate(cost)]  # before[i]: the bytes of the blocks before block i
     starts = [i for i in units if i == units.start or cuts[i] <= level]
     parts: list[range] = []
-    for start, stop in zip(starts, starts[1:] + [units.stop]):
+    for start, stop in zip(starts, [*starts[1:], units.stop], strict=True):
         size = before[stop] - before[start]  # a sum of the costs each time was quadratic in the blocks
         if size > room and level < BLOCK:
             parts += _pack(cost, cuts, range(start, stop), room, level + 1, before)

@@ -13,6 +13,7 @@ when a manifest is loaded (``schema.SCHEMA``), so a test may put a copy with one
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
@@ -80,7 +81,7 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def safe_load(text: str):
     """Plain data from trusted YAML (a theme's): no positions, no custom tags."""
-    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=SAFE_LOADER)
 
 
 def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y | None:
@@ -239,10 +240,8 @@ class Fields:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
-            try:
+            with contextlib.suppress(ValueError):
                 value = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
         if not isinstance(value, dt.date):
             self.report.error(y.pos, f"'{key}' must be a date written YYYY-MM-DD, not '{shown(y.raw)}'")
             return None
@@ -406,7 +405,8 @@ def _page_size(f: Fields, key: Key, where: _Context) -> str:
     if page_size.lower() in named:
         page_size = named[page_size.lower()]
     elif not re.fullmatch(key.pattern or "", page_size):
-        f.report.error(at, f"{key.name} must be one of {', '.join(named.values())} or 'WIDTH HEIGHT' (like '170mm 240mm'), not '{shown(page_size)}'")
+        f.report.error(at, f"{key.name} must be one of {', '.join(named.values())} or 'WIDTH HEIGHT' "
+                           f"(like '170mm 240mm'), not '{shown(page_size)}'")
     elif any(re.fullmatch(r"0+(?:\.0*)?[a-z]*", length) for length in page_size.split()):
         f.report.error(at, f"a page has a width and a height: '{shown(page_size)}' makes one of them 0")
     elif min(sides := page_mm(page_size)) < MIN_PAGE_MM:  # a print image of 0 pixels, a column of no width
@@ -461,10 +461,7 @@ def article_fields(y: Y, report: Report, root: Path, base_dir: Path, table: str 
     for key in schema.SCHEMA.keys("article"):
         if not f.has(key.name):
             continue
-        if key.kind == "image":
-            value = _lead_image(f.map[key.name], report, root, base_dir)
-        else:
-            value = read_key(f, key, root, base_dir)
+        value = _lead_image(f.map[key.name], report, root, base_dir) if key.kind == "image" else read_key(f, key, root, base_dir)
         if value is not _SKIP:
             out[key.alias_of or key.name] = value
     return out
@@ -572,7 +569,7 @@ def valid_issn(issn: str) -> bool:
     if not match:
         return False
     digits = match.group(1) + match.group(2)
-    total = sum(int(d) * w for d, w in zip(digits, range(8, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(digits, range(8, 1, -1), strict=True))
     check = (11 - total % 11) % 11
     return match.group(3).upper() == ("X" if check == 10 else str(check))
 
@@ -587,7 +584,7 @@ def _check_margins(margins: str, page_size: str, position: Position, report: Rep
     """The margins must leave MIN_TEXT_MM of the page each way (CSS's one to four sides)."""
     sides = [length_mm(length) for length in margins.split()]
     top, right, bottom, left = (sides * 4)[:4] if len(sides) == 1 else (
-        sides * 2 if len(sides) == 2 else sides + [sides[1]] if len(sides) == 3 else sides)
+        sides * 2 if len(sides) == 2 else [*sides, sides[1]] if len(sides) == 3 else sides)
     width, height = page_mm(page_size)
     across, down = width - left - right, height - top - bottom
     if min(across, down) < MIN_TEXT_MM:

@@ -56,7 +56,7 @@ class Resource(NamedTuple):
 class TocEntry(NamedTuple):
     title: str
     href: str  # "night-shift.xhtml"; a section links to its first article
-    children: tuple["TocEntry", ...] = ()
+    children: tuple[TocEntry, ...] = ()
     lang: str = ""  # the article's language ("" for a section: the issue's)
     direction: str = ""
 

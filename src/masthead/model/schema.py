@@ -149,7 +149,7 @@ class Schema:
 
     def with_key(self, table: str, key: Key) -> Schema:
         """A copy with ``key`` declared at the end of ``table``: how a test adds a key."""
-        return replace(self, tables=tuple(replace(t, keys=t.keys + (key,)) if t.name == table else t
+        return replace(self, tables=tuple(replace(t, keys=(*t.keys, key)) if t.name == table else t
                                           for t in self.tables))
 
     def synonyms(self) -> dict[str, str]:

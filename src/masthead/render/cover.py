@@ -122,18 +122,18 @@ def draw(issue: Issue, theme: Theme, record: list | None = None) -> bytes:
         text(_fit(theme, meta.publisher, _s(38), False, width), _s(38), False, (WIDTH // 2, HEIGHT - _s(140)), MUTED,
              anchor="mm")
     out = io.BytesIO()
-    _flat(image, Image).save(out, "PNG", compress_level=6)  # level 9 takes 4× as long for 12 % less
+    _flat(image, Image.Quantize.FASTOCTREE, Image.Dither.NONE).save(out, "PNG", compress_level=6)  # level 9 takes 4× as long for 12 % less
     return out.getvalue()
 
 
-def _flat(image, Image):
+def _flat(image, octree, no_dither):
     """The cover in 64 colours, without dithering: text edges stay clean, at a third of the size.
 
     The octree takes a fifth of median cut's time (0.08 s against 0.34 s for 1600 × 2560); its
     palette averages the pixels each colour stands for, so the flat colours came out a level
     off (paper 245,240,231): each is set back exactly, in the entry that stands for it.
     """
-    flat = image.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    flat = image.quantize(colors=64, method=octree, dither=no_dither)
     palette = flat.getpalette()
     for colour in (PAPER, INK, ACCENT, MUTED, (255, 255, 255)):
         distance, index = min((sum((palette[3 * i + k] - colour[k]) ** 2 for k in range(3)), i)
@@ -291,7 +291,7 @@ def _text(pen, theme, text, size, bold, xy, fill, anchor, record: list | None = 
     x -= {"l": 0, "m": sum(lengths) / 2, "r": sum(lengths)}[anchor[0]]
     ascent, descent = _font(theme, text, size, bold).getmetrics()
     baseline = y + (ascent if anchor[1] == "a" else (ascent - descent) / 2)
-    order = list(zip(parts, lengths))
+    order = list(zip(parts, lengths, strict=True))
     if _rtl(text):
         order.reverse()
     for (part, face), length in order:

@@ -130,7 +130,7 @@ def page_css(issue: Issue) -> str:
         rules.append("marks: crop cross;")
     if pdf.margins:
         rules.append(f"margin: {pdf.margins};")
-    return "@page { %s }\n.print-article .article-body { column-count: %d; column-gap: 6mm; }" % (" ".join(rules), pdf.columns)
+    return f"@page {{ {' '.join(rules)} }}\n.print-article .article-body {{ column-count: {pdf.columns}; column-gap: 6mm; }}"
 
 
 PRINT_DPI = 300  # what a printer needs; more is only a larger file and a slower layout

@@ -193,12 +193,12 @@ class _CountingGenerator(CodeGenerator):
     """Jinja's code generator, with every ``for`` loop's items counted against the budget: a
     loop that writes nothing and reads nothing costs nothing else to count."""
 
-    def visit_For(self, node: nodes.For, frame) -> None:
+    def visit_For(self, node: nodes.For, frame) -> None:  # noqa: N802 - Jinja's NodeTransformer calls visit_<Node class>
         counted = nodes.Call(nodes.EnvironmentAttribute("counted"), [node.iter], [], None, None, lineno=node.lineno)
         node = nodes.For(node.target, counted, node.body, node.else_, node.test, node.recursive, lineno=node.lineno)
         super().visit_For(node, frame)
 
-    def visit_Concat(self, node: nodes.Concat, frame) -> None:
+    def visit_Concat(self, node: nodes.Concat, frame) -> None:  # noqa: N802 - Jinja's NodeTransformer calls visit_<Node class>
         """``a ~ b``: joined by the environment, which weighs the parts first."""
         self.write("environment.concat_checked(")
         super().visit_Concat(node, frame)
@@ -318,7 +318,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
             return True
         return self._safe_method(obj) or _is_str_format(obj)
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805,B902
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         __self.tick()
         if not __self.is_safe_callable(__obj):
             raise SecurityError(f"{_name(__obj)} may not be called from a template")
@@ -376,7 +376,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
 def _only_plain(name: str, args: tuple, kwargs: dict) -> None:
     for value in (*args, *kwargs.values()):
         if not (is_plain(value) or isinstance(value, (Iterator, jinja2.Environment, Context, nodes.EvalContext))
-                or callable(value) and isinstance(value, (types.FunctionType, types.BuiltinFunctionType))):
+                or (callable(value) and isinstance(value, (types.FunctionType, types.BuiltinFunctionType)))):
             raise SecurityError(f"the filter '{name}' cannot take a {type(value).__name__}")
 
 
@@ -397,7 +397,7 @@ def _written(value: Any) -> Any:
 
 
 def _writable(value: Any, depth: int) -> bool:
-    if isinstance(value, SCALARS) or isinstance(value, (range, Undefined)):
+    if isinstance(value, (SCALARS, range, Undefined)):
         return True
     if not isinstance(value, WRITABLE) or depth > MAX_DEPTH:
         return False
@@ -409,7 +409,7 @@ def is_plain(value: Any) -> bool:
     return isinstance(value, VALUES)
 
 
-_CHECKED_FORMATS: "weakref.WeakSet[Callable]" = weakref.WeakSet()  # str.format, as the sandbox wraps it
+_CHECKED_FORMATS: weakref.WeakSet[Callable] = weakref.WeakSet()  # str.format, as the sandbox wraps it
 
 
 def _is_str_format(obj: Any) -> bool:

@@ -9,6 +9,7 @@ it reaches Jinja only as already-escaped values or as the sanitized body.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -298,7 +299,7 @@ def _cleaned(documents: list[Document], resources: list[Resource], context: _Con
     for document in documents:
         removed: list[tuple[str, str]] = []
         data = sandbox.clean_document(document.content, names, ids, document.name,
-                                      lambda what, text: removed.append((what, text)))
+                                      lambda what, text, removed=removed: removed.append((what, text)))
         for what, text in removed:
             where = _written(context, text) or Position(context.theme_file(
                 _TEMPLATE_OF.get(document.kind, "article.xhtml.j2")), 1, 1)
@@ -344,10 +345,8 @@ def _article_documents(context: _Context, jobs: int | None) -> list[Document]:
         jobs = 1  # below this, starting processes costs more than it saves (as for reading)
     else:
         for name in ("article.xhtml.j2", "_article.xhtml.j2"):  # loaded once, here, for every copy
-            try:
+            with contextlib.suppress(Exception):  # a theme's mistake: reported where it is rendered
                 context.env.get_template(name)
-            except Exception:  # noqa: BLE001 - a theme's mistake: reported where it is rendered
-                pass
     out = []
     for document, chars in workers.fork_map(functools.partial(_article_alone, context), pairs, jobs):
         out.append(document)
@@ -494,11 +493,11 @@ def _modified(issue: Issue) -> dt.datetime:
         if not re.fullmatch(r"[0-9]{1,10}", epoch) or int(epoch) > LAST_EPOCH:
             raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {LAST_EPOCH} "
                              f"(1970 to 2099), not '{loader.shown(epoch)}'")
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
     return dt.datetime.combine(issue.meta.date, dt.time(0, 0))
 
 
-LAST_EPOCH = int(dt.datetime(2099, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp())
+LAST_EPOCH = int(dt.datetime(2099, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp())
 
 
 def _metadata(issue: Issue) -> Metadata:

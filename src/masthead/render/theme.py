@@ -79,14 +79,14 @@ class Theme:
 
     def loader(self):
         """Jinja's loader for the chain's templates, each read through confine.read_input."""
-        return _Loader([str(f) for f in self.folders])
+        return _confined_loader([str(f) for f in self.folders])
 
     @property
     def locale_dirs(self) -> tuple[Path, ...]:
         return tuple(f / "locale" for f in self.folders if (f / "locale").is_dir())
 
 
-def _Loader(searchpath: list[str]):
+def _confined_loader(searchpath: list[str]):
     """Jinja's FileSystemLoader, reading as every input is read: a template swapped for a FIFO
     or grown huge after :func:`load` checked it is refused at the file, never waited on or read
     whole. (Jinja is imported here, when a theme is rendered.)"""
@@ -212,7 +212,7 @@ def _read_theme_yaml(path: Path, report: Report) -> _Spec:
         if style not in ("normal", "italic", "oblique"):
             report.error(face.pos("style"), f"font style '{style[:40]}': normal, italic or oblique")
             style = None
-        if file is not None and not _FONT_FILE.fullmatch(file) or file is not None and {".", ".."} & set(file.split("/")):
+        if (file is not None and not _FONT_FILE.fullmatch(file)) or (file is not None and {".", ".."} & set(file.split("/"))):
             report.error(face.pos("file"), f"font file '{file[:60]}': a path inside the theme folder, "
                                            "like fonts/Serif-Regular.ttf")
             file = None

@@ -26,7 +26,7 @@ def is_valid_tag(tag: str) -> bool:
     return bool(_BCP47.match(tag))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def locale_of(tag: str) -> Locale:
     """The Babel locale closest to ``tag``: en-GB → en_GB, sr-Latn-RS → sr_Latn_RS, xx → en."""
     candidates = [tag.replace("-", "_"), tag.split("-")[0]]
@@ -38,7 +38,7 @@ def locale_of(tag: str) -> Locale:
     return Locale.parse("en")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def direction_of(tag: str) -> str:
     """"rtl" for right-to-left scripts, else "ltr"."""
     language = tag.split("-")[0].lower()

@@ -88,4 +88,4 @@ def serialize_fragment(tree, children=None) -> str:
 def parse_fragment(body: str):
     """The ``<div>`` holding a body that :func:`serialize_fragment` wrote, parsed back (XHTML and epub
     namespaces declared on it, as the document templates declare them)."""
-    return parse(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode("utf-8"))
+    return parse(f'<div xmlns="{XHTML}" xmlns:epub="{OPS}">{body}</div>'.encode())

@@ -225,10 +225,8 @@ def _locked(folders: list[Path]) -> Iterator[None]:
             except OSError:
                 continue
             held.append(handle)
-            try:
+            with contextlib.suppress(OSError):
                 fcntl.flock(handle, fcntl.LOCK_EX)
-            except OSError:
-                pass
         yield
     finally:
         for handle in held:

@@ -71,7 +71,7 @@ def check(manifest_path: Path, debug: bool = False, formats: tuple[str, ...] = (
     except IssueError as exc:
         known = {id(d) for d in report.diagnostics}
         report.diagnostics.extend(d for d in exc.diagnostics if id(d) not in known)
-    except Exception as exc:  # noqa: BLE001 - a bug of ours, reported in one line as build does
+    except Exception as exc:
         if debug:
             raise
         result.internal = f"{type(exc).__name__}: {exc}"

@@ -26,6 +26,7 @@ The client side (:func:`forward`) imports nothing beyond a few built-in modules 
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import socket
@@ -312,10 +313,8 @@ def _serve_one(command: Callable[[list[str], str], None], connection: socket.soc
     if code is None:
         say(f"{request['cwd']}$ masthead {' '.join(request['argv'])}: its client had gone; not built")
     else:
-        try:
+        with contextlib.suppress(OSError):  # the client went away (Ctrl-C) at the last moment: its outputs are written
             _send(connection, (0, code))
-        except OSError:
-            pass  # the client went away (Ctrl-C) at the last moment: its outputs are written
         say(f"{request['cwd']}$ masthead {' '.join(request['argv'])}: exit {code} in {clock() - started:.3f} s")
     return False
 
@@ -409,7 +408,5 @@ def _quiet(connection: socket.socket) -> None:
     """No more SIGIO from this connection (its close after the build is no Ctrl-C)."""
     import fcntl
 
-    try:
+    with contextlib.suppress(OSError):
         fcntl.fcntl(connection.fileno(), fcntl.F_SETFL, fcntl.fcntl(connection.fileno(), fcntl.F_GETFL) & ~os.O_ASYNC)
-    except OSError:
-        pass

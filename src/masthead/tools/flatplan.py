@@ -17,8 +17,9 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont, features
 
@@ -273,7 +274,7 @@ def _runs(fonts: _Fonts, text: str, default_rtl: bool) -> tuple[bool, list[tuple
 
     # runs of one direction and one font, in logical order
     runs: list[tuple[str, str, str]] = []  # (text, font, direction kind)
-    for char, kind in zip(text, kinds):
+    for char, kind in zip(text, kinds, strict=True):
         if kind == "R":
             face = "arabic" if fonts.has("arabic", char) else "latin"
         else:
@@ -366,7 +367,7 @@ def _text(pen: ImageDraw.ImageDraw, fonts: _Fonts, text: str, size: int, left: i
         x = right - total
     else:
         x = left
-    for (chunk, face, rtl), length in zip(runs, lengths):
+    for (chunk, face, rtl), length in zip(runs, lengths, strict=True):
         options = {"direction": "rtl" if rtl else "ltr"} if fonts.raqm else {}
         pen.text((x, baseline), chunk, font=fonts.get(face, size), fill=fill, anchor="ls", **options)
         x += length

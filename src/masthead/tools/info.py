@@ -69,7 +69,7 @@ def table(data: dict) -> str:
 
     def line(cells: list[str]) -> str:
         out = []
-        for (label, key), cell, w in zip(COLUMNS, cells, widths):
+        for (_label, key), cell, w in zip(COLUMNS, cells, widths, strict=True):
             pad = " " * (w - _width(cell))
             out.append(pad + cell if key in NUMERIC else cell + pad)
         return ("  " + "  ".join(out)).rstrip()

@@ -153,7 +153,7 @@ def _handler(edition: Edition) -> type[BaseHTTPRequestHandler]:
     """The request handler answering from ``edition``: only to its own ``Host``, never with a traceback."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_GET(self) -> None:
             if not _own_host(self.headers.get("Host"), self.server.server_address[1]):
                 # DNS rebinding: a page from elsewhere whose name now points at 127.0.0.1 would
                 # read the issue; the browser still sends that name, so anything but ours is refused
@@ -176,7 +176,7 @@ def _handler(edition: Edition) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        do_HEAD = do_GET
+        do_HEAD = do_GET  # noqa: N815 - the name http.server calls
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: no line per request
             pass

@@ -277,7 +277,7 @@ def lead_png(width: int = 960, height: int = 540) -> bytes:
     top, bottom = (120, 170, 220), (245, 160, 90)
     for y in range(horizon):
         t = y / horizon
-        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
     r = height // 6
     draw.ellipse([width // 2 - r, horizon - r, width // 2 + r, horizon + r], fill=(255, 226, 120))
     draw.rectangle([0, horizon, width, height], fill=(24, 42, 78))
@@ -310,7 +310,8 @@ def export_theme(target: Path, name: str = "default") -> list[Path]:
     _refuse_unwritable("the folder", target.resolve().name)  # its name is the theme's, in theme.yaml
     _refuse_unless_empty(target)
     source = theme.builtin_root() / name
-    text = (source / "theme.yaml").read_text("utf-8").replace("# The built-in theme.", f"# A copy of masthead's built-in '{name}' theme.", 1)
+    text = (source / "theme.yaml").read_text("utf-8")
+    text = text.replace("# The built-in theme.", f"# A copy of masthead's built-in '{name}' theme.", 1)
     text = re.sub(r"(?m)^name:.*$", lambda _: f"name: {_yaml_scalar(target.resolve().name)}", text, count=1)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"),
                     dirs_exist_ok=True)

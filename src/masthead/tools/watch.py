@@ -33,10 +33,8 @@ def folders_of(manifest_path: Path) -> tuple[Path, ...]:
         folders = [manifest_path.resolve().parent]
     except OSError:  # resolving `.` in a folder that was deleted
         return ()
-    try:
+    with contextlib.suppress(Exception):  # the build says what is wrong; the issue folder is still watched
         folders += [f.resolve() for f in theme.load(loader.load(manifest_path).meta).folders]
-    except Exception:  # noqa: BLE001 - the build says what is wrong; the issue folder is still watched
-        pass
     return tuple(f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i])
 
 

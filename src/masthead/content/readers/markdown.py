@@ -132,7 +132,8 @@ def _heading_ids(state) -> None:
 
 
 # Office's prefixes (Word's o: w: v: m:, smart tags st1:); <T:Comparable> in prose stays text
-_PREFIXED_TAG = re.compile(r"""</?(?:o|w|v|m|x|st\d+):[A-Za-z][\w.-]*(?:\s+[^\s=<>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*\s*/?>""")
+_PREFIXED_TAG = re.compile(r"""</?(?:o|w|v|m|x|st\d+):[A-Za-z][\w.-]*"""  # the tag's name, then its attributes
+                           r"""(?:\s+[^\s=<>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*\s*/?>""")
 
 
 def _prefixed_tag(state, silent: bool) -> bool:
