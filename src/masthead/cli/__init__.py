@@ -26,8 +26,8 @@ from masthead.diagnostics import (
 def run() -> NoReturn:
     """The ``masthead`` console script: :func:`main`, then leave without tearing Python down.
 
-    Python's own exit frees every module and object one by one: 50–90 ms after a build here,
-    a fifth of a rebuild, for memory the OS takes back at once anyway. So once the command is
+    Python's own exit frees every module and object one by one: a fifth of a rebuild's time
+    (bench/README.md), for memory the OS takes back at once anyway. So once the command is
     done, what that exit would still do to any effect is done here, in its order: atexit
     handlers (logging's flush, temporary folders' finalizers, multiprocessing's clean-up), then
     stdout and stderr flushed; then the process leaves with ``os._exit``. When another thread

@@ -41,7 +41,7 @@ class ImageInfo(NamedTuple):
 
 
 def _pillow():
-    """Pillow's Image module, set to refuse decompression bombs (imported on first use: ~20 ms)."""
+    """Pillow's Image module, set to refuse decompression bombs (imported on first use)."""
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = PIXEL_LIMIT
@@ -175,7 +175,7 @@ def is_prepared(data: bytes, max_width: int, max_height: int, quality: int = 85,
 
 
 def _key(data: bytes, max_width: int, max_height: int, quality: int, max_bytes: int | None) -> str:
-    import PIL  # the package alone (its version keys the cache), not the ~20 ms PIL.Image
+    import PIL  # the package alone (its version keys the cache), not PIL.Image, which costs an import
 
     from masthead.runtime import cache
 

@@ -80,7 +80,7 @@ def export(issue: RenderedIssue, store: Cache | None = None) -> bytes:
     if any(r.media_type.startswith("font/") for r in issue.resources_for("epub")):
         # Apple Books shows embedded fonts only when this file says so.
         # A media type given: without one ebooklib guesses it, and its first guess reads the
-        # system's mime.types (~10 ms). The file is not in the manifest: the type is not written.
+        # system's mime.types. The file is not in the manifest: the type is not written.
         book.add_item(epub.EpubItem(file_name="META-INF/com.apple.ibooks.display-options.xml", manifest=False,
                                     media_type="application/xml", content=APPLE_DISPLAY_OPTIONS))
     book.add_item(epub.EpubNcx())

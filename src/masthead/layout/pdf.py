@@ -33,7 +33,7 @@ def export(issue: RenderedIssue, warn=lambda message: None) -> bytes:
 
 def layout(issue: RenderedIssue, warn=lambda message: None):
     """Lay out the print document (a WeasyPrint Document), reading only rendered resources."""
-    import weasyprint  # imported here: ~0.4 s, paid only when a PDF is asked for
+    import weasyprint  # imported here: its import is paid only when a PDF is asked for
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     resources = {r.name: r for r in issue.resources_for("pdf")}

@@ -44,7 +44,7 @@ from masthead.runtime.safexml import XHTML, parse
 CHUNK_WORDS = 40_000  # words of articles in a chunk: ~50 pages in two columns, ~100 MB in a worker
 # Below this, one pass: it fits in ~300 MB, and on two cores a second round of chunk layouts
 # (when a guessed setup was wrong) costs more than the parallel layout saves (measured on
-# strand-1891, 105,000 words: 86 s in chunks against 48 s in one pass, on a loaded machine).
+# strand-1891: bench/README.md).
 ONE_PASS_WORDS = 150_000
 LINK_BASE = pdf.BASE_URL + "issue#"  # a link into another chunk, until the join makes it internal again
 # (not BASE_URL + "#": WeasyPrint takes that for its own document and drops a missing id)

@@ -74,8 +74,8 @@ class Y:
 # ---------------------------------------------------------------------------- YAML → Y
 
 
-# libyaml's parser when PyYAML was built with it: ~10× faster than the pure-Python one (a
-# tenth of a cached build), the same nodes and marks, and nesting capped at 1,000 levels.
+# libyaml's parser when PyYAML was built with it: much faster than the pure-Python one (see
+# bench/README.md), the same nodes and marks, and nesting capped at 1,000 levels.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

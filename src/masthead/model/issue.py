@@ -3,8 +3,8 @@
 ``manifest`` produces a :class:`Manifest` (issue metadata and the article entries as the user
 wrote them); ``content`` reads each entry and produces the :class:`Issue` with its
 :class:`Article` bodies. Later stages only read these records (a changed copy is ``_replace``).
-NamedTuples, not frozen dataclasses: eleven dataclasses took 13-18 ms to define, every build,
-for the methods they write and compile; a NamedTuple takes a seventh of that.
+NamedTuples, not frozen dataclasses: a dataclass writes and compiles its methods when it is
+defined, every build; a NamedTuple costs a fraction of that (bench/README.md).
 
 The records that hold what ``issue.yaml`` says (:class:`IssueMeta`, :class:`EpubOptions`,
 :class:`PdfOptions`) are written out as typed classes, so that mypy and readers see their

@@ -126,7 +126,7 @@ def ending(body: str) -> Ending:
     # The last part: the continuations of the wrappers crossed, the innermost holding the last
     # block and what follows it; each level's notes after its wrapper's continuation. Made
     # inside root's document: a move between documents costs lxml time in the size of what
-    # moves (100,000 notes: 10 s, against 0.06 s).
+    # moves.
     moves = [list(node[index + 1:] if level < len(path) - 1 else node[index:]) for level, (node, index) in enumerate(path)]
     tail_part = etree.SubElement(root, f"{{{XHTML}}}div")
     holder = tail_part

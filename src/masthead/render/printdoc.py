@@ -91,8 +91,7 @@ def _crowded(root, notes: dict) -> bool:
 
     WeasyPrint 70 lays a page's whole footnote area out again for each note it places on the
     page, in each of the passes that balance its columns, and again for each note it takes
-    back: a page costs about the square of what its notes hold. 60 short notes in three pages
-    took 30 s, 400 did not end in 300 s. An article whose notes are that close together keeps
+    back: a page costs about the square of what its notes hold (bench/README.md has the figures). An article whose notes are that close together keeps
     them as endnotes (the list at its end, as in the EPUB): its layout costs what its text
     does. So does a note too long for a page's foot (two notes of 8,000 words took 48 s, and
     WeasyPrint printed a page of each). Where notes are as far apart as a magazine's (a few

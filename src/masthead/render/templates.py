@@ -105,7 +105,7 @@ def _environment(theme: Theme, store: Cache) -> sandbox.Sandbox:
     # A new environment for every render, even in a process that renders again (build
     # --watch, preview): a kept one would miss a template added in front of the one it loaded,
     # and renders in two threads would switch each other's translations. Compiled templates
-    # come from the bytecode cache; keeping the environment saved ~5 ms a rebuild.
+    # come from the bytecode cache; keeping the environment saved little.
     # Sandboxed: an issue's own templates/ folder is input like any other, and must not be
     # able to reach Python's internals, files or unbounded work through a template (sandbox.py).
     env = sandbox.Sandbox(
@@ -407,14 +407,13 @@ def ahead(meta: IssueMeta, theme: Theme, jobs: int | None, store: Cache) -> Call
     """Work :func:`render` would do, done in other processes into the cache while the articles
     are read; returns the function to call before :func:`render`, which then finds it there.
 
-    - The manifest's cover, prepared for the EPUB: a camera-sized cover is ~0.1 s of Pillow.
+    - The manifest's cover, prepared for the EPUB (a camera-sized cover is Pillow's longest job).
     - On a cache's first build with a theme, its templates compiled and the issue language's
-      catalogue: ~0.1 s more. (Later builds find them; an edited template is compiled in line.)
+      catalogue. (Later builds find them; an edited template is compiled in line.)
 
-    Together a quarter of a cold build of a dozen stories. Each task has its own process: in one,
-    the two took longer than reading a dozen stories, and the build waited for them (Strand
-    cold, 12 runs each, interleaved: median 0.715 -> 0.690 s). Nothing starts when there is
-    nothing to do, or no cache to leave it in.
+    Together a good share of a cold build of a dozen stories. Each task has its own process: in
+    one, the two took longer than reading a dozen stories, and the build waited for them
+    (bench/README.md). Nothing starts when there is nothing to do, or no cache to leave it in.
     """
     if store.folder is None or not store.writable:
         return lambda: None
@@ -477,7 +476,7 @@ GENERATED_COVER = "images/cover.png"
 def cover_drawn_ahead(issue: Issue, theme: Theme, jobs: int | None, store: Cache) -> Callable[[], None]:
     """Draw the cover of an issue whose manifest names none in another process, into the
     cache, while :func:`render` sets the documents (pass it what this returns): drawing takes
-    ~0.2 s, a tenth of rendering 120 stories. Nothing starts when the cache has it already."""
+    a tenth of the time rendering 120 stories takes. Nothing starts when the cache has it already."""
     if issue.meta.cover is not None or store.folder is None or not store.writable:
         return lambda: None
     if cover.is_cached(issue, theme, store):

@@ -36,7 +36,7 @@ def _can_fork() -> bool:
 
 
 def pool(workers: int, preload: list[str]):
-    """A ProcessPoolExecutor (imported here: ~20 ms a cached build need not pay)."""
+    """A ProcessPoolExecutor (imported here: a cached build need not pay for the import)."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_all_start_methods, get_context
 

@@ -110,8 +110,8 @@ def _changes(folders: tuple[Path, ...], stop: threading.Event, polling: bool,
         yield from _poll(folders, stop, ignored)
         return
     # step: how long a change waits for the rest of its save. An editor's save (write, or write
-    # and rename) lands within a few milliseconds; watchfiles' 50 ms default was a third of what
-    # an editor waited for the EPUB after a save. A slower write (an image copied in) that is
+    # and rename) lands within a few milliseconds; watchfiles' default step was a large share of
+    # what an editor waited for the EPUB after a save. A slower write (an image copied in) that is
     # caught halfway is built again when it ends: the last build is of the whole file.
     for batch in watchfiles.watch(*folders, stop_event=stop, raise_interrupt=False, rust_timeout=300, step=SETTLE_MS,
                                   yield_on_timeout=True, watch_filter=watchfiles.DefaultFilter()):

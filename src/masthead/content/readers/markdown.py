@@ -84,7 +84,7 @@ def renderer(language: str, caption: bool = False):
     """The MarkdownIt for articles in ``language``; ``caption``: for a line of inline text, without
     footnotes, definition lists, heading anchors or boxes (a note in a caption has nowhere to go)."""
     if (language, caption) not in _renderers:
-        # Imported on the first Markdown article (~45 ms): an HTML-only issue never pays.
+        # Imported on the first Markdown article: an HTML-only issue never pays for it.
         from markdown_it import MarkdownIt
         from mdit_py_plugins.container import container_plugin
         from mdit_py_plugins.deflist import deflist_plugin
@@ -112,7 +112,7 @@ def renderer(language: str, caption: bool = False):
 def _heading_ids(state) -> None:
     """Each heading's id, as mdit_py_plugins' anchors plugin gives it ("h", "h-1", "h-2" …), an
     id the heading has already kept. The plugin counts each heading's number up from 1 again,
-    so 20,000 headings "h" took 32 s: here each slug's count goes on where it stopped."""
+    so many headings of one name took quadratic time: here each slug's count goes on where it stopped."""
     from mdit_py_plugins.anchors.index import slugify
 
     slugs = {str(token.attrGet("id")) for token in state.tokens if token.type == "heading_open" and token.attrGet("id")}
