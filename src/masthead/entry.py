@@ -1,5 +1,5 @@
 """The ``masthead`` console script: a build goes to a running daemon when there is one
-(daemon.py), else the command runs here (cli.py). Nothing heavier than the standard library is
+(tools/daemon.py), else the command runs here (cli/). Nothing heavier than the standard library is
 imported before that choice: a build the daemon serves must not pay for click's import."""
 
 from __future__ import annotations

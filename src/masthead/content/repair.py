@@ -18,7 +18,7 @@ content model wants it, keeping all the text and, where it can, the markup:
 - ``<time>`` without a valid date, ``<data>`` without a value and ``<bdo>`` without a direction
   become ``<span>``; ``headers`` and ``aria-*`` references to ids that are not there go.
 
-What the content model allows is in contentmodel.py, which also says whether a tree needs this.
+What the content model allows is in htmlrules.py, which also says whether a tree needs this.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ VALUES: dict = {
     "dir": {"ltr", "rtl", "auto"}.__contains__,
     "scope": {"row", "col", "rowgroup", "colgroup"}.__contains__,
     "lang": lambda v: v == "" or bool(_LANGUAGE(v)), "hreflang": lambda v: bool(_LANGUAGE(v)),
-    # <del>/<ins>: a date, or a date and time (<time> takes more, and is checked in contentmodel.py)
+    # <del>/<ins>: a date, or a date and time (<time> takes more, and is checked in htmlrules.py)
     ("del", "datetime"): _date_time, ("ins", "datetime"): _date_time,
 }
 BOOLEAN_ATTRS = frozenset({"reversed", "open"})

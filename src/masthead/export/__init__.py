@@ -1,2 +1,3 @@
-"""Exporters: a RenderedIssue → the bytes of one output format. They never read the issue's
-files, YAML or templates, and never write files (the build stage writes, atomically)."""
+"""Stage 5, export: a RenderedIssue → the bytes of each output format (formats.py is the
+registry). Exporters never read the issue's files, YAML or templates, and never write files
+(the write stage does, atomically: runtime/writes.py)."""

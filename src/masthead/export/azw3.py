@@ -2,7 +2,7 @@
 ``ebook-convert``, which masthead does not ship: ``--format azw3`` needs it on the PATH.
 
 Send-to-Kindle takes the EPUB itself (Amazon converts it), so the EPUB stays the Kindle format
-masthead checks (compat.py); AZW3 is for readers who copy files to the device. calibre writes
+masthead checks (export/devices.py); AZW3 is for readers who copy files to the device. calibre writes
 its own timestamps and random ids into the file, so unlike the EPUB it is not byte-identical
 from one build to the next.
 """

@@ -178,7 +178,7 @@ def _notes(holder) -> list[tuple[etree._Element, etree._Element | None]]:
     """The body's footnotes: (note, its container or None), in order.
 
     Notes are the body's own children marked epub:type="footnote", or the children of a child
-    that holds notes only (div.footnotes at the end, as content.py makes it). Notes anywhere
+    that holds notes only (div.footnotes at the end, as content/reading.py makes it). Notes anywhere
     else are inside a block and travel with it.
     """
     notes: list[tuple[etree._Element, etree._Element | None]] = []
@@ -286,7 +286,7 @@ def _frame(tree, path: str, first: bool, last: bool):
 
 
 def _free_name(stem: str, number: int, taken: set[str]) -> str:
-    # "x-2.xhtml" may already be another article's name: content.py numbers same-named files so.
+    # "x-2.xhtml" may already be another article's name: content/reading.py numbers same-named files so.
     name, n = f"{stem}-{number}.xhtml", 2
     while name in taken:
         name, n = f"{stem}-{number}-{n}.xhtml", n + 1

@@ -1,8 +1,10 @@
-"""What exporters receive: complete documents and resources, nothing to interpret.
+"""What the render stage makes and the formats receive: complete documents and resources.
 
-The render stage produces one :class:`RenderedIssue`. Exporters write it out (EPUB, PDF …)
-without reading YAML, articles or templates: every decision about content and look is made
-before this point, so adding an output format never touches the pipeline.
+The render stage produces one :class:`RenderedIssue`; the print layout may mark its pages in
+it (layout/pagemarks.py) and split it (layout/split.py). The output formats
+(export/formats.py) write it out without reading YAML, articles or templates: every decision
+about content and look is made before this point, so a new format is a class registered
+there, and the pipeline does not change.
 """
 
 from __future__ import annotations

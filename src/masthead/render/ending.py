@@ -4,7 +4,7 @@ The built-in theme keeps an article's last block together with "More from" (a bo
 not broken across pages, common.css), so that "More from" never stands alone on a page: where
 it does not fit below the article's last lines, that block goes over with it. Reading engines
 cannot be trusted to do it from ``break-before: avoid`` alone (Chromium often ignores it,
-WebKit and Gecko always do). Where notes end the body (the container content.py puts them in), the
+WebKit and Gecko always do). Where notes end the body (the container content/reading.py puts them in), the
 notes are what is split off: they are the article's, so a page holding them and "More from" is
 not chrome alone, and the white left on the page before is only theirs. They stay in a
 ``div.article-body`` of their own, where pop-up notes and split.py (which gives them back to

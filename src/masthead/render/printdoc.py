@@ -3,7 +3,7 @@
 The EPUB gives each article a file of its own; the PDF lays out one document holding them
 all, so ids must stay unique (each is prefixed with its article's), links between articles
 become links inside the document, and footnotes move to their calls for WeasyPrint's
-``float: footnote``. Plain lxml: the templates that wrap these parts run in render.py.
+``float: footnote``. Plain lxml: the templates that wrap these parts run in render/templates.py.
 """
 
 from __future__ import annotations
@@ -91,11 +91,11 @@ def _crowded(root, notes: dict) -> bool:
 
     WeasyPrint 70 lays a page's whole footnote area out again for each note it places on the
     page, in each of the passes that balance its columns, and again for each note it takes
-    back: a page costs about the square of what its notes hold (bench/README.md has the figures). An article whose notes are that close together keeps
-    them as endnotes (the list at its end, as in the EPUB): its layout costs what its text
-    does. So does a note too long for a page's foot (two notes of 8,000 words took 48 s, and
-    WeasyPrint printed a page of each). Where notes are as far apart as a magazine's (a few
-    to a page) nothing changes."""
+    back: a page costs about the square of what its notes hold (bench/README.md has the
+    figures). An article whose notes are that close together keeps them as endnotes (the list
+    at its end, as in the EPUB): its layout costs what its text does. So does a note too long
+    for a page's foot (WeasyPrint also printed a page of each). Where notes are as far apart
+    as a magazine's (a few to a page) nothing changes."""
     weights = {key: 1 + max(0, len("".join(note.itertext())) - SHORT_NOTE) / NOTE_CHARS for key, note in notes.items()}
     if sum(weights.values()) <= NOTES_PER_STRETCH:
         return False

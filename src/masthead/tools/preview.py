@@ -1,7 +1,8 @@
 """``masthead preview``: the web edition served from memory on 127.0.0.1, reloaded as files change.
 
-The issue is rendered as ``masthead check`` renders it (every stage up to the exporters, the
-EPUB's fonts off), then turned into the web edition's files (export/html.py) and kept in memory.
+The issue is checked as ``masthead check`` checks it (load, read, render, the EPUB's fonts
+off, nothing written), with the web edition made in memory by the same pipeline (the html
+format, export/html.py) and kept there.
 A background thread watches the issue folder and the theme's folders (watch.py), renders
 again on a change and bumps a version number.
 Every HTML page served gets a small script that asks ``/__masthead__/version`` every 700 ms
