@@ -13,7 +13,7 @@ SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre j
 # npm packages the tests drive, each pinned by the package-lock.json in its folder.
 NODE_TOOLS := tools/readers
 
-.PHONY: install demo test system-deps node-deps bench fuzz messages clean
+.PHONY: install demo test lint system-deps node-deps bench fuzz messages clean
 
 install: $(STAMP)
 
@@ -47,7 +47,14 @@ node-deps: system-deps
 	  done; \
 	else echo "npm is not installed (the reading-engine lab will skip)"; fi
 
-test: install system-deps node-deps
+# The code's own checks, before any test: ruff's rules, mypy's types (strict on the records,
+# the manifest and the pipeline), and the stages' layers (import-linter); all in pyproject.toml.
+lint: install
+	$(BIN)/ruff check
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+test: install system-deps node-deps lint
 	$(BIN)/python -m pytest -q -n auto
 
 bench: SYSTEM_TOOLS += pandoc:pandoc

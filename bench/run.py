@@ -502,14 +502,9 @@ def print_html(strand: Path, cache: Path, folder: Path) -> tuple[Path, dict]:
     """masthead's print document and its PDF resources, written to `folder`: WeasyPrint's input
     (the whole issue in one document, as masthead lays out an issue too small to chunk)."""
     os.environ["MASTHEAD_CACHE_DIR"] = str(cache)  # the in-process render uses the warm cache too
-    from masthead.content import reading
-    from masthead.diagnostics import Report
-    from masthead.manifest import loader
-    from masthead.render import templates, theme
+    from masthead.pipeline import Pipeline
 
-    spec = loader.load(strand / "issue.yaml")
-    issue = reading.read_issue(spec, Report())
-    rendered = templates.render(issue, theme.load(spec.meta), Report())
+    rendered = Pipeline(strand / "issue.yaml", printed=True).render()
     document = next(d for d in rendered.documents if d.kind == "print")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

@@ -15,10 +15,9 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from masthead.content import reading
-    from masthead.diagnostics import IssueError, Report
-    from masthead.manifest import loader
-    from masthead.render import templates, theme
+    from masthead.diagnostics import IssueError
+    from masthead.pipeline import BuildContext, Pipeline
+    from masthead.runtime.cache import Cache
 
 ROOT = Path(tempfile.mkdtemp(prefix="masthead-fuzz-"))
 (ROOT / "articles").mkdir()
@@ -27,8 +26,6 @@ ROOT = Path(tempfile.mkdtemp(prefix="masthead-fuzz-"))
     "publication: Fuzz\ndate: 2025-01-01\nlanguage: en\narticles: [articles/a.md, articles/b.html]\n", encoding="utf-8")
 (ROOT / "articles" / "a.md").write_text("---\ntitle: A\n---\n\nText.\n", encoding="utf-8")
 (ROOT / "articles" / "b.html").write_text("<title>B</title><p>Text.</p>", encoding="utf-8")
-SPEC = loader.load(ROOT / "issue.yaml")
-THEME = theme.load(SPEC.meta)
 
 
 def test_one_input(data: bytes) -> None:
@@ -37,11 +34,8 @@ def test_one_input(data: bytes) -> None:
     kind, body = data[0] % 2, data[1:]
     target = ROOT / "articles" / ("a.md" if kind == 0 else "b.html")
     target.write_bytes(body)
-    report = Report()
-    try:
-        issue = reading.read_issue(SPEC, report)
-        if not report.errors:
-            templates.render(issue, THEME, report)
+    try:  # read and render, as a build does (no cache: every input is read)
+        Pipeline(ROOT / "issue.yaml", BuildContext(cache=Cache(None)), printed=True).render()
     except IssueError:
         pass
     finally:

@@ -16,10 +16,9 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from masthead.content import reading
-    from masthead.diagnostics import IssueError, Report
-    from masthead.manifest import loader
-    from masthead.render import templates, theme
+    from masthead.diagnostics import IssueError
+    from masthead.pipeline import BuildContext, Pipeline
+    from masthead.runtime.cache import Cache
 
 BASE = Path(tempfile.mkdtemp(prefix="masthead-fuzz-templates-"))
 SECRET = BASE / "secret.txt"
@@ -39,11 +38,8 @@ def test_one_input(data: bytes) -> None:
     body = data.decode("utf-8", "replace")
     TEMPLATE.write_text('{% extends "base.xhtml.j2" %}{% block body %}' + body + "{% endblock %}", encoding="utf-8")
     before = sorted(p.name for p in BASE.iterdir())
-    spec = loader.load(ROOT / "issue.yaml")
-    report = Report()
     try:
-        issue = reading.read_issue(spec, report)
-        rendered = templates.render(issue, theme.load(spec.meta), report, printed=False)
+        rendered = Pipeline(ROOT / "issue.yaml", BuildContext(cache=Cache(None)), ("epub",)).render()
     except IssueError:
         rendered = None
     if sorted(p.name for p in BASE.iterdir()) != before:
