@@ -35,7 +35,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT, SAMPLE, build_folder, need
+from helpers import CORPUS, ROOT, SAMPLE, build_folder, need
 
 RUN_LAB = ROOT / "tools" / "readers" / "run-lab.sh"
 ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from lxml import etree
 
 from masthead.runtime import safexml

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import masthead
+from helpers import masthead
 
 from masthead import build
 from masthead.build import WEB_MARK
