@@ -23,8 +23,7 @@ def sample_build(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def strand_copy(tmp_path_factory) -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus/strand-1891 is not here")
+    """A copy of corpus/strand-1891, for a test to build or change (the corpus itself is never written)."""
     target = tmp_path_factory.mktemp("corpus") / "strand-1891"
     shutil.copytree(CORPUS, target)
     return target

@@ -25,7 +25,7 @@ from lxml import etree
 os.environ["MASTHEAD_NO_DAEMON"] = "1"
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "strand-1891"
+CORPUS = ROOT / "corpus" / "strand-1891"  # CC0, in the repository: see corpus/README.md
 SAMPLE = ROOT / "issues" / "lantern-2025-11-28"
 NS = {
     "opf": "http://www.idpf.org/2007/opf",

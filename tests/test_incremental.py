@@ -330,10 +330,9 @@ def test_a_cover_is_drawn_ahead_only_when_the_issue_names_none_and_the_cache_lac
     started[0]()  # the work itself, here: it fills the cache
     templates.cover_drawn_ahead(issue, chosen, jobs=2)
     assert len(started) == 1  # a copy would only read the cache
-    strand = loader.load(CORPUS / "issue.yaml") if CORPUS.is_dir() else None
-    if strand is not None:
-        templates.cover_drawn_ahead(reading.read_issue(strand, Report()), theme.load(strand.meta), jobs=2)
-        assert len(started) == 1  # the manifest's own cover: nothing to draw
+    strand = loader.load(CORPUS / "issue.yaml")
+    templates.cover_drawn_ahead(reading.read_issue(strand, Report()), theme.load(strand.meta), jobs=2)
+    assert len(started) == 1  # the manifest's own cover: nothing to draw
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     templates.cover_drawn_ahead(issue, chosen, jobs=2)
     assert len(started) == 1  # no cache: nowhere to leave the work
