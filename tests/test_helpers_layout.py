@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 from pathlib import Path
 
 import helpers
@@ -44,3 +45,17 @@ def test_conftest_defines_fixtures_only():
 
 def test_helpers_is_the_module_in_the_tests_folder():
     assert Path(helpers.__file__).resolve() == TESTS / "helpers.py"
+
+
+# corpus/strand-1891 as copied from the project's shared corpus: docs/redesign-baseline.sha256
+# names the outputs built from it, so a change to it changes them (record both together).
+CORPUS_DIGEST = "994ba60a9aa1ee85be84ab47bcb67b88b77a62ac5caf6bf8f90347bf99f6d4a9"
+
+
+def test_the_corpus_is_in_the_repository_unchanged():
+    files = sorted(p for p in helpers.CORPUS.rglob("*") if p.is_file())
+    assert helpers.CORPUS.is_relative_to(helpers.ROOT) and (helpers.CORPUS / "issue.yaml") in files
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(helpers.CORPUS).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    assert (len(files), digest.hexdigest()) == (15, CORPUS_DIGEST)
