@@ -737,7 +737,7 @@ def test_the_built_in_themes_stylesheets_need_no_second_reading():
     """The tinycss2 pass is for stylesheets that may hide a URL; the built-in theme's hold
     nothing of the kind, so a normal build neither imports nor runs it (~12 ms)."""
     script = ("import sys, pathlib\n"
-              "from masthead import stylesheets\n"
+              "from masthead.render import stylesheets\n"
               "from masthead.diagnostics import Report\n"
               f"for f in sorted(pathlib.Path({str(ROOT / 'templates' / 'default' / 'css')!r}).glob('*.css')):\n"
               "    assert stylesheets.confined_css(f.read_text('utf-8'), f, Report()) == f.read_text('utf-8'), f\n"

@@ -349,7 +349,7 @@ def test_ctrl_c_stops_the_copy_quietly_and_the_build_once(tmp_path: Path):
     marker = tmp_path / "finished"
     script = (
         "import time\n"
-        "from masthead import workers\n"
+        "from masthead.runtime import workers\n"
         "def task():\n"
         "    time.sleep(5)\n"
         f"    open({str(marker)!r}, 'w').write('1')\n"
