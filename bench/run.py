@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (bench/generate.py)
 
-CORPUS = Path("/work/shared/corpus/strand-1891")
+CORPUS = HERE.parent / "corpus" / "strand-1891"  # in the repository (corpus/README.md)
 TIME = "/usr/bin/time"
 
 # Targets

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Epub, need
+from helpers import ROOT, Epub, need
 
 RUN_ACE = ROOT / "tools" / "ace" / "run-ace.sh"
 

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Epub, epubcheck, masthead, need
+from helpers import Epub, epubcheck, masthead, need
 
 # Markup an HTML parser forgives and EPUBCheck refuses (repair.py mends it): each fragment's
 # W… words must all arrive. The same fragments go in as XHTML (read exactly as written) and as

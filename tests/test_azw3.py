@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from conftest import SAMPLE, masthead, need
+from helpers import SAMPLE, masthead, need
 
 
 def test_without_calibre_azw3_is_refused_before_any_work(tmp_path):

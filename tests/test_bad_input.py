@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import masthead
+from helpers import masthead
 
 DIAGNOSTIC = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 

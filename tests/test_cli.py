@@ -7,7 +7,7 @@ import shutil
 import time
 
 import click
-from conftest import ROOT, SAMPLE, masthead
+from helpers import ROOT, SAMPLE, masthead
 
 from masthead.cli import main
 

@@ -96,7 +96,7 @@ def test_every_rule_is_tested():
 
 
 def test_no_findings_on_the_arabic_issue(tmp_path):
-    from conftest import ROOT, build_folder
+    from helpers import ROOT, build_folder
 
     epub = build_folder(ROOT / "issues" / "al-fanar-2025-11-28", tmp_path / "out", "epub")["epub"]
     assert check_epub(epub.read_bytes()) == []

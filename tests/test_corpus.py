@@ -7,7 +7,7 @@ import subprocess
 import zipfile
 
 import pypdf
-from conftest import CORPUS, Epub, epubcheck, need
+from helpers import CORPUS, Epub, epubcheck, need
 from lxml import etree
 
 

@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from PIL import Image
 
 from masthead.pipeline import Pipeline

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SAMPLE, masthead
+from helpers import CORPUS, SAMPLE, masthead
 
 from masthead.tools import daemon as resident
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zipfile
 
-from conftest import NS, Epub, epubcheck
+from helpers import NS, Epub, epubcheck
 
 
 def test_sample_passes_epubcheck_without_errors_or_warnings(sample_build):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from conftest import ROOT, Epub
+from helpers import ROOT, Epub
 from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.ttLib import TTFont
 from lxml import etree
@@ -120,7 +120,7 @@ def test_a_file_that_is_no_font_is_left_out_with_a_warning_at_the_file(issue_dir
     import re
     import subprocess
 
-    from conftest import masthead, need
+    from helpers import masthead, need
 
     fonts = issue_dir / "templates" / "fonts"
     fonts.mkdir(parents=True)
@@ -148,7 +148,7 @@ def test_a_file_that_is_no_font_is_left_out_with_a_warning_at_the_file(issue_dir
 def test_a_drawn_cover_is_set_in_the_built_in_face_when_the_themes_is_no_font(issue_dir, tmp_path):
     """The issue has no cover, so one is drawn in the theme's faces; a face that is no font
     must not stop the build (Pillow refuses it): the warning, and the built-in face instead."""
-    from conftest import masthead
+    from helpers import masthead
 
     fonts = issue_dir / "templates" / "fonts"
     fonts.mkdir(parents=True)
@@ -172,7 +172,7 @@ def test_a_glyph_the_theme_lacks_prints_in_a_fallback_font_and_the_epub_carries_
     import subprocess
     import zipfile
 
-    from conftest import build_folder, need
+    from helpers import build_folder, need
 
     article = issue_dir / "articles" / "one.md"
     article.write_text(article.read_text("utf-8") + "\nA snowman \u2603 here.\n", "utf-8")

@@ -29,7 +29,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import NS, ROOT, Epub, epubcheck, masthead
+from helpers import NS, ROOT, Epub, epubcheck, masthead
 from lxml import etree
 
 HOSTNAME_FILE = Path("/etc/hostname")

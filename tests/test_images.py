@@ -6,7 +6,7 @@ import io
 import subprocess
 import zipfile
 
-from conftest import SAMPLE, Epub, build_folder, need
+from helpers import SAMPLE, Epub, build_folder, need
 from PIL import Image
 
 
@@ -146,7 +146,7 @@ HOSTILE_SVG = """<?xml version="1.0"?>
 
 
 def test_svg_images_are_kept_without_what_could_run_or_reach_out(issue_dir, tmp_path):
-    from conftest import epubcheck
+    from helpers import epubcheck
 
     (issue_dir / "images").mkdir()
     (issue_dir / "images" / "chart.svg").write_text(HOSTILE_SVG)
@@ -187,7 +187,7 @@ def test_a_small_cmyk_jpeg_is_made_rgb_and_a_comment_goes():
 
 
 def test_a_truncated_image_is_an_error_at_its_reference(tmp_path):
-    from conftest import masthead
+    from helpers import masthead
 
     whole = _jpeg("RGB", (800, 600), quality=95)
     (tmp_path / "cut.jpg").write_bytes(whole[: len(whole) // 2])
@@ -280,7 +280,7 @@ def _picture(fmt: str) -> bytes:
 def test_a_cover_is_typed_by_its_content_not_its_suffix(tmp_path):
     """Issue 20: a PNG named cover.jpg is a PNG cover (image/png); a GIF or an SVG named .jpg
     or .png is refused at the cover's line, as a GIF named .gif is; the suffix decides nothing."""
-    from conftest import masthead
+    from helpers import masthead
 
     issue = _cover_issue(tmp_path / "png", "cover.jpg", _picture("PNG"))
     out = build_folder(issue, tmp_path / "out", "epub")

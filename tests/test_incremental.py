@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, masthead
+from helpers import CORPUS, masthead
 from PIL import Image
 
 from masthead import pipeline
@@ -298,7 +298,7 @@ def test_cover_and_theme_are_prepared_ahead_only_when_the_cache_lacks_them(tmp_p
 def test_a_cover_drawn_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
     """The sample issue names no cover: it is drawn in another process while the documents
     render. The EPUB and the PDF equal those built with the cache off, drawn in line."""
-    from conftest import SAMPLE
+    from helpers import SAMPLE
 
     issue = tmp_path / SAMPLE.name
     shutil.copytree(SAMPLE, issue)
@@ -313,7 +313,7 @@ def test_a_cover_drawn_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
 
 
 def test_a_cover_is_drawn_ahead_only_when_the_issue_names_none_and_the_cache_lacks_it(tmp_path: Path, monkeypatch):
-    from conftest import SAMPLE
+    from helpers import SAMPLE
 
     from masthead.content import reading
     from masthead.diagnostics import Report
@@ -331,10 +331,9 @@ def test_a_cover_is_drawn_ahead_only_when_the_issue_names_none_and_the_cache_lac
     started[0]()  # the work itself, here: it fills the cache
     templates.cover_drawn_ahead(issue, chosen, 2, Cache.from_environment())
     assert len(started) == 1  # a copy would only read the cache
-    strand = loader.load(CORPUS / "issue.yaml") if CORPUS.is_dir() else None
-    if strand is not None:
-        templates.cover_drawn_ahead(reading.read_issue(strand, Report()), theme.load(strand.meta), 2, Cache.from_environment())
-        assert len(started) == 1  # the manifest's own cover: nothing to draw
+    strand = loader.load(CORPUS / "issue.yaml")
+    templates.cover_drawn_ahead(reading.read_issue(strand, Report()), theme.load(strand.meta), 2, Cache.from_environment())
+    assert len(started) == 1  # the manifest's own cover: nothing to draw
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     templates.cover_drawn_ahead(issue, chosen, 2, Cache.from_environment())
     assert len(started) == 1  # no cache: nowhere to leave the work

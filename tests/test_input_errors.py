@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, epubcheck, masthead
+from helpers import ROOT, epubcheck, masthead
 from test_bad_input import assert_failed_cleanly, assert_reported, edit, small_png
 
 DEFAULT_FONTS = ROOT / "templates" / "default" / "fonts"

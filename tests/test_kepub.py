@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import NS, SAMPLE, Epub, epubcheck, masthead
+from helpers import NS, SAMPLE, Epub, epubcheck, masthead
 from lxml import etree
 
 from masthead.export.kepub import koboize, sentences

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 GROWTH = 8  # the big input is this many times the small one
 SLACK = 24  # and may take at most this many times as long (a quadratic path: about 64)

@@ -58,7 +58,7 @@ def test_a_reference_the_writer_escaped_or_linked_is_no_note():
 
 def test_a_heading_named_like_a_note_keeps_the_notes_links(tmp_path):
     """A heading "Note 1" gets the id note-1: the first note's links went to the heading."""
-    from conftest import Epub, masthead
+    from helpers import Epub, masthead
 
     (tmp_path / "a.md").write_text("---\ntitle: T\n---\n\n## Note 1\n\nText[^x].\n\n[^x]: WNOTETEXT\n", "utf-8")
     (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - a.md\n", "utf-8")

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, Epub, build_folder, masthead
+from helpers import SAMPLE, Epub, build_folder, masthead
 from PIL import Image
 
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pypdf
 import pytest
-from conftest import need, outline
+from helpers import need, outline
 
 A4 = (595.28, 841.89)
 

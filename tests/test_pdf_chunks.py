@@ -21,7 +21,7 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
-from conftest import ROOT, need, outline
+from helpers import ROOT, need, outline
 from lxml import etree
 
 from masthead.layout import pdfchunks

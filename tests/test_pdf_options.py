@@ -7,7 +7,7 @@ import subprocess
 
 import pypdf
 import pytest
-from conftest import build_folder, need
+from helpers import build_folder, need
 
 MM = 72 / 25.4
 
@@ -42,7 +42,7 @@ def test_tabloid_and_ledger_are_eleven_by_seventeen_inches(issue_dir, tmp_path, 
 
 
 def test_a_page_size_of_zero_is_an_error_at_its_line(issue_dir, tmp_path):
-    from conftest import masthead
+    from helpers import masthead
 
     manifest = issue_dir / "issue.yaml"
     manifest.write_text(manifest.read_text() + "pdf:\n  page_size: 0 297mm\n")
@@ -56,7 +56,7 @@ def test_a_page_size_of_zero_is_an_error_at_its_line(issue_dir, tmp_path):
 def test_a_page_too_small_to_set_is_an_error_at_its_line(issue_dir, tmp_path, size):
     """A page of 0.001 mm passed the zero check and made print images of 0 pixels: a side
     under 50 mm leaves no room for margins and a column, and is refused where it is written."""
-    from conftest import masthead
+    from helpers import masthead
 
     manifest = issue_dir / "issue.yaml"
     manifest.write_text(manifest.read_text() + f"pdf:\n  page_size: {size}\n")
@@ -149,7 +149,7 @@ def test_pdf_ua_1_structure(tmp_path):
     headings and tables as structure, links tagged."""
     import shutil
 
-    from conftest import SAMPLE
+    from helpers import SAMPLE
 
     issue = tmp_path / "ua"
     shutil.copytree(SAMPLE, issue)

@@ -74,7 +74,7 @@ def test_crowded_notes_build_in_time_linear_in_their_number(tmp_path):
     assert result.returncode == 0, result.stderr
     small, large = map(float, result.stdout.split())
     assert large < 12 * small, (small, large)
-    from conftest import need
+    from helpers import need
 
     need("pdftotext")
     text = subprocess.run(["pdftotext", str(tmp_path / "out200" / "n200.pdf"), "-"], capture_output=True, text=True,
@@ -83,7 +83,7 @@ def test_crowded_notes_build_in_time_linear_in_their_number(tmp_path):
 
 
 def test_a_built_issue_with_a_few_notes_prints_them_as_footnotes(tmp_path):
-    from conftest import need
+    from helpers import need
 
     from masthead.pipeline import BuildContext, build
 

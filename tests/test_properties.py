@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from conftest import epubcheck
+from helpers import epubcheck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build_folder
+from helpers import ROOT, build_folder
 from readerlook import THEMES, contrast, look
 
 ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"
@@ -175,7 +175,7 @@ def test_separators_are_text_that_a_reader_without_css_keeps(sample_build, tmp_p
     content: the byline's dots and the space between a caption and its credit are in it."""
     import subprocess
 
-    from conftest import need
+    from helpers import need
     need("mutool")
     text = tmp_path / "book.txt"
     subprocess.run(["mutool", "draw", "-q", "-F", "txt", "-o", str(text), str(sample_build["epub"])],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import SAMPLE, masthead
+from helpers import SAMPLE, masthead
 
 
 def build_with(env_changes: dict, out) -> dict[str, bytes]:

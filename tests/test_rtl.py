@@ -6,7 +6,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import NS, ROOT, Epub, build_folder, epubcheck, need
+from helpers import NS, ROOT, Epub, build_folder, epubcheck, need
 
 ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"
 ENGLISH_CHROME = re.compile(r"min read|More from|Contents|\bBy\b|Issue \d|Volume|Cover|Landmarks|Pages|Edited by")

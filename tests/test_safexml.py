@@ -3,7 +3,7 @@
 import ast
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from lxml import etree
 
 from masthead.runtime import safexml

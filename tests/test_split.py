@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote
 
-from conftest import NS, ROOT, Epub, epubcheck
+from helpers import NS, ROOT, Epub, epubcheck
 from lxml import etree
 
 from masthead.layout import split

@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import epubcheck
+from helpers import epubcheck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

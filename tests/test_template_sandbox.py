@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import epubcheck, masthead
+from helpers import epubcheck, masthead
 from jinja2.sandbox import SecurityError
 from test_bad_input import assert_failed_cleanly, assert_reported
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import tinycss2
-from conftest import ROOT
+from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

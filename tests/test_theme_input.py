@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import masthead
+from helpers import masthead
 from test_bad_input import assert_failed_cleanly, assert_reported
 
 THEME_YAML_CASES = [

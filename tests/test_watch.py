@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, masthead
+from helpers import SAMPLE, masthead
 
 from masthead import pipeline
 from masthead.pipeline import BuildContext

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import masthead
+from helpers import masthead
 from test_bad_input import CASES, edit
 
 from masthead.manifest import loader
@@ -285,7 +285,7 @@ def test_bash_completion_script_and_completions():
 def test_info_reports_image_weights_before_and_after(tmp_path):
     import json
 
-    from conftest import SAMPLE
+    from helpers import SAMPLE
 
     result = masthead("info", str(SAMPLE), "--json")
     assert result.returncode == 0, result.stderr

