@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from helpers import ROOT, Epub, need
 
 RUN_ACE = ROOT / "tools" / "ace" / "run-ace.sh"

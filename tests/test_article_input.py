@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from helpers import Epub, epubcheck, masthead, need
 
 # Markup an HTML parser forgives and EPUBCheck refuses (repair.py mends it): each fragment's
@@ -35,7 +36,8 @@ ODD_MARKUP = [
     '<details><p>WSUM1</p><summary>WSUM2</summary></details><summary>WSUM3</summary>',
     '<header><header>WHDR1</header><footer>WHDR2</footer></header><address><h2>WHDR3</h2></address>',
     '<hgroup><h2>WHG1</h2><p>WHG2</p><div>WHG3</div></hgroup>',
-    '<ol start="x" type="q" reversed="no"><li value="v">WATT1</li></ol><p dir="sideways" lang="not a lang!">WATT2</p><img src="https://example.com/x.png" width="wide"/><details open="maybe"><summary>s</summary>WATT3</details>',
+    '<ol start="x" type="q" reversed="no"><li value="v">WATT1</li></ol><p dir="sideways" lang="not a lang!">WATT2</p>'
+    '<img src="https://example.com/x.png" width="wide"/><details open="maybe"><summary>s</summary>WATT3</details>',
     '<p aria-hidden="yes" aria-banana="1" aria-level="high" aria-describedby="nope">WARIA1</p>',
     '<p><bdo>WBDO1</bdo> <data>WDATA1</data> <rt>WRT1</rt></p>',
     '<table><thead><tr><th>WTH1</th></tr></thead><thead><tr><th>WTH2</th></tr></thead><tbody><td>WTH3</td></tbody><tfoot><tr><td>WTH4</td></tr></tfoot><tr><td>WTH5</td></tr></table>',
@@ -52,10 +54,14 @@ ODD_MARKUP = [
     '<table><caption>WCT1<table><tr><td>WCT2</td></tr></table></caption><tr><td>x</td></tr></table>',
     '<table><colgroup><td>WCG1</td></colgroup><col span="0"/><tr><td>x</td></tr></table>',
     '<p><ruby>WRB1<rt>WRB2</rt></ruby><rp>(</rp></p>',
-    '<div role="note">WRO1</div><section role="doc-chapter">WRO2</section><aside role="doc-tip">WRO3</aside><p><a href="https://example.com/" role="doc-biblioref">WRO4</a></p><figure role="group"><p>WRO5</p></figure><span role="presentation">WRO6</span><div role="region">WRO7</div><div role="complementary">WRO8</div>',
-    '<p role="doc-chapter">WRM1</p><span role="doc-noteref">WRM2</span><div role="button">WRM3</div><p role="heading">WRM4</p><div role="note doc-tip">WRM5</div>',
+    '<div role="note">WRO1</div><section role="doc-chapter">WRO2</section><aside role="doc-tip">WRO3</aside>'
+    '<p><a href="https://example.com/" role="doc-biblioref">WRO4</a></p><figure role="group"><p>WRO5</p></figure>'
+    '<span role="presentation">WRO6</span><div role="region">WRO7</div><div role="complementary">WRO8</div>',
+    '<p role="doc-chapter">WRM1</p><span role="doc-noteref">WRM2</span><div role="button">WRM3</div>'
+    '<p role="heading">WRM4</p><div role="note doc-tip">WRM5</div>',
     '<dl><div><dt>WDD1</dt><dd>WDD2</dd></div><div><dt>WDD3</dt><dd>WDD4</dd></div></dl>',
-    '<p><time datetime="2024-02-30T10:00Z">WTI1</time> <time datetime="PT2H30M">WTI2</time> <time>10:30</time> <time datetime="2024-W05">WTI3</time> <time datetime="2024-13-01">WTI4</time></p>',
+    '<p><time datetime="2024-02-30T10:00Z">WTI1</time> <time datetime="PT2H30M">WTI2</time> <time>10:30</time> '
+    '<time datetime="2024-W05">WTI3</time> <time datetime="2024-13-01">WTI4</time></p>',
     '<p><em>WED1<strong>WED2<ul><li>WED3</li></ul>WED4</strong></em></p>',
     '<p>WLP1<li>WLP2</li>WLP3</p>',
 ]
@@ -69,9 +75,9 @@ ARTICLES = {
     # UTF-8 bytes under a declaration of Latin-1 (or windows-1252): read as the UTF-8 they are.
     "articles/declared-latin1.xhtml": ('<?xml version="1.0" encoding="ISO-8859-1"?>\n'
                                       '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Latin</title></head>'
-                                      "<body><p>WENC café</p></body></html>\n").encode("utf-8"),
+                                      "<body><p>WENC café</p></body></html>\n").encode(),
     "articles/declared-1252.html": ('<?xml version="1.0" encoding="windows-1252"?>\n<title>Win</title>'
-                                    "<p>WWIN naïve <b>bold</p>\n").encode("utf-8"),
+                                    "<p>WWIN naïve <b>bold</p>\n").encode(),
     # A footnote as a <section>: ARIA in HTML allows doc-footnote on aside, div or p only.
     "articles/section-note.xhtml": ('<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">'
                                     "<head><title>Notes</title></head><body><p>Text.</p>"
@@ -113,7 +119,7 @@ def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 
 
 def test_the_build_succeeds(built):
-    out, result = built
+    _out, result = built
     assert result.returncode == 0, result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
 
@@ -363,3 +369,19 @@ def test_a_caption_nested_too_deep_is_an_error_at_the_image(tmp_path):
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert re.search(r"c\.md:\d+:\d+: the lead image's caption or credit nests elements more than 100 deep", result.stderr), result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_links_that_leave_the_issue_are_kept_or_removed_at_their_line_never_an_internal_error(tmp_path):
+    """A well-formed http(s), mailto or tel link stays; one that is not well formed, or of
+    another scheme, is removed with a warning at its line, its text kept (a redesign once
+    left this path calling a function that had moved, and every such link was an internal error)."""
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: A\n---\n\n[ftp](ftp://example.com/)\n\n[mail](mailto:ed@example.com)\n\n[bare](https://)\n\n"
+        "[host](//example.com/x)\n\n[good](https://example.com/a)\n", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles: [a.md]\n", "utf-8")
+    result = masthead("check", str(tmp_path))
+    assert result.returncode == 0 and "internal error" not in result.stderr, result.stderr
+    warned = sorted((int(line), what) for line, what in re.findall(r"a\.md:(\d+):\d+: warning: link to '[^']*' removed(.{0,30})",
+                                                                    result.stderr))
+    assert [line for line, _ in warned] == [5, 9, 11], result.stderr  # ftp, the bare https://, //host: mailto and https stay
+    assert "only http(s), mailto and tel" in result.stderr and "not a well-formed URL" in result.stderr

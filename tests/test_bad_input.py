@@ -26,11 +26,12 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
+
 from helpers import masthead
 
 DIAGNOSTIC = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
@@ -466,7 +467,8 @@ TEMPLATE_CASES = [
     ("sandbox", "contents.xhtml.j2", "{{ ''.__class__.__mro__ }}", r"__class__.*unsafe", 1),
     ("missing-include", "contents.xhtml.j2", "{% include '_no_such.xhtml.j2' %}", r"no template '_no_such\.xhtml\.j2'", 13),
     ("in-an-included-part", "_article.xhtml.j2", "{{ article.title + 1 }}", r"TypeError", 1),
-    ("not-well-formed", "contents.xhtml.j2", "<p>never closed", r"renders contents\.xhtml, which is not well-formed XHTML.*line \d+ of contents\.xhtml", 1),
+    ("not-well-formed", "contents.xhtml.j2", "<p>never closed",
+     r"renders contents\.xhtml, which is not well-formed XHTML.*line \d+ of contents\.xhtml", 1),
 ]
 
 

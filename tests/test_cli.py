@@ -7,8 +7,8 @@ import shutil
 import time
 
 import click
-from helpers import ROOT, SAMPLE, masthead
 
+from helpers import ROOT, SAMPLE, masthead
 from masthead.cli import main
 
 

@@ -7,8 +7,9 @@ import subprocess
 import zipfile
 
 import pypdf
-from helpers import CORPUS, Epub, epubcheck, need
 from lxml import etree
+
+from helpers import CORPUS, Epub, epubcheck, need
 
 
 def source_words() -> int:

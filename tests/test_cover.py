@@ -8,9 +8,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
 from PIL import Image
 
+from helpers import ROOT
 from masthead.pipeline import Pipeline
 from masthead.render import cover
 
@@ -60,6 +60,6 @@ def test_no_glyph_is_missing_on_a_cover_in_each_catalogues_language(issue_dir, l
     if any(cover._system_face(c) is None and not any(ord(c) in cover.cmap(f) for f in cover._chain(look, text, False))
            for c in text if not c.isspace()):
         pytest.skip(f"no font on this machine has every character of {text!r}")
-    png, record = drawn(issue_dir)
+    _png, record = drawn(issue_dir)
     assert text in "".join(t for t, _ in record) or all(part in "".join(t for t, _ in record) for part in text.split())
     assert missing(record) == [], text

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import CORPUS, SAMPLE, masthead
 
+from helpers import CORPUS, SAMPLE, masthead
 from masthead.tools import daemon as resident
 
 
@@ -168,9 +168,10 @@ def test_stopping_the_daemon_lets_the_build_under_way_finish(served, tmp_path):
 
 
 def test_a_served_build_writes_with_the_clients_umask(served, tmp_path):
-    alone = subprocess.run(["sh", "-c", f"umask 077 && exec {sys.executable} -m masthead build {SAMPLE} -o {tmp_path / 'a' / 'x'} -f epub -q"],
+    command = f"umask 077 && exec {sys.executable} -m masthead build {SAMPLE} -f epub -q -o"
+    alone = subprocess.run(["sh", "-c", f"{command} {tmp_path / 'a' / 'x'}"],
                            env={**os.environ, "MASTHEAD_CACHE_DIR": "off"}, capture_output=True, text=True, timeout=300)
-    served_run = subprocess.run(["sh", "-c", f"umask 077 && exec {sys.executable} -m masthead build {SAMPLE} -o {tmp_path / 'd' / 'x'} -f epub -q"],
+    served_run = subprocess.run(["sh", "-c", f"{command} {tmp_path / 'd' / 'x'}"],
                                 env=served.env, capture_output=True, text=True, timeout=300)
     assert alone.returncode == 0 and served_run.returncode == 0 and "exit 0" in served.next_line()
     mode = lambda path: path.stat().st_mode & 0o777  # noqa: E731

@@ -79,14 +79,14 @@ def test_nav_mirrors_sections_and_has_landmarks(sample_build):
 def test_ncx_has_every_article(sample_build):
     book = Epub(sample_build["epub"])
     ncx = book.xml("toc.ncx")
-    sources = [c.get("src") for c in ncx.iter("{%s}content" % NS["ncx"])]
+    sources = [c.get("src") for c in ncx.iter("{{{}}}content".format(NS["ncx"]))]
     for article in book.spine()[2:]:
         assert article in sources
 
 
 def test_every_document_declares_language_and_direction(sample_build):
     book = Epub(sample_build["epub"])
-    for href in book.spine() + ["nav.xhtml"]:
+    for href in [*book.spine(), "nav.xhtml"]:
         root = book.xml(href)
         assert root.get("lang") and root.get("dir") in ("ltr", "rtl"), href
         assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == root.get("lang")
@@ -136,7 +136,7 @@ def test_footnotes_are_noteref_footnote_pairs_in_the_same_file(sample_build):
 def test_links_between_articles_point_at_the_right_files(sample_build):
     book = Epub(sample_build["epub"])
     page = book.xml("the-week.xhtml")
-    hrefs = {a.get("href") for a in page.iter("{%s}a" % NS["x"]) if a.get("href")}
+    hrefs = {a.get("href") for a in page.iter("{{{}}}a".format(NS["x"])) if a.get("href")}
     assert "night-shift.xhtml" in hrefs and "body-clock.xhtml#lowest-ebb" in hrefs
     target = book.xml("body-clock.xhtml")
     assert target.find(".//*[@id='lowest-ebb']") is not None

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROOT, masthead
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bad_input import assert_failed_cleanly, assert_reported, run_build
 
+from helpers import ROOT, masthead
 from masthead.diagnostics import Diagnostic, Position, one_line
 from masthead.runtime import confine
 
@@ -159,7 +159,7 @@ def test_a_fifo_swapped_in_after_the_check_is_refused_not_waited_on(tmp_path: Pa
         return real_open(name, flags, *args)
 
     monkeypatch.setattr(confine.os, "open", swapping_open)
-    with _deadline(10), pytest.raises(confine.Unreadable, match="FIFO|changed while it was being read"):  # the inode may be reused
+    with _deadline(10), pytest.raises(confine.Unreadable, match=r"FIFO|changed while it was being read"):  # the inode may be reused
         confine.read_input(path, 100)
 
 
@@ -178,7 +178,7 @@ def test_a_template_swapped_for_a_fifo_after_the_check_is_an_error_not_a_hang(tm
     assert env.get_template("page.xhtml.j2").render() == "<p>1</p>"
     (tmp_path / "page.xhtml.j2").unlink()
     os.mkfifo(tmp_path / "page.xhtml.j2")
-    with _deadline(10), pytest.raises(IssueError, match="page.xhtml.j2: cannot read the template: not a regular file"):
+    with _deadline(10), pytest.raises(IssueError, match=r"page\.xhtml\.j2: cannot read the template: not a regular file"):
         jinja2.Environment(loader=loader).get_template("page.xhtml.j2")
 
 

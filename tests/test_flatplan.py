@@ -12,9 +12,9 @@ pdfium = pytest.importorskip("pypdfium2")
 from PIL import Image, ImageStat  # noqa: E402
 
 from masthead.layout import pdf  # noqa: E402
-from masthead.pipeline import Pipeline
-from masthead.render import theme
-from masthead.tools import flatplan
+from masthead.pipeline import Pipeline  # noqa: E402
+from masthead.render import theme  # noqa: E402
+from masthead.tools import flatplan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LANTERN = ROOT / "issues" / "lantern-2025-11-28"

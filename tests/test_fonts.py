@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from helpers import ROOT, Epub
 from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.ttLib import TTFont
 from lxml import etree
+
+from helpers import ROOT, Epub
 
 THEME_FONTS = ROOT / "templates" / "default" / "fonts"
 

@@ -29,8 +29,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from helpers import NS, ROOT, Epub, epubcheck, masthead
 from lxml import etree
+
+from helpers import NS, ROOT, Epub, epubcheck, masthead
 
 HOSTNAME_FILE = Path("/etc/hostname")
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -56,7 +57,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    do_GET = do_POST = do_HEAD = do_PUT = do_OPTIONS = _any
+    do_GET = do_POST = do_HEAD = do_PUT = do_OPTIONS = _any  # noqa: N815 - the names http.server calls
 
     def log_message(self, *args) -> None:  # keep pytest's output clean
         pass

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 import pytest
+
 from helpers import SAMPLE, masthead
 
 URL_IN_CSS = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")

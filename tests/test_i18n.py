@@ -53,7 +53,8 @@ def _render_in(language: str, tmp_path: Path):
     shutil.copytree(Path(__file__).parent / "cases" / "rtl-mixed" / "in", folder)
     yaml_path = folder / "issue.yaml"
     yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("language: ar", f"language: {language}"), encoding="utf-8")
-    (folder / "articles" / "english.md").write_text(f"---\ntitle: Chrome\nlang: {language}\nbyline: [A, B]\ndate: 2024-10-01\n---\n\nText.\n", encoding="utf-8")
+    (folder / "articles" / "english.md").write_text(f"---\ntitle: Chrome\nlang: {language}\nbyline: [A, B]\n"
+                                                    "date: 2024-10-01\n---\n\nText.\n", encoding="utf-8")
     return Pipeline(yaml_path, printed=True).render()
 
 

@@ -6,8 +6,9 @@ import io
 import subprocess
 import zipfile
 
-from helpers import SAMPLE, Epub, build_folder, need
 from PIL import Image
+
+from helpers import SAMPLE, Epub, build_folder, need
 
 
 def camera_photo(path, size=(4000, 3000)) -> None:

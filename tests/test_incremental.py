@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import CORPUS, masthead
 from PIL import Image
 
+from helpers import CORPUS, masthead
 from masthead import pipeline
 from masthead.content import incremental
 from masthead.runtime.cache import Cache
@@ -108,7 +108,7 @@ def test_a_changed_image_is_read_again(small_issue: Path, tmp_path: Path):
     warm = _build(small_issue, tmp_path / "b", cache)
     assert warm.returncode == 0, warm.stderr
     assert "2 of 3 unchanged" in warm.stderr
-    cold = _build(small_issue, tmp_path / "c", tmp_path / "empty")
+    _build(small_issue, tmp_path / "c", tmp_path / "empty")
     assert (tmp_path / "b" / "weekly.epub").read_bytes() == (tmp_path / "c" / "weekly.epub").read_bytes()
 
 
@@ -232,12 +232,22 @@ def test_work_ahead_starts_nothing_with_one_job_or_other_threads(tmp_path: Path)
 
 
 def test_failure_ahead_is_met_again_where_the_work_is_needed(tmp_path: Path):
+    import pytest
+
     from masthead.runtime import workers
 
+    tries = tmp_path / "tries"
+
     def task():
+        with tries.open("a") as log:
+            log.write("x")
         raise OSError("the cover went away")
 
-    workers.ahead(task, jobs=2)()  # the copy fails quietly; this process goes on
+    workers.ahead(task, jobs=2)()  # the copy fails quietly: its waiter returns, and this process goes on
+    assert (tries.read_text() if tries.exists() else "") == ("x" if workers._fork_is_safe() else "")
+    with pytest.raises(OSError, match="went away"):
+        task()  # the work done where it is needed: the failure is met, and reported, here
+    assert tries.read_text().endswith("x")
 
 
 def test_cover_prepared_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
@@ -314,7 +324,6 @@ def test_a_cover_drawn_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
 
 def test_a_cover_is_drawn_ahead_only_when_the_issue_names_none_and_the_cache_lacks_it(tmp_path: Path, monkeypatch):
     from helpers import SAMPLE
-
     from masthead.content import reading
     from masthead.diagnostics import Report
     from masthead.manifest import loader
@@ -385,7 +394,7 @@ def test_a_template_error_in_a_copy_is_reported_as_in_this_process(small_issue: 
     (small_issue / "templates" / "_article.xhtml.j2").write_text("{{ no_such_value }}\n" + default.read_text("utf-8"))
     with pytest.raises(IssueError) as caught:
         pipeline.build(small_issue / "issue.yaml", tmp_path / "out", ("epub",), pipeline.BuildContext(jobs=2))
-    assert [str(d) for d in caught.value.diagnostics][0].endswith("_article.xhtml.j2:1:4: template: 'no_such_value' is undefined")
+    assert next(str(d) for d in caught.value.diagnostics).endswith("_article.xhtml.j2:1:4: template: 'no_such_value' is undefined")
 
 
 def test_any_part_of_the_cache_may_be_deleted_between_builds(small_issue: Path, tmp_path: Path):

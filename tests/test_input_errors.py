@@ -17,8 +17,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, epubcheck, masthead
 from test_bad_input import assert_failed_cleanly, assert_reported, edit, small_png
+
+from helpers import ROOT, epubcheck, masthead
 
 DEFAULT_FONTS = ROOT / "templates" / "default" / "fonts"
 

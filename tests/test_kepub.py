@@ -8,14 +8,15 @@ document (package, navigation, NCX, styles, fonts, images) must be the same byte
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import NS, SAMPLE, Epub, epubcheck, masthead
 from lxml import etree
 
+from helpers import NS, SAMPLE, Epub, epubcheck, masthead
 from masthead.export.kepub import koboize, sentences
 
 X = NS["x"]
@@ -111,7 +112,7 @@ def test_numbering_starts_at_one_and_follows_the_text(books):
     for href in content_documents(book):
         numbers = [tuple(map(int, KOBO_ID.fullmatch(s.get("id")).groups())) for s in kobo_spans(book.xml(href))]
         assert numbers[0] == (1, 1), href
-        for (p0, s0), (p1, s1) in zip(numbers, numbers[1:]):
+        for (p0, s0), (p1, s1) in itertools.pairwise(numbers):
             # the next segment of the same paragraph, or the first segment of the next one
             assert (p1, s1) in ((p0, s0 + 1), (p0 + 1, 1)), (href, (p0, s0), (p1, s1))
 
@@ -161,7 +162,7 @@ def test_noterefs_and_page_breaks_survive_unchanged(sample_books):
     plain, kobo = Epub(sample_books["epub"]), Epub(sample_books["kepub"])
     noterefs = breaks = 0
     for href in content_documents(kobo):
-        def markers(book):
+        def markers(book, href=href):
             root = book.xml(href)
             found = [e for e in root.iter() if e.get(EPUB_TYPE) in ("noteref", "pagebreak")]
             return [etree.tostring(e, with_tail=False) for e in found]

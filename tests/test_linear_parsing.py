@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from helpers import ROOT
 
 GROWTH = 8  # the big input is this many times the small one

@@ -111,7 +111,7 @@ def test_box_mistakes_are_warned():
 
 def test_an_unknown_box_closed_after_a_blank_line_is_one_warning():
     """Its ':::' is the unknown box's own end, not a second mistake; a ':::' after that still is."""
-    html, warnings = _render("::: sidenote\n\nText in it.\n\n:::\n\nAfter.\n\n:::\n")
+    _html, warnings = _render("::: sidenote\n\nText in it.\n\n:::\n\nAfter.\n\n:::\n")
     assert [w.split(": ", 1)[0] + " " + w.split(": ", 1)[1][:24] for w in warnings] == [
         "1:1 '::: sidenote' is no box", "9:1 a ':::' that closes no b"]
 
@@ -163,7 +163,7 @@ def test_the_guarded_replacements_give_markdown_its_own_text():
     mine.core.ruler.at("replacements", markdown._replacements)
     assert any(r.fn is markdown._replacements for r in ours.core.ruler.__rules__)  # the build uses ours
     rng = random.Random(1891)
-    alphabet = list("ab ?!.,+-…()crtmCRTM\n") + ["--", "---", "...", "(c)", "(tm)", "?!", "<https://x.org/a--b>", "`x--y`"]
+    alphabet = [*list("ab ?!.,+-…()crtmCRTM\n"), "--", "---", "...", "(c)", "(tm)", "?!", "<https://x.org/a--b>", "`x--y`"]
     cases = ["wait... what?!!!! -- no --- yes,, 1+-2 (C) (tm)", "a--b -- c---d ----", "?.... !..... ,,,, ...", ""]
     cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
     for text in cases:

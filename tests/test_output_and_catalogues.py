@@ -14,8 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLE, Epub, build_folder, masthead
 from PIL import Image
+
+from helpers import SAMPLE, Epub, build_folder, masthead
 
 
 def run(*args: str, tmp_path: Path):

@@ -6,8 +6,8 @@ import re
 import subprocess
 
 import pypdf
+
 from helpers import NS, Epub, masthead, need
-from lxml import etree
 
 MARKER = re.compile(r'<span id="page-(\d+)" epub:type="pagebreak" role="doc-pagebreak" aria-label="\1"(?: class="pagebreak-start")?/>')
 

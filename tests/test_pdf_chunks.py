@@ -21,9 +21,9 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
-from helpers import ROOT, need, outline
 from lxml import etree
 
+from helpers import ROOT, need, outline
 from masthead.layout import pdfchunks
 from masthead.pipeline import Pipeline
 from masthead.runtime.safexml import XHTML
@@ -105,7 +105,7 @@ def first_folios(chunks, reader: pypdf.PdfReader) -> list[int]:
 def chunk_of_pages(issue, built) -> list[tuple[int, int]]:
     """(first folio, last folio) of each chunk."""
     firsts = first_folios(plan(issue), pypdf.PdfReader(built["one-pdf"]))
-    return list(zip(firsts, [f - 1 for f in firsts[1:]] + [built["one"].pages]))
+    return list(zip(firsts, [*(f - 1 for f in firsts[1:]), built["one"].pages], strict=True))
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -211,7 +211,7 @@ def test_links_go_where_they_go_in_one_pass(issue, built):
                 and next(i for i, (a, b) in enumerate(spans) if a <= page <= b)
                 != next(i for i, (a, b) in enumerate(spans) if a <= pages[target] <= b)]
     assert len(crossing) > 20  # contents, "More from" and the articles' cross references
-    for page, target in crossing:
+    for _page, target in crossing:
         dest = chunked.named_destinations[target]
         assert chunked.get_destination_page_number(dest) + 1 == pages[target]
 
@@ -296,7 +296,7 @@ def test_chunks_guessed_on_the_wrong_side_are_laid_out_again(tmp_path):
     it starts on. With first-round guesses of one page a chunk, some are on the wrong side, so
     their page counts come out wrong and every chunk after them has to be laid out again."""
     rendered = generated_issue(tmp_path / "narrow", 5, 800)
-    narrow = "\n@page :left { margin-top: 200mm; }\n".encode()
+    narrow = b"\n@page :left { margin-top: 200mm; }\n"
     rendered = rendered._replace(resources=tuple(r._replace(data=r.data + narrow) if r.name == "css/print.css" else r
                                                  for r in rendered.resources))
     one, _ = lay_out(rendered, 10**9)
@@ -309,7 +309,7 @@ def test_chunks_guessed_on_the_wrong_side_are_laid_out_again(tmp_path):
         guesses = pdfchunks._guesses(chunks)
     reader = pypdf.PdfReader(io.BytesIO(one.data))
     starts = first_folios(chunks, reader)
-    counts = [b - a for a, b in zip(starts, starts[1:] + [one.pages + 1])]
+    counts = [b - a for a, b in zip(starts, [*starts[1:], one.pages + 1], strict=True)]
     wrong = [i for i, guess in enumerate(guesses) if guess.start % 2 != starts[i] % 2][:2]
     assert [pdfchunks._lay_out(chunks[i], guesses[i], False).pages for i in wrong] != [counts[i] for i in wrong]
     assert chunked.pages == one.pages and chunked.starts == one.starts

@@ -7,6 +7,7 @@ import subprocess
 
 import pypdf
 import pytest
+
 from helpers import build_folder, need
 
 MM = 72 / 25.4

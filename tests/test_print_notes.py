@@ -84,7 +84,6 @@ def test_crowded_notes_build_in_time_linear_in_their_number(tmp_path):
 
 def test_a_built_issue_with_a_few_notes_prints_them_as_footnotes(tmp_path):
     from helpers import need
-
     from masthead.pipeline import BuildContext, build
 
     namespace: dict = {}

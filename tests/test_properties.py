@@ -10,10 +10,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from helpers import epubcheck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import epubcheck
 from masthead.diagnostics import IssueError
 from masthead.pipeline import build
 
@@ -35,7 +35,8 @@ ERRORS = ['<img src="../../../etc/passwd">', '<img src="missing.png">', "![x](..
 fragment = st.one_of(st.sampled_from(HOSTILE), text)
 body = st.lists(fragment, min_size=1, max_size=8).map("\n\n".join)
 any_body = st.lists(st.one_of(fragment, st.sampled_from(ERRORS)), min_size=1, max_size=8).map("\n\n".join)
-scalar = st.one_of(text, st.integers(-5, 10**6), st.booleans(), st.none(), st.sampled_from(["2025-13-45", "2025-02-28", "en", "ar", "x--y"]))
+scalar = st.one_of(text, st.integers(-5, 10**6), st.booleans(), st.none(),
+                   st.sampled_from(["2025-13-45", "2025-02-28", "en", "ar", "x--y"]))
 front_matter = st.dictionaries(
     st.sampled_from(["title", "kicker", "standfirst", "byline", "date", "lang", "dir", "tags", "reading_time", "headline", "image"]),
     scalar, max_size=5)

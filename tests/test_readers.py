@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
-from conftest import Epub, epubcheck
 from lxml import etree
-from masthead.build import build
 
+from helpers import Epub, epubcheck
+from masthead.build import build
 from masthead.content.readers import html, markdown, registry
 from masthead.content.readers.base import ReaderResult
 from masthead.diagnostics import IssueError, Position, Report
@@ -105,7 +106,7 @@ def test_a_text_format_that_is_not_utf8_is_an_error_at_its_line(tmp_path, monkey
 
 def test_every_reader_gives_the_one_shape(tmp_path):
     class Entry:
-        overrides: dict = {}
+        overrides: ClassVar[dict] = {}
 
     class Meta:
         root = tmp_path

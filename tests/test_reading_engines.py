@@ -35,6 +35,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from helpers import CORPUS, ROOT, SAMPLE, build_folder, need
 
 RUN_LAB = ROOT / "tools" / "readers" / "run-lab.sh"
@@ -70,16 +71,15 @@ READIUM_RTL = ("Readium 2.4.0 goes forward by scrolling right (go_next) and a ri
                "scrollX 0, so it shows the first page of each dir=rtl document and moves on")
 KNOWN = {
     "skipped": {
-        f"al-fanar-readium-{s}-{f}-{t}": f"engine: {READIUM_RTL}: 1 page each of al-mina (2), madina-la-tanam (3), kitab (2); an RTL issue cannot avoid it"
+        f"al-fanar-readium-{s}-{f}-{t}": f"engine: {READIUM_RTL}: 1 page each of al-mina (2), madina-la-tanam (3), kitab (2); "
+                                         "an RTL issue cannot avoid it"
         for s, f, t in READIUM["al-fanar"]
     },
-    "stranded": {
-        case: "engine: at 200 % type on a phone a story's last paragraph and 'More from' (half a page) together "
-              "are taller than the page; Chromium breaks inside 'More from' after its title (break-after: avoid) "
-              "instead of inside the paragraph (1 title in 1,800 pages; docs/reading-lab.md)"
-        for case in ("strand-phone-200", "strand-readium-phone-200-default", "strand-readium-phone-200-sepia",
-                     "strand-readium-phone-200-night")
-    },
+    "stranded": dict.fromkeys(
+        ("strand-phone-200", "strand-readium-phone-200-default", "strand-readium-phone-200-sepia", "strand-readium-phone-200-night"),
+        "engine: at 200 % type on a phone a story's last paragraph and 'More from' (half a page) together "
+        "are taller than the page; Chromium breaks inside 'More from' after its title (break-after: avoid) "
+        "instead of inside the paragraph (1 title in 1,800 pages; docs/reading-lab.md)"),
 }
 
 

@@ -9,8 +9,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, build_folder
 from readerlook import THEMES, contrast, look
+
+from helpers import ROOT, build_folder
 
 ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"
 ACCENT = "#d13b2b"
@@ -117,7 +118,8 @@ def test_an_xhtml_articles_notes_are_styled_by_epub_type(lantern):
       const ref = document.querySelector('a[role~="doc-noteref"]');
       const notes = document.querySelector('section.notes');
       const first = notes.firstElementChild;
-      const out = {ref: [s(ref).verticalAlign, s(ref).textDecorationLine, parseFloat(s(ref).fontSize) / parseFloat(s(ref.parentElement).fontSize)],
+      const out = {ref: [s(ref).verticalAlign, s(ref).textDecorationLine,
+                         parseFloat(s(ref).fontSize) / parseFloat(s(ref.parentElement).fontSize)],
                    notes: parseFloat(s(notes).fontSize) / parseFloat(s(document.querySelector('.article-body')).fontSize),
                    wrapper: s(notes).borderTopStyle, first: s(first).borderTopStyle};
       const hide = document.createElementNS('http://www.w3.org/1999/xhtml', 'style');

@@ -73,7 +73,8 @@ CASES = [
     ("<p><ruby>a</ruby> <ruby>b<rt>c</rt>d</ruby></p>", "<p><span>a</span> <ruby>b<rt>c</rt></ruby>d</p>"),
     ("<details><summary><p>a <em>b</em></p></summary>c</details>", "<details><summary>a b</summary>c</details>"),
     ('<div><a href="#x"><details><summary>a</summary>b</details></a></div>', '<div><a href="#x"><div><div>a</div>b</div></a></div>'),
-    ('<table><colgroup span="2"><col/></colgroup><tr><td>a</td></tr></table>', "<table><colgroup><col/></colgroup><tr><td>a</td></tr></table>"),
+    ('<table><colgroup span="2"><col/></colgroup><tr><td>a</td></tr></table>',
+     "<table><colgroup><col/></colgroup><tr><td>a</td></tr></table>"),
     ('<ul><li value="3">a</li></ul><ol><li value="3">b</li></ol>', '<ul><li>a</li></ul><ol><li value="3">b</li></ol>'),
     ("<address><h2>a</h2></address>", None),
 ]

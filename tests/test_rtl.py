@@ -6,6 +6,7 @@ import re
 import subprocess
 
 import pytest
+
 from helpers import NS, ROOT, Epub, build_folder, epubcheck, need
 
 ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"

@@ -3,9 +3,9 @@
 import ast
 
 import pytest
-from helpers import ROOT
 from lxml import etree
 
+from helpers import ROOT
 from masthead.runtime import safexml
 
 

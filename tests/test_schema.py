@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT
 
+from helpers import ROOT
 from masthead.cli import main
 from masthead.diagnostics import IssueError
 from masthead.manifest import loader, reference
@@ -107,7 +107,7 @@ def _validator():
 
 def test_the_json_schema_takes_every_issue_in_the_repository_and_the_scaffolds(tmp_path):
     scaffold.create(tmp_path / "new", language="ar", publication="Test: a #1")
-    manifests = sorted((ROOT / "issues").glob("*/issue.yaml")) + [tmp_path / "new" / "issue.yaml"]
+    manifests = [*sorted((ROOT / "issues").glob("*/issue.yaml")), tmp_path / "new" / "issue.yaml"]
     assert len(manifests) >= 3
     validator = _validator()
     for path in manifests:
@@ -173,7 +173,7 @@ GUTTER = Key("gutter", "integer", "space between columns, in millimetres", defau
 def test_a_key_added_by_its_declaration_is_checked_documented_and_in_the_json_schema(tmp_path, monkeypatch):
     """Adding pdf: gutter: its declaration, and its use (here a record with the field)."""
     added = SCHEMA.with_key("pdf", GUTTER)
-    fields = model.PdfOptions._fields + ("gutter",)
+    fields = (*model.PdfOptions._fields, "gutter")
     record = collections.namedtuple("PdfOptions", fields, defaults=[added.key("pdf", f).default for f in fields])
     monkeypatch.setattr(schema, "SCHEMA", added)
     monkeypatch.setitem(loader.RECORDS, "pdf", record)

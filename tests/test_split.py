@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote
 
-from helpers import NS, ROOT, Epub, epubcheck
 from lxml import etree
 
+from helpers import NS, ROOT, Epub, epubcheck
 from masthead.layout import split
 from masthead.model.documents import (
     Document,
@@ -143,9 +143,7 @@ def broken_links(files: dict[str, bytes], resources: set[str]) -> list[str]:
                     continue
                 path, _, fragment = value.partition("#")
                 target = unquote(path) or name
-                if target not in files and target not in resources:
-                    broken.append(f"{name}: {value}")
-                elif fragment and unquote(fragment) not in ids.get(target, ()):
+                if (target not in files and target not in resources) or (fragment and unquote(fragment) not in ids.get(target, ())):
                     broken.append(f"{name}: {value}")
     return broken
 
@@ -261,8 +259,8 @@ def test_a_wrapper_and_its_continuation_are_one_block_again_and_the_body_s_own_e
     tree = split._parse(stray)
     holder = tree.find(".//x:div[@class='article-body']", NS)
     split._rejoin(holder)
-    assert text(etree.tostring(tree), False) == text(article("Big story", [paragraph("a"), '<div class="article-body-end">'
-                                                                          + paragraph("b") + "</div>", paragraph("c"), paragraph("d")], []), False)
+    whole = [paragraph("a"), '<div class="article-body-end">' + paragraph("b") + "</div>", paragraph("c"), paragraph("d")]
+    assert text(etree.tostring(tree), False) == text(article("Big story", whole, []), False)
 
 
 def test_links_inside_the_parts_name_the_part_holding_their_target():
@@ -320,7 +318,7 @@ def test_parts_stay_under_the_limit_when_links_grow_to_name_parts():
 def test_part_names_never_take_another_documents_name():
     before = sample_issue()
     other = document("big-2.xhtml", "article", article("Other", ['<h2 id="s6">Six</h2>', paragraph("o")], []))
-    before = before._replace(documents=before.documents[:3] + (other,) + before.documents[3:])
+    before = before._replace(documents=(*before.documents[:3], other, *before.documents[3:]))
     after = split.split(before, limit=LIMIT)
     names = [d.name for d in after.documents]
     assert len(set(names)) == len(names)

@@ -15,10 +15,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import epubcheck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import epubcheck
 from masthead.content import images, svg
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100">'
@@ -200,7 +200,7 @@ def _tree(depth: int = 3):
     return st.one_of(leaf, st.tuples(_tags, _attributes, st.lists(_tree(depth - 1), max_size=4)))
 
 
-def _write(node) -> "etree._Element":
+def _write(node) -> etree._Element:  # noqa: F821 - lxml is imported here, not at the top
     from lxml import etree
 
     tag, attributes, children = node

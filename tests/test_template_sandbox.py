@@ -17,10 +17,10 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from helpers import epubcheck, masthead
 from jinja2.sandbox import SecurityError
 from test_bad_input import assert_failed_cleanly, assert_reported
 
+from helpers import epubcheck, masthead
 from masthead.diagnostics import Position
 from masthead.model.issue import Article, Issue, IssueMeta, LeadImage, Section
 from masthead.render import sandbox
@@ -300,8 +300,8 @@ def test_a_copy_of_the_built_in_theme_gives_the_same_book(issue_dir: Path, tmp_p
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_NAMES = ["meta", "issue", "article", "box[0]", "box[1]", "(box|first)", "(box|last)", "self", "loop", "cycler", "joiner", "namespace", "range", "dict",
-          "_", "gettext", "href", "format_date", "lipsum", "caller", "super", "varargs", "kwargs"]
+_NAMES = ["meta", "issue", "article", "box[0]", "box[1]", "(box|first)", "(box|last)", "self", "loop", "cycler", "joiner",
+          "namespace", "range", "dict", "_", "gettext", "href", "format_date", "lipsum", "caller", "super", "varargs", "kwargs"]
 _ATTRS = ["root", "source", "title", "articles", "read_text", "write_text", "joinpath", "parent", "open", "run",
           "value", "__class__", "__init__", "__globals__", "__mro__", "__subclasses__", "__dict__", "mro",
           "_TemplateReference__context", "environment", "func", "gi_frame", "f_globals", "items", "keys", "get",

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import tinycss2
-from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import ROOT
 from masthead.diagnostics import Report
 from masthead.render.stylesheets import confined_css
 

@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import masthead
 from test_bad_input import assert_failed_cleanly, assert_reported
+
+from helpers import masthead
 
 THEME_YAML_CASES = [
     # (id, theme.yaml, line, col, message)
@@ -168,7 +169,7 @@ def test_a_font_path_is_a_plain_path(file, themed: Path, tmp_path: Path):
     """The path goes into css/fonts.css's url("…") and the OPF's hrefs as written: nothing that
     ends the string, no space, no empty or dot segment."""
     theme_yaml = themed / "mytheme" / "theme.yaml"
-    theme_yaml.write_text("fonts:\n  - {family: A, file: '%s'}\n" % file.replace("'", "''"), "utf-8")
+    theme_yaml.write_text("fonts:\n  - {{family: A, file: '{}'}}\n".format(file.replace("'", "''")), "utf-8")
     out = tmp_path / "out"
     result = _build(themed, out)
     assert_reported(assert_failed_cleanly(result, out), result.stderr, theme_yaml, 2, 23, r"font file")

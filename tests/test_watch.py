@@ -22,8 +22,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLE, masthead
 
+from helpers import SAMPLE, masthead
 from masthead import pipeline
 from masthead.pipeline import BuildContext
 from masthead.runtime.cache import Cache
@@ -243,7 +243,7 @@ def test_memory_keeps_the_most_recently_used_entries_within_its_limit(tmp_path, 
 
     store = Cache.from_environment().remembering(limit=100)
     for n in (1, 2, 3, 4):  # 96 bytes
-        store.memo("test", (str(n),), lambda: compute(n))
+        store.memo("test", (str(n),), lambda n=n: compute(n))
     store.memo("test", ("1",), lambda: compute(1))  # a hit: 1 is now the most recent
     store.memo("test", ("5",), lambda: compute(5))  # 120 bytes: the least recent (2) goes
     store.memo("test", ("1",), lambda: compute(1))

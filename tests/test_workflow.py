@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import masthead
 from test_bad_input import CASES, edit
 
+from helpers import masthead
 from masthead.manifest import loader
 
 DIAGNOSTIC = re.compile(r"^.+?:\d+:\d+: .+$")

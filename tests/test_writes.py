@@ -12,8 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import masthead
 
+from helpers import masthead
 from masthead.diagnostics import MastheadError
 from masthead.runtime import writes as build
 from masthead.runtime.writes import WEB_MARK
@@ -52,9 +52,9 @@ def test_ctrl_c_at_any_rename_puts_every_earlier_output_back(tmp_path, monkeypat
         folder = tmp_path / f"at-{at}"
         files, folders = _outputs(folder)
         before = _state(folder)
-        calls = []
+        calls: list = []
 
-        def interrupt(a, b, real):
+        def interrupt(a, b, real, calls=calls, at=at):  # bound: this turn's
             calls.append(b)
             if len(calls) == at and not after:
                 raise KeyboardInterrupt
@@ -63,7 +63,8 @@ def test_ctrl_c_at_any_rename_puts_every_earlier_output_back(tmp_path, monkeypat
                 raise KeyboardInterrupt
 
         for name in ("replace", "rename"):
-            monkeypatch.setattr(build.os, name, lambda a, b, real=getattr(os, name): interrupt(a, b, real))
+            real = getattr(os, name)
+            monkeypatch.setattr(build.os, name, lambda a, b, real=real: interrupt(a, b, real))
         with pytest.raises(KeyboardInterrupt):
             build.write_all(files, folders)
         monkeypatch.undo()
@@ -120,7 +121,7 @@ def test_writes_into_one_folder_at_once_take_turns_and_all_succeed(tmp_path):
     failures: list[BaseException] = []
 
     def writer(n: int) -> None:
-        for round_ in range(20):
+        for _ in range(20):
             try:
                 build.write_all({epub: b"epub %d" % n}, {web: {"index.html": b"index %d" % n, "a/b.css": b"css %d" % n}})
             except BaseException as exc:  # noqa: BLE001 - counted and shown below

@@ -108,12 +108,12 @@ class Pipeline:
     def load(self) -> Manifest:
         """issue.yaml → the validated manifest (and the theme it names, found)."""
         if self._manifest is None:
-            from masthead.content.readers import registry
+            from masthead.content.readers import registry as readers
             from masthead.manifest import loader
             from masthead.render import theme
 
             self.ctx.progress(PROGRESS["load"])
-            manifest = loader.load(self.manifest_path, registry)  # article files the readers read
+            manifest = loader.load(self.manifest_path, readers)  # article files the readers read
             self._theme = theme.load(manifest.meta)
             self._manifest = manifest
         return self._manifest

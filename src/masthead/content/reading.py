@@ -29,7 +29,7 @@ from masthead.content.readers import markdown, registry
 from masthead.content.sanitize import MAX_DEPTH, TooDeep, clean
 from masthead.diagnostics import Position, Report
 from masthead.model.issue import Article, Asset, Issue, Manifest, Section
-from masthead.runtime import confine, i18n
+from masthead.runtime import confine, i18n, urls
 from masthead.runtime.cache import Cache
 from masthead.runtime.safexml import (
     XHTML,
@@ -249,9 +249,9 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
     if confine.has_scheme(url) or url.startswith("//"):
         if safe_external_url(url):
             return url
-        if sanitize.external_scheme(url):
+        if urls.external_scheme(url):
             report.warning(where, f"link to '{_short(url)}' removed, its text kept: not a well-formed URL "
-                                  f"({sanitize.url_problem(url)})")
+                                  f"({urls.url_problem(url)})")
         else:
             report.warning(where, f"link to '{_short(url)}' removed: only http(s), mailto and tel links leave the issue")
         return None

@@ -8,9 +8,11 @@ an attachment. The document carries its dates and identifier, so rebuilds are id
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from masthead.model.documents import RenderedIssue
@@ -31,8 +33,27 @@ def export(issue: RenderedIssue, warn=lambda message: None) -> bytes:
     return write(issue, layout(issue, warn))
 
 
-def layout(issue: RenderedIssue, warn=lambda message: None):
-    """Lay out the print document (a WeasyPrint Document), reading only rendered resources."""
+@contextlib.contextmanager
+def laid_out(issue: RenderedIssue, warn=lambda message: None) -> Iterator[Any]:
+    """:func:`layout`, for the block; then the font files WeasyPrint wrote for it are removed.
+
+    WeasyPrint copies each @font-face font into a temporary folder of its own and removes it
+    when its font configuration is collected, which a process that ends with ``os._exit`` (the
+    command, the layout workers) never does: each build left a folder of fonts in the system's
+    temporary folder. Here the configuration is ours, and cleaned up when the block ends.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    try:
+        yield layout(issue, warn, fonts)
+    finally:
+        fonts.__del__()  # WeasyPrint's own clean-up: its folder of fonts, removed now
+
+
+def layout(issue: RenderedIssue, warn=lambda message: None, fonts=None):
+    """Lay out the print document (a WeasyPrint Document), reading only rendered resources;
+    ``fonts``: the WeasyPrint FontConfiguration to use (:func:`laid_out` cleans its up)."""
     import weasyprint  # imported here: its import is paid only when a PDF is asked for
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -55,7 +76,7 @@ def layout(issue: RenderedIssue, warn=lambda message: None):
     try:
         html = weasyprint.HTML(string=document.content.decode("utf-8"), base_url=BASE_URL,
                                url_fetcher=ConfinedFetcher(allowed_protocols=("https",), allow_redirects=False))
-        return html.render(pdf_tags=True)
+        return html.render(pdf_tags=True, font_config=fonts)
     finally:
         logger.removeHandler(handler)
 

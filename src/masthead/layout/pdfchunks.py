@@ -91,9 +91,9 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
     """Lay out the print document (and write the PDF when ``want_pdf``), in chunks when it is big."""
     chunks = plan(issue)
     if chunks is None:
-        document = pdf.layout(issue, warn)
-        return Printed(pdf.write(issue, document) if want_pdf else None, pdf.page_starts(issue, document),
-                       len(document.pages))
+        with pdf.laid_out(issue, warn) as document:
+            return Printed(pdf.write(issue, document) if want_pdf else None, pdf.page_starts(issue, document),
+                           len(document.pages))
     results = _lay_out_all(chunks, jobs, want_pdf)
     del chunks  # their documents: the join needs the memory
     for message in dict.fromkeys(m for result in results for m in result.warnings):  # once, not once a chunk
@@ -302,16 +302,16 @@ def _lay_out(chunk: Chunk, setup: Setup, write: bool) -> Laid:
     issue = chunk.issue._replace(documents=tuple(d._replace(content=_prepared(d.content, setup, chunk.css))
                                                  if d.kind == Kind.PRINT else d for d in chunk.issue.documents))
     warnings: list[str] = []
-    document = pdf.layout(issue, warnings.append)
-    anchors: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            if name in chunk.wanted:
-                anchors.setdefault(name, index)
-    starts = [s._replace(folio=s.folio + setup.start - 1) for s in pdf.page_starts(issue, document)]
-    bookmarks = [(level, label, state) for page in document.pages for level, label, _, state in page.bookmarks]
-    data = pdf.write(issue, document) if write else None
-    return Laid(setup, len(document.pages), anchors, starts, bookmarks, data, warnings)
+    with pdf.laid_out(issue, warnings.append) as document:
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                if name in chunk.wanted:
+                    anchors.setdefault(name, index)
+        starts = [s._replace(folio=s.folio + setup.start - 1) for s in pdf.page_starts(issue, document)]
+        bookmarks = [(level, label, state) for page in document.pages for level, label, _, state in page.bookmarks]
+        data = pdf.write(issue, document) if write else None
+        return Laid(setup, len(document.pages), anchors, starts, bookmarks, data, warnings)
 
 
 def _prepared(content: bytes, setup: Setup, css: str) -> bytes:
