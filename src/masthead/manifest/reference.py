@@ -132,6 +132,10 @@ def _any_case(word: str) -> str:
     return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
 
 
+_MONTH_DAY = "(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"  # a day that may be (30 February: only check knows)
+_TIME = r"(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?)"
+
+
 def _years() -> str:
     first, last = schema.FIRST_DATE.year, schema.LAST_DATE.year
     assert first % 100 == 0 and last % 100 == 99, "a range of whole centuries"
@@ -159,12 +163,13 @@ def _value(s: Schema, key: Key) -> dict[str, Any]:
         item = _text(key)
         out = {"type": item["type"] + ["array"], "maxLength": item["maxLength"],
                "items": {"type": _SCALARS, "maxLength": item["maxLength"]}}
-    elif key.kind == "integer":
-        out = {"type": "integer", "minimum": key.minimum, "maximum": key.maximum}
+    elif key.kind == "integer":  # masthead takes "12" too; the range is checked on numbers only
+        out = {"anyOf": [{"type": "integer", "minimum": key.minimum, "maximum": key.maximum},
+                         {"type": "string", "pattern": "^[0-9]+$"}]}
     elif key.kind == "boolean":
         out = {"type": "boolean"}
     elif key.kind == "date":
-        out = {"type": "string", "pattern": f"^{_years()}-[0-9]{{2}}-[0-9]{{2}}(?:[Tt ].*)?$"}
+        out = {"type": "string", "pattern": f"^{_years()}-{_MONTH_DAY}{_TIME}?$"}
     elif key.kind == "language":
         out = {"type": ["string"] + ([] if key.required else ["null"]), "pattern": f"^{schema.LANGUAGE_TAG}$"}
     elif key.kind == "path":
