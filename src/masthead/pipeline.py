@@ -222,7 +222,7 @@ class Pipeline:
         for output_format in self.formats:  # refused now, not after the work
             output_format.ready(self.manifest_path, out_dir, force)
         slug = self.load().meta.slug
-        folders = {out_dir / f.target(slug): {} for f in self.formats if f.folder and f.name in self.names}
+        folders: dict[Path, dict[str, bytes]] = {out_dir / f.target(slug): {} for f in self.formats if f.folder and f.name in self.names}
         if folders and not force:  # told now, not after the work (write_all checks again)
             writes.refuse_unwritable({}, folders, replace_unmarked=False)
         outputs = self.export()
