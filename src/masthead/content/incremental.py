@@ -51,7 +51,9 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
     processes are handed it); ``limit`` is the most bytes an article may have."""
     store = store or Cache(None)
     context = repr((sorted((str(p), i) for p, i in ids.items()), _manifest_context(meta), str(meta.root)))
-    keys, reads, readers = [], [], _readers_key()
+    keys: list[str | None] = []
+    found: list[Read | None] = []  # from the cache
+    readers = _readers_key()
     for entry in entries:
         try:
             raw = confine.read_input(entry.file, limit)
@@ -60,8 +62,8 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
         key = None if raw is None else cache.key(_code_key(), readers, context, str(entry.file),
                                                  repr(entry.overrides), repr(entry.position), raw)
         keys.append(key)
-        reads.append(_lookup(key, store))
-    missing = [i for i, read in enumerate(reads) if read is None]
+        found.append(_lookup(key, store))
+    missing = [i for i, read in enumerate(found) if read is None]
     size = sum(_size(entries[i].file) for i in missing)
     count = workers.count(jobs, len(missing))
     if count > 1 and size > PARALLEL_BYTES:
@@ -70,10 +72,13 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
                                   [entries[i] for i in missing], chunksize=1))
     else:
         fresh = [read_one(entries[i], ids, meta) for i in missing]
+    read_now: dict[int, Read] = {}
     for i, (draft, diagnostics) in zip(missing, fresh, strict=True):
-        reads[i] = Read(draft, diagnostics, cached=False)
-        if keys[i] is not None and draft is not None and not any(d.severity == "error" for d in diagnostics):
-            _store(keys[i], reads[i], store)
+        read_now[i] = Read(draft, diagnostics, cached=False)
+        key = keys[i]
+        if key is not None and draft is not None and not any(d.severity == "error" for d in diagnostics):
+            _store(key, read_now[i], store)
+    reads = [read_now[i] if read is None else read for i, read in enumerate(found)]
     if stats is not None:
         stats["articles"] = len(entries)
         stats["articles_cached"] = len(entries) - len(missing)
