@@ -23,12 +23,15 @@ import pickle
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from masthead.diagnostics import Diagnostic
 from masthead.model import schema
 from masthead.runtime import cache, confine, workers
 from masthead.runtime.cache import Cache
+
+if TYPE_CHECKING:  # reading imports this module when it runs
+    from masthead.content.reading import _Draft
 
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
 # The modules whose code decides what reading an article gives.
@@ -39,7 +42,7 @@ _CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loade
 
 
 class Read(NamedTuple):
-    draft: object | None  # reading._Draft, frozen (its tree as bytes); None when unreadable
+    draft: _Draft | None  # frozen (its tree as bytes); None when unreadable
     diagnostics: tuple[Diagnostic, ...]
     cached: bool
 
