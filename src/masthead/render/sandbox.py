@@ -225,7 +225,8 @@ class Sandbox(ImmutableSandboxedEnvironment):
         self.filters["attr"] = jinja2.pass_environment(lambda env, obj, name: env.getattr(obj, name))
         self.filters = {name: self._guarded_filter(name, f) for name, f in self.filters.items()
                         if name not in REMOVED_FILTERS}
-        self.tests = {name: self._guarded_filter(name, f)  # type: ignore[arg-type]  # jinja2's TESTS is unannotated: mypy makes its values builtins.function, no Callable
+        # jinja2's TESTS is unannotated: mypy joins its values to builtins.function, which is no Callable
+        self.tests = {name: self._guarded_filter(name, f)  # type: ignore[arg-type]
                       for name, f in self.tests.items()}
 
     # -- the budget
@@ -373,6 +374,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
             return result
 
         if hasattr(function, "jinja_pass_arg"):  # pass_context, pass_environment, pass_eval_context
+            # Jinja's protocol is an attribute set on the function, which mypy allows on no function
             guarded.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
         return guarded
 

@@ -190,8 +190,8 @@ _QUOTES = {
 
 
 def quotes(language: str) -> tuple[str, str, str, str]:
-    value = _QUOTES.get(language.split("-")[0].lower(), _QUOTES["en"])
-    return tuple(value)  # type: ignore[return-value]
+    opening, closing, inner_opening, inner_closing = _QUOTES.get(language.split("-")[0].lower(), _QUOTES["en"])
+    return opening, closing, inner_opening, inner_closing
 
 
 # Silent reading speeds: words per minute, or characters per minute for zh and ja.
