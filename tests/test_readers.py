@@ -13,11 +13,11 @@ import pytest
 from lxml import etree
 
 from helpers import Epub, epubcheck
-from masthead.build import build
 from masthead.content.readers import html, markdown, registry
 from masthead.content.readers.base import ReaderResult
 from masthead.diagnostics import IssueError, Position, Report
 from masthead.manifest import loader
+from masthead.pipeline import BuildContext, build
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "masthead"
 
@@ -63,7 +63,7 @@ def text_reader(monkeypatch, tmp_path):
 def test_a_registered_reader_builds_its_articles_into_a_valid_epub(tmp_path, text_reader):
     text = b"A plain caf\xe9\n\nThe first paragraph,\nin two lines.\n\nThe second \x93quoted\x94 one.\n"
     manifest = _issue(tmp_path / "issue", "plain.txt", text)  # Windows-1252, not UTF-8: this reader's business
-    result = build(manifest, tmp_path / "out", ("epub",), jobs=1)
+    result = build(manifest, tmp_path / "out", ("epub",), BuildContext(jobs=1))
     epub = Epub(tmp_path / "out" / "issue.epub")
     doc = epub.xml("plain.xhtml")
     paragraphs = ["".join(p.itertext()) for p in doc.iter("{http://www.w3.org/1999/xhtml}p")]
@@ -96,7 +96,7 @@ def test_a_text_format_that_is_not_utf8_is_an_error_at_its_line(tmp_path, monkey
     data = b"---\ntitle: Bad\n---\n\nfine\ncaf\xe9\n" if article.endswith(".md") else b"<title>Bad</title>\n<p>fine</p>\n<p>caf\xe9</p>\n"
     manifest = _issue(tmp_path / "issue", article, data)
     with pytest.raises(IssueError) as failed:
-        build(manifest, tmp_path / "out", ("epub",), jobs=1)
+        build(manifest, tmp_path / "out", ("epub",), BuildContext(jobs=1))
     byte = data.index(b"\xe9")
     line = data[:byte].count(b"\n") + 1
     assert [str(d) for d in failed.value.diagnostics] == [

@@ -203,8 +203,13 @@ class Pipeline:
             outputs: dict[str, bytes | dict[str, bytes]] = {}
             for output_format in self.formats:
                 self.ctx.progress(output_format.name)
-                used = {name: outputs[name] for name in output_format.uses}
-                job = registry.Export(rendered, issue, self._printed, used, self.report, self.ctx.jobs, self.ctx.cache)  # type: ignore[arg-type]
+                used: dict[str, bytes] = {}
+                for name in output_format.uses:
+                    made = outputs[name]
+                    if not isinstance(made, bytes):  # a folder format's files: no format is made from them
+                        raise TypeError(f"{output_format.name} is declared to be made from {name}, a folder of files")
+                    used[name] = made
+                job = registry.Export(rendered, issue, self._printed, used, self.report, self.ctx.jobs, self.ctx.cache)
                 data = output_format.export(job)
                 for finding in output_format.device_checks(data, self.ctx.cache):  # will it work on every device? (export/devices.py)
                     self.report.warning(Position(self.load().meta.manifest_path), f"{output_format.name}: {finding}")
@@ -222,7 +227,7 @@ class Pipeline:
         for output_format in self.formats:  # refused now, not after the work
             output_format.ready(self.manifest_path, out_dir, force)
         slug = self.load().meta.slug
-        folders = {out_dir / f.target(slug): {} for f in self.formats if f.folder and f.name in self.names}
+        folders: dict[Path, dict[str, bytes]] = {out_dir / f.target(slug): {} for f in self.formats if f.folder and f.name in self.names}
         if folders and not force:  # told now, not after the work (write_all checks again)
             writes.refuse_unwritable({}, folders, replace_unmarked=False)
         outputs = self.export()

@@ -38,6 +38,7 @@ def run() -> NoReturn:
     import os
     import threading
 
+    code: str | int | None  # SystemExit's: an int once normalized below
     try:
         main()  # click's standalone mode: always ends in SystemExit
         code = 0
@@ -233,13 +234,14 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True)
     """A progress callback for build(): a bar on a terminal (rich), lines with --verbose,
     nothing otherwise (plain output for logs and pipes, and under --watch)."""
     if verbose:
-        started = [time.perf_counter(), ""]
+        started, current = time.perf_counter(), ""  # when the current stage began, and its name
 
         def say(stage: str) -> None:
+            nonlocal started, current
             now = time.perf_counter()
-            if started[1]:
-                click.echo(f"  {started[1]:<13} {now - started[0]:6.2f} s", err=True)
-            started[:] = [now, stage]
+            if current:
+                click.echo(f"  {current:<13} {now - started:6.2f} s", err=True)
+            started, current = now, stage
 
         click.echo(_line(f"{manifest_path}:"), err=True)
         yield say
@@ -266,18 +268,18 @@ def _progress(manifest_path: Path, quiet: bool, verbose: bool, bar: bool = True)
     # drawn at each stage instead; the clock ticks on its own only from the print layout,
     # the one stage that can take minutes, and whose workers start another way.
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  transient=True, console=None, auto_refresh=False) as bar:
-        task = bar.add_task(str(manifest_path.parent.name), total=len(stages))
+                  transient=True, console=None, auto_refresh=False) as progress:
+        task = progress.add_task(str(manifest_path.parent.name), total=len(stages))
         done = threading.Event()
 
         def tick() -> None:
             while not done.wait(0.1):
-                bar.refresh()
+                progress.refresh()
 
         ticker = threading.Thread(target=tick, daemon=True)
 
         def advance(stage: str) -> None:
-            bar.update(task, completed=stages.index(stage), description=f"{manifest_path.parent.name}: {stage}",
+            progress.update(task, completed=stages.index(stage), description=f"{manifest_path.parent.name}: {stage}",
                        refresh=True)
             if stage == "print layout" and not ticker.is_alive():
                 ticker.start()

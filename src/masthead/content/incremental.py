@@ -23,12 +23,15 @@ import pickle
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from masthead.diagnostics import Diagnostic
 from masthead.model import schema
 from masthead.runtime import cache, confine, workers
 from masthead.runtime.cache import Cache
+
+if TYPE_CHECKING:  # reading imports this module when it runs
+    from masthead.content.reading import _Draft
 
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
 # The modules whose code decides what reading an article gives.
@@ -39,7 +42,7 @@ _CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loade
 
 
 class Read(NamedTuple):
-    draft: object | None  # reading._Draft, frozen (its tree as bytes); None when unreadable
+    draft: _Draft | None  # frozen (its tree as bytes); None when unreadable
     diagnostics: tuple[Diagnostic, ...]
     cached: bool
 
@@ -51,7 +54,9 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
     processes are handed it); ``limit`` is the most bytes an article may have."""
     store = store or Cache(None)
     context = repr((sorted((str(p), i) for p, i in ids.items()), _manifest_context(meta), str(meta.root)))
-    keys, reads, readers = [], [], _readers_key()
+    keys: list[str | None] = []
+    found: list[Read | None] = []  # from the cache
+    readers = _readers_key()
     for entry in entries:
         try:
             raw = confine.read_input(entry.file, limit)
@@ -60,8 +65,8 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
         key = None if raw is None else cache.key(_code_key(), readers, context, str(entry.file),
                                                  repr(entry.overrides), repr(entry.position), raw)
         keys.append(key)
-        reads.append(_lookup(key, store))
-    missing = [i for i, read in enumerate(reads) if read is None]
+        found.append(_lookup(key, store))
+    missing = [i for i, read in enumerate(found) if read is None]
     size = sum(_size(entries[i].file) for i in missing)
     count = workers.count(jobs, len(missing))
     if count > 1 and size > PARALLEL_BYTES:
@@ -70,10 +75,13 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
                                   [entries[i] for i in missing], chunksize=1))
     else:
         fresh = [read_one(entries[i], ids, meta) for i in missing]
+    read_now: dict[int, Read] = {}
     for i, (draft, diagnostics) in zip(missing, fresh, strict=True):
-        reads[i] = Read(draft, diagnostics, cached=False)
-        if keys[i] is not None and draft is not None and not any(d.severity == "error" for d in diagnostics):
-            _store(keys[i], reads[i], store)
+        read_now[i] = Read(draft, diagnostics, cached=False)
+        key = keys[i]
+        if key is not None and draft is not None and not any(d.severity == "error" for d in diagnostics):
+            _store(key, read_now[i], store)
+    reads = [read_now[i] if read is None else read for i, read in enumerate(found)]
     if stats is not None:
         stats["articles"] = len(entries)
         stats["articles_cached"] = len(entries) - len(missing)

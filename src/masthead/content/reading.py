@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
+from lxml import etree
 from markupsafe import Markup
 
 from masthead.content import images, sanitize, shape
@@ -52,7 +53,7 @@ class _Draft:
     source: Path
     id: str
     fields: dict
-    tree: object  # the clean <div> holding the body, until it is serialized into ``body``
+    tree: etree._Element | None  # the clean <div> holding the body, until it is serialized into ``body``
     text: str  # the source, to find where a reference stands
     token: str = ""  # names this article's link placeholders; a hash of its text, so no text can forge one
     body: str = ""  # the serialized tree, links still placeholders (see _check_links)
@@ -138,7 +139,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         raw = confine.read_input(path, MAX_ARTICLE_BYTES, follow=False)  # resolved by the manifest
     except OSError as exc:
         if exc.errno == errno.EFBIG:  # the file's own fault, not the reference's
-            report.error(Position(path, 1, 1), exc.strerror)
+            report.error(Position(path, 1, 1), exc.strerror or str(exc))
         else:
             report.error(entry.position, f"cannot read '{path.name}': {exc.strerror}")
         return None
@@ -168,7 +169,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         return None
     dropped: list = []
     try:
-        draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
+        tree = draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
     except TooDeep as exc:
         report.error(_too_deep_at(text, path) or Position(path, exc.args[0] or 1, 1),
                      f"elements nested more than {MAX_DEPTH} deep: no e-reader or print layout opens that; flatten the markup")
@@ -178,15 +179,15 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
                        f"<{name}> left out: e-readers cannot be relied on to play or draw it "
                        "(an image or a link in its place reaches every reader)")
     draft.declared = prefixes
-    _shape(draft, report)
+    _shape(draft, tree, report)
     # Counted now, so a cached draft carries it; resolving links later changes no text.
-    draft.words = count_words(" ".join(draft.tree.itertext()), draft.fields["lang"])
-    for a in draft.tree.iter(f"{{{XHTML}}}a"):  # links within the article resolve with the others
+    draft.words = count_words(" ".join(tree.itertext()), draft.fields["lang"])
+    for a in tree.iter(f"{{{XHTML}}}a"):  # links within the article resolve with the others
         href = a.get("href") or ""
         if href.startswith("#"):
             a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href, "fragment")))
-    draft.ids = frozenset(e.get("id") for e in draft.tree.iter() if isinstance(e.tag, str) and e.get("id"))
-    draft.body = serialize_fragment(draft.tree)
+    draft.ids = frozenset(e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id"))
+    draft.body = serialize_fragment(tree)
     draft.tree, draft.line_starts = None, []
     image = draft.fields.get("image")
     if image is not None:
@@ -429,10 +430,10 @@ def _short(url: str) -> str:
 # ---------------------------------------------------------------------------- shaping
 
 
-def _shape(draft: _Draft, report: Report) -> None:
-    """Give the clean tree the structure e-readers expect (shape.py); count images and alt text."""
-    shape.structure(draft.tree)
-    for img in list(draft.tree.iter(f"{{{XHTML}}}img")):
+def _shape(draft: _Draft, tree: etree._Element, report: Report) -> None:
+    """Give the clean tree (the draft's) the structure e-readers expect (shape.py); count images and alt text."""
+    shape.structure(tree)
+    for img in list(tree.iter(f"{{{XHTML}}}img")):
         if not img.get("src"):
             shape.remove(img)  # its source was refused (and reported)
             continue
@@ -443,7 +444,7 @@ def _shape(draft: _Draft, report: Report) -> None:
             report.warning(place, "image without alt text; describe it, or write alt=\"\" if it is decorative")
             img.set("alt", "")
             draft.images_without_alt += 1
-    shape.finish(draft.tree)
+    shape.finish(tree)
 
 
 def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:

@@ -261,7 +261,7 @@ def _place(items: list, parent: str) -> list:
             and parent not in PARENTS[_name(item)][0]
         wanted = PARENTS[_name(item)][1] if stray else ""
         if group and wanted != kind:
-            trailing = []
+            trailing: list = []  # like group: text and elements
             while _blank(group[-1]):
                 trailing.insert(0, group.pop())
             out.extend(_contain(kind, group) + trailing)

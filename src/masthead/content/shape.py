@@ -263,7 +263,7 @@ def _markdown_footnotes(tree) -> None:
         sup.set("role", "doc-noteref")
     notes = etree.Element(_x("div"))
     notes.set("class", "footnotes")
-    items = {}
+    items: dict[str, etree._Element] = {}
     for li in section.iter(_x("li")):  # by id, once: a search per note was quadratic in the notes
         items.setdefault(li.get("id", ""), li)
     for old, number in numbers.items():

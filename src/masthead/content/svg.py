@@ -220,7 +220,10 @@ class _Expansion:
                 by_id[element.get("id")].append(i)  # a duplicated id: each one counts
         self.hrefs, self.paint, self.markers, self.other = [], [], [], []
         for element in elements:
-            hrefs, paint, markers, other = [], [], [], []
+            hrefs: list[int] = []
+            paint: list[int] = []
+            markers: list[int] = []
+            other: list[int] = []
             for key in HREFS:
                 value = element.get(key)
                 if value and value.startswith("#"):

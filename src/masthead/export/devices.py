@@ -121,7 +121,7 @@ def _text_rules(name: str, data: bytes) -> list[Finding]:
 
 def _document_rules(name: str, data: bytes, kepub: bool) -> list[Finding]:
     """The rules that read one content document as XHTML: its footnotes, and Kobo's spans."""
-    found = []
+    found: list[Finding] = []
     if not kepub and b"noteref" not in data:
         return found  # no note to check and no spans to look for: no need to parse it
     try:

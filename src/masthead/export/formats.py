@@ -121,7 +121,7 @@ def _page_list(meta: IssueMeta, chosen: frozenset[str]) -> str:
 
 class Epub(OutputFormat):
     name, help, default = "epub", "epub", True
-    layout = staticmethod(_page_list)  # type: ignore[assignment]
+    layout = staticmethod(_page_list)
 
     def export(self, job: Export) -> bytes:
         from masthead.export import epub
@@ -137,7 +137,7 @@ class Epub(OutputFormat):
 
 class Kepub(OutputFormat):
     name, help, suffix = "kepub", "kepub (Kobo)", ".kepub.epub"
-    layout = staticmethod(_page_list)  # type: ignore[assignment]
+    layout = staticmethod(_page_list)
 
     def export(self, job: Export) -> bytes:
         from masthead.export import kepub

@@ -115,16 +115,18 @@ def _text_map(body) -> tuple[list, str]:
     """The body's text, normalized, with where each character came from."""
     pieces = []  # (element, "text" or "tail", raw string, start in the normalized text, raw indices)
     normalized: list[str] = []
-    state = {"length": 0, "space": True}
+    length = 0  # of the normalized text so far
+    space = True  # whether it ends with a space
 
     def add(element, attribute: str, raw: str | None):
+        nonlocal length, space
         if not raw:
             return
-        value, index, state["space"] = _normal(raw, state["space"])
+        value, index, space = _normal(raw, space)
         if value:
-            pieces.append((element, attribute, raw, state["length"], index))
+            pieces.append((element, attribute, raw, length, index))
             normalized.append(value)
-            state["length"] += len(value)
+            length += len(value)
 
     def walk(element):
         add(element, "text", element.text)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from masthead.model.documents import RenderedIssue
+from masthead.model.documents import Kind, RenderedIssue
 
 BASE_URL = "https://masthead.invalid/"  # .invalid can never resolve (RFC 2606)
 
@@ -69,7 +69,7 @@ def layout(issue: RenderedIssue, warn=lambda message: None, fonts=None):
             warn(f"refused to load '{url[:80]}': only the issue's own files are read")
             raise ValueError(f"refused: {url}")
 
-    (document,) = issue.documents_of("print")
+    (document,) = issue.documents_of(Kind.PRINT)
     handler = _Collect(warn)
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
@@ -99,7 +99,7 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
     """
     from weasyprint.formatting_structure import boxes
 
-    names = {d.name.removesuffix(".xhtml"): d.name for d in issue.documents_of("cover", "contents", "article")}
+    names = {d.name.removesuffix(".xhtml"): d.name for d in issue.documents_of(Kind.COVER, Kind.CONTENTS, Kind.ARTICLE)}
     first: dict[str, int] = {}  # id → the first page its element is on (a page lists each id on it)
     for index, page in enumerate(document.pages):
         for name in page.anchors:

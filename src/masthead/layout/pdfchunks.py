@@ -103,7 +103,10 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
     if want_pdf:
         from masthead.layout import pdfjoin
 
-        data = pdfjoin.join([r.data for r in results], [r.bookmarks for r in results], LINK_BASE)
+        parts = [r.data for r in results if r.data is not None]
+        if len(parts) != len(results):  # _lay_out_all writes every chunk when want_pdf
+            raise RuntimeError("PDF: a chunk was laid out but not written")
+        data = pdfjoin.join(parts, [r.bookmarks for r in results], LINK_BASE)
     return Printed(data, starts, sum(r.pages for r in results))
 
 
@@ -141,7 +144,7 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
             for element in children[i].iterfind(".//*[@href]"):
                 href = element.get("href")
                 target = unquote(href[1:]) if href.startswith("#") else None
-                if target in owner:
+                if target is not None and target in owner:
                     refs[g][target] = owner[target]
                     if owner[target] != g:  # WeasyPrint drops a "#id" it does not hold
                         element.set("href", LINK_BASE + href[1:])
@@ -261,17 +264,26 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool) -> list[
                 todo = [i for i, (result, setup) in enumerate(zip(results, setups, strict=True))
                         if result is None or result.setup != setup or (want_pdf and result.data is None)]
                 if not todo:
-                    return results  # type: ignore[return-value]  (none is None: all were laid out)
+                    return _laid(results)
                 write = want_pdf and round_ > 0  # a first round's guess is seldom right: no PDF yet
                 futures = {i: pool.submit(_lay_out, chunks[i], setups[i], write)
                            for i in sorted(todo, key=lambda i: i == 0)}  # the front last
                 for i, future in futures.items():
                     results[i] = future.result()
-                setups = _setups(chunks, results)  # type: ignore[arg-type]  (after a first round, none is None)
+                setups = _setups(chunks, _laid(results))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     raise RuntimeError(f"PDF: the page numbers of the chunks did not settle in {len(chunks) + 1} rounds")
+
+
+def _laid(results: list[Laid | None]) -> list[Laid]:
+    """The results of a round, each chunk's: after the first round, which lays out every
+    chunk, none is None."""
+    laid = [result for result in results if result is not None]
+    if len(laid) != len(results):
+        raise RuntimeError("PDF: a chunk was not laid out")
+    return laid
 
 
 def _guesses(chunks: list[Chunk]) -> list[Setup]:

@@ -79,14 +79,14 @@ class Y:
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def safe_load(text: str):
+def safe_load(text: str) -> Any:  # whatever the YAML holds
     """Plain data from trusted YAML (a theme's): no positions, no custom tags."""
     return yaml.load(text, Loader=SAFE_LOADER)
 
 
 def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y | None:
     """Safe-load ``text`` into :class:`Y` values; problems go to ``report``, None on failure."""
-    def pos(mark) -> Position:
+    def pos(mark: yaml.Mark) -> Position:
         return Position(path, mark.line + 1 + line_offset, mark.column + 1)
 
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
@@ -109,7 +109,7 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
     constructor = yaml.SafeLoader("")
     budget = [MAX_NODES]
 
-    def convert(node) -> Y | None:
+    def convert(node: yaml.Node) -> Y | None:
         budget[0] -= 1
         if budget[0] < 0:
             raise _TooLarge(pos(node.start_mark))
@@ -123,6 +123,8 @@ def parse_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Y
         if isinstance(node, yaml.SequenceNode):
             items = [convert(child) for child in node.value]
             return Y([i for i in items if i is not None], pos(node.start_mark))
+        if not isinstance(node, yaml.MappingNode):  # the composer makes no other kind
+            raise TypeError(f"a YAML node of an unknown kind: {type(node).__name__}")
         try:
             constructor.flatten_mapping(node)  # "<<" merge keys
         except yaml.YAMLError as exc:
@@ -449,7 +451,7 @@ _CHECKS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
 # ---------------------------------------------------------------------------- articles
 
 
-def article_fields(y: Y, report: Report, root: Path, base_dir: Path, table: str = "article") -> dict:
+def article_fields(y: Y, report: Report, root: Path, base_dir: Path, table: str = "article") -> dict[str, Any]:
     """The article keys of one mapping (front matter, ``<meta>`` or manifest entry), normalized:
     an alias is stored as the key it stands for (deck as standfirst).
 
@@ -513,7 +515,7 @@ def load(manifest_path: Path, formats: ArticleFormats | None = None) -> Manifest
     if y is None or y.value is None:
         if y is not None:
             report.error(Position(manifest_path, 1, 1), "the manifest is empty")
-        report.raise_if_errors()
+        raise IssueError(report.errors)  # parse_yaml reported why when it gave None
     issue = schema.SCHEMA.table(schema.SCHEMA.root)
     f = Fields(y, schema.SCHEMA.names(issue.name), report, issue.what)
     if not isinstance(y.value, dict):
@@ -597,8 +599,9 @@ def _sections(f: Fields, report: Report, root: Path, issue: Table, formats: Arti
         given = [key for key in group if f.has(key)]
         named = _either([f"'{key}'" for key in group])
         if len(given) > 1:
-            later = max(given, key=lambda k: (f.y.keys[k].line, f.y.keys[k].col))
-            report.error(f.y.keys[later], f"give either {named}, not both")
+            key_pos = f.y.keys or {}  # a mapping's: every key given is there
+            later = max(given, key=lambda k: (key_pos[k].line, key_pos[k].col))
+            report.error(key_pos[later], f"give either {named}, not both")
             return ()
         if not given:
             report.error(f.y.pos, f"the manifest needs either {named} (one of the two)")

@@ -74,7 +74,10 @@ def page_mm(page_size: str) -> tuple[float, float]:
 
 def length_mm(length: str) -> float:
     """A length the manifest accepted ('18mm', '0.5in', '0'), in mm."""
-    number, unit = re.fullmatch(r"([0-9.]+)([a-z]*)", length).groups()
+    match = re.fullmatch(r"([0-9.]+)([a-z]*)", length)
+    if match is None:
+        raise ValueError(f"not a length: {length!r}")
+    number, unit = match.groups()
     return float(number) * _MM_PER.get(unit, 1)
 
 
@@ -126,7 +129,7 @@ class ArticleEntry(NamedTuple):
     """One article as the manifest names it: its file, and the keys the entry overrides."""
 
     file: Path  # resolved, inside the issue folder
-    overrides: dict  # validated article keys (the schema's "article" table)
+    overrides: dict[str, Any]  # validated article keys (the schema's "article" table)
     position: Position
 
 

@@ -210,6 +210,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     code_generator_class = _CountingGenerator
     intercepted_binops = frozenset({"*", "%", "+", "**"})
+    # What jinja2.ext.i18n adds to the environment (Environment.extend), unknown to Jinja's types
+    install_null_translations: Callable[..., None]
+    install_gettext_translations: Callable[..., None]
 
     def __init__(self, **options: Any):
         super().__init__(finalize=_written, **options)
@@ -222,7 +225,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
         self.filters["attr"] = jinja2.pass_environment(lambda env, obj, name: env.getattr(obj, name))
         self.filters = {name: self._guarded_filter(name, f) for name, f in self.filters.items()
                         if name not in REMOVED_FILTERS}
-        self.tests = {name: self._guarded_filter(name, f) for name, f in self.tests.items()}
+        # jinja2's TESTS is unannotated: mypy joins its values to builtins.function, which is no Callable
+        self.tests = {name: self._guarded_filter(name, f)  # type: ignore[arg-type]
+                      for name, f in self.tests.items()}
 
     # -- the budget
 
@@ -369,6 +374,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
             return result
 
         if hasattr(function, "jinja_pass_arg"):  # pass_context, pass_environment, pass_eval_context
+            # Jinja's protocol is an attribute set on the function, which mypy allows on no function
             guarded.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
         return guarded
 
@@ -380,7 +386,8 @@ def _only_plain(name: str, args: tuple, kwargs: dict) -> None:
             raise SecurityError(f"the filter '{name}' cannot take a {type(value).__name__}")
 
 
-WRITABLE = (*SCALARS, Record, tuple, list, dict, range, Undefined)
+CONTAINERS = (Record, tuple, list, dict)  # what a written value may hold values in
+WRITABLE = (*SCALARS, *CONTAINERS, range, Undefined)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -399,7 +406,7 @@ def _written(value: Any) -> Any:
 def _writable(value: Any, depth: int) -> bool:
     if isinstance(value, (SCALARS, range, Undefined)):
         return True
-    if not isinstance(value, WRITABLE) or depth > MAX_DEPTH:
+    if not isinstance(value, CONTAINERS) or depth > MAX_DEPTH:  # the rest of WRITABLE is above
         return False
     items = value.values() if isinstance(value, (dict, Record)) else value
     return all(_writable(item, depth + 1) for item in items)
@@ -515,6 +522,7 @@ def _check_percent_format(template: str, args: Any = None) -> None:
                 if depth == 0:
                     break
         match = _PERCENT_SPEC.match(template, index)
+        assert match is not None  # every part of the pattern is optional: it matches anywhere
         for number in match.groups():
             if number == "*":
                 raise TemplateLimit("a '*' width in a % format is not allowed in a template")
@@ -544,7 +552,8 @@ def pattern(value: Any) -> Any:
 
 def short_list(items: Any) -> list[str]:
     """What a template gives ``format_list``: at most 10,000 names, as text."""
-    if isinstance(items, str) or _length(items) is None or _length(items) > 10_000:
+    length = None if isinstance(items, str) else _length(items)
+    if length is None or length > 10_000:
         raise TemplateLimit("format_list() takes a list of at most 10,000 names")
     return [str(i) for i in items]
 

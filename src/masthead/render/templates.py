@@ -66,6 +66,7 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     resources: list[Resource] = []
     resources += stylesheets.stylesheets(theme, report)
     resources += _images(issue, report, printed, store)
+    cover_resources: list[Resource]
     if meta.cover is None:  # drawn: its name is known now, its picture is taken last
         cover_resources, cover_image, cover_is_generated = [], GENERATED_COVER, True
     else:
@@ -165,7 +166,7 @@ def _bytecode_folder(store: Cache) -> Path | None:
 class _Context:
     """Renders templates with the values every template may use (see docs/templates.md)."""
 
-    def __init__(self, issue: Issue, theme: Theme, env: jinja2.Environment, store: Cache):
+    def __init__(self, issue: Issue, theme: Theme, env: sandbox.Sandbox, store: Cache):
         self.issue, self.theme, self.env, self.store = issue, theme, env, store
         self.articles = issue.articles
         # What templates see: plain values, made once (sandbox.plain), whatever is rendered
@@ -186,7 +187,7 @@ class _Context:
         self.env.install_gettext_translations(sandbox.CheckedTranslations(i18n.translations(lang, self.theme.locale_dirs, self.store)),
                                               newstyle=True)
         locale = i18n.locale_of(lang)
-        helpers = {
+        helpers: dict[str, Callable[..., object]] = {
             "format_date": lambda d, fmt="long": format_date(d, sandbox.pattern(fmt), locale=locale) if d else "",
             "format_number": lambda n: format_decimal(n, locale=locale),
             "format_list": lambda items: format_list(sandbox.short_list(items), locale=locale) if items else "",
@@ -298,8 +299,11 @@ def _cleaned(documents: list[Document], resources: list[Resource], context: _Con
     out, told = [], set()
     for document in documents:
         removed: list[tuple[str, str]] = []
-        data = sandbox.clean_document(document.content, names, ids, document.name,
-                                      lambda what, text, removed=removed: removed.append((what, text)))
+
+        def found(what: str, text: str, removed: list[tuple[str, str]] = removed) -> None:
+            removed.append((what, text))
+
+        data = sandbox.clean_document(document.content, names, ids, document.name, found)
         for what, text in removed:
             where = _written(context, text) or Position(context.theme_file(
                 _TEMPLATE_OF.get(document.kind, "article.xhtml.j2")), 1, 1)
@@ -429,7 +433,11 @@ def ahead(meta: IssueMeta, theme: Theme, jobs: int | None, store: Cache) -> Call
     if compiled is not None and not (compiled.is_dir() and any(compiled.iterdir())):
         tasks.append(lambda: _compile_theme(meta, theme, store))
     waits = [workers.ahead(task, jobs) for task in tasks]
-    return lambda: [wait() for wait in waits] and None
+
+    def wait_all() -> None:  # (a lambda gave [] when there was no task)
+        for wait in waits:
+            wait()
+    return wait_all
 
 
 def _compile_theme(meta: IssueMeta, theme: Theme, store: Cache) -> None:

@@ -141,7 +141,7 @@ def load(meta: IssueMeta) -> Theme:
     issue_templates = meta.root / "templates"
     if issue_templates.is_dir():
         folders.append(issue_templates)
-    folder = _theme_folder(meta, position)
+    folder: Path | None = _theme_folder(meta, position)
     seen: set[Path] = set()
     while folder is not None:
         if folder in seen:
@@ -209,14 +209,14 @@ def _read_theme_yaml(path: Path, report: Report) -> _Spec:
         if family is not None and not _FAMILY.match(family):
             report.error(face.pos("family"), f"font family '{family[:40]}': letters, digits, spaces, . ' - only")
             family = None
-        if style not in ("normal", "italic", "oblique"):
+        style_known = style in ("normal", "italic", "oblique")
+        if not style_known:
             report.error(face.pos("style"), f"font style '{style[:40]}': normal, italic or oblique")
-            style = None
         if (file is not None and not _FONT_FILE.fullmatch(file)) or (file is not None and {".", ".."} & set(file.split("/"))):
             report.error(face.pos("file"), f"font file '{file[:60]}': a path inside the theme folder, "
                                            "like fonts/Serif-Regular.ttf")
             file = None
-        if family is not None and file is not None and style is not None:
+        if family is not None and file is not None and style_known:
             faces.append(Face(family, file, 400 if weight is None else weight, style))
     return _Spec(extends, tuple(faces))
 
@@ -340,7 +340,8 @@ def template_error(exc: Exception, theme: Theme, lang: str | None = None) -> Dia
         return None
     name = None
     if isinstance(exc, jinja2.TemplateNotFound):
-        message, name = f"no template '{exc.name}' in the theme", exc.name
+        message = f"no template '{exc.name}' in the theme"
+        name = exc.name if isinstance(exc.name, str) else None  # Jinja's type allows an Undefined
     elif isinstance(exc, jinja2.UndefinedError):
         message, name = str(exc), (re.findall(r"'([^']+)' is undefined", str(exc)) or [None])[-1]
     elif isinstance(exc, jinja2.TemplateError):

@@ -28,7 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from masthead import __version__
 from masthead.runtime import locations
@@ -191,6 +191,12 @@ class Cache:
             if name is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(name)  # no half-written entry left to fill the disk
+
+    @overload
+    def cached(self, kind: str, cache_key: str, compute: Callable[[], bytes]) -> bytes: ...
+
+    @overload
+    def cached(self, kind: str, cache_key: str, compute: Callable[[], bytes | None]) -> bytes | None: ...
 
     def cached(self, kind: str, cache_key: str, compute: Callable[[], bytes | None]) -> bytes | None:
         """``compute()``'s result, from the cache when it has it. None results are not stored."""

@@ -97,7 +97,7 @@ class Unreadable(OSError):
         super().__init__(code, reason)
 
     def __str__(self) -> str:
-        return self.strerror
+        return self.strerror or ""  # always the reason given: typeshed allows None
 
 
 def read_input(path: Path, limit: int, follow: bool = True) -> bytes:

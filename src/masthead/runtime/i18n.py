@@ -109,8 +109,9 @@ def _unreadable(exc: Exception, source: bytes, plural: bool = False) -> _Unreada
     """Why the catalogue ``source`` was refused, at the line it concerns when that is cheap to find
     (``plural``: gettext refused it, whose only reading of the text is its Plural-Forms)."""
     lines = source.split(b"\n")
-    if type(exc).__name__ == "PoFileError" and getattr(exc, "lineno", None):  # Babel's: the line it could not read
-        return _Unreadable(str(exc).split(" on ", 1)[0].strip() or "a line that is not PO syntax", exc.lineno + 1, 1)  # 0-based
+    lineno = getattr(exc, "lineno", None)
+    if type(exc).__name__ == "PoFileError" and lineno:  # Babel's: the line it could not read
+        return _Unreadable(str(exc).split(" on ", 1)[0].strip() or "a line that is not PO syntax", lineno + 1, 1)  # 0-based
 
     def header(name: bytes, value: bytes = b"") -> tuple[int, int]:
         for number, line in enumerate(lines, 1):
@@ -189,8 +190,8 @@ _QUOTES = {
 
 
 def quotes(language: str) -> tuple[str, str, str, str]:
-    value = _QUOTES.get(language.split("-")[0].lower(), _QUOTES["en"])
-    return tuple(value)  # type: ignore[return-value]
+    opening, closing, inner_opening, inner_closing = _QUOTES.get(language.split("-")[0].lower(), _QUOTES["en"])
+    return opening, closing, inner_opening, inner_closing
 
 
 # Silent reading speeds: words per minute, or characters per minute for zh and ja.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import overload
 
 from lxml import etree
 
@@ -39,6 +40,14 @@ def parse_document(data: bytes):
 
 # Characters XML 1.0 cannot carry; Word and the web paste them in.
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@overload
+def xml_text(value: str) -> str: ...
+
+
+@overload
+def xml_text(value: None) -> None: ...
 
 
 def xml_text(value: str | None) -> str | None:

@@ -165,7 +165,7 @@ def draw(pdf_bytes: bytes, labels: Sequence[str], rtl: bool = False, columns: in
         # the spine between the two pages of a spread
         if None not in spread:
             spine = left + thumb_width
-            pen.line((spine, top + page_height - max(thumbs[f - 1].height for f in spread),
+            pen.line((spine, top + page_height - max(thumbs[f - 1].height for f in spread if f is not None),
                       spine, top + page_height - 1), fill=BORDER, width=1)
 
     out = io.BytesIO()
@@ -368,8 +368,8 @@ def _text(pen: ImageDraw.ImageDraw, fonts: _Fonts, text: str, size: int, left: i
     else:
         x = left
     for (chunk, face, rtl), length in zip(runs, lengths, strict=True):
-        options = {"direction": "rtl" if rtl else "ltr"} if fonts.raqm else {}
-        pen.text((x, baseline), chunk, font=fonts.get(face, size), fill=fill, anchor="ls", **options)
+        direction = ("rtl" if rtl else "ltr") if fonts.raqm else None  # None: Pillow's default, as without raqm
+        pen.text((x, baseline), chunk, font=fonts.get(face, size), fill=fill, anchor="ls", direction=direction)
         x += length
 
 

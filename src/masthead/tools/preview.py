@@ -20,11 +20,15 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from masthead.diagnostics import UsageError, internal_error
 from masthead.runtime.cache import Cache
 from masthead.tools import watch
+
+if TYPE_CHECKING:
+    from masthead.tools.check import Checked
 
 VERSION_PATH = "/__masthead__/version"
 FLATPLAN_PATH = "/__masthead__/flatplan"  # the print pages as a flatplan, drawn on request
@@ -67,7 +71,7 @@ class Edition:
         self.version = 0
         self.files: dict[str, bytes] = {}  # the last good render
         self.errors: list[str] = []
-        self.result = None  # the last good check.Checked, for the flatplan
+        self.result: Checked | None = None  # the last good check, for the flatplan
         self.flatplan: tuple[int, bytes] | None = None  # (version, PNG), drawn when asked for
 
     def render(self) -> None:
@@ -123,6 +127,8 @@ class Edition:
             cached, result = self.flatplan, self.result
         if cached and cached[0] == version:
             return cached[1]
+        if result is None or result.run is None:  # asked for only after a good render, which has both
+            raise RuntimeError("no render to draw the flatplan of")
         png, _ = flatplan.of_issue(result.run)
         with self.lock:
             self.flatplan = (version, png)
@@ -155,7 +161,8 @@ def _handler(edition: Edition) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if not _own_host(self.headers.get("Host"), self.server.server_address[1]):
+            address = self.server.server_address  # (host, port): the server listens on 127.0.0.1
+            if not isinstance(address, tuple) or not _own_host(self.headers.get("Host"), address[1]):
                 # DNS rebinding: a page from elsewhere whose name now points at 127.0.0.1 would
                 # read the issue; the browser still sends that name, so anything but ours is refused
                 self.send_response(HTTPStatus.MISDIRECTED_REQUEST)

@@ -21,8 +21,8 @@ from masthead.runtime.safexml import OPS, local_name
 
 class HtmlReader:
     name = "HTML"
-    suffixes = (".html", ".htm", ".xhtml")
-    shown = (".html", ".xhtml")
+    suffixes: tuple[str, ...] = (".html", ".htm", ".xhtml")
+    shown: tuple[str, ...] = (".html", ".xhtml")
 
     def read(self, raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
         text = decode_text(raw, path, report)
@@ -84,8 +84,8 @@ def _html(text: str, path: Path, report: Report, root: Path) -> ReaderResult:
     for name, uri in re.findall(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.-]*):\s+(\S+)", declared):  # a prefix is an NCName
         prefixes[name] = uri.rstrip(",")
     lang = document.get("{http://www.w3.org/XML/1998/namespace}lang") or document.get("lang")
-    meta = {}
-    meta_pos = {}
+    meta: dict[str, str] = {}
+    meta_pos: dict[str, Position] = {}
     for element in document.iter():
         name = local_name(element)
         line = getattr(element, "sourceline", None)

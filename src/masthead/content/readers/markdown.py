@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
@@ -40,8 +41,8 @@ _PAGE_END_TAGS = re.compile(r"</\s*(?:body|html|head)\s*>", re.I)
 
 class MarkdownReader:
     name = "Markdown"
-    suffixes = (".md", ".markdown")
-    shown = (".md",)
+    suffixes: tuple[str, ...] = (".md", ".markdown")
+    shown: tuple[str, ...] = (".md",)
 
     def read(self, raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
         text = decode_text(raw, path, report)
@@ -333,7 +334,7 @@ def _footnote_problems(tokens, env: dict, lines: list[str]) -> list[tuple[int | 
         elif refs.get(f":{label}", -1) < 0:
             problems.append((line, f"footnote [^{label}] is never referred to in the text; it is left out", f"[^{label}]"))
         seen[label] = line
-    escaped_in: dict[tuple[int, int], object] = {}  # a paragraph's lines → its test for an escaped reference
+    escaped_in: dict[tuple[int, int], Callable[[str], bool]] = {}  # a paragraph's lines → its test for an escaped reference
     for token in tokens:
         if token.type != "inline" or not token.children:
             continue
@@ -365,7 +366,7 @@ def _references(text: str):
             yield run.start() + start, run.group(0)[start:]
 
 
-def _escaped(source: str):
+def _escaped(source: str) -> Callable[[str], bool]:
     """Whether "\\[^label]" stands in ``source`` (a paragraph's lines), asked in log time: such
     text ends one of the runs _RUN finds, so the runs holding "\\[^" are kept reversed and
     sorted, and those ending as asked stand together. A search of the paragraph for each
