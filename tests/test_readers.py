@@ -76,18 +76,18 @@ def test_a_registered_reader_builds_its_articles_into_a_valid_epub(tmp_path, tex
 def test_the_manifest_accepts_what_the_readers_read(tmp_path, monkeypatch):
     manifest = _issue(tmp_path / "issue", "plain.txt", b"Title\n\nText.\n")
     with pytest.raises(IssueError) as refused:
-        loader.load(manifest)
+        loader.load(manifest, registry)
     assert [str(d) for d in refused.value.diagnostics] == [
         f"{manifest}:5:5: 'articles/plain.txt' is neither Markdown (.md) nor HTML (.html, .xhtml)"]
     reader = registry.register(TextReader())
     try:
-        assert [e.file.name for s in loader.load(manifest).sections for e in s.entries] == ["plain.txt"]
+        assert [e.file.name for s in loader.load(manifest, registry).sections for e in s.entries] == ["plain.txt"]
         assert registry.reader_for(Path("a.TXT")) is reader and registry.reader_for(Path("a.md")) is markdown.READER
         assert registry.unsupported("x.doc") == "'x.doc' is neither plain text (.txt), Markdown (.md) nor HTML (.html, .xhtml)"
     finally:
         registry.unregister(reader)
     with pytest.raises(IssueError):
-        loader.load(manifest)  # unregistered: refused again
+        loader.load(manifest, registry)  # unregistered: refused again
 
 
 @pytest.mark.parametrize("article", ["bad.md", "bad.html"])
