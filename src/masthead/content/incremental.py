@@ -23,15 +23,18 @@ import pickle
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 from masthead.diagnostics import Diagnostic
 from masthead.model import schema
 from masthead.runtime import cache, confine, workers
 from masthead.runtime.cache import Cache
 
-if TYPE_CHECKING:  # reading imports this module when it runs
-    from masthead.content.reading import _Draft
+
+class Draft(Protocol):
+    """What this module needs of an article as read (reading.py's draft, whatever else it holds)."""
+
+    deps: list  # what reading depended on besides the article's bytes: files, resolved references
 
 PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it saves
 # The modules whose code decides what reading an article gives.
@@ -42,7 +45,7 @@ _CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loade
 
 
 class Read(NamedTuple):
-    draft: _Draft | None  # frozen (its tree as bytes); None when unreadable
+    draft: Draft | None  # reading.py's draft, frozen (its tree as bytes); None when unreadable
     diagnostics: tuple[Diagnostic, ...]
     cached: bool
 

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote
 
 from lxml import etree
@@ -92,7 +93,8 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
     for entry, read in zip(entries, reads, strict=True):
         report.diagnostics.extend(read.diagnostics)
         if read.draft is not None:
-            drafts[entry.file] = replace(read.draft, links=list(read.draft.links))  # the cache's copy stays as read
+            draft = cast(_Draft, read.draft)  # what read_one made: this module's draft
+            drafts[entry.file] = replace(draft, links=list(draft.links))  # the cache's copy stays as read
     _check_links(drafts, report)
     sections = []
     for s in m.sections:
