@@ -361,7 +361,7 @@ def import_floor(b: Bench, cold: Run, n: int) -> None:
     python = Path(b.masthead).parent / "python"
     python = str(python) if python.exists() else sys.executable
     libraries = median_run([measure([python, "-c", f"import {REBUILD_LIBRARIES}"], timeout=60) for _ in range(n)])
-    own = median_run([measure([python, "-c", "import masthead.cli, masthead.build, masthead.export.epub"], timeout=60)
+    own = median_run([measure([python, "-c", "import masthead.cli, masthead.pipeline, masthead.export.epub"], timeout=60)
                       for _ in range(n)])
     if not (libraries.ok and own.ok):
         b.failures.append(("import floor", libraries if not libraries.ok else own))
