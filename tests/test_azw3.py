@@ -28,3 +28,17 @@ def test_azw3_through_ebook_convert(tmp_path):
     assert data[60:68] == b"BOOKMOBI" and b"EXTH" in data  # a Mobipocket database, with metadata
     meta = subprocess.run(["ebook-meta", str(book)], capture_output=True, text=True, timeout=120).stdout
     assert "The Night Shift Issue" in meta and "en" in meta
+
+
+def test_an_ebook_convert_that_writes_no_kindle_file_is_an_error_and_nothing_is_written(tmp_path):
+    """A tool of that name that exits 0 and leaves an empty file (a stub, a broken install) made a
+    0-byte .azw3 and exit 0; now the file is checked to be a Kindle database."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "ebook-convert").write_text('#!/bin/sh\n: > "$2"\n', encoding="utf-8")
+    (fake / "ebook-convert").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}", "MASTHEAD_CACHE_DIR": "off"}
+    result = masthead("build", str(SAMPLE), "-o", str(tmp_path / "out"), "--format", "epub,azw3", env=env)
+    assert result.returncode == 1, result.stderr
+    assert "ebook-convert exited 0 but wrote no AZW3 (0 bytes" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []  # not even the EPUB

@@ -47,4 +47,8 @@ def export(epub: bytes, slug: str) -> bytes:
             last = (done.stderr or done.stdout).strip().splitlines()[-3:]
             raise MastheadError(f"{TOOL} could not convert the EPUB to AZW3 (exit {done.returncode}): "
                                 + " / ".join(last))
-        return target.read_bytes()
+        data = target.read_bytes()
+        if data[60:68] != b"BOOKMOBI":  # a Kindle file's Palm database type and creator
+            raise MastheadError(f"{TOOL} exited 0 but wrote no AZW3 ({len(data)} bytes, not a Kindle file); "
+                                "check the calibre it found on the PATH")
+        return data
