@@ -36,6 +36,17 @@ NS = {
 }
 
 
+def pipeline(issue: Path, formats: tuple[str, ...] | None = None, **options):
+    """The Pipeline every command drives, for the issue folder (or issue.yaml) ``issue``: a test
+    asks it for the stage it examines (``.read()``, ``.render()``, ``.lay_out()``, ``.export()``)
+    instead of chaining the stages itself. ``options`` as Pipeline takes them (``printed=True``:
+    the print document rendered too; ``ctx=``: a BuildContext)."""
+    from masthead.pipeline import Pipeline
+
+    ctx = options.pop("ctx", None)
+    return Pipeline(issue if issue.name == "issue.yaml" else issue / "issue.yaml", ctx, formats, **options)
+
+
 def need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:

@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from helpers import ROOT
-from masthead.pipeline import Pipeline
+from helpers import ROOT, pipeline
 from masthead.render import cover
 
 LOCALES = sorted(p.name for p in (ROOT / "templates" / "default" / "locale").iterdir() if p.is_dir())
 
 
 def read(folder: Path):
-    run = Pipeline(folder / "issue.yaml")
+    run = pipeline(folder)
     return run.read(), run.theme
 
 

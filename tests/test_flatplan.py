@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from helpers import pipeline
+
 pdfium = pytest.importorskip("pypdfium2")
 
 from PIL import Image, ImageStat  # noqa: E402
 
 from masthead.layout import pdf  # noqa: E402
-from masthead.pipeline import Pipeline  # noqa: E402
 from masthead.render import theme  # noqa: E402
 from masthead.tools import flatplan  # noqa: E402
 
@@ -24,7 +25,7 @@ THUMB = 160
 
 
 def _build(folder: Path):
-    run = Pipeline(folder / "issue.yaml", formats=("pdf",))
+    run = pipeline(folder, ("pdf",))
     printed = run.lay_out()
     return run.render(), printed.data, printed.starts
 

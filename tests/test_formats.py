@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
+from helpers import pipeline
 from masthead.export import formats
-from masthead.pipeline import BuildContext, Pipeline, build, outputs_of, progress_stages
+from masthead.pipeline import BuildContext, build, outputs_of, progress_stages
 from masthead.tools import scaffold
 
 
@@ -60,7 +61,7 @@ def test_a_format_registered_from_outside_is_built_and_written(registered, issue
     (output,) = result.outputs
     assert output.format == "txt" and output.path == tmp_path / "weekly.txt"
     text = output.path.read_text(encoding="utf-8")
-    headline = Pipeline(issue).read().articles[0].title
+    headline = pipeline(issue).read().articles[0].title
     assert headline and headline in text
     assert heard == ["manifest", "articles", "render", "txt", "write"]  # no print layout: it asked for none
     assert sorted(p.name for p in tmp_path.iterdir()) == ["weekly.txt"]

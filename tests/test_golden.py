@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from masthead.pipeline import Pipeline
+from helpers import pipeline
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "in" / "issue.yaml").is_file())
 
 
 def rendered_documents(issue_folder: Path) -> tuple[dict[str, bytes], list[str]]:
-    run = Pipeline(issue_folder / "issue.yaml", printed=True)
+    run = pipeline(issue_folder, printed=True)
     out = run.render()
     warnings = [f"{d.position.path.name}:{d.position.line}:{d.position.col}: {d.message}" for d in run.report.warnings]
     return {d.name: d.content for d in out.documents}, warnings

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from helpers import pipeline
 from masthead.content import reading
-from masthead.pipeline import Pipeline
 from masthead.runtime import i18n
 
 LOCALE = Path(__file__).resolve().parents[1] / "templates" / "default" / "locale"
@@ -55,7 +55,7 @@ def _render_in(language: str, tmp_path: Path):
     yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("language: ar", f"language: {language}"), encoding="utf-8")
     (folder / "articles" / "english.md").write_text(f"---\ntitle: Chrome\nlang: {language}\nbyline: [A, B]\n"
                                                     "date: 2024-10-01\n---\n\nText.\n", encoding="utf-8")
-    return Pipeline(yaml_path, printed=True).render()
+    return pipeline(yaml_path, printed=True).render()
 
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])

@@ -23,9 +23,8 @@ import pypdf
 import pytest
 from lxml import etree
 
-from helpers import ROOT, need, outline
+from helpers import ROOT, need, outline, pipeline
 from masthead.layout import pdfchunks
-from masthead.pipeline import Pipeline
 from masthead.runtime.safexml import XHTML
 
 CHUNK = 3000  # words: chunks of two of the generated articles, beginning on left and right pages
@@ -34,7 +33,7 @@ CHUNK = 3000  # words: chunks of two of the generated articles, beginning on lef
 def generated_issue(folder: Path, articles: int, words: int):
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(folder), "--articles", str(articles),
                     "--words", str(words)], check=True, capture_output=True)
-    return Pipeline(folder / "issue.yaml", printed=True).render()
+    return pipeline(folder, printed=True).render()
 
 
 def lay_out(rendered, chunk_words: int, jobs: int = 2, want_pdf: bool = True):

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from helpers import NS, ROOT, Epub, epubcheck
+from helpers import NS, ROOT, Epub, epubcheck, pipeline
 from masthead.layout import split
 from masthead.model.documents import (
     Document,
@@ -343,9 +343,7 @@ def test_a_block_bigger_than_the_limit_is_a_part_of_its_own():
 
 def build_in_process(folder: Path) -> RenderedIssue:
     """The pipeline up to render (pagemarks needs the PDF layout: left out)."""
-    from masthead.pipeline import Pipeline
-
-    return Pipeline(folder / "issue.yaml", printed=True).render()
+    return pipeline(folder, printed=True).render()
 
 
 def test_three_60000_word_articles_make_a_valid_epub_of_small_files(tmp_path):
