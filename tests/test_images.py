@@ -200,6 +200,29 @@ def test_a_truncated_image_is_an_error_at_its_reference(tmp_path):
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_a_truncated_image_is_refused_in_a_process_that_laid_out_a_pdf_before():
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is
+    imported: a daemon, --watch or preview that had built a PDF then took a truncated image a cold
+    build refuses, and cached what it made of it (found by an outside attack)."""
+    import weasyprint  # noqa: F401 - imported for what it does to Pillow
+    from PIL import ImageFile
+
+    from masthead.content import images
+    from masthead.runtime.cache import Cache
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # what WeasyPrint's import did
+    whole = _jpeg("RGB", (800, 600), quality=95)
+    cut = whole[: len(whole) // 2]
+    for attempt in (lambda: images.prepare(cut, 400, 400), lambda: images.prepare_cached(cut, 400, 400, store=Cache(None))):
+        try:
+            attempt()
+        except images.ImageError as exc:
+            assert "truncated" in str(exc) or "cannot decode" in str(exc), exc
+        else:
+            raise AssertionError("a truncated JPEG was prepared")
+    assert images.prepare(whole, 400, 400)[1].format == "JPEG"  # a whole one still is
+
+
 def test_a_gif_cut_short_is_an_error_even_when_it_ends_in_its_end_byte():
     """A GIF ends in ";", a byte its compressed pictures hold too: a download cut there looked whole."""
     import random

@@ -107,6 +107,8 @@ BROKEN = {
                        "Plural-Forms: nplurals is not a number"),
     # Babel would print "WARNING: Problem on line 11" on stdout (into `info --json`) and go on.
     "not-po-syntax": (CATALOGUE + b"this line is no PO syntax\n", 11, "invalid message catalogue"),
+    # Babel read it without a word and dropped its last character ("Content"): msgfmt refuses it.
+    "unclosed-string": (CATALOGUE.replace(b'msgstr "Contents"\n', b'msgstr "Contents\n'), 10, "end of line within a string"),
 }
 
 

@@ -141,6 +141,9 @@ BAD = {
     "month-13": GOOD.replace("2025-01-01", "'2025-13-01'"),
     "time-left-open": GOOD.replace("2025-01-01", "'2025-01-01T'"),
     "hour-99": GOOD.replace("2025-01-01", "'2025-01-01T99:99'"),
+    "issn-as-boolean": GOOD + "issn: true\n",
+    "bleed-as-number": GOOD + "pdf:\n  bleed: 3\n",
+    "variant-as-number": GOOD + "pdf:\n  variant: 5\n",
 }
 
 
@@ -156,6 +159,8 @@ GOOD_TOO = {  # what an editor may write and masthead takes: the JSON Schema mus
     "plain": GOOD,
     "quoted-numbers": GOOD + "number: \"47\"\npdf:\n  columns: \"2\"\nepub:\n  image_max_size: \"800\"\n",
     "date-and-time": GOOD.replace("2025-01-01", "2025-01-01T10:30:00+01:00"),  # a YAML timestamp: its day is taken
+    "no-cover": GOOD + "cover: ''\n",
+    "an-editor-left-empty": GOOD + "editors: [A. Editor, ~]\n",
 }
 
 

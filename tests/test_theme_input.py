@@ -84,6 +84,16 @@ def test_a_template_that_is_not_utf8_is_named_at_its_byte(issue_dir: Path, tmp_p
     assert_reported(assert_failed_cleanly(result, out), result.stderr, template, 2, 20, r"UTF-8")
 
 
+def test_a_stylesheet_that_is_not_utf8_is_named_at_its_byte(issue_dir: Path, tmp_path: Path):
+    """It was read with its bad bytes replaced, so U+FFFD reached every output without a word."""
+    (issue_dir / "templates" / "css").mkdir(parents=True)
+    sheet = issue_dir / "templates" / "css" / "epub.css"
+    sheet.write_bytes(b'p { color: inherit }\n.x { content: "\xff\xfe" }\n')
+    out = tmp_path / "out"
+    result = _build(issue_dir, out)
+    assert_reported(assert_failed_cleanly(result, out), result.stderr, sheet, 2, 16, r"not UTF-8 text \(byte 36\)")
+
+
 # ---------------------------------------------------------------------------- links out
 
 

@@ -41,10 +41,15 @@ class ImageInfo(NamedTuple):
 
 
 def _pillow():
-    """Pillow's Image module, set to refuse decompression bombs (imported on first use)."""
-    from PIL import Image
+    """Pillow's Image module, set to refuse decompression bombs and truncated files (imported on
+    first use). Both are set at every use: they are Pillow's process-wide settings, and WeasyPrint
+    turns LOAD_TRUNCATED_IMAGES on when it is imported, so a process that had laid out a PDF
+    (build --watch, the daemon, preview) took a truncated image a cold build refuses, and cached
+    what it made of it. The images WeasyPrint reads are masthead's, decoded whole here first."""
+    from PIL import Image, ImageFile
 
     Image.MAX_IMAGE_PIXELS = PIXEL_LIMIT
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return Image
 
 

@@ -143,10 +143,13 @@ def _years() -> str:
 
 
 def _text(key: Key) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": _SCALARS + ([] if key.required else ["null"]),
-                           "maxLength": schema.MAX_TEXT if key.long else schema.MAX_LINE}
     shapes = [(_any_case if key.ignore_case else re.escape)(str(c)) for c in key.choices]
     shapes += [key.pattern] if key.pattern else []
+    # A key with a shape (an ISSN, a length, a choice) takes text only: a pattern would let a
+    # number or a boolean through, which masthead refuses.
+    kinds = ["string"] if shapes else _SCALARS
+    out: dict[str, Any] = {"type": kinds + ([] if key.required else ["null"]),
+                           "maxLength": schema.MAX_TEXT if key.long else schema.MAX_LINE}
     if shapes:
         out["pattern"] = f"^(?:{'|'.join(shapes)})$"
     elif key.required:
@@ -162,7 +165,7 @@ def _value(s: Schema, key: Key) -> dict[str, Any]:
     elif key.kind == "texts":
         item = _text(key)
         out = {"type": item["type"] + ["array"], "maxLength": item["maxLength"],
-               "items": {"type": _SCALARS, "maxLength": item["maxLength"]}}
+               "items": {"type": [*_SCALARS, "null"], "maxLength": item["maxLength"]}}  # masthead skips a null
     elif key.kind == "integer":  # masthead takes "12" too; the range is checked on numbers only
         out = {"anyOf": [{"type": "integer", "minimum": key.minimum, "maximum": key.maximum},
                          {"type": "string", "pattern": "^[0-9]+$"}]}
@@ -173,7 +176,9 @@ def _value(s: Schema, key: Key) -> dict[str, Any]:
     elif key.kind == "language":
         out = {"type": ["string"] + ([] if key.required else ["null"]), "pattern": f"^{schema.LANGUAGE_TAG}$"}
     elif key.kind == "path":
-        out = {"type": ["string"] + ([] if key.required else ["null"]), "minLength": 1}
+        out = {"type": ["string"] + ([] if key.required else ["null"])}  # "" is no file, as masthead reads it
+        if key.required:
+            out["minLength"] = 1
     elif key.kind == "choice":
         out = {"enum": list(key.choices)}
     elif key.kind == "mapping":
@@ -183,7 +188,7 @@ def _value(s: Schema, key: Key) -> dict[str, Any]:
     elif key.kind == "articles":
         out = {"type": "array", "minItems": 1, "items": {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": ref}]}}
     elif key.kind == "image":
-        out = {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": ref}]}
+        out = {"anyOf": [{"type": "string"}, {"$ref": ref}]}  # "": no image, as masthead reads it
     else:
         raise ValueError(f"no JSON Schema for the kind '{key.kind}' of '{key.name}'")
     description = key.doc + (f" (default: {default(key).replace('`', '')})" if default(key) else "")

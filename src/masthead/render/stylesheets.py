@@ -47,9 +47,15 @@ def stylesheets(theme: Theme, report: Report) -> list[Resource]:
             continue
         targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
         try:
-            text = confine.read_input(path, confine.THEME_FILE_LIMIT).decode("utf-8", errors="replace")
+            raw = confine.read_input(path, confine.THEME_FILE_LIMIT)
+            text = raw.decode("utf-8")
         except OSError as exc:
             report.error(Position(path, 1, 1), f"cannot read the stylesheet: {exc.strerror}")
+            continue
+        except UnicodeDecodeError as exc:  # as a template is refused: its bytes would reach every output as U+FFFD
+            line = raw[: exc.start].count(b"\n") + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            report.error(Position(path, line, col), f"not UTF-8 text (byte {exc.start}); save the stylesheet as UTF-8")
             continue
         css = confined_css(text, path, report, shipped, name)
         out.append(Resource(name, "text/css", css.encode("utf-8"), targets))

@@ -81,10 +81,29 @@ class _Unreadable(Exception):
         self.reason, self.line, self.col = reason, line, col
 
 
+# A PO line that holds a string: a keyword and a quoted string, or a continuation string.
+_STRING_LINE = re.compile(rb'^\s*(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"')
+_CLOSED = re.compile(rb'"(?:[^"\\]|\\.)*"\s*$')  # the string closes at the end of the line
+
+
+def _unclosed_string(source: bytes) -> _Unreadable | None:
+    """A string left open at the end of its line (``msgstr "Inhalt``): Babel reads it without a
+    word, dropping its last character; gettext's msgfmt calls it "end-of-line within string"."""
+    for number, line in enumerate(source.split(b"\n"), 1):
+        start = _STRING_LINE.match(line)
+        if start and not _CLOSED.match(line, start.end() - 1):
+            return _Unreadable("end of line within a string: a closing \" is missing", number,
+                               len(line[: start.end() - 1].decode("utf-8", "replace")) + 1)
+    return None
+
+
 def _compiled(source: bytes) -> bytes:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
+    unclosed = _unclosed_string(source)
+    if unclosed is not None:
+        raise unclosed
     buffer = io.BytesIO()
     try:
         # abort_invalid: a line Babel cannot read is an error here, not a WARNING it prints on stdout
