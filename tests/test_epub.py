@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import zipfile
 
-from helpers import NS, Epub, epubcheck
+from helpers import NS, Epub, epubcheck, need
 
 
 def test_sample_passes_epubcheck_without_errors_or_warnings(sample_build):
@@ -41,8 +42,17 @@ def test_package_metadata(sample_build):
     refines = {m.get("property"): m.text for m in book.opf.findall("opf:metadata/opf:meta", NS)
                if m.get("refines") == "#" + collection.get("id")}
     assert refines == {"collection-type": "series", "group-position": "47"}
+    named = {m.get("name"): m.get("content") for m in book.opf.findall("opf:metadata/opf:meta", NS) if m.get("name")}
+    assert named["calibre:series"] == "The Lantern" and named["calibre:series_index"] == "47"  # what calibre and Kobo read
     contributors = book.metadata("contributor")
     assert "Miriam Achterberg" in contributors and "Harriet Okonjo-Vale" in contributors
+
+
+def test_calibre_reads_the_issue_as_a_number_of_its_magazines_series(sample_build):
+    ebook_meta = need("ebook-meta")
+    shown = subprocess.run([ebook_meta, str(sample_build["epub"])], capture_output=True, text=True, timeout=120).stdout
+    series = [line.split(":", 1)[1].strip() for line in shown.splitlines() if line.startswith("Series")]
+    assert series == ["The Lantern #47"], shown
 
 
 def test_spine_is_cover_contents_then_articles_in_manifest_order(sample_build):

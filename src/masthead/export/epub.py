@@ -56,6 +56,10 @@ def export(issue: RenderedIssue, store: Cache | None = None) -> bytes:
     book.add_metadata(None, "meta", "series", {"refines": "#collection", "property": "collection-type"})
     if meta.number is not None:
         book.add_metadata(None, "meta", str(meta.number), {"refines": "#collection", "property": "group-position"})
+    # The same as calibre writes it, which calibre, Kobo's and many apps' libraries read (not EPUB 3's)
+    book.add_metadata(None, "meta", "", {"name": "calibre:series", "content": meta.publication})
+    if meta.number is not None:
+        book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(meta.number)})
 
     _accessibility(book, issue)
 
