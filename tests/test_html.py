@@ -118,3 +118,45 @@ def test_the_folder_is_swapped_whole_or_not_at_all(tmp_path):
         write_all({}, {target: {"index.html": b"three", "../outside.html": b"x"}})
     assert (target / "index.html").read_bytes() == b"two"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["issue"]
+
+
+# Runs in the page: the characters per line of the article's paragraphs of three lines or more
+# (a paragraph's text length over its line boxes), and whether anything is wider than the window.
+MEASURE_LINES = r"""
+function extra() {
+  const widths = [];
+  for (const p of document.querySelectorAll('.article-body p')) {
+    const range = document.createRange(); range.selectNodeContents(p);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    const chars = p.textContent.replace(/\s+/g, ' ').trim().length;
+    if (tops.size >= 3) widths.push(chars / tops.size);
+  }
+  widths.sort((a, b) => a - b);
+  return {median: widths[Math.floor(widths.length / 2)], paragraphs: widths.length,
+          scroll: document.documentElement.scrollWidth, window: window.innerWidth};
+}
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1280, 1920])
+def test_the_article_pages_keep_a_measure_a_reader_can_follow_at_every_width(web, width):
+    """On a desktop the web edition's text ran the whole window (~130 characters a line at
+    1280 px); its own stylesheet (web.css, the web edition's alone) keeps 45 to 80, measured in
+    Chromium, and nothing wider than a phone's window."""
+    from readerlook import look
+
+    assert "css/web.css" in (web / "night-shift.html").read_text("utf-8")
+    measured = look(web / "night-shift.html", width=width, height=900, script=MEASURE_LINES)["extra"]
+    assert measured["paragraphs"] >= 5, measured
+    low = 30 if width < 500 else 45  # a phone's column is narrower than a measure: it is the window's
+    assert low <= measured["median"] <= 80, measured
+    assert measured["scroll"] <= measured["window"], measured
+
+
+def test_the_web_stylesheet_reaches_neither_the_epub_nor_the_pdf(tmp_path):
+    import zipfile
+
+    result = masthead("build", str(SAMPLE), "-o", str(tmp_path), "--format", "epub")
+    assert result.returncode == 0, result.stderr
+    names = zipfile.ZipFile(tmp_path / f"{SAMPLE.name}.epub").namelist()
+    assert "EPUB/css/epub.css" in names and not [n for n in names if n.endswith("web.css")]

@@ -24,18 +24,25 @@ def page_name(document_name: str) -> str:
     return "index.html" if stem in ("contents", "nav") else f"{stem}.html"
 
 
+WEB_CSS = "css/web.css"  # the theme's stylesheet for the web edition alone (a measure, centred)
+
+
 def export(issue: RenderedIssue) -> dict[str, bytes]:
-    """The files of the web edition, by their path inside the folder."""
+    """The files of the web edition, by their path inside the folder: the EPUB's resources, and
+    the theme's web.css, linked from every page after the EPUB's stylesheets."""
     files: dict[str, bytes] = {}
+    web = {r.name: r.data for r in issue.resources_for("web")}
     for doc in issue.documents_of(*PAGES):
-        files[page_name(doc.name)] = to_html(doc.content, doc.lang, doc.direction)
+        files[page_name(doc.name)] = to_html(doc.content, doc.lang, doc.direction, WEB_CSS if WEB_CSS in web else None)
     for resource in issue.resources_for("epub"):
         files.setdefault(resource.name, resource.data)
+    for name, data in web.items():
+        files.setdefault(name, data)
     return dict(sorted(files.items()))
 
 
-def to_html(xhtml: bytes, lang: str = "", direction: str = "") -> bytes:
-    """One XHTML document as an HTML5 document (UTF-8)."""
+def to_html(xhtml: bytes, lang: str = "", direction: str = "", stylesheet: str | None = None) -> bytes:
+    """One XHTML document as an HTML5 document (UTF-8); ``stylesheet`` linked last in its head."""
     from lxml import etree
 
     from masthead.runtime.safexml import parse
@@ -71,6 +78,8 @@ def to_html(xhtml: bytes, lang: str = "", direction: str = "") -> bytes:
     head.insert(0, etree.Element("meta", charset="utf-8"))
     for link in head.findall("link"):
         link.attrib.pop("type", None)  # text/css is the default
+    if stylesheet is not None:  # after the EPUB's: its rules win where both set a property
+        head.append(etree.Element("link", rel="stylesheet", href=stylesheet))
     body = etree.tostring(root, method="html", encoding="unicode")
     return ("<!DOCTYPE html>\n" + body + "\n").encode("utf-8")
 

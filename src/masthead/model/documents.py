@@ -42,8 +42,9 @@ class Document(NamedTuple):
     properties: tuple[str, ...] = ()  # EPUB manifest properties ("svg", "nav" …)
 
 
-# The outputs a resource goes to (Resource.targets).
+# The outputs a resource goes to (Resource.targets); the web edition takes the EPUB's and its own.
 EPUB, PDF, BOTH = frozenset({"epub"}), frozenset({"pdf"}), frozenset({"epub", "pdf"})
+WEB = frozenset({"web"})
 
 
 class Resource(NamedTuple):
@@ -52,7 +53,7 @@ class Resource(NamedTuple):
     name: str  # "css/epub.css", "fonts/NotoSerif-Regular.ttf", "images/harbour.jpg"
     media_type: str
     data: bytes
-    targets: frozenset[str]  # the outputs that carry it: {"epub"}, {"pdf"}, or both
+    targets: frozenset[str]  # the outputs that carry it: {"epub"}, {"pdf"}, both, or {"web"}
 
 
 class TocEntry(NamedTuple):

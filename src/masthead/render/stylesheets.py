@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from masthead.diagnostics import Position, Report
 from masthead.manifest.loader import shown
-from masthead.model.documents import BOTH, EPUB, PDF, Resource
+from masthead.model.documents import BOTH, EPUB, PDF, WEB, Resource
 from masthead.render.theme import Theme
 from masthead.runtime import confine
 
@@ -45,7 +45,7 @@ def stylesheets(theme: Theme, report: Report) -> list[Resource]:
             report.error(Position(path, 1, 1), f"a stylesheet's name may hold only letters, digits, '.', '-' and '_', "
                                                f"not '{shown(name[len('css/'):])}'")
             continue
-        targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else BOTH
+        targets = PDF if name == "css/print.css" else EPUB if name == "css/epub.css" else WEB if name == "css/web.css" else BOTH
         try:
             raw = confine.read_input(path, confine.THEME_FILE_LIMIT)
             text = raw.decode("utf-8")
