@@ -19,7 +19,6 @@ found them (an :class:`~masthead.diagnostics.IssueError`, nothing written).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,7 +97,6 @@ class Pipeline:
         self._printed: Printed | None = None
         self._marked: RenderedIssue | None = None
         self._outputs: dict[str, bytes | dict[str, bytes]] | None = None
-        self._cover_ready: Callable[[], None] = lambda: None
 
     @property
     def report(self) -> Report:

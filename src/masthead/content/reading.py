@@ -40,7 +40,6 @@ from masthead.runtime.safexml import (
     serialize_fragment,
     xml_text,
 )
-from masthead.runtime.urls import safe_external_url
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
 
@@ -245,12 +244,12 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
             draft.image_places.setdefault(src, []).append(where)
         return src
     if attr == "cite":  # a source no reader shows: an https URL (EPUBCheck warns of others, RSC-031), or none
-        return url if url[:6].lower() == "https:" and safe_external_url(url) else None
+        return url if url[:6].lower() == "https:" and urls.safe_external_url(url) else None
     # <a href>
     if url.startswith("#"):
         return url if len(url) > 1 else None  # checked in _check_links with the others
     if confine.has_scheme(url) or url.startswith("//"):
-        if safe_external_url(url):
+        if urls.safe_external_url(url):
             return url
         if urls.external_scheme(url):
             report.warning(where, f"link to '{_short(url)}' removed, its text kept: not a well-formed URL "

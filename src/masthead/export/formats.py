@@ -22,7 +22,7 @@ are imported when a format runs, so ``masthead --help`` stays fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -214,5 +214,3 @@ def _split(job: Export) -> RenderedIssue:
 
 for _builtin in (Epub(), Pdf(), Kepub(), Web(), Azw3()):
     register(_builtin)
-
-Progress = Callable[[str], None]
