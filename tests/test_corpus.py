@@ -9,6 +9,7 @@ import zipfile
 import pypdf
 from lxml import etree
 
+import pagefaults
 from helpers import CORPUS, Epub, epubcheck, need
 
 
@@ -80,3 +81,8 @@ def test_strand_pdf_has_every_story(strand_build):
     assert "July–December 1891" in titles and "January–June 1892" in titles
     children = [i.title for group in reader.outline if isinstance(group, list) for i in group]
     assert "A Scandal in Bohemia" in children and "The Adventure of the Copper Beeches" in children
+
+
+def test_no_stranded_heading_and_no_lonely_ending_in_print(strand_build):
+    need("mutool")
+    assert pagefaults.faults(strand_build["pdf"], strand_build["epub"]) == []

@@ -8,6 +8,7 @@ import subprocess
 import pypdf
 import pytest
 
+import pagefaults
 from helpers import need, outline
 
 A4 = (595.28, 841.89)
@@ -126,3 +127,10 @@ def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / f"{SAMPLE.name}.pdf").stat().st_size > 10_000
     assert sorted(p.name for p in temporary.iterdir()) == []
+
+
+def test_no_stranded_heading_and_no_lonely_ending_in_print(sample_build):
+    need("mutool")
+    heads, endings = pagefaults.marked_texts(sample_build["epub"])
+    assert "A night-shift lexicon" in heads and endings == {"More from The Lantern"}
+    assert pagefaults.faults(sample_build["pdf"], sample_build["epub"]) == []

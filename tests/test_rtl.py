@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+import pagefaults
 from helpers import NS, ROOT, Epub, build_folder, epubcheck, need
 
 ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"
@@ -110,3 +111,8 @@ def test_an_english_article_is_framed_in_arabic(arabic):
     assert headline.text == "In praise of the small hours" and headline.get("lang") is None  # the article's
     body = "".join(article.find(".//x:div[@class='article-body']", NS).itertext())
     assert "the small hours" in body
+
+
+def test_no_stranded_heading_and_no_lonely_ending_in_print(arabic):
+    need("mutool")
+    assert pagefaults.faults(arabic["pdf"], arabic["epub"]) == []
