@@ -42,7 +42,7 @@ def test_pot_is_up_to_date_with_the_templates():
     # Every _("…") in the templates is in the .pot, so catalogues can be checked against it.
     root = LOCALE.parent
     used = set()
-    for path in root.glob("*.j2"):
+    for path in root.rglob("*.j2"):  # the catalogue's pages (catalogue/) too
         used |= set(re.findall(r'(?:_|gettext)\(\s*"([^"]+)"', path.read_text()))
         used |= set(re.findall(r"(?:_|gettext)\(\s*'([^']+)'", path.read_text()))
     assert used and used <= template_messages()

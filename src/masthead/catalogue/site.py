@@ -152,26 +152,27 @@ def _site(publication: Publication, issues: list[IssueListing]) -> dict[str, byt
     folder = builtin_root() / "default"
     theme = Theme("default", (folder,))
     env = _environment(theme)
-    env.install_gettext_translations(sandbox.CheckedTranslations(i18n.translations(publication.language, theme.locale_dirs)),
-                                     newstyle=True)
     helpers: dict[str, Callable[..., object]] = {
         "format_date": lambda d, lang: format_date(d, "long", locale=i18n.locale_of(lang)),
     }
-    lang = publication.language
-    common = {"publication": _plain_publication(publication), "lang": lang, "dir": i18n.direction_of(lang)}
+    plain_publication = _plain_publication(publication)
 
-    def render(template: str, **values: Any) -> bytes:
+    def render(template: str, lang: str, **values: Any) -> bytes:
+        """A page in ``lang``: its fixed words from the theme's catalogue for that language."""
+        env.install_gettext_translations(sandbox.CheckedTranslations(i18n.translations(lang, theme.locale_dirs)), newstyle=True)
         loaded = env.get_template(f"catalogue/{template}")
-        given = {k: sandbox.plain(v) for k, v in {**common, **values}.items()}
+        given = {k: sandbox.plain(v) for k, v in {"publication": plain_publication, "lang": lang,
+                                                  "dir": i18n.direction_of(lang), **values}.items()}
         return sandbox.render(env, loaded, helpers.values(), {**given, **helpers}).encode("utf-8")
 
-    files = {"index.html": render("index.html.j2", stylesheet=STYLESHEET, feed="feed.atom", opds="opds/index.xml",
+    files = {"index.html": render("index.html.j2", publication.language, stylesheet=STYLESHEET, feed="feed.atom",
+                                  opds="opds/index.xml",
                                   years=[{"year": y, "issues": [_card(i, "index.html") for i in group]}
                                          for y, group in _by_year(issues)])}
-    for issue in issues:
+    for issue in issues:  # the issue's page speaks its language
         page = issue_page(issue)
-        files[page] = render("issue.html.j2", stylesheet=relative(STYLESHEET, page), home=relative("index.html", page),
-                             issue=_card(issue, page), sections=_sections(issue, page))
+        files[page] = render("issue.html.j2", issue.language, stylesheet=relative(STYLESHEET, page),
+                             home=relative("index.html", page), issue=_card(issue, page), sections=_sections(issue, page))
     files[STYLESHEET] = (folder / "catalogue" / STYLESHEET).read_bytes()
     return files
 
