@@ -415,3 +415,23 @@ def test_the_archive_pages_pass_axe_in_chromium(files, tmp_path):
         assert result, dom[-1000:]
         found[path] = json.loads(entities.unescape(result.group(1)))
     assert found == {"index.html": [], "al-fanar-12/issue.html": []}
+
+
+def test_a_folder_name_that_a_url_must_escape_is_linked_escaped():
+    odd = _listing("No. 4 #2", dt.date(2025, 1, 1), 4)
+    made = catalogue_files(PUBLICATION, [odd])
+    page = html.fromstring(made["index.html"])
+    assert page.xpath("string(//h3/a/@href)") == "No.%204%20%232/issue.html"
+    assert _links(etree.fromstring(made["opds/latest.xml"]).find("a:entry", NS))["http://opds-spec.org/acquisition"][0] == (
+        "../No.%204%20%232/No.%204%20%232.epub", "application/epub+zip")
+    assert json.loads(made["No. 4 #2/web/manifest.json"])["readingOrder"][0]["href"] == "harbour.html"
+    assert feedparser.parse(made["feed.atom"]).entries[0].link == "No.%204%20%232/web/index.html"
+
+
+def test_without_a_thumbnail_the_feeds_give_the_cover_as_one():
+    plain = dataclasses.replace(LISTINGS[1], thumbnail=None, thumbnail_data=None, thumbnail_size=None)
+    made = catalogue_files(PUBLICATION, [plain])
+    links = _links(etree.fromstring(made["opds/latest.xml"]).find("a:entry", NS))
+    assert links["http://opds-spec.org/image/thumbnail"] == links["http://opds-spec.org/image"] == [
+        ("../lantern-47/cover.jpg", "image/jpeg")]
+    assert "lantern-47/thumbnail.jpg" not in made

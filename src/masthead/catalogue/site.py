@@ -27,7 +27,7 @@ import posixpath
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from masthead.catalogue.records import IMAGE_TYPES, MEDIA_TYPES, IssueListing, Publication
 
@@ -81,8 +81,13 @@ def issue_page(issue: IssueListing) -> str:
 
 
 def relative(target: str, document: str) -> str:
-    """``target`` (a path in the catalogue) as a link from ``document`` (another)."""
-    return posixpath.relpath(target, posixpath.dirname(document) or ".")
+    """``target`` (a path in the catalogue) as a link from ``document`` (another), percent-encoded
+    (a folder named "No. 4 #2" or in Arabic is linked as a URL must be)."""
+    return url(posixpath.relpath(target, posixpath.dirname(document) or "."))
+
+
+def url(path: str) -> str:
+    return quote(path, safe="/")
 
 
 def _by_year(issues: Sequence[IssueListing]) -> list[tuple[int, list[IssueListing]]]:
@@ -116,7 +121,7 @@ def _uri(value: str) -> bool:
 def _id(publication: Publication, path: str) -> str:
     """A stable id for a document of the catalogue: its address, or a name-based UUID."""
     if publication.site_url:
-        return urljoin(_base(publication), path)
+        return urljoin(_base(publication), url(path))
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'masthead-catalogue:{publication.name}|{path}')}"
 
 
@@ -131,7 +136,7 @@ def _base(publication: Publication) -> str:
 
 def _self(publication: Publication, path: str) -> str:
     """A document's self link: absolute with a site URL, else its own name."""
-    return urljoin(_base(publication), path) if publication.site_url else posixpath.basename(path)
+    return urljoin(_base(publication), url(path)) if publication.site_url else url(posixpath.basename(path))
 
 
 def _json(value: Any) -> bytes:
@@ -541,19 +546,19 @@ def _atom(publication: Publication, issues: list[IssueListing]) -> bytes:
         if not _authors(issue):
             entry_author = _sub(entry, "author")
             _sub(entry_author, "name", issue.publication)
-        _sub(entry, "link", rel="alternate", href=issue.web or issue_page(issue), type="text/html")
+        _sub(entry, "link", rel="alternate", href=url(issue.web or issue_page(issue)), type="text/html")
         for name, file in _downloads(issue):
-            _sub(entry, "link", rel="enclosure", href=file, type=MEDIA_TYPES[name], title=LABELS[name])
+            _sub(entry, "link", rel="enclosure", href=url(file), type=MEDIA_TYPES[name], title=LABELS[name])
         if issue.summary:
             _sub(entry, "summary", issue.summary, type="text")
         parts = []
         image = _thumbnail(issue)
         if image:
-            parts.append(f'<p><img src="{escape(image)}" alt=""/></p>')
+            parts.append(f'<p><img src="{escape(url(image))}" alt=""/></p>')
         if issue.cover_lines:
             parts.append("<p>" + " · ".join(str(escape(line)) for line in issue.cover_lines) + "</p>")
         parts.append("<ul>" + "".join(
-            "<li>" + (f'<a href="{escape(a.href)}">{escape(a.title)}</a>' if a.href else str(escape(a.title)))
+            "<li>" + (f'<a href="{escape(url(a.href))}">{escape(a.title)}</a>' if a.href else str(escape(a.title)))
             + (f" ({escape(', '.join(a.authors))})" if a.authors else "") + "</li>" for a in issue.articles) + "</ul>")
         _sub(entry, "content", "".join(parts), type="html")
     return _xml(root)
