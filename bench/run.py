@@ -592,6 +592,19 @@ def chunked_pdf(b: Bench, articles: int, words: int) -> None:
               f"{pages(single_pdf)} pages" if single.ok else ""))
 
 
+def layout_costs(b: Bench, issues: list[Path]) -> None:
+    """What each feature of the theme's print CSS costs per page, beside the floor (a plain
+    one-column rendering of the same text): bench/layout_costs.py, in CPU seconds."""
+    import layout_costs as costs
+
+    for issue in issues:
+        print(f"layout costs: {issue.name}", file=sys.stderr, flush=True)
+        try:
+            b.after += ["", costs.table(issue, costs.costs(issue))]
+        except subprocess.CalledProcessError as exc:
+            b.after += ["", f"layout costs of {issue.name} failed: {exc.stderr[-500:]}"]
+
+
 def generated(b: Bench, articles: int, words: int) -> tuple[Path, int]:
     folder = b.out / "issues" / f"gen-{articles}x{words}"
     count = generate.generate(folder, articles, words)
@@ -766,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_pdf:
             growth(b, "pdf", PDF_GROWTH, PDF_WORDS)
             chunked_pdf(b, *(BIG if args.full else (BIG[0] // 4, BIG[1])))
+            layout_costs(b, [HERE.parent / "issues" / "lantern-2025-11-28", strand])
         startup(b)
         epubcheck(b, big_path)
 

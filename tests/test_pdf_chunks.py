@@ -319,3 +319,42 @@ def test_chunks_guessed_on_the_wrong_side_are_laid_out_again(tmp_path):
     for number in range(1, one.pages + 1):
         ours, theirs = (page_text(paths[name], number, layout=False) for name in ("chunked", "one"))
         assert ours == theirs or notes_more(ours, theirs), number
+
+
+def _rounds_with(rendered, cache) -> tuple[bytes, int]:
+    """The PDF laid out in chunks with ``cache``, and how many rounds of layouts it took."""
+    rounds = []
+    settle = pdfchunks._setups
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdfchunks, "CHUNK_WORDS", CHUNK)
+        patch.setattr(pdfchunks, "ONE_PASS_WORDS", 0)
+        patch.setattr(pdfchunks, "_setups", lambda *a: rounds.append(1) or settle(*a))
+        printed = pdfchunks.run(rendered, jobs=2, want_pdf=True, warn=lambda m: None, cache=cache)
+    return printed.data, len(rounds)
+
+
+def test_a_rebuild_starts_from_the_setups_the_last_build_settled_on(issue, built, tmp_path):
+    from masthead.runtime.cache import Cache
+
+    cache = Cache(tmp_path / "cache")
+    first, cold_rounds = _rounds_with(issue, cache)
+    again, warm_rounds = _rounds_with(issue, cache)
+    # The same bytes as a build that remembered nothing, in one round of layouts instead of two or more.
+    assert first == again == built["chunked"].data
+    assert cold_rounds >= 2 and warm_rounds == 1
+
+
+def test_a_wrong_remembered_setup_costs_a_round_never_a_wrong_page_number(issue, built, tmp_path):
+    import json
+
+    from masthead.runtime.cache import Cache
+
+    cache = Cache(tmp_path / "cache")
+    _rounds_with(issue, cache)
+    (entry,) = (tmp_path / "cache" / "pdf-setups").glob("*/*")
+    setups = json.loads(entry.read_bytes())
+    setups[1][0] += 2  # the second chunk remembered as starting two pages later
+    setups[2][1] = [[ref, "99"] for ref, _ in setups[2][1]]  # and the third's references all wrong
+    entry.write_bytes(json.dumps(setups).encode())
+    data, rounds = _rounds_with(issue, cache)
+    assert data == built["chunked"].data and rounds == 2

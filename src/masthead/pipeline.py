@@ -176,7 +176,8 @@ class Pipeline:
 
                 self.ctx.progress(PROGRESS["lay out"])  # a big issue in chunks, in worker processes
                 self._printed = pdfchunks.run(rendered, jobs=self.ctx.jobs, want_pdf=registry.PDF in needs,
-                                              warn=lambda m: self.report.warning(Position(self.load().meta.manifest_path), m))
+                                              warn=lambda m: self.report.warning(Position(self.load().meta.manifest_path), m),
+                                              cache=self.ctx.cache)
             self._laid_out = True
         return self._printed
 

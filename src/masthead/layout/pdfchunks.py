@@ -23,7 +23,19 @@ layouts a chunk is laid out once per round, and keeps its footnotes.
 
 The plan depends on the content only and each chunk's result on its setup only, so the bytes
 are the same for any --jobs and any machine. An issue with fewer than ONE_PASS_WORDS words of
-articles takes the single in-process pass, as before.
+articles takes the single in-process pass.
+
+Setups remembered (issue 26). Each build leaves its chunks' settled setups in the cache; the
+next build of the issue starts from them instead of guesses, and writes the PDF in its first
+round: after an edit that moved no page, that round is the only one (the second, which a
+guess needs, was half the time). A chunk's bytes depend on its content and setup only, so a
+remembered setup that proves right gives the bytes a cold build gives; one that proves wrong
+costs a round, as a guess does.
+
+(The single pass is left to target-counter(). Printing remembered numbers there too would
+save the second layout WeasyPrint gives each page whose page reference it learns late, a
+fifth to a third of the layout (bench/layout_costs.py), and gives the same pages, but not the
+same bytes: the PDF's structure tree lists the pages' marked content in another order.)
 """
 
 from __future__ import annotations
@@ -39,6 +51,8 @@ from lxml import etree
 from masthead.layout import pdf
 from masthead.model.documents import PAGES, Kind, RenderedIssue
 from masthead.runtime import workers
+from masthead.runtime.cache import Cache
+from masthead.runtime.cache import key as cache_key
 from masthead.runtime.safexml import XHTML, parse
 
 CHUNK_WORDS = 40_000  # words of articles in a chunk: ~50 pages in two columns, ~100 MB in a worker
@@ -87,14 +101,20 @@ class Laid(NamedTuple):
     warnings: list[str]
 
 
-def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callable[[str], None]) -> Printed:
-    """Lay out the print document (and write the PDF when ``want_pdf``), in chunks when it is big."""
+def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callable[[str], None],
+        cache: Cache | None = None) -> Printed:
+    """Lay out the print document (and write the PDF when ``want_pdf``), in chunks when it is
+    big; ``cache`` remembers the page numbers of one build for the next."""
+    cache = cache or Cache(None)
     chunks = plan(issue)
     if chunks is None:
         with pdf.laid_out(issue, warn) as document:
             return Printed(pdf.write(issue, document) if want_pdf else None, pdf.page_starts(issue, document),
                            len(document.pages))
-    results = _lay_out_all(chunks, jobs, want_pdf)
+    remembered = _remembered_setups(cache, issue, chunks)
+    results = _lay_out_all(chunks, jobs, want_pdf, remembered)
+    _remember(cache, "pdf-setups", _setups_key(issue, chunks), [[r.setup.start, list(map(list, r.setup.numbers))]
+                                                                 for r in results])
     del chunks  # their documents: the join needs the memory
     for message in dict.fromkeys(m for result in results for m in result.warnings):  # once, not once a chunk
         warn(message)
@@ -108,6 +128,25 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
             raise RuntimeError("PDF: a chunk was laid out but not written")
         data = pdfjoin.join(parts, [r.bookmarks for r in results], LINK_BASE)
     return Printed(data, starts, sum(r.pages for r in results))
+
+
+# ------------------------------------------------------------------------------ remembered setups
+
+
+def _remembered(cache: Cache, kind: str, key: str):
+    import json
+
+    data = cache.get(kind, key)
+    try:
+        return json.loads(data) if data else None
+    except ValueError:  # a damaged entry is only a slower build
+        return None
+
+
+def _remember(cache: Cache, kind: str, key: str, value) -> None:
+    import json
+
+    cache.put(kind, key, json.dumps(value, sort_keys=True).encode("utf-8"))
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -150,9 +189,7 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
                         element.set("href", LINK_BASE + href[1:])
     wanted = [frozenset(t for r in refs for t, o in r.items() if o == g) for g in range(len(groups))]
 
-    styles = [_stylesheet(issue, link.get("href")) for link in head.iterfind(f"{{{XHTML}}}link[@rel='stylesheet']")]
-    styles += [style.text or "" for style in head.iterfind(f"{{{XHTML}}}style")]
-    numbered = "\n".join(rule for css in styles for rule in _numbered_rules(css))
+    numbered = "\n".join(rule for css in _styles(issue, head) for rule in _numbered_rules(css))
     resources = tuple(r for r in issue.resources if "pdf" in r.targets)
     later = tuple(r._replace(data=_without_first(r.data.decode("utf-8")).encode("utf-8"))
                   if r.media_type == "text/css" else r for r in resources)
@@ -173,6 +210,12 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
 
 def _is_article(element) -> bool:
     return element.tag == f"{{{XHTML}}}section" and "print-article" in (element.get("class") or "").split()
+
+
+def _styles(issue: RenderedIssue, head) -> list[str]:
+    """The text of every stylesheet the document's head links or holds."""
+    styles = [_stylesheet(issue, link.get("href")) for link in head.iterfind(f"{{{XHTML}}}link[@rel='stylesheet']")]
+    return styles + [style.text or "" for style in head.iterfind(f"{{{XHTML}}}style")]
 
 
 def _stylesheet(issue: RenderedIssue, href: str | None) -> str:
@@ -243,7 +286,24 @@ def _without_first(css: str) -> str:
 # ------------------------------------------------------------------------------ the rounds
 
 
-def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool) -> list[Laid]:
+def _setups_key(issue: RenderedIssue, chunks: list[Chunk]) -> str:
+    return cache_key("pdf-setups", issue.meta.identifier, *(f"{ref}:{owner}" for c in chunks for ref, owner in c.refs),
+                     str(len(chunks)))
+
+
+def _remembered_setups(cache: Cache, issue: RenderedIssue, chunks: list[Chunk]) -> list[Setup] | None:
+    """The setups the last build of this issue settled on, when they fit these chunks."""
+    value = _remembered(cache, "pdf-setups", _setups_key(issue, chunks))
+    try:
+        setups = [Setup(int(start), tuple((str(ref), str(number)) for ref, number in numbers)) for start, numbers in value]
+    except (TypeError, ValueError):
+        return None
+    fits = len(setups) == len(chunks) and all(tuple(ref for ref, _ in setup.numbers) == tuple(ref for ref, _ in chunk.refs)
+                                              for setup, chunk in zip(setups, chunks, strict=True))
+    return setups if fits else None
+
+
+def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remembered: list[Setup] | None = None) -> list[Laid]:
     """Every chunk laid out (and written) with its true setup, in ``jobs`` processes (default:
     the cores), started as workers.py starts them.
 
@@ -255,9 +315,12 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool) -> list[
 
     Two rounds suffice when a chunk's pages do not depend on the side it starts on, as with
     the default theme. When they do, a chunk redone on its other side can move the chunks
-    after it again, one round further each time: so up to one round a chunk, and one more."""
+    after it again, one round further each time: so up to one round a chunk, and one more.
+
+    With the setups the last build settled on (``remembered``), the first round writes the PDF
+    too: after an edit that moved no page, it is the only round."""
     results: list[Laid | None] = [None] * len(chunks)
-    setups = _guesses(chunks)
+    setups = remembered or _guesses(chunks)
     with workers.pool(workers.count(jobs, len(chunks)), ["masthead.layout.pdfchunks", "weasyprint"]) as pool:
         try:
             for round_ in range(len(chunks) + 1):
@@ -265,7 +328,7 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool) -> list[
                         if result is None or result.setup != setup or (want_pdf and result.data is None)]
                 if not todo:
                     return _laid(results)
-                write = want_pdf and round_ > 0  # a first round's guess is seldom right: no PDF yet
+                write = want_pdf and (round_ > 0 or remembered is not None)  # a guess is seldom right: no PDF yet
                 futures = {i: pool.submit(_lay_out, chunks[i], setups[i], write)
                            for i in sorted(todo, key=lambda i: i == 0)}  # the front last
                 for i, future in futures.items():
