@@ -424,10 +424,11 @@ def import_(kind: str, source: str, folder: Path, since, limit: int | None, tag:
         click.echo(_line(f"kept {path}: edited since the last import"))
     for path in outcome.deleted:
         click.echo(_line(f"not written again: {path} (deleted since the last import)"))
-    if outcome.by_hand:
-        click.echo(_line(f"kept {folder / 'issue.yaml'}: edited since the last import; add the new entries by hand:"))
+    if outcome.issue_yaml == "kept":
+        more = "; add the new entries to it by hand:" if outcome.by_hand else ""
+        click.echo(_line(f"kept {folder / 'issue.yaml'}: edited since the last import{more}"))
         for line in outcome.by_hand:
-            click.echo(line)
+            click.echo(_line(line))
     fetched = f", {outcome.fetched:,} bytes fetched" if outcome.fetched else ""
     click.echo(_line(f"{outcome.entries} {'entry' if outcome.entries == 1 else 'entries'} imported into {folder}{fetched}; "
                      f"next: edit it, then: masthead build {folder}"))

@@ -201,8 +201,8 @@ def read_ghost(data: bytes, path: Path) -> Source:
 # ----------------------------------------------------------------------------------------------
 # WordPress (WXR)
 
-_BLOCK = re.compile(r"\s*<(?:p|div|h[1-6]|ul|ol|li|dl|table|blockquote|pre|figure|hr|section|article|aside|address|"
-                    r"details|header|footer|!--)\b", re.I)
+_BLOCK = re.compile(r"\s*<(?:(?:p|div|h[1-6]|ul|ol|li|dl|table|blockquote|pre|figure|hr|section|article|aside|address|"
+                    r"details|header|footer)\b|!--)", re.I)
 
 
 def autop(text: str) -> str:
