@@ -273,9 +273,9 @@ def _write(path: Path, data: bytes, outcome: Outcome | None) -> None:
 
 HEADER = """\
 # Written by `masthead import {kind}` from {source}.
-# Edit it as any issue.yaml (see masthead new's for every key). Running the same import again
-# rewrites this file only while it is as the import wrote it; once you have edited it, the
-# import prints the new entries for you to add here by hand, and never touches it.
+# Edit it as any issue.yaml (`masthead new` writes one that shows every key). Running the
+# same import again rewrites this file only while it is as the import wrote it; once you have
+# edited it, the import prints the new entries for you to add here by hand, and never touches it.
 """
 
 
