@@ -417,6 +417,39 @@ def test_a_wordpress_export_gives_published_posts_with_paragraphs_and_display_na
     assert "\n<!-- wp:list --><ul>" in first.body
 
 
+def test_a_ghost_export_s_images_are_fetched_from_the_site_given(server, tmp_path):
+    export = json.loads(ghost_export())
+    export["db"][0]["data"]["posts"][0]["html"] += '<img src="__GHOST_URL__/img/0.png" alt="red"/>'
+    (tmp_path / "ghost.json").write_text(json.dumps(export))
+    without = _run(tmp_path / "a", str(tmp_path / "ghost.json"), kind="ghost")
+    assert any("__GHOST_URL__/img/0.png: image left out" in w and "--site" in w for w in without.warnings)
+    with_site = _run(tmp_path / "b", str(tmp_path / "ghost.json"), kind="ghost", site=server.base)
+    assert with_site.warnings == [] and len(list((tmp_path / "b" / "issue" / "images").iterdir())) == 1
+
+
+def test_a_feed_of_nested_entities_is_not_expanded(tmp_path):
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    feed = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{laughs}]><rss version="2.0"><channel>'
+            "<title>T</title><item><title>X</title><guid>g</guid><description>&l9;</description></item>"
+            "</channel></rss>").encode()
+    start = time.monotonic()
+    try:
+        source = sources.read_feed(feed, "feed.xml", None)
+    except importing.SourceError as exc:  # refused is as good as not expanded
+        assert "feed.xml" in str(exc)
+    else:
+        assert all(len(e.body) < 10_000 for e in source.entries)
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize("data", [b"<html><body><p>A web page</p></body></html>", b"\x00\xff" * 100, b""])
+def test_a_file_that_is_no_feed_is_an_error_naming_it(data, tmp_path):
+    (tmp_path / "feed.xml").write_bytes(data)
+    with pytest.raises(importing.SourceError, match=r"feed\.xml.*: not an RSS or Atom feed"):
+        _run(tmp_path, str(tmp_path / "feed.xml"))
+    assert not (tmp_path / "issue").exists()
+
+
 def test_a_wordpress_export_s_entities_are_never_expanded_nor_read_from_files(tmp_path):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
             b'<!ENTITY c SYSTEM "file:///etc/passwd">]>' + wxr().split(b"?>", 1)[1].replace(b"Line two.", b"&b;&c;"))
@@ -435,6 +468,7 @@ def test_a_feed_s_external_entity_reads_no_file(tmp_path):
 @pytest.mark.parametrize(("data", "message"), [
     (b"{not json", r"ghost\.json:1:2: not JSON"),
     (b'{"db": []}', r"ghost\.json: not a Ghost export"),
+    (b"[" * 100_000, r"ghost\.json: (nested too deep|.*not JSON)"),
 ])
 def test_a_broken_ghost_export_is_an_error_naming_the_file(data, message, tmp_path):
     (tmp_path / "ghost.json").write_bytes(data)

@@ -378,6 +378,8 @@ _MB = 1024 * 1024
 @click.option("--publication", metavar="NAME", help="The magazine's name (default: the source's title).")
 @click.option("--language", metavar="TAG", callback=_language,
               help="The issue's language (default: the source's, else en).")
+@click.option("--site", metavar="URL",
+              help="The site's address, for an export's relative links and images (Ghost's __GHOST_URL__).")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=20, show_default=True, metavar="SECONDS",
               help="Longest wait to connect, and for each read.")
 @click.option("--max-file-size", type=click.IntRange(1), default=20, show_default=True, metavar="MB",
@@ -387,8 +389,8 @@ _MB = 1024 * 1024
 @click.option("--max-redirects", type=click.IntRange(0, 20), default=5, show_default=True, metavar="N",
               help="Redirects followed for one URL (each to http or https only).")
 def import_(kind: str, source: str, folder: Path, since, limit: int | None, tag: str | None, by_category: bool,
-            no_images: bool, publication: str | None, language: str | None, timeout: float, max_file_size: int,
-            max_total_size: int, max_redirects: int) -> None:
+            no_images: bool, publication: str | None, language: str | None, site: str | None, timeout: float,
+            max_file_size: int, max_total_size: int, max_redirects: int) -> None:
     """Make an issue folder from a feed, a Ghost or WordPress export, or Word files.
 
     \b
@@ -410,7 +412,7 @@ def import_(kind: str, source: str, folder: Path, since, limit: int | None, tag:
     limits = importing.Limits(timeout=timeout, max_file=max_file_size * _MB, max_total=max_total_size * _MB,
                               max_redirects=max_redirects)
     options = importing.Options(since=since, limit=limit, tag=tag, by_category=by_category, images=not no_images,
-                                publication=publication, language=language, limits=limits)
+                                publication=publication, language=language, site=site, limits=limits)
     try:
         outcome = importing.run(kind, source, folder, options)
     except (MastheadError, OSError) as exc:

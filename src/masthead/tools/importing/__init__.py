@@ -55,6 +55,7 @@ class Options:
     images: bool = True
     publication: str | None = None
     language: str | None = None
+    site: str | None = None  # the site's address: Ghost's __GHOST_URL__, relative links and images
     limits: Limits = field(default_factory=Limits)
 
 
@@ -183,6 +184,13 @@ def run(kind: str, where: str, folder: Path, options: Options | None = None) -> 
     fetcher = Fetcher(options.limits)
     source = read_source(kind, where, fetcher)
     chosen = choose(source.entries, options)
+    if options.site:
+        if not web_url(options.site):
+            raise UsageError(one_line(f"--site: '{options.site}' is not an http(s) address"))
+        site = options.site.strip().rstrip("/")
+        for entry in chosen:
+            entry.body = entry.body.replace("__GHOST_URL__", site)
+            entry.base = entry.base or site + "/"
     outcome.entries = len(chosen)
     images = articles.Images(fetcher if options.images else None, outcome.warnings.append)
 

@@ -51,7 +51,8 @@ class Images:
             self.warn(f"{url}: image left out (--no-images)")
             return None
         if not web_url(url):
-            self.warn(f"{url}: image left out: only http and https images are fetched")
+            hint = " (give the site's address with --site)" if "__GHOST_URL__" in url or "://" not in url else ""
+            self.warn(f"{url}: image left out: only http and https images are fetched{hint}")
             return None
         try:
             data, _, _ = self.fetcher.get(url, IMAGE_TYPES, "image")

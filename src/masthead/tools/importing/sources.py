@@ -154,6 +154,8 @@ def read_ghost(data: bytes, path: Path) -> Source:
         raise SourceError(one_line(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})")) from None
     except json.JSONDecodeError as exc:
         raise SourceError(f"{Position(path, exc.lineno, exc.colno)}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise SourceError(one_line(f"{path}: nested too deep to be a Ghost export")) from None
     try:
         db = document["db"][0] if "db" in document else document
         tables = db["data"]
