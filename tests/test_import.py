@@ -170,6 +170,11 @@ def server():
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     xml = {"Content-Type": "application/rss+xml; charset=utf-8"}
 
+    def drip():
+        for _ in range(40):
+            yield b"<!-- drip -->"
+            time.sleep(0.1)
+
     def endless():
         for _ in range(2000):
             yield b"<!-- padding -->" * 1024
@@ -182,6 +187,7 @@ def server():
         "/slow.xml": (200, xml, rss(1, base), 3),
         "/huge.xml": (200, xml, b"x" * 300_000, 0),
         "/endless.xml": (200, {**xml, "X-No-Length": "1"}, endless, 0),
+        "/drip.xml": (200, {**xml, "X-No-Length": "1"}, drip, 0),
         "/r1": (302, {"Location": "/r2"}, b"", 0),
         "/r2": (301, {"Location": f"{base}/feed.xml"}, b"", 0),
         "/loop": (302, {"Location": "/loop"}, b"", 0),
@@ -335,6 +341,22 @@ def test_a_slow_feed_times_out_with_the_url_named(server, tmp_path):
     assert time.monotonic() - start < 2.5
 
 
+def test_a_feed_that_trickles_in_is_cut_off_at_the_deadline(server, tmp_path):
+    start = time.monotonic()
+    with pytest.raises(importing.FetchError, match=r"/drip\.xml: not all read within 0\.5 s"):
+        _run(tmp_path, f"{server.base}/drip.xml", limits=Limits(timeout=1.0, deadline=0.5))
+    assert time.monotonic() - start < 2
+
+
+def test_importing_the_same_source_twice_gives_the_same_bytes(server, tmp_path):
+    for name in ("one", "two"):
+        importing.run("feed", f"{server.base}/one-image.xml", tmp_path / name, Options())
+    files = {p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file()}
+    assert files == {p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file()}
+    assert all((tmp_path / "one" / f).read_bytes() == (tmp_path / "two" / f).read_bytes() for f in files)
+    assert len(files) == 4  # issue.yaml, the state, one article, one image
+
+
 def test_a_feed_over_the_size_cap_is_refused_whether_its_length_is_given_or_not(server, tmp_path):
     with pytest.raises(importing.FetchError, match=r"/huge\.xml: larger than 100,000 bytes"):
         _run(tmp_path, f"{server.base}/huge.xml", limits=Limits(max_file=100_000))
@@ -398,6 +420,14 @@ def test_rss_atom_ghost_and_wordpress_files_import_and_build_with_no_text_lost(i
         for entry in source.entries:
             assert entry.title in texts, (name, entry.title, sorted(texts))
             assert _lost(entry.body, texts[entry.title]) == Counter(), (name, entry.title)
+
+
+def test_a_summary_that_repeats_the_body_s_opening_is_no_standfirst_and_a_long_one_is_cut():
+    body = "<p>" + _words(80, 1) + "</p>"
+    assert sources.standfirst_of(_words(55, 1) + " […]", body) == ""
+    long = sources.standfirst_of(_words(100, 2), body)
+    assert long.endswith(" …") and len(long.split()) == sources.STANDFIRST_WORDS - 9
+    assert sources.standfirst_of("A line of its own.", body) == "A line of its own."
 
 
 def test_a_ghost_export_gives_published_posts_with_their_tags_authors_and_excerpts(tmp_path):

@@ -62,6 +62,21 @@ def html_text(html: str) -> str:
         return " ".join(re.sub(r"<[^>]*>", " ", html).split())
 
 
+STANDFIRST_WORDS = 60
+
+
+def standfirst_of(summary: str, body: str) -> str:
+    """A feed's summary as a standfirst: none when it is the body's opening over again (the
+    excerpt many blogs make of their first words), cut at a word near STANDFIRST_WORDS ("…")."""
+    words = summary.split()
+    opening = html_text(body[:4000].replace("<", " <")).split()
+    if not words or [w.strip("….[]") for w in words[:12]] == [w.strip("….[]") for w in opening[:min(12, len(words))]]:
+        return ""
+    if len(words) > STANDFIRST_WORDS:
+        return " ".join(words[:STANDFIRST_WORDS - 10]).rstrip(",;:") + " …"
+    return summary
+
+
 def _iso_date(value) -> str | None:
     """YYYY-MM-DD from a time.struct_time, a datetime, or a text starting with a date."""
     if value is None:
@@ -125,6 +140,7 @@ def read_feed(data: bytes, name: str, url: str | None, content_type: str = "") -
         standfirst = html_text(summary)
         if not body.strip():
             body, standfirst = summary, ""  # the summary is the body: not twice
+        standfirst = standfirst_of(standfirst, body)
         body = autop(body) if body.strip() and not _BLOCK.match(body) else body
         authors = [a.get("name", "") for a in item.get("authors", []) if a.get("name")]
         if not authors and item.get("author"):
