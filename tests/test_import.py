@@ -480,6 +480,45 @@ def test_a_file_that_is_no_feed_is_an_error_naming_it(data, tmp_path):
     assert not (tmp_path / "issue").exists()
 
 
+def test_each_source_s_lead_picture_opens_its_article(server, tmp_path):
+    from masthead.tools.importing import articles
+
+    feed = (f'<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>M</title>'
+            f'<item><title>Media</title><guid>m1</guid><media:content url="{server.base}/img/0.png" medium="image"/>'
+            f"<description>Words.</description></item>"
+            f'<item><title>Enclosed</title><guid>m2</guid><enclosure url="{server.base}/img/1.png" type="image/png" length="1"/>'
+            f"<description>More words.</description></item></channel></rss>").encode()
+    export = json.loads(ghost_export())
+    export["db"][0]["data"]["posts"][0]["feature_image"] = "__GHOST_URL__/img/1.png"
+    export["db"][0]["data"]["posts_meta"] = [{"post_id": "p1", "feature_image_alt": "A blue field",
+                                              "feature_image_caption": "Photo: <em>Lamp</em>"}]
+    thumbnail = (b"<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key><wp:meta_value>99</wp:meta_value></wp:postmeta>"
+                 b"</item><item><title>pic</title><wp:post_id>99</wp:post_id><wp:post_type>attachment</wp:post_type>"
+                 b"<wp:attachment_url>" + server.base.encode() + b"/img/0.png</wp:attachment_url>"
+                 b"<wp:postmeta><wp:meta_key>_wp_attachment_image_alt</wp:meta_key><wp:meta_value>A red field"
+                 b"</wp:meta_value></wp:postmeta></item>")
+    wordpress = wxr().replace(b"</item>", thumbnail, 1)
+    (tmp_path / "ghost.json").write_text(json.dumps(export))
+    (tmp_path / "wxr.xml").write_bytes(wordpress)
+    read = [sources.read_feed(feed, "feed.xml", None).entries[:2],
+            [importing.run("ghost", str(tmp_path / "ghost.json"), tmp_path / "g", Options(site=server.base)) and
+             sources.read_ghost(json.dumps(export).encode(), tmp_path / "ghost.json").entries[0]],
+            sources.read_wordpress(wordpress, tmp_path / "wxr.xml").entries[:1]]
+    images = articles.Images(importing.Fetcher(Limits(timeout=1.0)), lambda w: pytest.fail(w))
+    made = {}
+    for entries in read:
+        for entry in entries:
+            entry.image = (entry.image or "").replace("__GHOST_URL__", server.base) or None
+            made[entry.title] = articles.article_bytes(entry, images, lambda w: pytest.fail(w)).decode()
+    assert re.search(r'<body>\n<figure><img src="\.\./images/\w+\.png"/></figure>', made["Media"])
+    assert re.search(r'<body>\n<figure><img src="\.\./images/\w+\.png"/></figure>', made["Enclosed"])
+    assert re.search(r'<figure><img src="\.\./images/\w+\.png" alt="A blue field"/><figcaption>Photo: <em>Lamp</em>'
+                     r"</figcaption></figure>", made["Ghost post 1"])
+    assert re.search(r'<figure><img src="\.\./images/\w+\.png" alt="A red field"/></figure>', made["WordPress post 1"])
+    ghost_article = next((tmp_path / "g" / "articles").glob("ghost-post-1.html")).read_text("utf-8")
+    assert 'alt="A blue field"' in ghost_article and "../images/" in ghost_article
+
+
 def test_a_wordpress_export_s_entities_are_never_expanded_nor_read_from_files(tmp_path):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
             b'<!ENTITY c SYSTEM "file:///etc/passwd">]>' + wxr().split(b"?>", 1)[1].replace(b"Line two.", b"&b;&c;"))
@@ -581,7 +620,7 @@ def test_new_entries_are_added_to_an_untouched_issue_yaml_and_printed_for_an_edi
     (folder / "issue.yaml").write_text(edited, encoding="utf-8")
     outcome = importing.run("feed", str(feed), folder, Options(images=False))
     assert (folder / "issue.yaml").read_text("utf-8") == edited
-    assert outcome.issue_yaml == "kept" and outcome.by_hand == ['      - "articles/entry-4-the-river-report.html"']
+    assert outcome.issue_yaml == "kept" and outcome.by_hand == ["- articles/entry-4-the-river-report.html"]
     result = masthead("import", "feed", str(feed), str(folder), "--no-images")
     assert result.returncode == 0 and "kept" in result.stdout
 

@@ -190,6 +190,7 @@ def run(kind: str, where: str, folder: Path, options: Options | None = None) -> 
         site = options.site.strip().rstrip("/")
         for entry in chosen:
             entry.body = entry.body.replace("__GHOST_URL__", site)
+            entry.image = entry.image.replace("__GHOST_URL__", site) if entry.image else None
             entry.base = entry.base or site + "/"
     outcome.entries = len(chosen)
     images = articles.Images(fetcher if options.images else None, outcome.warnings.append)
@@ -244,7 +245,8 @@ def run(kind: str, where: str, folder: Path, options: Options | None = None) -> 
     write_issue = not issue_path.exists() or _sha(issue_path.read_bytes()) == state.get("issue_yaml")
     if not write_issue:
         outcome.issue_yaml = "kept"
-        outcome.by_hand = [f"      - {json.dumps(records[k]['file'])}" for k in new_keys]
+        outcome.by_hand = [f"- {records[k]['file']}" + (f"   # section: {records[k].get('section') or OTHER_SECTION}"
+                                                          if options.by_category else "") for k in new_keys]
     elif issue_path.exists() and issue_path.read_bytes() == issue_text:
         outcome.issue_yaml = "unchanged"
 

@@ -90,9 +90,14 @@ def article_bytes(entry: Entry, images: Images, warn: Callable[[str], None]) -> 
             return f"../{name}" if name else None
         return absolute if urls.safe_external_url(absolute) else None
 
+    html = entry.body
+    if entry.image and entry.image not in html:  # the lead picture, unless the body shows it already
+        alt = "" if entry.image_alt is None else f' alt="{_attr(entry.image_alt)}"'  # none: the build asks for one
+        caption = f"<figcaption>{entry.image_caption}</figcaption>" if entry.image_caption.strip() else ""
+        html = f'<figure><img src="{_attr(entry.image)}"{alt}/>{caption}</figure>\n{html}'
     dropped: list = []
     try:
-        body = sanitize.clean(sanitize.fragment(entry.body), rewrite, {}, set(), dropped)
+        body = sanitize.clean(sanitize.fragment(html), rewrite, {}, set(), dropped)
     except sanitize.TooDeep:
         warn(f"{entry.key}: elements nested more than {sanitize.MAX_DEPTH} deep; the body is left empty")
         body = etree.Element(f"{{{XHTML_NS}}}div")

@@ -36,6 +36,9 @@ class Entry:
     categories: list[str] = field(default_factory=list)  # the first is the kicker
     base: str | None = None  # the URL relative links and images are read against
     file: Path | None = None  # a DOCX file, copied as it is
+    image: str | None = None  # the lead picture's URL (Ghost's feature image, a feed's media, WordPress's thumbnail)
+    image_alt: str | None = None
+    image_caption: str = ""  # HTML
 
 
 @dataclass
@@ -149,12 +152,23 @@ def read_feed(data: bytes, name: str, url: str | None, content_type: str = "") -
         source.entries.append(Entry(
             key=_unique_key(key, seen),
             title=" ".join(str(item.get("title", "") or "").split()),
-            body=body, standfirst=standfirst, byline=authors,
+            body=body, standfirst=standfirst, byline=authors, image=_feed_image(item),
             date=_iso_date(item.get("published_parsed") or item.get("updated_parsed")),
             categories=[t.get("term", "").strip() for t in item.get("tags", []) if (t.get("term") or "").strip()],
             base=_web(item.get("link")) or base,
         ))
     return source
+
+
+def _feed_image(item) -> str | None:
+    """The entry's picture: Media RSS content of medium or type image, else an image enclosure."""
+    for media in item.get("media_content", []) or []:
+        if (media.get("medium") == "image" or str(media.get("type", "")).startswith("image/")) and media.get("url"):
+            return str(media["url"])
+    for link in item.get("links", []) or []:
+        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/") and link.get("href"):
+            return str(link["href"])
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -201,6 +215,7 @@ def read_ghost(data: bytes, path: Path) -> Source:
                     language=str(settings.get("locale") or settings.get("lang") or ""),
                     description=str(settings.get("description") or ""))
     seen: set[str] = set()
+    meta = {m.get("post_id"): m for m in rows("posts_meta")}  # Ghost 5: a feature image's alt and caption
     for post in posts:
         if not isinstance(post, dict) or post.get("status") != "published" or post.get("type", "post") != "post":
             continue
@@ -212,6 +227,9 @@ def read_ghost(data: bytes, path: Path) -> Source:
             body=str(post.get("html") or ""),
             standfirst=" ".join(str(post.get("custom_excerpt") or "").split()),
             byline=byline, date=_iso_date(post.get("published_at")), categories=post_tags.get(ident, []),
+            image=str(post["feature_image"]) if post.get("feature_image") else None,
+            image_alt=meta.get(ident, {}).get("feature_image_alt") or post.get("feature_image_alt"),
+            image_caption=str(meta.get(ident, {}).get("feature_image_caption") or post.get("feature_image_caption") or ""),
         ))
     return source
 
@@ -230,6 +248,13 @@ def autop(text: str) -> str:
         return text if _BLOCK.match(text) else f"<p>{text}</p>"
     parts = [p for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if p.strip()]
     return "\n".join(p if _BLOCK.match(p) else "<p>" + p.strip().replace("\n", "<br/>\n") + "</p>" for p in parts)
+
+
+def _lead(attachment: tuple[str, str | None, str] | None) -> dict:
+    if attachment is None:
+        return {}
+    url, alt, caption = attachment
+    return {"image": url, "image_alt": alt, "image_caption": caption}
 
 
 def read_wordpress(data: bytes, path: Path) -> Source:
@@ -264,6 +289,19 @@ def read_wordpress(data: bytes, path: Path) -> Source:
                     language=child(channel, "language").strip(),
                     description=" ".join(child(channel, "description").split()))
     base = _web(child(channel, "link"))
+    def postmeta(item) -> dict[str, str]:
+        found = {}
+        for element in item:
+            if safexml.split_tag(element.tag)[1] == "postmeta":
+                found[child(element, "meta_key", wp)] = child(element, "meta_value", wp).strip()
+        return found
+
+    attachments = {}  # post id → (URL, alt, caption) of the media library's pictures
+    for item in channel.iter("item"):
+        if child(item, "post_type", wp).strip() == "attachment" and child(item, "attachment_url", wp).strip():
+            attachments[child(item, "post_id", wp).strip()] = (
+                child(item, "attachment_url", wp).strip(), postmeta(item).get("_wp_attachment_image_alt"),
+                child(item, "encoded", "http://wordpress.org/export/1.2/excerpt/"))
     seen: set[str] = set()
     for item in channel.iter("item"):
         if child(item, "post_type", wp).strip() != "post" or child(item, "status", wp).strip() != "publish":
@@ -281,6 +319,7 @@ def read_wordpress(data: bytes, path: Path) -> Source:
             byline=[authors.get(creator) or creator] if creator else [],
             date=_iso_date(child(item, "post_date", wp) or child(item, "post_date_gmt", wp)),
             categories=categories, base=_web(child(item, "link")) or base,
+            **_lead(attachments.get(postmeta(item).get("_thumbnail_id", ""))),
         ))
     return source
 
