@@ -593,6 +593,12 @@ def test_since_limit_and_tag_choose_entries(tmp_path):
     assert titles(tag="TAG2", limit=1) == ["2"]
 
 
+def test_choosing_no_entry_is_an_error_and_writes_nothing(tmp_path):
+    with pytest.raises(importing.UsageError, match=r"no entry to import \(10 in the source, none chosen"):
+        importing.run("feed", str(_feed_file(tmp_path)), tmp_path / "issue", Options(tag="nothing"))
+    assert not (tmp_path / "issue").exists()
+
+
 def test_importing_again_changes_nothing_and_keeps_a_hand_edited_article(tmp_path):
     feed = _feed_file(tmp_path, 3)
     folder = tmp_path / "issue"

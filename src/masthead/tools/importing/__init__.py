@@ -179,14 +179,17 @@ def run(kind: str, where: str, folder: Path, options: Options | None = None) -> 
     if kind == "docx" and (options.since or options.tag):
         raise UsageError("--since and --tag choose by date and category, which Word files do not carry here; "
                          "give only --limit with docx")
+    if options.site and not web_url(options.site):
+        raise UsageError(one_line(f"--site: '{options.site}' is not an http(s) address"))
     state = _load_state(folder)
     outcome = Outcome()
     fetcher = Fetcher(options.limits)
     source = read_source(kind, where, fetcher)
     chosen = choose(source.entries, options)
+    if not chosen and not state["entries"]:
+        raise UsageError(one_line(f"{where}: no entry to import ({len(source.entries)} in the source, "
+                                  "none chosen by --since, --tag and --limit)"))
     if options.site:
-        if not web_url(options.site):
-            raise UsageError(one_line(f"--site: '{options.site}' is not an http(s) address"))
         site = options.site.strip().rstrip("/")
         for entry in chosen:
             entry.body = entry.body.replace("__GHOST_URL__", site)
