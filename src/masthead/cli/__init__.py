@@ -343,6 +343,99 @@ def new(path: Path, language: str, publication: str) -> None:
     click.echo(_line(f"next: edit {path / 'issue.yaml'}, then: masthead build {path}"))
 
 
+def _date(ctx, param, value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date written YYYY-MM-DD") from None
+
+
+def _language(ctx, param, value: str | None) -> str | None:
+    from masthead.runtime.i18n import is_valid_tag
+
+    if value is not None and not is_valid_tag(value):
+        raise click.BadParameter(f"'{value}' is not a BCP 47 language tag (like en, en-GB, ar)")
+    return value
+
+
+_MB = 1024 * 1024
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["feed", "ghost", "wordpress", "docx"]))
+@click.argument("source", metavar="SOURCE")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--since", callback=_date, metavar="DATE", help="Only entries published on DATE (YYYY-MM-DD) or later.")
+@click.option("--limit", type=click.IntRange(1), metavar="N", help="At most N entries (the first N the source lists).")
+@click.option("--tag", metavar="T", help="Only entries with the category or tag T (any case).")
+@click.option("--sections-by-category", "by_category", is_flag=True,
+              help="One section per first category (entries without one last, under 'More'); else one list.")
+@click.option("--no-images", "no_images", is_flag=True, help="Fetch no image: images are left out, with a warning.")
+@click.option("--publication", metavar="NAME", help="The magazine's name (default: the source's title).")
+@click.option("--language", metavar="TAG", callback=_language,
+              help="The issue's language (default: the source's, else en).")
+@click.option("--site", metavar="URL",
+              help="The site's address, for an export's relative links and images (Ghost's __GHOST_URL__).")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=20, show_default=True, metavar="SECONDS",
+              help="Longest wait to connect, and for each read.")
+@click.option("--max-file-size", type=click.IntRange(1), default=20, show_default=True, metavar="MB",
+              help="Largest file fetched (the feed, each image).")
+@click.option("--max-total-size", type=click.IntRange(1), default=200, show_default=True, metavar="MB",
+              help="Most fetched in all by one run (and largest export file read).")
+@click.option("--max-redirects", type=click.IntRange(0, 20), default=5, show_default=True, metavar="N",
+              help="Redirects followed for one URL (each to http or https only).")
+def import_(kind: str, source: str, folder: Path, since, limit: int | None, tag: str | None, by_category: bool,
+            no_images: bool, publication: str | None, language: str | None, site: str | None, timeout: float,
+            max_file_size: int, max_total_size: int, max_redirects: int) -> None:
+    """Make an issue folder from a feed, a Ghost or WordPress export, or Word files.
+
+    \b
+      masthead import feed https://example.org/feed.xml issues/weekly
+      masthead import feed feed.xml issues/weekly          (a feed saved as a file)
+      masthead import ghost ghost-export.json issues/spring
+      masthead import wordpress wordpress-export.xml issues/spring
+      masthead import docx submissions/ issues/spring     (the .docx files, copied)
+
+    FOLDER must be new, empty, or a folder this command made: running it again adds new
+    entries and writes again those whose files are as it wrote them; an article you edited is
+    kept, and so is issue.yaml once you edit it (the new entries are then printed, to add by
+    hand). Only a feed URL and the images articles show are fetched: http(s) only, within the
+    limits below. Then edit the folder and build it as any issue (masthead build FOLDER).
+    """
+    from masthead.diagnostics import MastheadError
+    from masthead.tools import importing
+
+    limits = importing.Limits(timeout=timeout, max_file=max_file_size * _MB, max_total=max_total_size * _MB,
+                              max_redirects=max_redirects)
+    options = importing.Options(since=since, limit=limit, tag=tag, by_category=by_category, images=not no_images,
+                                publication=publication, language=language, site=site, limits=limits)
+    try:
+        outcome = importing.run(kind, source, folder, options)
+    except (MastheadError, OSError) as exc:
+        _fail(exc)
+    for warning in outcome.warnings:
+        click.echo(_line(f"warning: {warning}"), err=True)
+    for word, paths in (("created", outcome.created), ("updated", outcome.updated)):
+        for path in paths:
+            click.echo(_line(f"{word} {path}"))
+    for path in outcome.kept:
+        click.echo(_line(f"kept {path}: edited since the last import"))
+    for path in outcome.deleted:
+        click.echo(_line(f"not written again: {path} (deleted since the last import)"))
+    if outcome.issue_yaml == "kept":
+        more = "; add the new entries to it by hand:" if outcome.by_hand else ""
+        click.echo(_line(f"kept {folder / 'issue.yaml'}: edited since the last import{more}"))
+        for line in outcome.by_hand:
+            click.echo(_line(line))
+    fetched = f", {outcome.fetched:,} bytes fetched" if outcome.fetched else ""
+    click.echo(_line(f"{outcome.entries} {'entry' if outcome.entries == 1 else 'entries'} imported into {folder}{fetched}; "
+                     f"next: edit it, then: masthead build {folder}"))
+
+
 @main.command()
 @click.argument("issues", nargs=-1, metavar="[ISSUE]...", type=click.Path())
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
