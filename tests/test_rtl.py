@@ -116,3 +116,12 @@ def test_an_english_article_is_framed_in_arabic(arabic):
 def test_no_stranded_heading_and_no_lonely_ending_in_print(arabic):
     need("mutool")
     assert pagefaults.faults(arabic["pdf"], arabic["epub"]) == []
+
+
+def test_the_english_articles_last_block_has_no_raised_initial(arabic):
+    # Its last paragraph is set apart to stay with "More from"; only the article's first gets
+    # the raised initial, which MuPDF reads as a line of its own ("T", then "he next time …").
+    need("mutool")
+    texts = [line.text for page in pagefaults.lines(arabic["pdf"]) for line in page]
+    assert any(text.startswith("The next time you wake") for text in texts)
+    assert any(text.startswith("veryone has a small-hours face") for text in texts)  # the first one's "E" raised
