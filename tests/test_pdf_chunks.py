@@ -358,3 +358,27 @@ def test_a_wrong_remembered_setup_costs_a_round_never_a_wrong_page_number(issue,
     entry.write_bytes(json.dumps(setups).encode())
     data, rounds = _rounds_with(issue, cache)
     assert data == built["chunked"].data and rounds == 2
+
+
+def test_a_rebuild_after_one_article_changed_lays_out_only_its_chunk(issue, built, tmp_path):
+    from masthead.runtime.cache import Cache
+
+    cache = Cache(tmp_path / "cache")
+    _rounds_with(issue, cache)
+    kept = lambda: {p.name for p in (tmp_path / "cache" / "pdf-chunks").glob("*/*-pdf")}  # noqa: E731
+    before = kept()
+    assert len(before) == len(plan(issue))  # each chunk's written layout kept
+    again, _ = _rounds_with(issue, cache)
+    assert again == built["chunked"].data and kept() == before  # nothing laid out again
+    # One word of the fifth article changed, for one of the same length: its chunk alone is laid out again.
+    (document,) = [d for d in issue.documents if d.kind == "print"]
+    root = etree.fromstring(document.content)
+    fifth = [s for s in root.iter(f"{{{XHTML}}}section") if "print-article" in (s.get("class") or "")][4]
+    paragraph = next(fifth.iter(f"{{{XHTML}}}p"))
+    paragraph.text = "X" + (paragraph.text or "")[1:]
+    edited = issue._replace(documents=tuple(d._replace(content=etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+                                            if d is document else d for d in issue.documents))
+    data, rounds = _rounds_with(edited, cache)
+    assert rounds == 1 and len(kept() - before) == 1
+    cold, _ = _rounds_with(edited, Cache(tmp_path / "cold"))
+    assert data == cold  # the same bytes as a build that remembered nothing

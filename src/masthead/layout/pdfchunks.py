@@ -25,7 +25,12 @@ The plan depends on the content only and each chunk's result on its setup only, 
 are the same for any --jobs and any machine. An issue with fewer than ONE_PASS_WORDS words of
 articles takes the single in-process pass.
 
-Setups remembered (issue 26). Each build leaves its chunks' settled setups in the cache; the
+Chunks remembered (issue 26). A chunk's layout is kept in the cache under its content, its
+stylesheets and resources, its setup and whether it was written: a rebuild after one article
+changed lays out that article's chunk, and any chunk whose setup the change moved, and takes
+the others from the cache as they were. The bytes are those of a build that remembered nothing.
+
+Setups remembered. Each build leaves its chunks' settled setups in the cache; the
 next build of the issue starts from them instead of guesses, and writes the PDF in its first
 round: after an edit that moved no page, that round is the only one (the second, which a
 guess needs, was half the time). A chunk's bytes depend on its content and setup only, so a
@@ -51,7 +56,7 @@ from lxml import etree
 from masthead.layout import pdf
 from masthead.model.documents import PAGES, Kind, RenderedIssue
 from masthead.runtime import workers
-from masthead.runtime.cache import Cache
+from masthead.runtime.cache import Cache, package_stamp
 from masthead.runtime.cache import key as cache_key
 from masthead.runtime.safexml import XHTML, parse
 
@@ -112,7 +117,7 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
             return Printed(pdf.write(issue, document) if want_pdf else None, pdf.page_starts(issue, document),
                            len(document.pages))
     remembered = _remembered_setups(cache, issue, chunks)
-    results = _lay_out_all(chunks, jobs, want_pdf, remembered)
+    results = _lay_out_all(chunks, jobs, want_pdf, remembered, cache)
     _remember(cache, "pdf-setups", _setups_key(issue, chunks), [[r.setup.start, list(map(list, r.setup.numbers))]
                                                                  for r in results])
     del chunks  # their documents: the join needs the memory
@@ -303,7 +308,49 @@ def _remembered_setups(cache: Cache, issue: RenderedIssue, chunks: list[Chunk]) 
     return setups if fits else None
 
 
-def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remembered: list[Setup] | None = None) -> list[Laid]:
+def _chunk_keys(chunks: list[Chunk]) -> list[str]:
+    """What each chunk's layout depends on beyond its setup: its document, the numbered rules,
+    its resources (fonts, images, stylesheets), WeasyPrint's version and masthead's code."""
+    import hashlib
+
+    keys = []
+    for chunk in chunks:
+        parts: list[str | bytes] = [package_stamp("weasyprint"), chunk.css]
+        parts += [d.content for d in chunk.issue.documents if d.kind == Kind.PRINT]
+        parts += [f"{r.name} {hashlib.sha256(r.data).hexdigest()}" for r in chunk.issue.resources if "pdf" in r.targets]
+        parts += [chunk.issue.meta.identifier, repr(chunk.issue.pdf)]
+        keys.append(cache_key("pdf-chunk", *parts))
+    return keys
+
+
+def _cached_layout(cache: Cache, chunk_key: str, setup: Setup, write: bool) -> Laid | None:
+    """A chunk's layout with ``setup`` from the cache (with its PDF when ``write``), or None."""
+    import json
+
+    key = cache_key(chunk_key, repr(setup), str(write))
+    meta = _remembered(cache, "pdf-chunks", key)
+    data = cache.get("pdf-chunks", key + "-pdf") if write else None
+    if not isinstance(meta, dict) or (write and data is None):
+        return None
+    try:
+        return Laid(setup, int(meta["pages"]), {str(k): int(v) for k, v in meta["anchors"].items()},
+                    [pdf.PageStart(int(f), str(d), str(t)) for f, d, t in meta["starts"]],
+                    [(int(level), str(label), str(state)) for level, label, state in meta["bookmarks"]],
+                    data, [str(w) for w in meta["warnings"]])
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError):
+        return None
+
+
+def _keep_layout(cache: Cache, chunk_key: str, laid: Laid, write: bool) -> None:
+    key = cache_key(chunk_key, repr(laid.setup), str(write))
+    if write and laid.data is not None:
+        cache.put("pdf-chunks", key + "-pdf", laid.data)
+    _remember(cache, "pdf-chunks", key, {"pages": laid.pages, "anchors": laid.anchors, "starts": [list(s) for s in laid.starts],
+                                         "bookmarks": [list(b) for b in laid.bookmarks], "warnings": laid.warnings})
+
+
+def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remembered: list[Setup] | None = None,
+                 cache: Cache | None = None) -> list[Laid]:
     """Every chunk laid out (and written) with its true setup, in ``jobs`` processes (default:
     the cores), started as workers.py starts them.
 
@@ -321,6 +368,8 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remember
     too: after an edit that moved no page, it is the only round."""
     results: list[Laid | None] = [None] * len(chunks)
     setups = remembered or _guesses(chunks)
+    cache = cache or Cache(None)
+    keys = _chunk_keys(chunks) if cache.folder is not None or cache.memory is not None else None
     with workers.pool(workers.count(jobs, len(chunks)), ["masthead.layout.pdfchunks", "weasyprint"]) as pool:
         try:
             for round_ in range(len(chunks) + 1):
@@ -329,10 +378,16 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remember
                 if not todo:
                     return _laid(results)
                 write = want_pdf and (round_ > 0 or remembered is not None)  # a guess is seldom right: no PDF yet
+                kept = {i: _cached_layout(cache, keys[i], setups[i], write) for i in todo} if keys else {}
                 futures = {i: pool.submit(_lay_out, chunks[i], setups[i], write)
-                           for i in sorted(todo, key=lambda i: i == 0)}  # the front last
+                           for i in sorted(todo, key=lambda i: i == 0) if kept.get(i) is None}  # the front last
+                for i, laid in kept.items():
+                    if laid is not None:
+                        results[i] = laid
                 for i, future in futures.items():
                     results[i] = future.result()
+                    if keys:
+                        _keep_layout(cache, keys[i], future.result(), write)
                 setups = _setups(chunks, _laid(results))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
