@@ -226,6 +226,12 @@ def simple(folder: Path, name: str = "simple.docx", text: str = "A plain paragra
     return path
 
 
+def zipped(data: bytes, name: str) -> bytes:
+    """One part of the DOCX ``data``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        return source.read(name)
+
+
 def rezip(data: bytes, parts: dict[str, bytes]) -> bytes:
     """The DOCX ``data`` with ``parts`` (name → bytes) in place of its own or added."""
     out = io.BytesIO()
@@ -250,3 +256,42 @@ def source_words(path: Path) -> list[str]:
                 text = "".join(t.text or "" for t in p.iter(f"{{{W}}}t"))
                 words += re.findall(r"\w+(?:[’'\-]\w+)*", text)
     return words
+
+
+def oddities(folder: Path, url: str = "http://127.0.0.1:9/linked.png") -> Path:
+    """What is left out with a word: an embedded OLE object (a spreadsheet, its preview picture
+    in the file), a chart, pictures linked from outside (``url``, a local file), a picture
+    that is no image, and a picture without alt text."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_heading("Oddities", level=1)
+    document.add_paragraph("Before the objects.")
+    shown = _picture(document, picture("PNG", (40, 30)), None)  # no alt text
+    rid = shown._p.xpath(".//a:blip/@r:embed")[0]
+    v, o = "urn:schemas-microsoft-com:vml", "urn:schemas-microsoft-com:office:office"
+    sheet = document.add_paragraph("A spreadsheet: ")
+    sheet._p.append(parse_xml(
+        f'<w:r xmlns:w="{W}" xmlns:v="{v}" xmlns:o="{o}" xmlns:r="{R}"><w:object><v:shape id="s1" style="width:40pt;height:30pt">'
+        f'<v:imagedata r:id="{rid}" o:title=""/></v:shape>'
+        f'<o:OLEObject Type="Embed" ProgID="Excel.Sheet.12" ShapeID="s1" DrawAspect="Content" ObjectID="_1" r:id="{rid}"/>'
+        f'</w:object></w:r>'))
+    chart = document.add_paragraph("A chart: ")
+    chart._p.append(parse_xml(
+        f'<w:r xmlns:w="{W}" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+        f'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><w:drawing><wp:inline>'
+        f'<wp:extent cx="100" cy="100"/><wp:docPr id="90" name="Chart 1"/><a:graphic>'
+        f'<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart"/></a:graphic></wp:inline></w:drawing></w:r>'))
+    for n, target in enumerate((url, "file:///etc/hostname"), start=1):
+        linked = _picture(document, picture("PNG", (20, 20)), f"Linked picture {n}")
+        blip = linked._p.xpath(".//a:blip")[0]
+        del blip.attrib[f"{{{R}}}embed"]
+        blip.set(f"{{{R}}}link", document.part.relate_to(target, RT.IMAGE, is_external=True))
+    broken = _picture(document, picture("PNG", (30, 30), (1, 2, 3)), "A broken picture")
+    document.part.related_parts[broken._p.xpath(".//a:blip/@r:embed")[0]]._blob = b"\x89PNG\r\n\x1a\n" + b"no picture" * 8
+    document.add_paragraph("After the objects.")
+    path = folder / "oddities.docx"
+    document.save(path)
+    return path

@@ -83,7 +83,8 @@ def test_the_manifest_accepts_what_the_readers_read(tmp_path, monkeypatch):
     try:
         assert [e.file.name for s in loader.load(manifest, registry).sections for e in s.entries] == ["plain.txt"]
         assert registry.reader_for(Path("a.TXT")) is reader and registry.reader_for(Path("a.md")) is markdown.READER
-        assert registry.unsupported("x.doc") == "'x.doc' is neither plain text (.txt), Markdown (.md), HTML (.html, .xhtml) nor Word (.docx)"
+        assert registry.unsupported("x.doc") == ("'x.doc' is neither plain text (.txt), Markdown (.md), "
+                                                 "HTML (.html, .xhtml) nor Word (.docx)")
     finally:
         registry.unregister(reader)
     with pytest.raises(IssueError):

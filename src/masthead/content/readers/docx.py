@@ -178,7 +178,7 @@ class _Package:
         try:
             document = safexml.parse_document(self.read(name))
         except etree.XMLSyntaxError as exc:
-            raise Refused(f"a damaged Word document: its part '{name}' is not well-formed XML ({exc})") from None
+            raise Refused(f"a damaged Word document: its part '{name}' is not well-formed XML ({exc.msg or exc})") from None
         if document.docinfo.doctype or document.docinfo.internalDTD is not None:
             raise Refused(f"its part '{name}' declares a DTD, which Word never writes; refused "
                           "(entities could expand without end)")
@@ -453,6 +453,7 @@ def _read(raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
     fields.update(taken)
     _notes(body)
     _captions(body)
+    _cells(body)
     places.update({href: where for href, where in walk.links.items() if href not in places})
     return ReaderResult(fields, fields.get("lang"), body, dict(KNOWN_PREFIXES), places=places, embedded=embedded)
 
@@ -591,6 +592,15 @@ def _notes(body) -> None:
                 p.text = p.text.lstrip()  # Word's space after the note's number
         if not len(li) and not (li.text or "").strip():
             li.text = "\u00a0"  # an empty note still pairs with its reference
+
+
+def _cells(body) -> None:
+    """A table cell of one paragraph (as Word has every cell) holds its text, as a Markdown table's does."""
+    for cell in body.iter("td", "th"):
+        if len(cell) == 1 and cell[0].tag == "p" and not (cell.text or "").strip() and not (cell[0].tail or "").strip():
+            p = cell[0]
+            cell.text = p.text
+            cell[:] = list(p)
 
 
 def _picture_only(element) -> bool:
