@@ -47,6 +47,7 @@ _PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CORE = {"cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
          "dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/"}
 _OLE = "urn:schemas-microsoft-com:office:office"
+_MATH = ("http://schemas.openxmlformats.org/officeDocument/2006/math", "http://purl.oclc.org/ooxml/officeDocument/math")
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: an encrypted OOXML file, or a Word 97 .doc
 _MACROS = ("vbaproject.bin", "vbadata.xml")
 # What a graphic that is no picture is, by its graphicData's uri: mammoth reads pictures only.
@@ -245,15 +246,15 @@ def _part(number: int, text: str) -> str:
     return f"paragraph {number} (“{words[:_SNIPPET]}{'…' if len(words) > _SNIPPET else ''}”)"
 
 
-def _objects(package: _Package, report: Report, path: Path) -> dict[str, bytes]:
-    """Embedded objects and charts, left out with a word; the parts without their objects (for
-    mammoth), by name, for those that had any. Pictures linked from outside are said by the
-    picture converter, which mammoth asks for each."""
+def _left_out(package: _Package, report: Report, path: Path) -> dict[str, bytes]:
+    """Embedded objects, charts and equations, left out with a word, and tracked changes said;
+    the parts without their objects (for mammoth), by name, for those that had any. Pictures
+    linked from outside are said by the picture converter, which mammoth asks for each."""
     changed: dict[str, bytes] = {}
     parts = {package.document: ""}
     for kind, target, _ in package.relationships(package.document).values():
         if kind.endswith(("/footnotes", "/endnotes")) and target in package.xml:
-            parts[target] = "footnotes" if kind.endswith("/footnotes") else "endnotes"
+            parts[target] = "the footnotes" if kind.endswith("/footnotes") else "the endnotes"
     for name, label in parts.items():
         root = package.xml[name]
         numbers = {p: n for n, p in enumerate(_paragraphs(root), start=1)}
@@ -265,7 +266,16 @@ def _objects(package: _Package, report: Report, path: Path) -> dict[str, bytes]:
             return Position(path, part=_part(numbers[p], _text_of(p)))
 
         gone = []
+        changes = None  # the first tracked change, said once
         for element in root.iter():
+            if changes is None and (_w(element, "ins") or _w(element, "del")):
+                changes = element
+                report.warning(where(element), "the document has tracked changes: it is read as if all were accepted "
+                                               "(insertions kept, deletions left out); accept or reject them in Word to be sure")
+            if local_name(element) == "omath" and element.tag[1:].split("}")[0] in _MATH and not any(
+                    local_name(up) == "omath" for up in element.iterancestors()):
+                report.warning(where(element), "an equation left out: masthead does not read Word's equations; "
+                                               "write it as text, or paste it as a picture")
             if _w(element, "object"):
                 program = next((e.get("ProgID") for e in element.iter(f"{{{_OLE}}}OLEObject")), None)
                 what = f"an embedded object ({program})" if program else "an embedded object"
@@ -398,7 +408,7 @@ def _read(raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
     from mammoth.docx.files import InvalidFileReferenceError
 
     package = _Package(raw, path)
-    changed = _objects(package, report, path)
+    changed = _left_out(package, report, path)
     data = _repacked(package, changed) if changed else raw
     roles: dict[str, str] = dict((entry.overrides or {}).get("style_map") or {})
     walk = _Walk(path)
@@ -459,7 +469,9 @@ def _read(raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
 
 
 _UNRECOGNISED = re.compile(r"Unrecognised (paragraph|run) style: (.*) \(Style ID: (.*)\)\Z", re.S)
-_SAID = ("Image of type", "could not open external image", "could not find external image")  # said by picture()
+# said by picture(), or by _left_out
+_SAID = ("Image of type", "could not open external image", "could not find external image",
+         *(f"An unrecognised element was ignored: {{{ns}}}oMath" for ns in _MATH))
 
 
 def _mammoth_messages(messages, walk: _Walk, path: Path, report: Report) -> None:
