@@ -184,10 +184,9 @@ def letters(folder: Path) -> Path:
     p = document.add_paragraph("Sir, your piece on the lighthouse was wrong about the lamp.")
     footnotes.refer(p, "The lamp was paraffin until 1962.", "It was converted to electricity that spring.")
     document.add_paragraph("The keepers had their own rules, which I quote from memory.", style="Quote")
-    document.add_paragraph("Trim the wick", style="List Number")
-    document.add_paragraph("at dusk", style="List Number 2")
-    document.add_paragraph("at midnight", style="List Number 2")
-    document.add_paragraph("Polish the lens", style="List Number")
+    number = _two_level_list(document)
+    for level, text in ((0, "Trim the wick"), (1, "at dusk"), (1, "at midnight"), (0, "Polish the lens")):
+        _numbered(document.add_paragraph(text), number, level)
     _picture(document, picture("JPEG", (160, 100), (200, 160, 60)), "The lighthouse lamp room, its brass polished")
     document.add_paragraph("The lamp room in 1950.", style="Caption")
     p = document.add_paragraph("Yours, from the north end.")
@@ -200,6 +199,31 @@ def letters(folder: Path) -> Path:
     path = folder / "letters.docx"
     document.save(path)
     return path
+
+
+def _two_level_list(document) -> int:
+    """A numbering of two levels (1., a.) added to the document's: its w:numId."""
+    from docx.oxml import parse_xml
+
+    numbering = document.part.numbering_part.element
+    levels = "".join(f'<w:lvl w:ilvl="{n}"><w:start w:val="1"/><w:numFmt w:val="{kind}"/><w:lvlText w:val="%{n + 1}."/>'
+                     f'<w:pPr><w:ind w:left="{720 * (n + 1)}" w:hanging="360"/></w:pPr></w:lvl>'
+                     for n, kind in enumerate(("decimal", "lowerLetter")))
+    first = numbering.find(f"{{{W}}}num")
+    abstract = parse_xml(f'<w:abstractNum xmlns:w="{W}" w:abstractNumId="90">{levels}</w:abstractNum>')
+    if first is not None:
+        first.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    numbering.append(parse_xml(f'<w:num xmlns:w="{W}" w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    return 90
+
+
+def _numbered(paragraph, number: int, level: int) -> None:
+    from docx.oxml import parse_xml
+
+    paragraph._p.get_or_add_pPr().append(
+        parse_xml(f'<w:numPr xmlns:w="{W}"><w:ilvl w:val="{level}"/><w:numId w:val="{number}"/></w:numPr>'))
 
 
 def _link(paragraph, url: str, text: str) -> None:
@@ -261,7 +285,7 @@ def source_words(path: Path) -> list[str]:
 def oddities(folder: Path, url: str = "http://127.0.0.1:9/linked.png") -> Path:
     """What is left out with a word: an embedded OLE object (a spreadsheet, its preview picture
     in the file), a chart, pictures linked from outside (``url``, a local file), a picture
-    that is no image, and a picture without alt text."""
+    that is no image; a picture without alt text, and one marked decorative."""
     import docx
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml
@@ -270,6 +294,10 @@ def oddities(folder: Path, url: str = "http://127.0.0.1:9/linked.png") -> Path:
     document.add_heading("Oddities", level=1)
     document.add_paragraph("Before the objects.")
     shown = _picture(document, picture("PNG", (40, 30)), None)  # no alt text
+    ornament = _picture(document, picture("PNG", (40, 4), (90, 90, 90)), None)  # marked decorative, as Word marks it
+    ornament._p.xpath(".//wp:docPr")[0].append(parse_xml(
+        '<a:extLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
+        '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/></a:ext></a:extLst>'))
     rid = shown._p.xpath(".//a:blip/@r:embed")[0]
     v, o = "urn:schemas-microsoft-com:vml", "urn:schemas-microsoft-com:office:office"
     sheet = document.add_paragraph("A spreadsheet: ")

@@ -1,5 +1,5 @@
 """Word articles (.docx, content/readers/docx.py): three Word files made here (tests/docx_fixtures.py:
-house styles, notes of both kinds, a table, pictures with alt text and captions) build into
+house styles, notes of both kinds, lists, a table, pictures with alt text and captions) build into
 an EPUB that EPUBCheck and Ace pass and a PDF with the notes at the foot of the page, with
 every word of the source in the article; the house styles and the file's properties become
 the articles' fields; and what a hostile or broken file holds is refused or left out with a
@@ -106,6 +106,9 @@ def test_notes_tables_and_pictures_keep_their_structure(built):
         for ref in refs:  # each reference pops up its note, and the note links back to it
             note = notes[ref.get("href").lstrip("#")]
             assert note.find(f".//{X}a[@role='doc-backlink']").get("href") == f"#{ref.get('id')}"
+    lists = _article(epub, "letters").find(f".//{X}div[@class='article-body']/{X}ol")  # two levels, as Word numbers them
+    assert [(li.text, [sub.text for sub in li.iterfind(f"{X}ol/{X}li")]) for li in lists.iterfind(f"{X}li")] == [
+        ("Trim the wick", ["at dusk", "at midnight"]), ("Polish the lens", [])]
     table = _article(epub, "ledger").find(f".//{X}table")
     assert "".join(table.find(f"{X}caption").itertext()) == "Table 1: Receipts by quarter"
     assert [th.text for th in table.iter(f"{X}th")] == ["Quarter", "Ferries", "Moorings", "Total"]
@@ -193,7 +196,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_objects_charts_linked_and_broken_pictures_are_left_out_with_their_paragraph_and_nothing_is_fetched(tmp_path, monkeypatch):
+def test_objects_charts_linked_and_broken_pictures_are_left_out_at_their_paragraph_and_nothing_is_fetched(tmp_path, monkeypatch):
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", "off")
     server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -207,18 +210,18 @@ def test_objects_charts_linked_and_broken_pictures_are_left_out_with_their_parag
         server.server_close()
     assert _Recorder.requests == []
     assert [str(w) for w in result.warnings] == [f"{source}: {w}" for w in (
-        "paragraph 4 (“A spreadsheet:”): warning: an embedded object (Excel.Sheet.12) left out: masthead reads text and "
+        "paragraph 5 (“A spreadsheet:”): warning: an embedded object (Excel.Sheet.12) left out: masthead reads text and "
         "pictures; paste it as a picture to keep what it shows",
-        "paragraph 5 (“A chart:”): warning: a chart left out: masthead reads text and pictures; "
+        "paragraph 6 (“A chart:”): warning: a chart left out: masthead reads text and pictures; "
         "paste it as a picture to keep what it shows",
-        "paragraph 6: warning: a picture linked from outside the document left out: masthead fetches nothing; "
-        "insert the picture into the document instead",
         "paragraph 7: warning: a picture linked from outside the document left out: masthead fetches nothing; "
         "insert the picture into the document instead",
-        "paragraph 8: warning: a picture (image/png) left out: not an image masthead can read (OSError)",
+        "paragraph 8: warning: a picture linked from outside the document left out: masthead fetches nothing; "
+        "insert the picture into the document instead",
+        "paragraph 9: warning: a picture (image/png) left out: not an image masthead can read (OSError)",
         "paragraph 3: warning: image without alt text; describe it, or write alt=\"\" if it is decorative")]
     article = Epub(tmp_path / "out" / "issue.epub").xml("oddities.xhtml")
-    assert [img.get("alt") for img in article.iter(f"{X}img")] == [""]  # the one embedded picture Pillow reads
+    assert [img.get("alt") for img in article.iter(f"{X}img")] == ["", ""]  # the embedded pictures Pillow reads: no alt, decorative
     text = " ".join("".join(article.itertext()).split())
     assert "Before the objects." in text and "After the objects." in text
 

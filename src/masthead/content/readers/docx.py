@@ -248,8 +248,9 @@ def _part(number: int, text: str) -> str:
 
 def _left_out(package: _Package, report: Report, path: Path) -> dict[str, bytes]:
     """Embedded objects, charts and equations, left out with a word, and tracked changes said;
-    the parts without their objects (for mammoth), by name, for those that had any. Pictures
-    linked from outside are said by the picture converter, which mammoth asks for each."""
+    the parts without their objects and with decorative pictures' empty alt text (for mammoth),
+    by name, for those that changed. Pictures linked from outside are said by the picture
+    converter, which mammoth asks for each."""
     changed: dict[str, bytes] = {}
     parts = {package.document: ""}
     for kind, target, _ in package.relationships(package.document).values():
@@ -267,7 +268,11 @@ def _left_out(package: _Package, report: Report, path: Path) -> dict[str, bytes]
 
         gone = []
         changes = None  # the first tracked change, said once
+        decorative = False
         for element in root.iter():
+            if local_name(element) == "docpr" and _decorative(element) and not (element.get("descr") or "").strip():
+                element.set("title", "")  # mammoth's alt text when descr is blank: alt="", no warning
+                decorative = True
             if changes is None and (_w(element, "ins") or _w(element, "del")):
                 changes = element
                 report.warning(where(element), "the document has tracked changes: it is read as if all were accepted "
@@ -289,9 +294,14 @@ def _left_out(package: _Package, report: Report, path: Path) -> dict[str, bytes]
                                                    "paste it as a picture to keep what it shows")
         for element in gone:
             element.getparent().remove(element)
-        if gone:
+        if gone or decorative:
             changed[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return changed
+
+
+def _decorative(properties) -> bool:
+    """Is the picture marked decorative in Word (Alt Text › Mark as decorative)?"""
+    return any(local_name(e) == "decorative" and e.get("val") in ("1", "true") for e in properties.iter())
 
 
 def _repacked(package: _Package, changed: dict[str, bytes]) -> bytes:
