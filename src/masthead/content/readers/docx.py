@@ -429,7 +429,7 @@ def _read(raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
         where = walk.pictures.get(id(image), Position(path))
         try:
             with image.open() as file:
-                data = file.read(confine.IMAGE_LIMIT + 1)
+                blob = file.read(confine.IMAGE_LIMIT + 1)  # the archive's check bounds it already
         except InvalidFileReferenceError:
             report.warning(where, "a picture linked from outside the document left out: masthead fetches nothing; "
                                   "insert the picture into the document instead")
@@ -438,12 +438,12 @@ def _read(raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
             report.warning(where, "a picture whose part is missing or damaged left out")
             return []
         try:
-            images.probe(data)
+            images.probe(blob)
         except images.ImageError as exc:
             report.warning(where, f"a picture ({image.content_type or 'of no known type'}) left out: {exc}")
             return []
         src = f"masthead-docx-picture-{len(embedded) + 1}"
-        embedded[src], places[src] = data, where
+        embedded[src], places[src] = blob, where
         attributes = {"src": src}
         if image.alt_text is not None:
             attributes["alt"] = " ".join(safexml.xml_text(image.alt_text).split())
