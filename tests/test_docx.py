@@ -152,6 +152,8 @@ def _case(folder: Path, name: str) -> Path:
             .replace("A plain paragraph.", "&b;&b;").encode()}),
         "malformed.docx": fixtures.rezip(base, {"word/document.xml": document.replace("</w:body>", "", 1).encode()}),
         "empty.docx": fixtures.rezip(base, {"word/document.xml": b""}),
+        "nested.docx": fixtures.rezip(base, {"word/document.xml": document.replace(
+            "<w:sectPr", "<w:tbl><w:tr><w:tc>" * 75 + "<w:p/>" + "</w:tc></w:tr></w:tbl>" * 75 + "<w:sectPr", 1).encode()}),
     }
     (folder / name).write_bytes(made[name])
     return folder / name
@@ -167,6 +169,7 @@ REFUSED = {
     "entities.docx": "its part 'word/document.xml' declares a DTD, which Word never writes; refused",
     "malformed.docx": "a damaged Word document: its part 'word/document.xml' is not well-formed XML",
     "empty.docx": "a damaged Word document: its part 'word/document.xml' is not well-formed XML",
+    "nested.docx": "tables, lists or text boxes nested too deep to read: flatten them in Word",
 }
 
 

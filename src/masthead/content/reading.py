@@ -182,7 +182,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     try:
         tree = draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
     except TooDeep as exc:
-        report.error(_too_deep_at(text, path) or Position(path, exc.args[0] or 1, 1),
+        where = Position(path) if got.places is not None else Position(path, exc.args[0] or 1, 1)  # no lines: no line
+        report.error(_too_deep_at(text, path) or where,
                      f"elements nested more than {MAX_DEPTH} deep: no e-reader or print layout opens that; flatten the markup")
         return None
     for name, line in dropped:  # the file's line when the reader kept it (Markdown's raw HTML has none: searched for)

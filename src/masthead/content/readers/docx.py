@@ -179,6 +179,9 @@ class _Package:
         try:
             document = safexml.parse_document(self.read(name))
         except etree.XMLSyntaxError as exc:
+            if "excessive depth" in str(exc.msg or exc).lower():
+                raise Refused(f"its part '{name}' nests elements more than 256 deep: tables, lists or text boxes "
+                              "nested too deep to read; flatten them in Word") from None
             raise Refused(f"a damaged Word document: its part '{name}' is not well-formed XML ({exc.msg or exc})") from None
         if document.docinfo.doctype or document.docinfo.internalDTD is not None:
             raise Refused(f"its part '{name}' declares a DTD, which Word never writes; refused "
@@ -455,6 +458,8 @@ def _read(raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
             external_file_access=False, convert_image=picture, transform_document=walk)
     except Refused:
         raise
+    except RecursionError:
+        raise Refused("tables, lists or text boxes nested too deep to read: flatten them in Word") from None
     except Exception as exc:  # noqa: BLE001 - mammoth on a file that is no Word document it can read: any error is the file's
         raise Refused(f"cannot be read as a Word document ({type(exc).__name__}: {str(exc)[:200]})") from None
     _mammoth_messages(result.messages, walk, path, report)
