@@ -78,12 +78,13 @@ def test_the_manifest_accepts_what_the_readers_read(tmp_path, monkeypatch):
     with pytest.raises(IssueError) as refused:
         loader.load(manifest, registry)
     assert [str(d) for d in refused.value.diagnostics] == [
-        f"{manifest}:5:5: 'articles/plain.txt' is neither Markdown (.md) nor HTML (.html, .xhtml)"]
+        f"{manifest}:5:5: 'articles/plain.txt' is neither Markdown (.md), HTML (.html, .xhtml) nor Word (.docx)"]
     reader = registry.register(TextReader())
     try:
         assert [e.file.name for s in loader.load(manifest, registry).sections for e in s.entries] == ["plain.txt"]
         assert registry.reader_for(Path("a.TXT")) is reader and registry.reader_for(Path("a.md")) is markdown.READER
-        assert registry.unsupported("x.doc") == "'x.doc' is neither plain text (.txt), Markdown (.md) nor HTML (.html, .xhtml)"
+        assert registry.unsupported("x.doc") == ("'x.doc' is neither plain text (.txt), Markdown (.md), "
+                                                 "HTML (.html, .xhtml) nor Word (.docx)")
     finally:
         registry.unregister(reader)
     with pytest.raises(IssueError):
@@ -138,4 +139,4 @@ def test_a_registered_reader_is_part_of_the_article_cache_key():
         registry.unregister(reader)
     assert incremental._readers_key() == before
     assert {"content/readers/base", "content/readers/registry", "content/readers/markdown",
-            "content/readers/html"} <= set(incremental._CODE)
+            "content/readers/html", "content/readers/docx"} <= set(incremental._CODE)

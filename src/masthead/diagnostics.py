@@ -16,16 +16,19 @@ from typing import NamedTuple
 
 
 class Position(NamedTuple):
-    """Where something stands in a source file; line and col are 1-based, or None."""
+    """Where something stands in a source file; line and col are 1-based, or None. A file that
+    has no lines (a Word document) says where in words instead: ``part`` ("paragraph 14"),
+    shown after the path as ``path: paragraph 14``."""
 
     path: Path
     line: int | None = None
     col: int | None = None
+    part: str | None = None
 
     def __str__(self) -> str:
         shown = one_line(_display_path(self.path))
         if self.line is None:
-            return shown
+            return f"{shown}: {one_line(self.part)}" if self.part else shown
         if self.col is None:
             return f"{shown}:{self.line}"
         return f"{shown}:{self.line}:{self.col}"

@@ -40,7 +40,7 @@ PARALLEL_BYTES = 1_500_000  # below this, starting processes costs more than it 
 # The modules whose code decides what reading an article gives.
 _CODE = ("content/reading", "content/sanitize", "content/shape", "manifest/loader", "model/schema", "runtime/confine",
          "content/images", "runtime/i18n", "model/issue", "diagnostics", "content/readers/base", "content/readers/registry",
-         "content/readers/markdown", "content/readers/html", "content/htmlrules", "content/repair",
+         "content/readers/markdown", "content/readers/html", "content/readers/docx", "content/htmlrules", "content/repair",
          "runtime/safexml", "runtime/urls")
 
 
@@ -50,11 +50,11 @@ class Read(NamedTuple):
     cached: bool
 
 
-def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limit: int, jobs: int | None,
+def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limit: Callable[[Path], int], jobs: int | None,
              stats: dict | None = None, store: Cache | None = None) -> list[Read]:
     """Every entry's reading, in order: from ``store`` (the run's cache), from worker processes,
     or read here. ``read_one(entry, ids, meta)`` reads one (a module-level function: worker
-    processes are handed it); ``limit`` is the most bytes an article may have."""
+    processes are handed it); ``limit(path)`` is the most bytes that article may have."""
     store = store or Cache(None)
     context = repr((sorted((str(p), i) for p, i in ids.items()), _manifest_context(meta), str(meta.root)))
     keys: list[str | None] = []
@@ -62,7 +62,7 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
     readers = _readers_key()
     for entry in entries:
         try:
-            raw = confine.read_input(entry.file, limit)
+            raw = confine.read_input(entry.file, limit(entry.file))
         except OSError:
             raw = None  # read_one reports it at the entry
         key = None if raw is None else cache.key(_code_key(), readers, context, str(entry.file),
@@ -158,7 +158,7 @@ def _code_key() -> str:
     digest = hashlib.sha256()
     for name in _CODE:
         digest.update((here / f"{name}.py").read_bytes())
-    for package in ("lxml", "markdown_it", "mdit_py_plugins", "yaml", "PIL", "babel"):
+    for package in ("lxml", "markdown_it", "mdit_py_plugins", "yaml", "PIL", "babel", "mammoth"):
         digest.update(cache.package_stamp(package).encode())
     return digest.hexdigest()
 

@@ -69,6 +69,8 @@ class _Draft:
     image_places: dict = field(default_factory=dict)  # an <img>'s src in the outputs → its places in the source
     body_start: int = 0  # where the body begins in ``text``, after a Markdown article's front matter
     line_starts: list = field(default_factory=list)  # where each line of ``text`` begins, while it is read
+    places: dict | None = None  # where its reader says each URL stands (no text to search), while it is read
+    embedded: dict = field(default_factory=dict)  # src → the bytes of a picture the file holds, while it is read
     # What reading depended on besides the article's bytes (see incremental.py):
     # ("file", resolved path, sha256) and ("resolve", root, base folder, reference, outcome).
     deps: list = field(default_factory=list)
@@ -88,7 +90,7 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
     entries = [e for s in m.sections for e in s.entries]
     ids = _article_ids([e.file for e in entries])
     drafts: dict[Path, _Draft] = {}
-    reads = incremental.read_all(entries, ids, m.meta, read_one, MAX_ARTICLE_BYTES, jobs, stats, store)
+    reads = incremental.read_all(entries, ids, m.meta, read_one, article_limit, jobs, stats, store)
     for entry, read in zip(entries, reads, strict=True):
         report.diagnostics.extend(read.diagnostics)
         if read.draft is not None:
@@ -100,6 +102,12 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
         articles = tuple(_finish(drafts[e.file], m.meta, report) for e in s.entries if e.file in drafts)
         sections.append(Section(s.title, articles))
     return Issue(m.meta, tuple(sections))
+
+
+def article_limit(path: Path) -> int:
+    """The most bytes the article file ``path`` may have: its reader's ``max_bytes`` (a Word
+    document holds its pictures), MAX_ARTICLE_BYTES otherwise."""
+    return getattr(registry.reader_for(path), "max_bytes", MAX_ARTICLE_BYTES)
 
 
 def _article_ids(files: list[Path]) -> dict[Path, str]:
@@ -137,7 +145,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
         report.error(entry.position, registry.unsupported(path.name))
         return None
     try:
-        raw = confine.read_input(path, MAX_ARTICLE_BYTES, follow=False)  # resolved by the manifest
+        raw = confine.read_input(path, article_limit(path), follow=False)  # resolved by the manifest
     except OSError as exc:
         if exc.errno == errno.EFBIG:  # the file's own fault, not the reference's
             report.error(Position(path, 1, 1), exc.strerror or str(exc))
@@ -153,6 +161,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     token = hashlib.sha256(raw).hexdigest()[:16]
     draft = _Draft(entry.position, root, path, ids[path], fields, None, text, token)
     draft.body_start = got.body_start  # a reference is searched for in the body
+    draft.places = None if got.places is None else dict(got.places)
+    draft.embedded = dict(got.embedded)
     draft.fields.setdefault("lang", got.lang or meta.language)
 
     def rewrite(element: str, attr: str, url: str) -> str | None:
@@ -172,7 +182,8 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     try:
         tree = draft.tree = clean(body, rewrite, prefixes, draft.prefixes, dropped)
     except TooDeep as exc:
-        report.error(_too_deep_at(text, path) or Position(path, exc.args[0] or 1, 1),
+        where = Position(path) if got.places is not None else Position(path, exc.args[0] or 1, 1)  # no lines: no line
+        report.error(_too_deep_at(text, path) or where,
                      f"elements nested more than {MAX_DEPTH} deep: no e-reader or print layout opens that; flatten the markup")
         return None
     for name, line in dropped:  # the file's line when the reader kept it (Markdown's raw HTML has none: searched for)
@@ -189,7 +200,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
             a.set("href", _placeholder(draft, draft.id, href[1:], _locate(draft, href, "fragment")))
     draft.ids = frozenset(e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id"))
     draft.body = serialize_fragment(tree)
-    draft.tree, draft.line_starts = None, []
+    draft.tree, draft.line_starts, draft.places, draft.embedded = None, [], None, {}
     image = draft.fields.get("image")
     if image is not None:
         name = _asset(draft, image.src, image.position, report)
@@ -272,6 +283,8 @@ def _rewrite_url(draft: _Draft, element: str, attr: str, url: str, ids, root: Pa
 
 def _image_src(draft: _Draft, url: str, where: Position, report: Report) -> str | None:
     """An image's src in the outputs, its file taken as an asset; None (and said) when refused."""
+    if url in draft.embedded:  # a picture the article's file holds (a Word document's)
+        return _data_asset(draft, draft.embedded[url], where, report, "picture")
     if url.startswith("data:"):
         try:
             _media_type, data = confine.decode_data_uri(url)
@@ -328,11 +341,11 @@ def _asset(draft: _Draft, path: Path, where: Position, report: Report) -> str | 
     return name
 
 
-def _data_asset(draft: _Draft, data: bytes, where: Position, report: Report) -> str | None:
+def _data_asset(draft: _Draft, data: bytes, where: Position, report: Report, what: str = "data: image") -> str | None:
     try:
         info = images.probe(data)
     except images.ImageError as exc:
-        report.warning(where, f"data: image removed: {exc}")
+        report.warning(where, f"{what} removed: {exc}")
         return None
     name = f"images/inline-{hashlib.sha1(data).hexdigest()[:12]}{info.extension}"
     draft.assets.setdefault(name, Asset(draft.source, name, where, data=data))
@@ -342,7 +355,10 @@ def _data_asset(draft: _Draft, data: bytes, where: Position, report: Report) -> 
 def _locate(draft: _Draft, needle: str, purpose: str = "") -> Position:
     """Where ``needle`` stands in the article's source (parsers lose Markdown lines): asked
     again for the same purpose, the next place it stands, as the tree is walked in order.
-    A needle markdown-it percent-encoded (``#caf%C3%A9``) is looked for as written, too."""
+    A needle markdown-it percent-encoded (``#caf%C3%A9``) is looked for as written, too. A
+    reader whose file has no text to search (a Word document) has said where its URLs stand."""
+    if draft.places is not None:
+        return draft.places.get(needle) or draft.places.get(unquote(needle)) or Position(draft.source)
     index = _find(draft, unquote(needle), purpose) if "%" in needle and unquote(needle) != needle else -1
     if index < 0:
         index = _find(draft, needle, purpose)

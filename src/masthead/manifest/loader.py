@@ -365,6 +365,31 @@ def _either(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
+def _roles(f: Fields, key: Key, where: _Context) -> Any:
+    """A mapping of names (a Word paragraph style's) to one of the key's choices each; each
+    unknown role an error at its value, a "did you mean" when one is close."""
+    y = f.map.get(key.name)
+    if y is None or y.value is None:
+        return None
+    choices = [str(c) for c in key.choices]
+    if not isinstance(y.value, dict):
+        f.report.error(y.pos, f"'{key.name}' must be a mapping of style names to what each is "
+                              f"(Standfirst: standfirst), not '{shown(y.raw)}'")
+        return _SKIP
+    roles: dict[str, str] = {}
+    for name, value in y.value.items():
+        role = as_string(value, key.name, f.report)
+        if role is None:
+            continue
+        if role not in choices:
+            close = difflib.get_close_matches(role.lower(), choices, n=1, cutoff=0.6)
+            hint = f" — did you mean '{close[0]}'?" if close else f" (one of {', '.join(choices)})"
+            f.report.error(value.pos, f"'{shown(role)}' is no role for the style '{shown(name)}'{hint}")
+            continue
+        roles[name] = role
+    return roles or _SKIP
+
+
 _READERS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
     "text": lambda f, key, where: f.string(key.name, key.required),
     "texts": lambda f, key, where: f.strings(key.name, key.split_commas),
@@ -375,6 +400,7 @@ _READERS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
     "language": lambda f, key, where: f.language(key.name, key.required),
     "path": lambda f, key, where: f.path(key.name, where.root, where.base_dir),
     "choice": _choice,
+    "roles": _roles,
 }
 
 
@@ -460,8 +486,8 @@ def article_fields(y: Y, report: Report, root: Path, base_dir: Path, table: str 
     """
     f = Fields(y, schema.SCHEMA.names(table), report, schema.SCHEMA.table(table).what)
     out: dict[str, Any] = {}
-    for key in schema.SCHEMA.keys("article"):
-        if not f.has(key.name):
+    for key in schema.SCHEMA.keys(table):
+        if key.name == "file" or not f.has(key.name):  # an entry's file: its caller reads it
             continue
         value = _lead_image(f.map[key.name], report, root, base_dir) if key.kind == "image" else read_key(f, key, root, base_dir)
         if value is not _SKIP:

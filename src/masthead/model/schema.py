@@ -44,6 +44,7 @@ Kind = Literal[
     "sections",  # a list of mappings of the "section" table
     "articles",  # a list of article entries: a path, or a mapping of the "entry" table
     "image",  # a lead image: a path, or a mapping of the "image" table
+    "roles",  # a mapping of names (a Word paragraph style's) to one of ``choices`` each
 ]
 
 
@@ -259,9 +260,17 @@ ARTICLE = Table("article", "article", tuple(replace(key, affects=Affects.READ) f
     Key("tags", "texts", "a list of strings (or one, comma-separated)", split_commas=True, synonyms=("keywords",)),
 )))
 
+# What a paragraph style of a Word article may stand for (content/readers/docx.py sets each):
+# the article's fields, or a kind of block of its body.
+STYLE_ROLES = ("title", "kicker", "standfirst", "byline", "summary", "heading", "subheading", "paragraph", "quote",
+               "pullquote", "sidebar", "verse", "code", "caption")
+
 ENTRY = Table("entry", "article", (
-    Key("file", "path", "in a manifest entry: the article's file, Markdown (`.md`) or HTML (`.html`, `.xhtml`)", required=True,
-        affects=Affects.READ),
+    Key("file", "path", "in a manifest entry: the article's file, Markdown (`.md`), HTML (`.html`, `.xhtml`) or Word (`.docx`)",
+        required=True, affects=Affects.READ),
+    Key("style_map", "roles", "a Word article's house paragraph styles and what each is (`{Standfirst: standfirst, "
+        "\"Pull Quote\": pullquote}`): a field's paragraphs leave the body for that field", choices=STYLE_ROLES,
+        affects=Affects.READ, synonyms=("styles", "style_mapping"), label="mapping of style name → role"),
 ), extends="article")
 
 IMAGE = Table("image", "image", tuple(replace(key, affects=Affects.READ) for key in (

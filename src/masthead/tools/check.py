@@ -85,5 +85,6 @@ def sort(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _diagnostic_json(d: Diagnostic) -> dict:
-    return {"path": str(Position(d.position.path)), "line": d.position.line, "col": d.position.col,
+    where = {"part": d.position.part} if d.position.part else {}  # a file without lines: "paragraph 14 (…)"
+    return {"path": str(Position(d.position.path)), "line": d.position.line, "col": d.position.col, **where,
             "message": d.message}

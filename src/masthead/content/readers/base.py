@@ -9,6 +9,7 @@ tree whatever the format was. The readers in use are listed in :mod:`.registry`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -30,6 +31,12 @@ class ReaderResult(NamedTuple):
     text: str = ""  # the source as text, where a reference is searched for to position a message
     body_start: int = 0  # where the body begins in ``text`` (after a front matter)
     source_lines: bool = False  # do the body's elements carry the file's own lines (sourceline)?
+    # A format whose bytes are no text to search (a Word document) says where each URL of its
+    # body stands (an <img> src, an <a> href → its place: "paragraph 14"), and nothing is searched.
+    places: Mapping[str, Position] | None = None
+    # Pictures the file holds (a Word document's media), by the src its body gives them: each
+    # becomes an asset of the issue through the same checks as an image file.
+    embedded: Mapping[str, bytes] = {}  # never changed: a reader gives its own
 
 
 class Reader(Protocol):
@@ -38,6 +45,8 @@ class Reader(Protocol):
     name: str  # as the writer knows it: "Markdown"
     suffixes: tuple[str, ...]  # the file name endings it reads, lower case with the dot: (".md",)
     shown: tuple[str, ...]  # the suffixes named in a message (".md"): all of them when empty
+    # A reader may also say ``max_bytes``, the largest file it reads (a Word document holds its
+    # pictures); the read stage's limit for an article otherwise.
 
     def read(self, raw: bytes, path: Path, entry, meta, report: Report) -> ReaderResult:
         """The article in ``raw`` (the bytes of ``path``, named in the manifest by ``entry``, in

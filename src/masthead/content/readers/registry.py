@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from masthead.content.readers import html, markdown
+from masthead.content.readers import docx, html, markdown
 from masthead.content.readers.base import Reader
 
-READERS: list[Reader] = [markdown.READER, html.READER]
+READERS: list[Reader] = [markdown.READER, html.READER, docx.READER]
 
 
 def register(reader: Reader) -> Reader:
