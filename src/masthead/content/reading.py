@@ -86,7 +86,8 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
     from masthead.content import incremental
 
     entries = [e for s in m.sections for e in s.entries]
-    ids = _article_ids([e.file for e in entries])
+    ids = _article_ids([e.original or e.file for e in entries])  # an edition's translation: the original's id
+    ids.update((e.file, ids[e.original]) for e in entries if e.original is not None)
     drafts: dict[Path, _Draft] = {}
     reads = incremental.read_all(entries, ids, m.meta, read_one, MAX_ARTICLE_BYTES, jobs, stats, store)
     for entry, read in zip(entries, reads, strict=True):
@@ -153,7 +154,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     token = hashlib.sha256(raw).hexdigest()[:16]
     draft = _Draft(entry.position, root, path, ids[path], fields, None, text, token)
     draft.body_start = got.body_start  # a reference is searched for in the body
-    draft.fields.setdefault("lang", got.lang or meta.language)
+    draft.fields.setdefault("lang", got.lang or entry.language or meta.language)
 
     def rewrite(element: str, attr: str, url: str) -> str | None:
         return _rewrite_url(draft, element, attr, url, ids, root, report)

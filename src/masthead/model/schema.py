@@ -44,6 +44,7 @@ Kind = Literal[
     "sections",  # a list of mappings of the "section" table
     "articles",  # a list of article entries: a path, or a mapping of the "entry" table
     "image",  # a lead image: a path, or a mapping of the "image" table
+    "translations",  # a mapping of BCP 47 tags to paths (files inside the issue folder)
 ]
 
 
@@ -262,6 +263,9 @@ ARTICLE = Table("article", "article", tuple(replace(key, affects=Affects.READ) f
 ENTRY = Table("entry", "article", (
     Key("file", "path", "in a manifest entry: the article's file, Markdown (`.md`) or HTML (`.html`, `.xhtml`)", required=True,
         affects=Affects.READ),
+    Key("translations", "translations", "in a manifest entry: the article in other languages, each its own file "
+        "(`{fr: articles/x.fr.md, ar: articles/x.ar.md}`); `masthead build --edition fr` builds the issue's French "
+        "edition", affects=Affects.READ, synonyms=("translation", "translated")),
 ), extends="article")
 
 IMAGE = Table("image", "image", tuple(replace(key, affects=Affects.READ) for key in (
