@@ -199,7 +199,8 @@ def test_a_second_daemon_on_the_same_cache_is_a_usage_error(served):
 
 @pytest.mark.parametrize(("argv", "forwarded"), [
     (["build", "issues/x"], True), (["build", "-qv", "-o", "out"], True), (["build", "-owatch"], True),
-    (["build", "x", "--", "-w"], True), (["build", "--watch"], False), (["build", "-qw"], False), (["build", "-h"], False),
+    (["build", "x", "--", "-w"], True), (["build", "x", "-ehe"], True),
+    (["build", "--watch"], False), (["build", "-qw"], False), (["build", "-h"], False),
     (["build", "--debug"], False), (["build", "--help"], False), (["check", "x"], False), ([], False),
 ])
 def test_what_the_daemon_runs_and_what_stays_in_the_clients_process(argv, forwarded, monkeypatch):

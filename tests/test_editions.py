@@ -100,6 +100,10 @@ def test_the_editions_interface_words_are_in_its_language_in_every_format(built)
     contents = etree.fromstring(epub.read("contents.xhtml"))
     assert contents.get("lang") == "fr" and contents.get("dir") == "ltr"
     assert contents.findtext(".//x:h1", namespaces=NS) == "Sommaire"
+    # issue.yaml's own words (its sections, title, publication) are in Arabic: marked so, in a French page
+    assert [(h.text, h.get("lang"), h.get("dir")) for h in contents.iterfind(".//x:h2", NS)] == \
+        [("مقالات", "ar", "rtl"), ("ثقافة", "ar", "rtl")]
+    assert contents.find(".//x:p[@class='issue-title']", NS).get("lang") == "ar"
     page = etree.fromstring(epub.read("madina-la-tanam.xhtml"))  # an Arabic article in a French frame
     assert page.get("lang") == "fr" and "min de lecture" in "".join(page.itertext())
     pdf = "".join(p.extract_text() or "" for p in PdfReader(built["pdf"]).pages)

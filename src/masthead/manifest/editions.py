@@ -66,7 +66,7 @@ def edition(manifest: Manifest, tag: str, report: Report) -> Manifest:
                                             original=entry.file, language=tag))
         sections.append(section._replace(entries=tuple(entries)))
     edited = meta._replace(slug=f"{meta.slug}.{tag}", language=tag, direction=i18n.direction_of(tag),
-                           identifier=identifier(meta.identifier, tag))
+                           identifier=identifier(meta.identifier, tag), written_in=meta.language)
     return Manifest(edited, tuple(sections))
 
 

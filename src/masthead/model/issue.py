@@ -110,10 +110,11 @@ class IssueMeta(NamedTuple):
     theme_position: Position | None = None
     epub: EpubOptions = EpubOptions()
     pdf: PdfOptions = PdfOptions()
+    written_in: str | None = None  # an edition's (manifest/editions.py): the language of issue.yaml's own words
 
 
-# IssueMeta's fields that are no key of issue.yaml: what the loader derives.
-DERIVED = ("root", "manifest_path", "slug", "direction", "cover_position", "theme_position")
+# IssueMeta's fields that are no key of issue.yaml: what the loader derives (and an edition).
+DERIVED = ("root", "manifest_path", "slug", "direction", "cover_position", "theme_position", "written_in")
 
 
 class LeadImage(NamedTuple):

@@ -206,6 +206,7 @@ class _Context:
         self.env.install_gettext_translations(sandbox.CheckedTranslations(i18n.translations(lang, self.theme.locale_dirs, self.store)),
                                               newstyle=True)
         locale = i18n.locale_of(lang)
+        written = self.issue.meta.written_in or self.issue.meta.language
         helpers: dict[str, Callable[..., object]] = {
             "format_date": lambda d, fmt="long": format_date(d, sandbox.pattern(fmt), locale=locale) if d else "",
             "format_number": lambda n: format_decimal(n, locale=locale),
@@ -214,6 +215,10 @@ class _Context:
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
             # and the page's own, for its words inside text in another language
             "ui_attrs": lambda other: _lang_attrs(lang, i18n.direction_of(lang), other.lang or lang),
+            # and issue.yaml's, for its words (publication, title, sections) in an edition in
+            # another language; inside ``other`` (an article), as against its language
+            "written_attrs": lambda other=None: _lang_attrs(written, i18n.direction_of(written),
+                                                            (other.lang if other is not None else "") or lang),
         }
         helpers.update((k, v) for k, v in values.items() if callable(v) and not isinstance(v, str))
         plain = {k: self.plain(v) for k, v in values.items() if k not in helpers}
