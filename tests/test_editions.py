@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from helpers import NS, ROOT, Epub, epubcheck, masthead, pipeline
+from helpers import NS, ROOT, Epub, epubcheck, masthead, pipeline, translated_issue
 from masthead.content.readers import registry
 from masthead.diagnostics import IssueError, UsageError
 from masthead.manifest import editions, loader
@@ -23,22 +23,6 @@ from masthead.pipeline import BuildContext, build, outputs_of
 from masthead.runtime.cache import Cache
 
 FANAR = ROOT / "issues" / "al-fanar-2025-11-28"
-CASE = Path(__file__).parent / "cases" / "editions"
-
-
-def translated_issue(folder: Path) -> Path:
-    """The Arabic sample with French translations of al-mina and kitab."""
-    shutil.copytree(FANAR, folder)
-    for path in CASE.glob("*.fr.md"):
-        shutil.copy(path, folder / "articles" / path.name)
-    manifest = folder / "issue.yaml"
-    text = manifest.read_text(encoding="utf-8")
-    text = text.replace("      - articles/al-mina.md\n",
-                        "      - file: articles/al-mina.md\n        translations: {fr: articles/al-mina.fr.md}\n")
-    text = text.replace("      - articles/kitab.md\n",
-                        "      - file: articles/kitab.md\n        translations:\n          fr: articles/kitab.fr.md\n")
-    manifest.write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture(scope="module")
