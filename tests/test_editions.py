@@ -164,6 +164,7 @@ BAD = {
     "an-article": ("translations: {fr: articles/kitab.md}", "'kitab.md' is listed twice"),
     "twice": ("translations: {fr: articles/al-mina.fr.md, FR: articles/kitab.fr.md}", "a second translation into 'fr'"),
     "empty": ("translations: {fr: }", "'fr' must not be empty"),
+    "missing": ("translations: {fr: articles/al-mina.fr.mdx}", "'articles/al-mina.fr.mdx' does not exist"),
     "misspelt": ("translation: {fr: articles/al-mina.fr.md}", "did you mean 'translations'?"),
 }
 
