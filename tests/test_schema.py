@@ -164,7 +164,8 @@ GOOD_TOO = {  # what an editor may write and masthead takes: the JSON Schema mus
     "date-and-time": GOOD.replace("2025-01-01", "2025-01-01T10:30:00+01:00"),  # a YAML timestamp: its day is taken
     "no-cover": GOOD + "cover: ''\n",
     "an-editor-left-empty": GOOD + "editors: [A. Editor, ~]\n",
-    "translated": GOOD.replace("  - articles/a.md", "  - {file: articles/a.md, translations: {fr: articles/a.fr.md, pt-BR: articles/a.pt.md}}"),
+    "translated": GOOD.replace("  - articles/a.md",
+                               "  - {file: articles/a.md, translations: {fr: articles/a.fr.md, pt-BR: articles/a.pt.md}}"),
 }
 
 

@@ -169,14 +169,13 @@ class Pipeline:
     def render(self) -> RenderedIssue:
         """The issue → complete XHTML documents and resources: the only place Jinja runs."""
         if self._rendered is None:
+            from masthead.manifest import editions
             from masthead.render import templates
 
             issue = self.read()
             self.ctx.progress(PROGRESS["render"])
             cover_drawn = templates.cover_drawn_ahead(issue, self.theme, self.ctx.jobs, self.ctx.cache) if self.ahead else _nothing
             printed = self.printed if self.printed is not None else bool(self._layout_needs())
-            from masthead.manifest import editions
-
             versions = editions.versions(self.original, self.edition)  # for the web edition's language switch
             self._rendered = templates.render(issue, self.theme, self.report, printed, cover_drawn, self.ctx.jobs, self.ctx.cache,
                                               versions)
