@@ -47,6 +47,22 @@ def pipeline(issue: Path, formats: tuple[str, ...] | None = None, **options):
     return Pipeline(issue if issue.name == "issue.yaml" else issue / "issue.yaml", ctx, formats, **options)
 
 
+def translated_issue(folder: Path) -> Path:
+    """A copy of the Arabic sample at ``folder`` with French translations of al-mina and kitab
+    (tests/cases/editions) in its entries' ``translations:``."""
+    shutil.copytree(ROOT / "issues" / "al-fanar-2025-11-28", folder)
+    for path in (ROOT / "tests" / "cases" / "editions").glob("*.fr.md"):
+        shutil.copy(path, folder / "articles" / path.name)
+    manifest = folder / "issue.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace("      - articles/al-mina.md\n",
+                        "      - file: articles/al-mina.md\n        translations: {fr: articles/al-mina.fr.md}\n")
+    text = text.replace("      - articles/kitab.md\n",
+                        "      - file: articles/kitab.md\n        translations:\n          fr: articles/kitab.fr.md\n")
+    manifest.write_text(text, encoding="utf-8")
+    return folder
+
+
 def need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:

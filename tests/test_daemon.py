@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CORPUS, SAMPLE, masthead
+from helpers import CORPUS, SAMPLE, masthead, translated_issue
 from masthead.tools import daemon as resident
 
 
@@ -79,6 +79,16 @@ def test_a_build_the_daemon_serves_is_the_build_run_alone(served, tmp_path):
     shape = lambda text: [line.split(" in ")[0] for line in text.splitlines() if "  " not in line and "from the cache" not in line]  # noqa: E731
     assert shape(again.stderr) == shape(alone.stderr) and again.stdout.replace(str(tmp_path / "d"), "") \
         .split("built")[0] == alone.stdout.replace(str(tmp_path / "a"), "").split("built")[0]
+
+
+def test_a_served_build_takes_the_edition_and_makes_the_edition_run_alone(served, tmp_path):
+    issue = translated_issue(tmp_path / "fanar")
+    served_build = served.build(str(issue), "-o", str(tmp_path / "d"), "-f", "epub", "--edition", "fr")
+    assert served_build.returncode == 0 and "exit 0" in served.next_line(), served_build.stderr
+    alone = _alone(str(issue), "-o", str(tmp_path / "a"), "-f", "epub", "-e", "fr")
+    assert alone.returncode == 0, alone.stderr
+    assert (tmp_path / "d" / "fanar.fr.epub").read_bytes() == (tmp_path / "a" / "fanar.fr.epub").read_bytes()
+    assert not (tmp_path / "d" / "fanar.epub").exists()
 
 
 def test_an_issue_with_errors_gets_its_messages_and_status_through_the_daemon(served, tmp_path):
@@ -199,7 +209,8 @@ def test_a_second_daemon_on_the_same_cache_is_a_usage_error(served):
 
 @pytest.mark.parametrize(("argv", "forwarded"), [
     (["build", "issues/x"], True), (["build", "-qv", "-o", "out"], True), (["build", "-owatch"], True),
-    (["build", "x", "--", "-w"], True), (["build", "--watch"], False), (["build", "-qw"], False), (["build", "-h"], False),
+    (["build", "x", "--", "-w"], True), (["build", "x", "-ehe"], True),
+    (["build", "--watch"], False), (["build", "-qw"], False), (["build", "-h"], False),
     (["build", "--debug"], False), (["build", "--help"], False), (["check", "x"], False), ([], False),
 ])
 def test_what_the_daemon_runs_and_what_stays_in_the_clients_process(argv, forwarded, monkeypatch):

@@ -117,7 +117,8 @@ def test_the_json_schema_takes_every_issue_in_the_repository_and_the_scaffolds(t
 
 def _small_issue(tmp_path: Path, text: str) -> Path:
     (tmp_path / "articles").mkdir(exist_ok=True)
-    (tmp_path / "articles" / "a.md").write_text("---\ntitle: A\n---\n\nText.\n", encoding="utf-8")
+    for name in ("a.md", "a.fr.md", "a.pt.md"):  # an article, and translations of it
+        (tmp_path / "articles" / name).write_text("---\ntitle: A\n---\n\nText.\n", encoding="utf-8")
     (tmp_path / "issue.yaml").write_text(text, encoding="utf-8")
     return tmp_path / "issue.yaml"
 
@@ -144,6 +145,8 @@ BAD = {
     "issn-as-boolean": GOOD + "issn: true\n",
     "bleed-as-number": GOOD + "pdf:\n  bleed: 3\n",
     "variant-as-number": GOOD + "pdf:\n  variant: 5\n",
+    "translation-tag-malformed": GOOD.replace("  - articles/a.md", "  - {file: articles/a.md, translations: {f_r: articles/a.md}}"),
+    "translations-as-a-list": GOOD.replace("  - articles/a.md", "  - {file: articles/a.md, translations: [articles/a.md]}"),
 }
 
 
@@ -161,6 +164,8 @@ GOOD_TOO = {  # what an editor may write and masthead takes: the JSON Schema mus
     "date-and-time": GOOD.replace("2025-01-01", "2025-01-01T10:30:00+01:00"),  # a YAML timestamp: its day is taken
     "no-cover": GOOD + "cover: ''\n",
     "an-editor-left-empty": GOOD + "editors: [A. Editor, ~]\n",
+    "translated": GOOD.replace("  - articles/a.md",
+                               "  - {file: articles/a.md, translations: {fr: articles/a.fr.md, pt-BR: articles/a.pt.md}}"),
 }
 
 

@@ -76,11 +76,20 @@ class Pipeline:
     itself, which :meth:`lay_out` then makes. ``ahead``
     starts the cover and a new theme's compilation in other processes while articles are read
     (a build in the main thread; not check, which also runs in preview's watching thread).
+    ``edition``: a language the articles' ``translations`` name (or any other): the issue's
+    edition in it, applied at load (which file each article is read from, the issue's language,
+    the outputs' names) and so at render (the interface's words).
     """
 
     def __init__(self, manifest_path: Path, ctx: BuildContext | None = None, formats: tuple[str, ...] | None = None,
-                 *, fonts: bool = True, printed: bool | None = None, layout: bool = True, ahead: bool = False):
+                 *, fonts: bool = True, printed: bool | None = None, layout: bool = True, ahead: bool = False,
+                 edition: str | None = None):
+        from masthead.manifest import editions
+
         self.manifest_path = manifest_path
+        # an edition in another language (manifest/editions.py): which file each article is read
+        # from, the issue's language and the outputs' names; None: the issue as written
+        self.edition = None if edition is None else editions.tag_of(edition)
         self.ctx = ctx or BuildContext()
         names = registry.default_names() if formats is None else formats
         unknown = [name for name in names if name not in registry.FORMATS]
@@ -90,6 +99,7 @@ class Pipeline:
         self.formats = registry.chosen(self.names)
         self.fonts, self.printed, self.layout, self.ahead = fonts, printed, layout, ahead
         self._manifest: Manifest | None = None
+        self._original: Manifest | None = None  # as issue.yaml says it, whatever the edition
         self._theme: Theme | None = None
         self._issue: Issue | None = None
         self._rendered: RenderedIssue | None = None
@@ -111,10 +121,21 @@ class Pipeline:
             from masthead.render import theme
 
             self.ctx.progress(PROGRESS["load"])
-            manifest = loader.load(self.manifest_path, readers)  # article files the readers read
+            manifest = self._original = loader.load(self.manifest_path, readers)  # article files the readers read
+            if self.edition is not None:
+                from masthead.manifest import editions
+
+                manifest = editions.edition(manifest, self.edition, self.report)
             self._theme = theme.load(manifest.meta)
             self._manifest = manifest
         return self._manifest
+
+    @property
+    def original(self) -> Manifest:
+        """The manifest as issue.yaml says it (an edition's :meth:`load` gives the edition's)."""
+        self.load()
+        assert self._original is not None
+        return self._original
 
     @property
     def theme(self) -> Theme:
@@ -148,13 +169,16 @@ class Pipeline:
     def render(self) -> RenderedIssue:
         """The issue → complete XHTML documents and resources: the only place Jinja runs."""
         if self._rendered is None:
+            from masthead.manifest import editions
             from masthead.render import templates
 
             issue = self.read()
             self.ctx.progress(PROGRESS["render"])
             cover_drawn = templates.cover_drawn_ahead(issue, self.theme, self.ctx.jobs, self.ctx.cache) if self.ahead else _nothing
             printed = self.printed if self.printed is not None else bool(self._layout_needs())
-            self._rendered = templates.render(issue, self.theme, self.report, printed, cover_drawn, self.ctx.jobs, self.ctx.cache)
+            versions = editions.versions(self.original, self.edition)  # for the web edition's language switch
+            self._rendered = templates.render(issue, self.theme, self.report, printed, cover_drawn, self.ctx.jobs, self.ctx.cache,
+                                              versions)
             self.report.raise_if_errors()
         return self._rendered
 
@@ -256,21 +280,27 @@ def _nothing() -> None:
 
 
 def build(manifest_path: Path, out_dir: Path, formats: tuple[str, ...] | None = None,
-          ctx: BuildContext | None = None, force: bool = False) -> Result:
-    """Build one issue into ``out_dir``; raise IssueError (nothing written) when it has errors.
+          ctx: BuildContext | None = None, force: bool = False, edition: str | None = None) -> Result:
+    """Build one issue (or its ``edition`` in another language) into ``out_dir``; raise
+    IssueError (nothing written) when it has errors.
 
     ``force``: the web edition may replace an ``out_dir/<slug>`` that masthead did not write.
     """
     started = time.perf_counter()
-    run = Pipeline(manifest_path, ctx, formats, ahead=True)
+    run = Pipeline(manifest_path, ctx, formats, ahead=True, edition=edition)
     result = run.write(out_dir, force)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def outputs_of(manifest_path: Path, out_dir: Path) -> list[Path]:
-    """Every path a build of the issue may write: each registered format's file or folder."""
+def outputs_of(manifest_path: Path, out_dir: Path, edition: str | None = None) -> list[Path]:
+    """Every path a build of the issue (or of its ``edition``) may write: each registered
+    format's file or folder."""
+    from masthead.manifest import editions
+
     slug = manifest_path.resolve().parent.name  # as the loader names it: `.` or a link is its folder
+    if edition is not None:
+        slug = f"{slug}.{editions.tag_of(edition)}"  # as editions.edition names them
     return [out_dir / f.target(slug) for f in registry.FORMATS.values()]
 
 

@@ -121,9 +121,12 @@ def main() -> None:
               help="After building, build again whenever a file of the issue or its theme changes (Ctrl-C stops).")
 @click.option("--force", is_flag=True,
               help="Let the web edition replace a DIR/<slug>/ folder that masthead did not write.")
+@click.option("-e", "--edition", metavar="LANG", default=None,
+              help="Build the issue's edition in LANG (a BCP 47 tag): the articles' translations into it, the "
+                   "others as written, the issue's words in LANG; outputs named <slug>.LANG.epub, <slug>.LANG/ ….")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool,
-          jobs: int | None, watch: bool, force: bool, debug: bool) -> None:
+          jobs: int | None, watch: bool, force: bool, edition: str | None, debug: bool) -> None:
     """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
     from masthead import pipeline
     from masthead.diagnostics import IssueError, MastheadError, UsageError
@@ -149,7 +152,7 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
         try:
             with _progress(manifest_path, quiet, verbose, bar=not watch) as progress:
                 ctx = pipeline.BuildContext(progress=progress, jobs=jobs, cache=store)
-                result = pipeline.build(manifest_path, Path(output), formats, ctx, force=force)
+                result = pipeline.build(manifest_path, Path(output), formats, ctx, force=force, edition=edition)
         except KeyboardInterrupt:
             # Outputs are renamed into place only when complete: the earlier files stand.
             click.echo(_line(f"{manifest_path}: interrupted; no output of this issue was changed"), err=True)
@@ -193,21 +196,25 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
         return False
 
     if watch:
-        _watching(manifests, Path(output), one)
+        _watching(manifests, Path(output), one, edition)
     failed = [one(manifest_path) for manifest_path in manifests]
     sys.exit(1 if any(failed) else 0)
 
 
-def _watching(manifests: list[Path], output: Path, one) -> NoReturn:
+def _watching(manifests: list[Path], output: Path, one, edition: str | None = None) -> NoReturn:
     """Build every issue, then each again when its files change, until Ctrl-C (exit 0)."""
     import queue
     import signal
 
     from masthead import pipeline
+    from masthead.diagnostics import UsageError
     from masthead.tools import watch
 
     changed: queue.Queue[list[Path]] = queue.Queue()
-    outputs = [path for m in manifests for path in pipeline.outputs_of(m, output)]  # not changes: ours
+    try:
+        outputs = [path for m in manifests for path in pipeline.outputs_of(m, output, edition)]  # not changes: ours
+    except UsageError as exc:
+        _fail(exc)
     try:
         with watch.started(manifests, changed.put, ignore=outputs):
             for manifest_path in manifests:
@@ -440,7 +447,9 @@ def import_(kind: str, source: str, folder: Path, since, limit: int | None, tag:
 @click.argument("issues", nargs=-1, metavar="[ISSUE]...", type=click.Path())
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON on stdout.")
-def check(issues: tuple[str, ...], strict: bool, as_json: bool) -> None:
+@click.option("-e", "--edition", metavar="LANG", default=None,
+              help="Check the issue's edition in LANG, as build --edition LANG would build it.")
+def check(issues: tuple[str, ...], strict: bool, as_json: bool, edition: str | None) -> None:
     """Check each ISSUE as build would, and write nothing; with none, every issues/*/issue.yaml.
 
     Errors and warnings are printed as path:line:col: message, by file and line. Exit status:
@@ -454,9 +463,9 @@ def check(issues: tuple[str, ...], strict: bool, as_json: bool) -> None:
 
     try:
         manifests = pipeline.find_issues(issues, Path.cwd())
-    except MastheadError as exc:
+        results = [checker.check(path, edition=edition) for path in manifests]
+    except MastheadError as exc:  # a malformed --edition, or the issue's own language
         _fail(exc)
-    results = [checker.check(path) for path in manifests]
     if as_json:
         click.echo(json.dumps({"issues": [r.to_json() for r in results]}, ensure_ascii=False, indent=2))
     else:

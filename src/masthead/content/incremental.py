@@ -66,7 +66,8 @@ def read_all(entries: list, ids: dict[Path, str], meta, read_one: Callable, limi
         except OSError:
             raw = None  # read_one reports it at the entry
         key = None if raw is None else cache.key(_code_key(), readers, context, str(entry.file),
-                                                 repr(entry.overrides), repr(entry.position), raw)
+                                                 repr(entry.overrides), repr(entry.position),
+                                                 repr(entry.language), raw)
         keys.append(key)
         found.append(_lookup(key, store))
     missing = [i for i, read in enumerate(found) if read is None]

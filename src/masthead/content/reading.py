@@ -88,7 +88,8 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
     from masthead.content import incremental
 
     entries = [e for s in m.sections for e in s.entries]
-    ids = _article_ids([e.file for e in entries])
+    ids = _article_ids([e.original or e.file for e in entries])  # an edition's translation: the original's id
+    ids.update((e.file, ids[e.original]) for e in entries if e.original is not None)
     drafts: dict[Path, _Draft] = {}
     reads = incremental.read_all(entries, ids, m.meta, read_one, article_limit, jobs, stats, store)
     for entry, read in zip(entries, reads, strict=True):
@@ -163,7 +164,7 @@ def _read(entry, ids: dict[Path, str], meta, report: Report) -> _Draft | None:
     draft.body_start = got.body_start  # a reference is searched for in the body
     draft.places = None if got.places is None else dict(got.places)
     draft.embedded = dict(got.embedded)
-    draft.fields.setdefault("lang", got.lang or meta.language)
+    draft.fields.setdefault("lang", got.lang or entry.language or meta.language)
 
     def rewrite(element: str, attr: str, url: str) -> str | None:
         return _rewrite_url(draft, element, attr, url, ids, root, report)

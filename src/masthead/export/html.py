@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from masthead.model.documents import PAGES, RenderedIssue
+from masthead.model.documents import PAGES, LanguageLink, RenderedIssue
 
 XML = "{http://www.w3.org/XML/1998/namespace}"
 XLINK = "{http://www.w3.org/1999/xlink}"
@@ -32,8 +32,11 @@ def export(issue: RenderedIssue) -> dict[str, bytes]:
     the theme's web.css, linked from every page after the EPUB's stylesheets."""
     files: dict[str, bytes] = {}
     web = {r.name: r.data for r in issue.resources_for("web")}
+    languages = dict(issue.languages)
     for doc in issue.documents_of(*PAGES):
-        files[page_name(doc.name)] = to_html(doc.content, doc.lang, doc.direction, WEB_CSS if WEB_CSS in web else None)
+        switch = (issue.languages_label, languages[doc.name]) if doc.name in languages else None
+        files[page_name(doc.name)] = to_html(doc.content, doc.lang, doc.direction, WEB_CSS if WEB_CSS in web else None,
+                                             switch)
     for resource in issue.resources_for("epub"):
         files.setdefault(resource.name, resource.data)
     for name, data in web.items():
@@ -41,8 +44,10 @@ def export(issue: RenderedIssue) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def to_html(xhtml: bytes, lang: str = "", direction: str = "", stylesheet: str | None = None) -> bytes:
-    """One XHTML document as an HTML5 document (UTF-8); ``stylesheet`` linked last in its head."""
+def to_html(xhtml: bytes, lang: str = "", direction: str = "", stylesheet: str | None = None,
+            switch: tuple[str, tuple[LanguageLink, ...]] | None = None) -> bytes:
+    """One XHTML document as an HTML5 document (UTF-8); ``stylesheet`` linked last in its head;
+    ``switch``, a language switch (its name, its links), first in its body."""
     from lxml import etree
 
     from masthead.runtime.safexml import parse
@@ -80,6 +85,9 @@ def to_html(xhtml: bytes, lang: str = "", direction: str = "", stylesheet: str |
         link.attrib.pop("type", None)  # text/css is the default
     if stylesheet is not None:  # after the EPUB's: its rules win where both set a property
         head.append(etree.Element("link", rel="stylesheet", href=stylesheet))
+    body_element = root.find("body")
+    if switch is not None and body_element is not None:
+        body_element.insert(0, language_switch(*switch))
     body = etree.tostring(root, method="html", encoding="unicode")
     return ("<!DOCTYPE html>\n" + body + "\n").encode("utf-8")
 
@@ -95,3 +103,22 @@ def _link(url: str) -> str:
     folder, _, name = parts.path.rpartition("/")
     renamed = (folder + "/" if folder else "") + page_name(name)
     return renamed + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def language_switch(label: str, links: tuple[LanguageLink, ...]):
+    """The page's article in the other editions, as a list of links in a named ``<nav>``: each
+    in its language (``lang``, ``hreflang``), the page's own marked ``aria-current``. (Until the
+    web edition's own page template shows the switch: RenderedIssue.languages holds the links.)"""
+    from lxml import etree
+
+    from masthead.runtime import i18n
+
+    nav = etree.Element("nav", {"class": "languages", "aria-label": label})
+    items = etree.SubElement(nav, "ul")
+    for link in links:
+        a = etree.SubElement(etree.SubElement(items, "li"), "a", href=_link(link.href), lang=link.lang, hreflang=link.lang,
+                             dir=i18n.direction_of(link.lang))
+        if link.current:
+            a.set("aria-current", "page")
+        a.text = link.name
+    return nav

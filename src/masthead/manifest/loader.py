@@ -35,6 +35,7 @@ from masthead.model.issue import (
     Manifest,
     PdfOptions,
     SectionEntry,
+    Translation,
     length_mm,
     page_mm,
 )
@@ -390,6 +391,31 @@ def _roles(f: Fields, key: Key, where: _Context) -> Any:
     return roles or _SKIP
 
 
+def _translations(f: Fields, key: Key, where: _Context) -> tuple[Translation, ...] | None:
+    """``{fr: articles/x.fr.md, …}``: each tag well formed and named once, each file as ``file:``'s."""
+    y = f.map.get(key.name)
+    if y is None:
+        return None
+    if not isinstance(y.value, dict) or not y.value:
+        f.report.error(y.pos, f"'{key.name}' must be a mapping of languages to files, like {{fr: articles/x.fr.md}}")
+        return None
+    out: dict[str, Translation] = {}
+    for tag, value in y.value.items():
+        at = (y.keys or {}).get(tag, value.pos)
+        if not i18n.is_valid_tag(tag):
+            f.report.error(at, f"'{shown(tag)}' is not a BCP 47 language tag (like en, en-GB, ar, pt-BR)")
+            continue
+        lang = i18n.canonical_tag(tag)
+        if lang in out:
+            f.report.error(at, f"a second translation into '{lang}': give one file per language")
+            continue
+        ref = as_string(value, tag, f.report, required=True)
+        path = confined(ref, value.pos, where.root, where.base_dir, f.report) if ref else None
+        if path is not None:
+            out[lang] = Translation(lang, path, value.pos)
+    return tuple(out.values())
+
+
 _READERS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
     "text": lambda f, key, where: f.string(key.name, key.required),
     "texts": lambda f, key, where: f.strings(key.name, key.split_commas),
@@ -401,6 +427,7 @@ _READERS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
     "path": lambda f, key, where: f.path(key.name, where.root, where.base_dir),
     "choice": _choice,
     "roles": _roles,
+    "translations": _translations,
 }
 
 
@@ -564,6 +591,15 @@ def load(manifest_path: Path, formats: ArticleFormats | None = None) -> Manifest
         if entry.file in seen:
             report.error(entry.position, f"'{entry.file.name}' is listed twice")
         seen.add(entry.file)
+    for entry in (e for s in sections for e in s.entries):
+        for translation in entry.translations:
+            if translation.lang.lower() == language.lower():
+                report.error(translation.position, f"'{translation.lang}' is the issue's own language: a translation "
+                             "is into another language")
+            elif translation.file in seen:
+                report.error(translation.position, f"'{translation.file.name}' is listed twice (an article "
+                             "or a translation already)")
+            seen.add(translation.file)
     report.raise_if_errors()
     return Manifest(meta, sections)
 
@@ -656,9 +692,14 @@ def _entries(y: Y, report: Report, root: Path, formats: ArticleFormats | None) -
         report.error(y.pos, "'articles' must be a list of article files")
         return ()
     entries = []
+    translations_key = schema.SCHEMA.key("entry", "translations")
     for item in y.value:
+        translations: tuple[Translation, ...] = ()
         if isinstance(item.value, dict):
             overrides = article_fields(item, report, root, root, table="entry")
+            # the keys article_fields read and reported (an unknown one too) are not told again
+            f = Fields(item, tuple(item.value), report, "article")
+            translations = read_key(f, translations_key, root, root) or ()
             if "file" not in item.value:
                 report.error(item.pos, "an article entry needs 'file'")
                 continue
@@ -670,8 +711,12 @@ def _entries(y: Y, report: Report, root: Path, formats: ArticleFormats | None) -
         path = confined(ref, file_pos, root, root, report) if ref else None
         if path is None:
             continue
-        if formats is not None and not formats.accepts(path):  # a file some reader reads
-            report.error(file_pos, formats.unsupported(shown(ref)))
-            continue
-        entries.append(ArticleEntry(path, overrides, file_pos))
+        if formats is not None:  # a file some reader reads: the article's, and each translation's
+            refused = [(at, file) for at, file in [(file_pos, path), *((t.position, t.file) for t in translations)]
+                       if not formats.accepts(file)]
+            for at, file in refused:
+                report.error(at, formats.unsupported(shown(ref if file == path else file.name)))
+            if refused:
+                continue
+        entries.append(ArticleEntry(path, overrides, file_pos, translations))
     return tuple(entries)

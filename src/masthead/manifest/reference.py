@@ -46,6 +46,7 @@ def label(key: Key) -> str:
         "date": f"`YYYY-MM-DD`, {schema.FIRST_DATE.year} to {schema.LAST_DATE.year}",
         "language": "BCP 47 tag", "path": "path", "mapping": "mapping", "sections": "list of sections",
         "articles": "list of article entries", "image": "path or mapping", "roles": "mapping",
+        "translations": "mapping of BCP 47 tags to paths",
         "integer": f"integer, {key.minimum:,} to {key.maximum:,}" if key.minimum is not None and key.maximum is not None
         else "integer",
     }
@@ -191,6 +192,9 @@ def _value(s: Schema, key: Key) -> dict[str, Any]:
         out = {"anyOf": [{"type": "string"}, {"$ref": ref}]}  # "": no image, as masthead reads it
     elif key.kind == "roles":  # a name (a style's) → one of the choices
         out = {"type": ["object", "null"], "additionalProperties": {"enum": list(key.choices)}}
+    elif key.kind == "translations":
+        out = {"type": "object", "minProperties": 1, "propertyNames": {"pattern": f"^{schema.LANGUAGE_TAG}$"},
+               "additionalProperties": {"type": "string", "minLength": 1}}
     else:
         raise ValueError(f"no JSON Schema for the kind '{key.kind}' of '{key.name}'")
     description = key.doc + (f" (default: {default(key).replace('`', '')})" if default(key) else "")

@@ -64,6 +64,15 @@ class TocEntry(NamedTuple):
     direction: str = ""
 
 
+class LanguageLink(NamedTuple):
+    """One entry of a web page's language switch: the article in one edition of the issue."""
+
+    lang: str  # the article's language there (BCP 47)
+    name: str  # the language's name in itself: Français, العربية
+    href: str  # relative, from this page: "../<slug>.fr/kitab.xhtml" (the web edition names it .html)
+    current: bool  # the page it is on
+
+
 class Metadata(NamedTuple):
     title: str
     publication: str
@@ -108,6 +117,10 @@ class RenderedIssue(NamedTuple):
     accessibility: Accessibility | None = None
     page_list: tuple[tuple[str, str], ...] = ()  # (folio, "doc.xhtml#page-N"): print pages in the EPUB
     page_list_label: str = "Pages"  # the page list's name in the issue's language
+    # the web edition's language switch, by article document: the article in the original and
+    # each translation (manifest/editions.py); only translated articles have one
+    languages: tuple[tuple[str, tuple[LanguageLink, ...]], ...] = ()
+    languages_label: str = "Languages"  # the switch's name, in the issue's language
 
     def documents_of(self, *kinds: Kind) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind in kinds)

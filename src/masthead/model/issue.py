@@ -110,10 +110,11 @@ class IssueMeta(NamedTuple):
     theme_position: Position | None = None
     epub: EpubOptions = EpubOptions()
     pdf: PdfOptions = PdfOptions()
+    written_in: str | None = None  # an edition's (manifest/editions.py): the language of issue.yaml's own words
 
 
-# IssueMeta's fields that are no key of issue.yaml: what the loader derives.
-DERIVED = ("root", "manifest_path", "slug", "direction", "cover_position", "theme_position")
+# IssueMeta's fields that are no key of issue.yaml: what the loader derives (and an edition).
+DERIVED = ("root", "manifest_path", "slug", "direction", "cover_position", "theme_position", "written_in")
 
 
 class LeadImage(NamedTuple):
@@ -125,12 +126,27 @@ class LeadImage(NamedTuple):
     name: str = ""  # the image's name in the outputs, set by the content stage
 
 
+class Translation(NamedTuple):
+    """One of an entry's ``translations``: the article in another language, its own file."""
+
+    lang: str  # a BCP 47 tag, in its canonical case (i18n.canonical_tag): the edition it belongs to
+    file: Path  # resolved, inside the issue folder
+    position: Position
+
+
 class ArticleEntry(NamedTuple):
-    """One article as the manifest names it: its file, and the keys the entry overrides."""
+    """One article as the manifest names it: its file, and the keys the entry overrides.
+
+    In an edition (manifest/editions.py) a translated article's entry names the translation's
+    file, and ``original`` the file its id comes from; every entry of an edition says the
+    ``language`` its file is in when neither the file nor the entry gives one."""
 
     file: Path  # resolved, inside the issue folder
     overrides: dict[str, Any]  # validated article keys (the schema's "article" table)
     position: Position
+    translations: tuple[Translation, ...] = ()  # as the manifest lists them
+    original: Path | None = None  # an edition's translated article: the original's file
+    language: str | None = None  # an edition's: the file's language unless it says another
 
 
 class SectionEntry(NamedTuple):

@@ -45,6 +45,7 @@ Kind = Literal[
     "articles",  # a list of article entries: a path, or a mapping of the "entry" table
     "image",  # a lead image: a path, or a mapping of the "image" table
     "roles",  # a mapping of names (a Word paragraph style's) to one of ``choices`` each
+    "translations",  # a mapping of BCP 47 tags to paths (files inside the issue folder)
 ]
 
 
@@ -271,6 +272,9 @@ ENTRY = Table("entry", "article", (
     Key("style_map", "roles", "a Word article's house paragraph styles and what each is (`{Standfirst: standfirst, "
         "\"Pull Quote\": pullquote}`): a field's paragraphs leave the body for that field", choices=STYLE_ROLES,
         affects=Affects.READ, synonyms=("styles", "style_mapping"), label="mapping of style name → role"),
+    Key("translations", "translations", "in a manifest entry: the article in other languages, each its own file "
+        "(`{fr: articles/x.fr.md, ar: articles/x.ar.md}`); `masthead build --edition fr` builds the issue's French "
+        "edition", affects=Affects.READ, synonyms=("translation", "translated")),
 ), extends="article")
 
 IMAGE = Table("image", "image", tuple(replace(key, affects=Affects.READ) for key in (

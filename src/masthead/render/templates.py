@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import jinja2
@@ -27,12 +27,14 @@ from markupsafe import Markup
 from masthead.content import images, incremental
 from masthead.diagnostics import Diagnostic, IssueError, Position, Report, UsageError
 from masthead.manifest import loader
+from masthead.manifest.editions import Version
 from masthead.model.documents import (
     EPUB,
     PDF,
     Accessibility,
     Document,
     Kind,
+    LanguageLink,
     Metadata,
     RenderedIssue,
     Resource,
@@ -53,12 +55,14 @@ EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera fil
 
 def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
            cover_ready: Callable[[], None] = lambda: None, jobs: int | None = None,
-           store: Cache | None = None) -> RenderedIssue:
+           store: Cache | None = None, versions: Mapping[Path, tuple[Version, ...]] | None = None) -> RenderedIssue:
     """Every document and resource of the issue; ``printed=False`` leaves out the print
     document (and its resources' work) when no output needs the print edition.
     ``cover_ready()`` waits for a cover being drawn meanwhile (:func:`cover_drawn_ahead`).
     A big issue's articles are set in ``jobs`` processes (the outputs do not depend on it).
-    ``store`` is the run's cache (none: nothing is taken from a cache or left in one)."""
+    ``store`` is the run's cache (none: nothing is taken from a cache or left in one).
+    ``versions``: each translated article's editions (manifest/editions.py), by its file, for
+    the web edition's language switch."""
     meta = issue.meta
     store = store or Cache(None)
     env = _environment(theme, store)
@@ -91,12 +95,27 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     resources += fonts.resources(theme, frozenset(context.chars) if meta.epub.embed_fonts else None, report, store)
     if not theme.built_in:
         documents = _cleaned(documents, resources, context, report)
+    gettext = i18n.translations(meta.language, theme.locale_dirs, store).gettext
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
         toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf, accessibility=_accessibility(issue),
-        page_list_label=i18n.translations(meta.language, theme.locale_dirs, store).gettext("Pages"),
+        page_list_label=gettext("Pages"), languages=_language_links(issue, versions or {}),
+        languages_label=gettext("Languages"),
     )
+
+
+def _language_links(issue: Issue, versions: Mapping[Path, tuple[Version, ...]]) -> tuple[tuple[str, tuple[LanguageLink, ...]], ...]:
+    """The web edition's language switch of each translated article, by its document: a link
+    to its page in each edition's web folder (the same document name in all of them)."""
+    out = []
+    for article in issue.articles:
+        found = versions.get(article.source, ())
+        links = tuple(LanguageLink(lang, i18n.language_name(lang), f"../{v.folder}/{article.doc_name}", v.current)
+                      for v in found for lang in [article.lang if v.current else v.lang])
+        if links:
+            out.append((article.doc_name, links))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------- Jinja
@@ -187,6 +206,7 @@ class _Context:
         self.env.install_gettext_translations(sandbox.CheckedTranslations(i18n.translations(lang, self.theme.locale_dirs, self.store)),
                                               newstyle=True)
         locale = i18n.locale_of(lang)
+        written = self.issue.meta.written_in or self.issue.meta.language
         helpers: dict[str, Callable[..., object]] = {
             "format_date": lambda d, fmt="long": format_date(d, sandbox.pattern(fmt), locale=locale) if d else "",
             "format_number": lambda n: format_decimal(n, locale=locale),
@@ -195,6 +215,10 @@ class _Context:
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
             # and the page's own, for its words inside text in another language
             "ui_attrs": lambda other: _lang_attrs(lang, i18n.direction_of(lang), other.lang or lang),
+            # and issue.yaml's, for its words (publication, title, sections) in an edition in
+            # another language; inside ``other`` (an article), as against its language
+            "written_attrs": lambda other=None: _lang_attrs(written, i18n.direction_of(written),
+                                                            (other.lang if other is not None else "") or lang),
         }
         helpers.update((k, v) for k, v in values.items() if callable(v) and not isinstance(v, str))
         plain = {k: self.plain(v) for k, v in values.items() if k not in helpers}

@@ -26,6 +26,23 @@ def is_valid_tag(tag: str) -> bool:
     return bool(_BCP47.match(tag))
 
 
+def canonical_tag(tag: str) -> str:
+    """A well-formed tag in BCP 47's conventional case (tags match in any case): AR → ar,
+    sr-latn-rs → sr-Latn-RS, pt-br → pt-BR."""
+    parts = tag.split("-")
+    return "-".join([parts[0].lower()] + [p.title() if len(p) == 4 and p.isalpha() else p.upper() if len(p) == 2
+                                          else p.lower() for p in parts[1:]])
+
+
+def language_name(tag: str) -> str:
+    """The language's name in itself, as a language switch shows it: Français, العربية, English."""
+    locale = locale_of(tag)
+    if locale.language != tag.split("-")[0].lower():  # a language Babel does not know: its tag
+        return tag
+    name = locale.get_display_name(locale) or tag
+    return name[:1].upper() + name[1:]
+
+
 @functools.cache
 def locale_of(tag: str) -> Locale:
     """The Babel locale closest to ``tag``: en-GB → en_GB, sr-Latn-RS → sr_Latn_RS, xx → en."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from masthead.diagnostics import Diagnosed, Diagnostic, IssueError, Position
+from masthead.diagnostics import Diagnosed, Diagnostic, IssueError, Position, UsageError
 from masthead.model.documents import RenderedIssue
 from masthead.model.issue import Issue
 from masthead.runtime.cache import Cache
@@ -50,24 +50,28 @@ class Checked(Diagnosed):
                 "warnings": [_diagnostic_json(d) for d in self.warnings]}
 
 
-def check(manifest_path: Path, debug: bool = False, formats: tuple[str, ...] = ("epub",), store: Cache | None = None) -> Checked:
+def check(manifest_path: Path, debug: bool = False, formats: tuple[str, ...] = ("epub",), store: Cache | None = None,
+          edition: str | None = None) -> Checked:
     """Validate one issue without writing anything; problems are in the result, never raised.
 
     ``formats`` are made in memory after render, without the print layout (the EPUB's device
     rules run; preview asks for the web edition too). ``store``: the cache to read (default:
     the environment's; preview's remembers); checking adds nothing to it, nor writes anything
     anywhere. An exception that is not the input's fault is caught into ``internal`` unless ``debug``.
+    ``edition``: the issue's edition in that language (a usage error, raised, when the tag is malformed).
     """
     from masthead.pipeline import BuildContext, Pipeline
 
     result = Checked(manifest_path)
     ctx = BuildContext(cache=(store or Cache.from_environment()).read_only())
-    run = Pipeline(manifest_path, ctx, formats=formats, fonts=False, printed=True, layout=False)
+    run = Pipeline(manifest_path, ctx, formats=formats, fonts=False, printed=True, layout=False, edition=edition)
     report = run.report
     try:
         result.rendered, result.issue = run.render(), run.read()
         result.outputs = run.export()
         result.run = run
+    except UsageError:  # the command's fault (--edition), not the issue's
+        raise
     except IssueError as exc:
         known = {id(d) for d in report.diagnostics}
         report.diagnostics.extend(d for d in exc.diagnostics if id(d) not in known)

@@ -45,7 +45,7 @@ REQUEST_SECONDS = 5.0  # a client that has not sent its request by then is dropp
 # Options of build that stay in the client's process: combined short flags (-qw) count too
 _HERE_LONG = ("--watch", "--debug", "--help")
 _HERE_SHORT = ("w", "h")
-VALUE_FLAGS = "ofj"  # build's short options that take a value (a test holds it to the CLI's)
+VALUE_FLAGS = "ofje"  # build's short options that take a value (a test holds it to the CLI's)
 _TAKEN = b"+"  # the daemon's word that it runs the build now; frames follow
 
 
@@ -67,7 +67,7 @@ def forwardable(argv: list[str]) -> bool:
 
 def _short_flags(arg: str) -> str:
     """The flags of a cluster like -qvw: up to the first that takes a value (-o, -f, -j), whose
-    value is the rest (-owatch is -o watch)."""
+    value is the rest (-owatch is -o watch, -ehe is --edition he)."""
     flags = ""
     for flag in arg[1:]:
         flags += flag

@@ -3,7 +3,8 @@
 The data comes from :func:`masthead.tools.check.check` (so an issue with errors is refused with the
 same messages ``check`` and ``build`` give): the metadata from the manifest, with the title the
 render stage resolves when the manifest gives none, and per article what the content stage made
-of it: its file, headline, byline, language, word count and reading time.
+of it: its file, headline, byline, language, word count and reading time; and for each language
+the articles' ``translations`` name, the articles that have none in it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from masthead.diagnostics import Position
+from masthead.manifest import editions
 from masthead.model.issue import Article
 from masthead.tools.check import Checked
 
@@ -32,6 +34,12 @@ def describe(checked: Checked) -> dict:
         "identifier": meta.identifier, "theme": meta.theme,
     }
     sections = [{"title": s.title, "articles": [_article(a, meta.root) for a in s.articles]} for s in issue.sections]
+    assert checked.run is not None
+    manifest = checked.run.original
+    entries = [e for s in manifest.sections for e in s.entries]
+    translations = {lang: {"articles": len(entries) - len(missing),
+                           "missing": [_relative(e.file, meta.root) for e in missing]}
+                    for lang, missing in editions.untranslated(manifest).items()}
     articles = [a for s in issue.sections for a in s.articles]
     return {
         "issue": str(Position(checked.manifest_path)),
@@ -39,6 +47,7 @@ def describe(checked: Checked) -> dict:
         "sections": sections,
         "totals": {"articles": len(articles), "words": sum(a.words for a in articles),
                    "reading_time": sum(a.reading_time for a in articles)},
+        "translations": translations,  # per language an edition can be built in: the articles without one
         "images": {
             "files": len(issue.assets) + (1 if meta.cover else 0),
             "bytes_in_issue": issue.image_bytes,
@@ -47,11 +56,15 @@ def describe(checked: Checked) -> dict:
     }
 
 
-def _article(article: Article, root: Path) -> dict:
+def _relative(path: Path, root: Path) -> str:
     try:
-        file = article.source.relative_to(root).as_posix()
+        return path.relative_to(root).as_posix()
     except ValueError:  # cannot happen for a checked issue: every file is inside it
-        file = str(article.source)
+        return str(path)
+
+
+def _article(article: Article, root: Path) -> dict:
+    file = _relative(article.source, root)
     return {"file": file, "title": article.title, "byline": list(article.byline), "language": article.lang,
             "words": article.words, "reading_time": article.reading_time}
 
@@ -81,6 +94,10 @@ def table(data: dict) -> str:
     totals = data["totals"]
     lines += ["", f"{totals['articles']} articles, {totals['words']:,} words, "
                   f"{totals['reading_time']} min of reading"]
+    for lang, found in data["translations"].items():
+        missing = found["missing"]
+        lines.append(f"edition {lang}: {found['articles']} of {totals['articles']} articles translated"
+                     + (f"; none for {', '.join(missing)}" if missing else ""))
     images = data["images"]
     if images["files"]:
         lines.append(f"{images['files']} images: {images['bytes_in_issue'] / 1024:,.0f} KB in the issue, "

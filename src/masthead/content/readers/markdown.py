@@ -67,7 +67,7 @@ def read(text: str, path: Path, entry, meta, report: Report) -> ReaderResult:
             fields = loader.article_fields(y, report, meta.root, path.parent)
         offset = text[: match.end()].count("\n")
         body_text = "\n" * offset + text[match.end():]  # keep line numbers for messages
-    lang = entry.overrides.get("lang") or fields.get("lang") or meta.language
+    lang = entry.overrides.get("lang") or fields.get("lang") or entry.language or meta.language
     language = lang.split("-")[0].lower()
     md = renderer(language)
     for key in ("title", "standfirst", "kicker", "summary"):
