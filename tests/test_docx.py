@@ -18,7 +18,7 @@ from pathlib import Path
 import docx_fixtures as fixtures
 import pytest
 
-from helpers import Epub, epubcheck, need
+from helpers import Epub, epubcheck, masthead, need
 from masthead.diagnostics import IssueError, Position
 from masthead.pipeline import BuildContext, build
 
@@ -245,3 +245,15 @@ def test_a_style_maps_unknown_role_is_an_error_at_its_place_in_issue_yaml(tmp_pa
     assert [str(d) for d in failed.value.diagnostics] == [
         f"{manifest}:6:25: 'kickr' is no role for the style 'Kicker' — did you mean 'kicker'?",
         f"{manifest}:6:46: 'banner' is no role for the style 'Pull Quote' (one of {roles})"]
+
+
+def test_an_unmapped_house_style_is_warned_of_with_the_role_its_name_suggests(tmp_path):
+    (tmp_path / "articles").mkdir()
+    fixtures.harbour(tmp_path / "articles")
+    _issue(tmp_path, "  - articles/harbour.docx\n")
+    result = masthead("check", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    said = result.stdout + result.stderr
+    assert "paragraph 4 (“By Morag Bell”): warning: the paragraph style 'Byline'" in said
+    for style, role in (("Byline", "byline"), ("Pull Quote", "pullquote"), ("Kicker", "kicker")):
+        assert f"style_map ('{style}': {role})" in said

@@ -489,6 +489,16 @@ _SAID = ("Image of type", "could not open external image", "could not find exter
          *(f"An unrecognised element was ignored: {{{ns}}}oMath" for ns in _MATH))
 
 
+def _likely_role(style: str) -> str | None:
+    """The role a house style's name suggests ("Byline" → byline, "Pull Quote" → pullquote), if one."""
+    import difflib
+
+    from masthead.model.schema import STYLE_ROLES
+
+    close = difflib.get_close_matches("".join(style.lower().split()), STYLE_ROLES, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def _mammoth_messages(messages, walk: _Walk, path: Path, report: Report) -> None:
     """mammoth's warnings, each once, at the first paragraph they concern where that is known."""
     seen: set[str] = set()
@@ -500,9 +510,11 @@ def _mammoth_messages(messages, walk: _Walk, path: Path, report: Report) -> None
         match = _UNRECOGNISED.match(text)
         if match and match.group(1) == "paragraph":
             name, where, count = walk.styles.get(match.group(2).lower(), [match.group(2), Position(path), 1])
+            likely = _likely_role(name)
+            roles = f"{likely}" if likely else "standfirst, pullquote …"
             report.warning(where or Position(path), f"the paragraph style '{name}' is read as a plain paragraph"
                            + (f" ({count} paragraphs have it)" if count > 1 else "")
-                           + f"; give it a role in the entry's style_map ('{name}': standfirst, pullquote …) if it is more")
+                           + f"; give it a role in the entry's style_map ('{name}': {roles}) if it is more")
         elif match:
             report.warning(walk.runs.get(match.group(2).lower(), Position(path)),
                            f"the character style '{match.group(2)}' is read as plain text")
