@@ -22,10 +22,11 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import docx_fixtures
 import pytest
 from lxml import etree
 
-from helpers import NS, Epub, epubcheck, masthead
+from helpers import NS, Epub, build_folder, epubcheck, masthead
 from masthead.tools import importing
 from masthead.tools.importing import Limits, Options, sources
 
@@ -657,3 +658,16 @@ def test_imported_html_is_parsed_as_the_build_parses_it():
     root = etree.fromstring(data)
     assert root.findtext("{http://www.w3.org/1999/xhtml}head/{http://www.w3.org/1999/xhtml}title") == 'A "quoted" <title> & more'
     assert b'<meta name="kicker" content="A&amp;B"/>' in data
+
+
+def test_word_files_with_house_styles_are_listed_with_the_style_map_their_names_suggest_and_build(tmp_path):
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    docx_fixtures.harbour(submissions)  # Kicker, Standfirst, Byline and Pull Quote paragraphs
+    docx_fixtures.letters(submissions)  # Word's own styles only
+    _run(tmp_path, str(submissions), kind="docx")
+    manifest = (tmp_path / "issue" / "issue.yaml").read_text("utf-8")
+    assert ("- file: articles/harbour.docx\n  style_map:\n    Kicker: kicker\n    Standfirst: standfirst\n"
+            "    Byline: byline\n    Pull Quote: pullquote\n- articles/letters.docx\n") in manifest
+    built = build_folder(tmp_path / "issue", tmp_path / "out", "epub")
+    assert epubcheck(built["epub"]) == []

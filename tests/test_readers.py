@@ -108,6 +108,7 @@ def test_a_text_format_that_is_not_utf8_is_an_error_at_its_line(tmp_path, monkey
 def test_every_reader_gives_the_one_shape(tmp_path):
     class Entry:
         overrides: ClassVar[dict] = {}
+        language = None  # an edition's language for the file (model.issue.ArticleEntry)
 
     class Meta:
         root = tmp_path

@@ -489,6 +489,37 @@ _SAID = ("Image of type", "could not open external image", "could not find exter
          *(f"An unrecognised element was ignored: {{{ns}}}oMath" for ns in _MATH))
 
 
+def suggested_style_map(raw: bytes, path: Path) -> dict[str, str]:
+    """The house paragraph styles a Word file uses whose names suggest a role ("Kicker" →
+    kicker, "Pull Quote" → pullquote), for ``masthead import docx`` to write into its entry;
+    {} for a file the reader would refuse. Styles the reader maps itself (BUILT_IN, headings)
+    are left out."""
+    try:
+        package = _Package(raw, path)
+    except Refused:
+        return {}
+    styles = package.xml.get(next((target for kind, target, _ in package.relationships(package.document).values()
+                                   if kind.endswith("/styles")), "word/styles.xml"))
+    names: dict[str, str] = {}  # style id → name
+    for style in styles.iter() if styles is not None else ():
+        if _w(style, "style"):
+            name = next((e for e in style if _w(e, "name")), None)
+            value = None if name is None else next((name.get(f"{{{ns}}}val") for ns in W_NAMESPACES if name.get(f"{{{ns}}}val")), None)
+            style_id = next((style.get(f"{{{ns}}}styleId") for ns in W_NAMESPACES if style.get(f"{{{ns}}}styleId")), None)
+            if value and style_id:
+                names[style_id] = value
+    found: dict[str, str] = {}
+    for element in package.xml[package.document].iter():
+        if _w(element, "pStyle"):
+            style_id = next((element.get(f"{{{ns}}}val") for ns in W_NAMESPACES if element.get(f"{{{ns}}}val")), "")
+            name = names.get(style_id, style_id)
+            mapped = name.lower() in {n.lower() for n in BUILT_IN} or name.lower().startswith(("heading", "normal", "list"))
+            role = None if mapped else _likely_role(name)
+            if role:
+                found.setdefault(name, role)
+    return found
+
+
 def _likely_role(style: str) -> str | None:
     """The role a house style's name suggests ("Byline" → byline, "Pull Quote" → pullquote), if one."""
     import difflib

@@ -229,6 +229,9 @@ def run(kind: str, where: str, folder: Path, options: Options | None = None) -> 
         record["section"] = entry.categories[0] if entry.categories else ""
         if entry.file is not None:
             data = _read_file(entry.file, options.limits.max_file)
+            from masthead.content.readers import docx
+
+            record["style_map"] = docx.suggested_style_map(data, entry.file)  # its house styles, by their names
         else:
             data = articles.article_bytes(entry, images, outcome.warnings.append)
         planned[record["file"]] = data
@@ -292,6 +295,11 @@ HEADER = """\
 """
 
 
+def _entry(record: dict) -> str | dict:
+    """A manifest entry: the article's path, or a mapping with the style_map its Word file suggests."""
+    return {"file": record["file"], "style_map": record["style_map"]} if record.get("style_map") else record["file"]
+
+
 def issue_yaml(kind: str, where: str, source: Source, listed: list[dict], options: Options,
                valid_tag, chosen: list[Entry]) -> bytes:
     """The manifest listing ``listed`` (state records, in order)."""
@@ -309,12 +317,12 @@ def issue_yaml(kind: str, where: str, source: Source, listed: list[dict], option
     if options.by_category:
         sections: dict[str, list[str]] = {}
         for record in listed:
-            sections.setdefault(record.get("section") or OTHER_SECTION, []).append(record["file"])
+            sections.setdefault(record.get("section") or OTHER_SECTION, []).append(_entry(record))
         if OTHER_SECTION in sections:  # entries without a category come last
             sections[OTHER_SECTION] = sections.pop(OTHER_SECTION)
         data["sections"] = [{"title": title, "articles": files} for title, files in sections.items()]
     else:
-        data["articles"] = [r["file"] for r in listed]
+        data["articles"] = [_entry(r) for r in listed]
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
     return (HEADER.format(kind=kind, source=one_line(where)) + "\n" + text).encode("utf-8")
 
