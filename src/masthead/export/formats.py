@@ -193,22 +193,26 @@ class Azw3(OutputFormat):
 
 
 def _split(job: Export) -> RenderedIssue:
-    """split.split, and a warning for each article still over the limit: a table, or a passage
-    with no heading or paragraph to cut at."""
+    """split.split, and a warning for each article still over the limit, naming the element
+    with nowhere to cut it (a paragraph, a list item, a table cell, a line of a <pre> …)."""
     from masthead.diagnostics import Position
     from masthead.layout import split
 
     origins: dict[str, str] = {}
-    cut = split.split(job.rendered, origins=origins)
+    oversized: list[tuple[str, str]] = []
+    cut = split.split(job.rendered, origins=origins, oversized=oversized)
     largest: dict[str, int] = {}  # an article's document → its largest part
     for d in cut.documents:
         name = origins.get(d.name, d.name)
         largest[name] = max(largest.get(name, 0), len(d.content))
     for article in job.issue.articles:
         if largest.get(article.doc_name, 0) > split.LIMIT:
-            job.report.warning(Position(article.source), f"a page of {largest[article.doc_name] // 1000} KB even after splitting (a table, "
-                               f"or a passage with no heading or paragraph to cut at): some e-readers open a page over "
-                               f"{split.LIMIT // 1000} KB slowly, or not at all")
+            named = [what for name, what in oversized if name == article.doc_name]
+            culprit = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "") if named else \
+                "a passage with no heading or paragraph to cut at"
+            job.report.warning(Position(article.source), f"a page of {largest[article.doc_name] // 1000} KB even after splitting: "
+                               f"{culprit} is bigger than a page by itself, with no item, row, term or line to cut at; "
+                               f"some e-readers open a page over {split.LIMIT // 1000} KB slowly, or not at all")
     return cut
 
 
