@@ -278,7 +278,7 @@ def test_a_vast_table_is_cut_at_its_rows_and_a_page_that_stays_too_big_names_its
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "even after splitting" in line]
     assert len(warned) == 1, result.stderr
-    assert re.search(r"g\.html: warning: a page of \d+ KB even after splitting: <p id=\"giant\"> \(\"Words without end", warned[0])
+    assert re.search(r"g\.html:2:4: warning: a page of \d+ KB even after splitting: <p id=\"giant\"> \(\"Words without end", warned[0])
     book = Epub(tmp_path / "out" / f"{tmp_path.name}.epub")
     sizes = {n: book.zip.getinfo(n).file_size for n in book.zip.namelist() if n.endswith(".xhtml")}
     assert [n.removeprefix(book.base)[:2] for n, size in sizes.items() if size > 300_000] == ["g-"]  # the giant's own page

@@ -500,7 +500,7 @@ def test_an_element_with_nowhere_to_cut_it_is_named():
     oversized: list[tuple[str, str]] = []
     after = split.split(sample_issue(article("Big story", blocks, [])), limit=LIMIT, oversized=oversized)
     assert len(parts_of(after, "big")) == 3
-    assert [name for name, _ in oversized] == ["big.xhtml"]
+    assert [(name, id_) for name, _, id_ in oversized] == [("big.xhtml", "giant")]
     assert oversized[0][1].startswith('<p id="giant"> ("giantw0 giantw1 giantw2')
 
 

@@ -44,10 +44,10 @@ Parts = list[tuple[str, etree._ElementTree]]  # (file name, document) in reading
 
 
 def split(issue: RenderedIssue, limit: int = LIMIT, origins: dict[str, str] | None = None,
-          oversized: list[tuple[str, str]] | None = None) -> RenderedIssue:
+          oversized: list[tuple[str, str, str | None]] | None = None) -> RenderedIssue:
     """The issue with each EPUB article over ``limit`` bytes cut into parts; the same object
     when no article is that big. ``origins`` hears each part's name → its article's document;
-    ``oversized`` each (article document, element) that is over the limit with nowhere to cut it."""
+    ``oversized`` each (article document, element, its id) over the limit with nowhere to cut it."""
     big = {d.name for d in issue.documents if d.kind == Kind.ARTICLE and len(d.content) > limit}
     if not big:
         return issue
@@ -80,7 +80,7 @@ def split(issue: RenderedIssue, limit: int = LIMIT, origins: dict[str, str] | No
 
 
 def _cut(document: Document, limit: int, taken: set[str], big: set[str],
-         oversized: list[tuple[str, str]] | None = None) -> Parts:
+         oversized: list[tuple[str, str, str | None]] | None = None) -> Parts:
     """The parts of one article document (one part when it has nothing to cut at)."""
     tree = _parse(document.content)
     body = tree.getroot().find(f"{{{XHTML}}}body")
@@ -426,7 +426,7 @@ def _shell(element) -> int:
     return 2 * name + 5 + sum(len(str(k)) + len(v) + 4 for k, v in element.attrib.items())
 
 
-def _too_big(elements, limit: int, document: str, oversized: list[tuple[str, str]] | None) -> None:
+def _too_big(elements, limit: int, document: str, oversized: list[tuple[str, str, str | None]] | None) -> None:
     """Each block still bigger than a part, named for the warning (formats.py): the innermost
     element that is, with its id or first words."""
     if oversized is None:
@@ -443,7 +443,7 @@ def _too_big(elements, limit: int, document: str, oversized: list[tuple[str, str
             if child is None or len(etree.tostring(child, encoding="UTF-8")) * 2 < size:
                 break
             inner = child
-        oversized.append((document, _describe(inner, element)))
+        oversized.append((document, _describe(inner, element), inner.get("id") or element.get("id")))
 
 
 def _describe(element, block) -> str:
