@@ -6,7 +6,9 @@ Kindles slow down sharply, lose their place or run out of memory on XHTML files 
 EPUB article document larger than the limit into parts ``name.xhtml``, ``name-2.xhtml`` … in
 reading order, each a complete document with the article's ``<head>`` and ``<html>``/``<body>``
 attributes, cut where a section (``<h2>``) begins; at an ``<h3>``, or between paragraphs, only
-inside a section too big for one file. The article's header stays in the first part, "More
+inside a section too big for one file; and a block too big for one file by itself (a list of
+thousands of endnotes, a vast table) is first cut into blocks of its own kind (:class:`_Divider`:
+lists at items, tables at rows, ``<dl>`` at term groups, ``<pre>`` at lines). The article's header stays in the first part, "More
 from" in the last; each footnote goes to the part that holds its reference, because pop-up
 notes (Kobo, Apple Books) must be in the same file; every link in the issue to an id that
 moved, the page list and the table of contents follow. Like pagemarks.py this transforms
