@@ -388,15 +388,27 @@ class _Divider:
                 last_pre.addnext(piece)
                 self.after[id(piece)] = (piece, last_pre)
                 last_pre, last_inner = piece, box
-            box = last_inner
-            for token in run:
-                if not isinstance(token, str):
-                    box.append(token)
-                elif len(box):
-                    box[-1].tail = (box[-1].tail or "") + token
-                else:
-                    box.text = (box.text or "") + token
+            _fill(last_inner, run)
         last_pre.tail = tail
+
+
+def _fill(box, tokens: list) -> None:
+    """``box`` given ``tokens`` (text and elements) as its content: each stretch of text joined
+    once (adding line by line to lxml's text copied it each time)."""
+    texts: list[str] = []
+    last = None
+    for token in [*tokens, None]:
+        if isinstance(token, str):
+            texts.append(token)
+            continue
+        if last is None:
+            box.text = "".join(texts) or None
+        else:
+            last.tail = "".join(texts) or None
+        texts = []
+        if token is not None:
+            box.append(token)
+            last = token
 
 
 def _ordinals(ol) -> dict[int, int]:
