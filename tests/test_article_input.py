@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Epub, epubcheck, masthead, need
+from helpers import NS, Epub, epubcheck, masthead, need
 
 # Markup an HTML parser forgives and EPUBCheck refuses (repair.py mends it): each fragment's
 # W… words must all arrive. The same fragments go in as XHTML (read exactly as written) and as
@@ -265,16 +265,26 @@ def test_a_form_or_noscript_keeps_its_text_and_an_open_comment_is_warned(tmp_pat
     assert re.search(r"c\.html:3:8: warning: an HTML comment opened here is never closed", result.stderr), result.stderr
 
 
-def test_a_page_that_stays_too_big_is_warned(tmp_path):
-    """split.py cuts between blocks; a table has none to cut at, and the page stayed 500 KB in silence."""
+def test_a_vast_table_is_cut_at_its_rows_and_a_page_that_stays_too_big_names_its_element(tmp_path):
+    """split.py cut between blocks only: a table had none to cut at, and its page stayed 500 KB.
+    Now a table is cut at its rows; a paragraph of 400 KB has nowhere to be cut, and is named."""
     rows = "".join(f"| row {r} cell | some text here | {r} |\n" for r in range(8000))
     (tmp_path / "t.md").write_text("---\ntitle: T\n---\n\nIntro.\n\n| a | b | c |\n|---|---|---|\n" + rows, "utf-8")
     (tmp_path / "s.md").write_text("---\ntitle: S\n---\n\n" + "A paragraph of words that repeat.\n\n" * 12000, "utf-8")
-    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - t.md\n  - s.md\n", "utf-8")
+    (tmp_path / "g.html").write_text("<title>G</title><p>Intro.</p>\n<p id='giant'>" + "Words without end. " * 22000 + "</p>", "utf-8")
+    (tmp_path / "issue.yaml").write_text("publication: P\ndate: 2025-03-01\nlanguage: en\narticles:\n  - t.md\n  - s.md\n  - g.html\n",
+                                         "utf-8")
     result = masthead("build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "epub")
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "even after splitting" in line]
-    assert len(warned) == 1 and re.search(r"t\.md: warning: a page of \d+ KB even after splitting", warned[0]), result.stderr
+    assert len(warned) == 1, result.stderr
+    assert re.search(r"g\.html:2:4: warning: a page of \d+ KB even after splitting: <p id=\"giant\"> \(\"Words without end", warned[0])
+    book = Epub(tmp_path / "out" / f"{tmp_path.name}.epub")
+    sizes = {n: book.zip.getinfo(n).file_size for n in book.zip.namelist() if n.endswith(".xhtml")}
+    assert [n.removeprefix(book.base)[:2] for n, size in sizes.items() if size > 300_000] == ["g-"]  # the giant's own page
+    tables = [n for n in book.spine() if n.startswith("t") and book.xml(n).find(".//x:table", NS) is not None]
+    assert len(tables) > 1  # the table in pieces, each with its head
+    assert all(book.xml(n).find(".//x:table/x:thead", NS) is not None for n in tables)
 
 
 def test_utf16_with_a_bom_is_read_and_an_empty_image_is_named(tmp_path):

@@ -148,3 +148,24 @@ def test_a_pathological_article_is_read_in_time_linear_in_its_size(name):
 
 def test_notes_that_refer_to_notes_are_placed_in_time_linear_in_their_number():
     _assert_linear("split_time(150)", f"split_time({GROWTH * 150})")
+
+
+def divide_time(items: int) -> float:
+    """Seconds to cut an article that is one list, one table and one <pre> of ``items`` each (split.py)."""
+    from test_split import article, sample_issue
+
+    blocks = ['<section id="s"><h2>Notes</h2><ol>' + "".join(f'<li id="n{k}">note {k} <a href="#r{k}">back</a></li>\n'
+                                                            for k in range(items)) + "</ol></section>",
+              "<table><thead><tr><th>a</th></tr></thead><tbody>" + "".join(f"<tr><td>{k}</td></tr>" for k in range(items))
+              + "</tbody></table>",
+              "<pre>" + "".join(f"line {k}\n" for k in range(items)) + "</pre>"]
+    issue = sample_issue(article("Big story", blocks, []))
+    from masthead.layout import split
+
+    started = time.perf_counter()
+    split.split(issue, limit=20_000)
+    return time.perf_counter() - started
+
+
+def test_a_list_a_table_and_a_pre_too_big_for_a_file_are_cut_in_time_linear_in_their_size():
+    _assert_linear("divide_time(2000)", f"divide_time({GROWTH * 2000})")

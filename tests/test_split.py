@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import unquote
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -246,7 +247,11 @@ def test_a_wrapper_and_its_continuation_are_one_block_again_and_the_body_s_own_e
                + f'<div class="footnotes">{note(1)}</div></article>')
     document_ = document("big.xhtml", "article", article("Big story", [wrapped], [], ended=True))
     assert b'role="presentation"' in document_.content
-    assert len(split._cut(document_, 3000, {"big.xhtml"}, {"big.xhtml"})) == 1  # one block: the note stays with its reference
+    parts = split._cut(document_, 3000, {"big.xhtml"}, {"big.xhtml"})  # one block, cut between its paragraphs
+    assert len(parts) > 1
+    for _, part in parts:  # the note goes with its reference, out of the wrapper it was in
+        assert notes_beside_references(etree.tostring(part)) == []
+    assert sum(len(part.findall(".//x:aside[@id='note-1']", NS)) for _, part in parts) == 1
     tree = split._parse(document_.content)
     holder = tree.find(".//x:div[@class='article-body']", NS)
     split._rejoin(holder)
@@ -401,3 +406,130 @@ def test_three_60000_word_articles_make_a_valid_epub_of_small_files(tmp_path):
     assert max(sizes) <= split.LIMIT
     assert len([d for d in kbook.spine() if d.startswith("article-")]) > 3
     assert epubcheck(kobo) == []
+
+
+# ---------------------------------------------------------------------------- blocks too big for a file
+
+
+def only_block(part: Document, tag: str) -> list:
+    """The article body's ``tag`` elements in a part, at any depth."""
+    return xml(part.content).findall(f".//x:div[@class='article-body']//x:{tag}", NS)
+
+
+def test_an_ordered_list_too_big_for_a_file_is_cut_at_its_items_with_its_numbering_and_ids_kept():
+    value = ' value="100"'
+    items = [f'<li id="item-{n}"{value if n == 40 else ""}>{words(f"i{n}", 12)} <a href="#item-{n % 119 + 1}">next</a></li>\n'
+             for n in range(1, 120)]
+    blocks = [paragraph("intro", inside=' <a href="#item-90">ninety</a>'), '<h2 id="list">List</h2>',
+              f'<ol start="5" id="the-list" class="long">{"".join(items)}</ol>', paragraph("after")]
+    before = sample_issue(article("Big story", blocks, []))
+    after = split.split(before, limit=LIMIT)
+    parts = assert_cut_well(before, after, "big.xhtml", LIMIT)
+    lists = [(p, ol) for p in parts for ol in only_block(p, "ol")]
+    assert len(lists) > 3 and len({p.name for p, _ in lists}) == len(lists)  # one piece a file
+    assert lists[0][1].get("id") == "the-list" and all(ol.get("id") is None for _, ol in lists[1:])
+    assert all(ol.get("class") == "long" for _, ol in lists)
+    expected, number = {}, 5  # what each item's number was in the one list
+    for n in range(1, 120):
+        number = 100 if n == 40 else number
+        expected[f"item-{n}"], number = number, number + 1
+    for _, ol in lists:  # each piece starts where the one before stopped
+        first = ol.find("x:li", NS)
+        assert int(ol.get("start")) == expected[first.get("id")] or first.get("value") == "100"
+    assert [li.get("id") for _, ol in lists for li in ol.findall("x:li", NS)] == [f"item-{n}" for n in range(1, 120)]
+    assert broken_links({p.name: p.content for p in parts}, {"css/epub.css", "small.xhtml"}) == []
+
+
+def test_a_table_too_big_for_a_file_is_cut_at_its_rows_repeating_its_head_never_inside_a_rowspan():
+    rows = []
+    for r in range(150):
+        if r == 60:
+            rows.append(f'<tr id="row-{r}"><td rowspan="3">{words("span", 30)}</td><td>{words(f"r{r}", 6)}</td></tr>')
+        else:
+            rows.append(f'<tr id="row-{r}">' + ("" if r in (61, 62) else f"<td>{r}</td>") + f"<td>{words(f'r{r}', 6)}</td></tr>")
+    table = (f'<table id="t"><caption>Caption here</caption><colgroup><col/><col/></colgroup>'
+             f'<thead><tr><th id="h-a">A</th><th>B</th></tr></thead><tbody>{"".join(rows)}</tbody>'
+             f'<tfoot><tr><td>foot</td><td>total</td></tr></tfoot></table>')
+    before = sample_issue(article("Big story", [paragraph("intro", inside=' <a href="#row-120">row</a>'), table], []))
+    after = split.split(before, limit=LIMIT)
+    parts = parts_of(after, "big")
+    tables = [(p, t) for p in parts for t in only_block(p, "table")]
+    assert len(tables) > 3 and all(len(p.content) <= LIMIT for p in parts)
+    head = etree.tostring(tables[0][1].find("x:thead", NS))
+    for k, (_, t) in enumerate(tables):
+        assert etree.tostring(t.find("x:thead", NS)) == head  # the head in every piece
+        assert len(t.findall("x:colgroup", NS)) == 1
+        assert (t.find("x:caption", NS) is not None) == (k == 0) and (t.get("id") == "t") == (k == 0)
+        assert (t.find("x:tfoot", NS) is not None) == (k == len(tables) - 1)
+    ids = [tr.get("id") for _, t in tables for tr in t.findall("x:tbody/x:tr", NS)]
+    assert ids == [f"row-{r}" for r in range(150)]
+    holder = {tr.get("id"): p.name for p, t in tables for tr in t.findall("x:tbody/x:tr", NS)}
+    assert holder["row-60"] == holder["row-61"] == holder["row-62"]  # a rowspan's rows stay together
+    assert broken_links({p.name: p.content for p in parts}, {"css/epub.css", "small.xhtml"}) == []
+
+
+def test_a_definition_list_too_big_for_a_file_is_cut_between_its_term_groups():
+    groups = "".join(f'<dt id="term-{g}">Term {g}</dt>' + (f"<dt>Also {g}</dt>" if g % 7 == 0 else "")
+                     + f"<dd>{words(f'd{g}', 25)}</dd>" + (f"<dd>{words(f'e{g}', 5)}</dd>" if g % 5 == 0 else "") + "\n"
+                     for g in range(80))
+    before = sample_issue(article("Big story", [paragraph("intro"), f'<dl id="glossary">{groups}</dl>'], []))
+    after = split.split(before, limit=LIMIT)
+    parts = assert_cut_well(before, after, "big.xhtml", LIMIT)
+    lists = [dl for p in parts for dl in only_block(p, "dl")]
+    assert len(lists) > 3
+    for dl in lists:  # each piece begins with a term and ends with a description
+        children = [etree.QName(c).localname for c in dl]
+        assert children[0] == "dt" and children[-1] == "dd"
+    assert [dt.get("id") for dl in lists for dt in dl.findall("x:dt[@id]", NS)] == [f"term-{g}" for g in range(80)]
+
+
+def test_a_preformatted_block_too_big_for_a_file_is_cut_between_its_lines():
+    code = "\n".join(f"line {n:04d} = compute(x, y) + {'z' * (n % 30)}  # <{n}> & more" for n in range(400))
+    listing = f'<pre id="listing"><code class="py">{escape(code)}\n</code></pre>'
+    before = sample_issue(article("Big story", [paragraph("intro"), listing], []))
+    after = split.split(before, limit=LIMIT)
+    parts = assert_cut_well(before, after, "big.xhtml", LIMIT)
+    blocks = [pre for p in parts for pre in only_block(p, "pre")]
+    assert len(blocks) > 3 and blocks[0].get("id") == "listing"
+    assert all(len(pre) == 1 and pre[0].get("class") == "py" and pre[0].text.endswith("\n") for pre in blocks)
+    assert "".join(pre[0].text for pre in blocks) == code + "\n"  # every line once, in order, whole
+
+
+def test_an_element_with_nowhere_to_cut_it_is_named():
+    blocks = [paragraph("intro"), f'<p id="giant">{words("giant", 1500)}</p>', paragraph("after")]
+    oversized: list[tuple[str, str]] = []
+    after = split.split(sample_issue(article("Big story", blocks, [])), limit=LIMIT, oversized=oversized)
+    assert len(parts_of(after, "big")) == 3
+    assert [(name, id_) for name, _, id_ in oversized] == [("big.xhtml", "giant")]
+    assert oversized[0][1].startswith('<p id="giant"> ("giantw0 giantw1 giantw2')
+
+
+def test_pieces_of_a_block_joined_again_give_the_block_back():
+    table = ("<table><colgroup><col/></colgroup><tr><th>Head</th></tr>"
+             + "".join(f"<tr><td>{words(f'r{r}', 20)}</td></tr>\n" for r in range(30)) + "</table>")
+    listing = "<pre><code>" + "".join(f"line {n} {words('c', 10)}\n" for n in range(50)) + "</code></pre>"
+    items = "".join(f'<li id="i{n}">{words(f"i{n}", 20)}</li>\n' for n in range(40))
+    source = (f'<div xmlns="http://www.w3.org/1999/xhtml"><section id="s"><h2>Head</h2><ol start="3">{items}</ol>'
+              f'<p>{words("p", 10)}</p>{table}</section>\n{listing}\n</div>')
+    holder = etree.fromstring(source)
+    def size(element) -> int:  # as split.py measures: without the namespace lxml declares on each
+        return len(etree.tostring(element)) - len(f' xmlns="{NS["x"]}"')
+
+    divider = split._Divider(1_000, size, lambda e: 0, holder)
+    for block in list(holder):
+        divider.divide(block)
+    pieces = list(holder)
+    sizes = [size(p) for p in pieces]
+    assert len(pieces) > 10 and max(sizes) <= 1_000, sizes
+    assert pieces[1].find(".//x:ol", NS).get("start") == str(3 + len(pieces[0].findall(".//x:li", NS)))
+    tables = [p.find(".//x:table", NS) for p in pieces if p.find(".//x:table", NS) is not None]
+    assert len(tables) > 2 and all(t.find("x:tr", NS)[0].tag == f"{{{NS['x']}}}th" for t in tables)  # the header row in each
+    whole = pieces[0]
+    for piece in pieces[1:]:
+        holder.remove(piece)
+        if divider.continues(piece, whole):
+            divider.join(whole, piece)
+        else:
+            whole.tail, whole = "\n", piece
+            holder.append(piece)
+    assert etree.tostring(holder) == etree.tostring(etree.fromstring(source))

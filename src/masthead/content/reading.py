@@ -475,6 +475,7 @@ def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
     for draft in drafts.values():
         def resolve(match: re.Match, draft: _Draft = draft) -> str:
             target, fragment, where = draft.links[int(match.group(1))]
+            fragment = sanitize.id_value(fragment)  # the id's own form: "#a%20b" names the id "a b" became
             if target not in ids_of:
                 return ""  # the target article failed to read, and said so
             if fragment and fragment not in ids_of[target]:
@@ -484,8 +485,8 @@ def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
                     report.warning(where, f"'#{fragment}' names no element in the article it links to; linking to the article's start")
                 fragment = ""
             if target == draft.id:
-                return f' href="#{_attribute(fragment)}"' if fragment else ""
-            return f' href="{target}.xhtml' + (f"#{_attribute(fragment)}" if fragment else "") + '"'
+                return f' href="#{_attribute(urls.fragment(fragment))}"' if fragment else ""
+            return f' href="{target}.xhtml' + (f"#{_attribute(urls.fragment(fragment))}" if fragment else "") + '"'
 
         draft.body = re.sub(rf' href="masthead-link-{draft.token}:(\d+)"', resolve, draft.body)
 

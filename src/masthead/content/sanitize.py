@@ -83,7 +83,15 @@ BOOLEAN_ATTRS = frozenset({"reversed", "open"})
 # properties (aria-level, aria-checked …) need roles and scripts an e-book does not have.
 ARIA_ATTRS = {"aria-label": bool, "aria-labelledby": bool, "aria-describedby": bool,
               "aria-hidden": {"true", "false"}.__contains__}
-_ID_BAD = re.compile(r"[^\w.\-]", re.U)
+# An id keeps every character HTML allows in one (any but ASCII whitespace), which EPUBCheck
+# takes too: "/", ":", ".", a leading digit, any letter (Standard Ebooks' "entry-1661-7-18/1661-7-23").
+_ID_SPACE = re.compile(r"[\t\n\f\r ]")
+
+
+def id_value(value: str) -> str:
+    """An id as the outputs carry it: the source's, each ASCII whitespace (which HTML forbids
+    in an id) a "-". A link's fragment goes through the same, so it names the same element."""
+    return _ID_SPACE.sub("-", xml_text(value).strip(" \t\n\f\r"))
 
 UrlRewriter = Callable[[str, str, str], "str | None"]  # (element, attribute, url) → url or None
 
@@ -203,7 +211,7 @@ def _attribute(element: str, key: str, value: str, rewrite_url, prefixes, used_p
         value = value.strip()
         return (attr, value) if check(value) else None  # a value the reader would ignore goes
     if attr == "id":
-        value = _ID_BAD.sub("-", value.strip())
+        value = id_value(value)
         return ("id", value) if value else None
     if (element, attr) in URL_ATTRS:
         url = rewrite_url(element, attr, value)

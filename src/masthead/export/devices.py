@@ -17,6 +17,7 @@ import io
 import re
 import zipfile
 from typing import NamedTuple
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -133,7 +134,7 @@ def _document_rules(name: str, data: bytes, kepub: bool) -> list[Finding]:
     for ref in refs:
         target = ref.get("href") or ""
         if target.startswith("#"):
-            note = ids.get(target[1:])
+            note = ids.get(unquote(target[1:]))
             kinds = set((note.get(f"{{{OPS}}}type") or "").split()) if note is not None else set()
             if not kinds & {"footnote", "endnote", "note", "rearnote"}:
                 found.append(_finding("footnotes-pop-up", name, f"noteref to {target}, which is not an element marked as a footnote"))

@@ -22,6 +22,7 @@ are imported when a format runs, so ``masthead --help`` stays fast.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -193,23 +194,47 @@ class Azw3(OutputFormat):
 
 
 def _split(job: Export) -> RenderedIssue:
-    """split.split, and a warning for each article still over the limit: a table, or a passage
-    with no heading or paragraph to cut at."""
-    from masthead.diagnostics import Position
+    """split.split, and a warning for each article still over the limit, naming the element
+    with nowhere to cut it (a paragraph, a list item, a table cell, a line of a <pre> …)."""
     from masthead.layout import split
 
     origins: dict[str, str] = {}
-    cut = split.split(job.rendered, origins=origins)
+    oversized: list[tuple[str, str, str | None]] = []
+    cut = split.split(job.rendered, origins=origins, oversized=oversized)
     largest: dict[str, int] = {}  # an article's document → its largest part
     for d in cut.documents:
         name = origins.get(d.name, d.name)
         largest[name] = max(largest.get(name, 0), len(d.content))
     for article in job.issue.articles:
         if largest.get(article.doc_name, 0) > split.LIMIT:
-            job.report.warning(Position(article.source), f"a page of {largest[article.doc_name] // 1000} KB even after splitting (a table, "
-                               f"or a passage with no heading or paragraph to cut at): some e-readers open a page over "
-                               f"{split.LIMIT // 1000} KB slowly, or not at all")
+            named = [(what, id_) for name, what, id_ in oversized if name == article.doc_name]
+            culprit = ", ".join(what for what, _ in named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "") \
+                if named else "a passage with no heading or paragraph to cut at"
+            where = _where(article.source, next((id_ for _, id_ in named if id_), None))
+            job.report.warning(where, f"a page of {largest[article.doc_name] // 1000} KB even after splitting: "
+                               f"{culprit} is bigger than a page by itself, with no item, row, term or line to cut at; "
+                               f"some e-readers open a page over {split.LIMIT // 1000} KB slowly, or not at all")
     return cut
+
+
+def _where(source: Path, id_: str | None):
+    """The line and column of ``id="…"`` in the article's source, when it has it once (an
+    element with an id is found so; Markdown makes most of its ids itself), else the file."""
+    from masthead.content.reading import MAX_ARTICLE_BYTES
+    from masthead.diagnostics import Position
+    from masthead.runtime import confine
+
+    if id_ is None:
+        return Position(source)
+    try:
+        text = confine.read_input(source, MAX_ARTICLE_BYTES, follow=False).decode("utf-8", "replace")
+    except OSError:
+        return Position(source)
+    found = [m.start() for q in "\"'" for m in re.finditer(re.escape(f"id={q}{id_}{q}"), text)]
+    if len(found) != 1:
+        return Position(source)
+    line = text.count("\n", 0, found[0]) + 1
+    return Position(source, line, found[0] - (text.rfind("\n", 0, found[0]) + 1) + 1)
 
 
 for _builtin in (Epub(), Pdf(), Kepub(), Web(), Azw3()):

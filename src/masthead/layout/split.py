@@ -6,7 +6,9 @@ Kindles slow down sharply, lose their place or run out of memory on XHTML files 
 EPUB article document larger than the limit into parts ``name.xhtml``, ``name-2.xhtml`` … in
 reading order, each a complete document with the article's ``<head>`` and ``<html>``/``<body>``
 attributes, cut where a section (``<h2>``) begins; at an ``<h3>``, or between paragraphs, only
-inside a section too big for one file. The article's header stays in the first part, "More
+inside a section too big for one file; and a block too big for one file by itself (a list of
+thousands of endnotes, a vast table) is first cut into blocks of its own kind (:class:`_Divider`:
+lists at items, tables at rows, ``<dl>`` at term groups, ``<pre>`` at lines). The article's header stays in the first part, "More
 from" in the last; each footnote goes to the part that holds its reference, because pop-up
 notes (Kobo, Apple Books) must be in the same file; every link in the issue to an id that
 moved, the page list and the table of contents follow. Like pagemarks.py this transforms
@@ -26,7 +28,7 @@ from lxml import etree
 
 from masthead.model.documents import Document, Kind, RenderedIssue, TocEntry
 from masthead.render.ending import continuation_attributes
-from masthead.runtime.safexml import OPS, XHTML, parse_document
+from masthead.runtime.safexml import OPS, XHTML, escape_text, parse_document
 
 LIMIT = 300_000  # bytes of XHTML per file
 # How good a place to cut before a block is: where an h2 section starts, an h3 one, before
@@ -43,9 +45,11 @@ _HEADING = re.compile(r"h([1-6])")
 Parts = list[tuple[str, etree._ElementTree]]  # (file name, document) in reading order
 
 
-def split(issue: RenderedIssue, limit: int = LIMIT, origins: dict[str, str] | None = None) -> RenderedIssue:
+def split(issue: RenderedIssue, limit: int = LIMIT, origins: dict[str, str] | None = None,
+          oversized: list[tuple[str, str, str | None]] | None = None) -> RenderedIssue:
     """The issue with each EPUB article over ``limit`` bytes cut into parts; the same object
-    when no article is that big. ``origins`` hears each part's name → its article's document."""
+    when no article is that big. ``origins`` hears each part's name → its article's document;
+    ``oversized`` each (article document, element, its id) over the limit with nowhere to cut it."""
     big = {d.name for d in issue.documents if d.kind == Kind.ARTICLE and len(d.content) > limit}
     if not big:
         return issue
@@ -53,7 +57,7 @@ def split(issue: RenderedIssue, limit: int = LIMIT, origins: dict[str, str] | No
     cut: dict[str, Parts] = {}
     for document in issue.documents:
         if document.name in big:
-            parts = _cut(document, limit, taken, big)
+            parts = _cut(document, limit, taken, big, oversized)
             if len(parts) > 1:  # else nothing to cut at: the document stays as it was
                 cut[document.name] = parts
                 taken |= {name for name, _ in parts}
@@ -77,7 +81,8 @@ def split(issue: RenderedIssue, limit: int = LIMIT, origins: dict[str, str] | No
 # ---------------------------------------------------------------------------- cutting
 
 
-def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Parts:
+def _cut(document: Document, limit: int, taken: set[str], big: set[str],
+         oversized: list[tuple[str, str, str | None]] | None = None) -> Parts:
     """The parts of one article document (one part when it has nothing to cut at)."""
     tree = _parse(document.content)
     body = tree.getroot().find(f"{{{XHTML}}}body")
@@ -86,11 +91,6 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
     if holder is None:
         return [(document.name, tree)]  # not an article as the templates make it: no known body to cut
     _rejoin(holder)
-    notes = _notes(holder)
-    containers = {id(c): c for _, c in notes if c is not None}
-    units = [c for c in holder if id(c) not in containers and not _is_note(c)]  # the blocks, cut only between them
-    if len(units) < 2:
-        return [(document.name, tree)]
     inherited = sum(len(f' xmlns:{p}="{u}"' if p else f' xmlns="{u}"') for p, u in holder.nsmap.items())
 
     def size(element) -> int:  # its bytes in the document (measured in place: detached, lxml adds prefixes)
@@ -102,6 +102,20 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
         return sum(len(document.name) + LINK_GROWTH if h.startswith("#") else LINK_GROWTH
                    for h in hrefs if h.startswith("#") or h.split("#")[0] in big)
 
+    # A block bigger than a part by itself (a list of thousands of endnotes, a vast table) is cut
+    # first into blocks of its own kind, at items, term groups, rows or lines (see _Divider).
+    # The room is a guess on the safe side: the document less its body, header and end included.
+    frame = len(document.content) - sum(size(c) for c in holder) - len((holder.text or "").encode())
+    divider = _Divider(limit - frame, size, growth, holder)
+    wrapped = {id(c) for _, c in _notes(holder) if c is not None}
+    for block in [c for c in holder if id(c) not in wrapped and not _is_note(c)]:
+        divider.divide(block)
+    notes = _notes(holder)
+    containers = {id(c): c for _, c in notes if c is not None}
+    units = [c for c in holder if id(c) not in containers and not _is_note(c)]  # the blocks, cut only between them
+    if len(units) < 2:
+        _too_big(units, limit, document.name, oversized)
+        return [(document.name, tree)]
     cost = [size(u) + growth(u) for u in units]
     note_size = [size(n) for n, _ in notes]
     # A container's own tags, counted with each of its notes (a part has one copy): a few bytes pessimistic.
@@ -123,6 +137,7 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
     for i, (note, container) in enumerate(notes):
         cost[owner[i]] += note_size[i] + growth(note) + (0 if container is None else wrapper[id(container)])
     plan = _pack(cost, _cuts(units), range(len(units)), limit - middle)
+    _too_big([u for u, c in zip(units, cost, strict=True) if c > limit - middle], 0, document.name, oversized)
     if len(plan) < 2:
         return [(document.name, tree)]
     stem = document.name.removesuffix(".xhtml")
@@ -131,7 +146,11 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
         name = document.name if k == 0 else _free_name(stem, k + 1, taken)
         part, box = _frame(tree, path, k == 0, k == len(plan) - 1)
         for i in span:
-            box.append(units[i])  # moved: each block goes to one part only
+            previous = box[-1] if len(box) else None
+            if previous is not None and divider.continues(units[i], previous):
+                divider.join(previous, units[i])  # two pieces of one block that fit one part: one block again
+            else:
+                box.append(units[i])  # moved: each block goes to one part only
         copies: dict[int, etree._Element] = {}  # a notes container, once in each part that has notes
         for i, (note, container) in enumerate(notes):
             if owner[i] not in span:
@@ -142,6 +161,311 @@ def _cut(document: Document, limit: int, taken: set[str], big: set[str]) -> Part
             (box if container is None else copies[id(container)]).append(note)
         parts.append((name, part))
     return parts
+
+
+# ---------------------------------------------------------------------------- blocks too big for a part
+
+_LISTS = frozenset({"ol", "ul", "menu"})
+_WRAPS = frozenset({"section", "article", "div", "blockquote", "aside", "main", "figure"})  # cut between their children
+_INNER_PRE = frozenset({"code", "samp", "kbd"})
+_REFERRING = ("id", "aria-labelledby", "aria-describedby")  # not on a continuation: unique, or naming what stays behind
+
+
+class _Divider:
+    """Blocks bigger than ``room`` cut into pieces of their own kind, each piece a sibling that
+    continues the one before it: a list at its items (an ``<ol>``'s numbering carried on by
+    ``start``), a ``<dl>`` at its term groups, a table at its rows (never inside a rowspan; the
+    ``<thead>``, the ``<colgroup>`` and a header row of ``<th>`` repeated in each piece), a
+    ``<pre>`` at its lines, and a wrapper (``<section>``, ``<div>``, ``<blockquote>`` …) between
+    its children, cutting a child too big in turn. Every element keeps its id (the first piece
+    keeps the block's own); a piece repeats a table's head, ids included (ids are unique within
+    a file, and each piece of a block goes to a file of its own). Pieces that come to share a
+    part are joined again (:meth:`join`)."""
+
+    def __init__(self, room: int, size, growth, holder):
+        self.room, self.holder = room, holder
+        self.size, self.growth = size, growth
+        self.after: dict[int, tuple[etree._Element, etree._Element]] = {}  # id(piece) → (piece, the piece it continues)
+        self.copies: dict[int, etree._Element] = {}  # a repeated head's copies, by id
+        self.into: dict[int, tuple[etree._Element, etree._Element]] = {}  # id(joined piece) → (it, the piece it joined)
+
+    def cost(self, element) -> int:
+        return self.size(element) + self.growth(element)
+
+    def continues(self, piece, previous) -> bool:
+        entry = self.after.get(id(piece))
+        if entry is None:
+            return False
+        target = entry[1]
+        while id(target) in self.into:  # the piece it continues was itself joined to the one before
+            target = self.into[id(target)][1]
+        return target is previous
+
+    def join(self, previous, piece) -> None:
+        """``piece`` (detached) put back into ``previous``, the piece it continues."""
+        for element in [c for c in piece if id(c) in self.copies]:
+            piece.remove(element)
+        first = piece[0] if len(piece) else None
+        if first is not None and len(previous) and not (piece.text or "").strip() and self.continues(first, previous[-1]):
+            tail = first.tail
+            piece.remove(first)
+            self.join(previous[-1], first)
+            previous[-1].tail = tail
+        if piece.text:
+            if len(previous):
+                previous[-1].tail = (previous[-1].tail or "") + piece.text
+            else:
+                previous.text = (previous.text or "") + piece.text
+        previous.extend(list(piece))
+        self.into[id(piece)] = (piece, previous)
+
+    def divide(self, block, room: int | None = None) -> None:
+        """``block`` (in its parent) cut into pieces of at most ``room`` bytes where it can be."""
+        room = self.room if room is None else room
+        if not isinstance(block.tag, str) or _is_note(block) or self.cost(block) <= room:
+            return
+        name = _local(block)
+        if name == "pre":
+            self._pre(block, room)
+            return
+        repeat: list = []
+        if name in _LISTS:
+            groups = self._groups(block, lambda c, run: _local(c) == "li")
+        elif name == "dl":
+            groups = self._groups(block, lambda c, run: _local(c) == "div" or (
+                _local(c) == "dt" and any(_local(e) in ("dd", "div") for e in run)))
+        elif name in ("table", "tbody"):
+            repeat = self._table_head(block)
+            overhead = _shell(block) + sum(self.cost(c) for c in repeat)
+            for child in list(block):
+                if _local(child) == "tbody":
+                    self.divide(child, room - overhead)
+            groups = self._rows(block, repeat)
+        elif name in _WRAPS:
+            for child in list(block):  # its footnotes join the body's, which go to the part of their reference
+                if _is_note(child) or (len(child) and all(_is_note(c) for c in child.iterchildren(etree.Element))):
+                    tail = child.tail
+                    self.holder.append(child)
+                    child.tail = tail
+            overhead = _shell(block)
+            for child in list(block):
+                self.divide(child, room - overhead)
+            groups = self._groups(block, lambda c, run: not any(_HEADING.fullmatch(_local(e)) for e in run[-1:]))
+        else:
+            return
+        self._spread(block, groups, repeat, room)
+
+    def _groups(self, block, starts) -> list[list]:
+        """``block``'s children in runs that may not be cut: a new one where ``starts(child, run)``."""
+        groups: list[list] = []
+        for child in block:
+            if not groups or starts(child, groups[-1]):
+                groups.append([child])
+            else:
+                groups[-1].append(child)
+        return groups
+
+    def _table_head(self, block) -> list:
+        """What each piece of a table (or row group) repeats: colgroups and thead, or a first
+        row of header cells when there is no thead."""
+        if _local(block) == "table":
+            head = [c for c in block if _local(c) in ("colgroup", "thead")]
+            if any(_local(c) == "thead" for c in head):
+                return head
+            rows = [c for c in block if _local(c) == "tr"]
+            return head + rows[:1] if rows and _header_row(rows[0]) else head
+        previous = block.getprevious()
+        while previous is not None and _local(previous) not in ("tbody", "thead"):
+            previous = previous.getprevious()
+        first = next(block.iterchildren(f"{{{XHTML}}}tr"), None)
+        table = block.getparent()
+        if previous is None and first is not None and _header_row(first) and table is not None and table.find(f"{{{XHTML}}}thead") is None:
+            return [first]  # the first row group's header row, when the table has no thead
+        return []
+
+    def _rows(self, block, repeat: list) -> list[list]:
+        """Row groups of a table or tbody, each a run that may not be cut: the caption, colgroups
+        and head with the first rows; then each row, but rows a rowspan binds together and a
+        header row with the row after it; each tbody (or piece of one); a tfoot with the last."""
+        groups: list[list] = [[]]
+        rows = False  # the current group holds a row or a row group
+        reach, index = -1, 0  # the last row a rowspan above reaches; this row's index
+        for child in block:
+            kind = _local(child)
+            if kind in ("tbody", "tr"):
+                bound = kind == "tr" and (index <= reach or any(c is groups[-1][-1] for c in repeat))
+                if rows and not bound:
+                    groups.append([])
+                rows = True
+                if kind == "tr":
+                    spans = [int(c.get("rowspan")) for c in child if isinstance(c.tag, str) and (c.get("rowspan") or "").isdigit()]
+                    reach = max(reach, index + max(spans, default=1) - 1)
+                    index += 1
+            groups[-1].append(child)
+        return [g for g in groups if g]
+
+    def _spread(self, block, groups: list[list], repeat: list, room: int) -> None:
+        """The runs of ``groups`` that fit ``room`` each, the first in ``block``, the others each
+        in a continuation of it placed after it."""
+        overhead = _shell(block) + sum(self.cost(c) for c in repeat)
+        runs: list[list] = []
+        used = 0
+        for group in groups:
+            cost = sum(self.cost(c) for c in group)
+            if runs and used + cost > room:
+                runs.append([])
+                used = overhead
+            elif not runs:
+                runs.append([])
+                used = _shell(block)
+            runs[-1] += group
+            used += cost
+        if len(runs) < 2:
+            return
+        numbers = _ordinals(block) if _local(block) == "ol" else {}
+        tail, last = block.tail, block
+        for run in runs[1:]:
+            piece = etree.Element(block.tag, {k: v for k, v in block.attrib.items() if k not in _REFERRING}, nsmap=block.nsmap)
+            if id(run[0]) in numbers:
+                piece.set("start", str(numbers[id(run[0])]))
+            for element in repeat:
+                duplicate = copy.deepcopy(element)
+                duplicate.tail = element.tail
+                self.copies[id(duplicate)] = duplicate
+                piece.append(duplicate)
+            piece.extend(run)
+            last.tail = "\n"
+            last.addnext(piece)
+            self.after[id(piece)] = (piece, last)
+            last = piece
+        last.tail = tail
+
+    def _pre(self, pre, room: int) -> None:
+        """A preformatted block cut between its lines (a line break in its text, never inside
+        an element)."""
+        inner = pre
+        if len(pre) == 1 and _local(pre[0]) in _INNER_PRE and not (pre.text or "").strip() and not (pre[0].tail or "").strip():
+            inner = pre[0]
+        tokens: list = [inner.text or ""]
+        for child in inner:
+            tokens += [child, child.tail or ""]
+        lines: list[list] = [[]]
+        for token in tokens:
+            if isinstance(token, str):
+                for piece in re.split(r"(?<=\n)", token):
+                    if piece:
+                        lines[-1].append(piece)
+                        if piece.endswith("\n"):
+                            lines.append([])
+            else:
+                lines[-1].append(token)
+        lines = [line for line in lines if line]
+        overhead = _shell(pre) + (_shell(inner) if inner is not pre else 0)
+        runs: list[list] = []
+        used = 0
+        for line in lines:
+            cost = sum(len(escape_text(t).encode()) if isinstance(t, str) else self.cost(t) for t in line)
+            if not runs or used + cost > room:
+                runs.append([])
+                used = overhead
+            runs[-1] += line
+            used += cost
+        if len(runs) < 2:
+            return
+        for child in list(inner):
+            child.tail = None
+            inner.remove(child)
+        inner.text = None
+        tail, last_pre, last_inner = pre.tail, pre, inner
+        for k, run in enumerate(runs):
+            if k:
+                piece = etree.Element(pre.tag, {a: v for a, v in pre.attrib.items() if a not in _REFERRING}, nsmap=pre.nsmap)
+                box = piece
+                if inner is not pre:
+                    box = etree.SubElement(piece, inner.tag, {a: v for a, v in inner.attrib.items() if a not in _REFERRING})
+                    self.after[id(box)] = (box, last_inner)
+                last_pre.tail = "\n"
+                last_pre.addnext(piece)
+                self.after[id(piece)] = (piece, last_pre)
+                last_pre, last_inner = piece, box
+            _fill(last_inner, run)
+        last_pre.tail = tail
+
+
+def _fill(box, tokens: list) -> None:
+    """``box`` given ``tokens`` (text and elements) as its content: each stretch of text joined
+    once (adding line by line to lxml's text copied it each time)."""
+    texts: list[str] = []
+    last = None
+    for token in [*tokens, None]:
+        if isinstance(token, str):
+            texts.append(token)
+            continue
+        if last is None:
+            box.text = "".join(texts) or None
+        else:
+            last.tail = "".join(texts) or None
+        texts = []
+        if token is not None:
+            box.append(token)
+            last = token
+
+
+def _ordinals(ol) -> dict[int, int]:
+    """Each item of an ``<ol>`` (by id) → its number, as HTML counts them (start, value, reversed)."""
+    items = [c for c in ol if _local(c) == "li"]
+    reverse = ol.get("reversed") is not None
+    try:
+        number = int(ol.get("start") or "x")
+    except ValueError:
+        number = len(items) if reverse else 1
+    numbers = {}
+    for li in items:
+        value = (li.get("value") or "").strip()
+        if value.lstrip("-").isdigit():
+            number = int(value)
+        numbers[id(li)] = number
+        number += -1 if reverse else 1
+    return numbers
+
+
+def _header_row(row) -> bool:
+    cells = [c for c in row if isinstance(c.tag, str)]
+    return bool(cells) and all(_local(c) == "th" for c in cells)
+
+
+def _shell(element) -> int:
+    """The bytes of an element's start and end tags (near enough: attributes as they are)."""
+    name = len(etree.QName(element).localname)
+    return 2 * name + 5 + sum(len(str(k)) + len(v) + 4 for k, v in element.attrib.items())
+
+
+def _too_big(elements, limit: int, document: str, oversized: list[tuple[str, str, str | None]] | None) -> None:
+    """Each block still bigger than a part, named for the warning (formats.py): the innermost
+    element that is, with its id or first words."""
+    if oversized is None:
+        return
+    for element in elements:
+        if not isinstance(element.tag, str):
+            continue
+        size = len(etree.tostring(element, encoding="UTF-8"))
+        if size <= limit:
+            continue
+        inner = element
+        while True:
+            child = max((c for c in inner if isinstance(c.tag, str)), key=lambda c: len(etree.tostring(c, encoding="UTF-8")), default=None)
+            if child is None or len(etree.tostring(child, encoding="UTF-8")) * 2 < size:
+                break
+            inner = child
+        oversized.append((document, _describe(inner, element), inner.get("id") or element.get("id")))
+
+
+def _describe(element, block) -> str:
+    name = _local(element)
+    label = f'<{name} id="{element.get("id")}">' if element.get("id") else f"<{name}>"
+    words = " ".join("".join(element.itertext()).split()[:8])
+    where = f" in <{_local(block)}>" if block is not element else ""
+    return f'{label}{where}' + (f' ("{words[:60]}…")' if words else "")
 
 
 def _rejoin(holder) -> None:

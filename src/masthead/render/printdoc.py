@@ -8,9 +8,13 @@ become links inside the document, and footnotes move to their calls for WeasyPri
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote
+
 from lxml import etree
 
 from masthead.model.issue import Issue
+from masthead.runtime import urls
 from masthead.runtime.safexml import OPS, XHTML, parse_fragment, serialize_fragment
 
 
@@ -21,14 +25,21 @@ def body_for_print(body: str, article_id: str) -> str:
         if not isinstance(element.tag, str):
             continue
         if element.get("id"):
-            element.set("id", f"{article_id}--{element.get('id')}")
+            element.set("id", f"{article_id}--{_anchor(element.get('id'))}")
         href = element.get("href")
         if href and not href.startswith(("http:", "https:", "mailto:", "tel:")):
             target, _, fragment = href.partition("#")
             target_id = target.removesuffix(".xhtml") if target else article_id
-            element.set("href", f"#{target_id}--{fragment}" if fragment else f"#{target_id}")
+            element.set("href", f"#{target_id}--{urls.fragment(_anchor(unquote(fragment)))}" if fragment else f"#{target_id}")
     notes_at_calls(root)
     return serialize_fragment(root)
+
+
+def _anchor(id_: str) -> str:
+    """An id as WeasyPrint can name it: it makes each id a CSS string (``-weasy-anchor: "id"``),
+    which a quote would end and a backslash escape, so those two (and "%", to keep two ids
+    apart) are percent-encoded, in the id and in every link to it alike."""
+    return re.sub(r'[%"\\]', lambda m: f"%{ord(m.group()):02X}", id_)
 
 
 _NOT_INLINE = tuple(f"{{{XHTML}}}{name}" for name in ("table", "ul", "ol", "dl", "pre", "blockquote", "figure"))
@@ -51,7 +62,7 @@ def notes_at_calls(root) -> None:
     for ref in list(root.iter(f"{{{XHTML}}}a")):
         if "noteref" not in (ref.get(epub_type) or "").split():
             continue
-        note = notes.pop((ref.get("href") or "").lstrip("#"), None)
+        note = notes.pop(unquote((ref.get("href") or "").lstrip("#")), None)
         if note is None:
             continue
         span = etree.Element(f"{{{XHTML}}}span", {"class": "print-footnote", "id": note.get("id")})
@@ -104,7 +115,7 @@ def _crowded(root, notes: dict) -> bool:
     epub_type = f"{{{OPS}}}type"
     for element in root.iter():
         if element.tag == f"{{{XHTML}}}a" and "noteref" in (element.get(epub_type) or "").split():
-            weight = weights.get((element.get("href") or "").lstrip("#"))
+            weight = weights.get(unquote((element.get("href") or "").lstrip("#")))
             if weight is not None:
                 calls.append((offset, weight))
         if isinstance(element.tag, str) and element.get("class") != "footnotes":

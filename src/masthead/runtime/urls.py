@@ -56,3 +56,14 @@ def url_problem(url: str) -> str | None:
     if not all(_HOST_LABEL.fullmatch(label) for label in ascii_host.removesuffix(".").split(".")):
         return "its host is not a domain name"
     return None
+
+
+# What a URL's fragment cannot hold as it is (the WHATWG URL standard's URL code points: not
+# "%", "#", "[", "\", a space, a quote …), percent-encoded; letters beyond ASCII stay as they are.
+_NOT_IN_FRAGMENT = re.compile(r'[\x00-\x20"#%<>\[\\\]^`{|}\x7f]')
+
+
+def fragment(id_: str) -> str:
+    """An id as a link's fragment: the id itself but for what a URL must percent-encode, so
+    ``#50%25`` names id="50%" (readers, browsers and WeasyPrint decode a fragment)."""
+    return _NOT_IN_FRAGMENT.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), id_)
