@@ -165,3 +165,34 @@ def test_ids_html_allows_keep_working_links_in_the_pdf_and_the_web_edition(odd):
     followed = [follow(name, a.get("href")) for name in ("a.html", "b.html") for a in pages[name].iter("a")
                 if "#" in (a.get("href") or "") and a.get("href").split("#")[0] in ("", "a.html")]
     assert len(followed) == 2 * len(ODD) + 1 and [f for f in followed if f[1] not in ids[f[0]]] == []
+
+
+def test_list_numbers_print_as_their_start_reversed_and_value_say_with_room_for_four_digits(tmp_path):
+    # A list numbered from 995: printed so (WeasyPrint 70 reads no start, render/printdoc.py sets
+    # its counter), with the margin "ol-digits-4" widens (content/shape.py) so that "1004."
+    # begins at its column's edge, not in the margin or the gap; a reversed list and a value too.
+    from pagefaults import lines
+
+    root = tmp_path / "issue"
+    (root / "articles").mkdir(parents=True)
+    items = "\n".join(f"{n}. Note {n}, long enough to wrap onto a second line in a column of the page." for n in range(995, 1005))
+    text = f"---\ntitle: Notes\n---\n\nThe text before the notes begins at the column's edge.\n\n{items}\n"
+    (root / "articles" / "a.md").write_text(text, encoding="utf-8")
+    (root / "articles" / "b.html").write_text(
+        "<h1>Counts</h1><p>Down:</p><ol reversed=''><li>Third</li><li>Second</li><li>First</li></ol>"
+        "<p>Jump:</p><ol><li>One</li><li value='7'>Seven</li><li>Eight</li></ol>", encoding="utf-8")
+    (root / "issue.yaml").write_text("publication: Lists\ndate: 2025-01-31\nlanguage: en\narticles:\n"
+                                     "  - articles/a.md\n  - articles/b.html\n", encoding="utf-8")
+    built = build_folder(root, tmp_path / "out")
+    assert Epub(built["epub"]).xml("a.xhtml").find(".//x:ol", NS).get("class") == "ol-digits-4"
+    pages = lines(built["pdf"])
+    page = next(page for page in pages if any(line.text == "1004." for line in page))
+    markers = [line for line in page if re.fullmatch(r"\d{3,4}\.", line.text)]
+    assert [m.text for m in markers] == [f"{n}." for n in range(995, 1005)]
+    left = min(line.x0 for line in page if line.text == "edge.")  # the first column's edge
+    item_x = sorted({round(line.x0) for line in page if line.text.startswith("Note ")})  # items' text, each column
+    for marker in markers:
+        edge = left + (item_x[-1] - item_x[0] if marker.x0 > item_x[0] else 0)
+        assert marker.x0 >= edge - 0.5, (marker, edge)
+    counted = [line.text for page in pages for line in page if re.fullmatch(r"\d\.", line.text)]
+    assert counted[-6:] == ["3.", "2.", "1.", "1.", "7.", "8."]

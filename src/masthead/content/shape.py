@@ -56,6 +56,7 @@ def structure(tree) -> None:
     _verse(tree)
     _figures(tree)
     _tables(tree)
+    _list_numbers(tree)
 
 
 def finish(tree) -> None:
@@ -63,6 +64,25 @@ def finish(tree) -> None:
     _shift_headings(tree)
     _unique_ids(tree)
     repair.references(tree)  # last: after ids are made unique
+
+
+def _list_numbers(tree) -> None:
+    """An ordered list whose numbers run to three digits or more is classed ``ol-digits-N``:
+    the theme widens its margin so that "1,000." or "10000." is not cut at the page's edge
+    (an endnote list of a long book). Counted before the EPUB's pages cut a long list, so
+    every piece keeps the width of the widest number."""
+    for ol in tree.iter(_x("ol")):
+        items = [li for li in ol if li.tag == _x("li")]
+        try:
+            start = int(ol.get("start") or 1)
+            values = [int(li.get("value")) for li in items if (li.get("value") or "").lstrip("-").isdigit()]
+        except ValueError:
+            continue
+        widest = max([abs(start), abs(start + len(items) - 1), *map(abs, values)])
+        digits = len(str(widest))
+        if digits >= 3:
+            classes = (ol.get("class") or "").split()
+            ol.set("class", " ".join([*classes, f"ol-digits-{min(digits, 6)}"]))
 
 
 def _containers(tree) -> None:

@@ -32,7 +32,33 @@ def body_for_print(body: str, article_id: str) -> str:
             target_id = target.removesuffix(".xhtml") if target else article_id
             element.set("href", f"#{target_id}--{urls.fragment(_anchor(unquote(fragment)))}" if fragment else f"#{target_id}")
     notes_at_calls(root)
+    list_numbers(root)
     return serialize_fragment(root)
+
+
+def list_numbers(root) -> None:
+    """Ordered lists numbered as their ``start``, ``reversed`` and items' ``value`` say.
+
+    WeasyPrint 70 resets every list's counter to 0 and reads none of those attributes: a list
+    from 995 printed 1, 2, 3. Its counters are set here in the print document only."""
+    for ol in root.iter(f"{{{XHTML}}}ol"):
+        items = [li for li in ol if li.tag == f"{{{XHTML}}}li"]
+        reversed_ = ol.get("reversed") is not None
+        try:
+            start = int(ol.get("start")) if ol.get("start") is not None else (len(items) if reversed_ else 1)
+        except ValueError:
+            continue
+        if start == 1 and not reversed_ and not any(li.get("value") for li in items):
+            continue  # as WeasyPrint counts anyway: the print document as it was
+        step = -1 if reversed_ else 1
+        ol.set("style", f"counter-reset: list-item {start - step};")
+        for li in items:
+            # WeasyPrint sets a counter before it adds the item's step: a value is set one step short.
+            style = f"counter-increment: list-item {step};" if reversed_ else ""
+            if (li.get("value") or "").lstrip("-").isdigit():
+                style += f" counter-set: list-item {int(li.get('value')) - step};"
+            if style:
+                li.set("style", style.strip())
 
 
 def _anchor(id_: str) -> str:

@@ -315,7 +315,7 @@ def issue_yaml(kind: str, where: str, source: Source, listed: list[dict], option
     if source.description:
         data["description"] = source.description
     if options.by_category:
-        sections: dict[str, list[str]] = {}
+        sections: dict[str, list[str | dict]] = {}
         for record in listed:
             sections.setdefault(record.get("section") or OTHER_SECTION, []).append(_entry(record))
         if OTHER_SECTION in sections:  # entries without a category come last
