@@ -82,12 +82,27 @@ def layout(issue: RenderedIssue, warn=lambda message: None, fonts=None):
 
 
 def write(issue: RenderedIssue, document) -> bytes:
+    _exact_profiles(issue, document)
     return document.write_pdf(
         pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
-        pdf_variant=issue.pdf.variant,
+        pdf_variant=issue.pdf.variant or ("pdf/x-4" if issue.pdf.color == "cmyk" else None),
         pdf_tags=True,  # tagged: structure and language for assistive technology
         custom_metadata=True,
     )
+
+
+def _exact_profiles(issue: RenderedIssue, document) -> None:
+    """The output intent embedded as the press gave it. WeasyPrint writes each @color-profile
+    as LittleCMS serializes it again (FOGRA39L's 155 KB became 409 KB, tags rewritten), so the
+    PDF/X OutputIntent's DestOutputProfile would not be the file the press sent: each profile
+    read from a resource is given back its own bytes."""
+    resources = {BASE_URL + r.name: r.data for r in issue.resources_for("pdf")
+                 if r.media_type == "application/vnd.iccprofile"}
+    for profile in document.color_profiles.values():
+        if profile.src in resources and not hasattr(profile, "exact"):
+            profile.exact = resources[profile.src]
+            profile.__class__ = type("ExactColorProfile", (type(profile),),
+                                     {"content": property(lambda self: self.exact)})
 
 
 def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
