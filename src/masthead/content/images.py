@@ -292,6 +292,7 @@ def separated(data: bytes, profile: bytes, quality: int) -> tuple[bytes, str]:
                     renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
                     flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
             cmyk = ImageCms.applyTransform(image, transform)
+            assert cmyk is not None  # (None only when converting in place)
             out = io.BytesIO()
             if fmt == "JPEG":
                 cmyk.save(out, "JPEG", quality=quality, optimize=True, comment=b"")

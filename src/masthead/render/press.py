@@ -75,14 +75,16 @@ def cmyk_converter(profile: bytes) -> Callable[[float, float, float], tuple[floa
     known: dict[tuple[int, int, int], tuple[float, float, float, float]] = {}
 
     def convert(red: float, green: float, blue: float) -> tuple[float, float, float, float]:
-        rgb = tuple(max(0, min(255, round(channel * 255))) for channel in (red, green, blue))
-        if rgb not in known:
-            if max(rgb) - min(rgb) <= _NEUTRAL * 255:
-                known[rgb] = (0.0, 0.0, 0.0, round(1 - sum(rgb) / 3 / 255, 3))  # type: ignore[arg-type]
+        r, g, b = (max(0, min(255, round(channel * 255))) for channel in (red, green, blue))
+        if (r, g, b) not in known:
+            if max(r, g, b) - min(r, g, b) <= _NEUTRAL * 255:
+                known[r, g, b] = (0.0, 0.0, 0.0, round(1 - (r + g + b) / 3 / 255, 3))
             else:
-                pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), transform).getpixel((0, 0))
-                known[rgb] = tuple(round(ink / 255, 3) for ink in pixel)  # type: ignore[assignment, union-attr]
-        return known[rgb]  # type: ignore[index]
+                converted = ImageCms.applyTransform(Image.new("RGB", (1, 1), (r, g, b)), transform)
+                assert converted is not None  # (None only when converting in place)
+                c, m, y, k = converted.getpixel((0, 0))  # type: ignore[misc]
+                known[r, g, b] = (round(c / 255, 3), round(m / 255, 3), round(y / 255, 3), round(k / 255, 3))
+        return known[r, g, b]
     return convert
 
 
