@@ -202,11 +202,14 @@ def test_a_cmyk_build_has_no_rgb_and_carries_the_bundled_output_intent(sample_cm
     """The sample for a press: every colour set in DeviceCMYK (or grey), both images CMYK
     (pdfimages says so too), a PDF/X-4 whose OutputIntent's DestOutputProfile is the bundled
     profile byte for byte (mutool shows it), and a TrimBox 3 mm inside the BleedBox."""
+    import uuid
+
     import pikepdf
 
+    from helpers import pipeline
     from masthead.runtime import icc
 
-    _, path = sample_cmyk_build
+    issue, path = sample_cmyk_build
     with pikepdf.open(path) as pdf:
         operators, spaces = _colour_spaces(pdf)
         assert operators <= {"cs /DeviceCMYK", "CS /DeviceCMYK", "k", "K", "g", "G"} and "cs /DeviceCMYK" in operators, operators
@@ -214,7 +217,11 @@ def test_a_cmyk_build_has_no_rgb_and_carries_the_bundled_output_intent(sample_cm
         (intent,) = pdf.Root.OutputIntents
         assert intent.S == "/GTS_PDFX" and intent.DestOutputProfile.read_bytes() == icc.bundled()
         assert str(intent.OutputConditionIdentifier) == "masthead CMYK (FOGRA39L, coated offset)"
-        assert b"pdfxid:GTS_PDFXVersion>PDF/X-4" in pdf.Root.Metadata.read_bytes()
+        xmp = pdf.Root.Metadata.read_bytes()
+        assert b"pdfxid:GTS_PDFXVersion>PDF/X-4" in xmp
+        # WeasyPrint draws the PDF/X DocumentID from uuid4 at each write: here it is the issue's own
+        identifier = pipeline(issue, ("pdf",)).load().meta.identifier
+        assert f"<xmpMM:DocumentID>xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, identifier)}<".encode() in xmp
         page = pdf.pages[1]
         trim, bleed = ([float(v) for v in page.obj[box]] for box in ("/TrimBox", "/BleedBox"))
         assert trim[0] - bleed[0] == pytest.approx(3 * MM, abs=0.05)

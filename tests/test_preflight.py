@@ -59,7 +59,7 @@ def test_a_crafted_pdf_fails_every_check_of_a_pdf_x_1a_cmyk_job(tmp_path):
         "pages 1-2: error: font Helvetica is not embedded: the press would set the text in another font",
         "pages 1-2: error: the image of 72×72 px is RGB (DeviceRGB) in a CMYK job",
         "pages 1-2: error: the image of 72×72 px prints at 72 ppi over 25 × 25 mm: under 150 ppi it prints blurred and jagged",
-        "pages 1-2: error: transparency (ca 0.5), which PDF/X-1A forbids",
+        "pages 1-2: error: transparency (ca 0.5), which PDF/X-1a forbids",
         "page 2: error: the bleed is 1.0 mm, not the 3.0 mm the manifest asks for",
         "pages 1-2: warning: a line stroked 0.1 pt wide, under 0.25 pt: it may break up or vanish on the plate",
         "pages 1-2: warning: spot colour PANTONE185C (Separation, colour space /CS0): it prints on a plate of its own; "

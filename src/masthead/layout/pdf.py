@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -82,13 +83,23 @@ def layout(issue: RenderedIssue, warn=lambda message: None, fonts=None):
 
 
 def write(issue: RenderedIssue, document) -> bytes:
+    from weasyprint.pdf import metadata
+
     _exact_profiles(issue, document)
-    return document.write_pdf(
-        pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
-        pdf_variant=issue.pdf.variant or ("pdf/x-4" if issue.pdf.color == "cmyk" else None),
-        pdf_tags=True,  # tagged: structure and language for assistive technology
-        custom_metadata=True,
-    )
+    # PDF/X-4 and X-5's XMP carry an xmpMM:DocumentID that WeasyPrint draws from uuid4() at
+    # every write: two builds of one issue differed there. The ID names the document, so it is
+    # made from the issue's identifier (as the PDF's /ID is), for this write only.
+    random_uuid = metadata.uuid4
+    metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, issue.meta.identifier)
+    try:
+        return document.write_pdf(
+            pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
+            pdf_variant=issue.pdf.variant or ("pdf/x-4" if issue.pdf.color == "cmyk" else None),
+            pdf_tags=True,  # tagged: structure and language for assistive technology
+            custom_metadata=True,
+        )
+    finally:
+        metadata.uuid4 = random_uuid
 
 
 def _exact_profiles(issue: RenderedIssue, document) -> None:

@@ -166,8 +166,6 @@ class _Walker:
             return
         for font in _values(resources.get("/Font")):
             self.fonts.append(font)
-        for state in _values(resources.get("/ExtGState")):
-            self._state(state)
         for name, space in _items(resources.get("/ColorSpace")):
             self._space(space, f"colour space {name}")
         for shading in _values(resources.get("/Shading")):
@@ -197,6 +195,10 @@ class _Walker:
                 scaled = width * math.sqrt(abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]))
                 if scaled < HAIRLINE_PT and (self.hairline is None or scaled < self.hairline):
                     self.hairline = scaled
+            elif operator == "gs" and operands:  # a graphics state, where it is used
+                state = resources.get("/ExtGState", {}).get(str(operands[0]))
+                if state is not None:
+                    self._state(state)
             elif operator in _RGB_OPERATORS and self.job.cmyk:
                 self.rgb_operators[operator] = self.rgb_operators.get(operator, 0) + 1
             elif operator in ("cs", "CS") and operands:
@@ -230,7 +232,7 @@ class _Walker:
         self._space(space, name, rgb_reported=True)
         if "/SMask" in image and self.job.variant in _TRANSPARENT_VARIANTS:
             self.add(self.page, ERROR, "transparency", f"{name} has a soft mask (transparency), "
-                                                        f"which {self.job.variant.upper()} forbids")
+                                                        f"which {_standard(self.job.variant)} forbids")
 
     def _inline_image(self, instruction, ctm: tuple[float, ...]) -> None:
         image = getattr(instruction, "iimage", None)
@@ -271,7 +273,7 @@ class _Walker:
             why.append(f"blend mode {blends[0][1:]}")
         if why:
             self.add(self.page, ERROR, "transparency", f"transparency ({', '.join(why)}), which "
-                                                        f"{(self.job.variant or '').upper()} forbids")
+                                                        f"{_standard(self.job.variant)} forbids")
 
     def _space(self, space, what: str, rgb_reported: bool = False) -> None:
         import pikepdf
@@ -290,6 +292,12 @@ class _Walker:
             self._space(space[1], what, rgb_reported)
         elif not rgb_reported and self.job.cmyk and _is_rgb(space) and what.startswith("a shading"):
             self.add(self.page, ERROR, "rgb", f"{what} is RGB in a CMYK job")
+
+
+def _standard(variant: str | None) -> str:
+    """"pdf/x-1a" as the standard is written: "PDF/X-1a"."""
+    family, _, version = (variant or "").partition("-")
+    return f"{family.upper()}-{version}"
 
 
 def _family(space) -> str:
