@@ -323,3 +323,32 @@ def test_a_bad_output_intent_is_an_error_at_its_line_and_nothing_is_written(issu
     key = "variant" if "variant" in message or "PDF/X" in message else "color" if "'color'" in message else "output_intent"
     line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(f"{key}:"))
     assert f"issue.yaml:{line}:" in result.stderr and message in result.stderr, result.stderr
+
+
+def test_an_svg_picture_in_a_cmyk_build_is_drawn_in_cmyk(issue_dir, tmp_path):
+    """A chart's fills, strokes and style attributes, and SVG's default black fill, become
+    DeviceCMYK. Its gradient cannot be: with a CMYK output intent WeasyPrint 70 writes a
+    gradient's first three colour values into DeviceCMYK, which readers draw as nothing
+    (poppler: "function with wrong output size"); preflight finds it."""
+    import pikepdf
+
+    from masthead.tools.preflight import Job, check_pdf
+
+    (issue_dir / "articles" / "chart.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><style>.bar{fill:#1f3a93}</style>'
+        '<defs><linearGradient id="g"><stop offset="0" stop-color="#ff0"/><stop offset="1" stop-color="red"/>'
+        '</linearGradient></defs><rect class="bar" width="50" height="80"/><rect x="60" width="50" height="60" '
+        'fill="url(#g)" stroke="rgb(0,128,0)" style="stroke-width:3"/><circle cx="150" cy="50" r="20"/></svg>',
+        encoding="utf-8")
+    one = issue_dir / "articles" / "one.md"
+    one.write_text(one.read_text() + "\n![A chart](chart.svg)\n")
+    pdf_path = build_with(issue_dir, tmp_path, "pdf:\n  color: cmyk\n  bleed: 3mm\n")
+    data = pdf_path.read_bytes()
+    assert [f.line() for f in check_pdf(data, Job(cmyk=True, bleed_pt=3 * MM)) if f.check in ("rgb", "shading")] == [
+        "page 3: error: a shading gives 3 colour components to its 4-component colour space DeviceCMYK: "
+        "it prints wrong or not at all"]
+    with pikepdf.open(pdf_path) as pdf:
+        operators, _ = _colour_spaces(pdf)
+        shadings = {str(o.ColorSpace) for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and "/ShadingType" in o}
+    assert operators <= {"cs /DeviceCMYK", "CS /DeviceCMYK", "k", "K", "g", "G", "cs /Pattern"}, operators
+    assert shadings == {"/DeviceCMYK"}, shadings

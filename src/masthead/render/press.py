@@ -7,7 +7,8 @@
   black ink alone, as prepress does for text and rules (a rich black of four inks misregisters
   at text sizes and exceeds no ink limit only by luck). The EPUB and the web edition keep the
   stylesheets as written: a stylesheet both read is split.
-- Images: converted by :func:`masthead.content.images.separated_cached`.
+- Images: converted by :func:`masthead.content.images.separated_cached`; an SVG picture's
+  colours as the stylesheets' (:func:`cmyk_svg`).
 - The profile itself, ``output-intent.icc``, which the print document's ``@color-profile
   device-cmyk`` rule names (:func:`masthead.render.printdoc.page_css`): WeasyPrint makes it the
   PDF/X OutputIntent's DestOutputProfile.
@@ -26,6 +27,10 @@ from masthead.runtime import confine, icc
 from masthead.runtime.cache import Cache
 
 PROFILE_NAME = "output-intent.icc"
+_CONVERTED = ("text/css", "image/jpeg", "image/png", "image/gif", "image/svg+xml")
+# (Not stop-color: WeasyPrint 70 draws a gradient of CMYK stops as nothing, and a CSS gradient
+# of device-cmyk() colours fails; gradients stay RGB, and preflight says so.)
+_SVG_PAINT = ("fill", "stroke", "flood-color", "lighting-color", "color")
 _NEUTRAL = 1 / 255  # channels this close count as a grey: black ink alone
 
 
@@ -45,8 +50,7 @@ def separate(resources: list[Resource], meta: IssueMeta, report: Report, store: 
     to_cmyk = cmyk_converter(profile)
     out: list[Resource] = []
     for resource in resources:
-        if "pdf" not in resource.targets or not (resource.media_type == "text/css"
-                                                 or resource.media_type in ("image/jpeg", "image/png", "image/gif")):
+        if "pdf" not in resource.targets or resource.media_type not in _CONVERTED:
             out.append(resource)
             continue
         if resource.targets != PDF:  # the other outputs keep it as it was
@@ -54,6 +58,9 @@ def separate(resources: list[Resource], meta: IssueMeta, report: Report, store: 
         if resource.media_type == "text/css":
             css = cmyk_css(resource.data.decode("utf-8"), to_cmyk)
             out.append(resource._replace(data=css.encode("utf-8"), targets=PDF))
+            continue
+        if resource.media_type == "image/svg+xml":
+            out.append(resource._replace(data=cmyk_svg(resource.data, to_cmyk), targets=PDF))
             continue
         try:
             data, media_type = images.separated_cached(resource.data, profile, meta.pdf.image_quality, store=store)
@@ -147,7 +154,8 @@ def _values(tokens, to_cmyk) -> list:
     for token in tokens:
         if token.type in ("hash", "ident", "function"):
             if token.type == "function" and token.lower_name not in ("rgb", "rgba", "hsl", "hsla", "hwb", "color"):
-                token.arguments = _values(token.arguments, to_cmyk)  # var() fallbacks, gradients
+                if not token.lower_name.endswith("gradient"):  # WeasyPrint 70 cannot draw a CMYK gradient
+                    token.arguments = _values(token.arguments, to_cmyk)  # var() fallbacks
                 out.append(token)
                 continue
             color = parse_color(token)
@@ -161,6 +169,33 @@ def _values(tokens, to_cmyk) -> list:
                 continue
         out.append(token)
     return out
+
+
+def cmyk_svg(data: bytes, to_cmyk: Callable[[float, float, float], tuple[float, float, float, float]]) -> bytes:
+    """A (cleaned) SVG picture with its colours as ``device-cmyk()``, which WeasyPrint's SVG
+    renderer takes as CSS Color 5 does: paint attributes, ``style`` attributes, ``<style>``
+    sheets; and black ink for what SVG fills black when nothing says otherwise."""
+    import tinycss2
+    from lxml import etree
+
+    from masthead.runtime import safexml
+
+    root = safexml.parse(data)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name in _SVG_PAINT:
+            value = element.get(name)
+            if value:
+                element.set(name, tinycss2.serialize(_values(tinycss2.parse_component_value_list(value), to_cmyk)))
+        style = element.get("style")
+        if style:
+            element.set("style", _block(tinycss2.parse_component_value_list(style), to_cmyk))
+        if safexml.local_name(element) == "style" and element.text:
+            element.text = cmyk_css(element.text, to_cmyk)
+    if root.get("fill") is None:
+        root.set("fill", "device-cmyk(0 0 0 1)")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def page_rules() -> str:

@@ -15,6 +15,8 @@ so that each image and line is measured as it prints. It knows the job from the 
 - spot colours: Separation and DeviceN colour spaces (each prints on a plate of its own);
 - transparency in a PDF/X-1a or X-3 job (PDF/X-1a:2003 and X-3:2003 forbid it): soft masks,
   ``ca``/``CA`` under 1 and blend modes other than Normal in ExtGStates, images with an SMask;
+- gradients whose function gives more or fewer colour components than their colour space has
+  (WeasyPrint 70's own gradients in a CMYK job: drawn as nothing);
 - hairlines: lines stroked under 0.25 pt wide, after scaling (0 is the device's thinnest).
 
 A finding is ``(pages, severity, check, message)``; the same finding on many pages is one
@@ -119,15 +121,12 @@ def check_pdf(data: bytes, job: Job) -> list[Finding]:
     except pikepdf.PdfError as exc:
         raise NotAPdf(f"not a PDF that can be read ({exc})") from None
     with opened as pdf:
-        fonts_seen: set[tuple[int, int]] = set()
         for number, page in enumerate(pdf.pages, start=1):
             _boxes(page, number, job, add)
             walker = _Walker(number, job, add)
             walker.walk(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _IDENTITY, 0)
             for font in walker.fonts:
-                if font.objgen not in fonts_seen or font.objgen == (0, 0):
-                    fonts_seen.add(font.objgen)
-                    _font(font, number, add)
+                _font(font, number, add)
             if walker.hairline is not None:
                 add(number, WARNING, "hairline", f"a line stroked {walker.hairline:.2g} pt wide, under {HAIRLINE_PT} pt: "
                                                  "it may break up or vanish on the plate")
@@ -158,21 +157,13 @@ class _Walker:
         self.rgb_operators: dict[str, int] = {}
         self._seen_states: set[tuple[int, int]] = set()
         self._seen_spaces: set[str] = set()
+        self._seen_patterns: set[tuple[int, int]] = set()
 
     def walk(self, content, resources, ctm: tuple[float, ...], depth: int) -> None:
         import pikepdf
 
         if depth > MAX_FORM_DEPTH:
             return
-        for font in _values(resources.get("/Font")):
-            self.fonts.append(font)
-        for name, space in _items(resources.get("/ColorSpace")):
-            self._space(space, f"colour space {name}")
-        for shading in _values(resources.get("/Shading")):
-            self._space(shading.get("/ColorSpace"), "a shading")
-        for pattern in _values(resources.get("/Pattern")):
-            if "/Shading" in pattern:
-                self._space(pattern.Shading.get("/ColorSpace"), "a shading pattern")
         stack: list[tuple[tuple[float, ...], float]] = []
         width = 1.0
         try:
@@ -195,6 +186,18 @@ class _Walker:
                 scaled = width * math.sqrt(abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]))
                 if scaled < HAIRLINE_PT and (self.hairline is None or scaled < self.hairline):
                     self.hairline = scaled
+            elif operator == "Tf" and operands:  # a font, where text is set in it
+                font = resources.get("/Font", {}).get(str(operands[0]))
+                if font is not None and all(font.objgen != f.objgen or font.objgen == (0, 0) for f in self.fonts):
+                    self.fonts.append(font)
+            elif operator == "sh" and operands:
+                shading = resources.get("/Shading", {}).get(str(operands[0]))
+                if shading is not None:
+                    self._shading(shading, "a shading")
+            elif operator in ("scn", "SCN") and operands and isinstance(operands[-1], pikepdf.Name):
+                pattern = resources.get("/Pattern", {}).get(str(operands[-1]))
+                if pattern is not None:
+                    self._pattern(pattern, ctm, depth)
             elif operator == "gs" and operands:  # a graphics state, where it is used
                 state = resources.get("/ExtGState", {}).get(str(operands[0]))
                 if state is not None:
@@ -219,6 +222,28 @@ class _Walker:
                     self.walk(xobject, xobject.get("/Resources", resources), _multiply(matrix, ctm), depth + 1)
             elif operator == "BI" or isinstance(instruction, pikepdf.ContentStreamInlineImage):
                 self._inline_image(instruction, ctm)
+
+    def _pattern(self, pattern, ctm: tuple[float, ...], depth: int) -> None:
+        import pikepdf
+
+        if "/Shading" in pattern:
+            self._shading(pattern.Shading, "a shading pattern")
+        elif int(pattern.get("/PatternType", 0)) == 1 and pattern.objgen not in self._seen_patterns:
+            self._seen_patterns.add(pattern.objgen)  # a tiling pattern draws with its own content
+            matrix = tuple(float(x) for x in pattern.get("/Matrix", _IDENTITY))
+            self.walk(pattern, pattern.get("/Resources", pikepdf.Dictionary()), _multiply(matrix, ctm), depth + 1)
+
+    def _shading(self, shading, what: str) -> None:
+        """A gradient: its colour space, and whether its function gives as many colour
+        components as that space has (WeasyPrint 70 writes a gradient's RGB colours into
+        DeviceCMYK when the output intent is CMYK: readers draw it as nothing)."""
+        space = shading.get("/ColorSpace")
+        self._space(space, what)
+        wanted = _components(space)
+        given = _outputs(shading.get("/Function"))
+        if wanted and given and given != wanted:
+            self.add(self.page, ERROR, "shading", f"{what} gives {given} colour components to its {wanted}-component "
+                                                  f"colour space {_family(space)[1:]}: it prints wrong or not at all")
 
     def _image(self, image, ctm: tuple[float, ...]) -> None:
         width_px, height_px = int(image.get("/Width", 0)), int(image.get("/Height", 0))
@@ -306,6 +331,43 @@ def _family(space) -> str:
     if isinstance(space, pikepdf.Array) and len(space):
         return str(space[0])
     return str(space)
+
+
+def _components(space) -> int | None:
+    import pikepdf
+
+    family = _family(space)
+    if family in ("/DeviceGray", "/CalGray", "/Separation"):
+        return 1
+    if family in ("/DeviceRGB", "/CalRGB", "/Lab"):
+        return 3
+    if family == "/DeviceCMYK":
+        return 4
+    if family == "/ICCBased" and isinstance(space, pikepdf.Array):
+        return int(space[1].get("/N", 0)) or None
+    if family == "/DeviceN" and isinstance(space, pikepdf.Array):
+        return len(space[1])
+    return None
+
+
+def _outputs(function) -> int | None:
+    """How many values a (shading's) function gives: C0's of an exponential function, its
+    sub-functions' of a stitching one, /Range's of a sampled or PostScript one."""
+    import pikepdf
+
+    if function is None:
+        return None
+    if isinstance(function, pikepdf.Array):  # one function per component
+        return len(function)
+    kind = int(function.get("/FunctionType", -1))
+    if kind == 2:
+        return len(function.get("/C0", [0]))
+    if kind == 3:
+        outputs = {_outputs(sub) for sub in function.get("/Functions", [])}
+        return outputs.pop() if len(outputs) == 1 else None
+    if "/Range" in function:
+        return len(function.Range) // 2
+    return None
 
 
 def _is_rgb(space) -> bool:
