@@ -146,3 +146,29 @@ def test_a_file_that_is_no_pdf_is_one_line_and_exit_status_1(tmp_path):
     result = masthead("preflight", str(SAMPLE), "--pdf", str(bad))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "not a PDF that can be read" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_faulty_issue_for_a_press_is_flagged_fault_by_fault(issue_dir, tmp_path):
+    """An issue made for a press with a picture far too small for its page and no bleed: the
+    command lays it out and finds the picture under 150 ppi (an error: exit status 1) and the
+    missing bleed on every page (a warning); nothing RGB, since the build converted it all."""
+    from PIL import Image
+
+    Image.new("RGB", (120, 80), (200, 60, 40)).save(issue_dir / "articles" / "small.jpg", quality=90)
+    one = issue_dir / "articles" / "one.md"
+    one.write_text(one.read_text().replace("standfirst: The first one.\n",
+                                           "standfirst: The first one.\nimage: {src: small.jpg, alt: A red field}\n"))
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text() + "pdf:\n  color: cmyk\n")
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    result = masthead("preflight", str(issue_dir), "--json", cwd=cwd)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    found = {(f["check"], f["severity"]) for f in report["findings"]}
+    assert found == {("resolution", "error"), ("boxes", "warning")}, report["findings"]
+    (low,) = [f for f in report["findings"] if f["check"] == "resolution"]
+    assert low["message"].startswith("the image of 120×80 px prints at ") and "under 150 ppi" in low["message"]
+    (bleed,) = [f for f in report["findings"] if f["check"] == "boxes"]
+    assert bleed["pages"] == list(range(1, len(bleed["pages"]) + 1)) and len(bleed["pages"]) >= 3
+    assert list(cwd.iterdir()) == [] and sorted(p.name for p in issue_dir.iterdir()) == ["articles", "issue.yaml"]
