@@ -28,8 +28,9 @@ from masthead.runtime.cache import Cache
 
 PROFILE_NAME = "output-intent.icc"
 _CONVERTED = ("text/css", "image/jpeg", "image/png", "image/gif", "image/svg+xml")
-# (Not stop-color: WeasyPrint 70 draws a gradient of CMYK stops as nothing, and a CSS gradient
-# of device-cmyk() colours fails; gradients stay RGB, and preflight says so.)
+# (Not stop-color: WeasyPrint 70 takes a gradient's first three values of each stop, and a CSS
+# gradient of device-cmyk() colours fails; stops stay sRGB, and layout/pdf.py converts each
+# gradient's colours to CMYK as the PDF is written.)
 _SVG_PAINT = ("fill", "stroke", "flood-color", "lighting-color", "color")
 _NEUTRAL = 1 / 255  # channels this close count as a grey: black ink alone
 
@@ -154,7 +155,7 @@ def _values(tokens, to_cmyk) -> list:
     for token in tokens:
         if token.type in ("hash", "ident", "function"):
             if token.type == "function" and token.lower_name not in ("rgb", "rgba", "hsl", "hsla", "hwb", "color"):
-                if not token.lower_name.endswith("gradient"):  # WeasyPrint 70 cannot draw a CMYK gradient
+                if not token.lower_name.endswith("gradient"):  # sRGB stops: see _SVG_PAINT
                     token.arguments = _values(token.arguments, to_cmyk)  # var() fallbacks
                 out.append(token)
                 continue
