@@ -22,6 +22,20 @@ def sample_build(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def sample_cmyk_build(tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the sample issue made for a press (``pdf: {color: cmyk, bleed: 3mm}``, the bundled
+    output intent) and its PDF, built once: (issue folder, PDF)."""
+    issue = tmp_path_factory.mktemp("cmyk") / SAMPLE.name
+    shutil.copytree(SAMPLE, issue)
+    manifest = issue / "issue.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert "\npdf:\n  page_size: A4\n" in text
+    manifest.write_text(text.replace("\npdf:\n  page_size: A4\n", "\npdf:\n  page_size: A4\n  color: cmyk\n  bleed: 3mm\n"),
+                        encoding="utf-8")
+    return issue, build_folder(issue, tmp_path_factory.mktemp("cmyk-out"), "pdf")["pdf"]
+
+
+@pytest.fixture(scope="session")
 def strand_copy(tmp_path_factory) -> Path:
     """A copy of corpus/strand-1891, for a test to build or change (the corpus itself is never written)."""
     target = tmp_path_factory.mktemp("corpus") / "strand-1891"

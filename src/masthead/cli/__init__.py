@@ -547,6 +547,45 @@ def flatplan(issue: str, output: Path | None) -> None:
 
 
 @main.command()
+@click.argument("issue", type=click.Path())
+@click.option("--pdf", "pdf_file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check this PDF (built before) against ISSUE's manifest instead of laying the issue out.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON on stdout.")
+def preflight(issue: str, pdf_file: Path | None, as_json: bool) -> None:
+    """Check ISSUE's print PDF as a print shop would: page boxes and bleed, fonts embedded and
+    subset, each image's resolution where it prints, RGB in a CMYK job, spot colours,
+    transparency in a PDF/X-1a job, hairlines. One line per finding, `page N: severity: message`;
+    exit status 1 when one is an error."""
+    from masthead import pipeline
+    from masthead.diagnostics import IssueError, MastheadError
+    from masthead.tools import preflight as checker
+
+    try:
+        if pdf_file is None:
+            result = _checked(issue)
+            data, job = checker.of_issue(result.run)
+            name = f"{result.issue.meta.slug}.pdf"
+        else:
+            (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
+            job = checker.Job.of(pipeline.Pipeline(manifest_path, formats=()).load().meta)
+            data, name = pdf_file.read_bytes(), str(pdf_file)
+        findings = checker.check_pdf(data, job)
+    except IssueError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        sys.exit(1)
+    except MastheadError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(checker.json_report(findings, job, name), nl=False)
+    else:
+        click.echo("\n".join(_line(f.line()) for f in findings) if findings else _line(f"{name}: no findings"))
+    sys.exit(1 if any(f.severity == checker.ERROR for f in findings) else 0)
+
+
+@main.command()
 def daemon() -> None:
     """Stay resident and run every `masthead build` that uses this cache folder (Ctrl-C stops).
 

@@ -242,3 +242,78 @@ def clean_svg(data: bytes) -> bytes:
     """The SVG without what could run or reach out: scripts, event handlers, foreign objects,
     styles, animations, and references to anything but its own elements (:mod:`masthead.content.svg`)."""
     return _svg_bytes(_parse_svg(data))
+
+
+# ---------------------------------------------------------------------------- CMYK, for a press
+
+
+def separated(data: bytes, profile: bytes, quality: int) -> tuple[bytes, str]:
+    """A prepared print image in the output intent's CMYK: (bytes, media type).
+
+    The picture's own ICC profile (else sRGB, as the web and e-readers take it) is converted
+    to ``profile`` with LittleCMS (Pillow's ImageCms), relative colorimetric with black point
+    compensation, as presses' RIPs do by default. The result is a CMYK JPEG (``quality``; a PNG
+    or GIF at 95 or more and without chroma subsampling, to keep line art's edges): WeasyPrint 70
+    embeds CMYK only from a JPEG (it writes every other picture through PNG, which has no CMYK).
+    Transparency is flattened onto white paper: a CMYK image in the PDF has no alpha channel. A grey picture stays grey (DeviceGray prints
+    with black ink alone); an SVG is returned as it is.
+    """
+    from PIL import ImageCms
+
+    pil = _pillow()
+    if _looks_like_svg(data):
+        return data, "image/svg+xml"
+    try:
+        with pil.open(io.BytesIO(data)) as image:
+            image.load()
+            fmt = image.format
+            own = image.info.get("icc_profile")
+            if image.mode in ("L", "1"):
+                return data, CORE_TYPES.get(fmt or "PNG", CORE_TYPES["PNG"])[0]
+            if image.mode == "CMYK":
+                if fmt == "JPEG":
+                    return data, "image/jpeg"
+                image = image.convert("RGB")  # (no CMYK PNG exists; a CMYK TIFF or WebP was made RGB by prepare)
+            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+                rgba = image.convert("RGBA")
+                image = pil.new("RGB", rgba.size, (255, 255, 255))
+                image.paste(rgba, mask=rgba.getchannel("A"))
+            elif image.mode != "RGB":
+                image = image.convert("RGB")
+            source = ImageCms.ImageCmsProfile(io.BytesIO(own)) if own else ImageCms.createProfile("sRGB")
+            try:
+                transform = ImageCms.buildTransform(
+                    source, ImageCms.ImageCmsProfile(io.BytesIO(profile)), "RGB", "CMYK",
+                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                    flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+            except ImageCms.PyCMSError:  # the picture's own profile is not an RGB one: take it as sRGB
+                transform = ImageCms.buildTransform(
+                    ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(profile)), "RGB", "CMYK",
+                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                    flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+            cmyk = ImageCms.applyTransform(image, transform)
+            assert cmyk is not None  # (None only when converting in place)
+            out = io.BytesIO()
+            if fmt == "JPEG":
+                cmyk.save(out, "JPEG", quality=quality, optimize=True, comment=b"")
+            else:  # line art: no chroma subsampling, the highest quality short of 100's huge files
+                cmyk.save(out, "JPEG", quality=max(quality, 95), subsampling=0, optimize=True, comment=b"")
+            return out.getvalue(), "image/jpeg"
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageError(f"cannot convert the image to CMYK ({type(exc).__name__}: {exc})") from None
+
+
+def separated_cached(data: bytes, profile: bytes, quality: int, *, store: Cache) -> tuple[bytes, str]:
+    """:func:`separated`, remembered in ``store`` by the image, the profile and the quality."""
+    import PIL
+
+    from masthead.runtime import cache
+
+    def compute() -> bytes:
+        converted, media_type = separated(data, profile, quality)
+        return media_type.encode() + b"\n" + converted
+
+    key = cache.key(data, profile, f"cmyk-q{quality}", PIL.__version__)
+    entry = store.cached("images", key, compute) or compute()
+    head, _, converted = entry.partition(b"\n")
+    return converted, head.decode()

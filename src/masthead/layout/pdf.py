@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -82,12 +83,80 @@ def layout(issue: RenderedIssue, warn=lambda message: None, fonts=None):
 
 
 def write(issue: RenderedIssue, document) -> bytes:
-    return document.write_pdf(
-        pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
-        pdf_variant=issue.pdf.variant,
-        pdf_tags=True,  # tagged: structure and language for assistive technology
-        custom_metadata=True,
-    )
+    from weasyprint.pdf import metadata
+
+    _exact_profiles(issue, document)
+    # PDF/X-4 and X-5's XMP carry an xmpMM:DocumentID that WeasyPrint draws from uuid4() at
+    # every write: two builds of one issue differed there. The ID names the document, so it is
+    # made from the issue's identifier (as the PDF's /ID is), for this write only.
+    random_uuid = metadata.uuid4
+    metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, issue.meta.identifier)
+    try:
+        with _cmyk_gradients(issue):
+            return document.write_pdf(
+                pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
+                pdf_variant=issue.pdf.variant or ("pdf/x-4" if issue.pdf.color == "cmyk" else None),
+                pdf_tags=True,  # tagged: structure and language for assistive technology
+                custom_metadata=True,
+            )
+    finally:
+        metadata.uuid4 = random_uuid
+
+
+@contextlib.contextmanager
+def _cmyk_gradients(issue: RenderedIssue) -> Iterator[None]:
+    """In a CMYK job, each gradient's colours in CMYK. WeasyPrint 70 gives a CSS or SVG
+    gradient sRGB stops but the document's default colour space, DeviceCMYK under a CMYK output
+    intent: three values where four are read, drawn wrong or not at all. Here each shading it
+    adds in DeviceCMYK has its functions' sRGB values converted through the output intent
+    (render/press.py's converter, as the stylesheets' colours are)."""
+    profile = [r.data for r in issue.resources_for("pdf") if r.media_type == "application/vnd.iccprofile"]
+    if issue.pdf.color != "cmyk" or not profile:
+        yield
+        return
+    import pydyf
+    from weasyprint.pdf.stream import Stream
+
+    from masthead.render import press
+
+    to_cmyk = press.cmyk_converter(profile[0])
+
+    def convert(function) -> None:
+        if function.get("FunctionType") == 3:
+            for sub in function.get("Functions", ()):
+                convert(sub)
+        elif function.get("FunctionType") == 2:
+            for key in ("C0", "C1"):
+                if key in function and len(function[key]) == 3:
+                    function[key] = pydyf.Array(to_cmyk(*(float(v) for v in function[key])))
+
+    original = Stream.add_shading
+
+    def add_shading(self, shading_type, domain, coords, extend, function, color_space=None):
+        shading = original(self, shading_type, domain, coords, extend, function, color_space)
+        if shading["ColorSpace"] == "/DeviceCMYK":
+            convert(function)
+        return shading
+
+    Stream.add_shading = add_shading
+    try:
+        yield
+    finally:
+        Stream.add_shading = original
+
+
+def _exact_profiles(issue: RenderedIssue, document) -> None:
+    """The output intent embedded as the press gave it. WeasyPrint writes each @color-profile
+    as LittleCMS serializes it again (FOGRA39L's 155 KB became 409 KB, tags rewritten), so the
+    PDF/X OutputIntent's DestOutputProfile would not be the file the press sent: each profile
+    read from a resource is given back its own bytes."""
+    resources = {BASE_URL + r.name: r.data for r in issue.resources_for("pdf")
+                 if r.media_type == "application/vnd.iccprofile"}
+    for profile in document.color_profiles.values():
+        if profile.src in resources and not hasattr(profile, "exact"):
+            profile.exact = resources[profile.src]
+            profile.__class__ = type("ExactColorProfile", (type(profile),),
+                                     {"content": property(lambda self: self.exact)})
 
 
 def page_starts(issue: RenderedIssue, document) -> list[PageStart]:

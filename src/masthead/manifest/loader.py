@@ -40,7 +40,7 @@ from masthead.model.issue import (
     page_mm,
 )
 from masthead.model.schema import SCHEMA, Key, Table
-from masthead.runtime import confine, i18n, safexml, urls
+from masthead.runtime import confine, i18n, icc, safexml, urls
 
 MAX_NODES = 50_000  # values after alias expansion; a real manifest has a few hundred
 MAX_BYTES = 4 * 1024 * 1024
@@ -494,10 +494,36 @@ def _pdf_variant(f: Fields, key: Key, where: _Context) -> str | None:
     return variant.lower() if variant else None
 
 
+def _output_intent(f: Fields, key: Key, where: _Context) -> Path | None:
+    """A CMYK ICC output profile in the issue folder; and the keys a CMYK job must agree with
+    (``color`` and ``variant`` come before it)."""
+    path = f.path(key.name, where.root, where.base_dir)
+    cmyk = where.values.get("color") == "cmyk"
+    if f.has(key.name) and not cmyk:
+        f.report.error(f.pos(key.name), f"'{key.name}' is the press's profile for a CMYK print edition: "
+                                        "add 'color: cmyk', or leave it out")
+    variant = where.values.get("variant")
+    if cmyk and variant and not variant.startswith("pdf/x"):
+        f.report.error(f.pos("variant"), f"a CMYK print edition is written as PDF/X (pdf/x-1a, pdf/x-3, pdf/x-4 or "
+                                         f"pdf/x-5g), not {variant}")
+    if path is None:
+        return None
+    try:
+        icc.check_output_profile(confine.read_input(path, icc.PROFILE_LIMIT))
+    except OSError as exc:
+        f.report.error(f.pos(key.name), f"{key.name}: cannot read '{shown(f.string(key.name))}': "
+                                        f"{exc.strerror or exc}")
+        return None
+    except icc.NotAnOutputProfile as exc:
+        f.report.error(f.pos(key.name), f"{key.name}: '{shown(f.string(key.name))}' is {exc}")
+        return None
+    return path
+
+
 # Checks beyond a key's kind, named by its declaration's ``check``.
 _CHECKS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
     "issn": _issn, "web_address": _web_address, "page_list": _page_list, "page_size": _page_size,
-    "margins": _margins, "length": _length, "pdf_variant": _pdf_variant,
+    "margins": _margins, "length": _length, "pdf_variant": _pdf_variant, "output_intent": _output_intent,
 }
 
 

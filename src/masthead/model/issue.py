@@ -54,6 +54,8 @@ class PdfOptions(NamedTuple):
     columns: int = _default("pdf", "columns")
     variant: str | None = _default("pdf", "variant")  # a WeasyPrint pdf_variant, lower case
     image_quality: int = _default("pdf", "image_quality")
+    color: str = _default("pdf", "color")  # "rgb" or "cmyk"
+    output_intent: Path | None = _default("pdf", "output_intent")  # a CMYK ICC profile; None: the bundled one
 
     @property
     def page_mm(self) -> tuple[float, float]:

@@ -235,6 +235,13 @@ PDF = Table("pdf", "pdf options", tuple(replace(key, affects=Affects.LAYOUT) for
     Key("variant", "choice", "a PDF standard to follow, as WeasyPrint offers them", choices=PDF_VARIANTS,
         ignore_case=True, check="pdf_variant"),
     Key("image_quality", "integer", "JPEG quality of images for print", default=90, minimum=10, maximum=100),
+    Key("color", "choice", "`rgb`, as on screen; or `cmyk`, for a press: the theme's colours and the images "
+        "converted to the output intent, written as PDF/X (`variant`, default `pdf/x-4`)", default="rgb",
+        choices=("rgb", "cmyk"), synonyms=("colour", "color_space", "colorspace", "colors")),
+    Key("output_intent", "path", "with `color: cmyk`: the press's ICC output profile (CMYK), a file in the issue "
+        "folder", check="output_intent", label="path to a CMYK `.icc`",
+        default_doc="the bundled `masthead-fogra39l.icc` (coated offset, FOGRA39)",
+        synonyms=("icc", "icc_profile", "output_profile", "profile")),
 )))
 
 SECTION = Table("section", "section", (

@@ -166,7 +166,12 @@ def page_css(issue: Issue) -> str:
         rules.append("marks: crop cross;")
     if pdf.margins:
         rules.append(f"margin: {pdf.margins};")
-    return f"@page {{ {' '.join(rules)} }}\n.print-article .article-body {{ column-count: {pdf.columns}; column-gap: 6mm; }}"
+    css = f"@page {{ {' '.join(rules)} }}\n.print-article .article-body {{ column-count: {pdf.columns}; column-gap: 6mm; }}"
+    if pdf.color == "cmyk":
+        from masthead.render import press
+
+        css = press.page_rules() + css
+    return css
 
 
 PRINT_DPI = 300  # what a printer needs; more is only a larger file and a slower layout

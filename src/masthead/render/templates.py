@@ -41,7 +41,7 @@ from masthead.model.documents import (
     TocEntry,
 )
 from masthead.model.issue import Article, Issue, IssueMeta
-from masthead.render import cover, fonts, printdoc, sandbox, stylesheets
+from masthead.render import cover, fonts, press, printdoc, sandbox, stylesheets
 from masthead.render import theme as theme_module
 from masthead.render.ending import ending
 from masthead.render.theme import Theme, template_error, written_at
@@ -96,6 +96,8 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     if not theme.built_in:
         documents = _cleaned(documents, resources, context, report)
     gettext = i18n.translations(meta.language, theme.locale_dirs, store).gettext
+    if printed and meta.pdf.color == "cmyk":  # for a press: what the PDF reads, in the output intent's CMYK
+        resources = press.separate(resources, meta, report, store)
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),

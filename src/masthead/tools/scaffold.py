@@ -116,6 +116,10 @@ pdf:
   # variant: pdf/ua-1
   #: pdf.image_quality
   # image_quality: 90
+  #: pdf.color
+  # color: cmyk
+  #: pdf.output_intent
+  # output_intent: press/coated.icc
 """
 
 WELCOME_MD = """\

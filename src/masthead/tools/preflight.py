@@ -1,0 +1,482 @@
+"""``masthead preflight``: what a print shop checks in a PDF before it plates it.
+
+:func:`check_pdf` reads a PDF with pikepdf (qpdf) and walks each page's content stream, and
+the forms it draws, keeping the graphics state a PDF reader keeps (``q``/``Q``, ``cm``, ``w``),
+so that each image and line is measured as it prints. It knows the job from the manifest
+(:class:`Job`: CMYK or not, the bleed asked for, the PDF/X variant) and finds:
+
+- page boxes: a TrimBox on every page, a BleedBox around it that reaches the bleed the
+  manifest asks for (none asked for: a warning for a press job; pictures to the edge need it);
+- fonts: every font embedded (its program in the file) and subset (``ABCDEF+Name``);
+- images: the effective resolution where each prints, from the current transformation matrix
+  at its ``Do`` (error under 150 ppi, warning under 300);
+- RGB in a CMYK job: images in an RGB colour space, ``rg``/``RG`` and ``cs /DeviceRGB`` in
+  content streams (an ICC-based colour space of three components counts as RGB);
+- spot colours: Separation and DeviceN colour spaces (each prints on a plate of its own);
+- transparency in a PDF/X-1a or X-3 job (PDF/X-1a:2003 and X-3:2003 forbid it): soft masks,
+  ``ca``/``CA`` under 1 and blend modes other than Normal in ExtGStates, images with an SMask;
+- gradients whose function gives more or fewer colour components than their colour space has
+  (WeasyPrint 70's own gradients in a CMYK job: drawn as nothing);
+- hairlines: lines stroked under 0.25 pt wide, after scaling (0 is the device's thinnest).
+
+A finding is ``(pages, severity, check, message)``; the same finding on many pages is one
+finding listing them. :func:`of_issue` lays out the issue's PDF through the pipeline first.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from masthead.diagnostics import MastheadError
+
+if TYPE_CHECKING:
+    from masthead.model.issue import IssueMeta
+    from masthead.pipeline import Pipeline
+
+ERROR, WARNING = "error", "warning"
+MIN_PPI, GOOD_PPI = 150, 300  # under MIN_PPI an error, under GOOD_PPI a warning
+HAIRLINE_PT = 0.25
+BOX_TOLERANCE_PT = 0.1  # page boxes are written rounded
+_TRANSPARENT_VARIANTS = ("pdf/x-1a", "pdf/x-3")  # PDF/X-4 and later allow live transparency
+_RGB_OPERATORS = {"rg": "fill", "RG": "stroke"}
+_STROKES = {"S", "s", "B", "B*", "b", "b*"}
+MAX_FORM_DEPTH = 12  # forms drawing forms: a loop would never end
+
+
+class NotAPdf(MastheadError):
+    """``--pdf`` named a file that is no readable PDF."""
+
+
+class Job(NamedTuple):
+    """What the PDF is for, as the manifest says."""
+
+    cmyk: bool = False
+    bleed_pt: float | None = None  # the bleed asked for, in points; None: none
+    variant: str | None = None  # the PDF standard, "pdf/x-4" …
+
+    @property
+    def press(self) -> bool:
+        return self.cmyk or bool(self.variant and self.variant.startswith("pdf/x"))
+
+    @classmethod
+    def of(cls, meta: IssueMeta) -> Job:
+        from masthead.model.issue import length_mm
+
+        pdf = meta.pdf
+        bleed = length_mm(pdf.bleed) * 72 / 25.4 if pdf.bleed else None
+        variant = pdf.variant or ("pdf/x-4" if pdf.color == "cmyk" else None)
+        return cls(pdf.color == "cmyk", bleed, variant)
+
+
+class Finding(NamedTuple):
+    pages: tuple[int, ...]  # 1-based; () for the document as a whole
+    severity: str  # ERROR or WARNING
+    check: str  # "boxes", "fonts", "resolution", "rgb", "spot", "transparency", "hairline"
+    message: str
+
+    def line(self) -> str:
+        return f"{_pages(self.pages)}: {self.severity}: {self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"pages": list(self.pages), "severity": self.severity, "check": self.check, "message": self.message}
+
+
+def _pages(pages: tuple[int, ...]) -> str:
+    if not pages:
+        return "document"
+    if len(pages) == 1:
+        return f"page {pages[0]}"
+    runs: list[str] = []
+    start = previous = pages[0]
+    for page in (*pages[1:], None):
+        if page is not None and page == previous + 1:
+            previous = page
+            continue
+        runs.append(str(start) if start == previous else f"{start}-{previous}")
+        if page is not None:
+            start = previous = page
+    return f"pages {','.join(runs)}"
+
+
+# ---------------------------------------------------------------------------- the checks
+
+
+def check_pdf(data: bytes, job: Job) -> list[Finding]:
+    """Every finding in the PDF ``data`` for ``job``, errors first, then by page."""
+    import pikepdf
+
+    found: dict[tuple[str, str, str], list[int]] = {}
+
+    def add(page: int, severity: str, check: str, message: str) -> None:
+        pages = found.setdefault((severity, check, message), [])
+        if page not in pages:
+            pages.append(page)
+
+    try:
+        opened = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as exc:
+        raise NotAPdf(f"not a PDF that can be read ({exc})") from None
+    with opened as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            _boxes(page, number, job, add)
+            walker = _Walker(number, job, add)
+            walker.walk(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _IDENTITY, 0)
+            for font in walker.fonts:
+                _font(font, number, add)
+            if walker.hairline is not None:
+                add(number, WARNING, "hairline", f"a line stroked {walker.hairline:.2g} pt wide, under {HAIRLINE_PT} pt: "
+                                                 "it may break up or vanish on the plate")
+            for operator in sorted(walker.rgb_operators):  # one finding for every page it is on
+                add(number, ERROR, "rgb", f"colours set in RGB ({operator}) in a CMYK job")
+    findings = [Finding(tuple(sorted(pages)), severity, check, message) for (severity, check, message), pages in found.items()]
+    return sorted(findings, key=lambda f: (f.severity != ERROR, f.pages or (0,), f.check, f.message))
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _multiply(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
+    """m × n: the matrix ``m`` (as ``cm`` gives it) applied in the space ``n`` stands for."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+class _Walker:
+    """One page's content, and the forms it draws, walked with the graphics state's CTM and width."""
+
+    def __init__(self, page: int, job: Job, add) -> None:
+        self.page, self.job, self.add = page, job, add
+        self.fonts: list[Any] = []
+        self.hairline: float | None = None  # the thinnest stroke under HAIRLINE_PT
+        self.rgb_operators: dict[str, int] = {}
+        self._seen_states: set[tuple[int, int]] = set()
+        self._seen_spaces: set[str] = set()
+        self._seen_patterns: set[tuple[int, int]] = set()
+
+    def walk(self, content, resources, ctm: tuple[float, ...], depth: int) -> None:
+        import pikepdf
+
+        if depth > MAX_FORM_DEPTH:
+            return
+        stack: list[tuple[tuple[float, ...], float]] = []
+        width = 1.0
+        try:
+            instructions = pikepdf.parse_content_stream(content)
+        except pikepdf.PdfError as exc:
+            self.add(self.page, ERROR, "content", f"the page's content cannot be read: {exc}")
+            return
+        for instruction in instructions:
+            operator = str(instruction.operator)
+            operands = list(instruction.operands) if not isinstance(instruction, pikepdf.ContentStreamInlineImage) else []
+            if operator == "q":
+                stack.append((ctm, width))
+            elif operator == "Q" and stack:
+                ctm, width = stack.pop()
+            elif operator == "cm" and len(operands) == 6:
+                ctm = _multiply(tuple(float(x) for x in operands), ctm)
+            elif operator == "w" and operands:
+                width = float(operands[0])
+            elif operator in _STROKES:
+                scaled = width * math.sqrt(abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]))
+                if scaled < HAIRLINE_PT and (self.hairline is None or scaled < self.hairline):
+                    self.hairline = scaled
+            elif operator == "Tf" and operands:  # a font, where text is set in it
+                font = resources.get("/Font", {}).get(str(operands[0]))
+                if font is not None and all(font.objgen != f.objgen or font.objgen == (0, 0) for f in self.fonts):
+                    self.fonts.append(font)
+            elif operator == "sh" and operands:
+                shading = resources.get("/Shading", {}).get(str(operands[0]))
+                if shading is not None:
+                    self._shading(shading, "a shading")
+            elif operator in ("scn", "SCN") and operands and isinstance(operands[-1], pikepdf.Name):
+                pattern = resources.get("/Pattern", {}).get(str(operands[-1]))
+                if pattern is not None:
+                    self._pattern(pattern, ctm, depth)
+            elif operator == "gs" and operands:  # a graphics state, where it is used
+                state = resources.get("/ExtGState", {}).get(str(operands[0]))
+                if state is not None:
+                    self._state(state)
+            elif operator in _RGB_OPERATORS and self.job.cmyk:
+                self.rgb_operators[operator] = self.rgb_operators.get(operator, 0) + 1
+            elif operator in ("cs", "CS") and operands:
+                name = str(operands[0])
+                space = _lookup(resources, name)
+                if self.job.cmyk and _is_rgb(space):
+                    key = f"{operator} {name}"
+                    self.rgb_operators[key] = self.rgb_operators.get(key, 0) + 1
+                self._space(space, f"colour space {name}", rgb_reported=True)
+            elif operator == "Do" and operands:
+                xobject = resources.get("/XObject", {}).get(str(operands[0]))
+                if xobject is None:
+                    continue
+                if xobject.get("/Subtype") == "/Image":
+                    self._image(xobject, ctm)
+                elif xobject.get("/Subtype") == "/Form":
+                    matrix = tuple(float(x) for x in xobject.get("/Matrix", _IDENTITY))
+                    self.walk(xobject, xobject.get("/Resources", resources), _multiply(matrix, ctm), depth + 1)
+            elif operator == "BI" or isinstance(instruction, pikepdf.ContentStreamInlineImage):
+                self._inline_image(instruction, ctm)
+
+    def _pattern(self, pattern, ctm: tuple[float, ...], depth: int) -> None:
+        import pikepdf
+
+        if "/Shading" in pattern:
+            self._shading(pattern.Shading, "a shading pattern")
+        elif int(pattern.get("/PatternType", 0)) == 1 and pattern.objgen not in self._seen_patterns:
+            self._seen_patterns.add(pattern.objgen)  # a tiling pattern draws with its own content
+            matrix = tuple(float(x) for x in pattern.get("/Matrix", _IDENTITY))
+            self.walk(pattern, pattern.get("/Resources", pikepdf.Dictionary()), _multiply(matrix, ctm), depth + 1)
+
+    def _shading(self, shading, what: str) -> None:
+        """A gradient: its colour space, and whether its function gives as many colour
+        components as that space has (WeasyPrint 70 writes a gradient's RGB colours into
+        DeviceCMYK when the output intent is CMYK: readers draw it as nothing)."""
+        space = shading.get("/ColorSpace")
+        self._space(space, what)
+        wanted = _components(space)
+        given = _outputs(shading.get("/Function"))
+        if wanted and given and given != wanted:
+            self.add(self.page, ERROR, "shading", f"{what} gives {given} colour components to its {wanted}-component "
+                                                  f"colour space {_family(space)[1:]}: it prints wrong or not at all")
+
+    def _image(self, image, ctm: tuple[float, ...]) -> None:
+        width_px, height_px = int(image.get("/Width", 0)), int(image.get("/Height", 0))
+        name = f"the image of {width_px}×{height_px} px"
+        self._resolution(width_px, height_px, ctm, name)
+        if image.get("/ImageMask") is True:
+            return
+        space = image.get("/ColorSpace")
+        if self.job.cmyk and _is_rgb(space):
+            self.add(self.page, ERROR, "rgb", f"{name} is RGB ({_family(space)[1:]}) in a CMYK job")
+        self._space(space, name, rgb_reported=True)
+        if "/SMask" in image and self.job.variant in _TRANSPARENT_VARIANTS:
+            self.add(self.page, ERROR, "transparency", f"{name} has a soft mask (transparency), "
+                                                        f"which {_standard(self.job.variant)} forbids")
+
+    def _inline_image(self, instruction, ctm: tuple[float, ...]) -> None:
+        image = getattr(instruction, "iimage", None)
+        if image is None:
+            return
+        self._resolution(int(image.width), int(image.height), ctm, f"an inline image of {image.width}×{image.height} px")
+        if self.job.cmyk and str(getattr(image, "colorspace", "")) in ("/DeviceRGB", "/RGB"):
+            self.add(self.page, ERROR, "rgb", "an inline image is RGB in a CMYK job")
+
+    def _resolution(self, width_px: int, height_px: int, ctm: tuple[float, ...], name: str) -> None:
+        across, down = math.hypot(ctm[0], ctm[1]), math.hypot(ctm[2], ctm[3])  # the unit square, in points
+        if not (width_px and height_px and across > 0.01 and down > 0.01):
+            return
+        ppi = min(width_px * 72 / across, height_px * 72 / down)
+        size = f"{across / 72 * 25.4:.0f} × {down / 72 * 25.4:.0f} mm"
+        if ppi < MIN_PPI:
+            self.add(self.page, ERROR, "resolution",
+                     f"{name} prints at {ppi:.0f} ppi over {size}: under {MIN_PPI} ppi it prints blurred and jagged")
+        elif ppi < GOOD_PPI:
+            self.add(self.page, WARNING, "resolution",
+                     f"{name} prints at {ppi:.0f} ppi over {size}: under the {GOOD_PPI} ppi a press expects")
+
+    def _state(self, state) -> None:
+        if self.job.variant not in _TRANSPARENT_VARIANTS or (state.objgen in self._seen_states and state.objgen != (0, 0)):
+            return
+        self._seen_states.add(state.objgen)
+        why = []
+        for key in ("/ca", "/CA"):
+            if key in state and float(state[key]) < 1:
+                why.append(f"{key[1:]} {float(state[key]):g}")
+        mask = state.get("/SMask")
+        if mask is not None and mask != "/None":
+            why.append("a soft mask")
+        blend = state.get("/BM")
+        blends = [str(b) for b in (blend if isinstance(blend, Iterable) and not isinstance(blend, str) else [blend])] \
+            if blend is not None else []
+        if blends and not set(blends) <= {"/Normal", "/Compatible"}:
+            why.append(f"blend mode {blends[0][1:]}")
+        if why:
+            self.add(self.page, ERROR, "transparency", f"transparency ({', '.join(why)}), which "
+                                                        f"{_standard(self.job.variant)} forbids")
+
+    def _space(self, space, what: str, rgb_reported: bool = False) -> None:
+        import pikepdf
+
+        if space is None:
+            return
+        family = _family(space)
+        if family in ("/Separation", "/DeviceN"):
+            names = [str(space[1])] if family == "/Separation" else [str(n) for n in space[1]]
+            colorants = ", ".join(n[1:] if n.startswith("/") else n for n in names)
+            if colorants not in self._seen_spaces:
+                self._seen_spaces.add(colorants)
+                self.add(self.page, WARNING, "spot", f"spot colour {colorants} ({family[1:]}, {what}): "
+                                                     "it prints on a plate of its own; check the press expects it")
+        elif family == "/Indexed" and isinstance(space, pikepdf.Array) and len(space) > 1:
+            self._space(space[1], what, rgb_reported)
+        elif not rgb_reported and self.job.cmyk and _is_rgb(space) and what.startswith("a shading"):
+            self.add(self.page, ERROR, "rgb", f"{what} is RGB in a CMYK job")
+
+
+def _standard(variant: str | None) -> str:
+    """"pdf/x-1a" as the standard is written: "PDF/X-1a"."""
+    family, _, version = (variant or "").partition("-")
+    return f"{family.upper()}-{version}"
+
+
+def _family(space) -> str:
+    import pikepdf
+
+    if isinstance(space, pikepdf.Array) and len(space):
+        return str(space[0])
+    return str(space)
+
+
+def _components(space) -> int | None:
+    import pikepdf
+
+    family = _family(space)
+    if family in ("/DeviceGray", "/CalGray", "/Separation"):
+        return 1
+    if family in ("/DeviceRGB", "/CalRGB", "/Lab"):
+        return 3
+    if family == "/DeviceCMYK":
+        return 4
+    if family == "/ICCBased" and isinstance(space, pikepdf.Array):
+        return int(space[1].get("/N", 0)) or None
+    if family == "/DeviceN" and isinstance(space, pikepdf.Array):
+        return len(space[1])
+    return None
+
+
+def _outputs(function) -> int | None:
+    """How many values a (shading's) function gives: C0's of an exponential function, its
+    sub-functions' of a stitching one, /Range's of a sampled or PostScript one."""
+    import pikepdf
+
+    if function is None:
+        return None
+    if isinstance(function, pikepdf.Array):  # one function per component
+        return len(function)
+    kind = int(function.get("/FunctionType", -1))
+    if kind == 2:
+        return len(function.get("/C0", [0]))
+    if kind == 3:
+        outputs = {_outputs(sub) for sub in function.get("/Functions", [])}
+        return outputs.pop() if len(outputs) == 1 else None
+    if "/Range" in function:
+        return len(function.Range) // 2
+    return None
+
+
+def _is_rgb(space) -> bool:
+    import pikepdf
+
+    if space is None:
+        return False
+    family = _family(space)
+    if family in ("/DeviceRGB", "/CalRGB", "/RGB"):
+        return True
+    if family == "/ICCBased" and isinstance(space, pikepdf.Array):
+        return int(space[1].get("/N", 0)) == 3
+    if family == "/Indexed" and isinstance(space, pikepdf.Array):
+        return _is_rgb(space[1])
+    return False
+
+
+def _lookup(resources, name: str):
+    """A colour space operand: a device space's name, or a name in the resources' /ColorSpace."""
+    import pikepdf
+
+    if name in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray", "/Pattern"):
+        return pikepdf.Name(name)
+    return resources.get("/ColorSpace", {}).get(name)
+
+
+def _values(dictionary) -> Iterator[Any]:
+    for _, value in _items(dictionary):
+        yield value
+
+
+def _items(dictionary) -> Iterator[tuple[str, Any]]:
+    if dictionary is None:
+        return
+    try:
+        items = list(dictionary.items())
+    except (AttributeError, TypeError):
+        return
+    yield from items
+
+
+def _boxes(page, number: int, job: Job, add) -> None:
+    media = _box(page.obj.get("/MediaBox"))
+    trim = _box(page.obj.get("/TrimBox"))
+    bleed = _box(page.obj.get("/BleedBox")) or media
+    if trim is None:
+        add(number, ERROR if job.press else WARNING, "boxes", "no TrimBox: the press cannot tell where the page is cut")
+        return
+    if media is not None and not _inside(trim, media):
+        add(number, ERROR, "boxes", "the TrimBox reaches outside the MediaBox")
+    if bleed is not None and not _inside(trim, bleed):
+        add(number, ERROR, "boxes", "the TrimBox reaches outside the BleedBox")
+    margin = min(trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]) if bleed else 0.0
+    mm = margin / 72 * 25.4
+    if job.bleed_pt is None:
+        if margin < BOX_TOLERANCE_PT and job.press:
+            add(number, WARNING, "boxes", "no bleed: a picture or colour printed to the edge needs some beyond the trim "
+                                          "(pdf: bleed: 3mm)")
+    elif margin + BOX_TOLERANCE_PT < job.bleed_pt:
+        asked = job.bleed_pt / 72 * 25.4
+        add(number, ERROR, "boxes", f"the bleed is {mm:.1f} mm, not the {asked:.1f} mm the manifest asks for")
+
+
+def _box(value) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in value)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    t = BOX_TOLERANCE_PT
+    return inner[0] >= outer[0] - t and inner[1] >= outer[1] - t and inner[2] <= outer[2] + t and inner[3] <= outer[3] + t
+
+
+def _font(font, number: int, add) -> None:
+    name = str(font.get("/BaseFont", "/(unnamed)"))[1:]
+    subtype = str(font.get("/Subtype", ""))
+    if subtype == "/Type3":
+        return  # drawn by its own content streams: nothing to embed
+    descriptor = font.get("/FontDescriptor")
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        if descendants is not None and len(descendants):
+            descriptor = descendants[0].get("/FontDescriptor")
+    embedded = descriptor is not None and any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+    if not embedded:
+        add(number, ERROR, "fonts", f"font {name} is not embedded: the press would set the text in another font")
+    elif not (len(name) > 7 and name[6] == "+" and name[:6].isalpha() and name[:6].isupper()):
+        add(number, WARNING, "fonts", f"font {name} is embedded whole, not subset")
+
+
+# ---------------------------------------------------------------------------- reports
+
+
+def text_report(findings: list[Finding]) -> str:
+    return "".join(f"{finding.line()}\n" for finding in findings)
+
+
+def json_report(findings: list[Finding], job: Job, pdf_name: str) -> str:
+    return json.dumps({
+        "pdf": pdf_name, "job": {"cmyk": job.cmyk, "bleed_pt": job.bleed_pt, "variant": job.variant},
+        "errors": sum(f.severity == ERROR for f in findings), "warnings": sum(f.severity == WARNING for f in findings),
+        "findings": [f.as_json() for f in findings],
+    }, ensure_ascii=False, indent=2) + "\n"
+
+
+def of_issue(run: Pipeline) -> tuple[bytes, Job]:
+    """The issue's print PDF, laid out through the pipeline, and its job."""
+    printed = run.lay_out(pdf=True)
+    assert printed is not None and printed.data is not None
+    return printed.data, Job.of(run.load().meta)
