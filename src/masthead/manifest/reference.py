@@ -213,7 +213,9 @@ def _object(s: Schema, table: str) -> dict[str, Any]:
     keys = s.keys(table) + tuple(s.key(s.root, name) for name in s.table(table).shares)
     out: dict[str, Any] = {"type": "object", "properties": {k.name: _value(s, k) for k in keys},
                            "additionalProperties": False}
-    required = [k.name for k in s.keys(table) if k.required]
+    # an issue.yaml beside a publication.yaml may leave out what it inherits (its publication, its language)
+    inherited = {name for t in s.tables for name in t.shares} if table == s.root else set()
+    required = [k.name for k in s.keys(table) if k.required and k.name not in inherited]
     if required:
         out["required"] = required
     groups = s.table(table).one_of

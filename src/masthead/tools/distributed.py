@@ -32,6 +32,13 @@ def _distributed():
     return distributed
 
 
+def local_cluster(workers: int | None = None):
+    """A LocalCluster on this machine: ``workers`` processes (default 2), one thread each (an
+    issue's build is one task on one core), no dashboard."""
+    return _distributed().LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=40)
+
+
 def runner(scheduler: str, workers: int | None = None) -> Runner:
     """Issues built as tasks of the cluster at ``scheduler`` (``tcp://HOST:8786``), or of a
     LocalCluster of ``workers`` processes (default 2), one thread each, for ``local``."""
@@ -42,10 +49,7 @@ def runner(scheduler: str, workers: int | None = None) -> Runner:
     def run(todo: list[tuple[Path, str]], formats: tuple[str, ...], folder: str | None) -> Iterator[Built]:
         if not todo:
             return
-        cluster = None
-        if scheduler == "local":
-            cluster = distributed.LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=40)
+        cluster = local_cluster(workers) if scheduler == "local" else None
         try:
             with distributed.Client(cluster if cluster is not None else scheduler) as client:
                 # pure=False: an issue built again after a change is a new task, whatever its path

@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 CATALOGUE_FORMATS = ("epub", "kepub", "pdf", "html")
 LATEST = {"epub": "latest.epub", "pdf": "latest.pdf"}  # stable names for the newest issue's files
 STAMP_KIND = "issue-build"  # the cache's entries: an issue's input key → its outputs' digests
-# A test's way to kill the worker that runs an issue, once (tests/test_publication.py): the
-# named file is made, then the process ends itself as a killed worker does. Never set otherwise.
+# A test's way to kill the worker that runs an issue, once (tests/test_publication.py): when
+# the file this names with ".armed" added is there and the file it names is not, the worker makes
+# it, then ends itself as a killed worker does (SIGKILL). Never set otherwise.
 _KILL_ONCE = "MASTHEAD_TEST_KILL_WORKER_ONCE"
 
 
@@ -80,8 +81,9 @@ def build_one(manifest_path: Path, formats: tuple[str, ...], jobs: int | None = 
     from masthead import pipeline
     from masthead.export import formats as registry
 
-    if os.environ.get(_KILL_ONCE) and not os.path.exists(os.environ[_KILL_ONCE]):
-        Path(os.environ[_KILL_ONCE]).write_text(str(manifest_path), encoding="utf-8")
+    marker = os.environ.get(_KILL_ONCE)
+    if marker and os.path.exists(marker + ".armed") and not os.path.exists(marker):
+        Path(marker).write_text(str(manifest_path), encoding="utf-8")
         os.kill(os.getpid(), 9)
     started = time.perf_counter()
     cache = Cache(None if cache_folder is None else Path(cache_folder))
@@ -267,18 +269,20 @@ def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORM
         writes.write_all(outputs, trees, replace_unmarked=force)  # this issue's, all or nothing
         cache.put(STAMP_KIND, built.key, _stamp(built))
         assert built.issue is not None
-        issues[built.manifest_path] = (built.issue, built.slug)
+        issues[built.manifest_path.resolve()] = (built.issue, built.slug)
         report.built.append(built)
         told("built", built)
         built.files, built.trees = {}, {}  # written: not kept
     for manifest_path, slug in unchanged.items():  # read again (the articles from the cache) for the catalogue
         from masthead import pipeline
 
-        issues[manifest_path] = (pipeline.Pipeline(manifest_path, pipeline.BuildContext(jobs=1, cache=cache), formats).read(), slug)
+        reading = pipeline.Pipeline(manifest_path, pipeline.BuildContext(jobs=1, cache=cache), formats)
+        issues[manifest_path.resolve()] = (reading.read(), slug)
         report.unchanged.append(slug)
         told("unchanged", Built(manifest_path, slug=slug, unchanged=True))
     catalogue_started = time.perf_counter()
-    files = catalogue(shared, [issues[m] for m in manifests if m in issues], formats, out_dir)
+    listed = [issues[m.resolve()] for m in manifests if m.resolve() in issues]  # in the folders' order, whatever came first
+    files = catalogue(shared, listed, formats, out_dir)
     writes.write_all({out_dir / path: data for path, data in files.items()})
     report.catalogue = {path: len(data) for path, data in files.items()}
     report.catalogue_seconds = time.perf_counter() - catalogue_started
