@@ -25,18 +25,18 @@ class Publication:
 class IssueListing:
     slug: str
     title: str
-    date: str
+    date: object
     number: int | None
     files: tuple[tuple[str, str], ...]
 
 
-def listing_of(issue, files, slug):
-    return IssueListing(slug, issue.meta.title or issue.meta.publication, issue.meta.date.isoformat(),
+def listing_of(issue, files, slug, cover_bytes=None):
+    return IssueListing(slug, issue.meta.title or issue.meta.publication, issue.meta.date,
                         issue.meta.number, tuple(sorted(files.items())))
 
 
 def catalogue_files(publication, listings):
-    entries = [{"slug": x.slug, "title": x.title, "date": x.date, "files": dict(x.files)}
+    entries = [{"slug": x.slug, "title": x.title, "date": x.date.isoformat(), "files": dict(x.files)}
                for x in sorted(listings, key=lambda x: x.date, reverse=True)]
     page = "".join(f"<li>{e['date']} {e['title']}</li>" for e in entries)
     return {"index.html": f"<!DOCTYPE html><title>{publication.name}</title><ul>{page}</ul>".encode(),

@@ -20,8 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 CATALOGUE_FORMATS = ("epub", "kepub", "pdf", "html")
 LATEST = {"epub": "latest.epub", "pdf": "latest.pdf"}  # stable names for the newest issue's files
 STAMP_KIND = "issue-build"  # the cache's entries: an issue's input key → its outputs' digests
+LISTING_KIND = "issue-listing"  # … → its catalogue listing, pickled (the cache is trusted: docs/security.md)
 # A test's way to kill the worker that runs an issue, once (tests/test_publication.py): when
 # the file this names with ".armed" added is there and the file it names is not, the worker makes
 # it, then ends itself as a killed worker does (SIGKILL). Never set otherwise.
@@ -67,6 +69,7 @@ class Built:
     files: dict[str, bytes] = field(default_factory=dict)
     trees: dict[str, dict[str, bytes]] = field(default_factory=dict)
     issue: Issue | None = None
+    cover: tuple[str, bytes] | None = None  # the cover picture: its name in the web edition, its bytes
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
@@ -100,6 +103,10 @@ def build_one(manifest_path: Path, formats: tuple[str, ...], jobs: int | None = 
         built.errors = [Diagnostic(Position(manifest_path), str(exc))]
         return built
     built.slug = issue.meta.slug
+    rendered = run.render()
+    for resource in rendered.resources:
+        if resource.name == rendered.cover_image:
+            built.cover = (resource.name, resource.data)
     for name, data in outputs.items():
         target = registry.FORMATS[name].target(built.slug)
         if isinstance(data, dict):
@@ -249,16 +256,17 @@ def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORM
     inputs = Inputs(formats)
     report = Report()
     todo: list[tuple[Path, str]] = []
-    unchanged: dict[Path, str] = {}
+    unchanged: dict[Path, tuple[str, Any]] = {}
     for manifest_path in manifests:
         key = inputs.key(manifest_path)
         stamp = cache.get(STAMP_KIND, key)
         slug = _still_there(stamp, out_dir) if stamp is not None else None
-        if slug is not None:
-            unchanged[manifest_path] = slug
+        listing = _cached_listing(cache, key) if slug is not None else None
+        if slug is not None and listing is not None:
+            unchanged[manifest_path] = (slug, listing)
         else:
             todo.append((manifest_path, key))
-    issues: dict[Path, tuple[Issue, str]] = {}
+    listings: dict[Path, Any] = {}  # IssueListing, by issue.yaml
     for built in runner(todo, formats, None if cache.folder is None else str(cache.folder)):
         if built.errors:
             report.failed.append(built)
@@ -267,21 +275,19 @@ def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORM
         outputs = {out_dir / path: data for path, data in built.files.items()}
         trees = {out_dir / path: tree for path, tree in built.trees.items()}
         writes.write_all(outputs, trees, replace_unmarked=force)  # this issue's, all or nothing
-        cache.put(STAMP_KIND, built.key, _stamp(built))
-        assert built.issue is not None
-        issues[built.manifest_path.resolve()] = (built.issue, built.slug)
+        listing = listing_of(built, formats)
+        cache.put(LISTING_KIND, built.key, pickle.dumps(listing))
+        cache.put(STAMP_KIND, built.key, _stamp(built))  # last: a stamp promises the listing is there
+        listings[built.manifest_path.resolve()] = listing
         report.built.append(built)
         told("built", built)
-        built.files, built.trees = {}, {}  # written: not kept
-    for manifest_path, slug in unchanged.items():  # read again (the articles from the cache) for the catalogue
-        from masthead import pipeline
-
-        reading = pipeline.Pipeline(manifest_path, pipeline.BuildContext(jobs=1, cache=cache), formats)
-        issues[manifest_path.resolve()] = (reading.read(), slug)
+        built.files, built.trees, built.issue, built.cover = {}, {}, None, None  # written and listed: not kept
+    for manifest_path, (slug, listing) in unchanged.items():
+        listings[manifest_path.resolve()] = listing
         report.unchanged.append(slug)
         told("unchanged", Built(manifest_path, slug=slug, unchanged=True))
     catalogue_started = time.perf_counter()
-    listed = [issues[m.resolve()] for m in manifests if m.resolve() in issues]  # in the folders' order, whatever came first
+    listed = [listings[m.resolve()] for m in manifests if m.resolve() in listings]  # the folders' order
     files = catalogue(shared, listed, formats, out_dir)
     writes.write_all({out_dir / path: data for path, data in files.items()})
     report.catalogue = {path: len(data) for path, data in files.items()}
@@ -290,38 +296,47 @@ def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORM
     return report
 
 
-def catalogue(shared: dict[str, Any], issues: Sequence[tuple[Issue, str]], formats: tuple[str, ...],
-              out_dir: Path) -> dict[str, bytes]:
-    """The catalogue's files (masthead.catalogue), and the newest issue's EPUB and PDF again
-    under their stable names; relative path → bytes."""
-    from masthead.catalogue.records import Publication, listing_of
+def listing_of(built: Built, formats: tuple[str, ...]) -> Any:
+    """The issue's catalogue entry (masthead.catalogue.records.listing_of), made from the issue
+    as read, its outputs' paths relative to the output folder and its cover's bytes."""
+    from masthead.catalogue import records
+    from masthead.export import formats as registry
+
+    assert built.issue is not None
+    files = {name: registry.FORMATS[name].target(built.slug) + ("/index.html" if registry.FORMATS[name].folder else "")
+             for name in formats if name in registry.FORMATS}
+    cover = None
+    if built.cover is not None:
+        name, cover = built.cover
+        if "html" in formats:  # the web edition carries it: the archive shows that file
+            files["cover"] = f"{registry.FORMATS['html'].target(built.slug)}/{name}"
+    return records.listing_of(built.issue, files, built.slug, cover_bytes=cover)
+
+
+def _cached_listing(cache: Cache, key: str) -> Any:
+    data = cache.get(LISTING_KIND, key)
+    if data is None:
+        return None
+    try:
+        return pickle.loads(data)  # the cache is trusted, as for the article readings (docs/security.md)
+    except Exception:  # noqa: BLE001 - written by other code: the issue is built again
+        return None
+
+
+def catalogue(shared: dict[str, Any], listings: Sequence[Any], formats: tuple[str, ...], out_dir: Path) -> dict[str, bytes]:
+    """The catalogue's files (masthead.catalogue.site), and the newest issue's (by date, then
+    number, then slug) EPUB and PDF again under their stable names; relative path → bytes."""
+    from masthead.catalogue.records import Publication
     from masthead.catalogue.site import catalogue_files
     from masthead.export import formats as registry
 
     publication = Publication(name=shared["publication"], issn=shared["issn"], publisher=shared["publisher"],
                               rights=shared["rights"], language=shared["language"], site_url=shared["site_url"],
                               description=shared["description"])
-    listings = []
-    for issue, slug in issues:
-        files = {name: registry.FORMATS[name].target(slug) + ("/index.html" if registry.FORMATS[name].folder else "")
-                 for name in formats if name in registry.FORMATS}
-        cover = _cover_of(out_dir, slug, formats)
-        if cover is not None:
-            files["cover"] = cover
-        listings.append(listing_of(issue, files, slug))
     out = dict(catalogue_files(publication, listings))
-    if issues:
-        _, newest_slug = max(issues, key=lambda pair: (pair[0].meta.date, pair[0].meta.number or 0, pair[1]))
+    if listings:
+        newest = max(listings, key=lambda x: (x.date, -1 if x.number is None else x.number, x.slug))
         for name, latest in LATEST.items():
             if name in formats:
-                out[latest] = (out_dir / registry.FORMATS[name].target(newest_slug)).read_bytes()
+                out[latest] = (out_dir / registry.FORMATS[name].target(newest.slug)).read_bytes()
     return out
-
-
-def _cover_of(out_dir: Path, slug: str, formats: Iterable[str]) -> str | None:
-    """The cover picture the web edition carries, relative to ``out_dir``, when it has one."""
-    if "html" not in formats:
-        return None
-    for candidate in sorted((out_dir / slug).glob("images/cover.*")) + sorted((out_dir / slug).glob("cover.*")):
-        return candidate.relative_to(out_dir).as_posix()
-    return None
