@@ -273,7 +273,8 @@ def _build_publication(folder: Path, output: Path, formats: tuple[str, ...] | No
         sys.exit(1)
     if not quiet:
         size = sum(report.catalogue.values())
-        click.echo(_line(f"catalogue: {len(report.catalogue)} files, {size / 1024:,.0f} KB in {output} "
+        click.echo(_line(f"catalogue: {len(report.catalogue)} files, {size / 1024:,.0f} KB in {output}, "
+                         f"made and written in {report.catalogue_seconds:.2f} s "
                          f"({_count(len(report.built), 'issue')} built, {len(report.unchanged)} unchanged, "
                          f"{len(report.failed)} failed) in {report.seconds:.1f} s"))
     sys.exit(1 if report.failed else 0)
