@@ -146,7 +146,10 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
         click.echo(_line(f"masthead: {publication} is a publication; --edition builds one issue's edition "
                          "(name an issue folder)"), err=True)
         sys.exit(2)
-    if publication is not None and not watch:
+    if publication is not None and watch:
+        click.echo(_line(f"masthead: {publication} is a publication; --watch builds issues (name an issue folder)"), err=True)
+        sys.exit(2)
+    if publication is not None:
         given = click.get_current_context().get_parameter_source("formats") is not click.core.ParameterSource.DEFAULT
         _build_publication(publication, Path(output), formats if given else None, quiet, jobs, scheduler, force, debug)
     if scheduler is not None:
