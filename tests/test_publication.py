@@ -97,6 +97,17 @@ def test_a_publication_yaml_further_up_than_the_issues_parent_is_not_read(tmp_pa
     assert any("missing required key 'publication'" in str(d) for d in caught.value.diagnostics)
 
 
+def test_a_publication_yaml_that_is_a_link_is_refused_not_followed(tmp_path):
+    root = _publication(tmp_path / "pub", issues=1)
+    (tmp_path / "elsewhere.yaml").write_text(SHARED, encoding="utf-8")
+    (root / "publication.yaml").unlink()
+    (root / "publication.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    with pytest.raises(IssueError) as caught:
+        loader.load(root / "issue-01" / "issue.yaml")
+    (diagnostic,) = caught.value.diagnostics
+    assert str(diagnostic).startswith(f"{root / 'publication.yaml'}:1:1: cannot read"), diagnostic
+
+
 def test_a_theme_publication_yaml_names_is_found_in_the_publication_folder_and_kept_inside_it(tmp_path):
     from masthead.render import theme
 
