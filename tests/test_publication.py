@@ -152,8 +152,10 @@ def test_a_catalogue_build_builds_every_issue_then_only_what_changed(tmp_path):
     assert sorted(b.slug for b in first.built) == ["issue-01", "issue-02", "issue-03"]
     assert (out / "latest.epub").read_bytes() == (out / "issue-03.epub").read_bytes()  # the newest, by date
     assert (out / "index.html").is_file()
+    index = (out / "index.html").stat()
     again = publication.build(root, out, ("epub",), cache=cache)
     assert (again.built, sorted(again.unchanged)) == ([], ["issue-01", "issue-02", "issue-03"])
+    assert (out / "index.html").stat().st_ino == index.st_ino  # the same bytes: not written again
     article = root / "issue-02" / "articles" / "two.md"
     article.write_text(article.read_text() + "\nOne more line.\n")
     changed = publication.build(root, out, ("epub",), cache=cache)

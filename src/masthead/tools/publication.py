@@ -169,6 +169,14 @@ class Inputs:
         return cache.key("catalogue-issue", *parts)
 
 
+def _same(path: Path, data: bytes) -> bool:
+    """Does ``path`` hold ``data`` already (a regular file, not a link)?"""
+    try:
+        return not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -289,7 +297,8 @@ def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORM
     catalogue_started = time.perf_counter()
     listed = [listings[m.resolve()] for m in manifests if m.resolve() in listings]  # the folders' order
     files = catalogue(shared, listed, formats, out_dir)
-    writes.write_all({out_dir / path: data for path, data in files.items()})
+    # all or nothing, as every output; a file already there with the same bytes is left as it is
+    writes.write_all({out_dir / path: data for path, data in files.items() if not _same(out_dir / path, data)})
     report.catalogue = {path: len(data) for path, data in files.items()}
     report.catalogue_seconds = time.perf_counter() - catalogue_started
     report.seconds = time.perf_counter() - started
