@@ -14,8 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from masthead.diagnostics import Position
-from masthead.manifest import editions
-from masthead.manifest import loader
+from masthead.manifest import editions, loader
 from masthead.model.issue import Article
 from masthead.tools.check import Checked
 
