@@ -3,8 +3,7 @@ sources), and the catalogue build of a publication folder: every issue, then onl
 a failing issue reported while the rest are written; the same bytes from 1 or 2 local workers
 and from a Dask LocalCluster, whose killed worker's issue runs again.
 
-The catalogue's own files come from masthead.catalogue (another part of issue 24); until it is
-there, tests/catalogue_standin.py stands in for it, in this process only.
+The catalogue's own files come from masthead.catalogue (tests/test_catalogue.py checks them).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import json
 import shutil
 from pathlib import Path
 
-import catalogue_standin
 import pytest
 from click.testing import CliRunner
 
@@ -21,8 +19,6 @@ from masthead.diagnostics import IssueError
 from masthead.manifest import loader
 from masthead.runtime.cache import Cache
 from masthead.tools import publication
-
-catalogue_standin.install()
 
 SHARED = """\
 publication: The Harbour Review
