@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# issues/ is a publication (issues/publication.yaml): every issue, its archive site and feeds.
 demo: install
 	$(BIN)/masthead build -o dist
 

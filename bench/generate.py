@@ -241,6 +241,42 @@ def generate(out: Path, articles: int, words: int, seed: int = 1891) -> int:
     return count
 
 
+def generate_publication(out: Path, issues: int, articles: int, words: int, seed: int = 1891) -> int:
+    """A publication in ``out`` (replaced if it exists): publication.yaml, a theme of its own
+    (``house/``: the default theme with its EPUB stylesheet copied in, for a theme change to
+    touch) and ``issues`` issue folders ``issue-NNN`` of ``articles`` articles of about
+    ``words`` words, monthly, the newest last; each issue's articles differ (its own seed).
+    Returns the body words of all issues."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / "publication.yaml").write_text(
+        "# Synthetic publication written by bench/generate.py\n"
+        "publication: The Benchmark Gazette\nlanguage: en-GB\npublisher: masthead benchmarks\n"
+        "issn: \"2049-3630\"\nsite_url: https://gazette.example/\ntheme: ./house\n", encoding="utf-8")
+    house = out / "house" / "css"
+    house.mkdir(parents=True)
+    (out / "house" / "theme.yaml").write_text("name: house\nextends: default\n", encoding="utf-8")
+    default = Path(__file__).resolve().parent.parent / "templates" / "default"
+    shutil.copyfile(default / "css" / "epub.css", house / "epub.css")
+    count = 0
+    for i in range(1, issues + 1):
+        folder = out / f"issue-{i:03d}"
+        (folder / "articles").mkdir(parents=True)
+        (folder / "images").mkdir()
+        figure_png(folder / "images" / "figure.png")
+        month = 2010 * 12 + i  # monthly, from February 2010
+        date = dt.date(month // 12, month % 12 + 1, 1)
+        body = manifest(articles, words).split("sections:", 1)[1]
+        (folder / "issue.yaml").write_text(f"title: The {date:%B %Y} Issue\ndate: {date.isoformat()}\nnumber: {i}\n"
+                                           f"sections:{body}", encoding="utf-8")
+        for k in range(1, articles + 1):
+            text = article(k, articles, words, seed + i)
+            (folder / "articles" / f"article-{k:03d}.md").write_text(text, encoding="utf-8")
+            count += len(text.split())
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="the issue folder to write (replaced if it exists)")

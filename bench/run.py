@@ -12,6 +12,7 @@ outputs and generated issues stay in bench/out/ for inspection.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -47,6 +48,8 @@ BIG = (120, 12000)  # articles × words: the 1.5-million-word issue
 EPUB_GROWTH = (8, 32, 128)  # 1×, 4×, 16×: articles of BIG[1] words
 PDF_GROWTH = (4, 16, 64)  # 1×, 4×, 16×: articles of PDF_WORDS words
 PDF_WORDS = 3000
+CATALOGUE = (200, 12, 1500)  # a publication: issues × articles × words
+CATALOGUE_PDF = 10  # of its issues, built with the PDF too (all 200 would take hours on 2 cores)
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -58,6 +61,7 @@ class Run:
     cpu: float | None = None  # user + system seconds of the child
     rss_mb: float | None = None  # peak resident set size of the child
     tree_mb: float | None = None  # peak of the summed RSS of the child and all its processes (sampled)
+    pss_mb: float | None = None  # peak of their summed PSS (shared pages divided among their sharers)
     rc: int | None = None
     stdout: str = ""
     stderr: str = ""
@@ -98,6 +102,7 @@ def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None, ti
     run.rc = process.returncode
     sampler.stop()
     run.tree_mb = sampler.peak_kb / 1024 if sampler.peak_kb else None
+    run.pss_mb = sampler.peak_pss_kb / 1024 if sampler.peak_pss_kb else None
     try:
         lines = Path(stats_file).read_text().split("\n")
         fields = [line for line in lines if re.fullmatch(r"[\d.]+ \d+ [\d.]+ [\d.]+", line.strip())][-1].split()
@@ -121,7 +126,7 @@ class TreeMemory:
     def __init__(self, pid: int):
         import threading
 
-        self.pid, self.peak_kb = pid, 0
+        self.pid, self.peak_kb, self.peak_pss_kb = pid, 0, 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -136,9 +141,13 @@ class TreeMemory:
 
     def _run(self) -> None:
         while not self._done.wait(0.05):
-            self.peak_kb = max(self.peak_kb, self._total())
+            rss, pss = self._total()
+            self.peak_kb, self.peak_pss_kb = max(self.peak_kb, rss), max(self.peak_pss_kb, pss)
 
-    def _total(self) -> int:
+    def _total(self) -> tuple[int, int]:
+        """The summed RSS and PSS (kB) of the process and its descendants now. PSS counts a page
+        shared by n processes (a forked worker's inherited ones) as 1/n in each: its sum is what
+        they hold together, where the RSS sum counts shared pages again in every process."""
         parents: dict[int, int] = {}
         for entry in os.listdir("/proc"):
             if entry.isdigit():
@@ -154,7 +163,7 @@ class TreeMemory:
                 if ppid == parent and child not in tree:
                     tree.add(child)
                     frontier.append(child)
-        total = 0
+        total = pss = 0
         for pid in tree:
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -162,7 +171,14 @@ class TreeMemory:
                         total += int(line.split()[1])
             except (OSError, ValueError):
                 continue
-        return total
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+                        break
+            except (OSError, ValueError):
+                continue
+        return total, pss
 
 
 def median_run(runs: list[Run]) -> Run:
@@ -667,6 +683,104 @@ def growth(b: Bench, fmt: str, sizes: tuple[int, ...], words: int, *extra: str) 
                   run, ratio, "", "", note))
 
 
+# ------------------------------------------------------------------------------ a publication
+
+
+def _catalogue_counts(run: Run) -> tuple[int, int, int, float | None]:
+    """Issues built, unchanged and failed, and the catalogue's own seconds, as the build says them."""
+    text = run.stdout + run.stderr
+    found = re.search(r"\((\d+) issues? built, (\d+) unchanged, (\d+) failed\)", text)
+    seconds = re.search(r"made and written in ([\d.]+) s", text)
+    built, unchanged, failed = (int(x) for x in found.groups()) if found else (-1, -1, -1)
+    return built, unchanged, failed, float(seconds.group(1)) if seconds else None
+
+
+def _tree_digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def catalogue(b: Bench, issues: int, articles: int, words: int, pdf_issues: int, dask: bool) -> None:
+    """A generated publication of ``issues`` issues: the catalogue build cold (--jobs 2), with
+    nothing changed, after one article of one issue changed, after the theme changed; cold with
+    --jobs 1 and on a LocalCluster of 2 workers; the feeds' sizes; a subset with the PDF too."""
+    folder = b.out / "issues" / "publication"
+    total = generate.generate_publication(folder, issues, articles, words)
+    formats = "epub,kepub,html"
+    label = f"catalogue {issues} issues × {articles} articles × {words} words ({total / 1e6:.1f}M), EPUB+KEPUB+web"
+
+    def build(what: str, dist: Path, cache: Path, *extra: str, fmt: str = formats, source: Path = folder) -> Run:
+        run = measure([b.masthead, "build", str(source), "-o", str(dist), "--format", fmt, *extra],
+                      env=b.env(cache), timeout=b.timeout)
+        if not run.ok:
+            b.failures.append((what, run))
+        return run
+
+    def notes(run: Run) -> str:
+        built, unchanged, failed, seconds = _catalogue_counts(run)
+        parts = [f"{built} built, {unchanged} unchanged" + (f", {failed} failed" if failed else "")]
+        if run.pss_mb:
+            parts.append(f"PSS all procs {run.pss_mb:.0f} MB")
+        if seconds is not None:
+            parts.append(f"catalogue {seconds:.2f} s")
+        return "; ".join(parts)
+
+    dist, cache = b.out / "catalogue-j2", b.fresh_cache("catalogue-j2")
+    shutil.rmtree(dist, ignore_errors=True)
+    cold = build(f"{label}, cold, --jobs 2", dist, cache, "--jobs", "2")
+    per_issue = f"{cold.wall / issues:.2f} s/issue" if cold.ok else ""
+    b.add(Row(f"{label}, cold, --jobs 2", cold, per_issue, "", "", notes(cold)))
+    cold_digests = _tree_digests(dist) if cold.ok else {}
+    sizes = {name: (dist / name).stat().st_size for name in ("index.html", "feed.atom") if (dist / name).is_file()}
+    for feed in sorted((dist / "opds").glob("*")) if (dist / "opds").is_dir() else []:
+        sizes[f"opds/{feed.name}"] = feed.stat().st_size
+    seconds = _catalogue_counts(cold)[3]
+    b.add(Row("  … the catalogue's files (archive, OPDS 1.2 and 2.0, Atom)", None, "", "", "",
+              ", ".join(f"{name} {size / 1024:,.0f} KB" for name, size in sizes.items()),
+              wall_text=f"{seconds:.2f}" if seconds is not None else "—"))
+    again = build(f"{label}, nothing changed", dist, cache, "--jobs", "2")
+    b.add(Row("  … nothing changed", again, f"/cold {again.wall / cold.wall:.3f}" if cold.ok and again.ok else "",
+              "nothing built", verdict(again.ok and _catalogue_counts(again)[0] == 0), notes(again)))
+    edited = folder / f"issue-{issues // 2:03d}" / "articles" / "article-005.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more paragraph, written after the issue was built.\n",
+                      encoding="utf-8")
+    one = build(f"{label}, one article edited", dist, cache, "--jobs", "2")
+    b.add(Row("  … one article edited in one issue", one, f"/cold {one.wall / cold.wall:.3f}" if cold.ok and one.ok else "",
+              "only that issue built", verdict(one.ok and _catalogue_counts(one)[:2] == (1, issues - 1)), notes(one)))
+    css = folder / "house" / "css" / "epub.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 0.01em; }\n", encoding="utf-8")
+    themed = build(f"{label}, theme changed", dist, cache, "--jobs", "2")
+    b.add(Row("  … the theme's stylesheet changed", themed, f"/cold {themed.wall / cold.wall:.2f}" if cold.ok and themed.ok else "",
+              "every issue built", verdict(themed.ok and _catalogue_counts(themed)[0] == issues), notes(themed)))
+    # the same publication again, cold, for the comparisons: as generated (the edits undone)
+    generate.generate_publication(folder, issues, articles, words)
+    dist1 = b.out / "catalogue-j1"
+    shutil.rmtree(dist1, ignore_errors=True)
+    single = build(f"{label}, cold, --jobs 1", dist1, b.fresh_cache("catalogue-j1"), "--jobs", "1")
+    same = single.ok and _tree_digests(dist1) == cold_digests
+    b.add(Row("  … cold, --jobs 1", single, f"--jobs 2 /1 {cold.wall / single.wall:.2f}" if cold.ok and single.ok else "",
+              "same bytes as --jobs 2", verdict(same), notes(single)))
+    if dask:
+        dist_dask = b.out / "catalogue-dask"
+        shutil.rmtree(dist_dask, ignore_errors=True)
+        cluster = build(f"{label}, cold, --scheduler local", dist_dask, b.fresh_cache("catalogue-dask"),
+                        "--scheduler", "local", "--jobs", "2")
+        same = cluster.ok and _tree_digests(dist_dask) == cold_digests
+        b.add(Row("  … cold, Dask LocalCluster of 2 workers (--scheduler local)", cluster,
+                  f"/local --jobs 2 {cluster.wall / cold.wall:.2f}" if cold.ok and cluster.ok else "",
+                  "same bytes as --jobs 2", verdict(same), notes(cluster)))
+    if pdf_issues:
+        subset = b.out / "issues" / "publication-pdf"
+        words_pdf = generate.generate_publication(subset, pdf_issues, articles, words)
+        dist_pdf = b.out / "catalogue-pdf"
+        shutil.rmtree(dist_pdf, ignore_errors=True)
+        printed = build(f"catalogue {pdf_issues} issues with PDF", dist_pdf, b.fresh_cache("catalogue-pdf"), "--jobs", "2",
+                        fmt="epub,kepub,pdf,html", source=subset)
+        b.add(Row(f"catalogue {pdf_issues} issues × {articles} × {words} ({words_pdf / 1e6:.2f}M), EPUB+KEPUB+PDF+web, "
+                  "cold, --jobs 2", printed, f"{printed.wall / pdf_issues:.2f} s/issue" if printed.ok else "", "", "",
+                  notes(printed)))
+
+
 def startup(b: Bench, n: int = 5) -> None:
     runs = [measure([b.masthead, "--help"], timeout=60) for _ in range(n)]
     run = median_run(runs)
@@ -733,6 +847,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true",
                         help="the chunked-PDF rows at the full 1.5 million words (~35 min more) instead of a quarter")
     parser.add_argument("--masthead", default=None, help="the masthead executable")
+    parser.add_argument("--catalogue-issues", type=int, default=CATALOGUE[0],
+                        help="issues of the generated publication (0: no catalogue rows)")
+    parser.add_argument("--catalogue-pdf", type=int, default=CATALOGUE_PDF, help="issues of it built with the PDF too")
+    parser.add_argument("--catalogue-only", action="store_true", help="only the catalogue rows")
+    parser.add_argument("--no-dask", action="store_true", help="no LocalCluster row")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -769,19 +888,24 @@ def main(argv: list[str] | None = None) -> int:
         for path in [strand, *strand.rglob("*")]:
             path.chmod(path.stat().st_mode | 0o200)
 
-        cold, warm, cache = strand_epub(b, strand, args.repeat)
-        if cold.ok:
-            pandoc_epub(b, strand, cold, warm, args.repeat)
-        if not args.no_pdf:
-            strand_pdf(b, strand, cache, args.pdf_repeat)
-        _big, _words, big_path = big_epub(b)
-        growth(b, "epub", EPUB_GROWTH, BIG[1])
-        if not args.no_pdf:
-            growth(b, "pdf", PDF_GROWTH, PDF_WORDS)
-            chunked_pdf(b, *(BIG if args.full else (BIG[0] // 4, BIG[1])))
-            layout_costs(b, [HERE.parent / "issues" / "lantern-2025-11-28", strand])
-        startup(b)
-        epubcheck(b, big_path)
+        if not args.catalogue_only:
+            cold, warm, cache = strand_epub(b, strand, args.repeat)
+            if cold.ok:
+                pandoc_epub(b, strand, cold, warm, args.repeat)
+            if not args.no_pdf:
+                strand_pdf(b, strand, cache, args.pdf_repeat)
+            _big, _words, big_path = big_epub(b)
+            growth(b, "epub", EPUB_GROWTH, BIG[1])
+            if not args.no_pdf:
+                growth(b, "pdf", PDF_GROWTH, PDF_WORDS)
+                chunked_pdf(b, *(BIG if args.full else (BIG[0] // 4, BIG[1])))
+                layout_costs(b, [HERE.parent / "issues" / "lantern-2025-11-28", strand])
+        if args.catalogue_issues:
+            catalogue(b, args.catalogue_issues, *CATALOGUE[1:], 0 if args.no_pdf else args.catalogue_pdf,
+                      not args.no_dask)
+        if not args.catalogue_only:
+            startup(b)
+            epubcheck(b, big_path)
 
     print()
     print_table(b.rows)

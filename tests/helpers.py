@@ -63,6 +63,26 @@ def translated_issue(folder: Path) -> Path:
     return folder
 
 
+def copy_sample(target: Path, issue: Path = SAMPLE) -> Path:
+    """A copy of a sample issue at ``target`` that builds on its own: its issue.yaml with the
+    settings it inherits from issues/publication.yaml written into it (the keys it does not give
+    itself; the publication's own, like site_url, left out), the outputs those of the sample."""
+    shutil.copytree(issue, target)
+    shared = issue.parent / "publication.yaml"
+    if shared.is_file():
+        own = (issue / "issue.yaml").read_text(encoding="utf-8")
+        given = {line.split(":", 1)[0] for line in own.splitlines() if line[:1].isalpha()}
+        blocks: list[list[str]] = []
+        for line in shared.read_text(encoding="utf-8").splitlines():
+            if line[:1].isalpha():
+                blocks.append([line])
+            elif blocks and line[:1] in (" ", ""):
+                blocks[-1].append(line)
+        kept = [line for block in blocks if block[0].split(":", 1)[0] not in given | {"site_url"} for line in block]
+        (target / "issue.yaml").write_text("\n".join(kept) + "\n" + own, encoding="utf-8")
+    return target
+
+
 def need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:

@@ -8,13 +8,13 @@ import time
 
 import click
 
-from helpers import ROOT, SAMPLE, masthead
+from helpers import ROOT, copy_sample, masthead
 from masthead.cli import main
 
 
 def test_build_without_arguments_builds_every_issue(tmp_path):
-    shutil.copytree(SAMPLE, tmp_path / "issues" / "one")
-    shutil.copytree(SAMPLE, tmp_path / "issues" / "two")
+    copy_sample(tmp_path / "issues" / "one")
+    copy_sample(tmp_path / "issues" / "two")
     result = masthead("build", "--format", "epub", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["one.epub", "two.epub"]
@@ -153,7 +153,7 @@ def test_killing_a_build_half_way_keeps_the_earlier_outputs(tmp_path):
     import sys
 
     issue = tmp_path / "lantern"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     out = tmp_path / "dist"
     assert masthead("build", str(issue), "-o", str(out)).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -175,7 +175,7 @@ def test_killing_a_build_half_way_keeps_the_earlier_outputs(tmp_path):
 def test_the_web_edition_never_replaces_the_issue_folder(tmp_path):
     """-o the issue's parent would put DIR/<slug>/ on the issue folder itself: refused, nothing lost."""
     issue = tmp_path / "lantern"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     before = sorted(p.relative_to(issue) for p in issue.rglob("*"))
     for out in (tmp_path, tmp_path / "lantern" / ".."):
         result = masthead("build", str(issue), "-o", str(out), "--format", "epub,html")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CORPUS, SAMPLE, masthead, translated_issue
+from helpers import CORPUS, SAMPLE, copy_sample, masthead, translated_issue
 from masthead.tools import daemon as resident
 
 
@@ -65,7 +65,7 @@ def _alone(*args: str) -> subprocess.CompletedProcess:
 
 def test_a_build_the_daemon_serves_is_the_build_run_alone(served, tmp_path):
     issue = tmp_path / "lantern"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     first = served.build(str(issue), "-o", str(tmp_path / "d"), "-f", "epub")
     assert first.returncode == 0, first.stderr
     assert "exit 0" in served.next_line() and "built lantern" in first.stdout
@@ -93,7 +93,7 @@ def test_a_served_build_takes_the_edition_and_makes_the_edition_run_alone(served
 
 def test_an_issue_with_errors_gets_its_messages_and_status_through_the_daemon(served, tmp_path):
     issue = tmp_path / "lantern"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     manifest = issue / "issue.yaml"
     manifest.write_text(manifest.read_text("utf-8").replace("sections:", "sectoins:", 1), "utf-8")
     broken = served.build("lantern", "-o", "out", "-f", "epub", cwd=tmp_path)  # relative paths: the client's folder
@@ -126,7 +126,7 @@ def test_ctrl_c_in_the_client_interrupts_its_build_in_the_daemon(served, tmp_pat
 
 def test_a_daemon_of_other_code_stops_and_the_build_runs_here(served, tmp_path, monkeypatch):
     issue = tmp_path / "lantern"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     monkeypatch.setenv("MASTHEAD_CACHE_DIR", str(served.cache))
     monkeypatch.delenv(resident.NO_DAEMON)
     monkeypatch.setattr(resident, "stamp", lambda: "masthead of another day")

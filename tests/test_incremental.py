@@ -308,10 +308,10 @@ def test_cover_and_theme_are_prepared_ahead_only_when_the_cache_lacks_them(tmp_p
 def test_a_cover_drawn_ahead_gives_the_same_bytes_as_no_cache(tmp_path: Path):
     """The sample issue names no cover: it is drawn in another process while the documents
     render. The EPUB and the PDF equal those built with the cache off, drawn in line."""
-    from helpers import SAMPLE
+    from helpers import SAMPLE, copy_sample
 
     issue = tmp_path / SAMPLE.name
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     cache = tmp_path / "cache"
     ahead = masthead("build", str(issue), "-o", str(tmp_path / "ahead"), env=_env(cache))
     assert ahead.returncode == 0, ahead.stderr

@@ -10,13 +10,12 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from helpers import SAMPLE, Epub, build_folder, masthead
+from helpers import SAMPLE, Epub, build_folder, copy_sample, masthead
 
 
 def run(*args: str, tmp_path: Path):
@@ -172,7 +171,7 @@ LONG = {  # (what is long, its text, in the sample issue: its images set Pillow'
 def test_a_cover_text_too_long_for_a_line_is_cut_to_fit(case, issue_dir, tmp_path, normal_cover_size):
     change, text, sample = LONG[case]
     if sample:
-        issue_dir = Path(shutil.copytree(SAMPLE, tmp_path / SAMPLE.name))
+        issue_dir = Path(copy_sample(tmp_path / SAMPLE.name))
     change(issue_dir, text)
     result = run("build", str(issue_dir), "-o", str(tmp_path / "out"), "-f", "epub", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -114,12 +114,11 @@ def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path):
     only when it is collected, which a process ending with os._exit never does: every build left
     one behind (1,470 were found on one machine). Built once with its own TMPDIR, nothing stays."""
     import os
-    import shutil
 
-    from helpers import SAMPLE, masthead
+    from helpers import SAMPLE, copy_sample, masthead
 
     issue = tmp_path / SAMPLE.name
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = {**os.environ, "TMPDIR": str(temporary), "MASTHEAD_CACHE_DIR": "off"}

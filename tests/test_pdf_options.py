@@ -148,12 +148,11 @@ def struct_elements(reader) -> list[dict]:
 def test_pdf_ua_1_structure(tmp_path):
     """The sample as PDF/UA-1: marked, tagged, language and title shown, figures with alt text,
     headings and tables as structure, links tagged."""
-    import shutil
 
-    from helpers import SAMPLE
+    from helpers import copy_sample
 
     issue = tmp_path / "ua"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     manifest = issue / "issue.yaml"
     manifest.write_text(manifest.read_text().replace("pdf:\n  page_size: A4\n", "pdf:\n  page_size: A4\n  variant: pdf/ua-1\n"))
     reader = pypdf.PdfReader(build_folder(issue, tmp_path / "out", "pdf")["pdf"])

@@ -132,7 +132,6 @@ BAD = {
     "columns-out-of-range": GOOD + "pdf:\n  columns: 7\n",
     "image-quality-too-low": GOOD + "epub:\n  image_quality: 3\n",
     "date-past-2099": GOOD.replace("2025-01-01", "2108-01-01"),
-    "no-publication": GOOD.replace("publication: P\n", ""),
     "sections-and-articles": GOOD + "sections:\n  - articles: [articles/a.md]\n",
     "neither-sections-nor-articles": GOOD.split("articles:")[0],
     "entry-without-file": GOOD.replace("  - articles/a.md", "  - kicker: K"),
@@ -174,6 +173,18 @@ def test_the_json_schema_and_the_loader_both_take_a_small_issue(name, tmp_path):
     text = GOOD_TOO[name]
     assert [e.message for e in _validator().iter_errors(_as_json(yaml.safe_load(text)))] == []
     assert loader.load(_small_issue(tmp_path, text)).meta.publication == "P"
+
+
+def test_the_json_schema_takes_an_issue_that_inherits_its_publications_name_and_the_loader_wants_it_somewhere(tmp_path):
+    text = GOOD.replace("publication: P\n", "")  # beside a publication.yaml that gives it, a good issue.yaml
+    (tmp_path / "alone").mkdir()
+    assert [e.message for e in _validator().iter_errors(_as_json(yaml.safe_load(text)))] == []
+    with pytest.raises(IssueError, match="missing required key 'publication'"):
+        loader.load(_small_issue(tmp_path / "alone", text))  # given nowhere
+    (tmp_path / "publication.yaml").write_text("publication: P\n", encoding="utf-8")
+    assert loader.load(_small_issue(tmp_path / "alone", text)).meta.publication == "P"
+    shared = reference.json_schema()["$defs"]["publication"]
+    assert {"site_url", "publication", "pdf"} <= set(shared["properties"]) and "required" not in shared
 
 
 def test_masthead_schema_prints_the_json_schema():

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAMPLE, masthead
+from helpers import copy_sample, masthead
 from masthead import pipeline
 from masthead.pipeline import BuildContext
 from masthead.runtime.cache import Cache
@@ -105,7 +105,7 @@ def _cold_epub(issue: Path, out: Path) -> bytes:
 
 def test_a_rebuild_after_an_edit_equals_a_cold_build_and_bad_input_keeps_the_last_good_file(tmp_path):
     issue, out = tmp_path / "lantern", tmp_path / "out"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     epub = out / "lantern.epub"
     watching = Watching(issue, out, tmp_path / "cache")
     try:
@@ -137,7 +137,7 @@ def test_a_rebuild_after_an_edit_equals_a_cold_build_and_bad_input_keeps_the_las
 
 def test_an_edit_to_the_manifest_and_to_the_theme_is_seen(tmp_path):
     issue, out = tmp_path / "lantern", tmp_path / "out"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     watching = Watching(issue, out, tmp_path / "cache")
     try:
         manifest = issue / "issue.yaml"
@@ -164,7 +164,7 @@ def test_an_edit_to_the_manifest_and_to_the_theme_is_seen(tmp_path):
 
 def test_output_into_the_issue_folder_does_not_wake_the_watcher(tmp_path):
     issue = tmp_path / "lantern"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     watching = Watching(issue, issue, tmp_path / "cache")  # -o the issue folder itself
     try:
         assert (issue / "lantern.epub").is_file()
@@ -179,7 +179,7 @@ def test_output_into_the_issue_folder_does_not_wake_the_watcher(tmp_path):
 
 def test_ctrl_c_stops_it_quietly(tmp_path):
     issue = tmp_path / "lantern"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     watching = Watching(issue, tmp_path / "out", tmp_path / "cache")
     watching.process.send_signal(signal.SIGINT)
     lines = watching.expect(r"^stopped$", timeout=20)
@@ -329,7 +329,7 @@ def test_a_template_added_in_front_of_the_theme_is_used_by_the_next_rebuild(tmp_
 
 def test_a_usage_error_ends_the_watch_at_once(tmp_path):
     issue = tmp_path / "lantern"
-    shutil.copytree(SAMPLE, issue)
+    copy_sample(issue)
     result = subprocess.run([sys.executable, "-m", "masthead", "build", str(issue), "-o", str(tmp_path), "-f", "html",
                              "--watch"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "replace the issue folder" in result.stderr, result.stderr

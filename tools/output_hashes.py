@@ -6,8 +6,9 @@ refactoring changed nothing (issue 22: "after the redesign every one is identica
     .venv/bin/python tools/output_hashes.py --check docs/redesign-baseline.sha256
 
 Builds, in a temporary folder, `issues/lantern-2025-11-28`, `issues/al-fanar-2025-11-28` and
-`corpus/strand-1891` (each from a copy: a build writes nothing into its issue folder, but the
-corpus must stay as it is) as EPUB, KEPUB, PDF and the web edition, with `python -m masthead`
+`corpus/strand-1891` (each from a copy, with the publication.yaml beside it when there is one,
+which the issue inherits: a build writes nothing into its issue folder, but the corpus must stay
+as it is) as EPUB, KEPUB, PDF and the web edition, with `python -m masthead`
 on this checkout's `src/` (first on PYTHONPATH, whatever the venv's editable install points at),
 no daemon and no cache, and prints `sha256  issue/relative-path` for every file written, sorted.
 AZW3 is left out (calibre writes its own ids and times). Outputs depend on the fonts and
@@ -40,8 +41,11 @@ def hashes() -> list[str]:
         for issue in ISSUES:
             if not issue.is_dir():
                 sys.exit(f"output_hashes: {issue} is not here")
-            source = Path(tmp) / "in" / issue.name
+            source = Path(tmp) / "in" / issue.parent.name / issue.name
             shutil.copytree(issue, source)
+            shared = issue.parent / "publication.yaml"  # the publication's settings, which the issue inherits
+            if shared.is_file():
+                shutil.copyfile(shared, source.parent / shared.name)
             out = Path(tmp) / "out" / issue.name
             # no cache: a refactoring must not be judged by what an older build put there
             subprocess.run([sys.executable, "-m", "masthead", "build", str(source), "-o", str(out), "--format", FORMATS],

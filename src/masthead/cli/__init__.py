@@ -124,14 +124,37 @@ def main() -> None:
 @click.option("-e", "--edition", metavar="LANG", default=None,
               help="Build the issue's edition in LANG (a BCP 47 tag): the articles' translations into it, the "
                    "others as written, the issue's words in LANG; outputs named <slug>.LANG.epub, <slug>.LANG/ ….")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="A publication's issues as tasks on a Dask cluster: tcp://HOST:8786, or 'local' for a "
+                   "LocalCluster of --jobs (default 2) processes. Needs masthead[dask].")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet: bool, verbose: bool,
-          jobs: int | None, watch: bool, force: bool, edition: str | None, debug: bool) -> None:
-    """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml."""
+          jobs: int | None, watch: bool, force: bool, edition: str | None, scheduler: str | None, debug: bool) -> None:
+    """Build each ISSUE (a folder or its issue.yaml); with none, every issues/*/issue.yaml.
+
+    Given a publication (a folder with publication.yaml beside its issue folders; with no ISSUE,
+    issues/ when it has one): every issue that changed, the archive site, the OPDS and Atom
+    feeds, and latest.epub / latest.pdf. --jobs issues at a time, or on a Dask cluster.
+    """
     from masthead import pipeline
     from masthead.diagnostics import IssueError, MastheadError, UsageError
     from masthead.export.formats import FORMATS
     from masthead.runtime.cache import Cache
+
+    publication = _publication_given(issues)
+    if publication is not None and edition is not None:
+        click.echo(_line(f"masthead: {publication} is a publication; --edition builds one issue's edition "
+                         "(name an issue folder)"), err=True)
+        sys.exit(2)
+    if publication is not None and watch:
+        click.echo(_line(f"masthead: {publication} is a publication; --watch builds issues (name an issue folder)"), err=True)
+        sys.exit(2)
+    if publication is not None:
+        given = click.get_current_context().get_parameter_source("formats") is not click.core.ParameterSource.DEFAULT
+        _build_publication(publication, Path(output), formats if given else None, quiet, jobs, scheduler, force, debug)
+    if scheduler is not None:
+        click.echo("masthead: --scheduler builds a publication (a folder with publication.yaml)", err=True)
+        sys.exit(2)
 
     # The cache every build of this command reads and adds to: the daemon's, which remembers
     # what it read between the builds it serves (click's context object), or the environment's;
@@ -199,6 +222,65 @@ def build(issues: tuple[str, ...], output: str, formats: tuple[str, ...], quiet:
         _watching(manifests, Path(output), one, edition)
     failed = [one(manifest_path) for manifest_path in manifests]
     sys.exit(1 if any(failed) else 0)
+
+
+def _publication_given(issues: tuple[str, ...]) -> Path | None:
+    """The publication folder the command line names (or issues/, named by nothing), if it is one."""
+    from masthead.tools import publication
+
+    if len(issues) > 1:
+        return None
+    folder = Path(issues[0]) if issues else Path("issues")
+    return folder if folder.is_dir() and publication.is_publication(folder) else None
+
+
+def _build_publication(folder: Path, output: Path, formats: tuple[str, ...] | None, quiet: bool, jobs: int | None,
+                       scheduler: str | None, force: bool, debug: bool) -> NoReturn:
+    """A catalogue build (tools/publication.py): each issue's lines as it completes, then the catalogue's."""
+    from masthead.diagnostics import IssueError, MastheadError
+    from masthead.runtime.cache import Cache
+    from masthead.tools import publication
+
+    def told(what: str, built: publication.Built | None) -> None:
+        if built is None:
+            return
+        if what == "failed":
+            for diagnostic in built.errors:
+                click.echo(_line(str(diagnostic)), err=True)
+        elif not quiet:
+            for warning in built.warnings:
+                click.echo(_line(str(warning)), err=True)
+            name = built.slug or built.manifest_path.parent.name
+            click.echo(_line(f"unchanged {name}" if what == "unchanged" else f"built {name} in {built.seconds:.1f} s"))
+
+    try:
+        if scheduler is not None:
+            from masthead.tools import distributed
+
+            runner = distributed.runner(scheduler, jobs)
+        else:
+            runner = publication.local_runner(jobs)
+        report = publication.build(folder, output, formats or publication.CATALOGUE_FORMATS, runner,
+                                   Cache.from_environment(), told, force)
+    except IssueError as exc:  # publication.yaml's errors
+        for diagnostic in exc.diagnostics:
+            click.echo(_line(str(diagnostic)), err=True)
+        sys.exit(exc.exit_code)
+    except MastheadError as exc:  # a usage error, an output that cannot be written
+        click.echo(_line(f"masthead: {exc}"), err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(_line(internal_error(folder / "publication.yaml", exc, debug=True)), err=True)
+        sys.exit(1)
+    if not quiet:
+        size = sum(report.catalogue.values())
+        click.echo(_line(f"catalogue: {len(report.catalogue)} files, {size / 1024:,.0f} KB in {output}, "
+                         f"made and written in {report.catalogue_seconds:.2f} s "
+                         f"({_count(len(report.built), 'issue')} built, {len(report.unchanged)} unchanged, "
+                         f"{len(report.failed)} failed) in {report.seconds:.1f} s"))
+    sys.exit(1 if report.failed else 0)
 
 
 def _watching(manifests: list[Path], output: Path, one, edition: str | None = None) -> NoReturn:

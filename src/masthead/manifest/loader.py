@@ -581,20 +581,13 @@ def load(manifest_path: Path, formats: ArticleFormats | None = None) -> Manifest
     """Read and validate ``issue.yaml``; raise IssueError with every problem found."""
     report = Report()
     manifest_path, root = _issue_root(manifest_path)
-    try:
-        raw = confine.read_input(manifest_path, MAX_BYTES, follow=False)
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise IssueError([Diagnostic(Position(manifest_path, line, col), "not UTF-8 text; save the file as UTF-8")]) from None
-    except OSError as exc:
-        raise IssueError([_diag(manifest_path, f"cannot read: {exc.strerror}")]) from None
-    y = parse_yaml(text, manifest_path, report)
-    if y is None or y.value is None:
-        if y is not None:
-            report.error(Position(manifest_path, 1, 1), "the manifest is empty")
-        raise IssueError(report.errors)  # parse_yaml reported why when it gave None
+    y = _read_yaml(manifest_path, report, "the manifest")
+    shared_path = publication_file(root)
+    if shared_path is not None:  # the publication's settings, which the issue's own override
+        shared = _read_yaml(shared_path, report, "publication.yaml")
+        _publication_fields(shared, report)
+        report.raise_if_errors()
+        y = inherit(shared, y)
     issue = schema.SCHEMA.table(schema.SCHEMA.root)
     f = Fields(y, schema.SCHEMA.names(issue.name), report, issue.what)
     if not isinstance(y.value, dict):
@@ -628,6 +621,109 @@ def load(manifest_path: Path, formats: ArticleFormats | None = None) -> Manifest
             seen.add(translation.file)
     report.raise_if_errors()
     return Manifest(meta, sections)
+
+
+def _read_yaml(path: Path, report: Report, what: str) -> Y:
+    """A YAML file of the issue (or its publication) as :class:`Y`; IssueError when it cannot be."""
+    try:
+        raw = confine.read_input(path, MAX_BYTES, follow=False)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise IssueError([Diagnostic(Position(path, line, col), "not UTF-8 text; save the file as UTF-8")]) from None
+    except OSError as exc:
+        raise IssueError([_diag(path, f"cannot read: {exc.strerror}")]) from None
+    y = parse_yaml(text, path, report)
+    if y is None or y.value is None:
+        if y is not None:
+            report.error(Position(path, 1, 1), f"{what} is empty")
+        raise IssueError(report.errors)  # parse_yaml reported why when it gave None
+    return y
+
+
+# ---------------------------------------------------------------------------- publication.yaml
+
+PUBLICATION_FILE = "publication.yaml"
+
+
+def publication_file(root: Path) -> Path | None:
+    """The publication.yaml of the issue in folder ``root``: the one in the folder that holds
+    the issue's folder (never one further up), or None. It is the one file outside the issue
+    folder that a build reads; a link there is refused when it is read (docs/security.md)."""
+    candidate = root.parent / PUBLICATION_FILE
+    return candidate if candidate.is_file() or candidate.is_symlink() else None
+
+
+def _publication_fields(y: Y, report: Report) -> Fields:
+    """publication.yaml's keys checked by name: the shared issue keys and the publication's own."""
+    table = schema.SCHEMA.table("publication")
+    return Fields(y, (*table.shares, *schema.SCHEMA.names(table.name)), report, table.what)
+
+
+def inherit(shared: Y, own: Y) -> Y:
+    """``own`` (issue.yaml) over ``shared`` (publication.yaml's issue keys): a key the issue gives
+    wins; a mapping both give (``epub:``, ``pdf:``) is merged key by key. Every value keeps the
+    position where it stands, in whichever file that is."""
+    if not isinstance(shared.value, dict) or not isinstance(own.value, dict):
+        return own
+    return _merged(shared, own, schema.SCHEMA.table("publication").shares)
+
+
+def _merged(shared: Y, own: Y, names: tuple[str, ...] | None) -> Y:
+    mapping: dict[str, Y] = {}
+    keys: dict[str, Position] = {}
+    for name, value in shared.value.items():
+        if names is None or name in names:
+            mapping[name], keys[name] = value, (shared.keys or {}).get(name, value.pos)
+    for name, key_pos in (own.keys or {}).items():
+        keys[name] = key_pos
+        value = own.value.get(name)
+        if value is None:  # an invalid value, reported: not the publication's either
+            mapping.pop(name, None)
+        elif name in mapping and isinstance(value.value, dict) and isinstance(mapping[name].value, dict):
+            mapping[name] = _merged(mapping[name], value, None)
+        else:
+            mapping[name] = value
+    return Y(mapping, own.pos, keys=keys)
+
+
+def load_publication(folder: Path) -> dict[str, Any]:
+    """publication.yaml in ``folder``, checked: its shared issue keys as an issue would read them
+    (the publication's name, language …) and its own keys; IssueError with every problem."""
+    report = Report()
+    path = folder / PUBLICATION_FILE
+    y = _read_yaml(path, report, "publication.yaml")
+    f = _publication_fields(y, report)
+    report.raise_if_errors()
+    values = {name: read_key(f, schema.SCHEMA.key(schema.SCHEMA.root, name), folder, folder)
+              for name in ("publication", "language", "issn", "publisher", "rights", "description")}
+    values.update(read_table(f, "publication", folder, folder))
+    report.raise_if_errors()
+    return values
+
+
+def sources(manifest_path: Path) -> dict[str, Position | None]:
+    """Where each key of the issue's effective settings stands (issue.yaml or publication.yaml),
+    ``pdf.page_size`` for an option; None for a key given nowhere (its default holds)."""
+    report = Report()
+    manifest_path, root = _issue_root(manifest_path)
+    y = _read_yaml(manifest_path, report, "the manifest")
+    shared_path = publication_file(root)
+    if shared_path is not None:
+        y = inherit(_read_yaml(shared_path, report, "publication.yaml"), y)
+    given = y.value if isinstance(y.value, dict) else {}
+    keys = y.keys or {}
+    out: dict[str, Position | None] = {}
+    for key in schema.SCHEMA.keys(schema.SCHEMA.root):
+        if key.kind == "mapping":
+            options = given.get(key.name)
+            inner = options.keys or {} if options is not None and isinstance(options.value, dict) else {}
+            for sub in schema.SCHEMA.names(key.table or key.name):
+                out[f"{key.name}.{sub}"] = inner.get(sub)
+        elif key.name not in ("sections", "articles"):
+            out[key.name] = keys.get(key.name)
+    return out
 
 
 def _issue_root(manifest_path: Path) -> tuple[Path, Path]:

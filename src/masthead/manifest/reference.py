@@ -83,12 +83,17 @@ def markdown_table(table: str, s: Schema | None = None) -> str:
             continue
         name = f"`{key.name}`" + "".join(f" (alias `{alias}`)" for alias in _aliases(s, table, key))
         rows.append(f"| {name} | {label(key)} | {default(key)} | {key.doc} |".replace("|  |", "| |"))
+    shared = s.table(table).shares
+    if shared:
+        rows.append(f"| {', '.join(f'`{name}`' for name in shared)} | as in `{s.table(s.root).what}` | | "
+                    "every issue of the publication inherits them and may override them (`epub:` and `pdf:` key by key) |")
     return "\n".join(rows) + "\n"
 
 
 # The README's regions and the table each shows: issue.yaml, its epub: and pdf: options, the
 # article keys (a manifest entry's: with file), and a lead image's.
-README_TABLES = {"issue": "issue", "epub": "epub", "pdf": "pdf", "article": "entry", "image": "image"}
+README_TABLES = {"issue": "issue", "epub": "epub", "pdf": "pdf", "article": "entry", "image": "image",
+                 "publication": "publication"}
 
 
 def update_readme(text: str, s: Schema | None = None) -> str:
@@ -205,10 +210,12 @@ def _value(s: Schema, key: Key) -> dict[str, Any]:
 
 
 def _object(s: Schema, table: str) -> dict[str, Any]:
-    keys = s.keys(table)
+    keys = s.keys(table) + tuple(s.key(s.root, name) for name in s.table(table).shares)
     out: dict[str, Any] = {"type": "object", "properties": {k.name: _value(s, k) for k in keys},
                            "additionalProperties": False}
-    required = [k.name for k in keys if k.required]
+    # an issue.yaml beside a publication.yaml may leave out what it inherits (its publication, its language)
+    inherited = {name for t in s.tables for name in t.shares} if table == s.root else set()
+    required = [k.name for k in s.keys(table) if k.required and k.name not in inherited]
     if required:
         out["required"] = required
     groups = s.table(table).one_of

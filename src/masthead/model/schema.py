@@ -115,6 +115,7 @@ class Table:
     keys: tuple[Key, ...]
     extends: str | None = None  # a table whose keys come first (an entry has the article keys and file)
     one_of: tuple[tuple[str, ...], ...] = ()  # groups of keys of which exactly one is given
+    shares: tuple[str, ...] = ()  # keys of the root table this one may also give, for each issue to inherit
 
 
 @dataclass(frozen=True)
@@ -292,4 +293,14 @@ IMAGE = Table("image", "image", tuple(replace(key, affects=Affects.READ) for key
     Key("credit", "text", "inline Markdown; links only to the web", long=True),
 )))
 
-SCHEMA = Schema((ISSUE, EPUB, PDF, SECTION, ARTICLE, ENTRY, IMAGE))
+# publication.yaml, beside the issue folders: the keys every issue of the publication shares
+# (the issue keys named in ``shares``, which an issue.yaml may override, mappings key by key)
+# and the publication's own, which describe the publication in its catalogue.
+PUBLICATION = Table("publication", "publication.yaml", (
+    Key("site_url", "text", "the address where the catalogue is published (`https://…/`): the feeds' and "
+        "archive's links start there", pattern=WEB_ADDRESS, check="web_address", label="web address",
+        synonyms=("url", "site", "base_url")),
+), shares=("publication", "language", "issn", "publisher", "rights", "description", "editors", "subjects",
+           "theme", "epub", "pdf"))
+
+SCHEMA = Schema((ISSUE, EPUB, PDF, SECTION, ARTICLE, ENTRY, IMAGE, PUBLICATION))

@@ -154,7 +154,8 @@ def load(meta: IssueMeta) -> Theme:
         folders.append(default)  # the last resort for any file a theme does not have
     for folder in folders:
         if folder != default and not folder.is_relative_to(builtin_root()):
-            _confined(folder, meta.root.resolve(), report)  # the issue's own: untrusted input
+            # the issue's own (or its publication's): untrusted input, its templates/ in the issue
+            _confined(folder, (meta.root if folder == issue_templates else theme_root(meta)).resolve(), report)
     report.raise_if_errors()  # before reading a theme.yaml that may be a link out of the issue
     first = next(f / "theme.yaml" for f in folders if (f / "theme.yaml").is_file())
     faces = spec_of(first).faces
@@ -300,11 +301,21 @@ def _readable(path: Path, report: Report) -> bool:
     return True
 
 
+def theme_root(meta: IssueMeta) -> Path:
+    """The folder a theme named by path lies in, and may not leave: the issue's, or, for a
+    theme publication.yaml names, the publication's (every issue of it shares the theme)."""
+    given = meta.theme_position.path if meta.theme_position is not None else None
+    if given is not None and given.name == loader.PUBLICATION_FILE and given.parent == meta.root.parent:
+        return meta.root.parent
+    return meta.root
+
+
 def _theme_folder(meta: IssueMeta, position: Position) -> Path:
     name = meta.theme
     if "/" in name or name.startswith("."):
+        root = theme_root(meta)
         try:
-            theme_yaml = confine.resolve(meta.root, meta.root, f"{name.rstrip('/')}/theme.yaml", url=False)
+            theme_yaml = confine.resolve(root, root, f"{name.rstrip('/')}/theme.yaml", url=False)
         except confine.Refused as exc:
             raise IssueError([Diagnostic(position, f"theme folder: {exc}")]) from None
         return theme_yaml.parent

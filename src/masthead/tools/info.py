@@ -2,9 +2,10 @@
 
 The data comes from :func:`masthead.tools.check.check` (so an issue with errors is refused with the
 same messages ``check`` and ``build`` give): the metadata from the manifest, with the title the
-render stage resolves when the manifest gives none, and per article what the content stage made
-of it: its file, headline, byline, language, word count and reading time; and for each language
-the articles' ``translations`` name, the articles that have none in it.
+render stage resolves when the manifest gives none, where each setting given stands (issue.yaml,
+or the publication.yaml beside the issue folder that it inherits), and per article what the content
+stage made of it: its file, headline, byline, language, word count and reading time; and for each
+language the articles' ``translations`` name, the articles that have none in it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from masthead.diagnostics import Position
-from masthead.manifest import editions
+from masthead.manifest import editions, loader
 from masthead.model.issue import Article
 from masthead.tools.check import Checked
 
@@ -48,6 +49,7 @@ def describe(checked: Checked) -> dict:
         "totals": {"articles": len(articles), "words": sum(a.words for a in articles),
                    "reading_time": sum(a.reading_time for a in articles)},
         "translations": translations,  # per language an edition can be built in: the articles without one
+        "sources": {key: None if at is None else str(at) for key, at in loader.sources(checked.manifest_path).items()},
         "images": {
             "files": len(issue.assets) + (1 if meta.cover else 0),
             "bytes_in_issue": issue.image_bytes,
@@ -91,6 +93,11 @@ def table(data: dict) -> str:
         lines += ["", section["title"] or "(no section title)", line(header)]
         for article in section["articles"]:
             lines.append(line([_cell(article, key) for _, key in COLUMNS]))
+    given = {key: at for key, at in data.get("sources", {}).items() if at is not None}
+    if given:  # where each setting given stands: issue.yaml, or the publication.yaml it inherits
+        lines += ["", "settings from"]
+        width = max(len(key) for key in given)
+        lines += [f"  {key.ljust(width)}  {at}" for key, at in given.items()]
     totals = data["totals"]
     lines += ["", f"{totals['articles']} articles, {totals['words']:,} words, "
                   f"{totals['reading_time']} min of reading"]
