@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CORPUS, SAMPLE, build_folder
+from helpers import CORPUS, SAMPLE, build_folder, copy_sample
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +25,7 @@ def sample_build(tmp_path_factory) -> dict[str, Path]:
 def sample_cmyk_build(tmp_path_factory) -> tuple[Path, Path]:
     """A copy of the sample issue made for a press (``pdf: {color: cmyk, bleed: 3mm}``, the bundled
     output intent) and its PDF, built once: (issue folder, PDF)."""
-    issue = tmp_path_factory.mktemp("cmyk") / SAMPLE.name
-    shutil.copytree(SAMPLE, issue)
+    issue = copy_sample(tmp_path_factory.mktemp("cmyk") / SAMPLE.name)
     manifest = issue / "issue.yaml"
     text = manifest.read_text(encoding="utf-8")
     assert "\npdf:\n  page_size: A4\n" in text
