@@ -8,6 +8,11 @@ articles they hold. Each article is Markdown with front matter (title, kicker, s
 byline, date), ``##`` sections titled "Section 1", "Section 2" … (ids ``section-1`` …),
 footnotes, links to other articles' sections, a figure every third article (one shared PNG
 drawn with Pillow) and a table every fourth. Articles are grouped in sections of ten.
+
+With ``--endnotes N`` the issue also holds what real books do (issue 23): an HTML article of N
+endnotes, called from every chapter (``<a id="ref-K.I" href="endnotes.html#note-K/I">``) and
+linking back, its ids holding ``/`` and ``.``, then a long table (a register of 1,000 rows,
+its header repeated when it is cut) and a long list (an index of 2,000 places).
 """
 
 from __future__ import annotations
@@ -225,17 +230,59 @@ def manifest(total: int, words: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(out: Path, articles: int, words: int, seed: int = 1891) -> int:
-    """Write the issue into `out` (replaced if it exists); return the number of body words."""
+def with_calls(text: str, k: int, calls: int) -> str:
+    """Article ``k``'s Markdown with ``calls`` endnote calls spread over its paragraphs."""
+    blocks = text.split("\n\n")
+    body = [i for i, block in enumerate(blocks) if block and block[0].isalpha() and not block.startswith(("---", "title:"))]
+    for n in range(1, calls + 1):
+        i = body[(n - 1) * len(body) // calls] if body else len(blocks) - 1
+        blocks[i] += f' <a id="ref-{k}.{n}" href="endnotes.html#note-{k}/{n}">[{n}]</a>'
+    return "\n\n".join(blocks)
+
+
+def endnotes(articles: int, calls: int, seed: int) -> str:
+    """The endnotes article: every chapter's notes, each linking back to its call; then a long
+    table and a long list, as a book's back matter has them."""
+    w = Writer(f"{seed}-endnotes")
+    out = ["<html><head><title>Notes and back matter</title></head><body>", "<h1>Notes and back matter</h1>"]
+    for k in range(1, articles + 1):
+        out.append(f'<h2 id="notes/{k}">Chapter {k}</h2>')
+        out.append("<ol>")
+        for n in range(1, calls + 1):
+            out.append(f'<li id="note-{k}/{n}"><p>{w.paragraph(w.rng.randint(10, 30))[0]} '
+                       f'<a href="article-{k:03d}.md#ref-{k}.{n}" role="doc-backlink">↩</a></p></li>')
+        out.append("</ol>")
+    out += ['<h2 id="register">A register of sources</h2>', "<table><thead><tr><th>No.</th><th>Source</th>"
+            "<th>Year</th><th>Pages</th></tr></thead><tbody>"]
+    for n in range(1, 1001):
+        out.append(f"<tr><td>{n}</td><td>{w.phrase(2, 6)}</td><td>{w.rng.randint(1700, 2025)}</td>"
+                   f"<td>{w.rng.randint(1, 900)}</td></tr>")
+    out += ["</tbody></table>", '<h2 id="index.places">An index of places</h2>', "<ul>"]
+    out += [f"<li>{w.phrase(1, 3)}, {w.rng.randint(1, 2000)}</li>" for _ in range(2000)]
+    out += ["</ul>", "</body></html>"]
+    return "\n".join(out) + "\n"
+
+
+def generate(out: Path, articles: int, words: int, seed: int = 1891, notes: int = 0) -> int:
+    """Write the issue into `out` (replaced if it exists); return the number of body words.
+    ``notes``: endnotes in all (see the module's docstring), none by default."""
     if out.exists():
         shutil.rmtree(out)
     (out / "articles").mkdir(parents=True)
     (out / "images").mkdir()
     figure_png(out / "images" / "figure.png")
-    (out / "issue.yaml").write_text(manifest(articles, words), encoding="utf-8")
-    count = 0
+    text = manifest(articles, words)
+    calls = notes // articles
+    if calls:
+        text += "  - title: Notes\n    articles:\n      - articles/endnotes.html\n"
+        back = endnotes(articles, calls, seed)
+        (out / "articles" / "endnotes.html").write_text(back, encoding="utf-8")
+    (out / "issue.yaml").write_text(text, encoding="utf-8")
+    count = len(back.split()) if calls else 0
     for k in range(1, articles + 1):
         text = article(k, articles, words, seed)
+        if calls:
+            text = with_calls(text, k, calls)
         (out / "articles" / f"article-{k:03d}.md").write_text(text, encoding="utf-8")
         count += len(text.split())
     return count
@@ -283,10 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=30)
     parser.add_argument("--words", type=int, default=12000, help="words per article (about)")
     parser.add_argument("--seed", type=int, default=1891)
+    parser.add_argument("--endnotes", type=int, default=0, help="endnotes in all, called from every article (0: none)")
     args = parser.parse_args(argv)
     if args.articles < 1 or args.words < 50:
         parser.error("need at least 1 article of at least 50 words")
-    count = generate(args.out, args.articles, args.words, args.seed)
+    count = generate(args.out, args.articles, args.words, args.seed, args.endnotes)
     print(f"{args.out}: {args.articles} articles, {count:,} words", file=sys.stderr)
     return 0
 

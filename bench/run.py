@@ -45,6 +45,7 @@ BIG_PDF_MB = 600.0
 
 # Sizes
 BIG = (120, 12000)  # articles × words: the 1.5-million-word issue
+BIG_NOTES = 6000  # its endnotes article, called from every chapter and back, as a long book's (issue 23)
 EPUB_GROWTH = (8, 32, 128)  # 1×, 4×, 16×: articles of BIG[1] words
 PDF_GROWTH = (4, 16, 64)  # 1×, 4×, 16×: articles of PDF_WORDS words
 PDF_WORDS = 3000
@@ -621,14 +622,14 @@ def layout_costs(b: Bench, issues: list[Path]) -> None:
             b.after += ["", f"layout costs of {issue.name} failed: {exc.stderr[-500:]}"]
 
 
-def generated(b: Bench, articles: int, words: int) -> tuple[Path, int]:
-    folder = b.out / "issues" / f"gen-{articles}x{words}"
-    count = generate.generate(folder, articles, words)
+def generated(b: Bench, articles: int, words: int, notes: int = 0) -> tuple[Path, int]:
+    folder = b.out / "issues" / (f"gen-{articles}x{words}" + (f"-{notes}-notes" if notes else ""))
+    count = generate.generate(folder, articles, words, notes=notes)
     return folder, count
 
 
 def big_epub(b: Bench) -> tuple[Run, int, Path]:
-    issue, words = generated(b, *BIG)
+    issue, words = generated(b, *BIG, notes=BIG_NOTES)
     cache = b.fresh_cache("big")
     cold = b.build(issue, "epub", cache, f"EPUB {BIG[0]}×{BIG[1]}")
     target = f"< {BIG_EPUB_SECONDS:g} s, < {BIG_EPUB_MB:g} MB"
@@ -646,7 +647,7 @@ def big_epub(b: Bench) -> tuple[Run, int, Path]:
               self_reported(themed)))
     pandoc = shutil.which("pandoc")
     if pandoc:  # the same Markdown, for the ratio
-        articles = sorted(str(p.relative_to(issue)) for p in (issue / "articles").glob("*.md"))
+        articles = sorted(str(p.relative_to(issue)) for p in (issue / "articles").glob("*.*"))
         run = measure([pandoc, "-o", str(b.out / "dist" / f"{issue.name}-pandoc.epub"), *articles,
                        "--metadata", "title=Generated"], cwd=issue, timeout=b.timeout)
         if not run.ok:
