@@ -149,3 +149,31 @@ def test_an_article_page_frames_the_story_as_a_newsstand_does(checked):
     assert home.find(".//img[@class='home-cover']") is not None
     assert len(home.findall(".//section[@class='home-section']")) == 3
     assert len(home.findall(".//article")) == 8 and "Issue 47" in home.text_content()
+
+
+def test_the_epub_is_the_same_byte_for_byte_whether_or_not_the_web_edition_is_built_with_it():
+    from helpers import pipeline
+
+    alone = pipeline(SAMPLE / "issue.yaml", ("epub",)).export()["epub"]
+    together = pipeline(SAMPLE / "issue.yaml", ("epub", "html")).export()
+    assert together["epub"] == alone
+    web = together["html"]
+    assert isinstance(web, dict) and "js/web.js" in web and b"reader-controls" in web["night-shift.html"]
+    assert b"reader-controls" not in alone and b"web.js" not in alone and b"popover" not in alone
+
+
+def test_a_note_reference_gets_a_pop_up_of_its_note_and_keeps_its_link_to_the_list():
+    from masthead.render.web import notes_in_place
+
+    body = ('<p>Text.<a href="#note-1" id="noteref-1" class="noteref" role="doc-noteref">1</a></p>'
+            '<section class="footnotes"><aside id="note-1" class="footnote" role="doc-footnote">'
+            '<p><a href="#noteref-1">1.</a> The <em>note</em> itself.</p></aside></section>')
+    page = lxml.html.fromstring(f"<div>{notes_in_place(body, 'Close', 'Go to the note')}</div>")
+    ref = page.find(".//a[@id='noteref-1']")
+    assert (ref.get("href"), ref.get("data-note")) == ("#note-1", "mh-pop-note-1")
+    pop = page.get_element_by_id("mh-pop-note-1")
+    assert pop.get("popover") == "auto" and pop.getparent().get("class") == "note-popovers"
+    assert pop.find(".//p").text_content() == "The note itself."  # the number linking back: not in the pop-up
+    assert [e.get("id") for e in pop.iter() if e.get("id")] == ["mh-pop-note-1"]  # no id twice in the page
+    assert pop.find(".//a").get("href") == "#note-1" and pop.find(".//button").get("popovertargetaction") == "hide"
+    assert notes_in_place("<p>No notes.</p>", "Close", "Go") == "<p>No notes.</p>"

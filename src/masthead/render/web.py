@@ -62,7 +62,7 @@ def translations(article: Article) -> list[dict[str, str]]:
 
 def notes_in_place(body: str, close_label: str, list_label: str) -> str:
     """``body`` (an article's clean XHTML) with, after it, a pop-up for each note reference
-    whose note is in the article: ``<aside popover id="mh-pop-<note id>">`` holding the note's
+    whose note is in the article: ``<div popover id="mh-pop-<note id>">`` holding the note's
     text, a link to the note in the list and a close button. The reference keeps its link to
     the note (``href="#note-1"``), and gains ``data-note`` naming its pop-up, which web.js
     opens on a click. A body without note references comes back as it was."""
@@ -95,8 +95,7 @@ def notes_in_place(body: str, close_label: str, list_label: str) -> str:
 def _popover(note, target: str, close_label: str, list_label: str):
     from lxml import etree
 
-    pop = etree.Element(XHTML + "aside", {"id": POPOVER_PREFIX + target, "class": "note-popover", "popover": "auto",
-                                          "aria-label": list_label})
+    pop = etree.Element(XHTML + "div", {"id": POPOVER_PREFIX + target, "class": "note-popover", "popover": "auto"})
     body = etree.SubElement(pop, XHTML + "div", {"class": "note-popover-text"})
     for child in note:
         kept = copy.deepcopy(child)

@@ -89,7 +89,6 @@
     document.querySelectorAll("a[data-note]").forEach(function (link) {
       var pop = document.getElementById(link.getAttribute("data-note"));
       if (!pop || typeof pop.showPopover !== "function") return;
-      link.setAttribute("aria-haspopup", "dialog");
       if (!pop.hasAttribute("data-wired")) {
         pop.setAttribute("data-wired", "");
         pop.querySelectorAll("a").forEach(function (a) { a.addEventListener("click", function () { pop.hidePopover(); }); });
