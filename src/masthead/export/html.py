@@ -36,7 +36,8 @@ def export(issue: RenderedIssue) -> dict[str, bytes]:
     web = {r.name: r.data for r in issue.resources_for("web")}
     languages = dict(issue.languages)
     for doc in issue.web or issue.documents_of(*PAGES):
-        switch = (issue.languages_label, languages[doc.name]) if doc.name in languages else None
+        # the web edition's own pages show the switch themselves (web_article.xhtml.j2)
+        switch = (issue.languages_label, languages[doc.name]) if doc.name in languages and not issue.web else None
         files[page_name(doc.name)] = to_html(doc.content, doc.lang, doc.direction, WEB_CSS if WEB_CSS in web else None,
                                              switch)
     for resource in issue.resources_for("epub"):
@@ -109,8 +110,8 @@ def _link(url: str) -> str:
 
 def language_switch(label: str, links: tuple[LanguageLink, ...]):
     """The page's article in the other editions, as a list of links in a named ``<nav>``: each
-    in its language (``lang``, ``hreflang``), the page's own marked ``aria-current``. (Until the
-    web edition's own page template shows the switch: RenderedIssue.languages holds the links.)"""
+    in its language (``lang``, ``hreflang``), the page's own marked ``aria-current``. (The web
+    edition's own article pages show it from their template: this is for the EPUB's documents.)"""
     from lxml import etree
 
     from masthead.runtime import i18n

@@ -101,17 +101,18 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     gettext = i18n.translations(meta.language, theme.locale_dirs, store).gettext
     if printed and meta.pdf.color == "cmyk":  # for a press: what the PDF reads, in the output intent's CMYK
         resources = press.separate(resources, meta, report, store)
+    languages = _language_links(issue, versions or {})
     web_pages: list[Document] = []
     if web:  # after the fonts: the EPUB's font subsets do not depend on the web pages
         resources += web_module.script(report)
-        web_pages = context.web_pages(cover_image)
+        web_pages = context.web_pages(cover_image, dict(languages))
         if not theme.built_in:  # the chrome's script and controls go too: its pages work without them
             web_pages = _cleaned(web_pages, resources, context, Report())
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
         toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf, accessibility=_accessibility(issue),
-        page_list_label=gettext("Pages"), languages=_language_links(issue, versions or {}),
+        page_list_label=gettext("Pages"), languages=languages,
         languages_label=gettext("Languages"),
         web=tuple(web_pages),
     )
@@ -283,10 +284,11 @@ class _Context:
                             more=self._more(article) if more is None else more, href=href)
         return Markup(html)
 
-    def web_pages(self, cover_image: str) -> list[Document]:
+    def web_pages(self, cover_image: str, languages: Mapping[str, tuple[LanguageLink, ...]]) -> list[Document]:
         """The web edition's pages: its home page (the EPUB's contents page's name, so every
         link to it holds) and each article's page, from the theme's web_*.xhtml.j2 templates
-        (render/web.py). Not the EPUB's documents: nothing here reaches the EPUB or the PDF."""
+        (render/web.py). Not the EPUB's documents: nothing here reaches the EPUB or the PDF.
+        ``languages``: each translated article's language switch, by its document."""
         lang = self.issue.meta.language
         href = lambda a: a.doc_name  # noqa: E731 - x.xhtml: the web edition names it x.html
         out = [Document("contents.xhtml", Kind.CONTENTS, self._title_for(Kind.CONTENTS, lang), lang,
@@ -301,7 +303,7 @@ class _Context:
             html = self._render("web_article.xhtml.j2", lang, article=article, part=part, href=href,
                                 more=self._more(article), previous=previous, following=following,
                                 section_title=self.section_of.get(article.id),
-                                translations=web_module.translations(article))
+                                translations=web_module.translations(languages.get(article.doc_name, ())))
             # Kind.PRINT to _xml: checked well-formed, its characters not added to the EPUB's fonts
             data = self._xml(article.doc_name, "web_article.xhtml.j2", html, Kind.PRINT)
             out.append(Document(article.doc_name, Kind.ARTICLE, article.title, lang, i18n.direction_of(lang), data))

@@ -9,9 +9,8 @@ same article part the EPUB shows, with the reader's controls and its one script,
   note's text), which the script opens in place; the reference still links to the note in the
   list, which is what a browser without JavaScript follows.
 - :func:`neighbours`: the previous and next article in reading order.
-- :func:`translations`: the other-language versions of an article, ``{lang, name, href}``
-  each, that the article page's language switch lists: none yet (the hook for translated
-  editions).
+- :func:`translations`: the article in each edition of the issue, ``{lang, name, href}``
+  each, that the article page's language switch lists (from RenderedIssue.languages).
 - :func:`script`: the built-in theme's ``js/web.js``, a resource for the web edition alone.
   Only the built-in theme's: an issue's own ``templates/`` folder is untrusted input, and its
   pages get no script from it.
@@ -23,7 +22,7 @@ import copy
 from collections.abc import Sequence
 
 from masthead.diagnostics import Position, Report
-from masthead.model.documents import WEB, Resource
+from masthead.model.documents import WEB, LanguageLink, Resource
 from masthead.model.issue import Article
 from masthead.render import theme as theme_module
 from masthead.runtime import confine
@@ -52,12 +51,16 @@ def neighbours(articles: Sequence[Article], article: Article) -> tuple[Article |
             articles[index + 1] if index + 1 < len(articles) else None)
 
 
-def translations(article: Article) -> list[dict[str, str]]:
-    """The other-language versions of ``article`` for its page's language switch:
-    ``[{"lang": "ar", "name": "العربية", "href": "x.ar.xhtml"}]``. The switch
-    (``_web.xhtml.j2``'s ``language_switch``) shows only when this is not empty; nothing
-    fills it yet (translated editions will)."""
-    return []
+def translations(links: Sequence[LanguageLink]) -> list[dict[str, object]]:
+    """An article's language switch for its page (``_web.xhtml.j2``'s ``language_switch``):
+    ``[{"lang": "ar", "name": "العربية", "href": "../issue.ar/x.xhtml", "dir": "rtl",
+    "current": False}]``, one for each edition of the issue the article is in (translated
+    editions: RenderedIssue.languages), its own marked current; empty, and no switch shown, for
+    an article without translations."""
+    from masthead.runtime import i18n
+
+    return [{"lang": link.lang, "name": link.name, "href": link.href, "dir": i18n.direction_of(link.lang),
+             "current": link.current} for link in links]
 
 
 def notes_in_place(body: str, close_label: str, list_label: str) -> str:
