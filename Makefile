@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 # fonts-droid-fallback: a CJK face, for generated covers in Japanese and Chinese (test_cover.py).
 SYSTEM_TOOLS := pdfinfo:poppler-utils mutool:mupdf-tools ebook-convert:calibre java:default-jre-headless chromium:chromium node:nodejs npm:npm
 # npm packages the tests drive, each pinned by the package-lock.json in its folder.
-NODE_TOOLS := tools/readers
+NODE_TOOLS := tools/readers tools/web
 
 .PHONY: install demo test lint system-deps node-deps bench fuzz messages clean
 
@@ -70,7 +70,7 @@ fuzz: install
 
 # Extract the templates' strings into templates/default/locale/masthead.pot
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -o templates/default/locale/masthead.pot --no-location --omit-header templates/default
+	$(BIN)/pybabel extract -F babel.cfg -o templates/default/locale/masthead.pot --no-location --omit-header .
 
 clean:
 	rm -rf dist .pytest_cache

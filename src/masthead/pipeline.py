@@ -177,8 +177,9 @@ class Pipeline:
             cover_drawn = templates.cover_drawn_ahead(issue, self.theme, self.ctx.jobs, self.ctx.cache) if self.ahead else _nothing
             printed = self.printed if self.printed is not None else bool(self._layout_needs())
             versions = editions.versions(self.original, self.edition)  # for the web edition's language switch
+            web = any(f.web for f in self.formats)
             self._rendered = templates.render(issue, self.theme, self.report, printed, cover_drawn, self.ctx.jobs, self.ctx.cache,
-                                              versions)
+                                              versions, web=web)
             self.report.raise_if_errors()
         return self._rendered
 

@@ -59,6 +59,7 @@ class OutputFormat:
     default: bool = False  # built when --format is not given
     uses: tuple[str, ...] = ()  # formats whose bytes this one is made from (exported first, written only when chosen)
     pages: bool = False  # its output line gives the print edition's page count
+    web: bool = False  # made from the web edition's own pages (rendered only when a format is)
 
     def target(self, slug: str) -> str:
         """The output's name in the output folder."""
@@ -164,7 +165,7 @@ class Pdf(OutputFormat):
 
 
 class Web(OutputFormat):
-    name, help, folder = "html", "html (the folder DIR/<slug>/)", True
+    name, help, folder, web = "html", "html (the folder DIR/<slug>/)", True, True
 
     def ready(self, manifest_path: Path, out_dir: Path, force: bool) -> None:
         from masthead.runtime import writes

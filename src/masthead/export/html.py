@@ -1,6 +1,8 @@
 """RenderedIssue → a web edition: a folder of HTML5 pages with their stylesheets, fonts and images.
 
-The pages are the EPUB's documents, serialized as HTML instead of XHTML: ``<!DOCTYPE html>``,
+The pages are the web edition's own (``RenderedIssue.web``: a home page and an article page each,
+with the reader's controls and ``js/web.js``; render/web.py), or, for a rendered issue made
+without them, the EPUB's documents; either way serialized as HTML instead of XHTML: ``<!DOCTYPE html>``,
 ``<meta charset>`` and a viewport, no XML namespaces, no ``epub:type`` (``role`` says the same
 to browsers), and links between documents renamed from ``x.xhtml`` to ``x.html`` (the contents
 page becomes ``index.html``). Resources are the EPUB's, under the same names, so every relative
@@ -33,8 +35,9 @@ def export(issue: RenderedIssue) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     web = {r.name: r.data for r in issue.resources_for("web")}
     languages = dict(issue.languages)
-    for doc in issue.documents_of(*PAGES):
-        switch = (issue.languages_label, languages[doc.name]) if doc.name in languages else None
+    for doc in issue.web or issue.documents_of(*PAGES):
+        # the web edition's own pages show the switch themselves (web_article.xhtml.j2)
+        switch = (issue.languages_label, languages[doc.name]) if doc.name in languages and not issue.web else None
         files[page_name(doc.name)] = to_html(doc.content, doc.lang, doc.direction, WEB_CSS if WEB_CSS in web else None,
                                              switch)
     for resource in issue.resources_for("epub"):
@@ -83,8 +86,8 @@ def to_html(xhtml: bytes, lang: str = "", direction: str = "", stylesheet: str |
     head.insert(0, etree.Element("meta", charset="utf-8"))
     for link in head.findall("link"):
         link.attrib.pop("type", None)  # text/css is the default
-    if stylesheet is not None:  # after the EPUB's: its rules win where both set a property
-        head.append(etree.Element("link", rel="stylesheet", href=stylesheet))
+    if stylesheet is not None and head.find(f"link[@href='{stylesheet}']") is None:
+        head.append(etree.Element("link", rel="stylesheet", href=stylesheet))  # after the EPUB's: its rules win
     body_element = root.find("body")
     if switch is not None and body_element is not None:
         body_element.insert(0, language_switch(*switch))
@@ -107,8 +110,8 @@ def _link(url: str) -> str:
 
 def language_switch(label: str, links: tuple[LanguageLink, ...]):
     """The page's article in the other editions, as a list of links in a named ``<nav>``: each
-    in its language (``lang``, ``hreflang``), the page's own marked ``aria-current``. (Until the
-    web edition's own page template shows the switch: RenderedIssue.languages holds the links.)"""
+    in its language (``lang``, ``hreflang``), the page's own marked ``aria-current``. (The web
+    edition's own article pages show it from their template: this is for the EPUB's documents.)"""
     from lxml import etree
 
     from masthead.runtime import i18n

@@ -121,6 +121,10 @@ class RenderedIssue(NamedTuple):
     # each translation (manifest/editions.py); only translated articles have one
     languages: tuple[tuple[str, tuple[LanguageLink, ...]], ...] = ()
     languages_label: str = "Languages"  # the switch's name, in the issue's language
+    # The web edition's own pages (render/web.py), when an output asked for them: its home page
+    # (named contents.xhtml) and its article pages, by the EPUB documents' names. No other
+    # output reads them; without them the web edition shows the EPUB's documents.
+    web: tuple[Document, ...] = ()
 
     def documents_of(self, *kinds: Kind) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind in kinds)

@@ -43,6 +43,7 @@ from masthead.model.documents import (
 from masthead.model.issue import Article, Issue, IssueMeta
 from masthead.render import cover, fonts, press, printdoc, sandbox, stylesheets
 from masthead.render import theme as theme_module
+from masthead.render import web as web_module
 from masthead.render.ending import ending
 from masthead.render.theme import Theme, template_error, written_at
 from masthead.runtime import cache, confine, i18n, safexml, workers
@@ -55,9 +56,11 @@ EPUB_COVER_BYTES = 500_000  # stores and readers show covers small; a camera fil
 
 def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
            cover_ready: Callable[[], None] = lambda: None, jobs: int | None = None,
-           store: Cache | None = None, versions: Mapping[Path, tuple[Version, ...]] | None = None) -> RenderedIssue:
+           store: Cache | None = None, versions: Mapping[Path, tuple[Version, ...]] | None = None,
+           web: bool = False) -> RenderedIssue:
     """Every document and resource of the issue; ``printed=False`` leaves out the print
-    document (and its resources' work) when no output needs the print edition.
+    document (and its resources' work) when no output needs the print edition; ``web=True``
+    adds the web edition's own pages and script (render/web.py) when an output needs them.
     ``cover_ready()`` waits for a cover being drawn meanwhile (:func:`cover_drawn_ahead`).
     A big issue's articles are set in ``jobs`` processes (the outputs do not depend on it).
     ``store`` is the run's cache (none: nothing is taken from a cache or left in one).
@@ -98,12 +101,20 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     gettext = i18n.translations(meta.language, theme.locale_dirs, store).gettext
     if printed and meta.pdf.color == "cmyk":  # for a press: what the PDF reads, in the output intent's CMYK
         resources = press.separate(resources, meta, report, store)
+    languages = _language_links(issue, versions or {})
+    web_pages: list[Document] = []
+    if web:  # after the fonts: the EPUB's font subsets do not depend on the web pages
+        resources += web_module.script(report)
+        web_pages = context.web_pages(cover_image, dict(languages))
+        if not theme.built_in:  # the chrome's script and controls go too: its pages work without them
+            web_pages = _cleaned(web_pages, resources, context, Report())
     return RenderedIssue(
         slug=meta.slug, meta=metadata, documents=tuple(documents),
         resources=tuple(sorted(resources, key=lambda r: (r.name, sorted(r.targets)))),
         toc=_toc(issue), cover_image=cover_image, pdf=meta.pdf, accessibility=_accessibility(issue),
-        page_list_label=gettext("Pages"), languages=_language_links(issue, versions or {}),
+        page_list_label=gettext("Pages"), languages=languages,
         languages_label=gettext("Languages"),
+        web=tuple(web_pages),
     )
 
 
@@ -260,7 +271,7 @@ class _Context:
         ordered = others[index:] + others[:index]
         return ordered[:MORE_FROM]
 
-    def article_part(self, article: Article, body: str, href) -> Markup:
+    def article_part(self, article: Article, body: str, href, more: list[Article] | None = None) -> Markup:
         # The interface's words (section, byline, date, reading time, "More from") in the
         # issue's language, as a newsstand app frames a story in another language; the
         # article's own text keeps its language and direction on its <article>.
@@ -269,9 +280,34 @@ class _Context:
         end = ending(body)
         html = self._render("_article.xhtml.j2", self.issue.meta.language, article=article, body=Markup(body),
                             body_lead=Markup(end.lead), body_last=Markup(end.last),
-                            section_title=self.section_of.get(article.id), more=self._more(article),
-                            href=href)
+                            section_title=self.section_of.get(article.id),
+                            more=self._more(article) if more is None else more, href=href)
         return Markup(html)
+
+    def web_pages(self, cover_image: str, languages: Mapping[str, tuple[LanguageLink, ...]]) -> list[Document]:
+        """The web edition's pages: its home page (the EPUB's contents page's name, so every
+        link to it holds) and each article's page, from the theme's web_*.xhtml.j2 templates
+        (render/web.py). Not the EPUB's documents: nothing here reaches the EPUB or the PDF.
+        ``languages``: each translated article's language switch, by its document."""
+        lang = self.issue.meta.language
+        href = lambda a: a.doc_name  # noqa: E731 - x.xhtml: the web edition names it x.html
+        out = [Document("contents.xhtml", Kind.CONTENTS, self._title_for(Kind.CONTENTS, lang), lang,
+                        i18n.direction_of(lang), self._xml("contents.xhtml", "web_home.xhtml.j2",
+                                                           self._render("web_home.xhtml.j2", lang, href=href,
+                                                                        cover_image=cover_image), Kind.PRINT))]
+        gettext = i18n.translations(lang, self.theme.locale_dirs, self.store).gettext
+        for article in self.articles:
+            body = web_module.notes_in_place(article.body, gettext("Close"), gettext("Go to the note"))
+            part = self.article_part(article, body, href, more=[])
+            previous, following = web_module.neighbours(self.articles, article)
+            html = self._render("web_article.xhtml.j2", lang, article=article, part=part, href=href,
+                                more=self._more(article), previous=previous, following=following,
+                                section_title=self.section_of.get(article.id),
+                                translations=web_module.translations(languages.get(article.doc_name, ())))
+            # Kind.PRINT to _xml: checked well-formed, its characters not added to the EPUB's fonts
+            data = self._xml(article.doc_name, "web_article.xhtml.j2", html, Kind.PRINT)
+            out.append(Document(article.doc_name, Kind.ARTICLE, article.title, lang, i18n.direction_of(lang), data))
+        return out
 
     def article_document(self, section_title, article: Article) -> Document:
         part = self.article_part(article, article.body, href=lambda a: a.doc_name)
