@@ -162,3 +162,35 @@ def test_the_web_stylesheet_reaches_neither_the_epub_nor_the_pdf(tmp_path):
     assert result.returncode == 0, result.stderr
     names = zipfile.ZipFile(tmp_path / f"{SAMPLE.name}.epub").namelist()
     assert "EPUB/css/epub.css" in names and not [n for n in names if n.endswith("web.css")]
+
+
+def test_articles_named_as_the_web_editions_own_pages_keep_theirs_and_an_article_id_main_is_the_articles(tmp_path):
+    # index.html is the issue's home page and issue.html its page in an archive: an article
+    # named so gets another name; the page's own <main> is "mh-main", so an article's
+    # id="main" is the one its links reach.
+    root = tmp_path / "issue"
+    (root / "articles").mkdir(parents=True)
+    (root / "articles" / "index.md").write_text("---\ntitle: Index\n---\n\nSee [the note](#main).\n\n<p id=\"main\">Here.</p>\n",
+                                                encoding="utf-8")
+    (root / "articles" / "ISSUE.md").write_text("---\ntitle: Issue\n---\n\nText.\n", encoding="utf-8")
+    (root / "issue.yaml").write_text("publication: Names\ndate: 2025-01-31\nlanguage: en\narticles:\n"
+                                     "  - articles/index.md\n  - articles/ISSUE.md\n", encoding="utf-8")
+    result = masthead("build", str(root), "-o", str(tmp_path / "out"), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    web = pages(tmp_path / "out" / "issue")
+    assert {"index.html", "index-2.html", "issue-2.html"} <= set(web) and "issue.html" not in web
+    assert {"index-2.html", "issue-2.html"} <= set(web["index.html"].xpath("//a/@href"))  # the home page, linking both
+    article = web["index-2.html"]
+    assert len(article.xpath('//*[@id="main"]')) == 1 and article.xpath('//*[@id="main"]')[0].tag == "p"
+
+
+def test_a_card_link_covers_its_card_only(tmp_path):
+    # "The whole card is the link": scoped to the theme's cards, so an article's own
+    # class="card-headline" link covers nothing (a clickjacking the attack found).
+    import tinycss2
+
+    css = (Path(__file__).resolve().parents[1] / "templates" / "default" / "css" / "web.css").read_text(encoding="utf-8")
+    covering = [tinycss2.serialize(rule.prelude).strip() for rule in tinycss2.parse_stylesheet(css, skip_whitespace=True)
+                if rule.type == "qualified-rule" and "inset: 0" in tinycss2.serialize(rule.content)
+                and "absolute" in tinycss2.serialize(rule.content)]
+    assert covering and all(selector.startswith(".card ") for selector in covering)

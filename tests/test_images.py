@@ -320,3 +320,24 @@ def test_a_cover_is_typed_by_its_content_not_its_suffix(tmp_path):
         result = masthead("check", str(issue))
         assert result.returncode == 1, result.stderr
         assert f"issue.yaml:4:8: cover: must be a JPEG or PNG image; this file is {kind}" in result.stderr, result.stderr
+
+
+def test_pictures_whose_names_differ_only_in_case_stay_apart(tmp_path):
+    from PIL import Image
+
+    from helpers import Epub, build_folder, epubcheck
+
+    root = tmp_path / "issue"
+    (root / "images").mkdir(parents=True)
+    (root / "articles").mkdir()
+    for name, colour in (("a.png", "red"), ("a.PNG", "yellow"), ("A.png", "blue")):
+        Image.new("RGB", (40, 30), colour).save(root / "images" / name, format="PNG")
+    (root / "articles" / "p.md").write_text(
+        "---\ntitle: Pictures\n---\n\n![red](../images/a.png)\n\n![yellow](../images/a.PNG)\n\n![blue](../images/A.png)\n",
+        encoding="utf-8")
+    (root / "issue.yaml").write_text("publication: P\ndate: 2025-01-31\nlanguage: en\narticles:\n  - articles/p.md\n",
+                                     encoding="utf-8")
+    built = build_folder(root, tmp_path / "out", "epub")
+    names = [n for n in Epub(built["epub"]).zip.namelist() if n.startswith("EPUB/images/") and "cover" not in n]
+    assert len(names) == 3 and len({n.lower() for n in names}) == 3
+    assert epubcheck(built["epub"]) == []

@@ -333,43 +333,53 @@ def _rounds_with(rendered, cache) -> tuple[bytes, int]:
     return printed.data, len(rounds)
 
 
-def test_a_rebuild_starts_from_the_setups_the_last_build_settled_on(issue, built, tmp_path):
+@pytest.fixture(scope="module")
+def remembered(issue, tmp_path_factory):
+    """The issue laid out in chunks twice with one cache: {"cache": folder, "first"/"again":
+    (PDF, rounds)}. Shared: each chunked layout of the issue costs seconds."""
     from masthead.runtime.cache import Cache
 
-    cache = Cache(tmp_path / "cache")
-    first, cold_rounds = _rounds_with(issue, cache)
-    again, warm_rounds = _rounds_with(issue, cache)
-    # The same bytes as a build that remembered nothing, in one round of layouts instead of two or more.
+    folder = tmp_path_factory.mktemp("remembered") / "cache"
+    first = _rounds_with(issue, Cache(folder))
+    kept = {p.name for p in (folder / "pdf-chunks").glob("*/*-pdf")}
+    return {"cache": folder, "first": first, "kept": kept, "again": _rounds_with(issue, Cache(folder))}
+
+
+def _kept(folder: Path) -> set[str]:
+    return {p.name for p in (folder / "pdf-chunks").glob("*/*-pdf")}
+
+
+def test_a_rebuild_starts_from_what_the_last_build_settled_on_and_lays_out_nothing_unchanged(issue, built, remembered):
+    (first, cold_rounds), (again, warm_rounds) = remembered["first"], remembered["again"]
+    # The same bytes as a build that remembered nothing, in one round instead of two or more,
     assert first == again == built["chunked"].data
     assert cold_rounds >= 2 and warm_rounds == 1
+    # each chunk's written layout kept, and none laid out again.
+    assert len(remembered["kept"]) == len(plan(issue)) and _kept(remembered["cache"]) == remembered["kept"]
 
 
-def test_a_wrong_remembered_setup_costs_a_round_never_a_wrong_page_number(issue, built, tmp_path):
+def test_a_wrong_remembered_setup_costs_a_round_never_a_wrong_page_number(issue, built, remembered, tmp_path):
     import json
+    import shutil
 
     from masthead.runtime.cache import Cache
 
-    cache = Cache(tmp_path / "cache")
-    _rounds_with(issue, cache)
+    shutil.copytree(remembered["cache"], tmp_path / "cache")
     (entry,) = (tmp_path / "cache" / "pdf-setups").glob("*/*")
     setups = json.loads(entry.read_bytes())
     setups[1][0] += 2  # the second chunk remembered as starting two pages later
     setups[2][1] = [[ref, "99"] for ref, _ in setups[2][1]]  # and the third's references all wrong
     entry.write_bytes(json.dumps(setups).encode())
-    data, rounds = _rounds_with(issue, cache)
+    data, rounds = _rounds_with(issue, Cache(tmp_path / "cache"))
     assert data == built["chunked"].data and rounds == 2
 
 
-def test_a_rebuild_after_one_article_changed_lays_out_only_its_chunk(issue, built, tmp_path):
+def test_a_rebuild_after_one_article_changed_lays_out_only_its_chunk(issue, remembered, tmp_path):
+    import shutil
+
     from masthead.runtime.cache import Cache
 
-    cache = Cache(tmp_path / "cache")
-    _rounds_with(issue, cache)
-    kept = lambda: {p.name for p in (tmp_path / "cache" / "pdf-chunks").glob("*/*-pdf")}  # noqa: E731
-    before = kept()
-    assert len(before) == len(plan(issue))  # each chunk's written layout kept
-    again, _ = _rounds_with(issue, cache)
-    assert again == built["chunked"].data and kept() == before  # nothing laid out again
+    shutil.copytree(remembered["cache"], tmp_path / "cache")
     # One word of the fifth article changed, for one of the same length: its chunk alone is laid out again.
     (document,) = [d for d in issue.documents if d.kind == "print"]
     root = etree.fromstring(document.content)
@@ -378,7 +388,7 @@ def test_a_rebuild_after_one_article_changed_lays_out_only_its_chunk(issue, buil
     paragraph.text = "X" + (paragraph.text or "")[1:]
     edited = issue._replace(documents=tuple(d._replace(content=etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
                                             if d is document else d for d in issue.documents))
-    data, rounds = _rounds_with(edited, cache)
-    assert rounds == 1 and len(kept() - before) == 1
-    cold, _ = _rounds_with(edited, Cache(tmp_path / "cold"))
+    data, rounds = _rounds_with(edited, Cache(tmp_path / "cache"))
+    assert rounds == 1 and len(_kept(tmp_path / "cache") - remembered["kept"]) == 1
+    cold, _ = _rounds_with(edited, Cache(None))
     assert data == cold  # the same bytes as a build that remembered nothing

@@ -9,6 +9,7 @@ The catalogue's own files come from masthead.catalogue (tests/test_catalogue.py 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -250,3 +251,22 @@ def test_scheduler_without_a_publication_is_a_usage_error(tmp_path, issue_dir):
     result = CliRunner().invoke(main, ["build", str(issue_dir), "-o", str(tmp_path / "o"), "--scheduler", "local"])
     assert result.exit_code == 2 and "publication" in result.output
     shutil.rmtree(tmp_path / "o", ignore_errors=True)
+
+
+@pytest.mark.parametrize(("folders", "clash"), [
+    (("latest",), "its epub output 'latest.epub' is also the catalogue's"),
+    (("opds",), "its html output 'opds' is also the catalogue's"),
+    (("a", "a.kepub"), "is also"),
+])
+def test_an_issue_folder_whose_outputs_another_owns_is_refused_before_anything_is_built(tmp_path, folders, clash):
+    from masthead.diagnostics import UsageError
+
+    root = tmp_path / "pub"
+    root.mkdir()
+    (root / "publication.yaml").write_text(SHARED, encoding="utf-8")
+    for number, name in enumerate(folders, 1):
+        _issue(root / name, number)
+    out = tmp_path / "out"
+    with pytest.raises(UsageError, match=re.escape(clash)):
+        publication.build(root, out, ("epub", "kepub", "html"))
+    assert not out.exists()

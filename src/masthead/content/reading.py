@@ -114,7 +114,9 @@ def article_limit(path: Path) -> int:
 
 def _article_ids(files: list[Path]) -> dict[Path, str]:
     ids: dict[Path, str] = {}
-    taken: set[str] = {"cover", "contents", "nav", "colophon"}  # names of the theme's documents
+    # names of the theme's documents, and of the web edition's and the catalogue's pages
+    # (index.html is the issue's home page, issue.html its page in a publication's archive)
+    taken: set[str] = {"cover", "contents", "nav", "colophon", "index", "issue"}
     for path in files:
         base = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode().lower()
         base = re.sub(r"[^a-z0-9]+", "-", base).strip("-") or "article"
@@ -342,7 +344,9 @@ def _asset(draft: _Draft, path: Path, where: Position, report: Report) -> str | 
     relative = path.relative_to(draft.root).as_posix()
     stem = relative.removeprefix("images/").rsplit(".", 1)[0]
     safe = re.sub(r"[^A-Za-z0-9_\-]+", "-", stem).strip("-") or "image"
-    if safe != stem or info.extension != path.suffix.lower() or safe.lower() == "cover":  # images/cover.* is the cover's
+    # A name with capitals gets the hash too: "a.PNG" and "A.png" beside "a.png" must stay three
+    # files where case folds (an EPUB may not hold two names that differ only in case).
+    if safe != stem or info.extension != path.suffix or safe != safe.lower() or safe == "cover":  # images/cover.* is the cover's
         safe = f"{safe}-{hashlib.sha1(relative.encode()).hexdigest()[:8]}"
     name = f"images/{safe}{info.extension}"
     draft.assets.setdefault(name, Asset(path, name, where))

@@ -246,6 +246,29 @@ def local_runner(jobs: int | None) -> Runner:
     return run
 
 
+# What the catalogue writes at the top of the output folder: no issue's output may be named so.
+CATALOGUE_NAMES = ("index.html", "archive.css", "feed.atom", "opds", *LATEST.values())
+
+
+def _refuse_clashes(manifests: list[Path], formats: tuple[str, ...]) -> None:
+    """Every output in the output folder has one owner: an issue folder named ``latest`` (its
+    latest.epub), ``opds`` or ``feed.atom`` would be overwritten by the catalogue's, and
+    folders ``a`` and ``a.kepub`` would both write ``a.kepub.epub``. Refused before any build,
+    naming the folders."""
+    from masthead.export import formats as registry
+
+    owners: dict[str, str] = dict.fromkeys(CATALOGUE_NAMES, "the catalogue")
+    for manifest_path in manifests:
+        folder = manifest_path.parent
+        for name in formats:
+            output = registry.FORMATS[name].target(folder.name).split("/")[0]
+            owner = owners.setdefault(output.lower(), str(folder))  # one name on a case-insensitive disk too
+            if owner != str(folder):
+                raise UsageError(f"{folder}: its {name} output '{output}' is also {owner}'s"
+                                 + ("" if owner == "the catalogue" else " output")
+                                 + "; rename the folder (an issue folder names its outputs)")
+
+
 def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORMATS, runner: Runner | None = None,
           cache: Cache | None = None, progress: Callable[[str, Built | None], None] | None = None,
           force: bool = False) -> Report:
@@ -259,6 +282,7 @@ def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORM
     told = progress or (lambda what, built: None)
     shared = loader.load_publication(folder)  # its mistakes stop the build before any issue
     manifests = issues_of(folder)
+    _refuse_clashes(manifests, formats)
     for manifest_path in manifests:
         writes.refuse_folder_over_issue(manifest_path, out_dir)
     inputs = Inputs(formats)
