@@ -12,6 +12,7 @@ import datetime as dt
 import http.server
 import io
 import json
+import os
 import re
 import shutil
 import threading
@@ -671,3 +672,45 @@ def test_word_files_with_house_styles_are_listed_with_the_style_map_their_names_
             "    Byline: byline\n    Pull Quote: pullquote\n- articles/letters.docx\n") in manifest
     built = build_folder(tmp_path / "issue", tmp_path / "out", "epub")
     assert epubcheck(built["epub"]) == []
+
+
+def test_a_re_import_keeps_a_retouched_picture_and_writes_nothing_through_a_linked_folder(server, tmp_path):
+    # What an outside attack found: a re-run overwrote a retouched picture, and wrote through
+    # an images/ (or articles/) folder replaced by a link to elsewhere.
+    export = json.loads(ghost_export())
+    export["db"][0]["data"]["posts"][0]["html"] += '<img src="__GHOST_URL__/img/0.png" alt="red"/>'
+    (tmp_path / "ghost.json").write_text(json.dumps(export))
+    _run(tmp_path, str(tmp_path / "ghost.json"), kind="ghost", site=server.base)
+    (picture,) = (tmp_path / "issue" / "images").iterdir()
+    picture.write_bytes(picture.read_bytes() + b"retouched")
+    _run(tmp_path, str(tmp_path / "ghost.json"), kind="ghost", site=server.base)
+    assert picture.read_bytes().endswith(b"retouched")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(tmp_path / "issue" / "images")
+    (tmp_path / "issue" / "images").symlink_to(elsewhere)
+    with pytest.raises(importing.SourceError, match=r"images: a link or not a folder"):
+        _run(tmp_path, str(tmp_path / "ghost.json"), kind="ghost", site=server.base)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_lone_surrogate_a_macro_inside_a_docx_and_a_name_that_is_not_utf8_are_clean_errors(tmp_path):
+    (tmp_path / "sur.xml").write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+                                       b"<item><title>F&#xD800;</title><guid>g</guid></item></channel></rss>")
+    (tmp_path / "g.json").write_text('{"db": [{"data": {"posts": [{"title": "T\\udfff"}]}}]}')
+    for kind, source in (("feed", "sur.xml"), ("ghost", "g.json")):
+        with pytest.raises(importing.SourceError, match="no text"):
+            _run(tmp_path / kind, str(tmp_path / source), kind=kind)
+    words = tmp_path / "words"
+    words.mkdir()
+    with zipfile.ZipFile(words / "macro.docx", "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+        archive.writestr("word/vbaProject.bin", b"macro")
+    with pytest.raises(importing.SourceError, match="macro"):
+        _run(tmp_path / "docx", str(words), kind="docx")
+    (words / "macro.docx").unlink()
+    docx_fixtures.letters(words)
+    (words / "letters.docx").rename(words / os.fsdecode(b"bad\xfename.docx"))
+    with pytest.raises(importing.SourceError, match="not UTF-8"):
+        _run(tmp_path / "docx2", str(words), kind="docx")
+    assert not any((tmp_path / k / "issue").exists() for k in ("feed", "ghost", "docx", "docx2"))

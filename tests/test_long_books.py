@@ -196,3 +196,20 @@ def test_list_numbers_print_as_their_start_reversed_and_value_say_with_room_for_
         assert marker.x0 >= edge - 0.5, (marker, edge)
     counted = [line.text for page in pages for line in page if re.fullmatch(r"\d\.", line.text)]
     assert counted[-6:] == ["3.", "2.", "1.", "1.", "7.", "8."]
+
+
+def test_ids_with_characters_url_parsers_refuse_keep_links_epubcheck_accepts(tmp_path):
+    # U+FFFD, a noncharacter and a C1 control are allowed in an HTML id, but EPUBCheck refused
+    # the links as they were (RSC-020): they are percent-encoded in the href, the id kept.
+    root = tmp_path / "issue"
+    (root / "articles").mkdir(parents=True)
+    ids = ("a\ufffd", "c\ufdd0", "e\x85x")
+    body = "".join(f'<p id="{i}">Target {n}.</p>' for n, i in enumerate(ids)) + "".join(f'<p><a href="#{i}">to {n}</a></p>'
+                                                                                    for n, i in enumerate(ids))
+    (root / "articles" / "a.html").write_text(f"<h1>Odd</h1>{body}", encoding="utf-8")
+    (root / "issue.yaml").write_text("publication: Ids\ndate: 2025-01-31\nlanguage: en\narticles:\n  - articles/a.html\n",
+                                     encoding="utf-8")
+    built = build_folder(root, tmp_path / "out", "epub")
+    page = Epub(built["epub"]).xml("a.xhtml")
+    assert {p.get("id") for p in page.iter("{http://www.w3.org/1999/xhtml}p")} >= set(ids)
+    assert epubcheck(built["epub"]) == []

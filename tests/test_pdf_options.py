@@ -292,6 +292,17 @@ def test_a_given_output_intent_is_the_one_the_pdf_reads(issue_dir):
     assert b"solid #d13b2b" in epub["css/common.css"]  # the EPUB keeps the theme's colours as written
 
 
+def _damaged_cmyk_profile() -> bytes:
+    """The bundled CMYK profile with every tag's offset beyond its end: its header says CMYK
+    output, but LittleCMS can convert nothing into it (an attack's: an internal error before)."""
+    from masthead.runtime import icc
+
+    data = bytearray(icc.bundled())
+    for n in range(int.from_bytes(data[128:132], "big")):
+        data[132 + 12 * n + 4:132 + 12 * n + 8] = (0xFFFFFF00).to_bytes(4, "big")
+    return bytes(data)
+
+
 def _srgb_profile() -> bytes:
     from PIL import ImageCms
 
@@ -303,6 +314,7 @@ def _srgb_profile() -> bytes:
      "output_intent: 'screen.icc' is an ICC profile of colour space RGB, not CMYK"),
     ("pdf:\n  color: cmyk\n  output_intent: press.icc\n", lambda: b"not a profile at all" * 10,
      "output_intent: 'press.icc' is not an ICC profile"),
+    ("pdf:\n  color: cmyk\n  output_intent: press.icc\n", _damaged_cmyk_profile, "output_intent: 'press.icc' is "),
     ("pdf:\n  color: cmyk\n  output_intent: ../press.icc\n", None, "outside the issue folder"),
     ("pdf:\n  output_intent: press.icc\n", lambda: b"", "add 'color: cmyk', or leave it out"),
     ("pdf:\n  variant: pdf/a-2b\n  color: cmyk\n", None, "a CMYK print edition is written as PDF/X"),

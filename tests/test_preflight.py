@@ -172,3 +172,54 @@ def test_a_faulty_issue_for_a_press_is_flagged_fault_by_fault(issue_dir, tmp_pat
     (bleed,) = [f for f in report["findings"] if f["check"] == "boxes"]
     assert bleed["pages"] == list(range(1, len(bleed["pages"]) + 1)) and len(bleed["pages"]) >= 3
     assert list(cwd.iterdir()) == [] and sorted(p.name for p in issue_dir.iterdir()) == ["articles", "issue.yaml"]
+
+
+def _one_page(path: Path, content: bytes, **resources) -> Path:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    page = pdf.pages[0]
+    page.obj.Contents = pdf.make_stream(content)
+    page.obj.Resources = pikepdf.Dictionary(**resources)
+    pdf.save(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["encrypted", "colour space", "box", "width", "fifo"])
+def test_a_hostile_pdf_is_one_clean_line_never_a_traceback_or_a_hang(tmp_path, kind):
+    # What an outside attack handed preflight: each was a traceback (or, for a FIFO, a hang).
+    import os
+
+    target = tmp_path / f"{kind}.pdf"
+    if kind == "encrypted":
+        _one_page(tmp_path / "plain.pdf", b"")
+        with pikepdf.open(tmp_path / "plain.pdf") as pdf:
+            pdf.save(target, encryption=pikepdf.Encryption(user="u", owner="o"))
+    elif kind == "colour space":
+        _one_page(target, b"/C cs 1 scn 0 0 10 10 re f", ColorSpace=pikepdf.Dictionary(C=pikepdf.Array([pikepdf.Name.Separation])))
+    elif kind == "box":
+        _one_page(target, b"")
+        with pikepdf.open(target, allow_overwriting_input=True) as pdf:
+            pdf.pages[0].obj.TrimBox = pikepdf.Array([0, 0])
+            pdf.save(target)
+    elif kind == "width":
+        _one_page(target, b"(x) w 0 0 m 10 10 l S")
+    else:
+        os.mkfifo(target)
+    result = masthead("preflight", str(SAMPLE), "--pdf", str(target))
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "0x" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_forms_drawn_deeper_than_preflight_reads_are_said_not_passed_over(tmp_path):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    inner = pdf.make_stream(b"0 0 1 rg 0 0 10 10 re f")
+    for _ in range(20):  # each form draws the one before
+        inner = pdf.make_stream(b"/F Do", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 200, 200],
+                                Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=inner)))
+    page = pdf.pages[0]
+    page.obj.Contents = pdf.make_stream(b"/F Do")
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=inner))
+    pdf.save(tmp_path / "deep.pdf")
+    result = masthead("preflight", str(SAMPLE), "--pdf", str(tmp_path / "deep.pdf"))
+    assert "more than 12 deep: what they draw is not checked" in result.stdout + result.stderr

@@ -650,7 +650,12 @@ def preflight(issue: str, pdf_file: Path | None, as_json: bool) -> None:
         else:
             (manifest_path,) = pipeline.find_issues((issue,), Path.cwd())
             job = checker.Job.of(pipeline.Pipeline(manifest_path, formats=()).load().meta)
-            data, name = pdf_file.read_bytes(), str(pdf_file)
+            from masthead.runtime import confine
+
+            try:  # a regular file only (a FIFO would hang), of a size a PDF may have
+                data, name = confine.read_input(pdf_file, checker.MAX_PDF_BYTES), str(pdf_file)
+            except confine.Unreadable as exc:
+                raise checker.NotAPdf(f"{pdf_file}: {exc}") from None
         findings = checker.check_pdf(data, job)
     except IssueError as exc:
         for diagnostic in exc.diagnostics:

@@ -37,6 +37,10 @@ def check_output_profile(data: bytes) -> str:
     if profile.device_class != "prtr":
         raise NotAnOutputProfile(f"a CMYK ICC profile of device class '{profile.device_class}', not an output "
                                  "(printer) profile")
+    try:  # what the build does with it: colours from sRGB into it (a damaged one says so only here)
+        ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(data)), "RGB", "CMYK")
+    except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+        raise NotAnOutputProfile(f"a CMYK profile LittleCMS cannot convert colours into ({exc})") from None
     return (profile.profile_description or profile.model or "CMYK").strip()
 
 

@@ -60,10 +60,12 @@ def url_problem(url: str) -> str | None:
 
 # What a URL's fragment cannot hold as it is (the WHATWG URL standard's URL code points: not
 # "%", "#", "[", "\", a space, a quote …), percent-encoded; letters beyond ASCII stay as they are.
-_NOT_IN_FRAGMENT = re.compile(r'[\x00-\x20"#%<>\[\\\]^`{|}\x7f]')
+# Beyond ASCII, what URL parsers (EPUBCheck's) refuse as is is encoded too: C1 controls,
+# noncharacters, the replacement character, lone surrogates.
+_NOT_IN_FRAGMENT = re.compile('[\\x00-\\x20"#%<>\\[\\\\\\]^`{|}\\x7f-\\x9f\\ufdd0-\\ufdef\\ufffd-\\uffff\\ud800-\\udfff]')
 
 
 def fragment(id_: str) -> str:
     """An id as a link's fragment: the id itself but for what a URL must percent-encode, so
     ``#50%25`` names id="50%" (readers, browsers and WeasyPrint decode a fragment)."""
-    return _NOT_IN_FRAGMENT.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), id_)
+    return _NOT_IN_FRAGMENT.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "surrogatepass")), id_)

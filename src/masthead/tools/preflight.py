@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -44,6 +45,7 @@ BOX_TOLERANCE_PT = 0.1  # page boxes are written rounded
 _TRANSPARENT_VARIANTS = ("pdf/x-1a", "pdf/x-3")  # PDF/X-4 and later allow live transparency
 _RGB_OPERATORS = {"rg": "fill", "RG": "stroke"}
 _STROKES = {"S", "s", "B", "B*", "b", "b*"}
+MAX_PDF_BYTES = 2 * 1024**3  # a PDF given with --pdf: a book's press PDF with its pictures is a few hundred MB
 MAX_FORM_DEPTH = 12  # forms drawing forms: a loop would never end
 
 
@@ -118,22 +120,35 @@ def check_pdf(data: bytes, job: Job) -> list[Finding]:
 
     try:
         opened = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        raise NotAPdf("an encrypted PDF: a press job cannot be; save it without a password") from None
     except pikepdf.PdfError as exc:
-        raise NotAPdf(f"not a PDF that can be read ({exc})") from None
-    with opened as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            _boxes(page, number, job, add)
-            walker = _Walker(number, job, add)
-            walker.walk(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _IDENTITY, 0)
-            for font in walker.fonts:
-                _font(font, number, add)
-            if walker.hairline is not None:
-                add(number, WARNING, "hairline", f"a line stroked {walker.hairline:.2g} pt wide, under {HAIRLINE_PT} pt: "
-                                                 "it may break up or vanish on the plate")
-            for operator in sorted(walker.rgb_operators):  # one finding for every page it is on
-                add(number, ERROR, "rgb", f"colours set in RGB ({operator}) in a CMYK job")
+        raise NotAPdf(f"not a PDF that can be read ({re.sub(r'<_io.BytesIO object at 0x[0-9a-f]+>', 'the file', str(exc))})") from None
+    try:
+        _check_pages(opened, job, add)
+    except (pikepdf.PdfError, KeyError, IndexError, TypeError, ValueError, AttributeError, ZeroDivisionError) as exc:
+        # A PDF no maker writes (a colour space, box or resource of the wrong type …): named, no traceback.
+        raise NotAPdf(f"a PDF whose structure is damaged or malformed ({type(exc).__name__}: {exc})") from None
+    finally:
+        opened.close()
     findings = [Finding(tuple(sorted(pages)), severity, check, message) for (severity, check, message), pages in found.items()]
     return sorted(findings, key=lambda f: (f.severity != ERROR, f.pages or (0,), f.check, f.message))
+
+
+def _check_pages(pdf, job: Job, add) -> None:
+    import pikepdf
+
+    for number, page in enumerate(pdf.pages, start=1):
+        _boxes(page, number, job, add)
+        walker = _Walker(number, job, add)
+        walker.walk(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _IDENTITY, 0)
+        for font in walker.fonts:
+            _font(font, number, add)
+        if walker.hairline is not None:
+            add(number, WARNING, "hairline", f"a line stroked {walker.hairline:.2g} pt wide, under {HAIRLINE_PT} pt: "
+                                             "it may break up or vanish on the plate")
+        for operator in sorted(walker.rgb_operators):  # one finding for every page it is on
+            add(number, ERROR, "rgb", f"colours set in RGB ({operator}) in a CMYK job")
 
 
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -162,7 +177,9 @@ class _Walker:
     def walk(self, content, resources, ctm: tuple[float, ...], depth: int) -> None:
         import pikepdf
 
-        if depth > MAX_FORM_DEPTH:
+        if depth > MAX_FORM_DEPTH:  # said, not passed over in silence: what is deeper is not checked
+            self.add(self.page, WARNING, "depth", f"forms drawn within forms more than {MAX_FORM_DEPTH} deep: "
+                                                  "what they draw is not checked")
             return
         stack: list[tuple[tuple[float, ...], float]] = []
         width = 1.0

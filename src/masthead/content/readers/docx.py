@@ -489,6 +489,12 @@ _SAID = ("Image of type", "could not open external image", "could not find exter
          *(f"An unrecognised element was ignored: {{{ns}}}oMath" for ns in _MATH))
 
 
+def check(raw: bytes, path: Path) -> None:
+    """The checks a Word file passes before mammoth reads it (macros, encryption, sizes, safe
+    XML); ``Refused`` says which it fails."""
+    _Package(raw, path)
+
+
 def suggested_style_map(raw: bytes, path: Path) -> dict[str, str]:
     """The house paragraph styles a Word file uses whose names suggest a role ("Kicker" →
     kicker, "Pull Quote" → pullquote), for ``masthead import docx`` to write into its entry;

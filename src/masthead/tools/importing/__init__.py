@@ -256,8 +256,14 @@ def run(kind: str, where: str, folder: Path, options: Options | None = None) -> 
     elif issue_path.exists() and issue_path.read_bytes() == issue_text:
         outcome.issue_yaml = "unchanged"
 
-    # Everything is known: write it, each file whole.
+    # Everything is known: write it, each file whole, into folders of the import's own (a link
+    # in their place would take the files elsewhere).
+    for sub in (folder, folder / "articles", folder / "images"):
+        if sub != folder and (sub.is_symlink() or (sub.exists() and not sub.is_dir())):
+            raise SourceError(one_line(f"{sub}: a link or not a folder; masthead import writes only into folders of its own"))
     for name, data in sorted(images.files.items()):
+        if (folder / name).exists():  # named by what it held: one there was written before, or retouched since
+            continue
         _write(folder / name, data, outcome)
     for name, data in planned.items():
         _write(folder / name, data, outcome)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from masthead.diagnostics import MastheadError, Position, one_line
+from masthead.runtime import confine
 
 
 class SourceError(MastheadError):
@@ -124,7 +125,10 @@ def read_feed(data: bytes, name: str, url: str | None, content_type: str = "") -
     headers = {"content-type": content_type or "application/xml"}
     if url:
         headers["content-location"] = url
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except UnicodeError as exc:  # a character reference to a lone surrogate (&#xD800;) …
+        raise SourceError(one_line(f"{name}: holds a character that is no text ({exc})")) from None
     feed = parsed.get("feed", {})
     if not parsed.get("version") and not parsed.get("entries"):
         problem = parsed.get("bozo_exception")
@@ -186,6 +190,10 @@ def read_ghost(data: bytes, path: Path) -> Source:
         raise SourceError(f"{Position(path, exc.lineno, exc.colno)}: not JSON ({exc.msg})") from None
     except RecursionError:
         raise SourceError(one_line(f"{path}: nested too deep to be a Ghost export")) from None
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\udfff") is no text
+    except UnicodeError as exc:
+        raise SourceError(one_line(f"{path}: holds a character that is no text ({exc})")) from None
     try:
         db = document["db"][0] if "db" in document else document
         tables = db["data"]
@@ -344,6 +352,14 @@ def read_docx_folder(folder: Path) -> Source:
             continue
         if not zipfile.is_zipfile(path):
             raise SourceError(one_line(f"{path}: not a Word file (a .docx is a zip archive)"))
+        if not confine.utf8_name(path):
+            raise SourceError(one_line(f"{path}: its name is not UTF-8; rename it"))
+        from masthead.content.readers import docx
+
+        try:  # the reader's own checks: macros inside a .docx, encryption, a damaged archive …
+            docx.check(path.read_bytes(), path)
+        except docx.Refused as exc:
+            raise SourceError(one_line(f"{path}: {exc}")) from None
         source.entries.append(Entry(key=f"docx:{path.name}", title=path.stem, body="", file=path))
     if not source.entries:
         raise SourceError(one_line(f"{folder}: holds no .docx file"))
