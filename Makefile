@@ -55,8 +55,10 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+# The tests that time processes (marked serial) run after the others, alone.
 test: install system-deps node-deps lint
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto -m "not serial"
+	$(BIN)/python -m pytest -q -p no:xdist -m serial
 
 bench: SYSTEM_TOOLS += pandoc:pandoc
 bench: install system-deps

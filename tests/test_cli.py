@@ -7,6 +7,7 @@ import shutil
 import time
 
 import click
+import pytest
 
 from helpers import ROOT, copy_sample, masthead
 from masthead.cli import main
@@ -146,6 +147,7 @@ def test_readme_documents_every_command_option_and_manifest_key():
     assert missing == []
 
 
+@pytest.mark.serial
 def test_killing_a_build_half_way_keeps_the_earlier_outputs(tmp_path):
     import os
     import signal

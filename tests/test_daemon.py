@@ -107,6 +107,7 @@ def test_an_issue_with_errors_gets_its_messages_and_status_through_the_daemon(se
     assert fixed.returncode == 0 and (tmp_path / "out" / "lantern.epub").exists() and "exit 0" in served.next_line()
 
 
+@pytest.mark.serial
 def test_ctrl_c_in_the_client_interrupts_its_build_in_the_daemon(served, tmp_path):
     issue = tmp_path / "strand"
     shutil.copytree(CORPUS, issue)

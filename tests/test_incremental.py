@@ -348,6 +348,7 @@ def test_a_cover_is_drawn_ahead_only_when_the_issue_names_none_and_the_cache_lac
     assert len(started) == 1  # no cache: nowhere to leave the work
 
 
+@pytest.mark.serial
 def test_ctrl_c_stops_the_copy_quietly_and_the_build_once(tmp_path: Path):
     """Ctrl-C reaches the whole process group: the copy must leave quietly, and only the
     build itself may go on to say it was interrupted."""

@@ -113,6 +113,7 @@ def test_serves_the_web_edition_and_reloads_after_an_edit(preview):
     status, page = server.get("one.html")
     assert status == 200 and "A story rewritten" in page and "2025-01-30" in page
 
+@pytest.mark.serial
 def test_only_loopback_and_ctrl_c_stops_cleanly(preview):
     import signal
     import socket

@@ -29,6 +29,8 @@ from masthead.pipeline import BuildContext
 from masthead.runtime.cache import Cache
 from masthead.tools import watch
 
+pytestmark = pytest.mark.serial  # timed: run alone, after the parallel tests (make test)
+
 
 class Watching:
     """``masthead build ISSUE --watch`` in a subprocess, its output lines read as they come."""
