@@ -324,9 +324,8 @@ def _chunk_keys(chunks: list[Chunk]) -> list[str]:
 
 
 def _cached_layout(cache: Cache, chunk_key: str, setup: Setup, write: bool) -> Laid | None:
-    """A chunk's layout with ``setup`` from the cache (with its PDF when ``write``), or None."""
-    import json
-
+    """A chunk's layout with ``setup`` from the cache (with its PDF when ``write``), or None
+    (a damaged entry is only a slower build)."""
     key = cache_key(chunk_key, repr(setup), str(write))
     meta = _remembered(cache, "pdf-chunks", key)
     data = cache.get("pdf-chunks", key + "-pdf") if write else None
@@ -337,7 +336,7 @@ def _cached_layout(cache: Cache, chunk_key: str, setup: Setup, write: bool) -> L
                     [pdf.PageStart(int(f), str(d), str(t)) for f, d, t in meta["starts"]],
                     [(int(level), str(label), str(state)) for level, label, state in meta["bookmarks"]],
                     data, [str(w) for w in meta["warnings"]])
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError):
+    except (AttributeError, KeyError, TypeError, ValueError):
         return None
 
 
