@@ -557,9 +557,10 @@ def test_a_malformed_wordpress_export_is_an_error_with_its_line(tmp_path):
 def test_word_files_are_copied_and_listed_and_a_macro_file_is_refused(tmp_path):
     submissions = tmp_path / "in"
     submissions.mkdir()
+    docx_fixtures.letters(submissions)  # a Word file the reader's checks pass, under two names
     for name in ("b-second.docx", "a-first.docx"):
-        with zipfile.ZipFile(submissions / name, "w") as archive:
-            archive.writestr("word/document.xml", "<w:document/>")
+        shutil.copyfile(submissions / "letters.docx", submissions / name)
+    (submissions / "letters.docx").unlink()
     (submissions / "notes.txt").write_text("not a document")
     outcome = _run(tmp_path, str(submissions), kind="docx")
     manifest = (tmp_path / "issue" / "issue.yaml").read_text("utf-8")
