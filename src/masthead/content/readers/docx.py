@@ -28,7 +28,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from masthead.content import images, sanitize
+from masthead.content import images, sanitize, shape
 from masthead.content.readers.base import KNOWN_PREFIXES, ReaderResult
 from masthead.diagnostics import Position, Report
 from masthead.model import schema
@@ -528,11 +528,7 @@ def suggested_style_map(raw: bytes, path: Path) -> dict[str, str]:
 
 def _likely_role(style: str) -> str | None:
     """The role a house style's name suggests ("Byline" → byline, "Pull Quote" → pullquote), if one."""
-    import difflib
-
-    from masthead.model.schema import STYLE_ROLES
-
-    close = difflib.get_close_matches("".join(style.lower().split()), STYLE_ROLES, n=1, cutoff=0.75)
+    close = difflib.get_close_matches("".join(style.lower().split()), schema.STYLE_ROLES, n=1, cutoff=0.75)
     return close[0] if close else None
 
 
@@ -583,24 +579,13 @@ def _fields(body, report: Report, path: Path, walk: _Walk) -> dict:
             continue
         if text:
             found.setdefault(role, []).append(text)
-        _remove(p)
+        shape.remove(p)
     fields: dict = {role: " ".join(texts) for role, texts in found.items() if role != "byline"}
     if found.get("byline"):
         fields["byline"] = tuple(re.sub(r"^by\s+", "", name, flags=re.I) for name in found["byline"])
     if "kicker" in fields:
         fields["kicker"] = found["kicker"][0]
     return fields
-
-
-def _remove(element) -> None:
-    parent = element.getparent()
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _begins_with_heading(body) -> bool:
