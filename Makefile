@@ -57,7 +57,7 @@ lint: install
 
 # The tests that time processes (marked serial) run after the others, alone.
 test: install system-deps node-deps lint
-	$(BIN)/python -m pytest -q -n auto -m "not serial"
+	$(BIN)/python -m pytest -q -n auto --dist loadscope -m "not serial"
 	$(BIN)/python -m pytest -q -p no:xdist -m serial
 
 bench: SYSTEM_TOOLS += pandoc:pandoc

@@ -7,31 +7,51 @@ Fixtures only: the plain functions and constants tests use (paths, ``masthead``,
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import CORPUS, SAMPLE, build_folder, copy_sample
+from helpers import CORPUS, SAMPLE, build_folder, copy_sample, once, shared_base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def build_cache(tmp_path_factory) -> Path:
+    """The builds the tests run keep their cache in the session's folder, shared by the workers,
+    never in the user's own (~/.cache/masthead): a test run neither reads what an earlier run
+    or the user left there nor leaves anything behind. A test may set its own."""
+    folder = shared_base(tmp_path_factory) / "masthead-cache"
+    folder.mkdir(exist_ok=True)
+    previous = os.environ.get("MASTHEAD_CACHE_DIR")
+    os.environ["MASTHEAD_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("MASTHEAD_CACHE_DIR", None)
+    else:
+        os.environ["MASTHEAD_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> dict[str, Path]:
     """The sample issue built once: {"epub": path, "pdf": path}."""
-    return build_folder(SAMPLE, tmp_path_factory.mktemp("sample-out"))
+    return once(tmp_path_factory, "sample-out", lambda folder: build_folder(SAMPLE, folder))
 
 
 @pytest.fixture(scope="session")
 def sample_cmyk_build(tmp_path_factory) -> tuple[Path, Path]:
     """A copy of the sample issue made for a press (``pdf: {color: cmyk, bleed: 3mm}``, the bundled
     output intent) and its PDF, built once: (issue folder, PDF)."""
-    issue = copy_sample(tmp_path_factory.mktemp("cmyk") / SAMPLE.name)
-    manifest = issue / "issue.yaml"
-    text = manifest.read_text(encoding="utf-8")
-    assert "\npdf:\n  page_size: A4\n" in text
-    manifest.write_text(text.replace("\npdf:\n  page_size: A4\n", "\npdf:\n  page_size: A4\n  color: cmyk\n  bleed: 3mm\n"),
-                        encoding="utf-8")
-    return issue, build_folder(issue, tmp_path_factory.mktemp("cmyk-out"), "pdf")["pdf"]
+    def make(folder: Path) -> tuple[Path, Path]:
+        issue = copy_sample(folder / "issue" / SAMPLE.name)
+        manifest = issue / "issue.yaml"
+        text = manifest.read_text(encoding="utf-8")
+        assert "\npdf:\n  page_size: A4\n" in text
+        manifest.write_text(text.replace("\npdf:\n  page_size: A4\n", "\npdf:\n  page_size: A4\n  color: cmyk\n  bleed: 3mm\n"),
+                            encoding="utf-8")
+        return issue, build_folder(issue, folder / "out", "pdf")["pdf"]
+
+    return once(tmp_path_factory, "cmyk", make)
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +63,14 @@ def strand_copy(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def strand_build(strand_copy, tmp_path_factory) -> dict[str, Path]:
-    return build_folder(strand_copy, tmp_path_factory.mktemp("strand-out"))
+def strand_build(tmp_path_factory) -> dict[str, Path]:
+    """corpus/strand-1891 built once (from a copy of its own): {"epub": path, "pdf": path}."""
+    def make(folder: Path) -> dict[str, Path]:
+        issue = folder / CORPUS.name
+        shutil.copytree(CORPUS, issue)
+        return build_folder(issue, folder / "out")
+
+    return once(tmp_path_factory, "strand-out", make)
 
 
 @pytest.fixture
@@ -73,3 +99,25 @@ def issue_dir(tmp_path) -> Path:
         "---\ntitle: Second story\n---\n\nIntro.\n\n## Details\n\nThe details.\n", encoding="utf-8"
     )
     return root
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent under -p no:xdist
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadscope`` (as `make test` runs the tests): a module that has a
+    module-scoped fixture (a build, a browser run) goes to one worker whole, so the fixture is
+    made once; every other test goes wherever a worker is free. (xdist's own loadscope would
+    tie every module to one worker, and its loadgroup reads marks through an attribute pytest 9
+    no longer has.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped = frozenset(f"tests/{path.name}" for path in Path(__file__).parent.glob("test_*.py")
+                        if 'scope="module"' in path.read_text(encoding="utf-8"))
+
+    class ModulesThatShareAFixture(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in grouped else nodeid
+
+    return ModulesThatShareAFixture(config, log)

@@ -9,13 +9,17 @@ lacks is skipped with the tool's name (``need``); `make test` installs them firs
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -88,6 +92,32 @@ def need(tool: str) -> str:
     if path is None:
         pytest.skip(f"{tool} is not installed (make system-deps installs it)")
     return path
+
+
+def shared_base(tmp_path_factory) -> Path:
+    """The session's temporary folder all test workers share (pytest-xdist gives each worker a
+    folder of its own inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def once(tmp_path_factory, name: str, make: Callable[[Path], Any]) -> Any:
+    """``make(folder)``'s result, made by one test worker for all: the first worker to ask makes
+    it in a folder they share while the others wait, and they all read what it returned. A
+    session fixture alone runs once per worker, and on two cores a duplicated build is a
+    build's time lost."""
+    shared = shared_base(tmp_path_factory) / "shared"
+    shared.mkdir(exist_ok=True)
+    result = shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            folder = shared / name
+            folder.mkdir()
+            value = make(folder)
+            result.write_bytes(pickle.dumps(value))
+            return value
+    return pickle.loads(result.read_bytes())
 
 
 def masthead(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

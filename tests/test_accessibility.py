@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, Epub, need
+from helpers import ROOT, Epub, need, once
 
 RUN_ACE = ROOT / "tools" / "ace" / "run-ace.sh"
 
@@ -67,12 +67,12 @@ def ace(epub: Path, report_dir: Path) -> AceRun:
 
 @pytest.fixture(scope="session")
 def ace_sample(ace_tools, sample_build, tmp_path_factory) -> AceRun:
-    return ace(sample_build["epub"], tmp_path_factory.mktemp("ace-sample"))
+    return once(tmp_path_factory, "ace-sample", lambda folder: ace(sample_build["epub"], folder))
 
 
 @pytest.fixture(scope="session")
 def ace_strand(ace_tools, strand_build, tmp_path_factory) -> AceRun:
-    return ace(strand_build["epub"], tmp_path_factory.mktemp("ace-strand"))
+    return once(tmp_path_factory, "ace-strand", lambda folder: ace(strand_build["epub"], folder))
 
 
 @pytest.fixture(params=["sample", "strand"])

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CORPUS, ROOT, SAMPLE, build_folder, need
+from helpers import CORPUS, ROOT, SAMPLE, build_folder, need, once
 
 RUN_LAB = ROOT / "tools" / "readers" / "run-lab.sh"
 ARABIC = ROOT / "issues" / "al-fanar-2025-11-28"
@@ -162,18 +162,21 @@ def lab_book(lab_tools, lab_cache, tmp_path_factory):
 
     def get(name: str) -> dict:
         if name not in done:
-            if name == "strand":
-                issue, fmt = tmp_path_factory.mktemp("lab-corpus") / CORPUS.name, "epub"
-                shutil.copytree(CORPUS, issue)
-            else:
-                issue, fmt = ISSUES[name]
+            issue, fmt = (CORPUS, "epub") if name == "strand" else ISSUES[name]
             if issue not in built:
-                formats = "epub,kepub" if issue == SAMPLE else "epub"
-                built[issue] = build_folder(issue, tmp_path_factory.mktemp("lab-" + issue.name), formats)
+                built[issue] = once(tmp_path_factory, "lab-" + issue.name, lambda folder, issue=issue: build_lab_book(issue, folder))
             done[name] = run_lab(built[issue][fmt], name, lab_cache)
         return done[name]
 
     return get
+
+
+def build_lab_book(issue: Path, folder: Path) -> dict[str, Path]:
+    """The book's EPUB (and the sample's KEPUB), built once for every test worker; the corpus from
+    a copy (it is never written)."""
+    if issue == CORPUS:
+        issue = Path(shutil.copytree(CORPUS, folder / CORPUS.name))
+    return build_folder(issue, folder / "out", "epub,kepub" if issue == SAMPLE else "epub")
 
 
 def run_for(lab_book, case: str) -> dict:
