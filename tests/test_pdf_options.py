@@ -369,3 +369,20 @@ def test_an_svg_picture_in_a_cmyk_build_is_drawn_in_cmyk(issue_dir, tmp_path):
         pixels = list(page.convert("RGB").get_flattened_data())
     oranges = [p for p in pixels if p[0] > 200 and 80 < p[1] < 200 and p[2] < 90]  # between the yellow and the red
     assert len(oranges) > 50, len(oranges)
+
+
+def test_crop_marks_in_a_cmyk_job_are_drawn_in_registration_ink_outside_the_trim(issue_dir, tmp_path):
+    """WeasyPrint 70 strokes its crop and cross marks in RGB black: preflight found RGB in every
+    page of a CMYK job with marks. They are drawn in all four inks (registration), as a press's
+    marks are, still in the bleed outside the trim, where the corner shows them."""
+    import pikepdf
+
+    from masthead.tools.preflight import Job, check_pdf
+
+    pdf = build_with(issue_dir, tmp_path, "pdf:\n  color: cmyk\n  bleed: 3mm\n  crop_marks: true\n")
+    findings = check_pdf(pdf.read_bytes(), Job(cmyk=True, bleed_pt=3 * MM, variant="pdf/x-4"))
+    assert [f.line() for f in findings if f.severity == "error"] == []
+    with pikepdf.open(pdf) as opened:
+        operators, _ = _colour_spaces(opened)
+    assert not operators & {"rg", "RG", "cs /DeviceRGB", "CS /DeviceRGB"}, operators
+    assert corner_ink(pdf, tmp_path) > 20

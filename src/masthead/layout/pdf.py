@@ -92,7 +92,7 @@ def write(issue: RenderedIssue, document) -> bytes:
     random_uuid = metadata.uuid4
     metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, issue.meta.identifier)
     try:
-        with _cmyk_gradients(issue):
+        with _cmyk_gradients(issue), _cmyk_marks(issue):
             return document.write_pdf(
                 pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
                 pdf_variant=issue.pdf.variant or ("pdf/x-4" if issue.pdf.color == "cmyk" else None),
@@ -143,6 +143,37 @@ def _cmyk_gradients(issue: RenderedIssue) -> Iterator[None]:
         yield
     finally:
         Stream.add_shading = original
+
+
+# Registration: all four inks, so that the marks print on every plate and show how they register.
+REGISTRATION = "device-cmyk(1 1 1 1)"
+
+
+@contextlib.contextmanager
+def _cmyk_marks(issue: RenderedIssue) -> Iterator[None]:
+    """In a CMYK job, crop and cross marks in registration ink. WeasyPrint 70 draws them (as
+    the page's first background layer, in the bleed outside the trim) from an SVG picture
+    stroked ``black`` and filled ``transparent``: RGB operators in every page of a press job.
+    Its SVG renderer takes ``device-cmyk()`` as CSS does, so the picture it parses is stroked
+    in that instead, and filled with nothing."""
+    if issue.pdf.color != "cmyk" or not issue.pdf.crop_marks:
+        yield
+        return
+    import types
+    from xml.etree import ElementTree
+
+    from weasyprint import draw
+
+    def fromstring(text, parser=None):
+        text = text.replace('stroke="black"', f'stroke="{REGISTRATION}"').replace('fill="transparent"', 'fill="none"')
+        return ElementTree.fromstring(text, parser)
+
+    original = draw.ElementTree
+    draw.ElementTree = types.SimpleNamespace(fromstring=fromstring)
+    try:
+        yield
+    finally:
+        draw.ElementTree = original
 
 
 def _exact_profiles(issue: RenderedIssue, document) -> None:
