@@ -223,3 +223,55 @@ def test_forms_drawn_deeper_than_preflight_reads_are_said_not_passed_over(tmp_pa
     pdf.save(tmp_path / "deep.pdf")
     result = masthead("preflight", str(SAMPLE), "--pdf", str(tmp_path / "deep.pdf"))
     assert "more than 12 deep: what they draw is not checked" in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def gigabyte_deflated() -> bytes:
+    """1 GB of zeros (as digits a content stream could hold) deflated, 1 MB, never all in memory."""
+    import zlib
+
+    packer, chunk, out = zlib.compressobj(6), b"0" * (1 << 20), []
+    for _ in range(1024):
+        out.append(packer.compress(chunk))
+    out.append(packer.flush())
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("where", ["page", "form"])
+def test_a_content_stream_that_inflates_to_a_gigabyte_is_one_line_and_memory_stays_small(tmp_path, where,
+                                                                                         gigabyte_deflated):
+    """A 1 MB PDF whose content stream (the page's, or a form's it draws) inflates to 1 GB:
+    preflight read it whole (1 GB and more held). It inflates no more than its cap, says so in
+    one line, and the process's peak memory stays far under what the stream holds."""
+    import sys
+
+    raw = gigabyte_deflated
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    bomb = pikepdf.Stream(pdf, b"")
+    bomb.write(raw, filter=pikepdf.Name.FlateDecode)
+    page = pdf.pages[0]
+    page.obj.TrimBox = [0, 0, 200, 200]
+    if where == "form":
+        bomb.Type, bomb.Subtype, bomb.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 200, 200]
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=bomb))
+        page.obj.Contents = pdf.make_stream(b"/F Do")
+    else:
+        page.obj.Contents = bomb
+    pdf.save(tmp_path / "bomb.pdf")
+    assert (tmp_path / "bomb.pdf").stat().st_size < 2_000_000
+    measure = ("import resource, subprocess, sys\n"
+               "r = subprocess.run([sys.executable, '-m', 'masthead', 'preflight', sys.argv[1], '--pdf', sys.argv[2]],"
+               " capture_output=True, text=True, timeout=600)\n"
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+               "sys.stderr.write(r.stdout + r.stderr)\n")
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", measure, str(SAMPLE), str(tmp_path / "bomb.pdf")],
+                            capture_output=True, text=True, timeout=600)
+    peak_mb = int(result.stdout) / 1024  # ru_maxrss is in KB on Linux
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in result.stderr
+    assert len(lines) == 1 and "inflates to more than 16 MB: what it draws is not checked" in lines[0], lines
+    assert lines[0].startswith("page 1: error: "), lines
+    assert peak_mb < 250, f"peak {peak_mb:.0f} MB"

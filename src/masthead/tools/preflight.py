@@ -19,6 +19,11 @@ so that each image and line is measured as it prints. It knows the job from the 
   (WeasyPrint 70's own gradients in a CMYK job: drawn as nothing);
 - hairlines: lines stroked under 0.25 pt wide, after scaling (0 is the device's thinnest).
 
+A content stream (a page's, a form's, a tiling pattern's) is measured before it is parsed:
+deflated, it is inflated a chunk at a time and counted, none of it kept (:func:`_inflated`);
+one that inflates to more than MAX_CONTENT_BYTES is an error finding, not read (a 510 KB
+file held a stream of 1 GB). Images are never decoded: their dictionaries say all it checks.
+
 A finding is ``(pages, severity, check, message)``; the same finding on many pages is one
 finding listing them. :func:`of_issue` lays out the issue's PDF through the pipeline first.
 """
@@ -47,6 +52,14 @@ _RGB_OPERATORS = {"rg": "fill", "RG": "stroke"}
 _STROKES = {"S", "s", "B", "B*", "b", "b*"}
 MAX_PDF_BYTES = 2 * 1024**3  # a PDF given with --pdf: a book's press PDF with its pictures is a few hundred MB
 MAX_FORM_DEPTH = 12  # forms drawing forms: a loop would never end
+# One content stream decoded (a page's streams together): a dense page of text is ~50 KB, a
+# detailed map a few MB; parsed, each byte costs some 30 in operators held, so 16 MB is ~500 MB.
+MAX_CONTENT_BYTES = 16 * 1024**2
+_CHUNK = 1024**2  # inflated at a time, then counted and let go
+# What a filter that cannot be inflated a chunk at a time (here) may make of each byte, at most:
+# LZW's 12-bit codes name strings of up to 4,096 bytes, RunLength repeats a byte 128 times for 2.
+_GROWTH = {"/ASCIIHexDecode": 1.0, "/AHx": 1.0, "/ASCII85Decode": 1.0, "/A85": 1.0, "/FlateDecode": 1032.0,
+           "/Fl": 1032.0, "/RunLengthDecode": 64.0, "/RL": 64.0, "/LZWDecode": 2731.0, "/LZW": 2731.0}
 
 
 class NotAPdf(MastheadError):
@@ -183,6 +196,11 @@ class _Walker:
             return
         stack: list[tuple[tuple[float, ...], float]] = []
         width = 1.0
+        if _decoded_size(content) > MAX_CONTENT_BYTES:
+            whose = "the page's content" if depth == 0 else "content drawn by a form or pattern"
+            self.add(self.page, ERROR, "content", f"{whose} inflates to more than {MAX_CONTENT_BYTES // 1024**2} MB: "
+                                                  "what it draws is not checked")
+            return
         try:
             instructions = pikepdf.parse_content_stream(content)
         except pikepdf.PdfError as exc:
@@ -334,6 +352,57 @@ class _Walker:
             self._space(space[1], what, rgb_reported)
         elif not rgb_reported and self.job.cmyk and _is_rgb(space) and what.startswith("a shading"):
             self.add(self.page, ERROR, "rgb", f"{what} is RGB in a CMYK job")
+
+
+def _decoded_size(content) -> float:
+    """The bytes a page's content streams (or a form's or pattern's stream) decode to, counted no
+    further than MAX_CONTENT_BYTES + 1; a bound where a filter cannot be inflated here."""
+    import pikepdf
+
+    if isinstance(content, pikepdf.Stream):
+        streams = [content]
+    else:
+        contents = content.get("/Contents")
+        streams = [contents] if isinstance(contents, pikepdf.Stream) else \
+            [c for c in contents if isinstance(c, pikepdf.Stream)] if isinstance(contents, pikepdf.Array) else []
+    total: float = 0
+    for stream in streams:
+        total += _stream_size(stream, MAX_CONTENT_BYTES + 1 - total)
+        if total > MAX_CONTENT_BYTES:
+            break
+    return total
+
+
+def _stream_size(stream, budget: float) -> float:
+    import pikepdf
+
+    filters = stream.get("/Filter")
+    names = [] if filters is None else [str(filters)] if isinstance(filters, pikepdf.Name) else [str(f) for f in filters]
+    raw = stream.read_raw_bytes()  # as stored: no larger than the file
+    size: float = len(raw)
+    if names and names[0] in ("/FlateDecode", "/Fl"):  # by far the most usual: measured
+        later = math.prod(_GROWTH.get(name, math.inf) for name in names[1:])
+        size = _inflated(raw, budget / later if later else budget) * later
+    else:
+        size *= math.prod(_GROWTH.get(name, math.inf) for name in names)
+    return size
+
+
+def _inflated(raw: bytes, budget: float) -> int:
+    """How many bytes ``raw`` inflates to, counted a chunk at a time up to just over ``budget``
+    (a predictor only takes bytes away); a damaged stream counts what inflates before the damage."""
+    import zlib
+
+    inflater, size, data = zlib.decompressobj(), 0, raw
+    try:
+        while data and size <= budget:
+            size += len(inflater.decompress(data, _CHUNK))
+            data = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error:
+        pass
+    return size
 
 
 def _standard(variant: str | None) -> str:
