@@ -112,11 +112,12 @@ def href_to(value: str) -> str:
 def odd(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("odd") / "odd"
     (folder / "articles").mkdir(parents=True)
-    links = ", ".join(f'<a href="#{href_to(v)}">{i}</a>' for i, v in enumerate(ODD)) + ', <a href="#a%20b">space</a>'
+    links = ", ".join(f'<a href="#{href_to(v)}">{i}</a>' for i, v in enumerate(ODD)) + ', <a href="#a%20b">space</a>' \
+        + ', <a href="#a-b">hyphen</a>'
     targets = "\n".join(f'<p id="{v.replace(chr(34), "&quot;")}">Target {i}.</p>' for i, v in enumerate(ODD))
     (folder / "articles" / "a.html").write_text(f"<title>Diary</title><p>See {links}.</p>\n{targets}\n"
-                                                '<p id="a b">Space.</p>\n', "utf-8")
-    across = ", ".join(f"[{i}](a.html#{href_to(v)})" for i, v in enumerate(ODD))
+                                                '<p id="a b">Space.</p>\n<p id="a-b">Hyphen.</p>\n', "utf-8")
+    across = ", ".join(f"[{i}](a.html#{href_to(v)})" for i, v in enumerate(ODD)) + ", [space](a.html#a%20b)"
     (folder / "articles" / "b.md").write_text(f"---\ntitle: Other\n---\n\nSee {across}.\n", "utf-8")
     (folder / "issue.yaml").write_text("publication: Odd Ids\ntitle: Odd\ndate: 2025-11-28\nlanguage: en\n"
                                        "articles:\n  - articles/a.html\n  - articles/b.md\n", "utf-8")
@@ -136,7 +137,8 @@ def test_ids_with_slashes_colons_leading_digits_and_any_letter_are_kept_in_the_e
         assert set(ODD) | {"a-b"} <= ids["a.xhtml"]  # as the source has them ("a b" is no id in HTML)
         followed = [follow(name, a.get("href")) for name in ("a.xhtml", "b.xhtml")
                     for a in docs[name].iter(f"{{{NS['x']}}}a") if "#" in (a.get("href") or "")]
-        assert sorted(followed) == sorted([("a.xhtml", v) for v in ODD] * 2 + [("a.xhtml", "a-b")])
+        assert sorted(followed) == sorted([("a.xhtml", v) for v in ODD] * 2 + [("a.xhtml", "a-b-2")] * 2
+                                          + [("a.xhtml", "a-b")])
         assert [f for f in followed if f[1] not in ids[f[0]]] == []
     assert epubcheck(path) == []  # the EPUB's (the KEPUB adds its spans only)
 
@@ -156,7 +158,7 @@ def test_ids_html_allows_keep_working_links_in_the_pdf_and_the_web_edition(odd):
             if destination is not None:
                 internal.append(str(destination))
     odd_links = [d for d in internal if d.startswith("a--")]
-    assert len(odd_links) == 2 * len(ODD) + 1 and all(d in names for d in odd_links)
+    assert len(odd_links) == 2 * len(ODD) + 3 and all(d in names for d in odd_links)
     assert {"a--entry-1661-7-18/1661-7-23", "a--1661", "a--café", "a--🌙"} <= names  # kept as they are where WeasyPrint can
 
     pages = {p.name: lxml.html.fromstring(p.read_bytes()) for p in (out / "odd").glob("*.html")}
@@ -165,7 +167,29 @@ def test_ids_html_allows_keep_working_links_in_the_pdf_and_the_web_edition(odd):
     followed = [follow(name, a.get("href")) for name in ("a.html", "b.html") for a in pages[name].iter("a")
                 if "#" in (a.get("href") or "") and a.get("href").split("#")[0] in ("", "a.html")
                 and a.get("href") != "#mh-main"]  # the page's own skip link
-    assert len(followed) == 2 * len(ODD) + 1 and [f for f in followed if f[1] not in ids[f[0]]] == []
+    assert len(followed) == 2 * len(ODD) + 3 and [f for f in followed if f[1] not in ids[f[0]]] == []
+
+
+def test_an_id_with_a_space_and_the_same_id_with_a_hyphen_both_survive_and_links_go_to_each(odd):
+    """id="a b" became "a-b", and the real "a-b" beside it then lost its id: both links went to
+    "Space.". The real one keeps its id; the other gets one of its own; each link goes to its
+    element in the EPUB, the web edition and the PDF."""
+    from pypdf import PdfReader
+
+    out, stderr = odd
+    assert "names no element" not in stderr, stderr
+    book = Epub(out / "odd.epub")
+    epub_page = documents(book)["a.xhtml"]
+    web_page = lxml.html.fromstring((out / "odd" / "a.html").read_bytes())
+    for root in (epub_page, web_page):
+        by_text = {"".join(e.itertext()): e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+        assert (by_text["Space."], by_text["Hyphen."]) == ("a-b-2", "a-b"), by_text
+        links = {"".join(a.itertext()): a.get("href") for a in root.iter() if isinstance(a.tag, str)
+                 and a.tag.rsplit("}", 1)[-1] == "a" and "".join(a.itertext()) in ("space", "hyphen")}
+        assert links == {"space": "#a-b-2", "hyphen": "#a-b"}, links
+    across = [a.get("href") for a in documents(book)["b.xhtml"].iter(f"{{{NS['x']}}}a") if "".join(a.itertext()) == "space"]
+    assert across == ["a.xhtml#a-b-2"]
+    assert {"a--a-b", "a--a-b-2"} <= set(PdfReader(out / "odd.pdf").named_destinations)
 
 
 def test_list_numbers_print_as_their_start_reversed_and_value_say_with_room_for_four_digits(tmp_path):

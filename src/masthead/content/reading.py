@@ -58,6 +58,7 @@ class _Draft:
     token: str = ""  # names this article's link placeholders; a hash of its text, so no text can forge one
     body: str = ""  # the serialized tree, links still placeholders (see _check_links)
     ids: frozenset = frozenset()  # every id in the body, for links from other articles
+    renamed: dict = field(default_factory=dict)  # an id as written → as carried, where they differ ("x y" → "x-y")
     prefixes: set[str] = field(default_factory=set)  # epub:type prefixes the body uses
     declared: dict[str, str] = field(default_factory=dict)  # and what they stand for
     assets: dict[str, Asset] = field(default_factory=dict)
@@ -473,7 +474,7 @@ def _shape(draft: _Draft, tree: etree._Element, report: Report) -> None:
             report.warning(place, "image without alt text; describe it, or write alt=\"\" if it is decorative")
             img.set("alt", "")
             draft.images_without_alt += 1
-    shape.finish(tree)
+    draft.renamed = shape.finish(tree)
 
 
 def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
@@ -483,12 +484,14 @@ def _check_links(drafts: dict[Path, _Draft], report: Report) -> None:
     the text, in document order, by the link it stands for, or removed.
     """
     ids_of = {d.id: d.ids for d in drafts.values()}
+    renamed_of = {d.id: d.renamed for d in drafts.values()}
     for draft in drafts.values():
         def resolve(match: re.Match, draft: _Draft = draft) -> str:
             target, fragment, where = draft.links[int(match.group(1))]
-            fragment = sanitize.id_value(fragment)  # the id's own form: "#a%20b" names the id "a b" became
             if target not in ids_of:
                 return ""  # the target article failed to read, and said so
+            fragment = sanitize.id_value(fragment)
+            fragment = renamed_of[target].get(fragment, fragment)  # "#a%20b" names the id "a b" became
             if fragment and fragment not in ids_of[target]:
                 if target == draft.id:
                     report.warning(where, f"'#{fragment}' names no element in this article; link removed")

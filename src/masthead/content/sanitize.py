@@ -85,13 +85,14 @@ ARIA_ATTRS = {"aria-label": bool, "aria-labelledby": bool, "aria-describedby": b
               "aria-hidden": {"true", "false"}.__contains__}
 # An id keeps every character HTML allows in one (any but ASCII whitespace), which EPUBCheck
 # takes too: "/", ":", ".", a leading digit, any letter (Standard Ebooks' "entry-1661-7-18/1661-7-23").
-_ID_SPACE = re.compile(r"[\t\n\f\r ]")
+ID_SPACE = re.compile(r"[\t\n\f\r ]")
 
 
 def id_value(value: str) -> str:
-    """An id as the outputs carry it: the source's, each ASCII whitespace (which HTML forbids
-    in an id) a "-". A link's fragment goes through the same, so it names the same element."""
-    return _ID_SPACE.sub("-", xml_text(value).strip(" \t\n\f\r"))
+    """An id as the source writes it, less whitespace at its ends. Whitespace within (which HTML
+    forbids in an id) is left for content/shape.py to replace once the article's every id is
+    known, so that "x y" becomes an id no other element has ("x-y" unless one does)."""
+    return xml_text(value).strip(" \t\n\f\r")
 
 UrlRewriter = Callable[[str, str, str], "str | None"]  # (element, attribute, url) → url or None
 

@@ -59,11 +59,13 @@ def structure(tree) -> None:
     _list_numbers(tree)
 
 
-def finish(tree) -> None:
+def finish(tree) -> dict[str, str]:
+    """The last steps; returns the ids that changed, as written → as the outputs carry them."""
     _roles(tree)
     _shift_headings(tree)
-    _unique_ids(tree)
+    renamed = _unique_ids(tree)
     repair.references(tree)  # last: after ids are made unique
+    return renamed
 
 
 def _list_numbers(tree) -> None:
@@ -332,13 +334,35 @@ def _shift_headings(tree) -> None:
             element.tag = _x(f"h{max(2, min(6, int(element.tag[-1]) + shift))}")
 
 
-def _unique_ids(tree) -> None:
+_ID_SPACE = re.compile(r"[\t\n\f\r ]")
+
+
+def _unique_ids(tree) -> dict[str, str]:
+    """Each id once (the first keeps it), none of the theme's (``mh-…``), none with whitespace.
+
+    An id with whitespace (which HTML forbids in one) has each replaced by "-", and a number
+    added when another element has that id as written: "x y" beside a real "x-y" became "x-y"
+    too, and the real one lost its id. Returns what changed, as written → as carried, for the
+    links to it (content/reading.py)."""
+    elements = [e for e in tree.iter() if isinstance(e.tag, str) and e.get("id") is not None]
+    written = {e.get("id") for e in elements if not _ID_SPACE.search(e.get("id"))}  # reserved as they are
     seen: set[str] = set()
-    for element in tree.iter():
-        value = element.get("id") if isinstance(element.tag, str) else None
-        if value is None:
-            continue
+    renamed: dict[str, str] = {}
+    counts: dict[str, int] = {}  # the next number to try for a base: linear however many collide
+    for element in elements:
+        value = element.get("id")
+        if _ID_SPACE.search(value):
+            if value in renamed:
+                del element.attrib["id"]  # a second "x y": as a second "x" is
+                continue
+            base = candidate = _ID_SPACE.sub("-", value)
+            while candidate in written or candidate in seen:
+                counts[base] = counts.get(base, 1) + 1
+                candidate = f"{base}-{counts[base]}"
+            renamed[value] = value = candidate
+            element.set("id", value)
         if value in seen or value.startswith("mh-"):  # mh-… ids belong to the theme
             del element.attrib["id"]
         else:
             seen.add(value)
+    return renamed
