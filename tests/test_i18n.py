@@ -97,3 +97,31 @@ def test_quotes_follow_the_language():
     assert i18n.quotes("de")[:2] == ("„", "“")
     assert i18n.quotes("ja")[:2] == ("「", "」")
     assert i18n.quotes("en-GB")[:2] == ("“", "”")
+
+
+WELL_FORMED = ["en", "en-GB", "sr-Latn-RS", "es-419", "de-CH-1901", "en-u-ca-gregory", "de-DE-x-foo",
+               "zh-yue-HK", "en-a-bbb-x-a-ccc", "x-whatever", "i-klingon", "ja-JP-u-ca-japanese-nu-jpanfin"]
+MALFORMED = ["f r", "en-", "en--GB", "e", "en-GB-x", "en-u", "en-u-x-foo", "en-toolongsubtag", "abcdefghi",
+             "en-a-b", "en_GB", "en-GB-x-abcdefghi"]
+
+
+def test_bcp_47_tags_with_extensions_and_private_use_are_accepted_and_the_interface_falls_back_to_the_language():
+    """A tag is well-formed as RFC 5646's ABNF says (extensions, private use, extlang and the
+    grandfathered ones included); en-u-ca-gregory and de-DE-x-foo were refused. Their interface
+    (locale, catalogue, direction) is that of the language and region before the extensions:
+    "en-u-nu-arab" (Arabic digits) stays left to right."""
+    assert [tag for tag in WELL_FORMED if not i18n.is_valid_tag(tag)] == []
+    assert [tag for tag in MALFORMED if i18n.is_valid_tag(tag)] == []
+    assert i18n.canonical_tag("DE-de-X-Foo") == "de-DE-x-foo"
+    assert i18n.canonical_tag("en-U-CA-Gregory") == "en-u-ca-gregory"
+    assert i18n.canonical_tag("sr-latn-rs") == "sr-Latn-RS"
+    assert str(i18n.locale_of("de-DE-x-foo")) == "de_DE" and str(i18n.locale_of("en-u-ca-gregory")) == "en"
+    assert i18n.direction_of("en-u-nu-arab") == "ltr" and i18n.direction_of("ar-u-nu-latn") == "rtl"
+    assert i18n.catalogue_path("de-DE-x-foo", (LOCALE,)) == LOCALE / "de" / "LC_MESSAGES" / "masthead.po"
+    assert i18n.language_name("de-DE-x-foo") == i18n.language_name("de-DE") == "Deutsch (Deutschland)"
+
+
+def test_an_issue_in_a_tag_with_a_private_use_part_renders_its_chrome_in_that_language(tmp_path):
+    rendered = _render_in("de-DE-x-foo", tmp_path)
+    contents = next(d for d in rendered.documents if d.name == "contents.xhtml").content.decode()
+    assert 'lang="de-DE-x-foo"' in contents and "Inhalt" in contents and "Contents" not in contents.split("<body", 1)[1]

@@ -16,28 +16,57 @@ from babel.support import NullTranslations, Translations
 
 from masthead.runtime.cache import Cache
 
-_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*$")
+# RFC 5646's ABNF, section 2.1: a langtag (language with up to three extended language
+# subtags, script, region, variants, extensions each led by a singleton, private use), a tag of
+# private use alone, or one of the grandfathered tags (the "regular" ones are langtags already).
+_LANGTAG = (r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"  # language, extlang
+            r"(?:-[A-Za-z]{4})?"  # script
+            r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region
+            r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"  # variants
+            r"(?:-[0-9A-WYZa-wyz](?:-[A-Za-z0-9]{2,8})+)*"  # extensions: en-u-ca-gregory
+            r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?")  # private use: de-DE-x-foo
+_IRREGULAR = ("en-GB-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo|i-navajo|i-pwn|i-tao|"
+              "i-tay|i-tsu|sgn-BE-FR|sgn-BE-NL|sgn-CH-DE")
+_BCP47 = re.compile(rf"(?:{_LANGTAG}|[Xx](?:-[A-Za-z0-9]{{1,8}})+|(?i:{_IRREGULAR}))")
 # Scripts written right to left, for tags Babel does not know.
 _RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku-Arab", "ps", "sd", "syr", "ug", "ur", "yi"}
 
 
 def is_valid_tag(tag: str) -> bool:
-    """A well-formed BCP 47 language tag (language, script, region, variants)."""
-    return bool(_BCP47.match(tag))
+    """A well-formed BCP 47 language tag (RFC 5646's syntax: en, en-GB, sr-Latn-RS, es-419,
+    en-u-ca-gregory, de-DE-x-foo …); whether its subtags are registered is not asked."""
+    return bool(_BCP47.fullmatch(tag))
 
 
 def canonical_tag(tag: str) -> str:
     """A well-formed tag in BCP 47's conventional case (tags match in any case): AR → ar,
-    sr-latn-rs → sr-Latn-RS, pt-br → pt-BR."""
+    sr-latn-rs → sr-Latn-RS, pt-br → pt-BR; a singleton and what follows it lower case
+    (de-DE-X-Foo → de-DE-x-foo, en-U-CA-Gregory → en-u-ca-gregory)."""
+    out: list[str] = []
+    extended = False  # after a singleton: an extension's or private use's subtags
+    for number, part in enumerate(tag.split("-")):
+        extended = extended or len(part) == 1
+        if number == 0 or extended:
+            out.append(part.lower())
+        else:
+            out.append(part.title() if len(part) == 4 and part.isalpha() else part.upper() if len(part) == 2
+                       else part.lower())
+    return "-".join(out)
+
+
+def base_tag(tag: str) -> str:
+    """The language, script, region and variants of a tag, without its extensions and private
+    use: what the interface (locale, catalogue, direction) follows. de-DE-x-foo → de-DE; a tag
+    of private use alone (x-foo) or grandfathered as i-… has none: ""."""
     parts = tag.split("-")
-    return "-".join([parts[0].lower()] + [p.title() if len(p) == 4 and p.isalpha() else p.upper() if len(p) == 2
-                                          else p.lower() for p in parts[1:]])
+    end = next((i for i, part in enumerate(parts) if len(part) == 1), len(parts))
+    return "-".join(parts[:end])
 
 
 def language_name(tag: str) -> str:
     """The language's name in itself, as a language switch shows it: Français, العربية, English."""
     locale = locale_of(tag)
-    if locale.language != tag.split("-")[0].lower():  # a language Babel does not know: its tag
+    if locale.language != base_tag(tag).split("-")[0].lower():  # a language Babel does not know: its tag
         return tag
     name = locale.get_display_name(locale) or tag
     return name[:1].upper() + name[1:]
@@ -45,8 +74,10 @@ def language_name(tag: str) -> str:
 
 @functools.cache
 def locale_of(tag: str) -> Locale:
-    """The Babel locale closest to ``tag``: en-GB → en_GB, sr-Latn-RS → sr_Latn_RS, xx → en."""
-    candidates = [tag.replace("-", "_"), tag.split("-")[0]]
+    """The Babel locale closest to ``tag``: en-GB → en_GB, sr-Latn-RS → sr_Latn_RS,
+    de-DE-x-foo → de_DE, xx → en."""
+    base = base_tag(tag)
+    candidates = [base.replace("-", "_"), base.split("-")[0]] if base else []
     for candidate in candidates:
         try:
             return Locale.parse(candidate)
@@ -57,7 +88,8 @@ def locale_of(tag: str) -> Locale:
 
 @functools.cache
 def direction_of(tag: str) -> str:
-    """"rtl" for right-to-left scripts, else "ltr"."""
+    """"rtl" for right-to-left scripts, else "ltr" (an extension's "-arab", Arabic digits, is no script)."""
+    tag = base_tag(tag)
     language = tag.split("-")[0].lower()
     if language in _RTL_LANGUAGES or "-arab" in tag.lower() or "-hebr" in tag.lower():
         return "rtl"
@@ -205,6 +237,9 @@ def translations(tag: str, locale_dirs: tuple[Path, ...], store: Cache | None = 
 
 def catalogue_path(tag: str, locale_dirs: tuple[Path, ...]) -> Path | None:
     """The .po file :func:`translations` reads for ``tag``, if any."""
+    tag = base_tag(tag)
+    if not tag:
+        return None
     language = tag.split("-")[0].lower()
     for locale_dir in locale_dirs:
         for name in (tag.replace("-", "_"), language):
