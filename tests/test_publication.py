@@ -270,3 +270,45 @@ def test_an_issue_folder_whose_outputs_another_owns_is_refused_before_anything_i
     with pytest.raises(UsageError, match=re.escape(clash)):
         publication.build(root, out, ("epub", "kepub", "html"))
     assert not out.exists()
+
+
+@pytest.mark.parametrize("written", [True, False])
+def test_two_issues_with_one_identifier_are_refused_at_the_second_naming_the_first_before_anything_is_built(
+        tmp_path, written):
+    """The catalogue's Atom and OPDS entries had one id for both. Written so, or made alike (the
+    same date and number), the second issue.yaml is the error's place, the first named in it."""
+    root = tmp_path / "pub"
+    root.mkdir()
+    (root / "publication.yaml").write_text(SHARED, encoding="utf-8")
+    extra = "identifier: urn:isbn:9780000000002\n" if written else ""
+    first, second = _issue(root / "issue-01", 1, extra), _issue(root / "issue-02", 2, extra)
+    if not written:  # the same date and number: the same identifier made from them
+        second.write_text(second.read_text().replace("date: 2025-02-01\nnumber: 2", "date: 2025-01-01\nnumber: 1"))
+    out = tmp_path / "out"
+    with pytest.raises(IssueError) as caught:
+        publication.build(root, out, ("epub",))
+    (diagnostic,) = caught.value.diagnostics
+    where = f"{second}:4:1" if written else f"{second}:2:1"
+    assert str(diagnostic).startswith(f"{where}: this issue's identifier"), diagnostic
+    assert f"is also the issue's of {first}" in str(diagnostic)
+    assert not out.exists()
+
+
+def test_a_catalogue_build_links_no_language_switch_to_an_edition_it_does_not_make(tmp_path):
+    """An issue with a French translation: its own build's web page links to ../issue-01.fr/,
+    which a build of the edition makes beside it; a catalogue build makes no edition, so its
+    page has no switch to a folder that is not there."""
+    from masthead.pipeline import BuildContext, build
+
+    root = _publication(tmp_path / "pub", issues=1)
+    manifest = root / "issue-01" / "issue.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "  - articles/one.md\n", "  - file: articles/one.md\n    translations: {fr: articles/one.fr.md}\n"))
+    (root / "issue-01" / "articles" / "one.fr.md").write_text("---\ntitle: Un\n---\n\nUn paragraphe.\n", encoding="utf-8")
+    alone = build(manifest, tmp_path / "alone", ("html",), BuildContext(cache=Cache(None)))
+    assert "../issue-01.fr/one.html" in (alone.outputs[0].path / "one.html").read_text(encoding="utf-8")
+    out = tmp_path / "out"
+    publication.build(root, out, ("html",), cache=Cache(None))
+    page = (out / "issue-01" / "one.html").read_text(encoding="utf-8")
+    assert ".fr/" not in page and 'class="languages"' not in page
+    assert not (out / "issue-01.fr").exists()

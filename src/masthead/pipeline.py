@@ -78,18 +78,21 @@ class Pipeline:
     (a build in the main thread; not check, which also runs in preview's watching thread).
     ``edition``: a language the articles' ``translations`` name (or any other): the issue's
     edition in it, applied at load (which file each article is read from, the issue's language,
-    the outputs' names) and so at render (the interface's words).
+    the outputs' names) and so at render (the interface's words). ``language_switch``: False
+    where the build makes no edition beside the issue (a catalogue build): the web edition's
+    pages then link to no ``../<slug>.fr/`` that is not there.
     """
 
     def __init__(self, manifest_path: Path, ctx: BuildContext | None = None, formats: tuple[str, ...] | None = None,
                  *, fonts: bool = True, printed: bool | None = None, layout: bool = True, ahead: bool = False,
-                 edition: str | None = None):
+                 edition: str | None = None, language_switch: bool = True):
         from masthead.manifest import editions
 
         self.manifest_path = manifest_path
         # an edition in another language (manifest/editions.py): which file each article is read
         # from, the issue's language and the outputs' names; None: the issue as written
         self.edition = None if edition is None else editions.tag_of(edition)
+        self.language_switch = language_switch
         self.ctx = ctx or BuildContext()
         names = registry.default_names() if formats is None else formats
         unknown = [name for name in names if name not in registry.FORMATS]
@@ -176,7 +179,8 @@ class Pipeline:
             self.ctx.progress(PROGRESS["render"])
             cover_drawn = templates.cover_drawn_ahead(issue, self.theme, self.ctx.jobs, self.ctx.cache) if self.ahead else _nothing
             printed = self.printed if self.printed is not None else bool(self._layout_needs())
-            versions = editions.versions(self.original, self.edition)  # for the web edition's language switch
+            # for the web edition's language switch, where the editions it links to are built
+            versions = editions.versions(self.original, self.edition) if self.language_switch else {}
             web = any(f.web for f in self.formats)
             self._rendered = templates.render(issue, self.theme, self.report, printed, cover_drawn, self.ctx.jobs, self.ctx.cache,
                                               versions, web=web)

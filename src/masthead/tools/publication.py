@@ -91,7 +91,8 @@ def build_one(manifest_path: Path, formats: tuple[str, ...], jobs: int | None = 
     started = time.perf_counter()
     cache = Cache(None if cache_folder is None else Path(cache_folder))
     ctx = pipeline.BuildContext(jobs=jobs, cache=cache)
-    run = pipeline.Pipeline(manifest_path, ctx, formats)
+    # no language switch: a catalogue build makes no edition (../<slug>.fr/) for it to link to
+    run = pipeline.Pipeline(manifest_path, ctx, formats, language_switch=False)
     built = Built(manifest_path, key=key)
     try:
         outputs = run.export()
@@ -269,6 +270,33 @@ def _refuse_clashes(manifests: list[Path], formats: tuple[str, ...]) -> None:
                                  + "; rename the folder (an issue folder names its outputs)")
 
 
+def _refuse_shared_identifiers(manifests: list[Path]) -> None:
+    """Two issues of one publication with one identifier (written so, or made alike from the same
+    publication, date and number) would be one entry to a feed reader (the Atom and OPDS ids)
+    and one book to a reading system: an error at the second's ``identifier`` (or ``date``, when
+    the identifier is made from it), naming the first's issue.yaml, before anything is built.
+    An issue.yaml that cannot be read is passed over here: its own build says why."""
+    first: dict[str, Path] = {}
+    found: list[Diagnostic] = []
+    for manifest_path in manifests:
+        try:
+            meta = loader.load(manifest_path).meta
+        except IssueError:
+            continue
+        other = first.setdefault(meta.identifier, manifest_path)
+        if other == manifest_path:
+            continue
+        where = loader.sources(manifest_path)
+        written = where.get("identifier") is not None
+        position = where.get("identifier") or where.get("date") or Position(manifest_path, 1, 1)
+        how = f"identifier '{meta.identifier}'" if written else \
+            "identifier (made from the publication, date and number, as no 'identifier' is given)"
+        found.append(Diagnostic(position, f"this issue's {how} is also the issue's of {other}: each issue of a "
+                                          "publication needs its own (feeds and reading systems tell issues apart by it)"))
+    if found:
+        raise IssueError(found)
+
+
 def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORMATS, runner: Runner | None = None,
           cache: Cache | None = None, progress: Callable[[str, Built | None], None] | None = None,
           force: bool = False) -> Report:
@@ -283,6 +311,7 @@ def build(folder: Path, out_dir: Path, formats: tuple[str, ...] = CATALOGUE_FORM
     shared = loader.load_publication(folder)  # its mistakes stop the build before any issue
     manifests = issues_of(folder)
     _refuse_clashes(manifests, formats)
+    _refuse_shared_identifiers(manifests)
     for manifest_path in manifests:
         writes.refuse_folder_over_issue(manifest_path, out_dir)
     inputs = Inputs(formats)
