@@ -312,3 +312,29 @@ def test_a_catalogue_build_links_no_language_switch_to_an_edition_it_does_not_ma
     page = (out / "issue-01" / "one.html").read_text(encoding="utf-8")
     assert ".fr/" not in page and 'class="languages"' not in page
     assert not (out / "issue-01.fr").exists()
+
+
+def test_an_output_intent_publication_yaml_names_is_found_in_the_publication_folder_and_kept_inside_it(tmp_path):
+    """output_intent in publication.yaml was looked for in each issue's folder; it is where the key
+    is written, as a theme's folder is, and may not leave the publication's folder."""
+    from masthead.runtime import icc
+
+    root = _publication(tmp_path / "pub", issues=1)
+    (root / "press").mkdir()
+    (root / "press" / "coated.icc").write_bytes(icc.bundled())
+    shared = root / "publication.yaml"
+    shared.write_text(SHARED.replace("  columns: 1\n", "  columns: 1\n  color: cmyk\n  output_intent: press/coated.icc\n"),
+                      encoding="utf-8")
+    meta = loader.load(root / "issue-01" / "issue.yaml").meta
+    assert meta.pdf.output_intent == (root / "press" / "coated.icc").resolve()
+    (tmp_path / "elsewhere.icc").write_bytes(icc.bundled())
+    shared.write_text(SHARED.replace("  columns: 1\n", "  columns: 1\n  color: cmyk\n  output_intent: ../elsewhere.icc\n"),
+                      encoding="utf-8")
+    with pytest.raises(IssueError) as caught:
+        loader.load(root / "issue-01" / "issue.yaml")
+    (diagnostic,) = caught.value.diagnostics
+    assert str(diagnostic).startswith(f"{shared}:11:18: ") and "outside" in str(diagnostic), diagnostic
+    issue = root / "issue-01"  # an issue's own output_intent is still its folder's
+    (issue / "own.icc").write_bytes(icc.bundled())
+    (issue / "issue.yaml").write_text((issue / "issue.yaml").read_text() + "pdf:\n  output_intent: own.icc\n")
+    assert loader.load(issue / "issue.yaml").meta.pdf.output_intent == (issue / "own.icc").resolve()

@@ -495,9 +495,15 @@ def _pdf_variant(f: Fields, key: Key, where: _Context) -> str | None:
 
 
 def _output_intent(f: Fields, key: Key, where: _Context) -> Path | None:
-    """A CMYK ICC output profile in the issue folder; and the keys a CMYK job must agree with
-    (``color`` and ``variant`` come before it)."""
-    path = f.path(key.name, where.root, where.base_dir)
+    """A CMYK ICC output profile in the issue folder (or, named in publication.yaml, in the
+    publication's folder, where the key is written: as a theme's, render/theme.py
+    ``theme_root``); and the keys a CMYK job must agree with (``color`` and ``variant`` come
+    before it)."""
+    root, base_dir = where.root, where.base_dir
+    written_in = f.pos(key.name).path if f.has(key.name) else None
+    if written_in is not None and written_in.name == PUBLICATION_FILE and written_in.parent == where.root.parent:
+        root = base_dir = where.root.parent  # and confined to it
+    path = f.path(key.name, root, base_dir)
     cmyk = where.values.get("color") == "cmyk"
     if f.has(key.name) and not cmyk:
         f.report.error(f.pos(key.name), f"'{key.name}' is the press's profile for a CMYK print edition: "

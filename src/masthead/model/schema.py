@@ -240,7 +240,7 @@ PDF = Table("pdf", "pdf options", tuple(replace(key, affects=Affects.LAYOUT) for
         "converted to the output intent, written as PDF/X (`variant`, default `pdf/x-4`)", default="rgb",
         choices=("rgb", "cmyk"), synonyms=("colour", "color_space", "colorspace", "colors")),
     Key("output_intent", "path", "with `color: cmyk`: the press's ICC output profile (CMYK), a file in the issue "
-        "folder", check="output_intent", label="path to a CMYK `.icc`",
+        "folder (in `publication.yaml`: in the publication's folder)", check="output_intent", label="path to a CMYK `.icc`",
         default_doc="the bundled `masthead-fogra39l.icc` (coated offset, FOGRA39)",
         synonyms=("icc", "icc_profile", "output_profile", "profile")),
 )))
