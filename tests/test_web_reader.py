@@ -177,3 +177,20 @@ def test_a_note_reference_gets_a_pop_up_of_its_note_and_keeps_its_link_to_the_li
     assert [e.get("id") for e in pop.iter() if e.get("id")] == ["mh-pop-note-1"]  # no id twice in the page
     assert pop.find(".//a").get("href") == "#note-1" and pop.find(".//button").get("popovertargetaction") == "hide"
     assert notes_in_place("<p>No notes.</p>", "Close", "Go") == "<p>No notes.</p>"
+
+
+def test_a_note_whose_id_holds_percent_hash_quote_and_angle_brackets_opens_in_place():
+    """A note reference's href names its note percent-encoded (urls.fragment): "#n%25%23…" for
+    id='n%#"<>1'. It was matched as written, found no note, and the note did not open in place."""
+    from masthead.render.web import notes_in_place
+    from masthead.runtime import urls
+
+    odd = 'n%#"<>1'
+    body = (f'<p>Text.<a href="#{urls.fragment(odd)}" id="r1" role="doc-noteref">1</a></p>'
+            '<aside id="n%#&quot;&lt;&gt;1" role="doc-footnote"><p><a href="#r1">1.</a> The odd note.</p></aside>')
+    page = lxml.html.fromstring(f"<div>{notes_in_place(body, 'Close', 'Go to the note')}</div>")
+    ref = page.find(".//a[@id='r1']")
+    assert ref.get("data-note") == f"mh-pop-{odd}" and ref.get("href") == "#n%25%23%22%3C%3E1"
+    pop = page.get_element_by_id(f"mh-pop-{odd}")
+    assert pop.find(".//p").text_content() == "The odd note."
+    assert pop.find(".//a").get("href") == "#n%25%23%22%3C%3E1"

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from urllib.parse import unquote
 
 from masthead.diagnostics import Position, Report
 from masthead.model.documents import WEB, LanguageLink, Resource
 from masthead.model.issue import Article
 from masthead.render import theme as theme_module
-from masthead.runtime import confine
+from masthead.runtime import confine, urls
 
 SCRIPT = "js/web.js"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -82,7 +83,8 @@ def notes_in_place(body: str, close_label: str, list_label: str) -> str:
     made: dict[str, etree._Element] = {}
     for ref in wrapper.iter(XHTML + "a"):
         roles = (ref.get("role") or "").split() + (ref.get("class") or "").split()
-        target = (ref.get("href") or "")[1:] if (ref.get("href") or "").startswith("#") else ""
+        # the note's id, as the fragment names it percent-encoded where a URL must ("#n%25" for id="n%")
+        target = unquote((ref.get("href") or "")[1:]) if (ref.get("href") or "").startswith("#") else ""
         if ("doc-noteref" not in roles and "noteref" not in roles) or target not in notes:
             continue
         ref.set("data-note", POPOVER_PREFIX + target)
@@ -111,7 +113,7 @@ def _popover(note, target: str, close_label: str, list_label: str):
             kept.remove(first)
         body.append(kept)
     foot = etree.SubElement(pop, XHTML + "p", {"class": "note-popover-foot"})
-    link = etree.SubElement(foot, XHTML + "a", {"href": f"#{target}"})
+    link = etree.SubElement(foot, XHTML + "a", {"href": f"#{urls.fragment(target)}"})
     link.text = list_label
     link.tail = " "
     close = etree.SubElement(foot, XHTML + "button", {"type": "button", "popovertarget": POPOVER_PREFIX + target,
