@@ -116,7 +116,7 @@ def test_article_page_has_magazine_parts(sample_build):
     assert head.find("x:p[@class='kicker']", NS).text == "Cover story"
     assert head.find("x:h1", NS).text == "Between last orders and first light"
     assert head.find("x:p[@class='standfirst']", NS) is not None
-    assert head.find(".//x:span[@class='byline']", NS).text == "By Miriam Achterberg"
+    assert "".join(head.find(".//x:span[@class='byline']", NS).itertext()) == "By Miriam Achterberg"
     assert head.find(".//x:time", NS).get("datetime")
     assert head.find(".//x:span[@class='reading-time']", NS).text.endswith("min read")
     lead = page.find(".//x:figure[@class='lead-image']", NS)

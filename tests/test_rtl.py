@@ -60,7 +60,7 @@ def test_english_article_and_names_are_isolated_in_the_arabic_contents(arabic):
     meta = entry.find("x:span[@class='contents-meta']", NS)
     assert (meta.get("lang"), meta.get("dir")) == ("ar", "rtl")
     names = meta.findall("x:bdi", NS)
-    assert [(b.text, b.get("dir")) for b in names] == [("Harriet Okonjo-Vale", "ltr")]
+    assert [("".join(b.itertext()), b.get("dir")) for b in names] == [("Harriet Okonjo-Vale", "ltr")]
     entry = book.xml("nav.xhtml").find(".//x:a[@href='last-word.xhtml']/..", NS)
     assert (entry.get("lang"), entry.get("dir")) == ("en-GB", "ltr")
 
@@ -103,7 +103,7 @@ def test_an_english_article_is_framed_in_arabic(arabic):
     text = "".join(meta.itertext())
     assert not ENGLISH_CHROME.search(text) and "بقلم" in text and "نوفمبر" in text, text
     names = meta.find(".//x:bdi", NS)
-    assert (names.text, names.get("lang"), names.get("dir")) == ("Harriet Okonjo-Vale", "en-GB", "ltr")
+    assert ("".join(names.itertext()), names.get("lang"), names.get("dir")) == ("Harriet Okonjo-Vale", "en-GB", "ltr")
     more = article.find(".//x:aside[@class='more-from']", NS)
     assert (more.get("lang"), more.get("dir")) == ("ar", "rtl")
     assert not ENGLISH_CHROME.search(" ".join(more.itertext())) and not ENGLISH_CHROME.search(more.get("aria-label"))
@@ -125,3 +125,28 @@ def test_the_english_articles_last_block_has_no_raised_initial(arabic):
     texts = [line.text for page in pagefaults.lines(arabic["pdf"]) for line in page]
     assert any(text.startswith("The next time you wake") for text in texts)
     assert any(text.startswith("veryone has a small-hours face") for text in texts)  # the first one's "E" raised
+
+
+def test_a_bidi_override_in_a_byline_is_isolated_and_reverses_nothing_after_it_in_every_format(issue_dir, tmp_path):
+    """A name holding U+202E (right-to-left override) and no end to it reversed what followed
+    the byline: the other names and the date. Each name is isolated: a <bdi> of its own in the
+    EPUB's and the web edition's article and contents, and FSI…PDI in the print document
+    (WeasyPrint implements no unicode-bidi), where only that name's letters turn round."""
+    import lxml.html
+
+    override = "Ann \u202eLee"
+    one = issue_dir / "articles" / "one.md"
+    one.write_text(one.read_text().replace("byline: Ann Author\n", f'byline: ["{override}", "Bob Roe"]\ndate: 2025-01-30\n'))
+    built = build_folder(issue_dir, tmp_path / "out", "epub,html,pdf")
+    book = Epub(built["epub"])
+    web = lxml.html.fromstring((tmp_path / "out" / "issue" / "one.html").read_bytes())
+    epub_meta = book.xml("one.xhtml").find(".//x:p[@class='article-meta']", NS)
+    web_meta = web.find(".//p[@class='article-meta']")
+    for meta, bdi, time in ((epub_meta, "x:bdi", "x:time"), (web_meta, "bdi", "time")):
+        names = meta.findall(f".//{bdi}", NS)
+        assert ["".join(b.itertext()) for b in names] == [override, "Bob Roe"]
+        assert meta.find(f".//{time}", NS).getparent() is meta  # the date stands outside every isolate
+    contents = book.xml("contents.xhtml").find(".//x:a[@href='one.xhtml']/..", NS)
+    assert ["".join(b.itertext()) for b in contents.findall(".//x:bdi", NS)] == [override, "Bob Roe"]
+    text = subprocess.run([need("pdftotext"), str(built["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Ann eeL and Bob Roe · January 30, 2025" in text, text

@@ -159,6 +159,7 @@ def _site(publication: Publication, issues: list[IssueListing]) -> dict[str, byt
     env = _environment(theme)
     helpers: dict[str, Callable[..., object]] = {
         "format_date": lambda d, lang: format_date(d, "long", locale=i18n.locale_of(lang)),
+        "format_names": sandbox.isolated_names,  # joined with ", ", each in a <bdi>
     }
     plain_publication = _plain_publication(publication)
 

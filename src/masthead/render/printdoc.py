@@ -157,6 +157,19 @@ def _crowded(root, notes: dict) -> bool:
     return False
 
 
+_BDI = re.compile(r"<bdi(?:\s[^<>]*)?>|</bdi\s*>")
+
+
+def isolates(html: str) -> str:
+    """The print document with each ``<bdi>``'s text between FSI and PDI (U+2068, U+2069).
+    WeasyPrint 70 implements no ``unicode-bidi``, so a ``<bdi>`` isolated nothing in the PDF;
+    Pango's bidi (FriBidi) honours the characters, and a PDI ends an override begun inside."""
+    if "<bdi" not in html:
+        return html
+    return _BDI.sub(lambda m: m.group() if m.group().endswith("/>") else
+                    f"{m.group()}\u2068" if m.group()[1] != "/" else f"\u2069{m.group()}", html)
+
+
 def page_css(issue: Issue) -> str:
     pdf = issue.meta.pdf
     rules = [f"size: {_CSS_SIZE.get(pdf.page_size, pdf.page_size)};"]

@@ -550,6 +550,23 @@ def pattern(value: Any) -> Any:
     return value
 
 
+def isolated_names(items: Any, locale: Any = None) -> Markup:
+    """A byline's names as the language lists them ("A, B and C"), each in a ``<bdi>``: a name's
+    own direction, and a bidi override it holds (U+202E …), end with it; before, an override in
+    a name reversed the date after the byline. (WeasyPrint isolates nothing itself: the print
+    document adds the isolate characters, render/printdoc.py :func:`isolates`.) No locale: the
+    names joined with ", " (the catalogue's pages)."""
+    from babel.lists import format_list
+    from markupsafe import escape
+
+    names = short_list(items)
+    if not names:
+        return Markup("")
+    marks = [f"\x00{n}\x00" for n in range(len(names))]
+    listed = str(escape(", ".join(marks) if locale is None else format_list(marks, locale=locale)))
+    return Markup(re.sub("\x00([0-9]+)\x00", lambda m: f"<bdi>{escape(names[int(m.group(1))])}</bdi>", listed))
+
+
 def short_list(items: Any) -> list[str]:
     """What a template gives ``format_list``: at most 10,000 names, as text."""
     length = None if isinstance(items, str) else _length(items)

@@ -224,6 +224,8 @@ class _Context:
             "format_date": lambda d, fmt="long": format_date(d, sandbox.pattern(fmt), locale=locale) if d else "",
             "format_number": lambda n: format_decimal(n, locale=locale),
             "format_list": lambda items: format_list(sandbox.short_list(items), locale=locale) if items else "",
+            # a byline's names listed so, each isolated (<bdi>) from the text around it
+            "format_names": lambda items: sandbox.isolated_names(items, locale),
             # lang, xml:lang and dir for text in another language than the page's
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
             # and the page's own, for its words inside text in another language
@@ -328,7 +330,7 @@ class _Context:
                             creators=meta.creators, keywords=meta.keywords, page_css=printdoc.page_css(self.issue),
                             modified=meta.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
         lang = meta.language
-        data = self._xml("print.xhtml", "print.xhtml.j2", html, Kind.PRINT)
+        data = self._xml("print.xhtml", "print.xhtml.j2", printdoc.isolates(html), Kind.PRINT)
         return Document("print.xhtml", Kind.PRINT, _issue_title(self.issue), lang, i18n.direction_of(lang), data)
 
     def _xml(self, name: str, template: str, html: str, kind: Kind) -> bytes:
