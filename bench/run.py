@@ -41,6 +41,8 @@ BIG_EPUB_MB = 500.0
 PDF_OVERHEAD = 0.10
 HELP_SECONDS = 0.3
 INCREMENTAL_SHARE = 0.25  # a rebuild after one article changed, against a cold build
+PDF_EDIT_SHARE = 0.25  # the PDF after one article changed, its page count the same, against cold
+PDF_EDIT_MOVED_SHARE = 0.40  # … when its page count changed (the pages after it move)
 BIG_PDF_MB = 600.0
 
 # Sizes
@@ -228,8 +230,8 @@ class Bench:
         folder.mkdir(parents=True)
         return folder
 
-    def build(self, issue: Path, fmt: str, cache: Path, label: str, *extra: str) -> Run:
-        dist = self.out / "dist"
+    def build(self, issue: Path, fmt: str, cache: Path, label: str, *extra: str, dist: Path | None = None) -> Run:
+        dist = dist or self.out / "dist"
         run = measure([self.masthead, "build", str(issue), "-o", str(dist), "--format", fmt, "-v", *extra],
                       env=self.env(cache), timeout=self.timeout)
         if not run.ok:
@@ -334,22 +336,23 @@ def strand_epub(b: Bench, strand: Path, repeat: int) -> tuple[Run, Run, Path]:
     return cold, theme, warm_cache
 
 
-def with_daemon(b: Bench, strand: Path, edited: Path, original: str, cold: Run, n: int) -> None:
+def with_daemon(b: Bench, strand: Path, edited: Path, original: str, cold: Run, n: int, fmt: str = "epub",
+                share: float = INCREMENTAL_SHARE) -> None:
     """One-shot builds served by ``masthead daemon`` (its own empty cache): one build to warm it,
     then ``n`` times one story edited and ``masthead build`` run, each a new process as a user's."""
     import signal
 
     what = "  … one article edited, one-shot, masthead daemon running"
-    cache = b.fresh_cache("strand-daemon")
+    cache = b.fresh_cache(f"strand-daemon-{fmt}")
     env = {k: v for k, v in b.env(cache).items() if k != "MASTHEAD_NO_DAEMON"}
     server = subprocess.Popen([b.masthead, "daemon"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     runs: list[Run] = []
     try:
         if "serving" in (server.stderr.readline() or ""):
-            runs.append(measure([b.masthead, "build", str(strand), "-o", str(b.out / "dist"), "--format", "epub"], env=env))
+            runs.append(measure([b.masthead, "build", str(strand), "-o", str(b.out / "dist"), "--format", fmt], env=env))
             for i in range(n):
                 edited.write_text(original.replace("</article>", f"<p>Served correction {i}.</p></article>", 1), "utf-8")
-                runs.append(measure([b.masthead, "build", str(strand), "-o", str(b.out / "dist"), "--format", "epub"], env=env))
+                runs.append(measure([b.masthead, "build", str(strand), "-o", str(b.out / "dist"), "--format", fmt], env=env))
     finally:
         edited.write_text(original, "utf-8")
         _stop(server, signal.SIGTERM)
@@ -361,8 +364,8 @@ def with_daemon(b: Bench, strand: Path, edited: Path, original: str, cold: Run, 
         b.add(Row(what, None, "", "", "FAILED", f"{served} of {n + 1} builds served", wall_text="—"))
         return
     edit = median_run(runs[1:])
-    b.add(Row(what, edit, f"/cold {edit.wall / cold.wall:.2f}", f"< {INCREMENTAL_SHARE:.0%} of cold",
-              verdict(edit.wall < INCREMENTAL_SHARE * cold.wall),
+    b.add(Row(what, edit, f"/cold {edit.wall / cold.wall:.2f}", f"< {share:.0%} of cold",
+              verdict(edit.wall < share * cold.wall),
               f"median of {n}, each a new client process; warm-up build {runs[0].wall:.2f} s; {self_reported(edit)}"))
 
 
@@ -388,7 +391,8 @@ def import_floor(b: Bench, cold: Run, n: int) -> None:
               f"; with masthead's modules {own.wall:.2f} s (/cold {own.wall / cold.wall:.2f})"))
 
 
-def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repeat: int) -> None:
+def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repeat: int, fmt: str = "epub",
+            share: float = INCREMENTAL_SHARE) -> None:
     """``masthead build --watch``: the rebuild after one article is saved, in the process that watches.
 
     One watching process (its own empty cache) builds the issue, then one story is edited
@@ -402,9 +406,9 @@ def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repe
     import threading
 
     what = "  … one article edited, build --watch"
-    dist = b.out / "dist" / "watch"
-    process = subprocess.Popen([b.masthead, "build", str(strand), "-o", str(dist), "--format", "epub", "--watch"],
-                               env=b.env(b.fresh_cache("strand-watch")), stdout=subprocess.PIPE,
+    dist = b.out / "dist" / f"watch-{fmt}"
+    process = subprocess.Popen([b.masthead, "build", str(strand), "-o", str(dist), "--format", fmt, "--watch"],
+                               env=b.env(b.fresh_cache(f"strand-watch-{fmt}")), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, errors="replace")
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
@@ -422,7 +426,7 @@ def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repe
 
     selves, walls, peak = [], [], None
     try:
-        if wait_for(r"^watching ") is not None:
+        if wait_for(r"^watching ", b.timeout) is not None:
             for i in range(max(repeat, 5)):
                 time.sleep(0.5)  # a person saves now and then, not in a burst
                 edited.write_text(original.replace("</article>", f"<p>Watched correction {i}.</p></article>", 1), "utf-8")
@@ -447,7 +451,7 @@ def watched(b: Bench, strand: Path, edited: Path, original: str, cold: Run, repe
     wall_median = sorted(walls)[(len(walls) - 1) // 2]
     b.add(Row(what, Run(wall=wall_median, rss_mb=peak, rc=0),
               f"/cold {wall_median / cold.wall:.2f} (masthead's part {self_median / cold.wall:.2f})",
-              f"< {INCREMENTAL_SHARE:.0%} of cold", verdict(wall_median < INCREMENTAL_SHARE * cold.wall),
+              f"< {share:.0%} of cold", verdict(wall_median < share * cold.wall),
               f"save → new file, median of {len(walls)}; masthead says rebuilt in {self_median:.3f} s; {cached}"))
 
 
@@ -560,6 +564,8 @@ def strand_pdf(b: Bench, strand: Path, cache: Path, repeat: int) -> None:
               "weasyprint.HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], **json.loads(sys.argv[3]))")
     mast, weasy = [], []
     for _ in range(repeat):  # alternate, so a burst of load on the machine hits both sides
+        for kind in ("pdf-chunks", "pdf-setups"):  # laid out, not taken from the last run's chunks
+            shutil.rmtree(cache / kind, ignore_errors=True)
         mast.append(b.build(strand, "pdf", cache, "masthead PDF strand-1891"))
         weasy.append(measure([sys.executable, "-c", script, str(html), str(weasy_pdf), json.dumps(options)],
                              timeout=b.timeout))
@@ -578,6 +584,77 @@ def strand_pdf(b: Bench, strand: Path, cache: Path, repeat: int) -> None:
         row.result = verdict(overhead <= 1 + PDF_OVERHEAD)
         if m.cpu and w.cpu:
             row.ratio += f" (cpu {m.cpu / w.cpu:.2f})"
+
+
+# masthead with the print layout in one pass whatever the issue's size (what it did for issues
+# under 150,000 words before issue 26): the cold reference beside the chunks.
+ONE_PASS = ("import sys; from masthead.layout import pdfchunks; pdfchunks.EDIT_WORDS = 10**12; "
+            "pdfchunks.ONE_PASS_WORDS = 10**12; from masthead.cli import run; sys.argv[0] = 'masthead'; run()")
+SAME_PAGES = "<p>Correction {i}.</p>"  # a line: the article keeps its page count
+MORE_PAGES = "<p>" + "A longer correction, set in full, to move the pages after it. " * 60 + "</p>"  # ~2 pages more
+
+
+def strand_pdf_edits(b: Bench, strand: Path, repeat: int) -> None:
+    """The PDF of strand-1891 after one article is edited (issue 26), against a cold build in the
+    same run: cold in chunks (empty cache) and cold in one pass, alternating, then per cold build
+    one edit that keeps the article's page count and one that adds pages, each with that cache.
+    The last edited PDF is compared byte for byte with a cold build of the edited issue."""
+    python = Path(b.masthead).parent / "python"
+    python = str(python) if python.exists() else sys.executable
+    edited = strand / "articles" / "a-case-of-identity.xhtml"
+    original = edited.read_text("utf-8")
+    dist = b.out / "dist" / "pdf-edits"
+    out = dist / f"{strand.name}.pdf"
+    colds, ones, sames, moves = [], [], [], []
+    counts: dict[str, set[int | None]] = {"cold": set(), "same": set(), "moved": set()}
+    same_bytes = None
+    try:
+        for i in range(repeat):
+            edited.write_text(original, "utf-8")
+            ones.append(measure([python, "-c", ONE_PASS, "build", str(strand), "-o", str(dist), "--format", "pdf", "-v"],
+                                env=b.env(b.fresh_cache("pdf-one-pass")), timeout=b.timeout))
+            cache = b.fresh_cache("pdf-edits")
+            colds.append(b.build(strand, "pdf", cache, "masthead PDF strand-1891, cold", dist=dist))
+            counts["cold"].add(pages(out))
+            edited.write_text(original.replace("</article>", SAME_PAGES.format(i=i) + "</article>", 1), "utf-8")
+            sames.append(b.build(strand, "pdf", cache, "masthead PDF strand-1891, one article edited", dist=dist))
+            counts["same"].add(pages(out))
+            edited.write_text(original.replace("</article>", MORE_PAGES + "</article>", 1), "utf-8")
+            moves.append(b.build(strand, "pdf", cache, "masthead PDF strand-1891, one article longer", dist=dist))
+            counts["moved"].add(pages(out))
+        last = out.read_bytes()
+        again = b.build(strand, "pdf", b.fresh_cache("pdf-edits-cold"), "masthead PDF strand-1891, edited, cold",
+                        dist=dist)
+        same_bytes = again.ok and out.read_bytes() == last
+    finally:
+        edited.write_text(original, "utf-8")
+    cold, one, same, moved = (median_run(runs) for runs in (colds, ones, sames, moves))
+    n = f"median of {repeat}, alternating" if repeat > 1 else "1 run"
+    if not one.ok:
+        b.failures.append(("masthead PDF strand-1891, one pass", one))
+
+    def pages_note(key: str) -> str:
+        return f"{'/'.join(str(c) for c in sorted(counts[key], key=str))} pages"
+
+    b.add(Row("masthead PDF strand-1891, cold (empty cache), in chunks", cold,
+              f"one pass/chunks {one.wall / cold.wall:.2f}" if cold.ok and one.ok else "", "", "",
+              "; ".join(filter(None, [n, pages_note("cold"), self_reported(cold)]))))
+    b.add(Row("  … cold, in one pass (before issue 26)", one,
+              f"/cold {one.wall / cold.wall:.2f}" if cold.ok and one.ok else "", "", "",
+              "; ".join(filter(None, [n, self_reported(one)]))))
+    unchanged = counts["same"] == counts["cold"]
+    b.add(Row("  … one article edited, same page count", same, f"/cold {same.wall / cold.wall:.2f}",
+              f"≤ {PDF_EDIT_SHARE:.0%} of cold", verdict(unchanged and same.wall <= PDF_EDIT_SHARE * cold.wall),
+              "; ".join(filter(None, [n, pages_note("same") + ("" if unchanged else " (NOT the same count)"),
+                                      self_reported(same)]))))
+    b.add(Row("  … one article edited, pages added", moved, f"/cold {moved.wall / cold.wall:.2f}",
+              f"≤ {PDF_EDIT_MOVED_SHARE:.0%} of cold",
+              verdict(moved.wall <= PDF_EDIT_MOVED_SHARE * cold.wall and counts["moved"] != counts["cold"]),
+              "; ".join(filter(None, [n, pages_note("moved"), self_reported(moved),
+                                      "same bytes as a cold build of the edited issue" if same_bytes
+                                      else "NOT the bytes of a cold build of the edited issue"]))))
+    with_daemon(b, strand, edited, original, cold, max(repeat, 5), fmt="pdf", share=PDF_EDIT_SHARE)
+    watched(b, strand, edited, original, cold, repeat, fmt="pdf", share=PDF_EDIT_SHARE)
 
 
 def chunked_pdf(b: Bench, articles: int, words: int) -> None:
@@ -853,6 +930,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--catalogue-pdf", type=int, default=CATALOGUE_PDF, help="issues of it built with the PDF too")
     parser.add_argument("--catalogue-only", action="store_true", help="only the catalogue rows")
     parser.add_argument("--no-dask", action="store_true", help="no LocalCluster row")
+    parser.add_argument("--pdf-edits-only", action="store_true",
+                        help="only the rows of strand-1891's PDF after one article is edited (issue 26; ~15 min)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -889,22 +968,25 @@ def main(argv: list[str] | None = None) -> int:
         for path in [strand, *strand.rglob("*")]:
             path.chmod(path.stat().st_mode | 0o200)
 
-        if not args.catalogue_only:
+        if args.pdf_edits_only:
+            strand_pdf_edits(b, strand, args.pdf_repeat)
+        elif not args.catalogue_only:
             cold, warm, cache = strand_epub(b, strand, args.repeat)
             if cold.ok:
                 pandoc_epub(b, strand, cold, warm, args.repeat)
             if not args.no_pdf:
                 strand_pdf(b, strand, cache, args.pdf_repeat)
+                strand_pdf_edits(b, strand, args.pdf_repeat)
             _big, _words, big_path = big_epub(b)
             growth(b, "epub", EPUB_GROWTH, BIG[1])
             if not args.no_pdf:
                 growth(b, "pdf", PDF_GROWTH, PDF_WORDS)
                 chunked_pdf(b, *(BIG if args.full else (BIG[0] // 4, BIG[1])))
                 layout_costs(b, [HERE.parent / "issues" / "lantern-2025-11-28", strand])
-        if args.catalogue_issues:
+        if args.catalogue_issues and not args.pdf_edits_only:
             catalogue(b, args.catalogue_issues, *CATALOGUE[1:], 0 if args.no_pdf else args.catalogue_pdf,
                       not args.no_dask)
-        if not args.catalogue_only:
+        if not (args.catalogue_only or args.pdf_edits_only):
             startup(b)
             epubcheck(b, big_path)
 

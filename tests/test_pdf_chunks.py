@@ -392,3 +392,64 @@ def test_a_rebuild_after_one_article_changed_lays_out_only_its_chunk(issue, reme
     assert rounds == 1 and len(_kept(tmp_path / "cache") - remembered["kept"]) == 1
     cold, _ = _rounds_with(edited, Cache(None))
     assert data == cold  # the same bytes as a build that remembered nothing
+
+
+# ------------------------------------------------------------------------------ issues of strand-1891's size
+
+
+def test_an_issue_of_a_magazines_size_is_cut_into_chunks_of_a_story_or_two_for_edits():
+    # strand-1891 has ~105,000 words of articles: chunks of EDIT_CHUNK_WORDS, so an edit lays out
+    # about one story again; a small issue (a sample) keeps its single pass; a book keeps big chunks.
+    assert pdfchunks._chunk_words(105_000) == pdfchunks.EDIT_CHUNK_WORDS < pdfchunks.CHUNK_WORDS
+    assert pdfchunks._chunk_words(pdfchunks.EDIT_WORDS - 1) is None
+    assert pdfchunks._chunk_words(1_500_000) == pdfchunks.CHUNK_WORDS
+
+
+def _laid_out_with(rendered, cache) -> tuple[bytes, set[int]]:
+    """The PDF of ``rendered`` laid out as an issue of strand-1891's size is (scaled down: chunks
+    of CHUNK words), and which chunks were laid out, not taken from ``cache``."""
+    missed = []
+    cached = pdfchunks._cached_layout
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdfchunks, "EDIT_WORDS", 10_000)
+        patch.setattr(pdfchunks, "EDIT_CHUNK_WORDS", CHUNK)
+        patch.setattr(pdfchunks, "_cached_layout",
+                      lambda c, key, *a: cached(c, key, *a) or missed.append(key))
+        printed = pdfchunks.run(rendered, jobs=2, want_pdf=True, warn=lambda m: None, cache=cache)
+        keys = pdfchunks._chunk_keys(pdfchunks.plan(rendered))
+    return printed.data, {keys.index(key) for key in missed}
+
+
+def _with_words_added(issue, article: int, words: int):
+    (document,) = [d for d in issue.documents if d.kind == "print"]
+    root = etree.fromstring(document.content)
+    section = [s for s in root.iter(f"{{{XHTML}}}section") if "print-article" in (s.get("class") or "")][article]
+    paragraph = next(section.iter(f"{{{XHTML}}}p"))
+    paragraph.text = (paragraph.text or "") + " added" * words
+    return issue._replace(documents=tuple(d._replace(content=etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+                                          if d is document else d for d in issue.documents))
+
+
+def test_an_edit_that_adds_pages_lays_out_only_the_chunks_whose_pages_or_numbers_moved(issue, remembered, tmp_path):
+    import shutil
+
+    from masthead.runtime.cache import Cache
+
+    # The chunks as an issue between EDIT_WORDS and ONE_PASS_WORDS has them are those the
+    # remembered build made (ONE_PASS_WORDS 0, chunks of CHUNK words): its cache serves.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdfchunks, "EDIT_WORDS", 10_000)
+        patch.setattr(pdfchunks, "EDIT_CHUNK_WORDS", CHUNK)
+        assert [c.refs for c in pdfchunks.plan(issue)] == [c.refs for c in plan(issue)]
+    shutil.copytree(remembered["cache"], tmp_path / "cache")
+    edited = _with_words_added(issue, 8, 1500)  # the ninth article (second section), two pages longer
+    chunks = plan(edited)
+    (changed,) = [i for i, c in enumerate(chunks) if b" added added" in c.issue.documents_of("print")[0].content]
+    data, laid = _laid_out_with(edited, Cache(tmp_path / "cache"))
+    cold, cold_laid = _laid_out_with(edited, Cache(None))
+    assert data == cold  # the same bytes as a build that remembered nothing
+    assert cold_laid == set(range(len(chunks)))
+    # Laid out again: the edited chunk, every chunk after it (their folios), the front (its
+    # contents), and any chunk whose "More from" names a page that moved; no other.
+    before = [i for i in range(1, changed) if all(owner < changed for _, owner in chunks[i].refs)]
+    assert laid >= {0, *range(changed, len(chunks))} and before and not laid & set(before)

@@ -22,8 +22,16 @@ doing so (70.0) loses footnotes it had carried to the next page. Without those s
 layouts a chunk is laid out once per round, and keeps its footnotes.
 
 The plan depends on the content only and each chunk's result on its setup only, so the bytes
-are the same for any --jobs and any machine. An issue with fewer than ONE_PASS_WORDS words of
-articles takes the single in-process pass.
+are the same for any --jobs and any machine.
+
+Which issues, and how big the chunks (issue 26). An issue of ONE_PASS_WORDS words of articles
+or more (a book) is cut into chunks of CHUNK_WORDS, for memory and both cores. One of
+EDIT_WORDS or more (a magazine's size: strand-1891 has 105,000) is cut into chunks of
+EDIT_CHUNK_WORDS, about a story each, so that an edit lays out one story's pages again and
+the other chunks come from the cache (below). Its cold build costs more than one pass would:
+every chunk is laid out twice, once with guessed setups and once with the true ones (bench:
+about 1.8 times the one pass's wall time on a loaded 2-core machine). A smaller issue (the
+samples) takes the single in-process pass: it lays out in seconds, so an edit relays it all.
 
 Chunks remembered (issue 26). A chunk's layout is kept in the cache under its content, its
 stylesheets and resources, its setup and whether it was written: a rebuild after one article
@@ -61,10 +69,13 @@ from masthead.runtime.cache import key as cache_key
 from masthead.runtime.safexml import XHTML, parse
 
 CHUNK_WORDS = 40_000  # words of articles in a chunk: ~50 pages in two columns, ~100 MB in a worker
-# Below this, one pass: it fits in ~300 MB, and on two cores a second round of chunk layouts
-# (when a guessed setup was wrong) costs more than the parallel layout saves (measured on
-# strand-1891: bench/README.md).
+# Below this, chunks of EDIT_CHUNK_WORDS: the whole issue fits in one worker's memory, so
+# chunks are cut small, for an edit to lay out few pages again.
 ONE_PASS_WORDS = 150_000
+# Below this, one pass: an edit lays the issue out again, but that takes a few seconds, and a
+# cold build in chunks costs about a second round of layout (its guessed setups are wrong).
+EDIT_WORDS = 50_000
+EDIT_CHUNK_WORDS = 10_000  # about one story of strand-1891, a dozen pages in two columns
 LINK_BASE = pdf.BASE_URL + "issue#"  # a link into another chunk, until the join makes it internal again
 # (not BASE_URL + "#": WeasyPrint takes that for its own document and drops a missing id)
 PAGE_ATTRIBUTE = "data-masthead-page"  # on every link to an id: the page number target-counter() would show
@@ -165,7 +176,8 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
     children = list(body)
     first = next((i for i, child in enumerate(children) if _is_article(child)), len(children))
     words = [sum(len(text.split()) for text in child.itertext()) if _is_article(child) else 0 for child in children]
-    if sum(words) < max(CHUNK_WORDS, ONE_PASS_WORDS):
+    size = _chunk_words(sum(words))
+    if size is None:
         return None
     groups: list[list[int]] = [list(range(first))]
     current: list[int] = []
@@ -173,7 +185,7 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
     for i in range(first, len(children)):
         if _is_article(children[i]):  # a new chunk when this one is full, or half full and a section begins
             section = "section-start" in (children[i].get("class") or "").split()
-            if current and (count + words[i] > CHUNK_WORDS or (section and count >= CHUNK_WORDS // 2)):
+            if current and (count + words[i] > size or (section and count >= size // 2)):
                 groups.append(current)
                 current, count = [], 0
             count += words[i]
@@ -211,6 +223,15 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
         chunks.append(Chunk(slim, numbered, tuple(sorted(refs[g].items())), wanted[g],
                             sum(words[i] for i in group)))
     return chunks
+
+
+def _chunk_words(total: int) -> int | None:
+    """The words of a chunk for an issue of ``total`` words of articles; None for one pass."""
+    if total >= max(CHUNK_WORDS, ONE_PASS_WORDS):
+        return CHUNK_WORDS
+    if total >= EDIT_WORDS:
+        return min(EDIT_CHUNK_WORDS, CHUNK_WORDS)
+    return None
 
 
 def _is_article(element) -> bool:
