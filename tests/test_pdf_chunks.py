@@ -446,9 +446,9 @@ def test_an_edit_that_adds_pages_lays_out_only_the_chunks_whose_pages_or_numbers
     chunks = plan(edited)
     (changed,) = [i for i, c in enumerate(chunks) if b" added added" in c.issue.documents_of("print")[0].content]
     data, laid = _laid_out_with(edited, Cache(tmp_path / "cache"))
-    cold, cold_laid = _laid_out_with(edited, Cache(None))
+    cold, _ = _laid_out_with(edited, Cache(None))
     assert data == cold  # the same bytes as a build that remembered nothing
-    assert cold_laid == set(range(len(chunks)))
+    assert len(pypdf.PdfReader(io.BytesIO(data)).pages) > len(pypdf.PdfReader(io.BytesIO(remembered["first"][0])).pages)
     # Laid out again: the edited chunk, every chunk after it (their folios), the front (its
     # contents), and any chunk whose "More from" names a page that moved; no other.
     before = [i for i in range(1, changed) if all(owner < changed for _, owner in chunks[i].refs)]
