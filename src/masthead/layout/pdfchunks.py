@@ -409,10 +409,21 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remember
                     if keys:
                         _keep_layout(cache, keys[i], future.result(), write)
                 setups = _setups(chunks, _laid(results))
-        except BaseException:
+        except BaseException as exc:
             pool.shutdown(wait=False, cancel_futures=True)
+            if isinstance(exc, KeyboardInterrupt):  # Ctrl-C, or the daemon's client gone: not a wait
+                _stop(pool)                          # for the chunks under way (seconds each)
             raise
     raise RuntimeError(f"PDF: the page numbers of the chunks did not settle in {len(chunks) + 1} rounds")
+
+
+def _stop(pool) -> None:
+    """End the pool's worker processes now (ProcessPoolExecutor has no public way before 3.14)."""
+    import contextlib
+
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):  # gone already, or closed
+            process.terminate()
 
 
 def _laid(results: list[Laid | None]) -> list[Laid]:
