@@ -55,9 +55,13 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-# The tests that time processes (marked serial) run after the others, alone.
+# The tests that time processes (marked serial) run after the others, alone. The others run in
+# one worker more than the machine has cores: many wait on a browser, Java or a server for part
+# of their time, and two workers on two cores left a third of the CPU idle. A module whose tests
+# share a module-scoped fixture runs whole on one worker (tests/conftest.py, --dist loadscope).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: install system-deps node-deps lint
-	$(BIN)/python -m pytest -q -n auto --dist loadscope -m "not serial"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope -m "not serial"
 	$(BIN)/python -m pytest -q -p no:xdist -m serial
 
 bench: SYSTEM_TOOLS += pandoc:pandoc
