@@ -48,7 +48,7 @@ def test_the_loader_reads_every_declared_key_by_its_kind_or_check():
         if key.check:
             assert key.check in loader._CHECKS, key
         else:
-            assert key.kind in loader._READERS or key.kind in ("mapping", "sections", "articles", "image"), key
+            assert key.kind in loader._READERS or key.kind in ("mapping", "sections", "articles", "image", "adverts"), key
         assert key.alias_of is None or key.alias_of in [k.name for k in SCHEMA.keys("article")]
 
 

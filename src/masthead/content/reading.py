@@ -13,6 +13,7 @@ ever carries a dead link.
 from __future__ import annotations
 
 import bisect
+import difflib
 import errno
 import hashlib
 import math
@@ -30,7 +31,7 @@ from masthead.content import images, sanitize, shape
 from masthead.content.readers import markdown, registry
 from masthead.content.sanitize import MAX_DEPTH, TooDeep, clean
 from masthead.diagnostics import Position, Report
-from masthead.model.issue import Article, Asset, Issue, Manifest, Section
+from masthead.model.issue import Advert, AdvertEntry, Article, Asset, Issue, Manifest, Section
 from masthead.runtime import confine, i18n, urls
 from masthead.runtime.cache import Cache
 from masthead.runtime.safexml import (
@@ -104,7 +105,36 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
     for s in m.sections:
         articles = tuple(_finish(drafts[e.file], m.meta, report) for e in s.entries if e.file in drafts)
         sections.append(Section(s.title, articles))
-    return Issue(m.meta, tuple(sections))
+    return Issue(m.meta, tuple(sections), _adverts(m.adverts, set(ids.values()), report))
+
+
+def _adverts(entries: tuple[AdvertEntry, ...], article_ids: set[str], report: Report) -> tuple[Advert, ...]:
+    """The manifest's adverts, read: each picture through the images' checks (a file of the
+    issue, not a link, that Pillow reads, within the pixel limit), each ``after:`` an article's id."""
+    out = []
+    taken = set(article_ids)
+    for n, entry in enumerate(entries, 1):
+        if entry.after is not None and entry.after not in article_ids:
+            at = entry.after_position or entry.position
+            close = difflib.get_close_matches(entry.after, sorted(article_ids), n=1, cutoff=0.6)
+            hint = f" — did you mean '{close[0]}'?" if close else f" (the articles: {', '.join(sorted(article_ids))})"
+            report.error(at, f"'after: {entry.after}' names no article of the issue{hint}")
+            continue
+        try:
+            data = confine.read_input(entry.image, confine.IMAGE_LIMIT, follow=False)
+            info = images.probe(data)
+            if info.format == "SVG":
+                raise images.ImageError("an advert is a picture (JPEG or PNG), not an SVG drawing")
+        except (images.ImageError, OSError) as exc:
+            report.error(entry.image_position, f"'{entry.image.name}': {getattr(exc, 'strerror', None) or exc}")
+            continue
+        advert_id, k = f"advert-{n}", 2
+        while advert_id in taken:
+            advert_id, k = f"advert-{n}-{k}", k + 1
+        taken.add(advert_id)
+        name = f"adverts/{advert_id}{info.extension}"
+        out.append(Advert(advert_id, entry, name, Asset(entry.image, name, entry.image_position), info.width, info.height))
+    return tuple(out)
 
 
 def article_limit(path: Path) -> int:

@@ -199,7 +199,7 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
     """
     from weasyprint.formatting_structure import boxes
 
-    names = {d.name.removesuffix(".xhtml"): d.name for d in issue.documents_of(Kind.COVER, Kind.CONTENTS, Kind.ARTICLE)}
+    names = {d.name.removesuffix(".xhtml"): d.name for d in issue.documents_of(Kind.COVER, Kind.CONTENTS, Kind.ARTICLE, Kind.ADVERT)}
     first: dict[str, int] = {}  # id → the first page its element is on (a page lists each id on it)
     for index, page in enumerate(document.pages):
         for name in page.anchors:

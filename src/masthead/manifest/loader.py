@@ -28,6 +28,7 @@ import yaml
 from masthead.diagnostics import Diagnostic, IssueError, Position, Report
 from masthead.model import schema
 from masthead.model.issue import (
+    AdvertEntry,
     ArticleEntry,
     EpubOptions,
     IssueMeta,
@@ -526,9 +527,19 @@ def _output_intent(f: Fields, key: Key, where: _Context) -> Path | None:
     return path
 
 
+def _advert_link(f: Fields, key: Key, where: _Context) -> str | None:
+    """Where an advert leads: http(s) or mailto, well formed; ``javascript:`` or anything else refused."""
+    url = f.string(key.name)
+    if url is not None and not (re.fullmatch(key.pattern or "", url, re.S) and urls.safe_external_url(url)):
+        f.report.error(f.pos(key.name), f"'{key.name}' must be a web address (https://…) or a mailto: address, "
+                                        f"not '{shown(url)}'")
+        return None
+    return url
+
+
 # Checks beyond a key's kind, named by its declaration's ``check``.
 _CHECKS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
-    "issn": _issn, "web_address": _web_address, "page_list": _page_list, "page_size": _page_size,
+    "advert_link": _advert_link, "issn": _issn, "web_address": _web_address, "page_list": _page_list, "page_size": _page_size,
     "margins": _margins, "length": _length, "pdf_variant": _pdf_variant, "output_intent": _output_intent,
 }
 
@@ -611,6 +622,7 @@ def load(manifest_path: Path, formats: ArticleFormats | None = None) -> Manifest
         theme_position=f.pos("theme") if f.has("theme") else None, **values,
     )
     sections = _sections(f, report, root, issue, formats)
+    adverts = _adverts(f, report, root)
     seen: set[Path] = set()
     for entry in (e for s in sections for e in s.entries):
         if entry.file in seen:
@@ -626,7 +638,7 @@ def load(manifest_path: Path, formats: ArticleFormats | None = None) -> Manifest
                              "or a translation already)")
             seen.add(translation.file)
     report.raise_if_errors()
-    return Manifest(meta, sections)
+    return Manifest(meta, sections, adverts)
 
 
 def _read_yaml(path: Path, report: Report, what: str) -> Y:
@@ -848,3 +860,42 @@ def _entries(y: Y, report: Report, root: Path, formats: ArticleFormats | None) -
                 continue
         entries.append(ArticleEntry(path, overrides, file_pos, translations))
     return tuple(entries)
+
+
+def _adverts(f: Fields, report: Report, root: Path) -> tuple[AdvertEntry, ...]:
+    """issue.yaml's ``adverts:``, each checked by the "advert" table; a fixed place taken once.
+    Whether ``after:`` names an article is the read stage's to say (it gives articles their ids)."""
+    if not f.has("adverts"):
+        return ()
+    y = f.map["adverts"]
+    if not isinstance(y.value, list):
+        report.error(y.pos, "'adverts' must be a list of adverts, each {image, alt, advertiser, link, after or place}")
+        return ()
+    table = schema.SCHEMA.table("advert")
+    out: list[AdvertEntry] = []
+    placed: dict[str, Position] = {}
+    for item in y.value:
+        a = Fields(item, schema.SCHEMA.names(table.name), report, table.what)
+        if not isinstance(item.value, dict):
+            continue
+        values = read_table(a, table.name, root, root)
+        for group in table.one_of:  # (after, place): exactly one of them
+            given = [key for key in group if a.has(key)]
+            if len(given) > 1:
+                report.error(a.pos(given[-1]), f"give either {_either([repr(k) for k in group])}, not both")
+            elif not given:
+                report.error(item.pos, "an advert needs 'after' (the article it follows) or 'place' "
+                                       f"({_either(list(schema.ADVERT_PLACES))})")
+        place = values["place"]
+        if place is not None:
+            if place in placed:
+                first = placed[place]
+                report.error(a.pos("place"), f"a second advert at '{place}' (the first is at line {first.line}): "
+                                             "a page holds one")
+            placed.setdefault(place, a.pos("place"))
+        if any(values[k] is None for k in ("image", "alt", "advertiser")) or _SKIP in values.values():
+            continue  # reported: a missing one by read_table, an empty one by as_string
+        out.append(AdvertEntry(values["image"], values["alt"], values["advertiser"], values["link"], values["size"],
+                               values["after"], place, values["print"], values["epub"], values["web"],
+                               item.pos, a.pos("image"), a.pos("after") if a.has("after") else None))
+    return tuple(out)

@@ -46,7 +46,7 @@ def label(key: Key) -> str:
         "date": f"`YYYY-MM-DD`, {schema.FIRST_DATE.year} to {schema.LAST_DATE.year}",
         "language": "BCP 47 tag", "path": "path", "mapping": "mapping", "sections": "list of sections",
         "articles": "list of article entries", "image": "path or mapping", "roles": "mapping",
-        "translations": "mapping of BCP 47 tags to paths",
+        "translations": "mapping of BCP 47 tags to paths", "adverts": "list of adverts",
         "integer": f"integer, {key.minimum:,} to {key.maximum:,}" if key.minimum is not None and key.maximum is not None
         else "integer",
     }
@@ -93,7 +93,7 @@ def markdown_table(table: str, s: Schema | None = None) -> str:
 # The README's regions and the table each shows: issue.yaml, its epub: and pdf: options, the
 # article keys (a manifest entry's: with file), and a lead image's.
 README_TABLES = {"issue": "issue", "epub": "epub", "pdf": "pdf", "article": "entry", "image": "image",
-                 "publication": "publication"}
+                 "advert": "advert", "publication": "publication"}
 
 
 def update_readme(text: str, s: Schema | None = None) -> str:
@@ -191,6 +191,8 @@ def _value(s: Schema, key: Key) -> dict[str, Any]:
         out = {"$ref": ref}
     elif key.kind == "sections":
         out = {"type": "array", "minItems": 1, "items": {"$ref": ref}}
+    elif key.kind == "adverts":
+        out = {"type": "array", "items": {"$ref": ref}}
     elif key.kind == "articles":
         out = {"type": "array", "minItems": 1, "items": {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": ref}]}}
     elif key.kind == "image":

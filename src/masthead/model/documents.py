@@ -24,10 +24,12 @@ class Kind(StrEnum):
     CONTENTS = "contents"
     NAV = "nav"
     ARTICLE = "article"
+    ADVERT = "advert"  # an advertisement's own page: in the spine, never counted as an article
     PRINT = "print"
 
 
-PAGES = (Kind.COVER, Kind.CONTENTS, Kind.ARTICLE)  # what a reader pages through: not the nav, not the print document
+# what a reader pages through: not the nav, not the print document
+PAGES = (Kind.COVER, Kind.CONTENTS, Kind.ARTICLE, Kind.ADVERT)
 
 
 class Document(NamedTuple):

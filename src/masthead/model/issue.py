@@ -157,9 +157,28 @@ class SectionEntry(NamedTuple):
     position: Position
 
 
+class AdvertEntry(NamedTuple):
+    """One of issue.yaml's ``adverts:`` as the manifest gives it (the schema's "advert" table)."""
+
+    image: Path  # resolved, inside the issue folder
+    alt: str
+    advertiser: str
+    link: str | None  # http(s) or mailto, checked
+    size: str  # "full" or "half"
+    after: str | None  # the id of the article it follows (checked when the articles are read)
+    place: str | None  # or one of schema.ADVERT_PLACES
+    print: bool
+    epub: bool
+    web: bool
+    position: Position  # the advert's mapping
+    image_position: Position
+    after_position: Position | None = None
+
+
 class Manifest(NamedTuple):
     meta: IssueMeta
     sections: tuple[SectionEntry, ...]
+    adverts: tuple[AdvertEntry, ...] = ()
 
 
 class Asset(NamedTuple):
@@ -209,9 +228,43 @@ class Section(NamedTuple):
     articles: tuple[Article, ...]
 
 
+class Advert(NamedTuple):
+    """An advertisement, read: a page (or half of one) of the issue that is no article. It is
+    never in ``Issue.articles``: not in the contents, the reading times or any count of articles."""
+
+    id: str  # unique in the issue (no article's): names its EPUB document and its print section
+    entry: AdvertEntry
+    image: str  # the picture's name in the outputs ("adverts/advert-1.jpg": never an article image's)
+    asset: Asset
+    width: int  # the picture's pixels
+    height: int
+
+    @property
+    def doc_name(self) -> str:
+        return f"{self.id}.xhtml"
+
+    @property
+    def mail(self) -> bool:
+        """Is its link an e-mail address (the link then says "Write to …")?"""
+        return (self.entry.link or "").lower().startswith("mailto:")
+
+    def shown_in(self, edition: str) -> bool:
+        """Is it in ``edition`` ("print", "epub" or "web")?"""
+        return bool(getattr(self.entry, edition))
+
+
 class Issue(NamedTuple):
     meta: IssueMeta
     sections: tuple[Section, ...]
+    adverts: tuple[Advert, ...] = ()
+
+    def adverts_after(self, article_id: str, edition: str) -> tuple[Advert, ...]:
+        """The adverts ``edition`` shows after the article ``article_id``, in manifest order."""
+        return tuple(a for a in self.adverts if a.entry.after == article_id and a.shown_in(edition))
+
+    def adverts_at(self, place: str, edition: str) -> tuple[Advert, ...]:
+        """The advert ``edition`` shows at the fixed ``place`` (inside_front_cover …), if any."""
+        return tuple(a for a in self.adverts if a.entry.place == place and a.shown_in(edition))
 
     @property
     def articles(self) -> tuple[Article, ...]:
@@ -220,12 +273,20 @@ class Issue(NamedTuple):
     @property
     def image_bytes(self) -> int:
         """What the issue's image files weigh, its cover included."""
-        return sum(a.size for a in self.assets) + (self.meta.cover.stat().st_size if self.meta.cover else 0)
+        return sum(a.size for a in (*self.assets, *self.advert_assets)) + (self.meta.cover.stat().st_size if self.meta.cover else 0)
 
     @property
     def assets(self) -> tuple[Asset, ...]:
+        """The articles' images (the adverts' pictures are :attr:`advert_assets`: sized apart)."""
         seen: dict[str, Asset] = {}
         for article in self.articles:
             for asset in article.assets:
                 seen.setdefault(asset.name, asset)
+        return tuple(seen.values())
+
+    @property
+    def advert_assets(self) -> tuple[Asset, ...]:
+        seen: dict[str, Asset] = {}
+        for advert in self.adverts:
+            seen.setdefault(advert.asset.name, advert.asset)
         return tuple(seen.values())

@@ -46,6 +46,7 @@ Kind = Literal[
     "image",  # a lead image: a path, or a mapping of the "image" table
     "roles",  # a mapping of names (a Word paragraph style's) to one of ``choices`` each
     "translations",  # a mapping of BCP 47 tags to paths (files inside the issue folder)
+    "adverts",  # a list of mappings of the "advert" table
 ]
 
 
@@ -68,6 +69,9 @@ FIRST_DATE, LAST_DATE = dt.date(1000, 1, 1), dt.date(2099, 12, 31)
 LENGTH = r"(?:0|[0-9]+(?:\.[0-9]+)?(?:mm|cm|in|pt|pc|px))"
 ISSN = r"([0-9]{4})-?([0-9]{3})([0-9Xx])"  # the check digit is the loader's to check
 WEB_ADDRESS = r"[Hh][Tt][Tt][Pp][Ss]?://.*"  # the rest is checked as the EPUB's links are
+ADVERT_LINK = r"(?:[Hh][Tt][Tt][Pp][Ss]?://|[Mm][Aa][Ii][Ll][Tt][Oo]:).*"  # a web address or mail, nothing else
+# Where an advert may stand besides after an article: the printed pages a magazine sells.
+ADVERT_PLACES = ("inside_front_cover", "inside_back_cover", "back_cover")
 LANGUAGE_TAG = r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*"  # the shape only; i18n.is_valid_tag decides
 # The named page sizes, width × height in millimetres, as WeasyPrint sets them (CSS Paged
 # Media: Ledger is 11 × 17 in, upright).
@@ -200,6 +204,8 @@ ISSUE = Table("issue", "issue.yaml", (
         synonyms=("section",), affects=Affects.READ, stored=False, label="list of `{title, articles}`"),
     Key("articles", "articles", "instead of `sections`: the articles of one section without a title",
         table="entry", synonyms=("article",), affects=Affects.READ, stored=False),
+    Key("adverts", "adverts", "advertisements: pages that are not articles, below", table="advert",
+        synonyms=("ads", "advertisements", "advertising", "advert"), stored=False, label="list of adverts"),
     Key("epub", "mapping", "EPUB options, below", table="epub"),
     Key("pdf", "mapping", "PDF options, below", table="pdf", affects=Affects.LAYOUT),
 ), one_of=(("sections", "articles"),))
@@ -293,6 +299,30 @@ IMAGE = Table("image", "image", tuple(replace(key, affects=Affects.READ) for key
     Key("credit", "text", "inline Markdown; links only to the web", long=True),
 )))
 
+# One advertisement of ``adverts:``: a page (or half of one) that is no article. It is in the
+# issue's editions at its place, never in the contents, the reading times or an article count.
+ADVERT = Table("advert", "advert", (
+    Key("image", "path", "the advertisement, a picture in the issue folder; printed full bleed (to the bleed box "
+        "when `pdf: bleed` is set)", required=True, label="path to a JPEG or PNG", synonyms=("src", "picture")),
+    Key("alt", "text", "what the advertisement shows and says, for readers who cannot see it", required=True,
+        long=True, synonyms=("alt_text", "description")),
+    Key("advertiser", "text", "whose advertisement it is: named beside it in the EPUB and the web edition",
+        required=True, synonyms=("sponsor", "client", "brand", "company")),
+    Key("link", "text", "where the digital editions' advert leads: `https://…`, `http://…` or `mailto:…`",
+        pattern=ADVERT_LINK, check="advert_link", label="web or `mailto:` address",
+        synonyms=("href", "website", "target")),
+    Key("size", "choice", "`full`: a page; `half`: the lower half of a page of its own", default="full",
+        choices=("full", "half")),
+    Key("after", "text", "between articles: the article it follows, by its id (its file's name without the "
+        "extension: `night-shift`)", label="article id", synonyms=("following", "after_article")),
+    Key("place", "choice", "instead of `after`: a fixed page of the print edition, `inside_front_cover` (page 2), "
+        "`inside_back_cover` (the second-last) or `back_cover` (the last); the digital editions show it there too",
+        choices=ADVERT_PLACES, synonyms=("position", "page", "placement", "where")),
+    Key("print", "boolean", "`false` leaves it out of the PDF", default=True),
+    Key("epub", "boolean", "`false` leaves it out of the EPUB (and the KEPUB)", default=True),
+    Key("web", "boolean", "`false` leaves it out of the web edition", default=True),
+), one_of=(("after", "place"),))
+
 # publication.yaml, beside the issue folders: the keys every issue of the publication shares
 # (the issue keys named in ``shares``, which an issue.yaml may override, mappings key by key)
 # and the publication's own, which describe the publication in its catalogue.
@@ -303,4 +333,4 @@ PUBLICATION = Table("publication", "publication.yaml", (
 ), shares=("publication", "language", "issn", "publisher", "rights", "description", "editors", "subjects",
            "theme", "epub", "pdf"))
 
-SCHEMA = Schema((ISSUE, EPUB, PDF, SECTION, ARTICLE, ENTRY, IMAGE, PUBLICATION))
+SCHEMA = Schema((ISSUE, EPUB, PDF, SECTION, ARTICLE, ENTRY, IMAGE, ADVERT, PUBLICATION))

@@ -103,7 +103,7 @@ class Record(Mapping):
 
 SCALARS = (str, int, float, bool, type(None), dt.date, dt.time)  # Markup is a str; datetime a date
 # Computed fields a template uses, by record type (the rest of a record's properties stay out)
-PROPERTIES = {"Article": ("doc_name",), "Issue": ("articles",)}
+PROPERTIES = {"Article": ("doc_name",), "Advert": ("doc_name", "mail"), "Issue": ("articles",)}
 
 
 def plain(value: Any, root: Path | None = None, _memo: dict | None = None) -> Any:

@@ -31,6 +31,7 @@ from masthead.manifest.editions import Version
 from masthead.model.documents import (
     EPUB,
     PDF,
+    WEB,
     Accessibility,
     Document,
     Kind,
@@ -40,10 +41,12 @@ from masthead.model.documents import (
     Resource,
     TocEntry,
 )
-from masthead.model.issue import Article, Issue, IssueMeta
+from masthead.model.issue import Advert, Article, Issue, IssueMeta
+from masthead.model.schema import ADVERT_PLACES
 from masthead.render import cover, fonts, press, printdoc, sandbox, stylesheets
 from masthead.render import theme as theme_module
 from masthead.render import web as web_module
+from masthead.render.adverts import advert_css, print_box
 from masthead.render.ending import ending
 from masthead.render.theme import Theme, template_error, written_at
 from masthead.runtime import cache, confine, i18n, safexml, workers
@@ -73,6 +76,7 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     resources: list[Resource] = []
     resources += stylesheets.stylesheets(theme, report)
     resources += _images(issue, report, printed, store)
+    resources += _advert_images(issue, report, printed, store)
     cover_resources: list[Resource]
     if meta.cover is None:  # drawn: its name is known now, its picture is taken last
         cover_resources, cover_image, cover_is_generated = [], GENERATED_COVER, True
@@ -83,8 +87,12 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     try:
         documents.append(context.document("cover.xhtml", Kind.COVER, "cover.xhtml.j2", meta.language,
                                           cover_image=cover_image))
+        documents += context.advert_documents(issue.adverts_at("inside_front_cover", "epub"))
         documents.append(context.document("contents.xhtml", Kind.CONTENTS, "contents.xhtml.j2", meta.language))
-        documents += _article_documents(context, jobs)
+        for document in _article_documents(context, jobs):  # each followed by the adverts placed after it
+            documents.append(document)
+            documents += context.advert_documents(issue.adverts_after(document.name.removesuffix(".xhtml"), "epub"))
+        documents += context.advert_documents(issue.adverts_at("inside_back_cover", "epub") + issue.adverts_at("back_cover", "epub"))
         documents.append(context.document("nav.xhtml", Kind.NAV, "nav.xhtml.j2", meta.language, properties=("nav",)))
         metadata = _metadata(issue)
         if printed:
@@ -296,6 +304,7 @@ class _Context:
         out = [Document("contents.xhtml", Kind.CONTENTS, self._title_for(Kind.CONTENTS, lang), lang,
                         i18n.direction_of(lang), self._xml("contents.xhtml", "web_home.xhtml.j2",
                                                            self._render("web_home.xhtml.j2", lang, href=href,
+                                                                        adverts=self._adverts_by_place("web"),
                                                                         cover_image=cover_image), Kind.PRINT))]
         gettext = i18n.translations(lang, self.theme.locale_dirs, self.store).gettext
         for article in self.articles:
@@ -322,10 +331,30 @@ class _Context:
         data = self._xml(article.doc_name, "article.xhtml.j2", html, Kind.ARTICLE)
         return Document(article.doc_name, Kind.ARTICLE, article.title, lang, i18n.direction_of(lang), data)
 
+    def advert_documents(self, adverts: tuple[Advert, ...]) -> list[Document]:
+        """Each advert's own EPUB document (advert.xhtml.j2): a page in the spine at its place,
+        no article (Kind.ADVERT: not in the contents, the nav's list or the reading times)."""
+        lang = self.issue.meta.language
+        out = []
+        for advert in adverts:
+            html = self._render("advert.xhtml.j2", lang, advert=advert)
+            data = self._xml(advert.doc_name, "advert.xhtml.j2", html, Kind.ADVERT)
+            out.append(Document(advert.doc_name, Kind.ADVERT, advert.entry.advertiser, lang, i18n.direction_of(lang), data))
+        return out
+
+    def _adverts_by_place(self, edition: str) -> dict[str, tuple[Advert, ...]]:
+        """What a template needs to place ``edition``'s adverts: by the id of the article each
+        follows, and by fixed place ("inside_front_cover" …)."""
+        issue = self.issue
+        placed = {a.id: issue.adverts_after(a.id, edition) for a in self.articles}
+        placed.update((place, issue.adverts_at(place, edition)) for place in ADVERT_PLACES)
+        return {k: v for k, v in placed.items() if v}
+
     def print_document(self, cover_image: str | None, generated: bool, meta: Metadata) -> Document:
         internal = lambda a: f"#{a.id}"  # noqa: E731 - links inside the one document
         parts = {a.id: self.article_part(a, printdoc.body_for_print(a.body, a.id), href=internal) for a in self.articles}
         html = self._render("print.xhtml.j2", meta.language, parts=parts, href=internal,
+                            adverts=self._adverts_by_place("print"), advert_css=advert_css(self.issue),
                             cover_image=cover_image, generated_cover=generated,
                             creators=meta.creators, keywords=meta.keywords, page_css=printdoc.page_css(self.issue),
                             modified=meta.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -448,6 +477,29 @@ def _parse(data: bytes):
 
 
 # ---------------------------------------------------------------------------- resources
+
+
+def _advert_images(issue: Issue, report: Report, printed: bool, store: Cache) -> list[Resource]:
+    """Each advert's picture: for the EPUB (and the web edition, which takes the EPUB's
+    pictures) as an article image is sized, and for print covering its box, bleed included,
+    at 300 ppi (render/adverts.py); each only for the editions that show the advert."""
+    epub, pdf = issue.meta.epub, issue.meta.pdf
+    out = []
+    for advert in issue.adverts:
+        variants = []
+        digital = (EPUB if advert.shown_in("epub") else frozenset()) | (WEB if advert.shown_in("web") else frozenset())
+        if digital:
+            variants.append(((epub.image_max_size, epub.image_max_size), epub.image_quality, digital))
+        if printed and advert.shown_in("print"):
+            variants.append((print_box(issue, advert), pdf.image_quality, PDF))
+        try:
+            data = advert.asset.read()
+            for (width, height), quality, targets in variants:
+                prepared, info = images.prepare_cached(data, width, height, quality, store=store)
+                out.append(Resource(advert.image, info.media_type, prepared, targets))
+        except (OSError, images.ImageError) as exc:
+            report.error(advert.asset.position, f"'{advert.asset.source.name}': {exc}")
+    return out
 
 
 def _images(issue: Issue, report: Report, printed: bool, store: Cache) -> list[Resource]:

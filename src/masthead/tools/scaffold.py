@@ -85,6 +85,13 @@ sections:
       - file: articles/how-it-is-made.md
         kicker: Editor's note
 #: articles
+#: adverts
+# adverts:
+#   - image: images/advert.png
+#     alt: "What the advert shows and says"
+#     advertiser: Its advertiser
+#     link: https://example.com/
+#     after: how-it-is-made
 
 #: epub
 epub:
