@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Draws the sample issue's two adverts (issues/lantern-2025-11-28/images/advert-*.png) with
 Pillow and the default theme's fonts: flat colours, so the PNGs stay small, at A4 with 3 mm of
-bleed at 300 ppi (2551 × 3579 px), what `masthead preflight` wants of a full-bleed page.
+bleed at 300 ppi and a little over (216 × 303 mm is 2551.2 × 3578.7 px: 2551 × 3579 prints at
+299.98 ppi), what `masthead preflight` wants of a full-bleed page.
 
     .venv/bin/python tools/sample_adverts.py
 """
@@ -15,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parent.parent
 FONTS = ROOT / "templates" / "default" / "fonts"
 OUT = ROOT / "issues" / "lantern-2025-11-28" / "images"
-SIZE = (2551, 3579)  # A4 (210 × 297 mm) and 3 mm of bleed each side, at 300 ppi
+SIZE = (2560, 3592)  # A4 (210 × 297 mm) and 3 mm of bleed each side, at 300 ppi and a little over
 
 
 def _font(name: str, size: int) -> ImageFont.FreeTypeFont:

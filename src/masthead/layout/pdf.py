@@ -212,8 +212,8 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
             if found or isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
                 return
             element = getattr(box, "element", None)
-            if element is not None and "::" not in box.element_tag and element.get("id") in names \
-                    and element.tag.endswith("section"):
+            if element is not None and "::" not in box.element_tag and element.tag.endswith("section") \
+                    and (element.get("id") in names or _is_advert(element)):
                 section = element.get("id")
                 if first.get(section) == index:  # not box.remove_decoration_sides: WeasyPrint clears it
                     found.append((section, ""))  # when it lays the page out again (a target-counter changed)
@@ -227,8 +227,15 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
         walk(page._page_box, None)
         if found:
             section, text = found[0]
-            starts.append(PageStart(index + 1, names[section], " ".join(text.split())))
+            # an advert in print only has no EPUB document: its page is still named (the flatplan's)
+            starts.append(PageStart(index + 1, names.get(section, f"{section}.xhtml"), " ".join(text.split())))
     return starts
+
+
+def _is_advert(element) -> bool:
+    """An advert's page in the print document (print.xhtml.j2's section.print-advert), or the
+    blank back cover after an inside back cover (section.print-blank-back, "back-cover")."""
+    return bool({"print-advert", "print-blank-back"} & set((element.get("class") or "").split()))
 
 
 class _Collect(logging.Handler):

@@ -37,9 +37,9 @@ def print_box(issue: Issue, advert: Advert) -> tuple[int, int]:
     _, _, width_mm, height_mm = box_mm(issue, advert.entry.size)
     need_w, need_h = width_mm / 25.4 * PRINT_DPI, height_mm / 25.4 * PRINT_DPI
     scale = max(need_w / advert.width, need_h / advert.height)
-    if scale >= 1:
-        return advert.width, advert.height
-    return math.ceil(advert.width * scale), math.ceil(advert.height * scale)
+    # two pixels over: the picture is fitted into the box keeping its shape, and rounded
+    box = math.ceil(advert.width * scale) + 2, math.ceil(advert.height * scale) + 2
+    return (advert.width, advert.height) if box[0] >= advert.width or box[1] >= advert.height else box
 
 
 def advert_css(issue: Issue) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from masthead.pipeline import Pipeline
 
 SEPARATOR = " · "  # between a section's title and an article's headline
+BLANK_BACK = "back-cover.xhtml"  # the blank back cover print.xhtml.j2 adds after an inside back cover
 
 # The sheet's geometry, in pixels; the thumbnails are ``thumb_width`` wide.
 MARGIN = 24  # around the sheet
@@ -48,8 +49,11 @@ RENDER_SCALE = 2  # render at twice the size, then reduce: sharper thumbnails
 
 
 def labels(rendered: RenderedIssue, starts: Iterable, *, cover: str = "Cover",
-           contents: str = "Contents", pages: int | None = None) -> list[str]:
-    """One label per printed page: ``cover``, ``contents``, or "Section · Headline".
+           contents: str = "Contents", pages: int | None = None, advert: str = "Advertisement",
+           adverts: Mapping[str, str] | None = None) -> list[str]:
+    """One label per printed page: ``cover``, ``contents``, "Section · Headline", or
+    "Advertisement · Advertiser" on an advert's page (``adverts``: each advert's document name
+    → its advertiser, for an advert printed only, which has no document).
 
     ``starts`` is :func:`masthead.layout.pdf.page_starts`' list (``folio``, ``document``).
     A page that has no entry there (nothing in the main flow starts on it) continues the
@@ -70,6 +74,10 @@ def labels(rendered: RenderedIssue, starts: Iterable, *, cover: str = "Cover",
             return cover
         if kind == "contents" or name == "contents.xhtml":
             return contents
+        if name == BLANK_BACK:
+            return ""
+        if kind == "advert" or name in (adverts or {}):
+            return f"{advert}{SEPARATOR}{(adverts or {}).get(name) or (document.title if document else name)}"
         headline = document.title if document else name.removesuffix(".xhtml")
         section = sections.get(name, "")
         return f"{section}{SEPARATOR}{headline}" if section else headline
@@ -381,6 +389,7 @@ def of_issue(run: Pipeline) -> tuple[bytes, int]:
     assert printed is not None and printed.data is not None
     rendered, meta = run.render(), run.read().meta
     gettext = i18n.translations(meta.language, run.theme.locale_dirs).gettext
-    names = labels(rendered, printed.starts, cover=gettext("Cover"), contents=gettext("Contents"), pages=printed.pages)
+    names = labels(rendered, printed.starts, cover=gettext("Cover"), contents=gettext("Contents"), pages=printed.pages,
+                   advert=gettext("Advertisement"), adverts={a.doc_name: a.entry.advertiser for a in run.read().adverts})
     png = draw(printed.data, names, rtl=meta.direction == "rtl", title=f"{meta.publication} — {rendered.meta.title}")
     return png, len(names)

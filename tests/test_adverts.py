@@ -1,0 +1,283 @@
+"""Pages that are not articles (issue 26): issue.yaml's ``adverts:`` in every edition of the sample.
+
+The sample issue carries two adverts: Alderport Ferries, a full page after "night-shift", and
+Harbour Books on the inside back cover. One in-process build of every format (the print layout
+once) serves the EPUB, KEPUB, web and print tests; the session's CMYK build with a 3 mm bleed
+(conftest's ``sample_cmyk_build``, which test_preflight.py shares) the press's.
+
+The referees run on the same sample, adverts included, in the files that run them once for the
+whole sample (not again here, for the suite's time): EPUBCheck in test_epub.py, Ace in
+test_accessibility.py, EPUBCheck on the KEPUB in test_kepub.py, axe-core on every web page at two
+widths, light and dark, in test_web_reader.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import lxml.html
+import pikepdf
+import pytest
+from lxml import etree
+from test_bad_input import assert_failed_cleanly, assert_reported
+from test_input_errors import _append
+
+from helpers import NS, SAMPLE, Epub, masthead, need, pipeline
+
+FERRIES, BOOKSHOP = "advert-1.xhtml", "advert-2.xhtml"  # the sample's adverts, in manifest order
+PAGES = 22  # 19 of articles and front, the ferries' page, the inside back cover, a blank back cover
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The sample in every format, laid out once: (pipeline, {format: bytes or {name: bytes}}, folder)."""
+    run = pipeline(SAMPLE, ("epub", "pdf", "kepub", "html"))
+    out = tmp_path_factory.mktemp("adverts-out")
+    run.write(out)
+    return run, run.export(), out
+
+
+@pytest.fixture(scope="module")
+def epub(built) -> Epub:
+    _, _, out = built
+    return Epub(out / f"{SAMPLE.name}.epub")
+
+
+def _pdf(built) -> pikepdf.Pdf:
+    return pikepdf.open(io.BytesIO(built[1]["pdf"]))
+
+
+def _page_text(pdf_bytes: bytes, page: int) -> str:
+    need("pdftotext")
+    result = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", "-", "-"], input=pdf_bytes,
+                            capture_output=True, timeout=60)
+    return result.stdout.decode("utf-8")
+
+
+def _images_drawn(page: pikepdf.Page) -> list[tuple[float, float, float, float]]:
+    """Each image XObject the page draws, as (left, bottom, right, top) in PDF points: the
+    content stream's transformations followed through q, Q and cm to each Do."""
+    def times(a, b):
+        return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
+                a[2] * b[1] + a[3] * b[3], a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
+
+    ctm, stack, found = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [], []
+    xobjects = page.resources.get("/XObject", {})
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        if op == "q":
+            stack.append(ctm)
+        elif op == "Q":
+            ctm = stack.pop()
+        elif op == "cm":
+            ctm = times([float(Decimal(str(v))) for v in operands], ctm)
+        elif op == "Do" and xobjects.get(operands[0]) is not None and xobjects[operands[0]].get("/Subtype") == "/Image":
+            corners = [(ctm[0] * x + ctm[2] * y + ctm[4], ctm[1] * x + ctm[3] * y + ctm[5]) for x in (0, 1) for y in (0, 1)]
+            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+            found.append((min(xs), min(ys), max(xs), max(ys)))
+    return found
+
+
+# ---------------------------------------------------------------------------- what the issue holds
+
+
+def test_the_sample_reads_two_adverts_that_are_no_articles(built):
+    run, _, _ = built
+    issue = run.read()
+    assert [a.entry.advertiser for a in issue.adverts] == ["Alderport Ferries", "Harbour Books"]
+    assert [(a.entry.after, a.entry.place, a.entry.size) for a in issue.adverts] == [
+        ("night-shift", None, "full"), (None, "inside_back_cover", "full")]
+    assert len(issue.articles) == 8 and not any(a.id.startswith("advert") for a in issue.articles)
+
+
+# ---------------------------------------------------------------------------- print
+
+
+def test_the_print_edition_has_the_ferries_page_after_its_article_and_the_bookshop_second_last(built):
+    pdf = _pdf(built)
+    assert len(pdf.pages) == PAGES and PAGES % 2 == 0
+    drawn = {n + 1: _images_drawn(page) for n, page in enumerate(pdf.pages)}
+    width, height = (float(v) for v in pdf.pages[0].trimbox[2:])
+    full = [n for n, boxes in drawn.items() if any(b[2] - b[0] >= width - 1 and b[3] - b[1] >= height - 1 for b in boxes)]
+    assert full == [10, PAGES - 1]  # the ferries after night-shift's pages 7-9; the inside back cover
+    assert drawn[PAGES] == [] and _page_text(built[1]["pdf"], PAGES).strip() == ""  # the blank back cover
+    contents = _page_text(built[1]["pdf"], 2)
+    assert "What the body knows at 3 a.m." in contents and " 11" in contents  # the page after the advert
+
+
+def test_an_advert_page_has_no_folio_no_running_head_and_no_text(built):
+    for page in (10, PAGES - 1):
+        assert _page_text(built[1]["pdf"], page).strip() == "", page
+    assert re.search(r"\b11\b", _page_text(built[1]["pdf"], 11))  # the next page has its folio
+
+
+def test_the_advert_picture_covers_the_bleed_box_in_a_cmyk_build_with_bleed(sample_cmyk_build):
+    _, path = sample_cmyk_build
+    pdf = pikepdf.open(path)
+    for number in (10, len(pdf.pages) - 1):
+        page = pdf.pages[number - 1]
+        bleed = [float(v) for v in page.obj["/BleedBox"]]
+        assert [float(v) for v in page.trimbox][:2] == [0, 0] and bleed[0] < -8  # 3 mm beyond the trim
+        (box,) = _images_drawn(page)
+        assert box[0] <= bleed[0] + 0.1 and box[1] <= bleed[1] + 0.1, (box, bleed)
+        assert box[2] >= bleed[2] - 0.1 and box[3] >= bleed[3] - 0.1, (box, bleed)
+
+
+def test_the_advert_pictures_are_cmyk_in_a_cmyk_build_and_at_300_ppi_or_more(sample_cmyk_build):
+    need("pdfimages")
+    _, path = sample_cmyk_build
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, timeout=60).stdout
+    rows = {int(cols[0]): cols for line in listing.splitlines()[2:] if (cols := line.split())}
+    for page in (10, 21):
+        assert rows[page][5] == "cmyk", listing
+        assert min(int(rows[page][12]), int(rows[page][13])) >= 300, listing
+
+
+def test_preflight_finds_nothing_on_the_advert_pages_of_the_cmyk_build(sample_cmyk_build):
+    issue, path = sample_cmyk_build
+    result = masthead("preflight", str(issue), "--pdf", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert not [f for f in findings if {10, 21} & set(f["pages"])], findings
+
+
+def test_the_flatplan_names_each_advert_at_its_page(built):
+    from masthead.tools import flatplan
+
+    run, _, _ = built
+    printed = run.lay_out()
+    names = flatplan.labels(run.render(), printed.starts, pages=printed.pages,
+                            adverts={a.doc_name: a.entry.advertiser for a in run.read().adverts})
+    assert names[9] == "Advertisement · Alderport Ferries"
+    assert names[PAGES - 2] == "Advertisement · Harbour Books"
+    assert names[PAGES - 1] == ""  # the blank back cover
+    assert names[10].endswith("What the body knows at 3 a.m.")
+
+
+# ---------------------------------------------------------------------------- EPUB and KEPUB
+
+
+def test_each_advert_is_a_page_of_the_spine_at_its_place(epub):
+    spine = epub.spine()
+    assert spine[spine.index("night-shift.xhtml") + 1] == FERRIES
+    assert spine[-1] == BOOKSHOP and spine[-2] == "last-word.xhtml"
+
+
+def test_the_advert_page_names_itself_an_advertisement_with_its_alt_text_and_its_link(epub):
+    page = epub.xml(FERRIES)
+    (aside,) = page.findall(".//x:aside", NS)
+    assert aside.get("aria-label") == "Advertisement: Alderport Ferries"
+    (img,) = aside.findall(".//x:img", NS)
+    assert img.get("alt").startswith("Alderport Ferries: the night boat to the islands")
+    (link,) = aside.findall(".//x:a", NS)
+    assert (link.get("href"), link.text) == ("https://ferries.example/", "Visit Alderport Ferries")
+    (mail,) = epub.xml(BOOKSHOP).findall(".//x:a", NS)
+    assert (mail.get("href"), mail.text) == ("mailto:shop@harbourbooks.example", "Write to Harbour Books")
+
+
+def test_the_adverts_are_in_no_contents_no_nav_list_and_no_more_from(epub):
+    nav = etree.tostring(epub.nav(), encoding="unicode")
+    toc = nav.split('epub:type="page-list"')[0]
+    assert "advert" not in toc and "Alderport" not in toc
+    assert 'href="advert-1.xhtml#page-10"' in nav  # its printed page, in the page list
+    assert b"Alderport Ferries" not in epub.read("contents.xhtml") and b"Harbour Books" not in epub.read("contents.xhtml")
+    for name in epub.spine():
+        if name not in (FERRIES, BOOKSHOP):
+            assert b"advert-" not in epub.read(name), name
+
+
+def test_the_kepub_carries_both_advert_pages(built):
+    _, _, out = built
+    kepub = Epub(out / f"{SAMPLE.name}.kepub.epub")
+    assert FERRIES in kepub.spine() and kepub.spine()[-1] == BOOKSHOP
+
+
+# ---------------------------------------------------------------------------- the web edition
+
+
+def test_the_web_home_page_shows_each_advert_as_a_sponsored_card_at_its_place(built):
+    files = built[1]["html"]
+    home = lxml.html.fromstring(files["index.html"])
+    cards = home.xpath("//figure[contains(@class, 'advert-card')]")
+    assert len(cards) == 2
+    assert len(home.xpath("//article[contains(@class, 'card')]")) == 8  # the articles alone
+    ferries = cards[0]
+    assert ferries.getprevious().xpath(".//a/@href") == ["night-shift.html"]
+    assert ferries.xpath(".//a/@rel") == ["sponsored noopener"]
+    assert ferries.xpath(".//img/@alt")[0].startswith("Alderport Ferries")
+    assert "advert-1.html" not in files and files[ferries.xpath(".//img/@src")[0]]  # no page; its picture
+
+
+# ---------------------------------------------------------------------------- bad input
+
+ADVERT = ("adverts:\n"                           # line 10 of conftest's issue_dir
+          "  - image: images/ad.png\n"           # 11, the value at column 12
+          "    alt: Ann's shop, open late\n"     # 12, column 10
+          "    advertiser: Ann's Shop\n"         # 13
+          "    link: https://shop.example/\n"    # 14, column 11
+          "    after: one\n")                    # 15, column 12
+
+
+def _with_advert(issue: Path, advert: str = ADVERT) -> None:
+    from PIL import Image
+
+    (issue / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (40, 60), "#336699").save(issue / "images" / "ad.png")
+    _append(issue / "issue.yaml", advert)
+
+
+def _outside(issue: Path) -> None:
+    _with_advert(issue)
+    os.rename(issue / "images" / "ad.png", issue.parent / "ad.png")
+    os.symlink(issue.parent / "ad.png", issue / "images" / "ad.png")
+
+
+BAD_ADVERTS = [
+    ("missing-image", lambda i: (_with_advert(i), (i / "images" / "ad.png").unlink()), 11, 12, r"ad\.png"),
+    ("image-outside-the-folder", lambda i: _with_advert(i, ADVERT.replace("images/ad.png", "../ad.png")), 11, 12,
+     r"outside"),
+    ("image-a-link-out-of-the-folder", _outside, 11, 12, r"link|outside"),
+    ("image-not-a-picture", lambda i: (_with_advert(i), (i / "images" / "ad.png").write_text("no picture")), 11, 12,
+     r"not an image"),
+    ("javascript-link", lambda i: _with_advert(i, ADVERT.replace("https://shop.example/", "javascript:alert(1)")),
+     14, 11, r"'link' must be a web address .*or a mailto"),
+    ("ftp-link", lambda i: _with_advert(i, ADVERT.replace("https://shop.example/", "ftp://shop.example/")),
+     14, 11, r"'link' must be a web address"),
+    ("unknown-article", lambda i: _with_advert(i, ADVERT.replace("after: one", "after: three")), 15, 12,
+     r"'after: three' names no article"),
+    ("missing-alt", lambda i: _with_advert(i, ADVERT.replace("    alt: Ann's shop, open late\n", "")), 11, 5,
+     r"missing required key 'alt'"),
+    ("empty-alt", lambda i: _with_advert(i, ADVERT.replace("alt: Ann's shop, open late", 'alt: ""')), 12, 10,
+     r"'alt' must not be empty"),
+    ("two-adverts-at-one-place", lambda i: _with_advert(i, ADVERT.replace("after: one", "place: back_cover")
+                                                        + ADVERT[9:].replace("after: one", "place: back_cover")),
+     20, 12, r"a second advert at 'back_cover'"),
+    ("after-and-place", lambda i: _with_advert(i, ADVERT + "    place: back_cover\n"), 16, 12, r"either 'after' or 'place'"),
+    ("unknown-key", lambda i: _with_advert(i, ADVERT.replace("advertiser:", "sponsor:")), 13, 5,
+     r"unknown key 'sponsor' in advert — did you mean 'advertiser'"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_ADVERTS, ids=[c[0] for c in BAD_ADVERTS])
+def test_a_bad_advert_is_an_error_at_its_place_and_nothing_is_written(case, issue_dir: Path, tmp_path: Path):
+    _, change, line, col, message = case
+    change(issue_dir)
+    out = tmp_path / "out"
+    result = masthead("build", str(issue_dir), "-o", str(out), "--format", "epub")
+    found = assert_failed_cleanly(result, out)
+    assert_reported(found, result.stderr, issue_dir / "issue.yaml", line, col, message)
+
+
+def test_a_good_advert_in_the_small_issue_builds(issue_dir: Path, tmp_path: Path):
+    _with_advert(issue_dir)
+    run = pipeline(issue_dir, ("epub",))
+    (advert,) = run.read().adverts
+    assert (advert.entry.after, advert.image, advert.width) == ("one", "adverts/advert-1.png", 40)
+    assert [d.name for d in run.render().documents][:5] == ["cover.xhtml", "contents.xhtml", "one.xhtml",
+                                                            "advert-1.xhtml", "two.xhtml"]
