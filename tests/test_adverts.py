@@ -31,7 +31,9 @@ from test_input_errors import _append
 from helpers import NS, SAMPLE, Epub, masthead, need, pipeline
 
 FERRIES, BOOKSHOP = "advert-1.xhtml", "advert-2.xhtml"  # the sample's adverts, in manifest order
-PAGES = 22  # 19 of articles and front, the ferries' page, the inside back cover, a blank back cover
+# 19 of front and articles (the ferries' page 10 among them), a blank verso so that the inside back
+# cover is a recto (21), and a blank back cover: 22, a count a printer can bind
+PAGES = 22
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +96,10 @@ def test_the_sample_reads_two_adverts_that_are_no_articles(built):
     assert [(a.entry.after, a.entry.place, a.entry.size) for a in issue.adverts] == [
         ("night-shift", None, "full"), (None, "inside_back_cover", "full")]
     assert len(issue.articles) == 8 and not any(a.id.startswith("advert") for a in issue.articles)
+    from masthead.catalogue.records import listing_of
+
+    listing = listing_of(issue, {}, SAMPLE.name)  # the archive's, OPDS's and Atom's article lists and minutes
+    assert len(listing.articles) == 8 and "Alderport Ferries" not in [a.title for a in listing.articles]
 
 
 # ---------------------------------------------------------------------------- print
@@ -106,7 +112,8 @@ def test_the_print_edition_has_the_ferries_page_after_its_article_and_the_booksh
     width, height = (float(v) for v in pdf.pages[0].trimbox[2:])
     full = [n for n, boxes in drawn.items() if any(b[2] - b[0] >= width - 1 and b[3] - b[1] >= height - 1 for b in boxes)]
     assert full == [10, PAGES - 1]  # the ferries after night-shift's pages 7-9; the inside back cover
-    assert drawn[PAGES] == [] and _page_text(built[1]["pdf"], PAGES).strip() == ""  # the blank back cover
+    for blank in (PAGES - 2, PAGES):  # the padding verso, the blank back cover
+        assert drawn[blank] == [] and _page_text(built[1]["pdf"], blank).strip() == "", blank
     contents = _page_text(built[1]["pdf"], 2)
     assert "What the body knows at 3 a.m." in contents and " 11" in contents  # the page after the advert
 
@@ -156,7 +163,7 @@ def test_the_flatplan_names_each_advert_at_its_page(built):
                             adverts={a.doc_name: a.entry.advertiser for a in run.read().adverts})
     assert names[9] == "Advertisement · Alderport Ferries"
     assert names[PAGES - 2] == "Advertisement · Harbour Books"
-    assert names[PAGES - 1] == ""  # the blank back cover
+    assert names[PAGES - 3] == names[PAGES - 1] == ""  # the blank pages, 20 and 22
     assert names[10].endswith("What the body knows at 3 a.m.")
 
 
@@ -186,6 +193,8 @@ def test_the_adverts_are_in_no_contents_no_nav_list_and_no_more_from(epub):
     toc = nav.split('epub:type="page-list"')[0]
     assert "advert" not in toc and "Alderport" not in toc
     assert 'href="advert-1.xhtml#page-10"' in nav  # its printed page, in the page list
+    for page in (20, 21, 22):  # the blank verso and back cover beside the inside back cover's page
+        assert f'href="advert-2.xhtml#page-{page}"' in nav, page
     assert b"Alderport Ferries" not in epub.read("contents.xhtml") and b"Harbour Books" not in epub.read("contents.xhtml")
     for name in epub.spine():
         if name not in (FERRIES, BOOKSHOP):

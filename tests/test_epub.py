@@ -55,11 +55,13 @@ def test_calibre_reads_the_issue_as_a_number_of_its_magazines_series(sample_buil
     assert series == ["The Lantern #47"], shown
 
 
-def test_spine_is_cover_contents_then_articles_in_manifest_order(sample_build):
+def test_spine_is_cover_contents_then_articles_in_manifest_order_with_the_adverts_at_their_places(sample_build):
     spine = Epub(sample_build["epub"]).spine()
     assert spine == [
         "cover.xhtml", "contents.xhtml", "the-week.xhtml", "last-bus.xhtml", "night-shift.xhtml",
+        "advert-1.xhtml",  # Alderport Ferries, after night-shift (issue.yaml's adverts:)
         "body-clock.xhtml", "night-radio.xhtml", "nocturnes.xhtml", "madina-la-tanam.xhtml", "last-word.xhtml",
+        "advert-2.xhtml",  # Harbour Books, the inside back cover
     ]
 
 

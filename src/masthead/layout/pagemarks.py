@@ -24,7 +24,7 @@ _HYPHENS = "-\u2010\u00ad"
 def mark(issue: RenderedIssue, starts: Iterable) -> RenderedIssue:
     """The issue with page-break markers, a page list and the matching accessibility claims."""
     by_document: dict[str, list] = {}
-    for start in starts:
+    for start in _blank_pages_placed(list(starts)):
         by_document.setdefault(start.document, []).append(start)
     documents, page_list = [], []
     for document in issue.documents:
@@ -40,6 +40,23 @@ def mark(issue: RenderedIssue, starts: Iterable) -> RenderedIssue:
         a11y = a11y._replace(features=(*a11y.features, "pageBreakMarkers", "pageNavigation"),
                              summary=a11y.summary + " Page-break markers and a page list give the printed issue's page numbers.")
     return issue._replace(documents=tuple(documents), page_list=tuple(page_list), accessibility=a11y)
+
+
+def _blank_pages_placed(starts: list) -> list:
+    """The starts with each blank page's (document "": print.xhtml.j2's padding before an inside
+    back cover, its blank back cover) given the document whose start it stands beside: the next
+    one, when a document begins on the next page; else the last, when it began on its page."""
+    out = []
+    for i, start in enumerate(starts):
+        if start.document:
+            out.append(start)
+            continue
+        following = next((s for s in starts[i + 1:] if s.document), None)
+        before = next((s for s in reversed(starts[:i]) if s.document), None)
+        beside = following if following is not None else before
+        if beside is not None and not beside.text:  # a document's first page: its markers are at its start
+            out.append(start._replace(document=beside.document))
+    return out
 
 
 def _parse(content: bytes):
@@ -64,12 +81,18 @@ def _insert(content: bytes, starts: list) -> tuple[bytes, list[int]]:
     body = tree.getroot().find(f"{{{XHTML}}}body")
     placed: list[int] = []
     cursor = 0
-    for start in starts:
+    leading = 0  # markers at the document's start (a blank page's beside its first page's), in order
+    for start in sorted(starts, key=lambda s: s.folio):
         if not start.text:  # the document begins on this page
             marker = _marker(start.folio)
             marker.set("class", "pagebreak-start")  # epub.css: a block of no height, not a line
-            marker.tail, body.text = body.text, None
-            body.insert(0, marker)
+            if leading:
+                body[leading - 1].addnext(marker)
+                marker.tail, body[leading - 1].tail = body[leading - 1].tail, None
+            else:
+                marker.tail, body.text = body.text, None
+                body.insert(0, marker)
+            leading += 1
             placed.append(start.folio)
             continue
         pieces, text = _text_map(body)

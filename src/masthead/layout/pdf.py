@@ -225,16 +225,23 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
                 walk(child, section)
 
         walk(page._page_box, None)
-        if found:
+        if found and found[0][0] != BLANK:
             section, text = found[0]
             # an advert in print only has no EPUB document: its page is still named (the flatplan's)
             starts.append(PageStart(index + 1, names.get(section, f"{section}.xhtml"), " ".join(text.split())))
+        elif found or page._page_box.page_type.blank:
+            # a blank page (before an inside back cover on a recto, the back cover after it): no
+            # document's; layout/pagemarks.py marks it beside the next (or last) document's start
+            starts.append(PageStart(index + 1, "", ""))
     return starts
+
+
+BLANK = "back-cover"  # print.xhtml.j2's blank back cover after an inside back cover without one
 
 
 def _is_advert(element) -> bool:
     """An advert's page in the print document (print.xhtml.j2's section.print-advert), or the
-    blank back cover after an inside back cover (section.print-blank-back, "back-cover")."""
+    blank back cover after an inside back cover (section.print-blank-back, id BLANK)."""
     return bool({"print-advert", "print-blank-back"} & set((element.get("class") or "").split()))
 
 

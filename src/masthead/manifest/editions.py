@@ -67,7 +67,7 @@ def edition(manifest: Manifest, tag: str, report: Report) -> Manifest:
         sections.append(section._replace(entries=tuple(entries)))
     edited = meta._replace(slug=f"{meta.slug}.{tag}", language=tag, direction=i18n.direction_of(tag),
                            identifier=identifier(meta.identifier, tag), written_in=meta.language)
-    return Manifest(edited, tuple(sections))
+    return Manifest(edited, tuple(sections), manifest.adverts)  # the same adverts in every edition
 
 
 def identifier(original: str, tag: str) -> str:

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from masthead.pipeline import Pipeline
 
 SEPARATOR = " · "  # between a section's title and an article's headline
-BLANK_BACK = "back-cover.xhtml"  # the blank back cover print.xhtml.j2 adds after an inside back cover
 
 # The sheet's geometry, in pixels; the thumbnails are ``thumb_width`` wide.
 MARGIN = 24  # around the sheet
@@ -74,7 +73,7 @@ def labels(rendered: RenderedIssue, starts: Iterable, *, cover: str = "Cover",
             return cover
         if kind == "contents" or name == "contents.xhtml":
             return contents
-        if name == BLANK_BACK:
+        if not name:  # a blank page (layout/pdf.py's page_starts)
             return ""
         if kind == "advert" or name in (adverts or {}):
             return f"{advert}{SEPARATOR}{(adverts or {}).get(name) or (document.title if document else name)}"
