@@ -290,3 +290,39 @@ def test_a_good_advert_in_the_small_issue_builds(issue_dir: Path, tmp_path: Path
     assert (advert.entry.after, advert.image, advert.width) == ("one", "adverts/advert-1.png", 40)
     assert [d.name for d in run.render().documents][:5] == ["cover.xhtml", "contents.xhtml", "one.xhtml",
                                                             "advert-1.xhtml", "two.xhtml"]
+
+
+def test_fixed_places_land_on_page_2_and_the_last_page_and_a_half_page_fills_the_lower_half(issue_dir: Path):
+    """The small issue with an inside front cover (half a page), a full page after its first
+    article and a back cover: page 2, its picture in the lower half; the back cover the last
+    page, a verso (an even count); no advert page has a folio."""
+    from PIL import Image
+
+    _with_advert(issue_dir, ADVERT + "    size: full\n"
+                 "  - image: images/ad.png\n    alt: Half\n    advertiser: Half Co\n    size: half\n"
+                 "    place: inside_front_cover\n"
+                 "  - image: images/ad.png\n    alt: Back\n    advertiser: Back Co\n    place: back_cover\n")
+    Image.new("RGB", (800, 1130), "#336699").save(issue_dir / "images" / "ad.png")
+    printed = pipeline(issue_dir, ("pdf",)).lay_out()
+    assert printed is not None and printed.data is not None
+    pdf = pikepdf.open(io.BytesIO(printed.data))
+    pages = len(pdf.pages)
+    assert pages % 2 == 0
+    width, height = (float(v) for v in pdf.pages[0].trimbox[2:])
+    (half,) = _images_drawn(pdf.pages[1])  # drawn to cover its box, which clips it
+    assert half[0] < 0.1 and half[2] > width - 0.1 and abs((half[1] + half[3]) / 2 - height / 4) < 1
+    need("pdftoppm")
+    png = subprocess.run(["pdftoppm", "-r", "10", "-f", "2", "-l", "2", "-png", "-"], input=printed.data,
+                         capture_output=True, timeout=60).stdout
+    shown = Image.open(io.BytesIO(png)).convert("RGB")
+    w, h = shown.size
+    assert shown.getpixel((w // 2, h // 4)) == (255, 255, 255)  # the upper half empty
+    assert shown.getpixel((w // 2, 3 * h // 4)) == shown.getpixel((2, h - 2)) != (255, 255, 255)  # the lower, to the edges
+    (back,) = _images_drawn(pdf.pages[-1])
+    assert back[0] < 0.1 and back[1] < 0.1 and back[2] > width - 0.1 and back[3] > height - 0.1
+    with_pictures = [n + 1 for n, page in enumerate(pdf.pages) if _images_drawn(page)]
+    assert with_pictures == [2, 5, pages]  # cover 1, half 2, contents 3, one 4, its advert 5 …
+    for page in with_pictures:
+        assert _page_text(printed.data, page).strip() == "", page
+    assert [s.document for s in printed.starts if s.folio in with_pictures] == ["advert-2.xhtml", "advert-1.xhtml",
+                                                                               "advert-3.xhtml"]
