@@ -53,7 +53,8 @@ def content_documents(book: Epub) -> list[str]:
 
 
 def articles(book: Epub) -> list[str]:
-    return [href for href in book.spine() if href not in ("cover.xhtml", "contents.xhtml")]
+    """The spine's articles: not the cover, the contents or an advert's page (issue.yaml's adverts:)."""
+    return [href for href in book.spine() if href not in ("cover.xhtml", "contents.xhtml") and not href.startswith("advert-")]
 
 
 def kobo_spans(root) -> list:
