@@ -260,7 +260,8 @@ def _cut(section) -> list:
         return [section]
     blocks = [block for block in body if isinstance(block.tag, str)]
     sizes = [_words(block) for block in blocks]
-    cuts, count = [], _words(section) - sum(sizes)  # the first part holds the head too
+    cuts: list[int] = []
+    count = _words(section) - sum(sizes)  # the first part holds the head too
     for i, size in enumerate(sizes):
         heading = blocks[i].tag in _HEADINGS
         if i and count and (count + size > CHUNK_WORDS or (heading and count >= CHUNK_WORDS // 2)):
