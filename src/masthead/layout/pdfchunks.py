@@ -21,6 +21,11 @@ target-counter(): it lays out again every page whose target-counter() values cha
 doing so (70.0) loses footnotes it had carried to the next page. Without those second
 layouts a chunk is laid out once per round, and keeps its footnotes.
 
+An article longer than a chunk is cut between the blocks of its body into parts, each a
+chunk's (``_cut``): a worker's memory then does not grow with the article (a book of one
+200,000-word chapter took 540 MB of summed PSS with --jobs 2 as one chunk, 256 MB in parts).
+Each part after the first begins a page, and carries the running head and footnote count on.
+
 The plan depends on the content only and each chunk's result on its setup only, so the bytes
 are the same for any --jobs and any machine.
 
