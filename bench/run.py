@@ -51,6 +51,8 @@ BIG_NOTES = 6000  # its endnotes article, called from every chapter and back, as
 EPUB_GROWTH = (8, 32, 128)  # 1×, 4×, 16×: articles of BIG[1] words
 PDF_GROWTH = (4, 16, 64)  # 1×, 4×, 16×: articles of PDF_WORDS words
 PDF_WORDS = 3000
+MEMORY_JOBS = (1, 2, 4)  # the big issue's PDF with each: how the summed PSS scales with --jobs
+BOOK = (2, 600_000)  # chapters × words: a novel-like book of ~1,500 pages (~800 words a page, 2 columns)
 CATALOGUE = (200, 12, 1500)  # a publication: issues × articles × words
 CATALOGUE_PDF = 10  # of its issues, built with the PDF too (all 200 would take hours on 2 cores)
 
@@ -267,7 +269,7 @@ def self_reported(run: Run) -> str:
 
 
 def print_table(rows: list[Row]) -> None:
-    header = ("what", "wall s", "cpu s", "peak RSS MB", "all procs MB", "ratio", "target", "result", "notes")
+    header = ("what", "wall s", "cpu s", "peak RSS MB", "all procs MB", "PSS MB", "ratio", "target", "result", "notes")
     body = []
     for row in rows:
         run = row.run
@@ -277,13 +279,14 @@ def print_table(rows: list[Row]) -> None:
             "—" if row.wall_text is not None else _cell(run.cpu if run else None, ".2f"),
             "—" if row.wall_text is not None else _cell(run.rss_mb if run else None, ".0f"),
             "—" if row.wall_text is not None else _cell(run.tree_mb if run else None, ".0f"),
+            "—" if row.wall_text is not None else _cell(run.pss_mb if run else None, ".0f"),
             row.ratio or "—",
             row.target or "—",
             row.result or "—",
             row.notes,
         ))
     widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
-    right = {1, 2, 3, 4}
+    right = {1, 2, 3, 4, 5}
 
     def line(cells) -> str:
         parts = [str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False))]
@@ -686,6 +689,35 @@ def chunked_pdf(b: Bench, articles: int, words: int) -> None:
               f"{pages(single_pdf)} pages" if single.ok else ""))
 
 
+def memory_rows(b: Bench, scale: float, jobs: tuple[int, ...], kinds: tuple[str, ...] = ("issue", "book")) -> None:
+    """Memory that does not grow with the issue (issue 26): the peak of the summed PSS of the
+    build and all its workers, for the generated 1.5-million-word issue's PDF with each of
+    ``jobs``, and for a ~1,500-page book of BOOK[0] very long articles (each cut into chunks
+    of its own: layout/pdfchunks.py) with --jobs 2. ``scale`` shrinks both (0.25: a quarter of
+    the articles, a quarter of each chapter) for a quicker run."""
+    cases = [("issue", max(1, round(BIG[0] * scale)), BIG[1], jobs),
+             ("book", BOOK[0], max(1000, round(BOOK[1] * scale)), (2,))]
+    for kind, articles, words, counts in [case for case in cases if case[0] in kinds]:
+        issue, total = generated(b, articles, words)
+        what = (f"memory: PDF generated {articles}×{words:,} words ({total / 1e6:.2f}M)" if kind == "issue"
+                else f"memory: PDF book, {articles} chapters × {words:,} words ({total / 1e6:.2f}M)")
+        base = None
+        for n in counts:
+            run = b.build(issue, "pdf", b.fresh_cache(f"memory-{kind}-{n}"), f"{what}, --jobs {n}", "--jobs", str(n))
+            n_pages = pages(b.out / "dist" / f"{issue.name}.pdf") if run.ok else None
+            pss = run.pss_mb
+            ratio = ""
+            if base is None and run.ok and pss:
+                base = (n, pss)
+            elif base is not None and run.ok and pss:
+                ratio = f"PSS ×{pss / base[1]:.2f} of --jobs {base[0]}"
+            target = f"< {BIG_PDF_MB:g} MB PSS" if n == 2 else "—"
+            result = verdict(run.ok and pss is not None and pss < BIG_PDF_MB) if n == 2 else ""
+            b.add(Row(f"{what}, --jobs {n}", run, ratio, target, result,
+                      "; ".join(filter(None, [f"{n_pages} pages" if n_pages else "", f"{total:,} words",
+                                              self_reported(run)]))))
+
+
 def layout_costs(b: Bench, issues: list[Path]) -> None:
     """What each feature of the theme's print CSS costs per page, beside the floor (a plain
     one-column rendering of the same text): bench/layout_costs.py, in CPU seconds."""
@@ -932,7 +964,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-dask", action="store_true", help="no LocalCluster row")
     parser.add_argument("--pdf-edits-only", action="store_true",
                         help="only the rows of strand-1891's PDF after one article is edited (issue 26; ~15 min)")
+    parser.add_argument("--only", choices=["memory", "memory-issue", "memory-book"], default=None,
+                        help="only these rows: 'memory' (the 1.5-million-word issue and a 1,500-page book as PDF, "
+                             "peak summed PSS of all processes), or one of the two")
+    parser.add_argument("--memory-scale", type=float, default=None,
+                        help="the memory rows at this fraction of their size (default: 1 with --only memory or "
+                             "--full, else 0.25)")
+    parser.add_argument("--memory-jobs", default=",".join(map(str, MEMORY_JOBS)),
+                        help="the --jobs values of the issue's memory rows (default 1,2,4)")
     args = parser.parse_args(argv)
+    memory_jobs = tuple(int(n) for n in args.memory_jobs.split(","))
+    memory_scale = args.memory_scale or (1.0 if args.only or args.full else 0.25)
 
     started = time.perf_counter()
     masthead = args.masthead or str(Path(sys.executable).parent / "masthead")
@@ -970,6 +1012,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.pdf_edits_only:
             strand_pdf_edits(b, strand, args.pdf_repeat)
+        elif args.only:
+            memory_rows(b, memory_scale, memory_jobs, ("issue", "book") if args.only == "memory" else (args.only[7:],))
         elif not args.catalogue_only:
             cold, warm, cache = strand_epub(b, strand, args.repeat)
             if cold.ok:
@@ -982,11 +1026,12 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_pdf:
                 growth(b, "pdf", PDF_GROWTH, PDF_WORDS)
                 chunked_pdf(b, *(BIG if args.full else (BIG[0] // 4, BIG[1])))
+                memory_rows(b, memory_scale, memory_jobs)
                 layout_costs(b, [HERE.parent / "issues" / "lantern-2025-11-28", strand])
-        if args.catalogue_issues and not args.pdf_edits_only:
+        if args.catalogue_issues and not args.pdf_edits_only and args.only is None:
             catalogue(b, args.catalogue_issues, *CATALOGUE[1:], 0 if args.no_pdf else args.catalogue_pdf,
                       not args.no_dask)
-        if not (args.catalogue_only or args.pdf_edits_only):
+        if not (args.catalogue_only or args.pdf_edits_only) and args.only is None:
             startup(b)
             epubcheck(b, big_path)
 

@@ -24,7 +24,7 @@ import pytest
 from lxml import etree
 
 from helpers import ROOT, need, outline, pipeline
-from masthead.layout import pdfchunks
+from masthead.layout import pdf, pdfchunks
 from masthead.runtime.safexml import XHTML
 
 CHUNK = 3000  # words: chunks of two of the generated articles, beginning on left and right pages
@@ -453,3 +453,49 @@ def test_an_edit_that_adds_pages_lays_out_only_the_chunks_whose_pages_or_numbers
     # contents), and any chunk whose "More from" names a page that moved; no other.
     before = [i for i in range(1, changed) if all(owner < changed for _, owner in chunks[i].refs)]
     assert laid >= {0, *range(changed, len(chunks))} and before and not laid & set(before)
+
+
+# ------------------------------------------------------------------------------ a long article
+
+
+LONG = 1000  # words a chunk holds in these tests: the 4,000-word article is cut into parts
+
+
+@pytest.fixture(scope="module")
+def long_article(tmp_path_factory):
+    """An issue of one article of 4,000 words in three sections, with a footnote in each."""
+    return generated_issue(tmp_path_factory.mktemp("long") / "book", 1, 4000)
+
+
+def test_a_long_article_is_cut_into_parts_no_bigger_than_a_chunk(long_article):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdfchunks, "CHUNK_WORDS", LONG)
+        patch.setattr(pdfchunks, "ONE_PASS_WORDS", 0)
+        chunks = pdfchunks.plan(long_article)
+    assert len(chunks) >= 5 and all(chunk.words <= LONG for chunk in chunks)  # one chunk of 4,000 words without the cut
+    documents = [etree.fromstring(c.issue.documents_of("print")[0].content) for c in chunks[1:]]
+    sections = [d.find(f".//{{{XHTML}}}section") for d in documents]
+    assert sections[0].get("id") == "article-001" and sections[0].get(pdf.CONTINUES) is None
+    assert [s.get(pdf.CONTINUES) for s in sections[1:]] == ["article-001"] * (len(sections) - 1)
+    firsts = [s.find(f".//{{{XHTML}}}div[@class='article-body']")[1].tag.split("}")[1] for s in sections[1:]]
+    assert "h2" in firsts and "p" in firsts  # cut before a heading when one comes, else between paragraphs
+    whole = etree.fromstring(long_article.documents_of("print")[0].content)
+    ids = [e.get("id") for e in whole.find(f".//{{{XHTML}}}section[@id='article-001']").iter() if e.get("id")]
+    assert [e.get("id") for s in sections for e in s.iter() if e.get("id")] == ids  # every block once, in order
+
+
+def test_a_long_article_in_parts_prints_all_its_text_notes_numbered_on_and_its_running_heads(long_article, tmp_path):
+    printed, _ = lay_out(long_article, LONG)
+    path = tmp_path / "book.pdf"
+    path.write_bytes(printed.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words = " ".join(text.replace("\u2010\n", "").split())
+    whole = etree.fromstring(long_article.documents_of("print")[0].content)
+    body = whole.find(f".//{{{XHTML}}}section[@id='article-001']//{{{XHTML}}}div[@class='article-body']")
+    paragraphs = [" ".join("".join(p.itertext()).split()[:6]) for p in body.iter(f"{{{XHTML}}}p")]
+    assert len(paragraphs) > 20 and [p for p in paragraphs if p not in words] == []
+    assert re.findall(r"^(\d+)\. ", text, re.M) == ["1", "2", "3"]  # not 1, 1, 1: each part goes on counting
+    for number in range(3, printed.pages + 1):  # the article's pages, each with the issue section's name
+        assert re.search(r"Front of book", page_text(path, number).splitlines()[0], re.I), number
+    assert [s.folio for s in printed.starts] == list(range(1, printed.pages + 1))  # a page-list entry for every page
+    assert {s.document for s in printed.starts[2:]} == {"article-001.xhtml"}

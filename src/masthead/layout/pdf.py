@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 from masthead.model.documents import Kind, RenderedIssue
 
 BASE_URL = "https://masthead.invalid/"  # .invalid can never resolve (RFC 2606)
+# On the part of a long article that a chunk begins with (layout/pdfchunks.py): the article's id
+CONTINUES = "data-masthead-continues"
 
 
 class PageStart(NamedTuple):
@@ -213,8 +215,8 @@ def page_starts(issue: RenderedIssue, document) -> list[PageStart]:
                 return
             element = getattr(box, "element", None)
             if element is not None and "::" not in box.element_tag and element.tag.endswith("section") \
-                    and (element.get("id") in names or _is_advert(element)):
-                section = element.get("id")
+                    and ((element.get("id") or element.get(CONTINUES)) in names or _is_advert(element)):
+                section = element.get("id") or element.get(CONTINUES)
                 if first.get(section) == index:  # not box.remove_decoration_sides: WeasyPrint clears it
                     found.append((section, ""))  # when it lays the page out again (a target-counter changed)
                     return
