@@ -165,7 +165,8 @@ def test_pdf_ua_1_structure(tmp_path):
     kinds = {e["/S"] for e in elements}
     assert {"/H1", "/H2", "/P", "/Table", "/TH", "/L", "/LI", "/Link", "/Figure", "/Caption"} <= kinds
     figures = [e for e in elements if e["/S"] == "/Figure"]
-    assert len(figures) == 2 and all(len(e.get("/Alt", "")) > 20 for e in figures)
+    # the two articles' pictures and the two adverts' (page 10 and the inside back cover)
+    assert len(figures) == 4 and all(len(e.get("/Alt", "")) > 20 for e in figures)
 
 
 # ---------------------------------------------------------------------------- color: cmyk
@@ -226,7 +227,8 @@ def test_a_cmyk_build_has_no_rgb_and_carries_the_bundled_output_intent(sample_cm
         assert trim[0] - bleed[0] == pytest.approx(3 * MM, abs=0.05)
     listed = subprocess.run([need("pdfimages"), "-list", str(path)], capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in listed.splitlines()[2:]]
-    assert [(row[0], row[5]) for row in rows] == [("5", "cmyk"), ("7", "cmyk")], listed
+    # the articles' pictures, then the adverts' (page 10, and 21: the inside back cover)
+    assert [(row[0], row[5]) for row in rows] == [("5", "cmyk"), ("7", "cmyk"), ("10", "cmyk"), ("21", "cmyk")], listed
     shown = subprocess.run([need("mutool"), "show", str(path), "trailer/Root/OutputIntents"], capture_output=True,
                            text=True, check=True).stdout
     assert "/S /GTS_PDFX" in shown and "/DestOutputProfile" in shown
