@@ -8,6 +8,7 @@ Fixtures only: the plain functions and constants tests use (paths, ``masthead``,
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -103,9 +104,11 @@ def issue_dir(tmp_path) -> Path:
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent under -p no:xdist
 def pytest_xdist_make_scheduler(config, log):
-    """With ``--dist loadscope`` (as `make test` runs the tests): a module that has a
-    module-scoped fixture (a build, a browser run) goes to one worker whole, so the fixture is
-    made once; every other test goes wherever a worker is free. (xdist's own loadscope would
+    """With ``--dist loadscope`` (as `make test` runs the tests): a module that has a fixture of
+    its own scoped to the module or the session (a build, a browser run, the reading lab, Ace)
+    goes to one worker whole, so the fixture is made once and no other worker sits waiting for
+    it (its tests spread over three workers left two blocked on the lab's lock for two minutes);
+    every other test goes wherever a worker is free. (xdist's own loadscope would
     tie every module to one worker, and its loadgroup reads marks through an attribute pytest 9
     no longer has.)"""
     if config.getvalue("dist") != "loadscope":
@@ -113,7 +116,7 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     grouped = frozenset(f"tests/{path.name}" for path in Path(__file__).parent.glob("test_*.py")
-                        if 'scope="module"' in path.read_text(encoding="utf-8"))
+                        if re.search(r'scope="(module|session)"', path.read_text(encoding="utf-8")))
 
     class ModulesThatShareAFixture(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
