@@ -270,6 +270,20 @@ BAD_ADVERTS = [
     ("after-and-place", lambda i: _with_advert(i, ADVERT + "    place: back_cover\n"), 16, 12, r"either 'after' or 'place'"),
     ("unknown-key", lambda i: _with_advert(i, ADVERT.replace("advertiser:", "sponsor:")), 13, 5,
      r"unknown key 'sponsor' in advert — did you mean 'advertiser'"),
+    # an advert without its picture, or after no article, was dropped from every edition in silence
+    ("no-image", lambda i: _with_advert(i, ADVERT.replace("  - image: images/ad.png\n    alt:", "  - alt:")), 11, 5,
+     r"missing required key 'image'"),
+    *[(f"image-{name}", lambda i, v=value: _with_advert(i, ADVERT.replace("image: images/ad.png", f"image: {v}")),
+       11, 12, r"'image' must not be empty") for name, value in (("empty", '""'), ("null", "null"), ("spaces", '"  "'))],
+    *[(f"after-{name}", lambda i, v=value: _with_advert(i, ADVERT.replace("after: one", f"after: {v}")),
+       15, 12, r"'after' must not be empty") for name, value in (("empty", '""'), ("null", "null"), ("spaces", '"  "'))],
+    ("an-empty-mapping", lambda i: _with_advert(i, "adverts:\n  - {}\n"), 11, 5, r"empty advert: it needs 'image'"),
+    # only invisible characters: as empty as spaces
+    *[(f"invisible-{name}-{key}", lambda i, k=key, v=value: _with_advert(
+        i, re.sub(rf"(?m)^    {k}: .*$", lambda _: f'    {k}: "{v}"', ADVERT)), 12 if key == "alt" else 13, 10 if key == "alt" else 17,
+       rf"'{key}' must not be empty") for key in ("alt", "advertiser")
+      for name, value in (("zwsp", "\\u200b\\u200b"), ("bom", "\\ufeff"), ("isolates", "\\u2066\\u2069"),
+                          ("soft-hyphen", "\\u00ad"))],
 ]
 
 

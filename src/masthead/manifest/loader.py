@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import difflib
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -262,8 +263,8 @@ class Fields:
             return None
         return tag
 
-    def path(self, key: str, root: Path, base_dir: Path) -> Path | None:
-        ref = self.string(key)
+    def path(self, key: str, root: Path, base_dir: Path, required: bool = False) -> Path | None:
+        ref = self.string(key, required)
         return None if ref is None else confined(ref, self.pos(key), root, base_dir, self.report)
 
 
@@ -278,6 +279,8 @@ def as_string(y: Y, key: str, report: Report, required: bool = False) -> str | N
     # Plain scalars YAML would read as numbers, dates or booleans keep their text here.
     text = y.value if isinstance(y.value, str) else (y.raw or str(y.value))
     text = safexml.xml_text(text).strip()  # no control characters XML cannot carry
+    if not visible(text):  # only spaces and invisible characters (U+200B, U+FEFF, U+2066 …): empty
+        text = ""
     if required and not text:
         report.error(y.pos, f"'{key}' must not be empty")
     limit = MAX_TEXT if key in LONG_KEYS else MAX_LINE
@@ -285,6 +288,21 @@ def as_string(y: Y, key: str, report: Report, required: bool = False) -> str | N
         report.error(y.pos, f"'{key}' is {len(text):,} characters long; at most {limit:,} are taken")
         return None
     return text or None
+
+
+# Characters that show nothing although Unicode does not count them as spaces or format
+# characters (category Cf, taken whole): the Hangul fillers, the combining grapheme joiner,
+# the Braille blank, the Khmer inherent vowels, the Mongolian vowel separator's neighbours.
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u2800\u3164\uffa0"
+                       "\ufe00\ufe01\ufe02\ufe03\ufe04\ufe05\ufe06\ufe07\ufe08\ufe09\ufe0a\ufe0b\ufe0c"
+                       "\ufe0d\ufe0e\ufe0f")
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything: a character that is no space, no format character
+    (Unicode's Cf: U+200B, U+FEFF, U+00AD, bidi controls …) and none of :data:`_INVISIBLE`."""
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp", "Cc")
+               and c not in _INVISIBLE for c in text)
 
 
 def shown(raw: str | None, limit: int = 60) -> str:
@@ -425,7 +443,7 @@ _READERS: dict[str, Callable[[Fields, Key, _Context], Any]] = {
     "boolean": lambda f, key, where: f.boolean(key.name, key.default),
     "date": lambda f, key, where: f.date(key.name, key.required),
     "language": lambda f, key, where: f.language(key.name, key.required),
-    "path": lambda f, key, where: f.path(key.name, where.root, where.base_dir),
+    "path": lambda f, key, where: f.path(key.name, where.root, where.base_dir, key.required),
     "choice": _choice,
     "roles": _roles,
     "translations": _translations,
@@ -878,8 +896,15 @@ def _adverts(f: Fields, report: Report, root: Path) -> tuple[AdvertEntry, ...]:
         a = Fields(item, schema.SCHEMA.names(table.name), report, table.what)
         if not isinstance(item.value, dict):
             continue
+        if not item.value:  # {}: one message naming what it lacks, not one a key at one place
+            report.error(item.pos, "an empty advert: it needs 'image', 'alt', 'advertiser' and 'after' or 'place'")
+            continue
         values = read_table(a, table.name, root, root)
         for group in table.one_of:  # (after, place): exactly one of them
+            for key in group:  # given empty (after: "", null, "  "): no article, the advert lost
+                y_key = a.map.get(key)
+                if y_key is not None and values[key] is None and not isinstance(y_key.value, (dict, list)):
+                    report.error(y_key.pos, f"'{key}' must not be empty")
             given = [key for key in group if a.has(key)]
             if len(given) > 1:
                 report.error(a.pos(given[-1]), f"give either {_either([repr(k) for k in group])}, not both")
