@@ -179,13 +179,13 @@ def test_each_advert_is_a_page_of_the_spine_at_its_place(epub):
 def test_the_advert_page_names_itself_an_advertisement_with_its_alt_text_and_its_link(epub):
     page = epub.xml(FERRIES)
     (aside,) = page.findall(".//x:aside", NS)
-    assert aside.get("aria-label") == "Advertisement: Alderport Ferries"
+    assert aside.get("aria-label") == "Advertisement: \u2068Alderport Ferries\u2069"  # isolated, as a <bdi> would
     (img,) = aside.findall(".//x:img", NS)
     assert img.get("alt").startswith("Alderport Ferries: the night boat to the islands")
     (link,) = aside.findall(".//x:a", NS)
-    assert (link.get("href"), link.text) == ("https://ferries.example/", "Visit Alderport Ferries")
+    assert (link.get("href"), "".join(link.itertext())) == ("https://ferries.example/", "Visit Alderport Ferries")
     (mail,) = epub.xml(BOOKSHOP).findall(".//x:a", NS)
-    assert (mail.get("href"), mail.text) == ("mailto:shop@harbourbooks.example", "Write to Harbour Books")
+    assert (mail.get("href"), "".join(mail.itertext())) == ("mailto:shop@harbourbooks.example", "Write to Harbour Books")
 
 
 def test_the_adverts_are_in_no_contents_no_nav_list_and_no_more_from(epub):
@@ -340,3 +340,37 @@ def test_fixed_places_land_on_page_2_and_the_last_page_and_a_half_page_fills_the
         assert _page_text(printed.data, page).strip() == "", page
     assert [s.document for s in printed.starts if s.folio in with_pictures] == ["advert-2.xhtml", "advert-1.xhtml",
                                                                                "advert-3.xhtml"]
+
+
+# ---------------------------------------------------------------------------- the advertiser isolated
+
+OVERRIDE = "Alderport \u202eFerries"  # a right-to-left override in the name: it must end with the name
+
+
+def _rendered(issue: Path, **options) -> dict[str, etree._Element]:
+    rendered = pipeline(issue, ("epub", "html"), printed=False, **options).render()
+    return {d.name: etree.fromstring(d.content) for d in rendered.documents if d.name.endswith((".xhtml", ".html"))}
+
+
+def test_an_advertisers_bidi_override_is_isolated_in_the_link_the_caption_the_title_and_the_label(issue_dir: Path):
+    _with_advert(issue_dir, ADVERT.replace("advertiser: Ann's Shop", f'advertiser: "{OVERRIDE}"'))
+    documents = _rendered(issue_dir)
+    page = documents["advert-1.xhtml"]
+    link = page.find(".//x:a[@class='advert-link']", NS)
+    (name,) = link.findall("x:bdi", NS)
+    assert name.text == OVERRIDE and "".join(link.itertext()) == f"Visit {OVERRIDE}"
+    assert page.find(".//x:bdi[@class='advert-advertiser']", NS).text == OVERRIDE
+    assert page.find(".//x:title", NS).text == f"Advertisement: \u2068{OVERRIDE}\u2069"
+    assert page.find(".//x:aside", NS).get("aria-label") == f"Advertisement: \u2068{OVERRIDE}\u2069"
+    home = lxml.html.fromstring(pipeline(issue_dir, ("html",), printed=False).export()["html"]["index.html"])
+    card = home.xpath("//figure[contains(@class, 'advert-card')]")[0]
+    assert [b.text for b in card.xpath(".//bdi")] == [OVERRIDE, OVERRIDE]
+    assert card.xpath(".//a/bdi")[0].text == OVERRIDE
+
+
+def test_in_a_right_to_left_edition_the_advertiser_in_the_link_keeps_the_adverts_language(issue_dir: Path):
+    _with_advert(issue_dir, ADVERT.replace("advertiser: Ann's Shop", f'advertiser: "{OVERRIDE}"'))
+    page = _rendered(issue_dir, edition="ar")["advert-1.xhtml"]
+    assert page.get("dir") == "rtl"
+    name = page.find(".//x:a[@class='advert-link']/x:bdi", NS)
+    assert (name.get("lang"), name.get("dir"), name.text) == ("en", "ltr", OVERRIDE)

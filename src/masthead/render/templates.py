@@ -234,6 +234,8 @@ class _Context:
             "format_list": lambda items: format_list(sandbox.short_list(items), locale=locale) if items else "",
             # a byline's names listed so, each isolated (<bdi>) from the text around it
             "format_names": lambda items: sandbox.isolated_names(items, locale),
+            # a name in plain text (a title, an aria-label) between FSI and PDI: a <bdi> there
+            "isolate": lambda text: f"\u2068{text}\u2069" if text else "",
             # lang, xml:lang and dir for text in another language than the page's
             "lang_attrs": lambda other: _lang_attrs(other.lang, other.direction, lang),
             # and the page's own, for its words inside text in another language
