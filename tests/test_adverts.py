@@ -18,6 +18,7 @@ import json
 import os
 import re
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -374,3 +375,26 @@ def test_in_a_right_to_left_edition_the_advertiser_in_the_link_keeps_the_adverts
     assert page.get("dir") == "rtl"
     name = page.find(".//x:a[@class='advert-link']/x:bdi", NS)
     assert (name.get("lang"), name.get("dir"), name.text) == ("en", "ltr", OVERRIDE)
+
+
+def test_an_exif_rotated_advert_picture_has_the_width_and_height_of_the_upright_picture_written(issue_dir: Path):
+    """A camera's JPEG lying on its side (EXIF orientation 6, 1650×1200) is written upright and
+    fitted (1164×1600): the markup of the EPUB, KEPUB and web edition says that, not 1650×1200."""
+    from PIL import Image
+
+    _with_advert(issue_dir, ADVERT.replace("images/ad.png", "images/ad.jpg"))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (1650, 1200), "#336699").save(issue_dir / "images" / "ad.jpg", exif=exif)
+    files = pipeline(issue_dir, ("epub", "kepub", "html"), printed=False).export()
+    for name in ("epub", "kepub"):
+        with zipfile.ZipFile(io.BytesIO(files[name])) as book:
+            page = etree.fromstring(book.read(next(n for n in book.namelist() if n.endswith("advert-1.xhtml"))))
+            img = page.find(".//x:img", NS)
+            written = Image.open(io.BytesIO(book.read(next(n for n in book.namelist() if n.endswith("advert-1.jpg")))))
+            assert written.size[0] < written.size[1]  # upright
+            assert (int(img.get("width")), int(img.get("height"))) == written.size, name
+    home = lxml.html.fromstring(files["html"]["index.html"])
+    (img,) = home.xpath("//figure[contains(@class, 'advert-card')]//img")
+    written = Image.open(io.BytesIO(files["html"][img.get("src")]))
+    assert (int(img.get("width")), int(img.get("height"))) == written.size

@@ -78,6 +78,21 @@ def probe(data: bytes) -> ImageInfo:
     return info
 
 
+def upright(data: bytes) -> ImageInfo:
+    """:func:`probe`'s answer for the picture as :func:`prepare` turns it upright: width and
+    height swapped when its EXIF orientation turns it a quarter (5 to 8). Pixels not decoded."""
+    info = probe(data)
+    if info.format in ("SVG", "GIF"):
+        return info
+    pil = _pillow()
+    try:
+        with pil.open(io.BytesIO(data)) as image:
+            orientation = image.getexif().get(0x0112, 1)
+    except (OSError, ValueError, SyntaxError):
+        return info  # prepare says what is wrong with it
+    return info._replace(width=info.height, height=info.width) if orientation in (5, 6, 7, 8) else info
+
+
 def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
             max_bytes: int | None = None) -> tuple[bytes, ImageInfo]:
     """The image upright, without metadata, fitted into max_width × max_height.

@@ -122,7 +122,7 @@ def _adverts(entries: tuple[AdvertEntry, ...], article_ids: set[str], report: Re
             continue
         try:
             data = confine.read_input(entry.image, confine.IMAGE_LIMIT, follow=False)
-            info = images.probe(data)
+            info = images.upright(data)  # its size as it shows: EXIF-rotated, turned upright
             if info.format == "SVG":
                 raise images.ImageError("an advert is a picture (JPEG or PNG), not an SVG drawing")
         except (images.ImageError, OSError) as exc:

@@ -72,11 +72,16 @@ def render(issue: Issue, theme: Theme, report: Report, printed: bool = True,
     meta = issue.meta
     store = store or Cache(None)
     env = _environment(theme, store)
+    advert_images, shown = _advert_images(issue, report, printed, store)
+    # the digital editions' markup gives each advert picture's size as it is written there
+    # (turned upright, fitted to image_max_size), not the file's
+    issue = issue._replace(adverts=tuple(a._replace(width=shown[a.id][0], height=shown[a.id][1]) if a.id in shown else a
+                                         for a in issue.adverts))
     context = _Context(issue, theme, env, store)
     resources: list[Resource] = []
     resources += stylesheets.stylesheets(theme, report)
     resources += _images(issue, report, printed, store)
-    resources += _advert_images(issue, report, printed, store)
+    resources += advert_images
     cover_resources: list[Resource]
     if meta.cover is None:  # drawn: its name is known now, its picture is taken last
         cover_resources, cover_image, cover_is_generated = [], GENERATED_COVER, True
@@ -481,12 +486,15 @@ def _parse(data: bytes):
 # ---------------------------------------------------------------------------- resources
 
 
-def _advert_images(issue: Issue, report: Report, printed: bool, store: Cache) -> list[Resource]:
+def _advert_images(issue: Issue, report: Report, printed: bool,
+                   store: Cache) -> tuple[list[Resource], dict[str, tuple[int, int]]]:
     """Each advert's picture: for the EPUB (and the web edition, which takes the EPUB's
     pictures) as an article image is sized, and for print covering its box, bleed included,
-    at 300 ppi (render/adverts.py); each only for the editions that show the advert."""
+    at 300 ppi (render/adverts.py); each only for the editions that show the advert. And the
+    size of each digital picture written, by the advert's id (its markup's width and height)."""
     epub, pdf = issue.meta.epub, issue.meta.pdf
     out = []
+    shown: dict[str, tuple[int, int]] = {}
     for advert in issue.adverts:
         variants = []
         digital = (EPUB if advert.shown_in("epub") else frozenset()) | (WEB if advert.shown_in("web") else frozenset())
@@ -499,9 +507,11 @@ def _advert_images(issue: Issue, report: Report, printed: bool, store: Cache) ->
             for (width, height), quality, targets in variants:
                 prepared, info = images.prepare_cached(data, width, height, quality, store=store)
                 out.append(Resource(advert.image, info.media_type, prepared, targets))
+                if targets != PDF:
+                    shown[advert.id] = (info.width, info.height)
         except (OSError, images.ImageError) as exc:
             report.error(advert.asset.position, f"'{advert.asset.source.name}': {exc}")
-    return out
+    return out, shown
 
 
 def _images(issue: Issue, report: Report, printed: bool, store: Cache) -> list[Resource]:
