@@ -338,3 +338,22 @@ def test_an_output_intent_publication_yaml_names_is_found_in_the_publication_fol
     (issue / "own.icc").write_bytes(icc.bundled())
     (issue / "issue.yaml").write_text((issue / "issue.yaml").read_text() + "pdf:\n  output_intent: own.icc\n")
     assert loader.load(issue / "issue.yaml").meta.pdf.output_intent == (issue / "own.icc").resolve()
+
+
+def test_a_uuid_identifier_written_in_capitals_is_the_same_as_the_one_made_in_lower_case(tmp_path):
+    """UUID URNs are case-insensitive: URN:UUID:351A… written in the second issue.yaml is the
+    first issue's made urn:uuid:351a…, and one publication cannot hold both."""
+    root = tmp_path / "pub"
+    root.mkdir()
+    (root / "publication.yaml").write_text(SHARED, encoding="utf-8")
+    first = _issue(root / "issue-01", 1, "")
+    made = loader.load(first).meta.identifier
+    assert made.startswith("urn:uuid:") and made == made.lower()
+    second = _issue(root / "issue-02", 2, f"identifier: {made.upper()}\n")
+    out = tmp_path / "out"
+    with pytest.raises(IssueError) as caught:
+        publication.build(root, out, ("epub",))
+    (diagnostic,) = caught.value.diagnostics
+    assert str(diagnostic).startswith(f"{second}:4:1: this issue's identifier '{made.upper()}'"), diagnostic
+    assert f"is also the issue's of {first}" in str(diagnostic)
+    assert not out.exists()

@@ -270,6 +270,13 @@ def _refuse_clashes(manifests: list[Path], formats: tuple[str, ...]) -> None:
                                  + "; rename the folder (an issue folder names its outputs)")
 
 
+def _compared(identifier: str) -> str:
+    """An identifier as two are compared: a ``urn:uuid:`` one casefolded whole (RFC 4122 and
+    RFC 8141: a UUID URN's letters are one in either case), any other as written."""
+    folded = identifier.casefold()
+    return folded if folded.startswith("urn:uuid:") else identifier
+
+
 def _refuse_shared_identifiers(manifests: list[Path]) -> None:
     """Two issues of one publication with one identifier (written so, or made alike from the same
     publication, date and number) would be one entry to a feed reader (the Atom and OPDS ids)
@@ -283,7 +290,7 @@ def _refuse_shared_identifiers(manifests: list[Path]) -> None:
             meta = loader.load(manifest_path).meta
         except IssueError:
             continue
-        other = first.setdefault(meta.identifier, manifest_path)
+        other = first.setdefault(_compared(meta.identifier), manifest_path)
         if other == manifest_path:
             continue
         where = loader.sources(manifest_path)
