@@ -187,3 +187,31 @@ def test_an_empty_folder_or_none_is_replaced_without_force(tmp_path):
     with pytest.raises(MastheadError, match="not a web edition masthead wrote"):
         build.write_all({}, {tmp_path / "file": {"index.html": b"z"}})
     assert (tmp_path / "file").read_text() == "a file in the way\n"
+
+
+@pytest.mark.parametrize("umask,file_mode,folder_mode", [(0o077, 0o600, 0o700), (0o002, 0o664, 0o775)],
+                         ids=["umask-077", "umask-002"])
+def test_a_build_gives_its_outputs_the_modes_the_users_umask_leaves(issue_dir: Path, tmp_path: Path, umask, file_mode,
+                                                                     folder_mode):
+    """The README promises builds with the user's umask: under 077 the EPUB and the web edition
+    were 644 and 755 all the same (readable by every user of the machine)."""
+    out = tmp_path / "out"
+    run = f"umask {umask:03o}; exec \"$0\" -m masthead build \"$1\" -o \"$2\" --format epub,html"
+    result = subprocess.run(["sh", "-c", run, sys.executable, str(issue_dir), str(out)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    web = out / issue_dir.name
+    modes = {path.relative_to(out).as_posix(): path.stat().st_mode & 0o777 for path in [out, *out.rglob("*")]}
+    assert modes[f"{issue_dir.name}.epub"] == modes[f"{issue_dir.name}/index.html"] == file_mode, modes
+    assert modes[web.name] == folder_mode, modes
+    assert {m for p, m in modes.items() if (out / p).is_file()} == {file_mode}, modes
+    assert {m for p, m in modes.items() if (out / p).is_dir() and p != "."} == {folder_mode}, modes
+
+
+def test_the_umask_is_read_without_being_changed():
+    before = os.umask(0o027)
+    try:
+        assert build.current_umask() == 0o027
+        assert build.current_umask() == 0o027  # read twice: the first read left it as it was
+    finally:
+        os.umask(before)

@@ -12,6 +12,7 @@ import functools
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +28,23 @@ def refuse_folder_over_issue(manifest_path: Path, out_dir: Path) -> None:
     if web.exists() and any(os.path.samefile(web, f) for f in (root, *root.parents)):
         raise UsageError(f"{out_dir}: the web edition would go to {web} and replace the issue folder itself; "
                          "choose another output folder")
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (/proc/self/status,
+    Linux 4.7 on); elsewhere set and put back at once under a lock (os.umask is process-wide:
+    another thread's file made meanwhile would get the wrong mode)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii", errors="replace") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 WEB_MARK = ".masthead-edition"  # in every web edition folder masthead writes: the mark that it may replace it
@@ -56,7 +74,7 @@ def write_all(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]] | 
         _make_folder(parent)
     with _locked(parents), _sigterm_interrupts():
         refuse_unwritable(files, folders, replace_unmarked)
-        _swap(files, folders)
+        _swap(files, folders, current_umask())
 
 
 def _unmarked(target: Path) -> bool:
@@ -78,14 +96,16 @@ def refuse_unwritable(files: dict[Path, bytes], folders: dict[Path, dict[str, by
                                 "replaced; move it away, or build with --force to replace it")
 
 
-def _swap(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]]) -> None:
-    """write_all's work, under its lock: every temporary, then every old output kept, then the swap."""
+def _swap(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]], umask: int) -> None:
+    """write_all's work, under its lock: every temporary, then every old output kept, then the swap.
+    Files get the modes the user's ``umask`` leaves of 0o666, folders of 0o777 (as a file made
+    in place would: mkstemp and mkdtemp make theirs the owner's alone)."""
     new: list[Path] = []  # the temporaries: removed at the end, whatever happens
     old: list[Path] = []  # the earlier outputs kept aside: removed once all is in place
     undo: list[Callable[[], None]] = []  # each step's undoing, added before the step is taken
     try:
-        temporary = {target: _temporary_file(target, data, new) for target, data in files.items()}
-        trees = {target: _temporary_folder(target, tree, new) for target, tree in folders.items()}
+        temporary = {target: _temporary_file(target, data, new, umask) for target, data in files.items()}
+        trees = {target: _temporary_folder(target, tree, new, umask) for target, tree in folders.items()}
         kept = {target: _kept(target, name, old) for target, name in temporary.items() if _exists(target)}
         for target, tree in trees.items():
             if _exists(target):
@@ -120,7 +140,7 @@ def _swap(files: dict[Path, bytes], folders: dict[Path, dict[str, bytes]]) -> No
             _delete(path)
 
 
-def _temporary_file(target: Path, data: bytes, new: list[Path]) -> Path:
+def _temporary_file(target: Path, data: bytes, new: list[Path], umask: int) -> Path:
     try:
         handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         new.append(Path(name))
@@ -128,13 +148,13 @@ def _temporary_file(target: Path, data: bytes, new: list[Path]) -> Path:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(name, 0o644)
+        os.chmod(name, 0o666 & ~umask)
     except OSError as exc:
         raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
     return Path(name)
 
 
-def _temporary_folder(target: Path, files: dict[str, bytes], new: list[Path]) -> Path:
+def _temporary_folder(target: Path, files: dict[str, bytes], new: list[Path], umask: int) -> Path:
     try:
         temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
         new.append(temporary)
@@ -147,8 +167,8 @@ def _temporary_folder(target: Path, files: dict[str, bytes], new: list[Path]) ->
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
-            os.chmod(path, 0o644)
-        os.chmod(temporary, 0o755)
+            os.chmod(path, 0o666 & ~umask)
+        os.chmod(temporary, 0o777 & ~umask)
     except OSError as exc:
         raise MastheadError(f"{target}: cannot write it: {_reason(exc)}") from None
     return temporary
