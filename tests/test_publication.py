@@ -340,6 +340,18 @@ def test_an_output_intent_publication_yaml_names_is_found_in_the_publication_fol
     assert loader.load(issue / "issue.yaml").meta.pdf.output_intent == (issue / "own.icc").resolve()
 
 
+def test_an_output_intent_escaping_publication_yaml_is_said_to_leave_the_publication_folder(tmp_path):
+    """It was said to resolve outside "the issue folder", which publication.yaml is not in."""
+    root = _publication(tmp_path / "pub", issues=1)
+    shared = root / "publication.yaml"
+    shared.write_text(SHARED.replace("  columns: 1\n", "  columns: 1\n  color: cmyk\n  output_intent: ../elsewhere.icc\n"),
+                      encoding="utf-8")
+    with pytest.raises(IssueError) as caught:
+        loader.load(root / "issue-01" / "issue.yaml")
+    (diagnostic,) = caught.value.diagnostics
+    assert str(diagnostic) == f"{shared}:11:18: '../elsewhere.icc' resolves outside the publication folder"
+
+
 def test_a_uuid_identifier_written_in_capitals_is_the_same_as_the_one_made_in_lower_case(tmp_path):
     """UUID URNs are case-insensitive: URN:UUID:351A… written in the second issue.yaml is the
     first issue's made urn:uuid:351a…, and one publication cannot hold both."""

@@ -311,9 +311,10 @@ def shown(raw: str | None, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def confined(ref: str, position: Position, root: Path, base_dir: Path, report: Report) -> Path | None:
+def confined(ref: str, position: Position, root: Path, base_dir: Path, report: Report,
+             folder: str = "the issue folder") -> Path | None:
     try:
-        return confine.resolve(root, base_dir, ref, url=False)  # a file path: "%41.md" is not "A.md"
+        return confine.resolve(root, base_dir, ref, url=False, folder=folder)  # a file path: "%41.md" is not "A.md"
     except confine.Refused as exc:
         report.error(position, shown(str(exc), 300))  # the path as written: on one line
         return None
@@ -520,9 +521,12 @@ def _output_intent(f: Fields, key: Key, where: _Context) -> Path | None:
     before it)."""
     root, base_dir = where.root, where.base_dir
     written_in = f.pos(key.name).path if f.has(key.name) else None
+    folder = "the issue folder"
     if written_in is not None and written_in.name == PUBLICATION_FILE and written_in.parent == where.root.parent:
         root = base_dir = where.root.parent  # and confined to it
-    path = f.path(key.name, root, base_dir)
+        folder = "the publication folder"
+    ref = f.string(key.name)
+    path = None if ref is None else confined(ref, f.pos(key.name), root, base_dir, f.report, folder)
     cmyk = where.values.get("color") == "cmyk"
     if f.has(key.name) and not cmyk:
         f.report.error(f.pos(key.name), f"'{key.name}' is the press's profile for a CMYK print edition: "

@@ -43,10 +43,11 @@ def split_ref(ref: str) -> tuple[str, str]:
     return unquote(parts.path), parts.fragment
 
 
-def resolve(root: Path, base_dir: Path, ref: str, url: bool = True) -> Path:
+def resolve(root: Path, base_dir: Path, ref: str, url: bool = True, folder: str = "the issue folder") -> Path:
     """The file that ``ref`` (relative to ``base_dir``) names, inside ``root``; or Refused.
     ``url``: ``ref`` is a URL (an article's link or image: ``%41`` is ``A``, ``#`` starts a
-    fragment); otherwise a file path as written (the manifest's, a front matter's)."""
+    fragment); otherwise a file path as written (the manifest's, a front matter's).
+    ``folder``: what ``root`` is, as the messages name it."""
     ref = ref.strip()
     if not ref:
         raise Refused("empty path")
@@ -65,7 +66,7 @@ def resolve(root: Path, base_dir: Path, ref: str, url: bool = True) -> Path:
     except OSError as exc:  # a name too long for the file system …
         raise Refused(f"'{ref[:200]}' cannot be followed: {exc.strerror or exc}") from None
     if not target.is_relative_to(root):
-        raise Refused(f"'{ref}' resolves outside the issue folder")
+        raise Refused(f"'{ref}' resolves outside {folder}")
     if not utf8_name(target):  # a link may name one: its name could go nowhere (an EPUB, a message)
         raise Refused(f"'{ref}' leads to a file whose name is not UTF-8; rename it")
     try:
