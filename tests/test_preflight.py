@@ -385,3 +385,15 @@ def test_a_small_pdf_of_millions_of_operators_is_one_line_and_memory_stays_small
     assert "Traceback" not in result.stderr
     assert lines == ["page 1: error: the page's content holds more than 250,000 operators: what it draws is not checked"]
     assert peak_mb < 250, f"peak {peak_mb:.0f} MB"
+
+
+def test_an_issue_built_with_crop_marks_has_no_hairline_from_its_own_marks(issue_dir):
+    """WeasyPrint strokes its registration circles 0.19 pt wide: preflight flagged every page
+    of a crop-marks build. They are stroked 0.28 pt now."""
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text() + "pdf:\n  crop_marks: true\n  bleed: 3mm\n")
+    result = masthead("preflight", str(issue_dir), "--json")
+    report = json.loads(result.stdout)
+    assert report["findings"] is not None and not [f for f in report["findings"] if f["check"] == "hairline"], \
+        report["findings"]
+    assert report["errors"] == 0, report["findings"]
