@@ -59,6 +59,7 @@ _CHUNK = 1024**2  # inflated at a time, then counted and let go
 # Operators: counted on a stream's bytes before it is parsed (pikepdf holds every operator parsed,
 # ~500 bytes each: 250,000 is ~130 MB); a dense page of text is ~20,000, a detailed map ~100,000.
 MAX_STREAM_OPERATORS = 250_000
+MAX_STREAM_OBJECTS = 800_000  # operators and operands (an array of 8 M numbers took 1.2 GB): ~220 bytes each
 MAX_NESTING = 64  # q within q: PDF's own limit is 28
 # Work: operators walked (a form drawn again at the same place is walked once and its findings
 # reused). A 1,500-page book of 20,000 operators a page is 30 M; walked at ~300,000 a second.
@@ -242,9 +243,11 @@ class _Walker:
     def _emit(self, kind: str, value: Any) -> None:
         """Something found: kept for the page, and for every stream being walked (to reuse)."""
         # Each thing found is kept once (a form drawn 1,000 times adds its findings once).
-        once = (kind, _font_key(value) if kind == "font" else value)
+        once = (kind, _font_key(value) if kind == "font" else None if kind == "hairline" else value)
         for record in self._recording:
-            record.setdefault(once, (kind, value))
+            kept = record.setdefault(once, (kind, value))
+            if kind == "hairline" and value < kept[1]:  # the thinnest is all that is said
+                record[once] = (kind, value)
         if kind == "add":
             self._page_add(self.page, *value)
         elif kind == "font":
@@ -290,11 +293,12 @@ class _Walker:
             self.add(self.page, ERROR, "content", f"{whose} inflates to more than {MAX_CONTENT_BYTES // 1024**2} MB: "
                                                   "what it draws is not checked")
             return
-        operators = _operator_count(content)
-        if operators > MAX_STREAM_OPERATORS:
+        operators, objects = _operator_count(content)
+        if operators > MAX_STREAM_OPERATORS or objects > MAX_STREAM_OBJECTS:
             whose = "the page's content" if depth == 0 else "content drawn by a form or pattern"
-            self.add(self.page, ERROR, "content", f"{whose} holds more than {MAX_STREAM_OPERATORS:,} operators: "
-                                                  "what it draws is not checked")
+            what = f"{MAX_STREAM_OPERATORS:,} operators" if operators > MAX_STREAM_OPERATORS else \
+                f"{MAX_STREAM_OBJECTS:,} operators and operands"
+            self.add(self.page, ERROR, "content", f"{whose} holds more than {what}: what it draws is not checked")
             return
         self.budget.charge(operators)
         try:
@@ -490,13 +494,17 @@ _TOKENS = bytes((ord("a") if chr(b).isascii() and (chr(b).isalpha() or chr(b) in
                  ord(" ") if chr(b) in " \t\r\n\f\0()<>[]{}%" else ord("0")) for b in range(256))
 
 
-def _operator_count(content) -> int:
-    """How many operators ``content`` holds, at most, counted on its bytes without parsing them:
-    the words that begin with a letter (a word in a string counts too: never too few)."""
-    count = 0
+def _operator_count(content) -> tuple[int, int]:
+    """How many operators ``content`` holds, and operators and operands together, counted on its
+    bytes without parsing them: the words that begin with a letter, and all words (a word in a
+    string counts too: never too few)."""
+    operators = objects = 0
     for stream in _streams(content):
-        count += (b" " + stream.read_bytes()).translate(_TOKENS).count(b" a")
-    return count
+        tokens = (b" " + stream.read_bytes()).translate(_TOKENS)
+        words = tokens.count(b" a")
+        operators += words
+        objects += words + tokens.count(b" 0") + tokens.count(b" n")
+    return operators, objects
 
 
 def _decoded_size(content) -> float:
