@@ -23,6 +23,12 @@ A content stream (a page's, a form's, a tiling pattern's) is measured before it 
 deflated, it is inflated a chunk at a time and counted, none of it kept (:func:`_inflated`);
 one that inflates to more than MAX_CONTENT_BYTES is an error finding, not read (a 510 KB
 file held a stream of 1 GB). Images are never decoded: their dictionaries say all it checks.
+Its operators and operands are then counted on the bytes (:func:`_operator_count`): a stream
+of more than MAX_STREAM_OPERATORS or MAX_STREAM_OBJECTS is an error finding, not parsed (pikepdf
+holds every operator it parses: 16 KB of ``q`` took 3 GB); ``q`` nests MAX_NESTING deep at most.
+The work is bounded: a stream (a form drawn 1,000 times …) walked again in the same state is
+not walked again, what it found is reused; operators walked are budgeted for a page and for
+the document, and what is over the budget is an error finding naming the pages not checked.
 
 A finding is ``(pages, severity, check, message)``; the same finding on many pages is one
 finding listing them. :func:`of_issue` lays out the issue's PDF through the pipeline first.
