@@ -276,3 +276,129 @@ def test_a_content_stream_that_inflates_to_a_gigabyte_is_one_line_and_memory_sta
     assert len(lines) == 1 and "inflates to more than 16 MB: what it draws is not checked" in lines[0], lines
     assert lines[0].startswith("page 1: error: "), lines
     assert peak_mb < 250, f"peak {peak_mb:.0f} MB"
+
+
+def _form(pdf, content: bytes, **xobjects):
+    return pdf.make_stream(content, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 10, 10],
+                           Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(**xobjects)))
+
+
+def test_a_form_drawing_a_form_a_thousand_times_three_deep_is_walked_once_and_preflight_ends(tmp_path):
+    """10^9 form draws in a 2 KB PDF ran for hours: a form drawn again in the same state is
+    walked once and its findings reused, so it ends, and the line its last form draws is found."""
+    import subprocess
+    import sys
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    form = _form(pdf, b"0.1 w 0 0 m 1 1 l S")
+    for _ in range(3):
+        form = _form(pdf, b"/F Do\n" * 1000, F=form)
+    page = pdf.pages[0]
+    page.obj.TrimBox = [0, 0, 200, 200]
+    page.obj.Contents = pdf.make_stream(b"/F Do")
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=form))
+    pdf.save(tmp_path / "wide.pdf")
+    result = subprocess.run([sys.executable, "-m", "masthead", "preflight", str(SAMPLE), "--pdf", str(tmp_path / "wide.pdf")],
+                            capture_output=True, text=True, timeout=300)  # hours before; a second now
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "page 1: warning: a line stroked 0.1 pt wide" in result.stdout + result.stderr
+
+
+def test_a_document_over_its_operator_budget_names_the_pages_it_did_not_check(tmp_path, monkeypatch):
+    from masthead.tools import preflight
+
+    monkeypatch.setattr(preflight, "MAX_DOCUMENT_OPERATORS", 250)
+    pdf = pikepdf.new()
+    for number in range(5):  # each page its own 100 operators
+        pdf.add_blank_page(page_size=(200, 200))
+        pdf.pages[number].obj.TrimBox = [0, 0, 200, 200]
+        pdf.pages[number].obj.Contents = pdf.make_stream(b"%d 0 m 1 1 l S\n" % number * 33 + b"n")
+    pdf.save(tmp_path / "five.pdf")
+    findings = preflight.check_pdf((tmp_path / "five.pdf").read_bytes(), preflight.Job())
+    assert [f.line() for f in findings] == [
+        "pages 3-5: error: too complex to check: the document draws more than 250 operators in all "
+        "(forms drawn included); these pages are not checked"]
+
+
+def test_a_page_drawing_one_form_in_ever_new_places_over_its_budget_is_one_error(tmp_path, monkeypatch):
+    from masthead.tools import preflight
+
+    monkeypatch.setattr(preflight, "MAX_PAGE_OPERATORS", 5_000)
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    form = _form(pdf, b"0 0 m 1 1 l S\n" * 100)
+    page = pdf.pages[0]
+    page.obj.TrimBox = [0, 0, 200, 200]
+    page.obj.Contents = pdf.make_stream(b"".join(b"q 1 0 0 1 %d 0 cm /F Do Q\n" % i for i in range(1000)))
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=form))
+    pdf.save(tmp_path / "moving.pdf")
+    findings = preflight.check_pdf((tmp_path / "moving.pdf").read_bytes(), preflight.Job())
+    assert [f.line() for f in findings] == [
+        "page 1: error: too complex to check: it draws more than 5,000 operators (forms drawn included); "
+        "what it draws is not all checked"]
+
+
+def test_a_book_of_pages_of_twenty_thousand_operators_is_checked_in_full(tmp_path):
+    from masthead.tools import preflight
+
+    pdf = pikepdf.new()
+    for number in range(3):
+        pdf.add_blank_page(page_size=(200, 200))
+        pdf.pages[number].obj.TrimBox = [0, 0, 200, 200]
+        line = b"q 1 0 0 1 %d 0 cm 0.5 w 0 0 m 1 1 l S Q\n" % number  # 6 operators
+        pdf.pages[number].obj.Contents = pdf.make_stream(line * 3_333 + b"0.1 w 0 0 m 1 1 l S")
+    pdf.save(tmp_path / "book.pdf")
+    assert preflight.MAX_DOCUMENT_OPERATORS > 20 * 1_500 * 1_000 and preflight.MAX_STREAM_OPERATORS > 20_000
+    findings = preflight.check_pdf((tmp_path / "book.pdf").read_bytes(), preflight.Job())
+    assert [f.line() for f in findings] == [
+        "pages 1-3: warning: a line stroked 0.1 pt wide, under 0.25 pt: it may break up or vanish on the plate"]
+
+
+def test_graphics_states_nested_past_sixty_four_deep_are_one_error(tmp_path):
+    from masthead.tools import preflight
+
+    _one_page(tmp_path / "deep.pdf", b"q " * 100 + b"0.1 w 0 0 m 1 1 l S" + b" Q" * 100)
+    findings = preflight.check_pdf((tmp_path / "deep.pdf").read_bytes(), preflight.Job())
+    assert "page 1: error: graphics states (q) nested more than 64 deep: what is drawn past that is not checked" \
+        in [f.line() for f in findings]
+    assert not [f for f in findings if f.check == "hairline"]
+
+
+@pytest.mark.parametrize("content,what", [
+    (b"q " * 8_300_000, "250,000 operators"),
+    (b"0 0 m 1 1 l S\n" * 1_070_000, "250,000 operators"),
+    (b"[" + b"0 " * 8_000_000 + b"] TJ", "800,000 operators and operands"),
+], ids=["q", "lines", "array"])
+def test_a_small_pdf_of_millions_of_operators_is_one_line_and_memory_stays_small(tmp_path, content, what):
+    """16 KB of deflated ``q`` (16.6 MB inflated, under the inflate cap) took 3 GB parsed, 15 MB
+    of lines 1.7 GB, an array of 8 M numbers 1.2 GB: operators and operands are counted on the
+    bytes first, and a stream of too many is not parsed."""
+    import subprocess
+    import sys
+
+    _one_page(tmp_path / "ops.pdf", content)
+    measure = ("import resource, subprocess, sys\n"
+               "r = subprocess.run([sys.executable, '-m', 'masthead', 'preflight', sys.argv[1], '--pdf', sys.argv[2]],"
+               " capture_output=True, text=True, timeout=600)\n"
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+               "sys.stderr.write(r.stdout + r.stderr)\n")
+    result = subprocess.run([sys.executable, "-c", measure, str(SAMPLE), str(tmp_path / "ops.pdf")],
+                            capture_output=True, text=True, timeout=600)
+    peak_mb = int(result.stdout) / 1024
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "TrimBox" not in line]
+    assert "Traceback" not in result.stderr
+    assert lines == [f"page 1: error: the page's content holds more than {what}: what it draws is not checked"]
+    assert peak_mb < 250, f"peak {peak_mb:.0f} MB"
+
+
+def test_an_issue_built_with_crop_marks_has_no_hairline_from_its_own_marks(issue_dir):
+    """WeasyPrint strokes its registration circles 0.19 pt wide: preflight flagged every page
+    of a crop-marks build. They are stroked 0.28 pt now."""
+    manifest = issue_dir / "issue.yaml"
+    manifest.write_text(manifest.read_text() + "pdf:\n  crop_marks: true\n  bleed: 3mm\n")
+    result = masthead("preflight", str(issue_dir), "--json")
+    report = json.loads(result.stdout)
+    assert report["findings"] is not None and not [f for f in report["findings"] if f["check"] == "hairline"], \
+        report["findings"]
+    assert report["errors"] == 0, report["findings"]

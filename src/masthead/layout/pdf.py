@@ -94,7 +94,7 @@ def write(issue: RenderedIssue, document) -> bytes:
     random_uuid = metadata.uuid4
     metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, issue.meta.identifier)
     try:
-        with _cmyk_gradients(issue), _cmyk_marks(issue):
+        with _cmyk_gradients(issue), _marks(issue):
             return document.write_pdf(
                 pdf_identifier=hashlib.md5(issue.meta.identifier.encode()).hexdigest().encode(),
                 pdf_variant=issue.pdf.variant or ("pdf/x-4" if issue.pdf.color == "cmyk" else None),
@@ -149,25 +149,33 @@ def _cmyk_gradients(issue: RenderedIssue) -> Iterator[None]:
 
 # Registration: all four inks, so that the marks print on every plate and show how they register.
 REGISTRATION = "device-cmyk(1 1 1 1)"
+CIRCLE_STROKE = 1.5  # × 0.5 × 0.5 × 0.75: 0.28 pt
 
 
 @contextlib.contextmanager
-def _cmyk_marks(issue: RenderedIssue) -> Iterator[None]:
+def _marks(issue: RenderedIssue) -> Iterator[None]:
     """In a CMYK job, crop and cross marks in registration ink. WeasyPrint 70 draws them (as
     the page's first background layer, in the bleed outside the trim) from an SVG picture
     stroked ``black`` and filled ``transparent``: RGB operators in every page of a press job.
     Its SVG renderer takes ``device-cmyk()`` as CSS does, so the picture it parses is stroked
-    in that instead, and filled with nothing."""
-    if issue.pdf.color != "cmyk" or not issue.pdf.crop_marks:
+    in that instead, and filled with nothing.
+
+    In every job with marks, the registration circles are stroked wider: WeasyPrint strokes
+    them 1 wide under two half scales (and the page's 0.75), 0.19 pt, under the 0.25 pt a plate
+    holds (preflight's hairline); 1.5 wide they are 0.28 pt, as a press expects its marks."""
+    if not issue.pdf.crop_marks:
         yield
         return
+    cmyk = issue.pdf.color == "cmyk"
     import types
     from xml.etree import ElementTree
 
     from weasyprint import draw
 
     def fromstring(text, parser=None):
-        text = text.replace('stroke="black"', f'stroke="{REGISTRATION}"').replace('fill="transparent"', 'fill="none"')
+        if cmyk:
+            text = text.replace('stroke="black"', f'stroke="{REGISTRATION}"').replace('fill="transparent"', 'fill="none"')
+        text = text.replace("<circle ", f'<circle stroke-width="{CIRCLE_STROKE}" ')
         return ElementTree.fromstring(text, parser)
 
     original = draw.ElementTree

@@ -23,6 +23,12 @@ A content stream (a page's, a form's, a tiling pattern's) is measured before it 
 deflated, it is inflated a chunk at a time and counted, none of it kept (:func:`_inflated`);
 one that inflates to more than MAX_CONTENT_BYTES is an error finding, not read (a 510 KB
 file held a stream of 1 GB). Images are never decoded: their dictionaries say all it checks.
+Its operators and operands are then counted on the bytes (:func:`_operator_count`): a stream
+of more than MAX_STREAM_OPERATORS or MAX_STREAM_OBJECTS is an error finding, not parsed (pikepdf
+holds every operator it parses: 16 KB of ``q`` took 3 GB); ``q`` nests MAX_NESTING deep at most.
+The work is bounded: a stream (a form drawn 1,000 times …) walked again in the same state is
+not walked again, what it found is reused; operators walked are budgeted for a page and for
+the document, and what is over the budget is an error finding naming the pages not checked.
 
 A finding is ``(pages, severity, check, message)``; the same finding on many pages is one
 finding listing them. :func:`of_issue` lays out the issue's PDF through the pipeline first.
@@ -56,6 +62,15 @@ MAX_FORM_DEPTH = 12  # forms drawing forms: a loop would never end
 # detailed map a few MB; parsed, each byte costs some 30 in operators held, so 16 MB is ~500 MB.
 MAX_CONTENT_BYTES = 16 * 1024**2
 _CHUNK = 1024**2  # inflated at a time, then counted and let go
+# Operators: counted on a stream's bytes before it is parsed (pikepdf holds every operator parsed,
+# ~500 bytes each: 250,000 is ~130 MB); a dense page of text is ~20,000, a detailed map ~100,000.
+MAX_STREAM_OPERATORS = 250_000
+MAX_STREAM_OBJECTS = 800_000  # operators and operands (an array of 8 M numbers took 1.2 GB): ~220 bytes each
+MAX_NESTING = 64  # q within q: PDF's own limit is 28
+# Work: operators walked (a form drawn again at the same place is walked once and its findings
+# reused). A 1,500-page book of 20,000 operators a page is 30 M; walked at ~300,000 a second.
+MAX_PAGE_OPERATORS = 3_000_000
+MAX_DOCUMENT_OPERATORS = 60_000_000
 # What a filter that cannot be inflated a chunk at a time (here) may make of each byte, at most:
 # LZW's 12-bit codes name strings of up to 4,096 bytes, RunLength repeats a byte 128 times for 2.
 _GROWTH = {"/ASCIIHexDecode": 1.0, "/AHx": 1.0, "/ASCII85Decode": 1.0, "/A85": 1.0, "/FlateDecode": 1032.0,
@@ -64,6 +79,30 @@ _GROWTH = {"/ASCIIHexDecode": 1.0, "/AHx": 1.0, "/ASCII85Decode": 1.0, "/A85": 1
 
 class NotAPdf(MastheadError):
     """``--pdf`` named a file that is no readable PDF."""
+
+
+class _PageTooComplex(Exception):
+    pass
+
+
+class _DocumentTooComplex(Exception):
+    pass
+
+
+class _Budget:
+    """Operators left to walk in the document, and in the page being walked."""
+
+    def __init__(self) -> None:
+        self.document = MAX_DOCUMENT_OPERATORS
+        self.page = MAX_PAGE_OPERATORS
+
+    def charge(self, operators: int) -> None:
+        self.document -= operators
+        self.page -= operators
+        if self.document < 0:
+            raise _DocumentTooComplex
+        if self.page < 0:
+            raise _PageTooComplex
 
 
 class Job(NamedTuple):
@@ -151,10 +190,24 @@ def check_pdf(data: bytes, job: Job) -> list[Finding]:
 def _check_pages(pdf, job: Job, add) -> None:
     import pikepdf
 
+    budget = _Budget()
+    memo: dict[Any, Any] = {}
+    count = len(pdf.pages)
     for number, page in enumerate(pdf.pages, start=1):
+        walker = _Walker(number, job, add, budget, memo)
+        budget.page = MAX_PAGE_OPERATORS
+        try:
+            walker.walk(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _IDENTITY, 0)
+        except _PageTooComplex:
+            add(number, ERROR, "complexity", f"too complex to check: it draws more than {MAX_PAGE_OPERATORS:,} "
+                                             "operators (forms drawn included); what it draws is not all checked")
+        except _DocumentTooComplex:
+            for unchecked in range(number, count + 1):
+                add(unchecked, ERROR, "complexity", f"too complex to check: the document draws more than "
+                                                    f"{MAX_DOCUMENT_OPERATORS:,} operators in all (forms drawn "
+                                                    "included); these pages are not checked")
+            return
         _boxes(page, number, job, add)
-        walker = _Walker(number, job, add)
-        walker.walk(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _IDENTITY, 0)
         for font in walker.fonts:
             _font(font, number, add)
         if walker.hairline is not None:
@@ -178,16 +231,61 @@ def _multiply(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
 class _Walker:
     """One page's content, and the forms it draws, walked with the graphics state's CTM and width."""
 
-    def __init__(self, page: int, job: Job, add) -> None:
-        self.page, self.job, self.add = page, job, add
+    def __init__(self, page: int, job: Job, add, budget: _Budget | None = None, memo: dict | None = None) -> None:
+        self.page, self.job, self._page_add = page, job, add
+        self.budget = budget or _Budget()
+        # What a stream walked in a given state found (its findings, fonts, thinnest line, RGB
+        # operators), by (stream, resources, CTM, depth): drawn again, the findings are reused.
+        self.memo: dict[Any, dict[Any, tuple[str, Any]]] = {} if memo is None else memo
+        self._recording: list[dict[Any, tuple[str, Any]]] = []
         self.fonts: list[Any] = []
+        self._font_keys: set[Any] = set()
         self.hairline: float | None = None  # the thinnest stroke under HAIRLINE_PT
         self.rgb_operators: dict[str, int] = {}
         self._seen_states: set[tuple[int, int]] = set()
         self._seen_spaces: set[str] = set()
         self._seen_patterns: set[tuple[int, int]] = set()
 
+    def _emit(self, kind: str, value: Any) -> None:
+        """Something found: kept for the page, and for every stream being walked (to reuse)."""
+        # Each thing found is kept once (a form drawn 1,000 times adds its findings once).
+        once = (kind, _font_key(value) if kind == "font" else None if kind == "hairline" else value)
+        for record in self._recording:
+            kept = record.setdefault(once, (kind, value))
+            if kind == "hairline" and value < kept[1]:  # the thinnest is all that is said
+                record[once] = (kind, value)
+        if kind == "add":
+            self._page_add(self.page, *value)
+        elif kind == "font":
+            if once[1] not in self._font_keys:
+                self._font_keys.add(once[1])
+                self.fonts.append(value)
+        elif kind == "hairline":
+            if self.hairline is None or value < self.hairline:
+                self.hairline = value
+        else:
+            self.rgb_operators[value] = self.rgb_operators.get(value, 0) + 1
+
+    def add(self, page: int, severity: str, check: str, message: str) -> None:
+        self._emit("add", (severity, check, message))
+
     def walk(self, content, resources, ctm: tuple[float, ...], depth: int) -> None:
+        key = _memo_key(content, resources, ctm, depth)
+        if key is not None and key in self.memo:
+            self.budget.charge(1)
+            for kind, value in self.memo[key].values():
+                self._emit(kind, value)
+            return
+        record: dict[Any, tuple[str, Any]] = {}
+        self._recording.append(record)
+        try:
+            self._walk(content, resources, ctm, depth)
+        finally:
+            self._recording.pop()
+        if key is not None:
+            self.memo[key] = record
+
+    def _walk(self, content, resources, ctm: tuple[float, ...], depth: int) -> None:
         import pikepdf
 
         if depth > MAX_FORM_DEPTH:  # said, not passed over in silence: what is deeper is not checked
@@ -201,15 +299,31 @@ class _Walker:
             self.add(self.page, ERROR, "content", f"{whose} inflates to more than {MAX_CONTENT_BYTES // 1024**2} MB: "
                                                   "what it draws is not checked")
             return
+        operators, objects = _operator_count(content)
+        if operators > MAX_STREAM_OPERATORS or objects > MAX_STREAM_OBJECTS:
+            whose = "the page's content" if depth == 0 else "content drawn by a form or pattern"
+            what = f"{MAX_STREAM_OPERATORS:,} operators" if operators > MAX_STREAM_OPERATORS else \
+                f"{MAX_STREAM_OBJECTS:,} operators and operands"
+            self.add(self.page, ERROR, "content", f"{whose} holds more than {what}: what it draws is not checked")
+            return
+        self.budget.charge(operators)
         try:
             instructions = pikepdf.parse_content_stream(content)
         except pikepdf.PdfError as exc:
             self.add(self.page, ERROR, "content", f"the page's content cannot be read: {exc}")
             return
+        walked = 0
         for instruction in instructions:
+            walked += 1
+            if walked > operators:  # counted short (operators the count missed): charged as walked
+                self.budget.charge(1)
             operator = str(instruction.operator)
             operands = list(instruction.operands) if not isinstance(instruction, pikepdf.ContentStreamInlineImage) else []
             if operator == "q":
+                if len(stack) >= MAX_NESTING:
+                    self.add(self.page, ERROR, "content", f"graphics states (q) nested more than {MAX_NESTING} deep: "
+                                                          "what is drawn past that is not checked")
+                    return
                 stack.append((ctm, width))
             elif operator == "Q" and stack:
                 ctm, width = stack.pop()
@@ -220,11 +334,11 @@ class _Walker:
             elif operator in _STROKES:
                 scaled = width * math.sqrt(abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]))
                 if scaled < HAIRLINE_PT and (self.hairline is None or scaled < self.hairline):
-                    self.hairline = scaled
+                    self._emit("hairline", scaled)
             elif operator == "Tf" and operands:  # a font, where text is set in it
                 font = resources.get("/Font", {}).get(str(operands[0]))
-                if font is not None and all(font.objgen != f.objgen or font.objgen == (0, 0) for f in self.fonts):
-                    self.fonts.append(font)
+                if font is not None:
+                    self._emit("font", font)
             elif operator == "sh" and operands:
                 shading = resources.get("/Shading", {}).get(str(operands[0]))
                 if shading is not None:
@@ -238,13 +352,12 @@ class _Walker:
                 if state is not None:
                     self._state(state)
             elif operator in _RGB_OPERATORS and self.job.cmyk:
-                self.rgb_operators[operator] = self.rgb_operators.get(operator, 0) + 1
+                self._emit("rgb", operator)
             elif operator in ("cs", "CS") and operands:
                 name = str(operands[0])
                 space = _lookup(resources, name)
                 if self.job.cmyk and _is_rgb(space):
-                    key = f"{operator} {name}"
-                    self.rgb_operators[key] = self.rgb_operators.get(key, 0) + 1
+                    self._emit("rgb", f"{operator} {name}")
                 self._space(space, f"colour space {name}", rgb_reported=True)
             elif operator == "Do" and operands:
                 xobject = resources.get("/XObject", {}).get(str(operands[0]))
@@ -352,6 +465,52 @@ class _Walker:
             self._space(space[1], what, rgb_reported)
         elif not rgb_reported and self.job.cmyk and _is_rgb(space) and what.startswith("a shading"):
             self.add(self.page, ERROR, "rgb", f"{what} is RGB in a CMYK job")
+
+
+def _font_key(font) -> Any:
+    """A font as itself: its object number, or (held directly) its dictionary written out."""
+    return font.objgen if font.objgen != (0, 0) else bytes(font.unparse())
+
+
+def _streams(content) -> list[Any]:
+    """A page's content streams, or the one stream of a form or pattern."""
+    import pikepdf
+
+    if isinstance(content, pikepdf.Stream):
+        return [content]
+    contents = content.get("/Contents")
+    return [contents] if isinstance(contents, pikepdf.Stream) else \
+        [c for c in contents if isinstance(c, pikepdf.Stream)] if isinstance(contents, pikepdf.Array) else []
+
+
+def _memo_key(content, resources, ctm: tuple[float, ...], depth: int) -> Any:
+    """What decides what walking ``content`` finds: its streams, its resources, the CTM it is
+    drawn with, its depth; None where a part cannot be named (a stream held directly)."""
+    objgens = tuple(stream.objgen for stream in _streams(content))
+    if not objgens or (0, 0) in objgens:
+        return None
+    where = resources.objgen if resources.objgen != (0, 0) else bytes(resources.unparse())
+    return objgens, where, ctm, depth
+
+
+# Each byte of a content stream as the operator count below sees it: a letter (or the * ' " that
+# end some operators) is "a", a name's slash "n", whitespace and delimiters " ", the rest "0".
+_TOKENS = bytes((ord("a") if chr(b).isascii() and (chr(b).isalpha() or chr(b) in "*'\"") else
+                 ord("n") if b == ord("/") else
+                 ord(" ") if chr(b) in " \t\r\n\f\0()<>[]{}%" else ord("0")) for b in range(256))
+
+
+def _operator_count(content) -> tuple[int, int]:
+    """How many operators ``content`` holds, and operators and operands together, counted on its
+    bytes without parsing them: the words that begin with a letter, and all words (a word in a
+    string counts too: never too few)."""
+    operators = objects = 0
+    for stream in _streams(content):
+        tokens = (b" " + stream.read_bytes()).translate(_TOKENS)
+        words = tokens.count(b" a")
+        operators += words
+        objects += words + tokens.count(b" 0") + tokens.count(b" n")
+    return operators, objects
 
 
 def _decoded_size(content) -> float:
