@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,19 +199,24 @@ def test_parallel_rendering_equals_serial_rendering(small_issue: Path, tmp_path:
 
 
 def test_work_ahead_runs_in_another_process_and_is_awaited(tmp_path: Path):
-    from masthead.runtime import workers
-
+    """In a fresh interpreter: ahead() forks only where no other thread runs, and a test
+    worker may hold threads an earlier test left (a local server's)."""
     marker = tmp_path / "pid"
-
-    def task():
-        import time
-
-        time.sleep(0.2)  # still running when ahead() returns: wait() must wait for it
-        marker.write_text(str(os.getpid()))
-
-    wait = workers.ahead(task, jobs=2)
-    wait()
-    assert int(marker.read_text()) != os.getpid()
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from masthead.runtime import workers\n"
+        "marker = Path(sys.argv[1])\n"
+        "def task():\n"
+        "    time.sleep(0.2)  # still running when ahead() returns: wait() must wait for it\n"
+        "    marker.write_text(str(os.getpid()))\n"
+        "wait = workers.ahead(task, jobs=2)\n"
+        "wait()\n"
+        "print(os.getpid(), marker.read_text())\n")
+    result = subprocess.run([sys.executable, "-c", script, str(marker)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    parent, child = result.stdout.split()
+    assert child != parent
 
 
 def test_work_ahead_starts_nothing_with_one_job_or_other_threads(tmp_path: Path):
