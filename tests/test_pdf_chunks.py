@@ -294,15 +294,15 @@ def test_chunks_guessed_on_the_wrong_side_are_laid_out_again(tmp_path):
     """Left pages holding much less than right ones: a chunk's page count depends on the side
     it starts on. With first-round guesses of one page a chunk, some are on the wrong side, so
     their page counts come out wrong and every chunk after them has to be laid out again."""
-    rendered = generated_issue(tmp_path / "narrow", 5, 800)
+    rendered = generated_issue(tmp_path / "narrow", 6, 400)
     narrow = b"\n@page :left { margin-top: 200mm; }\n"
     rendered = rendered._replace(resources=tuple(r._replace(data=r.data + narrow) if r.name == "css/print.css" else r
                                                  for r in rendered.resources))
     one, _ = lay_out(rendered, 10**9)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdfchunks, "GUESS_WORDS_PER_PAGE", 10**9)  # (guesses are made in this process)
-        chunked, _ = lay_out(rendered, 1200)
-        patch.setattr(pdfchunks, "CHUNK_WORDS", 1200)
+        chunked, _ = lay_out(rendered, 900)
+        patch.setattr(pdfchunks, "CHUNK_WORDS", 900)
         patch.setattr(pdfchunks, "ONE_PASS_WORDS", 0)
         chunks = pdfchunks.plan(rendered)
         guesses = pdfchunks._guesses(chunks)
