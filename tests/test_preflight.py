@@ -175,6 +175,22 @@ def test_a_faulty_issue_for_a_press_is_flagged_fault_by_fault(issue_dir, tmp_pat
     assert list(cwd.iterdir()) == [] and sorted(p.name for p in issue_dir.iterdir()) == ["articles", "issue.yaml"]
 
 
+def _preflight_peak(pdf: Path) -> tuple[float, str]:
+    """``masthead preflight`` on ``pdf`` in a process of its own: its peak memory (MB, from
+    getrusage) and what it said."""
+    import subprocess
+    import sys
+
+    measure = ("import resource, subprocess, sys\n"
+               "r = subprocess.run([sys.executable, '-m', 'masthead', 'preflight', sys.argv[1], '--pdf', sys.argv[2]],"
+               " capture_output=True, text=True, timeout=600)\n"
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+               "sys.stderr.write(r.stdout + r.stderr)\n")
+    result = subprocess.run([sys.executable, "-c", measure, str(SAMPLE), str(pdf)], capture_output=True, text=True,
+                            timeout=600)
+    return int(result.stdout) / 1024, result.stderr  # ru_maxrss is in KB on Linux
+
+
 def _one_page(path: Path, content: bytes, **resources) -> Path:
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(200, 200))
@@ -244,7 +260,6 @@ def test_a_content_stream_that_inflates_to_a_gigabyte_is_one_line_and_memory_sta
     """A 1 MB PDF whose content stream (the page's, or a form's it draws) inflates to 1 GB:
     preflight read it whole (1 GB and more held). It inflates no more than its cap, says so in
     one line, and the process's peak memory stays far under what the stream holds."""
-    import sys
 
     raw = gigabyte_deflated
     pdf = pikepdf.new()
@@ -261,18 +276,9 @@ def test_a_content_stream_that_inflates_to_a_gigabyte_is_one_line_and_memory_sta
         page.obj.Contents = bomb
     pdf.save(tmp_path / "bomb.pdf")
     assert (tmp_path / "bomb.pdf").stat().st_size < 2_000_000
-    measure = ("import resource, subprocess, sys\n"
-               "r = subprocess.run([sys.executable, '-m', 'masthead', 'preflight', sys.argv[1], '--pdf', sys.argv[2]],"
-               " capture_output=True, text=True, timeout=600)\n"
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-               "sys.stderr.write(r.stdout + r.stderr)\n")
-    import subprocess
-
-    result = subprocess.run([sys.executable, "-c", measure, str(SAMPLE), str(tmp_path / "bomb.pdf")],
-                            capture_output=True, text=True, timeout=600)
-    peak_mb = int(result.stdout) / 1024  # ru_maxrss is in KB on Linux
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert "Traceback" not in result.stderr
+    peak_mb, said = _preflight_peak(tmp_path / "bomb.pdf")
+    lines = [line for line in said.splitlines() if line.strip()]
+    assert "Traceback" not in said
     assert len(lines) == 1 and "inflates to more than 16 MB: what it draws is not checked" in lines[0], lines
     assert lines[0].startswith("page 1: error: "), lines
     assert peak_mb < 250, f"peak {peak_mb:.0f} MB"
@@ -374,20 +380,11 @@ def test_a_small_pdf_of_millions_of_operators_is_one_line_and_memory_stays_small
     """16 KB of deflated ``q`` (16.6 MB inflated, under the inflate cap) took 3 GB parsed, 15 MB
     of lines 1.7 GB, an array of 8 M numbers 1.2 GB: operators and operands are counted on the
     bytes first, and a stream of too many is not parsed."""
-    import subprocess
-    import sys
 
     _one_page(tmp_path / "ops.pdf", content)
-    measure = ("import resource, subprocess, sys\n"
-               "r = subprocess.run([sys.executable, '-m', 'masthead', 'preflight', sys.argv[1], '--pdf', sys.argv[2]],"
-               " capture_output=True, text=True, timeout=600)\n"
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-               "sys.stderr.write(r.stdout + r.stderr)\n")
-    result = subprocess.run([sys.executable, "-c", measure, str(SAMPLE), str(tmp_path / "ops.pdf")],
-                            capture_output=True, text=True, timeout=600)
-    peak_mb = int(result.stdout) / 1024
-    lines = [line for line in result.stderr.splitlines() if line.strip() and "TrimBox" not in line]
-    assert "Traceback" not in result.stderr
+    peak_mb, said = _preflight_peak(tmp_path / "ops.pdf")
+    lines = [line for line in said.splitlines() if line.strip() and "TrimBox" not in line]
+    assert "Traceback" not in said
     assert lines == [f"page 1: error: the page's content holds more than {what}: what it draws is not checked"]
     assert peak_mb < 250, f"peak {peak_mb:.0f} MB"
 
