@@ -242,6 +242,19 @@ def _with_advert(issue: Path, advert: str = ADVERT) -> None:
     _append(issue / "issue.yaml", advert)
 
 
+def _save_gif(path: Path) -> None:
+    from PIL import Image
+
+    Image.new("P", (40, 60)).save(path, format="GIF")
+
+
+def _save_apng(path: Path) -> None:
+    from PIL import Image
+
+    frames = [Image.new("RGB", (40, 60), colour) for colour in ("#336699", "#993366")]
+    frames[0].save(path, format="PNG", save_all=True, append_images=frames[1:])
+
+
 def _outside(issue: Path) -> None:
     _with_advert(issue)
     os.rename(issue / "images" / "ad.png", issue.parent / "ad.png")
@@ -255,6 +268,11 @@ BAD_ADVERTS = [
     ("image-a-link-out-of-the-folder", _outside, 11, 12, r"link|outside"),
     ("image-not-a-picture", lambda i: (_with_advert(i), (i / "images" / "ad.png").write_text("no picture")), 11, 12,
      r"not an image"),
+    # the README promises JPEG or PNG, one still picture: an animated one moved on an e-reader's page
+    ("a-gif", lambda i: (_with_advert(i, ADVERT.replace("ad.png", "ad.gif")), _save_gif(i / "images" / "ad.gif")),
+     11, 12, r"an advert is one still picture, JPEG or PNG, not a GIF"),
+    ("an-animated-png", lambda i: (_with_advert(i), _save_apng(i / "images" / "ad.png")), 11, 12,
+     r"not an animated PNG"),
     ("javascript-link", lambda i: _with_advert(i, ADVERT.replace("https://shop.example/", "javascript:alert(1)")),
      14, 11, r"'link' must be a web address .*or a mailto"),
     ("ftp-link", lambda i: _with_advert(i, ADVERT.replace("https://shop.example/", "ftp://shop.example/")),

@@ -93,6 +93,17 @@ def upright(data: bytes) -> ImageInfo:
     return info._replace(width=info.height, height=info.width) if orientation in (5, 6, 7, 8) else info
 
 
+def animated(data: bytes) -> bool:
+    """Whether the picture has more than one frame (an animated GIF or PNG). Read from its
+    header and chunk list; no frame is decoded."""
+    pil = _pillow()
+    try:
+        with pil.open(io.BytesIO(data)) as image:
+            return bool(getattr(image, "is_animated", False))
+    except (OSError, ValueError, SyntaxError):
+        return False  # prepare says what is wrong with it
+
+
 def prepare(data: bytes, max_width: int, max_height: int, quality: int = 85,
             max_bytes: int | None = None) -> tuple[bytes, ImageInfo]:
     """The image upright, without metadata, fitted into max_width × max_height.

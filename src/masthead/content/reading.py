@@ -125,6 +125,8 @@ def _adverts(entries: tuple[AdvertEntry, ...], article_ids: set[str], report: Re
             info = images.upright(data)  # its size as it shows: EXIF-rotated, turned upright
             if info.format == "SVG":
                 raise images.ImageError("an advert is a picture (JPEG or PNG), not an SVG drawing")
+            if info.format not in ("JPEG", "PNG") or images.animated(data):
+                raise images.ImageError(f"an advert is one still picture, JPEG or PNG, not {_kind_of(info.format, data)}")
         except (images.ImageError, OSError) as exc:
             report.error(entry.image_position, f"'{entry.image.name}': {getattr(exc, 'strerror', None) or exc}")
             continue
@@ -135,6 +137,14 @@ def _adverts(entries: tuple[AdvertEntry, ...], article_ids: set[str], report: Re
         name = f"adverts/{advert_id}{info.extension}"
         out.append(Advert(advert_id, entry, name, Asset(entry.image, name, entry.image_position), info.width, info.height))
     return tuple(out)
+
+
+def _kind_of(format_name: str, data: bytes) -> str:
+    """How an advert's refused picture is named: "an animated PNG", "a GIF" …"""
+    if format_name == "PNG":
+        return "an animated PNG"
+    name = format_name or "picture of an unknown kind"
+    return f"an {name}" if name[0] in "AEIOU" else f"a {name}"
 
 
 def article_limit(path: Path) -> int:
