@@ -64,9 +64,12 @@ test: install system-deps node-deps lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope -m "not serial"
 	$(BIN)/python -m pytest -q -p no:xdist -m serial
 
+# BENCH_ARGS: bench/run.py's options, e.g. make bench BENCH_ARGS="--memory-scale 1 --memory-jobs 2"
+# (every row in one run, the memory rows at full size: about 90 minutes here).
+BENCH_ARGS ?=
 bench: SYSTEM_TOOLS += pandoc:pandoc
 bench: install system-deps
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 fuzz: install
 	$(BIN)/python -m pip install --quiet atheris
