@@ -66,7 +66,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from masthead.layout import pdf
+from masthead.layout import furniture, pdf
 from masthead.model.documents import PAGES, Kind, RenderedIssue
 from masthead.runtime import workers
 from masthead.runtime.cache import Cache, package_stamp
@@ -85,6 +85,10 @@ LINK_BASE = pdf.BASE_URL + "issue#"  # a link into another chunk, until the join
 # (not BASE_URL + "#": WeasyPrint takes that for its own document and drops a missing id)
 PAGE_ATTRIBUTE = "data-masthead-page"  # on every link to an id: the page number target-counter() would show
 GUESS_WORDS_PER_PAGE = 600  # first round only: how many digits folios and references will have
+# On an element whose number another article gives (a reading time in "More from" and the
+# contents, render/templates.py's late_attr): the chunk shows it as zeros, the join writes it.
+LATE = "data-masthead-late"
+LATE_KEY = "#late-"  # its key among a setup's numbers (no id begins with "#")
 
 
 
@@ -96,10 +100,13 @@ class Printed(NamedTuple):
 
 
 class Setup(NamedTuple):
-    """What a chunk's layout depends on beyond its content."""
+    """What a chunk's layout depends on beyond its content. Furnished (furniture.py), only the
+    side of its first page and the count of digits of each number: start is 1 (a recto) or 2,
+    and the numbers are zeros, set after the join."""
 
-    start: int  # its first folio
-    numbers: tuple[tuple[str, str], ...]  # (linked id, the page number printed for it)
+    start: int  # its first folio (1 or 2 when furnished)
+    numbers: tuple[tuple[str, str], ...]  # (linked id, the page number printed for it, or zeros)
+    furnished: bool = True  # drawn without its margin boxes, which the furniture document draws
 
 
 class Chunk(NamedTuple):
@@ -108,6 +115,11 @@ class Chunk(NamedTuple):
     refs: tuple[tuple[str, int], ...]  # (id, its chunk) for each id a link here names
     wanted: frozenset[str]  # ids here that links name: their pages are reported
     words: int
+    late: tuple[str, ...] = ()  # the numbers of its LATE elements, which its document shows as zeros
+
+    def numbered(self) -> tuple[str, ...]:
+        """What its setup's numbers are for: the ids its links name, then its late numbers."""
+        return tuple(ref for ref, _ in self.refs) + tuple(f"{LATE_KEY}{k}" for k in range(len(self.late)))
 
 
 class Laid(NamedTuple):
@@ -116,10 +128,24 @@ class Laid(NamedTuple):
     setup: Setup
     pages: int
     anchors: dict[str, int]  # wanted id → index of its page in the chunk
-    starts: list[pdf.PageStart]  # folios from the chunk's setup.start
+    starts: list[pdf.PageStart]  # folios from 1, the chunk's first page
     bookmarks: list[tuple[int, str, str]]  # (level, label, state), in order
     data: bytes | None
     warnings: list[str]
+    infos: list[furniture.PageInfo]  # what each page's furniture depends on
+    sided: bool  # its pages depend on the side it begins on (furniture.sided)
+    furnished: bool  # drawn without margin boxes (setup.furnished, unless the theme's need the chunk)
+    patchable: bool  # its links' numbers can be set after the join (furniture.patchable)
+
+
+class Settled(NamedTuple):
+    """The chunks' layouts once every setup is right, and what the join needs besides."""
+
+    results: list[Laid]
+    starts: list[int]  # each chunk's first folio in the issue
+    numbers: list[dict[str, str]]  # each chunk's links' page numbers, by linked id
+    furniture: bytes | None  # the furniture document's PDF, when a chunk is furnished and a PDF asked for
+    shifts: list[list[tuple[float, float]]]  # per chunk, per page: how far its content moves (CSS px)
 
 
 def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callable[[str], None],
@@ -133,13 +159,15 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
             return Printed(pdf.write(issue, document) if want_pdf else None, pdf.page_starts(issue, document),
                            len(document.pages))
     remembered = _remembered_setups(cache, issue, chunks)
-    results = _lay_out_all(chunks, jobs, want_pdf, remembered, cache)
-    _remember(cache, "pdf-setups", _setups_key(issue, chunks), [[r.setup.start, list(map(list, r.setup.numbers))]
-                                                                 for r in results])
+    settled = _lay_out_all(chunks, jobs, want_pdf, remembered, cache)
+    results = settled.results
+    _remember(cache, "pdf-setups", _setups_key(issue, chunks), [[r.setup.start, list(map(list, r.setup.numbers)),
+                                                                  r.setup.furnished] for r in results])
     del chunks  # their documents: the join needs the memory
     for message in dict.fromkeys(m for result in results for m in result.warnings):  # once, not once a chunk
         warn(message)
-    starts = [start for result in results for start in result.starts]
+    starts = [s._replace(folio=s.folio + first - 1) for result, first in zip(results, settled.starts, strict=True)
+              for s in result.starts]
     data = None
     if want_pdf:
         from masthead.layout import pdfjoin
@@ -147,7 +175,10 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
         parts = [r.data for r in results if r.data is not None]
         if len(parts) != len(results):  # _lay_out_all writes every chunk when want_pdf
             raise RuntimeError("PDF: a chunk was laid out but not written")
-        data = pdfjoin.join(parts, [r.bookmarks for r in results], LINK_BASE)
+        patches = [{i: numbers[ref] for i, (ref, _) in enumerate(r.setup.numbers)} if _patched(r) else None
+                   for r, numbers in zip(results, settled.numbers, strict=True)]
+        data = pdfjoin.join(parts, [r.bookmarks for r in results], LINK_BASE, furniture=settled.furniture,
+                            furnished=[r.furnished for r in results], shifts=settled.shifts, numbers=patches)
     return Printed(data, starts, sum(r.pages for r in results))
 
 
@@ -194,8 +225,8 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
     for i in range(first, len(children)):
         if _is_article(children[i]):  # a new chunk when this one is full, or half full and a section begins
             section = "section-start" in (children[i].get("class") or "").split()
-            if current and (count + words[i] > size or (section and count >= size // 2)
-                            or children[i].get(pdf.CONTINUES) is not None):
+            half = count >= size // 2 and (section or _cut_before(children[i]))
+            if current and (count + words[i] > size or half or children[i].get(pdf.CONTINUES) is not None):
                 groups.append(current)
                 current, count = [], 0
             count += words[i]
@@ -227,12 +258,40 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
         if g:  # @page :first means the issue's first page, which no later chunk holds
             for style in chunk_head.iterfind(f"{{{XHTML}}}style"):
                 style.text = _without_first(style.text or "")
+        late = _zeroed([children[i] for i in group])
         content = _document(root, chunk_head, body, [children[i] for i in group])
         slim = issue._replace(documents=(document._replace(content=content), *others),
                               resources=later if g else resources, toc=(), page_list=(), accessibility=None)
         chunks.append(Chunk(slim, numbered, tuple(sorted(refs[g].items())), wanted[g],
-                            sum(words[i] for i in group)))
+                            sum(words[i] for i in group), late))
     return chunks
+
+
+def _zeroed(elements: list) -> tuple[str, ...]:
+    """The numbers of the LATE elements in ``elements`` (each its text's first run of digits),
+    in document order, each now zeros of as many digits in the text and numbered (LATE's value)
+    in that order. An element with children, or without an ASCII number, is left as it is."""
+    found: list[str] = []
+    for element in (e for child in elements for e in child.iter() if isinstance(e.tag, str) and e.get(LATE) is not None):
+        match = re.search(r"[0-9]+", element.text or "") if len(element) == 0 else None
+        if match is None:
+            del element.attrib[LATE]
+            continue
+        element.set(LATE, str(len(found)))
+        found.append(match.group())
+        element.text = element.text[:match.start()] + "0" * len(match.group()) + element.text[match.end():]
+    return tuple(found)
+
+
+def _cut_before(article) -> bool:
+    """Whether a chunk at least half full ends before this article: for one article in two,
+    chosen by its id, the same in every build. So where chunks end depends on the articles
+    near the end, not on the words of all the articles before: after an article grows, the
+    chunks are cut as before from the next such article on, and their layouts are reused
+    (cut only when full, each chunk after a longer article would begin an article later)."""
+    import hashlib
+
+    return hashlib.md5((article.get("id") or "").encode("utf-8")).digest()[0] % 2 == 0
 
 
 def _chunk_words(total: int) -> int | None:
@@ -394,10 +453,11 @@ def _remembered_setups(cache: Cache, issue: RenderedIssue, chunks: list[Chunk]) 
     """The setups the last build of this issue settled on, when they fit these chunks."""
     value = _remembered(cache, "pdf-setups", _setups_key(issue, chunks))
     try:
-        setups = [Setup(int(start), tuple((str(ref), str(number)) for ref, number in numbers)) for start, numbers in value]
+        setups = [Setup(int(start), tuple((str(ref), str(number)) for ref, number in numbers), bool(furnished))
+                  for start, numbers, furnished in value]
     except (TypeError, ValueError):
         return None
-    fits = len(setups) == len(chunks) and all(tuple(ref for ref, _ in setup.numbers) == tuple(ref for ref, _ in chunk.refs)
+    fits = len(setups) == len(chunks) and all(tuple(ref for ref, _ in setup.numbers) == chunk.numbered()
                                               for setup, chunk in zip(setups, chunks, strict=True))
     return setups if fits else None
 
@@ -409,7 +469,7 @@ def _chunk_keys(chunks: list[Chunk]) -> list[str]:
 
     keys = []
     for chunk in chunks:
-        parts: list[str | bytes] = [package_stamp("weasyprint"), chunk.css]
+        parts: list[str | bytes] = [package_stamp("weasyprint"), chunk.css, "furnished"]
         parts += [d.content for d in chunk.issue.documents if d.kind == Kind.PRINT]
         parts += [f"{r.name} {hashlib.sha256(r.data).hexdigest()}" for r in chunk.issue.resources if "pdf" in r.targets]
         parts += [chunk.issue.meta.identifier, repr(chunk.issue.pdf)]
@@ -426,10 +486,14 @@ def _cached_layout(cache: Cache, chunk_key: str, setup: Setup, write: bool) -> L
     if not isinstance(meta, dict) or (write and data is None):
         return None
     try:
+        infos = [furniture.PageInfo(str(name), bool(blank), str(side), tuple(float(v) for v in box),
+                                    tuple((str(n), tuple(str(v) for v in values)) for n, values in strings))
+                 for name, blank, side, box, strings in meta["infos"]]
         return Laid(setup, int(meta["pages"]), {str(k): int(v) for k, v in meta["anchors"].items()},
                     [pdf.PageStart(int(f), str(d), str(t)) for f, d, t in meta["starts"]],
                     [(int(level), str(label), str(state)) for level, label, state in meta["bookmarks"]],
-                    data, [str(w) for w in meta["warnings"]])
+                    data, [str(w) for w in meta["warnings"]], infos, bool(meta["sided"]), bool(meta["furnished"]),
+                    bool(meta["patchable"]))
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
 
@@ -439,13 +503,25 @@ def _keep_layout(cache: Cache, chunk_key: str, laid: Laid, write: bool) -> None:
     if write and laid.data is not None:
         cache.put("pdf-chunks", key + "-pdf", laid.data)
     _remember(cache, "pdf-chunks", key, {"pages": laid.pages, "anchors": laid.anchors, "starts": [list(s) for s in laid.starts],
-                                         "bookmarks": [list(b) for b in laid.bookmarks], "warnings": laid.warnings})
+                                         "bookmarks": [list(b) for b in laid.bookmarks], "warnings": laid.warnings,
+                                         "infos": [[i.name, i.blank, i.side, list(i.box), [[n, list(v)] for n, v in i.strings]]
+                                                   for i in laid.infos],
+                                         "sided": laid.sided, "furnished": laid.furnished, "patchable": laid.patchable})
+
+
+class _Bound(NamedTuple):
+    """What a build learned a chunk cannot do, kept for the rest of the build (so that its
+    setup cannot go back and forth between two rounds)."""
+
+    drawn: set[int]  # chunks that draw their own margin boxes (the theme's need their content)
+    sided: set[int]  # chunks laid out on the side they begin on
+    numbered: set[int]  # chunks that print their true page numbers
 
 
 def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remembered: list[Setup] | None = None,
-                 cache: Cache | None = None) -> list[Laid]:
+                 cache: Cache | None = None) -> Settled:
     """Every chunk laid out (and written) with its true setup, in ``jobs`` processes (default:
-    the cores), started as workers.py starts them.
+    the cores), started as workers.py starts them; then the furniture document.
 
     In rounds: each round lays out, in parallel, the chunks whose setup differs from the one
     their last layout used, then the setups are worked out again from all the results. (Not
@@ -453,41 +529,113 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remember
     it, when page counts moved.) The front chunk goes last in a round: it is short, and
     fills the end of the round when the other process has nothing left to do.
 
-    Two rounds suffice when a chunk's pages do not depend on the side it starts on, as with
-    the default theme. When they do, a chunk redone on its other side can move the chunks
-    after it again, one round further each time: so up to one round a chunk, and one more.
-
-    With the setups the last build settled on (``remembered``), the first round writes the PDF
-    too: after an edit that moved no page, it is the only round."""
+    A furnished chunk's setup changes only when the count of digits of one of its numbers does
+    (or, for a chunk bound to its side, its side): after an edit, whatever pages it moved, the
+    edited chunk is laid out again and the others come from the cache. With guessed digits
+    right, a cold build takes one round. When the setups settle, the furniture document is
+    laid out for the pages they give; a chunk whose pages would not fit the other side's
+    content box is bound to its side, and laid out again."""
     results: list[Laid | None] = [None] * len(chunks)
     setups = remembered or _guesses(chunks)
     cache = cache or Cache(None)
     keys = _chunk_keys(chunks) if cache.folder is not None or cache.memory is not None else None
+    bound = _Bound(set(), set(), set())
     with workers.pool(workers.count(jobs, len(chunks)), ["masthead.layout.pdfchunks", "weasyprint"]) as pool:
         try:
-            for round_ in range(len(chunks) + 1):
+            for _round in range(2 * len(chunks) + 2):
                 todo = [i for i, (result, setup) in enumerate(zip(results, setups, strict=True))
                         if result is None or result.setup != setup or (want_pdf and result.data is None)]
-                if not todo:
-                    return _laid(results)
-                write = want_pdf and (round_ > 0 or remembered is not None)  # a guess is seldom right: no PDF yet
-                kept = {i: _cached_layout(cache, keys[i], setups[i], write) for i in todo} if keys else {}
-                futures = {i: pool.submit(_lay_out, chunks[i], setups[i], write)
-                           for i in sorted(todo, key=lambda i: i == 0) if kept.get(i) is None}  # the front last
-                for i, laid in kept.items():
-                    if laid is not None:
-                        results[i] = laid
-                for i, future in futures.items():
-                    results[i] = future.result()
-                    if keys:
-                        _keep_layout(cache, keys[i], future.result(), write)
-                setups = _setups(chunks, _laid(results))
+                if todo:
+                    kept = {i: _cached_layout(cache, keys[i], setups[i], want_pdf) for i in todo} if keys else {}
+                    futures = {i: pool.submit(_lay_out, chunks[i], setups[i], want_pdf)
+                               for i in sorted(todo, key=lambda i: i == 0) if kept.get(i) is None}  # the front last
+                    for i, laid in kept.items():
+                        if laid is not None:
+                            results[i] = laid
+                    for i, future in futures.items():
+                        results[i] = future.result()
+                        if keys:
+                            _keep_layout(cache, keys[i], future.result(), want_pdf)
+                    _learn(bound, _laid(results), want_pdf)
+                    setups = _setups(chunks, _laid(results), bound)
+                    continue
+                done = _laid(results)
+                starts, numbers = _true(chunks, done)
+                if not any(r.furnished for r in done):
+                    return Settled(done, starts, numbers, None, [[] for _ in done])
+                furnished = _furnish(pool, cache, chunks[0], done, want_pdf)
+                if furnished is None:  # the furniture document failed: every chunk draws its own
+                    bound.drawn.update(range(len(chunks)))
+                else:
+                    shifts, misfits = _shifts(done, furnished[1])
+                    if not misfits:
+                        return Settled(done, starts, numbers, furnished[0], shifts)
+                    bound.sided.update(misfits)
+                setups = _setups(chunks, done, bound)
         except BaseException as exc:
             pool.shutdown(wait=False, cancel_futures=True)
             if isinstance(exc, KeyboardInterrupt):  # Ctrl-C, or the daemon's client gone: not a wait
                 _stop(pool)                          # for the chunks under way (seconds each)
             raise
-    raise RuntimeError(f"PDF: the page numbers of the chunks did not settle in {len(chunks) + 1} rounds")
+    raise RuntimeError(f"PDF: the page numbers of the chunks did not settle in {2 * len(chunks) + 2} rounds")
+
+
+def _learn(bound: _Bound, results: list[Laid], written: bool) -> None:
+    for i, result in enumerate(results):
+        if result.setup.furnished and not result.furnished:
+            bound.drawn.add(i)
+        if written and not result.patchable:
+            bound.numbered.add(i)
+
+
+def _patched(result: Laid) -> bool:
+    """Whether the chunk's numbers were laid out as zeros, for the join to set."""
+    return result.patchable and all(set(number) <= {"0"} for _, number in result.setup.numbers)
+
+
+def _furnish(pool, cache: Cache, front: Chunk, results: list[Laid], write: bool):
+    """The furniture document for the pages the chunks give (its PDF when ``write``, and its
+    pages), from the cache or laid out in a worker; None when it could not be made."""
+    import json
+
+    infos = [info for result in results for info in result.infos]
+    (document,) = front.issue.documents_of(Kind.PRINT)
+    source = furniture.html(document.content, infos)
+    import hashlib
+
+    key = cache_key("pdf-furniture", package_stamp("weasyprint"), source, str(write), front.issue.meta.identifier,
+                    repr(front.issue.pdf), *(f"{r.name} {hashlib.sha256(r.data).hexdigest()}" for r in front.issue.resources
+                                             if "pdf" in r.targets))
+    meta = _remembered(cache, "pdf-furniture", key)
+    data = cache.get("pdf-furniture", key + "-pdf") if write else None
+    if isinstance(meta, list) and (data is not None or not write):
+        return data, [furniture.PageInfo(n, bool(b), s, tuple(float(v) for v in box), ()) for n, b, s, box in meta]
+    made = pool.submit(_furniture_layout, front, source, infos, write).result()
+    if made is None:
+        return None
+    cache.put("pdf-furniture", key, json.dumps([[i.name, i.blank, i.side, list(i.box)] for i in made[1]]).encode("utf-8"))
+    if write and made[0] is not None:
+        cache.put("pdf-furniture", key + "-pdf", made[0])
+    return made
+
+
+def _shifts(results: list[Laid], pages: list[furniture.PageInfo]) -> tuple[list[list[tuple[float, float]]], set[int]]:
+    """For each furnished chunk's pages, how far the furniture page's content box is from the
+    one the chunk was laid out in; and the chunks whose pages' boxes differ in size."""
+    shifts: list[list[tuple[float, float]]] = []
+    misfits: set[int] = set()
+    at = 0
+    for i, result in enumerate(results):
+        moves = []
+        for info, page in zip(result.infos, pages[at:at + result.pages], strict=True):
+            width, height, x, y, w, h = info.box
+            page_width, page_height, px, py, pw, ph = page.box
+            if (width, height, w, h) != (page_width, page_height, pw, ph):
+                misfits.add(i)
+            moves.append((round(px - x, 4), round(py - y, 4)) if result.furnished else (0.0, 0.0))
+        shifts.append(moves)
+        at += result.pages
+    return shifts, {i for i in misfits if results[i].furnished}
 
 
 def _stop(pool) -> None:
@@ -509,23 +657,47 @@ def _laid(results: list[Laid | None]) -> list[Laid]:
 
 
 def _guesses(chunks: list[Chunk]) -> list[Setup]:
-    """First-round setups: folios and references guessed from the words before each chunk."""
+    """First-round setups: furnished, on a recto, with as many zeros for each number as the page
+    it names likely has digits, guessed from the words before it."""
     starts, page = [], 1
     for chunk in chunks:
         starts.append(page)
         page += 1 + chunk.words // GUESS_WORDS_PER_PAGE
-    return [Setup(starts[i], tuple((ref, "0" * len(str(starts[owner]))) for ref, owner in chunk.refs))
-            for i, chunk in enumerate(chunks)]
+    return [Setup(1, tuple((ref, "0" * len(str(starts[owner]))) for ref, owner in chunk.refs)
+                  + tuple((f"{LATE_KEY}{k}", "0" * len(number)) for k, number in enumerate(chunk.late)))
+            for chunk in chunks]
 
 
-def _setups(chunks: list[Chunk], results: list[Laid]) -> list[Setup]:
-    """Each chunk's setup as the latest layouts of all the chunks give it."""
+def _true(chunks: list[Chunk], results: list[Laid]) -> tuple[list[int], list[dict[str, str]]]:
+    """Each chunk's first folio in the issue, and the page numbers of the ids its links name,
+    as the latest layouts of all the chunks give them."""
     starts = [1]
     for result in results[:-1]:
         starts.append(starts[-1] + result.pages)
-    return [Setup(starts[index], tuple((ref, str(starts[owner] + results[owner].anchors[ref])
-                                        if ref in results[owner].anchors else "") for ref, owner in chunk.refs))
-            for index, chunk in enumerate(chunks)]
+    numbers = [{ref: str(starts[owner] + results[owner].anchors[ref]) if ref in results[owner].anchors else ""
+                for ref, owner in chunk.refs} | {f"{LATE_KEY}{k}": number for k, number in enumerate(chunk.late)}
+               for chunk in chunks]
+    return starts, numbers
+
+
+def _setups(chunks: list[Chunk], results: list[Laid], bound: _Bound | None = None) -> list[Setup]:
+    """Each chunk's setup as the latest layouts of all the chunks give it: furnished, a recto
+    (or its side, when bound to it) and zeros; else its true first folio and numbers."""
+    bound = bound or _Bound(set(), set(), set())
+    starts, numbers = _true(chunks, results)
+    setups = []
+    for i, chunk in enumerate(chunks):
+        furnished = i not in bound.drawn
+        if not furnished:
+            start = starts[i]
+        elif i in bound.sided or results[i].sided:
+            start = 2 - starts[i] % 2
+        else:
+            start = 1
+        patch = i not in bound.numbered
+        setups.append(Setup(start, tuple((key, "0" * len(numbers[i][key]) if patch else numbers[i][key])
+                                         for key in chunk.numbered()), furnished))
+    return setups
 
 
 # ------------------------------------------------------------------------------ in a worker
@@ -536,27 +708,52 @@ def _lay_out(chunk: Chunk, setup: Setup, write: bool) -> Laid:
     issue = chunk.issue._replace(documents=tuple(d._replace(content=_prepared(d.content, setup, chunk.css))
                                                  if d.kind == Kind.PRINT else d for d in chunk.issue.documents))
     warnings: list[str] = []
-    with pdf.laid_out(issue, warnings.append) as document:
+    with furniture.hooks(setup.furnished) as state, pdf.laid_out(issue, warnings.append) as document:
+        state.furnish = setup.furnished and furniture.can_furnish(state)
+        infos = furniture.pages(document, state)
+        if state.furnish:
+            furniture.strip(document)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for name in page.anchors:
                 if name in chunk.wanted:
                     anchors.setdefault(name, index)
-        starts = [s._replace(folio=s.folio + setup.start - 1) for s in pdf.page_starts(issue, document)]
-        bookmarks = [(level, label, state) for page in document.pages for level, label, _, state in page.bookmarks]
+        starts = pdf.page_starts(issue, document)
+        bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
         data = pdf.write(issue, document) if write else None
-        return Laid(setup, len(document.pages), anchors, starts, bookmarks, data, warnings)
+        patchable = furniture.patchable(document, state) if write else True
+        return Laid(setup, len(document.pages), anchors, starts, bookmarks, data, warnings, infos,
+                    furniture.sided(document), state.furnish, patchable)
+
+
+def _furniture_layout(front: Chunk, source: bytes, infos: list[furniture.PageInfo], write: bool):
+    """The furniture document laid out (in a worker): its PDF when ``write``, and its pages;
+    None when its pages are not those the chunks asked for (count, names, blanks)."""
+    (document,) = front.issue.documents_of(Kind.PRINT)
+    issue = front.issue._replace(documents=tuple(d._replace(content=source) if d is document else d
+                                                 for d in front.issue.documents))
+    with pdf.laid_out(issue) as laid:
+        pages = furniture.furnished_pages(laid)
+        if [(p.name, p.blank) for p in pages] != [(i.name, i.blank) for i in infos]:
+            return None
+        return (pdf.write(issue, laid) if write else None), pages
 
 
 def _prepared(content: bytes, setup: Setup, css: str) -> bytes:
     """The chunk's document with its folios, side and the numbers of its links into other chunks."""
     root = parse(content, huge_tree=True)
     numbers = dict(setup.numbers)
+    index = {ref: str(i) for i, (ref, _) in enumerate(setup.numbers)}
     for element in root.iterfind(".//*[@href]"):
         href = element.get("href")
         name = unquote(href[len(LINK_BASE):] if href.startswith(LINK_BASE) else href[1:] if href[:1] == "#" else "")
         if name in numbers:
             element.set(PAGE_ATTRIBUTE, numbers[name])
+            element.set(furniture.REF_ATTRIBUTE, index[name])
+    for element in root.iterfind(f".//*[@{LATE}]"):  # (zeros, from plan: the setup's digits, zeros or the number)
+        key = f"{LATE_KEY}{element.get(LATE)}"
+        element.text = re.sub(r"[0-9]+", numbers[key], element.text or "", count=1)
+        element.set(furniture.REF_ATTRIBUTE, index[key])
     style = etree.SubElement(root.find(f"{{{XHTML}}}head"), f"{{{XHTML}}}style")
     # The page counter is reset in @page, not in content: that would zero target-counter()
     # (WeasyPrint #2114) where a theme uses it beyond links. The root's break-before makes
@@ -565,4 +762,3 @@ def _prepared(content: bytes, setup: Setup, css: str) -> bytes:
     style.text = (f"\n@page :first {{ counter-reset: page {setup.start - 1}; counter-increment: page 1; }}\n"
                   f"html {{ break-before: {'recto' if setup.start % 2 else 'verso'}; }}\n{css}\n")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", doctype="<!DOCTYPE html>")
-

@@ -36,6 +36,8 @@ from collections import deque
 from collections.abc import Sequence
 from urllib.parse import unquote
 
+from masthead.layout import furniture
+
 Bookmark = tuple[int, str, str]  # (CSS bookmark-level, label, "open" or "closed")
 PACKED = 200  # objects in one object stream
 _SUBSET = re.compile(r"/[A-Z]{6}\+")  # a subset font's name: "/ABCDEF+Masthead-Serif"
@@ -43,23 +45,36 @@ _SUBSET = re.compile(r"/[A-Z]{6}\+")  # a subset font's name: "/ABCDEF+Masthead-
 _TOKEN = re.compile(rb"\((?:\\.|[^\\)])*\)|<(?!<)[0-9A-Fa-f\s]*>|(?<![\w/.#+-])(\d+) (\d+) R(?![\w#])")
 
 
-def join(parts: Sequence[bytes], bookmarks: Sequence[Sequence[Bookmark]], link_base: str) -> bytes:
-    """The chunks' PDFs (in order) as one PDF; ``bookmarks[i]`` are chunk i's, in page order."""
+def join(parts: Sequence[bytes], bookmarks: Sequence[Sequence[Bookmark]], link_base: str, *,
+         furniture: bytes | None = None, furnished: Sequence[bool] = (), shifts: Sequence[Sequence[tuple[float, float]]] = (),
+         numbers: Sequence[dict[int, str] | None] = ()) -> bytes:
+    """The chunks' PDFs (in order) as one PDF; ``bookmarks[i]`` are chunk i's, in page order.
+
+    With ``furniture`` (furniture.py's document, a page for each page of the issue), each page
+    of a chunk that is ``furnished[i]`` gets its furniture page as a form drawn under it, and
+    its content moved by ``shifts[i][page]`` (CSS px, as its links, destinations and figures'
+    boxes). ``numbers[i]``: the page numbers to write where chunk i's marked zeros are."""
     import pikepdf  # only the chunked path needs it
 
     joined: _Joined | None = None
-    for number, data in enumerate(parts):
-        with pikepdf.open(io.BytesIO(data)) as source:
-            joined = joined or _Joined(source)
-            joined.add(source, number, link_base)
-    assert joined is not None, "no chunks to join"
-    return joined.finish([mark for chunk in bookmarks for mark in chunk])
+    extra = pikepdf.open(io.BytesIO(furniture)) if furniture else None
+    try:
+        for number, data in enumerate(parts):
+            with pikepdf.open(io.BytesIO(data)) as source:
+                joined = joined or _Joined(source, extra, len(parts))
+                joined.add(source, number, link_base, furnished=bool(furnished and furnished[number]),
+                           shifts=shifts[number] if shifts else (), numbers=numbers[number] if numbers else None)
+        assert joined is not None, "no chunks to join"
+        return joined.finish([mark for chunk in bookmarks for mark in chunk])
+    finally:
+        if extra is not None:
+            extra.close()
 
 
 class _Joined:
     """The joined PDF while it is written, and what ties its chunks together."""
 
-    def __init__(self, front) -> None:
+    def __init__(self, front, extra=None, parts: int = 1) -> None:
         version = str(front.pdf_version)
         self.file = _File(version, packed=version >= "1.5")  # (PDF/A-1, version 1.4, has no object streams)
         self.catalog, self.pages_root, self.tree_root, self.document = (self.file.reserve() for _ in range(4))
@@ -73,16 +88,31 @@ class _Joined:
         # What the first chunk gives the whole, as PDF text: catalog entries, other name trees,
         # structure tree root and /Document entries, document information, first /ID element.
         self.front: dict[str, bytes] = {}
+        self.extra = extra  # the furniture document, whose page N is drawn under the issue's page N
+        if extra is not None:
+            _retag_fonts(extra, parts)  # (its fonts are the first chunk's faces: subsets of their own)
+            self.furniture = _Chunk(extra, self.file, {})
 
-    def add(self, source, number: int, link_base: str) -> None:
+    def add(self, source, number: int, link_base: str, furnished: bool = False,
+            shifts: Sequence[tuple[float, float]] = (), numbers: dict[int, str] | None = None) -> None:
         import pikepdf
 
         root = source.Root.StructTreeRoot
         (document,) = _as_list(root.K)
         offset = max((key for key, _ in self.nums), default=-1) + 1
         _retag_fonts(source, number)
+        own: dict[tuple[int, int], int] = {}
+        moved: dict[tuple[int, int], tuple[float, float]] = {}  # page → its content's move, in points
+        for index, page in enumerate(source.pages):
+            at = len(self.pages) + index
+            move = shifts[index] if furnished and index < len(shifts) else (0.0, 0.0)
+            form = self._form(at) if furnished and self.extra is not None else None
+            _furnish(source, page.obj, form, move, numbers, own)
+            if move != (0.0, 0.0):
+                moved[page.obj.objgen] = (move[0] * furniture.PX, -move[1] * furniture.PX)
         for page in source.pages:
             page = page.obj
+            _move_annotations(page, moved.get(page.objgen))
             if "/StructParents" in page:
                 page.StructParents = int(page.StructParents) + offset
             for annotation in page.get("/Annots", ()):
@@ -92,11 +122,11 @@ class _Joined:
                 if action is not None and action.get("/S") == "/URI" and str(action.URI).startswith(link_base):
                     del annotation["/A"]  # a link to another chunk: written as WeasyPrint writes internal ones
                     annotation.Dest = annotation.Contents = pikepdf.String(unquote(str(action.URI)[len(link_base):]))
-        own = {source.Root.Pages.objgen: self.pages_root, root.objgen: self.tree_root, document.objgen: self.document}
+        own.update({source.Root.Pages.objgen: self.pages_root, root.objgen: self.tree_root, document.objgen: self.document})
         for space in root.get("/Namespaces", ()):
             if space.NS.unparse() in self.namespaces:
                 own[space.objgen] = self.namespaces[space.NS.unparse()]
-        chunk = _Chunk(source, self.file, own)
+        chunk = _Chunk(source, self.file, own, moved)
         self.pages += [chunk.ref(page.obj) for page in source.pages]
         for space in root.get("/Namespaces", ()):
             self.namespaces.setdefault(space.NS.unparse(), chunk.ref(space))
@@ -104,8 +134,9 @@ class _Joined:
         self.nums += [(int(key) + offset, chunk.text(value)) for key, value in _tree_items(root.ParentTree, "/Nums")]
         self.roles.update((role, chunk.text(value)) for role, value in root.get("/RoleMap", {}).items())
         if "/Dests" in source.Root.get("/Names", {}):
-            self.dests.update((name, chunk.text(dest)) for name, dest in _tree_items(source.Root.Names.Dests, "/Names"))
-        self.targets += [chunk.text(dest) for dest in _outline_dests(source)]
+            self.dests.update((name, chunk.text(_moved_dest(dest, moved)))
+                              for name, dest in _tree_items(source.Root.Names.Dests, "/Names"))
+        self.targets += [chunk.text(_moved_dest(dest, moved)) for dest in _outline_dests(source)]
         if number == 0:
             made_here = ("/Type", "/Pages", "/StructTreeRoot", "/Outlines", "/Names")
             self.front = {
@@ -117,6 +148,20 @@ class _Joined:
                 "id": source.trailer.ID[0].unparse() if "/ID" in source.trailer else b"",
             }
         chunk.write_all()
+        if self.extra is not None:
+            self.furniture.write_all()
+
+    def _form(self, index: int) -> int:
+        """The joined file's number for a form of the furniture document's page ``index``."""
+        import pikepdf
+
+        page = self.extra.pages[index].obj
+        form = pikepdf.Stream(self.extra, b"")
+        form.write(zlib.compress(furniture.artifact(_content(page))), filter=pikepdf.Name.FlateDecode)
+        form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        form.BBox = page.MediaBox
+        form.Resources = page.Resources
+        return self.furniture.ref(self.extra.make_indirect(form))
 
     def finish(self, flat: list[Bookmark]) -> bytes:
         if len(flat) != len(self.targets):
@@ -143,8 +188,10 @@ class _Joined:
 class _Chunk:
     """One chunk's objects, renumbered for the joined file and written to it."""
 
-    def __init__(self, source, file: _File, own: dict[tuple[int, int], int]) -> None:
+    def __init__(self, source, file: _File, own: dict[tuple[int, int], int],
+                 moved: dict[tuple[int, int], tuple[float, float]] | None = None) -> None:
         self.source, self.file = source, file
+        self.moved = moved or {}  # page → how far its content moved (points): its figures' boxes move too
         self.numbers = dict(own)  # the chunk's object (num, gen) → its number in the joined file
         self.queue: deque = deque()  # objects numbered, not yet written
 
@@ -186,6 +233,8 @@ class _Chunk:
                 entries = self.entries(obj.stream_dict, ("/Length",))  # the chunk's may be an object: a number here
                 self.file.add_stream(self.numbers[objgen], b"<< %s /Length %d >>" % (entries, len(raw)), raw)
             else:
+                if self.moved and isinstance(obj, pikepdf.Dictionary) and "/A" in obj and "/Pg" in obj:
+                    _move_box(obj, self.moved.get(obj.Pg.objgen))
                 self.file.add(self.numbers[objgen], self._renumbered(obj.unparse(resolved=True)))
 
     def _renumbered(self, text: bytes) -> bytes:
@@ -268,6 +317,110 @@ class _File:
         self._write(number, b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n%s\n"
                     b"endstream" % (len(self.waiting), len(first), len(data), data))
         self.waiting = []
+
+
+def _content(page) -> bytes:
+    """A page's content stream, decoded (its parts joined when it has several)."""
+    import pikepdf
+
+    contents = page.get("/Contents")
+    if contents is None:
+        return b""
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(part.read_bytes() for part in contents)
+    return contents.read_bytes()
+
+
+def _furnish(source, page, form: int | None, move: tuple[float, float], numbers: dict[int, str] | None,
+             own: dict[tuple[int, int], int]) -> None:
+    """A chunk's page made ready for the join: its marked page numbers written (or only the
+    marks taken off), and when ``form`` (the furniture's number in the joined file), that form
+    drawn under its content, moved by ``move`` (CSS px)."""
+    import pikepdf
+
+    for group in _groups(page.get("/Resources")):  # text drawn in a group (opacity) is marked there
+        data = group.read_bytes()
+        fixed = furniture.patch(data, numbers)
+        if fixed is not data:
+            group.write(zlib.compress(fixed), filter=pikepdf.Name.FlateDecode)
+    content = _content(page)
+    patched = furniture.patch(content, numbers)
+    if form is None and patched is content:
+        return
+    if form is not None:
+        stand_in = source.make_indirect(pikepdf.Dictionary())  # stands for the form: written as a reference to it
+        own[stand_in.objgen] = form
+        resources = pikepdf.Dictionary(dict(page.get("/Resources", {}).items()))
+        xobjects = pikepdf.Dictionary(dict(resources.get("/XObject", {}).items()))
+        xobjects[furniture.FORM] = stand_in
+        resources.XObject = xobjects
+        page.Resources = resources
+        patched = b"q %s Do Q\nq 1 0 0 1 %s %s cm\n%s\nQ" % (furniture.FORM.encode(), _real(move[0] * furniture.PX),
+                                                             _real(-move[1] * furniture.PX), patched)
+    stream = pikepdf.Stream(source, b"")
+    stream.write(zlib.compress(patched), filter=pikepdf.Name.FlateDecode)
+    page.Contents = source.make_indirect(stream)
+
+
+def _groups(resources, seen: set | None = None) -> list:
+    """The form XObjects a page's resources name, and theirs, each once."""
+    import pikepdf
+
+    seen = set() if seen is None else seen
+    found = []
+    for xobject in (resources or {}).get("/XObject", {}).values():
+        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+            seen.add(xobject.objgen)
+            found.append(xobject)
+            found += _groups(xobject.get("/Resources"), seen)
+    return found
+
+
+def _real(value: float) -> bytes:
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return (text if text not in ("", "-0") else "0").encode()
+
+
+def _move_annotations(page, move: tuple[float, float] | None) -> None:
+    import pikepdf
+
+    if move is None:
+        return
+    for annotation in page.get("/Annots", ()):
+        for key in ("/Rect", "/QuadPoints"):
+            if key in annotation:
+                values = [float(v) for v in annotation[key]]
+                annotation[key] = pikepdf.Array([round(v + move[i % 2], 4) for i, v in enumerate(values)])
+
+
+def _moved_dest(dest, moved: dict[tuple[int, int], tuple[float, float]]):
+    """An explicit destination [page /XYZ left top zoom] on a moved page, moved with it."""
+    import pikepdf
+
+    if not moved or not isinstance(dest, pikepdf.Array) or len(dest) < 4 or str(dest[1]) != "/XYZ":
+        return dest
+    page = dest[0]
+    move = moved.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
+    if move is None:
+        return dest
+    values: list = list(dest)
+    for i, axis in ((2, 0), (3, 1)):
+        if values[i] is not None:  # (null: "the current left" or "top", which does not move)
+            values[i] = round(float(values[i]) + move[axis], 4)
+    return pikepdf.Array(values)
+
+
+def _move_box(element, move: tuple[float, float] | None) -> None:
+    """A structure element's layout box (WeasyPrint gives figures one, in CSS px from the page's
+    top left) moved with its page's content."""
+    import pikepdf
+
+    attributes = element.get("/A")
+    if move is None or not isinstance(attributes, pikepdf.Dictionary) or "/BBox" not in attributes:
+        return
+    dx, dy = move[0] / furniture.PX, -move[1] / furniture.PX
+    values = [float(v) for v in attributes.BBox]
+    attributes.BBox = pikepdf.Array([round(v + (dx, dy)[i % 2], 4) for i, v in enumerate(values)])
 
 
 def _retag_fonts(pdf, number: int) -> None:

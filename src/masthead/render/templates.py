@@ -249,6 +249,9 @@ class _Context:
             # another language; inside ``other`` (an article), as against its language
             "written_attrs": lambda other=None: _lang_attrs(written, i18n.direction_of(written),
                                                             (other.lang if other is not None else "") or lang),
+            # in the print document, on a number that another article's text gives (its reading
+            # time): the PDF's chunks lay it out as zeros and the join writes it (layout/furniture.py)
+            "late_attr": lambda: Markup(' data-masthead-late=""') if values.get("print_edition") else Markup(""),
         }
         helpers.update((k, v) for k, v in values.items() if callable(v) and not isinstance(v, str))
         plain = {k: self.plain(v) for k, v in values.items() if k not in helpers}
@@ -288,7 +291,8 @@ class _Context:
         ordered = others[index:] + others[:index]
         return ordered[:MORE_FROM]
 
-    def article_part(self, article: Article, body: str, href, more: list[Article] | None = None) -> Markup:
+    def article_part(self, article: Article, body: str, href, more: list[Article] | None = None,
+                     print_edition: bool = False) -> Markup:
         # The interface's words (section, byline, date, reading time, "More from") in the
         # issue's language, as a newsstand app frames a story in another language; the
         # article's own text keeps its language and direction on its <article>.
@@ -298,7 +302,8 @@ class _Context:
         html = self._render("_article.xhtml.j2", self.issue.meta.language, article=article, body=Markup(body),
                             body_lead=Markup(end.lead), body_last=Markup(end.last),
                             section_title=self.section_of.get(article.id),
-                            more=self._more(article) if more is None else more, href=href)
+                            more=self._more(article) if more is None else more, href=href,
+                            print_edition=print_edition)
         return Markup(html)
 
     def web_pages(self, cover_image: str, languages: Mapping[str, tuple[LanguageLink, ...]]) -> list[Document]:
@@ -359,8 +364,9 @@ class _Context:
 
     def print_document(self, cover_image: str | None, generated: bool, meta: Metadata) -> Document:
         internal = lambda a: f"#{a.id}"  # noqa: E731 - links inside the one document
-        parts = {a.id: self.article_part(a, printdoc.body_for_print(a.body, a.id), href=internal) for a in self.articles}
-        html = self._render("print.xhtml.j2", meta.language, parts=parts, href=internal,
+        parts = {a.id: self.article_part(a, printdoc.body_for_print(a.body, a.id), href=internal, print_edition=True)
+                 for a in self.articles}
+        html = self._render("print.xhtml.j2", meta.language, parts=parts, href=internal, print_edition=True,
                             adverts=self._adverts_by_place("print"), advert_css=advert_css(self.issue),
                             cover_image=cover_image, generated_cover=generated,
                             creators=meta.creators, keywords=meta.keywords, page_css=printdoc.page_css(self.issue),
