@@ -32,7 +32,11 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-REF_ATTRIBUTE = "data-masthead-ref"  # on a link whose number the chunk prints: its index in the chunk's refs
+REF_ATTRIBUTE = "data-masthead-ref"  # on a number the join writes: its index among the chunk's setup's numbers
+PAGE_ATTRIBUTE = "data-masthead-page"  # on every link to an id: the page number target-counter() would show
+# On an element whose number another article gives (a reading time in "More from" and the
+# contents, render/templates.py's late_attr): the chunk shows it as zeros, the join writes it.
+LATE = "data-masthead-late"
 MARK_REF = b"%masthead-ref "
 MARK_END = b"%masthead-end "
 FORM = "/MastheadFurniture"  # the furniture's form, in a furnished page's resources
@@ -57,7 +61,6 @@ class State:
     def __init__(self, furnish: bool) -> None:
         self.furnish = furnish
         self.contexts: list[Any] = []
-        self.page_stream: Any = None
         self.marked: set[int] = set()
         self.unpatchable = False
         self.digits: dict[str, list[int] | None] = {}  # font hash → its ten digits' glyphs, None if unequal
@@ -80,7 +83,6 @@ def hooks(furnish: bool) -> Iterator[State]:
             state.contexts.append(self)
 
     def page(page_box, stream) -> None:
-        state.page_stream = stream
         if not state.furnish:
             draw_page(page_box, stream)
             return
@@ -116,8 +118,6 @@ def _shown_number(textbox) -> str | None:
     element = getattr(textbox, "element", None)
     if element is None or element.get(REF_ATTRIBUTE) is None:
         return None
-    from masthead.layout.pdfchunks import LATE, PAGE_ATTRIBUTE
-
     pseudo = "::" in (textbox.element_tag or "")
     if element.get(LATE) is not None:
         match = None if pseudo else re.search(r"[0-9]+", element.text or "")

@@ -83,11 +83,9 @@ EDIT_WORDS = 50_000
 EDIT_CHUNK_WORDS = 10_000  # about one story of strand-1891, a dozen pages in two columns
 LINK_BASE = pdf.BASE_URL + "issue#"  # a link into another chunk, until the join makes it internal again
 # (not BASE_URL + "#": WeasyPrint takes that for its own document and drops a missing id)
-PAGE_ATTRIBUTE = "data-masthead-page"  # on every link to an id: the page number target-counter() would show
+PAGE_ATTRIBUTE = furniture.PAGE_ATTRIBUTE  # on every link to an id: the page number target-counter() would show
 GUESS_WORDS_PER_PAGE = 600  # first round only: how many digits folios and references will have
-# On an element whose number another article gives (a reading time in "More from" and the
-# contents, render/templates.py's late_attr): the chunk shows it as zeros, the join writes it.
-LATE = "data-masthead-late"
+LATE = furniture.LATE  # on a number another article gives: zeros in the chunk, written by the join
 LATE_KEY = "#late-"  # its key among a setup's numbers (no id begins with "#")
 
 
