@@ -594,7 +594,7 @@ def strand_pdf(b: Bench, strand: Path, cache: Path, repeat: int) -> None:
 ONE_PASS = ("import sys; from masthead.layout import pdfchunks; pdfchunks.EDIT_WORDS = 10**12; "
             "pdfchunks.ONE_PASS_WORDS = 10**12; from masthead.cli import run; sys.argv[0] = 'masthead'; run()")
 SAME_PAGES = "<p>Correction {i}.</p>"  # a line: the article keeps its page count
-MORE_PAGES = "<p>" + "A longer correction, set in full, to move the pages after it. " * 60 + "</p>"  # ~2 pages more
+MORE_PAGES = "<p>" + "A longer correction, set in full, to move the pages after it. " * 60 + "</p>"  # a page more
 
 
 def strand_pdf_edits(b: Bench, strand: Path, repeat: int) -> None:

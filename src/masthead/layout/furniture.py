@@ -251,7 +251,10 @@ def patchable(document, state: State) -> bool:
 # ------------------------------------------------------------------------------ the furniture document
 
 
-def html(content: bytes, infos: list[PageInfo]) -> bytes:
+_NAME = re.compile(r"-?[_a-zA-Z][_a-zA-Z0-9-]*")  # a page name as the furniture document writes it
+
+
+def html(content: bytes, infos: list[PageInfo]) -> bytes | None:
     """The furniture document: the print document's root, head and body (their attributes),
     and for each page an empty block with the page's name and the strings it sets. A blank
     page gets no block: the next block breaks to its side, as WeasyPrint made the blank."""
@@ -259,6 +262,8 @@ def html(content: bytes, infos: list[PageInfo]) -> bytes:
 
     from masthead.runtime.safexml import XHTML, parse
 
+    if any(info.name and not _NAME.fullmatch(info.name) for info in infos):
+        return None  # (a name escaped in the theme's CSS: every chunk draws its own margin boxes)
     root = parse(content, huge_tree=True)
     head, body = root.find(f"{{{XHTML}}}head"), root.find(f"{{{XHTML}}}body")
     out = etree.Element(root.tag, dict(root.attrib), nsmap=root.nsmap)

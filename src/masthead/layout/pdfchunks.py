@@ -7,14 +7,20 @@ CHUNK_WORDS words. Each chunk is a complete document (the same <head>, its part 
 laid out by itself in a worker process; pdfjoin.py joins the chunks' PDFs.
 
 A chunk alone does not know its first folio, nor the page of an article in another chunk
-(the contents and "More from" print them with ``target-counter()``). So each chunk is laid
-out with a *setup*: its first folio and the page numbers of the ids its links name. The
-first round guesses them from word counts (numbers with the likely count of digits; the
-theme's digits are tabular, so a number's width depends only on its digits) and reports
-each chunk's page count and where its linked ids fall. The true setups follow from those,
-and a chunk is laid out again, and written, while its setup differs from the one its last
-layout used: a chunk whose page count moved moves the chunks after it, which are redone. No
-folio or page reference in the output is a guess.
+(the contents and "More from" print them with ``target-counter()``). Since issue 26 it need
+not (furniture.py): a chunk is laid out *furnished*, without its margin boxes, as if it began
+on a recto, with each page number its links print as zeros of as many digits as the number
+has (the theme's digits are tabular, so a number's width depends only on its digits), and
+another article's reading time too. The join draws each page's folio and running heads from
+a furniture document laid out for the whole issue, moves a verso's content by its side's
+margins, and writes the numbers' digits in place of the zeros. So a chunk's *setup* (what its
+layout depends on beyond its content) is only: the count of digits of each number, and, for a
+chunk whose pages depend on their side (a forced left or right break), the side it begins on.
+The first round guesses the digits from word counts and reports each chunk's page count and
+where its linked ids fall; the true setups follow, and a chunk is laid out again while its
+setup differs from the one its last layout used. No folio or page reference is a guess.
+A chunk that cannot be furnished (running elements; numbers whose figures differ in width)
+is laid out with its true folios and numbers, as every chunk was before.
 
 The page numbers of links inside a chunk are printed from the setup too, not by WeasyPrint's
 target-counter(): it lays out again every page whose target-counter() values change, and in
@@ -33,22 +39,17 @@ Which issues, and how big the chunks (issue 26). An issue of ONE_PASS_WORDS word
 or more (a book) is cut into chunks of CHUNK_WORDS, for memory and both cores. One of
 EDIT_WORDS or more (a magazine's size: strand-1891 has 105,000) is cut into chunks of
 EDIT_CHUNK_WORDS, about a story each, so that an edit lays out one story's pages again and
-the other chunks come from the cache (below). Its cold build costs more than one pass would:
-every chunk is laid out twice, once with guessed setups and once with the true ones (bench:
-about 1.8 times the one pass's wall time on a loaded 2-core machine). A smaller issue (the
-samples) takes the single in-process pass: it lays out in seconds, so an edit relays it all.
+the other chunks come from the cache (below), wherever the edit moved their pages. A chunk
+ends before an article chosen by its id (``_cut_before``) once half full, so an article that
+grows does not move where the chunks after it are cut. A smaller issue (the samples) takes
+the single in-process pass: it lays out in seconds, so an edit relays it all.
 
 Chunks remembered (issue 26). A chunk's layout is kept in the cache under its content, its
 stylesheets and resources, its setup and whether it was written: a rebuild after one article
-changed lays out that article's chunk, and any chunk whose setup the change moved, and takes
-the others from the cache as they were. The bytes are those of a build that remembered nothing.
-
-Setups remembered. Each build leaves its chunks' settled setups in the cache; the
-next build of the issue starts from them instead of guesses, and writes the PDF in its first
-round: after an edit that moved no page, that round is the only one (the second, which a
-guess needs, was half the time). A chunk's bytes depend on its content and setup only, so a
-remembered setup that proves right gives the bytes a cold build gives; one that proves wrong
-costs a round, as a guess does.
+changed lays out that article's chunk, and a chunk only when a number it prints gains or loses
+a digit (page 99 becoming 100), and takes the others from the cache as they were. The bytes
+are those of a build that remembered nothing. Each build leaves its chunks' settled setups in
+the cache; the next build of the issue starts from them instead of guesses.
 
 (The single pass is left to target-counter(). Printing remembered numbers there too would
 save the second layout WeasyPrint gives each page whose page reference it learns late, a
@@ -599,6 +600,8 @@ def _furnish(pool, cache: Cache, front: Chunk, results: list[Laid], write: bool)
     infos = [info for result in results for info in result.infos]
     (document,) = front.issue.documents_of(Kind.PRINT)
     source = furniture.html(document.content, infos)
+    if source is None:
+        return None
     import hashlib
 
     key = cache_key("pdf-furniture", package_stamp("weasyprint"), source, str(write), front.issue.meta.identifier,

@@ -19,6 +19,12 @@ Before a chunk is written:
   drops a "#id" that is not in its own document), become links to the named destination;
 - its font subsets get tags of their own: WeasyPrint derives a tag from the font alone, so
   every chunk would give its subset the same name, and a PDF's subsets must differ.
+Furnished chunks (furniture.py): each page's content stream gets the furniture document's page
+of the same number as a form drawn first (an artifact: running heads, folios, page background
+and marks), then its own content, moved by the difference between its side's content box and
+the one it was laid out in; its links' rectangles, the destinations on it and its figures'
+layout boxes move with it. The zeros marked in a content stream (or a group's) become the page
+numbers and reading times ``numbers`` gives, and the marks are taken off.
 The outline is rebuilt from every chunk's bookmarks with their CSS levels, as WeasyPrint nests
 them: a chunk that begins inside an issue section has articles (level 2) but not the section
 (level 1) they belong under. The first chunk's catalog entries (metadata, XMP, output intents,
