@@ -416,3 +416,21 @@ def test_an_exif_rotated_advert_picture_has_the_width_and_height_of_the_upright_
     (img,) = home.xpath("//figure[contains(@class, 'advert-card')]//img")
     written = Image.open(io.BytesIO(files["html"][img.get("src")]))
     assert (int(img.get("width")), int(img.get("height"))) == written.size
+
+
+def test_an_advert_after_a_name_two_files_share_says_which_article_it_follows(issue_dir):
+    """Two files named story.md in two folders are "story" and "story-2": an advert after
+    "story" is after the first, and masthead says so (it chose in silence)."""
+    for folder, title in (("news", "The news story"), ("arts", "The arts story")):
+        (issue_dir / "articles" / folder).mkdir()
+        (issue_dir / "articles" / folder / "story.md").write_text(f"---\ntitle: {title}\n---\n\nText.\n", "utf-8")
+    yaml = (issue_dir / "issue.yaml").read_text("utf-8")
+    (issue_dir / "issue.yaml").write_text(yaml + "      - articles/news/story.md\n      - articles/arts/story.md\n", "utf-8")
+    _with_advert(issue_dir, ADVERT.replace("after: one", "after: story-2"))
+    result = masthead("check", str(issue_dir))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"issue\.yaml:17:12: warning: 'after: story-2': 2 articles have the file name story\.md; this advert follows "
+                     r"the one in arts/ \(story\.md in news/ is 'story'\)", result.stderr), result.stderr
+    (issue_dir / "issue.yaml").write_text((issue_dir / "issue.yaml").read_text("utf-8").replace("after: story-2", "after: one"))
+    plain = masthead("check", str(issue_dir))  # an advert after a name no other file has: not a word
+    assert plain.returncode == 0 and "file name" not in plain.stderr, plain.stderr

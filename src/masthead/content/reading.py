@@ -105,12 +105,24 @@ def read_issue(m: Manifest, report: Report, jobs: int | None = None, stats: dict
     for s in m.sections:
         articles = tuple(_finish(drafts[e.file], m.meta, report) for e in s.entries if e.file in drafts)
         sections.append(Section(s.title, articles))
-    return Issue(m.meta, tuple(sections), _adverts(m.adverts, set(ids.values()), report))
+    return Issue(m.meta, tuple(sections), _adverts(m.adverts, set(ids.values()), report,
+                                                   _same_names([e.original or e.file for e in entries], ids)))
 
 
-def _adverts(entries: tuple[AdvertEntry, ...], article_ids: set[str], report: Report) -> tuple[Advert, ...]:
+def _same_names(files: list[Path], ids: dict[Path, str]) -> dict[str, list[tuple[Path, str]]]:
+    """For an id that files of the same name share (two "story.md" in two folders: "story" and
+    "story-2"), each of those files and its id."""
+    by_base: dict[str, list[tuple[Path, str]]] = {}
+    for path in dict.fromkeys(files):
+        by_base.setdefault(_article_ids([path])[path], []).append((path, ids[path]))
+    return {id_: group for group in by_base.values() if len(group) > 1 for _, id_ in group}
+
+
+def _adverts(entries: tuple[AdvertEntry, ...], article_ids: set[str], report: Report,
+             same_names: dict[str, list[tuple[Path, str]]] | None = None) -> tuple[Advert, ...]:
     """The manifest's adverts, read: each picture through the images' checks (a file of the
-    issue, not a link, that Pillow reads, within the pixel limit), each ``after:`` an article's id."""
+    issue, not a link, that Pillow reads, within the pixel limit), each ``after:`` an article's id
+    (said which, when files of one name in two folders share it)."""
     out = []
     taken = set(article_ids)
     for n, entry in enumerate(entries, 1):
@@ -120,6 +132,13 @@ def _adverts(entries: tuple[AdvertEntry, ...], article_ids: set[str], report: Re
             hint = f" — did you mean '{close[0]}'?" if close else f" (the articles: {', '.join(sorted(article_ids))})"
             report.error(at, f"'after: {entry.after}' names no article of the issue{hint}")
             continue
+        if entry.after is not None and same_names and entry.after in same_names:
+            group = same_names[entry.after]
+            chosen = next(path for path, id_ in group if id_ == entry.after)
+            others = "; ".join(f"{path.name} in {path.parent.name or '.'}/ is '{id_}'" for path, id_ in group if id_ != entry.after)
+            report.warning(entry.after_position or entry.position,
+                           f"'after: {entry.after}': {len(group)} articles have the file name {chosen.name}; this advert "
+                           f"follows the one in {chosen.parent.name or '.'}/ ({others})")
         try:
             data = confine.read_input(entry.image, confine.IMAGE_LIMIT, follow=False)
             info = images.upright(data)  # its size as it shows: EXIF-rotated, turned upright
