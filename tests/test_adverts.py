@@ -29,7 +29,7 @@ from lxml import etree
 from test_bad_input import assert_failed_cleanly, assert_reported
 from test_input_errors import _append
 
-from helpers import NS, SAMPLE, Epub, masthead, need, pipeline
+from helpers import NS, SAMPLE, Epub, build_folder, masthead, need, pipeline
 
 FERRIES, BOOKSHOP = "advert-1.xhtml", "advert-2.xhtml"  # the sample's adverts, in manifest order
 # 19 of front and articles (the ferries' page 10 among them), a blank verso so that the inside back
@@ -434,3 +434,16 @@ def test_an_advert_after_a_name_two_files_share_says_which_article_it_follows(is
     (issue_dir / "issue.yaml").write_text((issue_dir / "issue.yaml").read_text("utf-8").replace("after: story-2", "after: one"))
     plain = masthead("check", str(issue_dir))  # an advert after a name no other file has: not a word
     assert plain.returncode == 0 and "file name" not in plain.stderr, plain.stderr
+
+
+def test_a_page_of_an_advert_in_print_only_is_in_the_epubs_page_list(issue_dir, tmp_path):
+    """Its page has no EPUB document: its number still leads somewhere (the next article's
+    start, as a blank page's does), so "go to page N" finds every printed page."""
+    _with_advert(issue_dir, ADVERT + "    epub: false\n    web: false\n")
+    outputs = build_folder(issue_dir, tmp_path / "out")
+    pages = len(pikepdf.open(outputs["pdf"]).pages)
+    with zipfile.ZipFile(outputs["epub"]) as z:
+        nav = etree.fromstring(z.read(next(n for n in z.namelist() if n.endswith("nav.xhtml"))))
+        assert not [n for n in z.namelist() if "advert" in n]  # no advert in the EPUB
+    listed = [int(a.text) for a in nav.iterfind(".//{*}nav[@{http://www.idpf.org/2007/ops}type='page-list']//{*}a")]
+    assert listed == list(range(1, pages + 1)), listed

@@ -24,7 +24,9 @@ _HYPHENS = "-\u2010\u00ad"
 def mark(issue: RenderedIssue, starts: Iterable) -> RenderedIssue:
     """The issue with page-break markers, a page list and the matching accessibility claims."""
     by_document: dict[str, list] = {}
-    for start in _blank_pages_placed(list(starts)):
+    # A page whose document the EPUB has not (an advert in print only) is placed as a blank one is.
+    names = {d.name for d in issue.documents if d.kind in PAGES}
+    for start in _blank_pages_placed([s if s.document in names else s._replace(document="", text="") for s in starts]):
         by_document.setdefault(start.document, []).append(start)
     documents, page_list = [], []
     for document in issue.documents:
