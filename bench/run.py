@@ -664,9 +664,9 @@ def chunked_pdf(b: Bench, articles: int, words: int) -> None:
     """A big issue's PDF: laid out in chunks with --jobs 2 and --jobs 1, against WeasyPrint's
     single pass over the same whole-issue HTML."""
     issue, count = generated(b, articles, words)
-    cache = b.fresh_cache(f"pdf-{articles}")
     runs = {}
-    for jobs in (2, 1):
+    for jobs in (2, 1):  # each cold, with a cache of its own (chunks are kept in it: a second build would reuse them)
+        cache = b.fresh_cache(f"pdf-{articles}-jobs-{jobs}")
         runs[jobs] = b.build(issue, "pdf", cache, f"PDF {articles}×{words}, --jobs {jobs}", "--jobs", str(jobs))
     html, options = print_html(issue, cache, b.temp / f"weasyprint-{articles}")
     single_pdf = b.out / "dist" / f"{issue.name}-weasyprint.pdf"
