@@ -137,6 +137,29 @@ def test_the_advert_picture_covers_the_bleed_box_in_a_cmyk_build_with_bleed(samp
         assert box[2] >= bleed[2] - 0.1 and box[3] >= bleed[3] - 0.1, (box, bleed)
 
 
+def test_the_crop_marks_are_drawn_over_an_advert_printed_to_the_bleed(tmp_path):
+    """The press trims by the marks in the bleed: WeasyPrint drew them first, under everything,
+    and a full-page advert's picture, printed to the bleed, covered them. Now they are drawn
+    last on the page: after the picture, in registration ink."""
+    from helpers import copy_sample
+
+    issue = copy_sample(tmp_path / "issue" / SAMPLE.name)
+    manifest = issue / "issue.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("\npdf:\n  page_size: A4\n",
+                                     "\npdf:\n  page_size: A4\n  color: cmyk\n  bleed: 3mm\n  crop_marks: true\n"), "utf-8")
+    path = build_folder(issue, tmp_path / "out", "pdf")["pdf"]
+    pdf = pikepdf.open(path)
+    for number in (10, len(pdf.pages) - 1):  # the two full-page adverts
+        page = pdf.pages[number - 1]
+        content = page.obj.Contents.read_bytes()
+        picture = [m.end() for m in re.finditer(rb"/i\w+ Do\b", content)]
+        after = re.findall(rb"/Artifact\s+BMC\s+/(x\w+) Do", content[max(picture or [len(content)]):])
+        assert picture and len(after) == 1, (number, content[-200:])
+        marks = page.Resources.XObject["/" + after[0].decode()].read_bytes()
+        assert re.search(rb"(?m)^S$", marks) and b"/DeviceCMYK CS\n1 1 1 1 SCN" in marks  # strokes, in registration: every ink
+
+
 def test_the_advert_pictures_are_cmyk_in_a_cmyk_build_and_at_300_ppi_or_more(sample_cmyk_build):
     need("pdfimages")
     _, path = sample_cmyk_build

@@ -53,6 +53,7 @@ class PageInfo(NamedTuple):
     side: str  # "left" or "right", as laid out
     box: tuple[float, ...]  # page width and height, content box x, y, width and height (CSS px)
     strings: tuple[tuple[str, tuple[str, ...]], ...]  # (name, values) of the strings set on the page
+    opaque: bool = False  # (the furniture's pages) a background of its own: drawn under the content, else over it
 
 
 class State:
@@ -86,6 +87,7 @@ def hooks(furnish: bool) -> Iterator[State]:
         if not state.furnish:
             draw_page(page_box, stream)
             return
+        page_box.masthead_furnished = True  # (pdf.py's marks are the furniture's to draw)
         stacking = draw.StackingContext.from_page(page_box)
         draw.draw_stacking_context(stream, stacking)
 
@@ -304,12 +306,20 @@ def _css_string(value: str) -> str:
 
 
 def furnished_pages(laid) -> list[PageInfo]:
-    """The furniture document's pages, as PageInfo (strings left out)."""
+    """The furniture document's pages, as PageInfo (strings left out), each opaque when it
+    paints a background (the page's or the root's): then it goes under the content, as
+    WeasyPrint paints it; else over it, so that the crop marks in the bleed show above a
+    picture printed to the bleed (an advert), as a press needs them."""
     return [PageInfo(p._page_box.page_type.name or "", bool(p._page_box.page_type.blank), p._page_box.page_type.side,
                      tuple(round(v, 4) for v in (p._page_box.margin_width(), p._page_box.margin_height(),
                                                  p._page_box.content_box_x(), p._page_box.content_box_y(),
-                                                 p._page_box.width, p._page_box.height)), ())
+                                                 p._page_box.width, p._page_box.height)), (),
+                     _painted(p._page_box.background) or _painted(getattr(p._page_box, "canvas_background", None)))
             for p in laid.pages]
+
+
+def _painted(background) -> bool:
+    return background is not None and (background.color.alpha > 0 or any(layer.image is not None for layer in background.layers))
 
 
 # ------------------------------------------------------------------------------ in the join (no WeasyPrint)

@@ -178,12 +178,45 @@ def _marks(issue: RenderedIssue) -> Iterator[None]:
         text = text.replace("<circle ", f'<circle stroke-width="{CIRCLE_STROKE}" ')
         return ElementTree.fromstring(text, parser)
 
-    original = draw.ElementTree
+    from weasyprint import document as wp_document
+
+    original, draw_page = draw.ElementTree, wp_document.draw_page
+
+    def marks_last(page, stream) -> None:
+        """The page drawn without its marks, then its marks: WeasyPrint draws them first, as
+        its background's top layer, and a picture printed to the bleed (a full-page advert)
+        covered them, where the press trims by them."""
+        marks = page.style["marks"]
+        background = page.background
+        if not marks or not page.bleed or background is None or not background.layers:
+            draw_page(page, stream)
+            return
+        page.style["marks"] = ()
+        try:
+            draw_page(page, stream)
+        finally:
+            page.style["marks"] = marks
+        if getattr(page, "masthead_furnished", False):  # (a chunk's page: its furniture draws them: furniture.py)
+            return
+        bare = background._replace(color=background.color._replace(alpha=0) if hasattr(background.color, "_replace")
+                                   else _transparent(background.color), layers=[background.layers[-1]._replace(image=None)])
+        draw.draw_background(stream, bare, clip_box=False, bleed=page.bleed, marks=marks)
+
     draw.ElementTree = types.SimpleNamespace(fromstring=fromstring)
+    wp_document.draw_page = marks_last
     try:
         yield
     finally:
-        draw.ElementTree = original
+        draw.ElementTree, wp_document.draw_page = original, draw_page
+
+
+def _transparent(color):
+    """A colour of WeasyPrint's (tinycss2's), fully transparent."""
+    import copy
+
+    clear = copy.copy(color)
+    clear.alpha = 0
+    return clear
 
 
 def _exact_profiles(issue: RenderedIssue, document) -> None:

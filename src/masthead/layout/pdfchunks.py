@@ -145,6 +145,7 @@ class Settled(NamedTuple):
     numbers: list[dict[str, str]]  # each chunk's links' page numbers, by linked id
     furniture: bytes | None  # the furniture document's PDF, when a chunk is furnished and a PDF asked for
     shifts: list[list[tuple[float, float]]]  # per chunk, per page: how far its content moves (CSS px)
+    over: tuple[bool, ...] = ()  # per page of the issue: its furniture drawn over its content (furniture.furnished_pages)
 
 
 def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callable[[str], None],
@@ -177,7 +178,8 @@ def run(issue: RenderedIssue, *, jobs: int | None, want_pdf: bool, warn: Callabl
         patches = [{i: numbers[ref] for i, (ref, _) in enumerate(r.setup.numbers)} if _patched(r) else None
                    for r, numbers in zip(results, settled.numbers, strict=True)]
         data = pdfjoin.join(parts, [r.bookmarks for r in results], LINK_BASE, furniture=settled.furniture,
-                            furnished=[r.furnished for r in results], shifts=settled.shifts, numbers=patches)
+                            furnished=[r.furnished for r in results], shifts=settled.shifts, numbers=patches,
+                            over=settled.over)
     return Printed(data, starts, sum(r.pages for r in results))
 
 
@@ -568,7 +570,7 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remember
                 else:
                     shifts, misfits = _shifts(done, furnished[1])
                     if not misfits:
-                        return Settled(done, starts, numbers, furnished[0], shifts)
+                        return Settled(done, starts, numbers, furnished[0], shifts, tuple(not p.opaque for p in furnished[1]))
                     bound.sided.update(misfits)
                 setups = _setups(chunks, done, bound)
         except BaseException as exc:
@@ -610,11 +612,15 @@ def _furnish(pool, cache: Cache, front: Chunk, results: list[Laid], write: bool)
     meta = _remembered(cache, "pdf-furniture", key)
     data = cache.get("pdf-furniture", key + "-pdf") if write else None
     if isinstance(meta, list) and (data is not None or not write):
-        return data, [furniture.PageInfo(n, bool(b), s, tuple(float(v) for v in box), ()) for n, b, s, box in meta]
+        try:
+            return data, [furniture.PageInfo(str(n), bool(b), str(s), tuple(float(v) for v in box), (), bool(o))
+                          for n, b, s, box, o in meta]
+        except (TypeError, ValueError):
+            pass  # a damaged entry: laid out again
     made = pool.submit(_furniture_layout, front, source, infos, write).result()
     if made is None:
         return None
-    cache.put("pdf-furniture", key, json.dumps([[i.name, i.blank, i.side, list(i.box)] for i in made[1]]).encode("utf-8"))
+    cache.put("pdf-furniture", key, json.dumps([[i.name, i.blank, i.side, list(i.box), i.opaque] for i in made[1]]).encode("utf-8"))
     if write and made[0] is not None:
         cache.put("pdf-furniture", key + "-pdf", made[0])
     return made

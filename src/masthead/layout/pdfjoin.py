@@ -53,13 +53,15 @@ _TOKEN = re.compile(rb"\((?:\\.|[^\\)])*\)|<(?!<)[0-9A-Fa-f\s]*>|(?<![\w/.#+-])(
 
 def join(parts: Sequence[bytes], bookmarks: Sequence[Sequence[Bookmark]], link_base: str, *,
          furniture: bytes | None = None, furnished: Sequence[bool] = (), shifts: Sequence[Sequence[tuple[float, float]]] = (),
-         numbers: Sequence[dict[int, str] | None] = ()) -> bytes:
+         numbers: Sequence[dict[int, str] | None] = (), over: Sequence[bool] = ()) -> bytes:
     """The chunks' PDFs (in order) as one PDF; ``bookmarks[i]`` are chunk i's, in page order.
 
     With ``furniture`` (furniture.py's document, a page for each page of the issue), each page
     of a chunk that is ``furnished[i]`` gets its furniture page as a form drawn under it, and
     its content moved by ``shifts[i][page]`` (CSS px, as its links, destinations and figures'
-    boxes). ``numbers[i]``: the page numbers to write where chunk i's marked zeros are."""
+    boxes); the form goes over the content instead for page N when ``over[N]`` (it paints no
+    background: its marks then show above a picture printed to the bleed).
+    ``numbers[i]``: the page numbers to write where chunk i's marked zeros are."""
     import pikepdf  # only the chunked path needs it
 
     joined: _Joined | None = None
@@ -67,7 +69,7 @@ def join(parts: Sequence[bytes], bookmarks: Sequence[Sequence[Bookmark]], link_b
     try:
         for number, data in enumerate(parts):
             with pikepdf.open(io.BytesIO(data)) as source:
-                joined = joined or _Joined(source, extra, len(parts))
+                joined = joined or _Joined(source, extra, len(parts), over)
                 joined.add(source, number, link_base, furnished=bool(furnished and furnished[number]),
                            shifts=shifts[number] if shifts else (), numbers=numbers[number] if numbers else None)
         assert joined is not None, "no chunks to join"
@@ -80,7 +82,7 @@ def join(parts: Sequence[bytes], bookmarks: Sequence[Sequence[Bookmark]], link_b
 class _Joined:
     """The joined PDF while it is written, and what ties its chunks together."""
 
-    def __init__(self, front, extra=None, parts: int = 1) -> None:
+    def __init__(self, front, extra=None, parts: int = 1, over: Sequence[bool] = ()) -> None:
         version = str(front.pdf_version)
         self.file = _File(version, packed=version >= "1.5")  # (PDF/A-1, version 1.4, has no object streams)
         self.catalog, self.pages_root, self.tree_root, self.document = (self.file.reserve() for _ in range(4))
@@ -94,7 +96,8 @@ class _Joined:
         # What the first chunk gives the whole, as PDF text: catalog entries, other name trees,
         # structure tree root and /Document entries, document information, first /ID element.
         self.front: dict[str, bytes] = {}
-        self.extra = extra  # the furniture document, whose page N is drawn under the issue's page N
+        self.extra = extra  # the furniture document, whose page N is drawn under (or over) the issue's page N
+        self.over = over
         if extra is not None:
             _retag_fonts(extra, parts)  # (its fonts are the first chunk's faces: subsets of their own)
             self.furniture = _Chunk(extra, self.file, {})
@@ -113,7 +116,7 @@ class _Joined:
             at = len(self.pages) + index
             move = shifts[index] if furnished and index < len(shifts) else (0.0, 0.0)
             form = self._form(at) if furnished and self.extra is not None else None
-            _furnish(source, page.obj, form, move, numbers, own)
+            _furnish(source, page.obj, form, move, numbers, own, at < len(self.over) and self.over[at])
             if move != (0.0, 0.0):
                 moved[page.obj.objgen] = (move[0] * furniture.PX, -move[1] * furniture.PX)
         for page in source.pages:
@@ -338,7 +341,7 @@ def _content(page) -> bytes:
 
 
 def _furnish(source, page, form: int | None, move: tuple[float, float], numbers: dict[int, str] | None,
-             own: dict[tuple[int, int], int]) -> None:
+             own: dict[tuple[int, int], int], over: bool = False) -> None:
     """A chunk's page made ready for the join: its marked page numbers written (or only the
     marks taken off), and when ``form`` (the furniture's number in the joined file), that form
     drawn under its content, moved by ``move`` (CSS px)."""
@@ -361,8 +364,9 @@ def _furnish(source, page, form: int | None, move: tuple[float, float], numbers:
         xobjects[furniture.FORM] = stand_in
         resources.XObject = xobjects
         page.Resources = resources
-        patched = b"q %s Do Q\nq 1 0 0 1 %s %s cm\n%s\nQ" % (furniture.FORM.encode(), _real(move[0] * furniture.PX),
-                                                             _real(-move[1] * furniture.PX), patched)
+        drawn = b"q %s Do Q" % furniture.FORM.encode()
+        moved = b"q 1 0 0 1 %s %s cm\n%s\nQ" % (_real(move[0] * furniture.PX), _real(-move[1] * furniture.PX), patched)
+        patched = moved + b"\n" + drawn if over else drawn + b"\n" + moved
     stream = pikepdf.Stream(source, b"")
     stream.write(zlib.compress(patched), filter=pikepdf.Name.FlateDecode)
     page.Contents = source.make_indirect(stream)
