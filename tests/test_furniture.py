@@ -35,8 +35,9 @@ def test_a_number_longer_than_its_zeros_is_an_error_never_a_number_cut_short():
         furniture.patch(marked(0, b"<0013><0013>"), {0: "100"})
 
 
-def page(name: str = "", strings=(), blank: bool = False, side: str = "right") -> furniture.PageInfo:
-    return furniture.PageInfo(name, blank, side, (800.0, 1100.0, 50.0, 70.0, 700.0, 960.0), tuple(strings))
+def page(name: str = "", strings=(), blank: bool = False, side: str = "right", starts=()) -> furniture.PageInfo:
+    return furniture.PageInfo(name, blank, side, (800.0, 1100.0, 50.0, 70.0, 700.0, 960.0), tuple(strings), False,
+                              tuple(starts))
 
 
 DOCUMENT = (b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>t</title></head>'
@@ -44,18 +45,23 @@ DOCUMENT = (b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" la
 
 
 def test_the_furniture_document_has_a_block_a_page_with_its_name_and_strings_and_breaks_to_a_blank():
-    source = furniture.html(DOCUMENT, [page("cover"), page(strings=[("section", ('Say "when" \\ now', "Later"))], side="left"),
-                                       page(blank=True, side="right"), page("advert", side="left")])
+    source = furniture.html(DOCUMENT, [page("cover"), page(strings=[("section", ('Say "when" \\ now', "Later"))], side="left",
+                                                            starts=["section"]),
+                                       page(blank=True, side="right"), page("advert", side="left"),
+                                       page(strings=[("section", ("Inside",))], side="right")])
     root = etree.fromstring(source)
     blocks = root.findall(".//{http://www.w3.org/1999/xhtml}div")
     assert root.find("{http://www.w3.org/1999/xhtml}body").get("data-publication") == "P"  # the body's strings
     assert b"<p>text</p>" not in source and b"<div" in source and b"/>" not in source.split(b"<body", 1)[1]
     styles = [b.get("style") for b in blocks]
-    assert len(blocks) == 4  # cover; page 2 and its second value; no block for the blank; the advert
+    assert len(blocks) == 6  # cover; page 2 and its second value; no block for the blank; the advert; page 5, twice
     assert "page: cover" in styles[0] and "break-before: auto" in styles[0]
     assert 'string-set: section "Say \\22 when\\22  \\5c  now"' in styles[1] and "break-before: page" in styles[1]
     assert styles[2] == 'string-set: section "Later"'
     assert "page: advert" in styles[3] and "break-before: left" in styles[3]  # so WeasyPrint makes the blank before it
+    # A value set further down its page than its first box: set by a second block, so that
+    # string(section, start) reads the value carried in, as it does in one pass.
+    assert "string-set" not in styles[4] and styles[5] == 'string-set: section "Inside"'
 
 
 def test_a_page_name_that_css_would_need_escaped_makes_no_furniture_document():

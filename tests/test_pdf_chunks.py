@@ -321,6 +321,50 @@ def test_chunks_guessed_on_the_wrong_side_are_laid_out_again(tmp_path):
         assert ours == theirs or notes_more(ours, theirs), number
 
 
+def _with_theme(issue, css: str, tmp_path: Path) -> tuple[list[str], list[str]]:
+    """The issue with ``css`` after the print stylesheet, laid out in one pass and in chunks:
+    each page's text (pdftotext -layout), one pass's first."""
+    rendered = issue._replace(resources=tuple(r._replace(data=r.data + css.encode()) if r.name == "css/print.css" else r
+                                              for r in issue.resources))
+    paths = {"one": tmp_path / "one.pdf", "chunked": tmp_path / "chunked.pdf"}
+    paths["one"].write_bytes(lay_out(rendered, 10**9)[0].data)
+    paths["chunked"].write_bytes(lay_out(rendered, CHUNK)[0].data)
+    counts = {name: len(pypdf.PdfReader(path).pages) for name, path in paths.items()}
+    assert counts["one"] == counts["chunked"], counts
+    texts = [[page_text(paths[name], n) for n in range(1, counts[name] + 1)] for name in ("one", "chunked")]
+    return texts[0], texts[1]
+
+
+def test_a_theme_that_reads_strings_at_the_start_of_a_page_counts_pages_and_sides_gets_the_pages_of_one_pass(issue, tmp_path):
+    """Found by an outside attack: string(name, start) showed a value set further down the page
+    as if set at its top; the root's forced side was overridden; counter(page) in content
+    counted from each chunk's first page."""
+    one, chunked = _with_theme(issue, "\n.article-body h2 { string-set: sub content(); }\n"
+                                      "html { break-before: left !important; }\n"
+                                      '@page { @bottom-left { content: "[" string(sub, start) "]"; font-size: 7pt; } }\n'
+                                      '.print-article .headline::before { content: "[p" counter(page) "] "; }\n', tmp_path)
+    assert re.search(r"^\s*4 · The Benchmark Gazette", one[3], re.M) is None  # page 4 a right page: page 1 a left one
+    assert re.search(r"The Benchmark Gazette · 4\s*$", one[3], re.M | re.I)
+    assert any(re.search(r"\[[A-Z][^\]]+\]", t) for t in one)
+    assert any(re.search(r"\[p\d+\] ", t) for t in one)
+
+    def furniture_and_folios(text: str) -> list[str]:  # the running heads, the string at the foot, the [pN]s
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return [lines[0], lines[-1], *re.findall(r"\[p\d+\]", text)] if lines else []
+
+    for number, (ours, theirs) in enumerate(zip(chunked, one, strict=True), 1):
+        assert furniture_and_folios(ours) == furniture_and_folios(theirs), number
+
+
+def test_a_string_name_is_never_css_in_the_furniture_document(issue, tmp_path):
+    """A name that CSS escapes (hl "INJECTED", zz) was written as it is into the furniture
+    document's string-set: it set a string the theme never named. Now the chunks draw their own
+    margin boxes, as one pass prints them."""
+    one, chunked = _with_theme(issue, '\n.print-article .headline { string-set: hl\\ \\"INJECTED\\"\\,\\ zz content(); }\n'
+                                      '@page { @bottom-left { content: "<" string(hl) ">"; font-size: 8pt; } }\n', tmp_path)
+    assert "INJECTED" not in "".join(chunked) and sum("<>" in t for t in chunked) == sum("<>" in t for t in one) > 5
+
+
 def _rounds_with(rendered, cache) -> tuple[bytes, int]:
     """The PDF laid out in chunks with ``cache``, and how many rounds of layouts it took."""
     rounds = []

@@ -54,6 +54,7 @@ class PageInfo(NamedTuple):
     box: tuple[float, ...]  # page width and height, content box x, y, width and height (CSS px)
     strings: tuple[tuple[str, tuple[str, ...]], ...]  # (name, values) of the strings set on the page
     opaque: bool = False  # (the furniture's pages) a background of its own: drawn under the content, else over it
+    starts: tuple[str, ...] = ()  # the strings set by the page's first box (what string(name, start) reads)
 
 
 class State:
@@ -218,8 +219,22 @@ def pages(document, state: State) -> list[PageInfo]:
         out.append(PageInfo(kind.name or "", bool(kind.blank), kind.side,
                             tuple(round(v, 4) for v in (box.margin_width(), box.margin_height(), box.content_box_x(),
                                                         box.content_box_y(), box.width, box.height)),
-                            set_here))
+                            set_here, False, _set_at_start(box)))
     return out
+
+
+def _set_at_start(page_box) -> tuple[str, ...]:
+    """The strings the page's first boxes set, down its first children, as WeasyPrint reads
+    string(name, start)."""
+    names: list[str] = []
+    element = page_box
+    while element is not None:
+        found = element.style["string_set"]
+        if found != "none":
+            names += [name for name, _ in found if name not in names]
+        children = getattr(element, "children", None)
+        element = children[0] if children else None
+    return tuple(names)
 
 
 def sided(document) -> bool:
@@ -264,8 +279,9 @@ def html(content: bytes, infos: list[PageInfo]) -> bytes | None:
 
     from masthead.runtime.safexml import XHTML, parse
 
-    if any(info.name and not _NAME.fullmatch(info.name) for info in infos):
-        return None  # (a name escaped in the theme's CSS: every chunk draws its own margin boxes)
+    if any(info.name and not _NAME.fullmatch(info.name) for info in infos) \
+            or any(not _NAME.fullmatch(name) for info in infos for name, _ in info.strings):
+        return None  # (a page or string name escaped in the theme's CSS: every chunk draws its own margin boxes)
     root = parse(content, huge_tree=True)
     head, body = root.find(f"{{{XHTML}}}head"), root.find(f"{{{XHTML}}}body")
     out = etree.Element(root.tag, dict(root.attrib), nsmap=root.nsmap)
@@ -274,8 +290,7 @@ def html(content: bytes, infos: list[PageInfo]) -> bytes | None:
     style.text = (f"\n.{CLASS} {{ display: block !important; height: 0 !important; min-height: 0 !important; "
                   "max-height: 0 !important; margin: 0 !important; padding: 0 !important; border: 0 none !important; "
                   "float: none !important; position: static !important; break-inside: auto !important; "
-                  "break-after: auto !important; }\n"
-                  f"html, body {{ break-before: auto !important; }}\n")
+                  "break-after: auto !important; }\n")
     new_body = etree.SubElement(out, body.tag, dict(body.attrib))
     pending_side = None
     for index, info in enumerate(infos):
@@ -289,10 +304,15 @@ def html(content: bytes, infos: list[PageInfo]) -> bytes | None:
         for name, value in values:
             firsts.setdefault(name, value)
         rules = [f"break-before: {before} !important", f"page: {info.name or 'auto'} !important"]
-        if firsts:
-            rules.append("string-set: " + ", ".join(f"{n} {_css_string(v)}" for n, v in firsts.items()))
+        first = {n: v for n, v in firsts.items() if n in info.starts}  # set by the page's first box: at its start
+        later = {n: v for n, v in firsts.items() if n not in info.starts}  # set further down: by a second block
+        if first:
+            rules.append("string-set: " + ", ".join(f"{n} {_css_string(v)}" for n, v in first.items()))
         # (each written <div></div>, never <div/>: WeasyPrint reads the document as HTML)
         etree.SubElement(new_body, f"{{{XHTML}}}div", {"class": CLASS, "style": "; ".join(rules)}).text = ""
+        if later:
+            etree.SubElement(new_body, f"{{{XHTML}}}div", {
+                "class": CLASS, "style": "string-set: " + ", ".join(f"{n} {_css_string(v)}" for n, v in later.items())}).text = ""
         for name, found in info.strings:  # later values set on the same page, in order
             for value in found[1:]:
                 etree.SubElement(new_body, f"{{{XHTML}}}div", {"class": CLASS,

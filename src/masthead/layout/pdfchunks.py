@@ -115,6 +115,7 @@ class Chunk(NamedTuple):
     wanted: frozenset[str]  # ids here that links name: their pages are reported
     words: int
     late: tuple[str, ...] = ()  # the numbers of its LATE elements, which its document shows as zeros
+    counted: bool = False  # the theme shows counter(page) in content: laid out at its true first folio
 
     def numbered(self) -> tuple[str, ...]:
         """What its setup's numbers are for: the ids its links name, then its late numbers."""
@@ -249,6 +250,7 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
     wanted = [frozenset(t for r in refs for t, o in r.items() if o == g) for g in range(len(groups))]
 
     numbered = "\n".join(rule for css in _styles(issue, head) for rule in _numbered_rules(css))
+    counted = any(_counts_pages(css) for css in _styles(issue, head))
     resources = tuple(r for r in issue.resources if "pdf" in r.targets)
     later = tuple(r._replace(data=_without_first(r.data.decode("utf-8")).encode("utf-8"))
                   if r.media_type == "text/css" else r for r in resources)
@@ -264,7 +266,7 @@ def plan(issue: RenderedIssue) -> list[Chunk] | None:
         slim = issue._replace(documents=(document._replace(content=content), *others),
                               resources=later if g else resources, toc=(), page_list=(), accessibility=None)
         chunks.append(Chunk(slim, numbered, tuple(sorted(refs[g].items())), wanted[g],
-                            sum(words[i] for i in group), late))
+                            sum(words[i] for i in group), late, counted))
     return chunks
 
 
@@ -422,6 +424,25 @@ def _numbered_rules(css: str) -> list[str]:
     return out
 
 
+def _counts_pages(css: str) -> bool:
+    """Whether a rule outside @page shows the page counter (``counter(page)`` in content): a
+    chunk showing it cannot be laid out but at its true first folio."""
+    import tinycss2
+
+    def walk(rules) -> bool:
+        for rule in rules:
+            if rule.type == "at-rule" and rule.lower_at_keyword == "page":
+                continue
+            if rule.type == "at-rule" and rule.content is not None:
+                if walk(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True)):
+                    return True
+            elif rule.type == "qualified-rule" and re.search(r"counters?\(\s*pages?\b", tinycss2.serialize(rule.content), re.I):
+                return True
+        return False
+
+    return "page" in css and walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+
+
 def _without_first(css: str) -> str:
     """The stylesheet without its ``@page :first`` selectors (a rule left with none goes)."""
     import tinycss2
@@ -488,8 +509,9 @@ def _cached_layout(cache: Cache, chunk_key: str, setup: Setup, write: bool) -> L
         return None
     try:
         infos = [furniture.PageInfo(str(name), bool(blank), str(side), tuple(float(v) for v in box),
-                                    tuple((str(n), tuple(str(v) for v in values)) for n, values in strings))
-                 for name, blank, side, box, strings in meta["infos"]]
+                                    tuple((str(n), tuple(str(v) for v in values)) for n, values in strings), False,
+                                    tuple(str(n) for n in starts))
+                 for name, blank, side, box, strings, starts in meta["infos"]]
         return Laid(setup, int(meta["pages"]), {str(k): int(v) for k, v in meta["anchors"].items()},
                     [pdf.PageStart(int(f), str(d), str(t)) for f, d, t in meta["starts"]],
                     [(int(level), str(label), str(state)) for level, label, state in meta["bookmarks"]],
@@ -505,8 +527,8 @@ def _keep_layout(cache: Cache, chunk_key: str, laid: Laid, write: bool) -> None:
         cache.put("pdf-chunks", key + "-pdf", laid.data)
     _remember(cache, "pdf-chunks", key, {"pages": laid.pages, "anchors": laid.anchors, "starts": [list(s) for s in laid.starts],
                                          "bookmarks": [list(b) for b in laid.bookmarks], "warnings": laid.warnings,
-                                         "infos": [[i.name, i.blank, i.side, list(i.box), [[n, list(v)] for n, v in i.strings]]
-                                                   for i in laid.infos],
+                                         "infos": [[i.name, i.blank, i.side, list(i.box), [[n, list(v)] for n, v in i.strings],
+                                                    list(i.starts)] for i in laid.infos],
                                          "sided": laid.sided, "furnished": laid.furnished, "patchable": laid.patchable})
 
 
@@ -571,6 +593,9 @@ def _lay_out_all(chunks: list[Chunk], jobs: int | None, want_pdf: bool, remember
                     shifts, misfits = _shifts(done, furnished[1])
                     if not misfits:
                         return Settled(done, starts, numbers, furnished[0], shifts, tuple(not p.opaque for p in furnished[1]))
+                    # On its side and still not the furniture's size (a page rule the chunk reads
+                    # otherwise: :nth(), :first in @media): it draws its own margin boxes.
+                    bound.drawn.update(misfits & bound.sided)
                     bound.sided.update(misfits)
                 setups = _setups(chunks, done, bound)
         except BaseException as exc:
@@ -670,9 +695,9 @@ def _guesses(chunks: list[Chunk]) -> list[Setup]:
     for chunk in chunks:
         starts.append(page)
         page += 1 + chunk.words // GUESS_WORDS_PER_PAGE
-    return [Setup(1, tuple((ref, "0" * len(str(starts[owner]))) for ref, owner in chunk.refs)
+    return [Setup(starts[i] if chunk.counted else 1, tuple((ref, "0" * len(str(starts[owner]))) for ref, owner in chunk.refs)
                   + tuple((f"{LATE_KEY}{k}", "0" * len(number)) for k, number in enumerate(chunk.late)))
-            for chunk in chunks]
+            for i, chunk in enumerate(chunks)]
 
 
 def _true(chunks: list[Chunk], results: list[Laid]) -> tuple[list[int], list[dict[str, str]]]:
@@ -695,7 +720,7 @@ def _setups(chunks: list[Chunk], results: list[Laid], bound: _Bound | None = Non
     setups = []
     for i, chunk in enumerate(chunks):
         furnished = i not in bound.drawn
-        if not furnished:
+        if not furnished or chunk.counted:
             start = starts[i]
         elif i in bound.sided or results[i].sided:
             start = 2 - starts[i] % 2
