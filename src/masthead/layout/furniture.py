@@ -290,7 +290,11 @@ def html(content: bytes, infos: list[PageInfo]) -> bytes | None:
     style.text = (f"\n.{CLASS} {{ display: block !important; height: 0 !important; min-height: 0 !important; "
                   "max-height: 0 !important; margin: 0 !important; padding: 0 !important; border: 0 none !important; "
                   "float: none !important; position: static !important; break-inside: auto !important; "
-                  "break-after: auto !important; }\n")
+                  "break-after: auto !important; visibility: hidden !important; outline: none !important; "
+                  "box-shadow: none !important; list-style: none !important; }\n"
+                  # (a theme's generated content on blocks would be drawn on every page: none here)
+                  f".{CLASS}::before, .{CLASS}::after, .{CLASS}::marker {{ content: none !important; "
+                  "display: none !important; }\n")
     new_body = etree.SubElement(out, body.tag, dict(body.attrib))
     pending_side = None
     for index, info in enumerate(infos):

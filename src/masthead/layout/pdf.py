@@ -200,7 +200,12 @@ def _marks(issue: RenderedIssue) -> Iterator[None]:
             return
         bare = background._replace(color=background.color._replace(alpha=0) if hasattr(background.color, "_replace")
                                    else _transparent(background.color), layers=[background.layers[-1]._replace(image=None)])
-        draw.draw_background(stream, bare, clip_box=False, bleed=page.bleed, marks=marks)
+        shadows = background.style["box_shadow"]
+        background.style["box_shadow"] = ()  # (draw_background draws the page's shadow first: not twice)
+        try:
+            draw.draw_background(stream, bare, clip_box=False, bleed=page.bleed, marks=marks)
+        finally:
+            background.style["box_shadow"] = shadows
 
     draw.ElementTree = types.SimpleNamespace(fromstring=fromstring)
     wp_document.draw_page = marks_last
