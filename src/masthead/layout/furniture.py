@@ -216,10 +216,7 @@ def pages(document, state: State) -> list[PageInfo]:
         kind = box.page_type
         set_here = tuple((name, tuple(str(v) for v in by_page[index + 1]))
                          for name, by_page in sorted(strings.items()) if by_page.get(index + 1))
-        out.append(PageInfo(kind.name or "", bool(kind.blank), kind.side,
-                            tuple(round(v, 4) for v in (box.margin_width(), box.margin_height(), box.content_box_x(),
-                                                        box.content_box_y(), box.width, box.height)),
-                            set_here, False, _set_at_start(box)))
+        out.append(PageInfo(kind.name or "", bool(kind.blank), kind.side, _box(box), set_here, False, _set_at_start(box)))
     return out
 
 
@@ -335,11 +332,15 @@ def furnished_pages(laid) -> list[PageInfo]:
     WeasyPrint paints it; else over it, so that the crop marks in the bleed show above a
     picture printed to the bleed (an advert), as a press needs them."""
     return [PageInfo(p._page_box.page_type.name or "", bool(p._page_box.page_type.blank), p._page_box.page_type.side,
-                     tuple(round(v, 4) for v in (p._page_box.margin_width(), p._page_box.margin_height(),
-                                                 p._page_box.content_box_x(), p._page_box.content_box_y(),
-                                                 p._page_box.width, p._page_box.height)), (),
+                     _box(p._page_box), (),
                      _painted(p._page_box.background) or _painted(getattr(p._page_box, "canvas_background", None)))
             for p in laid.pages]
+
+
+def _box(page_box) -> tuple[float, ...]:
+    """A page's width and height, and its content box's x, y, width and height (CSS px)."""
+    return tuple(round(v, 4) for v in (page_box.margin_width(), page_box.margin_height(), page_box.content_box_x(),
+                                       page_box.content_box_y(), page_box.width, page_box.height))
 
 
 def _painted(background) -> bool:

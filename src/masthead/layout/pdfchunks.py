@@ -487,16 +487,21 @@ def _remembered_setups(cache: Cache, issue: RenderedIssue, chunks: list[Chunk]) 
 def _chunk_keys(chunks: list[Chunk]) -> list[str]:
     """What each chunk's layout depends on beyond its setup: its document, the numbered rules,
     its resources (fonts, images, stylesheets), WeasyPrint's version and masthead's code."""
-    import hashlib
-
     keys = []
     for chunk in chunks:
         parts: list[str | bytes] = [package_stamp("weasyprint"), chunk.css, "furnished"]
         parts += [d.content for d in chunk.issue.documents if d.kind == Kind.PRINT]
-        parts += [f"{r.name} {hashlib.sha256(r.data).hexdigest()}" for r in chunk.issue.resources if "pdf" in r.targets]
+        parts += _resource_stamps(chunk.issue)
         parts += [chunk.issue.meta.identifier, repr(chunk.issue.pdf)]
         keys.append(cache_key("pdf-chunk", *parts))
     return keys
+
+
+def _resource_stamps(issue: RenderedIssue) -> list[str]:
+    """Each resource the PDF reads (fonts, images, stylesheets), by name and content, for a cache key."""
+    import hashlib
+
+    return [f"{r.name} {hashlib.sha256(r.data).hexdigest()}" for r in issue.resources if "pdf" in r.targets]
 
 
 def _cached_layout(cache: Cache, chunk_key: str, setup: Setup, write: bool) -> Laid | None:
@@ -629,11 +634,8 @@ def _furnish(pool, cache: Cache, front: Chunk, results: list[Laid], write: bool)
     source = furniture.html(document.content, infos)
     if source is None:
         return None
-    import hashlib
-
     key = cache_key("pdf-furniture", package_stamp("weasyprint"), source, str(write), front.issue.meta.identifier,
-                    repr(front.issue.pdf), *(f"{r.name} {hashlib.sha256(r.data).hexdigest()}" for r in front.issue.resources
-                                             if "pdf" in r.targets))
+                    repr(front.issue.pdf), *_resource_stamps(front.issue))
     meta = _remembered(cache, "pdf-furniture", key)
     data = cache.get("pdf-furniture", key + "-pdf") if write else None
     if isinstance(meta, list) and (data is not None or not write):
